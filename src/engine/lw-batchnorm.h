@@ -1,0 +1,27 @@
+/* lw-batchnorm.h: BatchNorm1d over row-major N x D batches. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint d;
+  float momentum, eps;        /* 0.1, 1e-5, as torch */
+  float *gamma, *beta;
+  float *dgamma, *dbeta;
+  float *running_mean, *running_var;
+  float *inv_std;             /* of the last training batch, for backward */
+  float *mean;                /* scratch */
+} LwBatchNorm;
+
+void lw_batchnorm_init           (LwBatchNorm *bn, guint d);
+void lw_batchnorm_clear          (LwBatchNorm *bn);
+/* Training: batch statistics; writes xhat (N x D, kept for backward) and
+ * y = gamma * xhat + beta; updates the running statistics. x may equal y. */
+void lw_batchnorm_forward_train  (LwBatchNorm *bn, const float *x, guint n, float *xhat, float *y);
+void lw_batchnorm_forward_eval   (const LwBatchNorm *bn, const float *x, guint n, float *y);
+/* dgamma, dbeta, and dx (may equal dy). */
+void lw_batchnorm_backward       (LwBatchNorm *bn, const float *xhat, const float *dy, guint n, float *dx);
+
+G_END_DECLS

@@ -1,0 +1,307 @@
+/* lw-block.c: forward, local losses and updates of one FC block. */
+#include "lw-block.h"
+#include "lw-activation.h"
+#include "lw-losses.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+lw_block_init (LwBlock *b, guint in, guint out, guint classes, guint code_len,
+               guint batch, LwRng *rng)
+{
+  gsize nd = (gsize) batch * out;
+
+  memset (b, 0, sizeof *b);
+  b->n_in = in;
+  b->n_out = out;
+  b->lr_mult = 1.0f;
+
+  lw_linear_init (&b->main, in, out, TRUE, LW_INIT_TORCH, rng);
+  lw_batchnorm_init (&b->bn, out);
+  lw_linear_init (&b->pred, out, classes, TRUE, LW_INIT_ZERO_WEIGHT, rng);
+  lw_linear_init (&b->sim, out, out, FALSE, LW_INIT_TORCH, rng);
+  lw_linear_init (&b->bpf, out, code_len, TRUE, LW_INIT_ZERO, rng);
+  b->feedback = g_new (float, (gsize) code_len * out);
+  lw_fill_uniform (b->feedback, (gsize) code_len * out, 1.0f / sqrtf ((float) out), rng);
+
+  lw_param_init (&b->params[LW_BLOCK_MAIN_W], b->main.w, b->main.dw, (gsize) in * out);
+  lw_param_init (&b->params[LW_BLOCK_MAIN_B], b->main.b, b->main.db, out);
+  lw_param_init (&b->params[LW_BLOCK_BN_GAMMA], b->bn.gamma, b->bn.dgamma, out);
+  lw_param_init (&b->params[LW_BLOCK_BN_BETA], b->bn.beta, b->bn.dbeta, out);
+  lw_param_init (&b->params[LW_BLOCK_PRED_W], b->pred.w, b->pred.dw, (gsize) out * classes);
+  lw_param_init (&b->params[LW_BLOCK_PRED_B], b->pred.b, b->pred.db, classes);
+  lw_param_init (&b->params[LW_BLOCK_SIM_W], b->sim.w, b->sim.dw, (gsize) out * out);
+  lw_param_init (&b->params[LW_BLOCK_BPF_W], b->bpf.w, b->bpf.dw, (gsize) out * code_len);
+  lw_param_init (&b->params[LW_BLOCK_BPF_B], b->bpf.b, b->bpf.db, code_len);
+
+  b->a = g_new0 (float, nd);
+  b->xhat = g_new0 (float, nd);
+  b->dropped = g_new0 (float, nd);
+  b->mask = g_new0 (float, nd);
+  b->da = g_new0 (float, nd);
+  b->logits = g_new0 (float, (gsize) batch * classes);
+  b->dlogits = g_new0 (float, (gsize) batch * classes);
+  b->hsim = g_new0 (float, nd);
+  b->u = g_new0 (float, nd);
+  b->norm = g_new0 (float, batch);
+  b->s = g_new0 (float, (gsize) batch * batch);
+  b->gs = g_new0 (float, (gsize) batch * batch);
+  b->du = g_new0 (float, nd);
+  b->dhsim = g_new0 (float, nd);
+  b->zb = g_new0 (float, (gsize) batch * code_len);
+  b->dzb = g_new0 (float, (gsize) batch * code_len);
+  b->dout = g_new0 (float, nd);
+}
+
+void
+lw_block_clear (LwBlock *b)
+{
+  for (guint i = 0; i < LW_BLOCK_N_PARAMS; i++)
+    lw_param_clear (&b->params[i]);
+  lw_linear_clear (&b->main);
+  lw_batchnorm_clear (&b->bn);
+  lw_linear_clear (&b->pred);
+  lw_linear_clear (&b->sim);
+  lw_linear_clear (&b->bpf);
+  g_clear_pointer (&b->feedback, g_free);
+  g_clear_pointer (&b->a, g_free);
+  g_clear_pointer (&b->xhat, g_free);
+  g_clear_pointer (&b->dropped, g_free);
+  g_clear_pointer (&b->mask, g_free);
+  g_clear_pointer (&b->da, g_free);
+  g_clear_pointer (&b->logits, g_free);
+  g_clear_pointer (&b->dlogits, g_free);
+  g_clear_pointer (&b->hsim, g_free);
+  g_clear_pointer (&b->u, g_free);
+  g_clear_pointer (&b->norm, g_free);
+  g_clear_pointer (&b->s, g_free);
+  g_clear_pointer (&b->gs, g_free);
+  g_clear_pointer (&b->du, g_free);
+  g_clear_pointer (&b->dhsim, g_free);
+  g_clear_pointer (&b->zb, g_free);
+  g_clear_pointer (&b->dzb, g_free);
+  g_clear_pointer (&b->dout, g_free);
+}
+
+static void
+step_param (LwBlock *b, guint which, const LwStepContext *ctx)
+{
+  lw_param_step (&b->params[which], &ctx->optim, ctx->lr * b->lr_mult);
+}
+
+static void
+step_main (LwBlock *b, const LwStepContext *ctx)
+{
+  if (b->frozen)
+    return;
+  step_param (b, LW_BLOCK_MAIN_W, ctx);
+  step_param (b, LW_BLOCK_MAIN_B, ctx);
+  step_param (b, LW_BLOCK_BN_GAMMA, ctx);
+  step_param (b, LW_BLOCK_BN_BETA, ctx);
+}
+
+const float *
+lw_block_forward_train (LwBlock *b, const float *x, guint n,
+                        const LwStepContext *ctx, LwRng *dropout_rng)
+{
+  gsize nd = (gsize) n * b->n_out;
+
+  lw_linear_forward (&b->main, x, n, b->a);
+  lw_batchnorm_forward_train (&b->bn, b->a, n, b->xhat, b->a);
+  lw_activation_forward (ctx->nonlin, b->a, nd);
+  if (ctx->dropout > 0.0f)
+    {
+      lw_dropout_forward (ctx->dropout, b->a, nd, b->mask, b->dropped, dropout_rng);
+      return b->dropped;
+    }
+  return b->a;
+}
+
+/* The softmax prediction head on a; its gradient reaches da only when
+ * the head trains the block (otherwise it is a probe). */
+static float
+pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+           float scale, gboolean into_block, guint *correct)
+{
+  float loss = lw_softmax_ce (b->logits, y, n, ctx->classes, scale, b->dlogits, correct);
+
+  lw_linear_backward (&b->pred, b->a, b->dlogits, n, into_block ? b->da : NULL, TRUE);
+  step_param (b, LW_BLOCK_PRED_W, ctx);
+  step_param (b, LW_BLOCK_PRED_B, ctx);
+  return loss;
+}
+
+static float
+sim_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+          float scale, gboolean into_block)
+{
+  float loss;
+
+  lw_linear_forward (&b->sim, b->a, n, b->hsim);
+  lw_similarity (b->hsim, n, b->n_out, b->u, b->norm, b->s);
+  loss = lw_similarity_loss (b->s, ctx->onehot_table, ctx->classes, y, n, scale, b->gs);
+  lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->dhsim);
+  lw_linear_backward (&b->sim, b->a, b->dhsim, n, into_block ? b->da : NULL, TRUE);
+  step_param (b, LW_BLOCK_SIM_W, ctx);
+  return loss;
+}
+
+/* Backprop-free prediction: BCE against the class code, error to a
+ * through the fixed feedback matrix instead of the head's weights. */
+static float
+bpf_pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+               float scale, gboolean into_block)
+{
+  float loss;
+
+  lw_linear_forward (&b->bpf, b->a, n, b->zb);
+  loss = lw_bce_logits (b->zb, ctx->codes, y, n, ctx->code_len, scale, b->dzb);
+  lw_linear_backward (&b->bpf, b->a, b->dzb, n, NULL, FALSE);
+  if (into_block)
+    lw_feedback_backward (b->feedback, b->n_out, ctx->code_len, b->dzb, n, b->da, TRUE);
+  step_param (b, LW_BLOCK_BPF_W, ctx);
+  step_param (b, LW_BLOCK_BPF_B, ctx);
+  return loss;
+}
+
+/* Backprop-free similarity: S(a) itself against S of the projected labels. */
+static float
+bpf_sim (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+         float scale, gboolean into_block)
+{
+  gsize nd = (gsize) n * b->n_out;
+  float loss;
+
+  lw_similarity (b->a, n, b->n_out, b->u, b->norm, b->s);
+  loss = lw_similarity_loss (b->s, ctx->code_table, ctx->classes, y, n, scale, b->gs);
+  if (into_block)
+    {
+      lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->dhsim);
+      for (gsize i = 0; i < nd; i++)
+        b->da[i] += b->dhsim[i];
+    }
+  return loss;
+}
+
+void
+lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
+                       const LwStepContext *ctx, LwBlockStats *stats)
+{
+  gsize nd = (gsize) n * b->n_out;
+  gboolean train = !b->frozen;
+  float w_pred = 1.0f, w_sim = 1.0f;
+  LwBlockStats st = { NAN, NAN, 0 };
+
+  if (ctx->loss == LW_LOSS_PREDSIM || ctx->loss == LW_LOSS_PREDSIM_BPF)
+    {
+      w_pred = 1.0f - ctx->beta;
+      w_sim = ctx->beta;
+    }
+
+  memset (b->da, 0, nd * sizeof (float));
+  lw_linear_forward (&b->pred, b->a, n, b->logits);
+
+  switch (ctx->loss)
+    {
+    case LW_LOSS_PRED:
+      st.loss_pred = pred_head (b, y, n, ctx, 1.0f, train, &st.correct);
+      break;
+    case LW_LOSS_SIM:
+      st.loss_sim = sim_head (b, y, n, ctx, 1.0f, train);
+      st.loss_pred = pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+      break;
+    case LW_LOSS_PREDSIM:
+      st.loss_sim = sim_head (b, y, n, ctx, w_sim, train);
+      st.loss_pred = pred_head (b, y, n, ctx, w_pred, train, &st.correct);
+      break;
+    case LW_LOSS_PRED_BPF:
+      st.loss_pred = bpf_pred_head (b, y, n, ctx, 1.0f, train);
+      pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+      break;
+    case LW_LOSS_SIM_BPF:
+      st.loss_sim = bpf_sim (b, y, n, ctx, 1.0f, train);
+      st.loss_pred = pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+      break;
+    case LW_LOSS_PREDSIM_BPF:
+      st.loss_sim = bpf_sim (b, y, n, ctx, w_sim, train);
+      st.loss_pred = bpf_pred_head (b, y, n, ctx, w_pred, train);
+      pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+      break;
+    case LW_LOSS_BP:
+    case LW_N_LOSSES:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (train)
+    {
+      lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
+      lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
+      lw_linear_backward (&b->main, x, b->da, n, NULL, FALSE);
+      step_main (b, ctx);
+    }
+
+  if (stats != NULL)
+    *stats = st;
+}
+
+void
+lw_block_probe_update (LwBlock *b, const guint8 *y, guint n,
+                       const LwStepContext *ctx, LwBlockStats *stats)
+{
+  LwBlockStats st = { NAN, NAN, 0 };
+
+  lw_linear_forward (&b->pred, b->a, n, b->logits);
+  st.loss_pred = pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+  if (stats != NULL)
+    *stats = st;
+}
+
+void
+lw_block_global_backward (LwBlock *b, const float *x, guint n,
+                          const LwStepContext *ctx, float *dx)
+{
+  gsize nd = (gsize) n * b->n_out;
+
+  if (ctx->dropout > 0.0f)
+    lw_dropout_backward (b->mask, b->dout, nd, b->da, FALSE);
+  else
+    memcpy (b->da, b->dout, nd * sizeof (float));
+  lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
+  lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
+  /* dx uses the weights before this step's update, as autograd would. */
+  lw_linear_backward (&b->main, x, b->da, n, dx, FALSE);
+  step_main (b, ctx);
+}
+
+const float *
+lw_block_forward_eval (LwBlock *b, const float *x, const guint8 *y, guint n,
+                       LwNonlin nonlin, guint *correct)
+{
+  lw_linear_forward (&b->main, x, n, b->a);
+  lw_batchnorm_forward_eval (&b->bn, b->a, n, b->a);
+  lw_activation_forward (nonlin, b->a, (gsize) n * b->n_out);
+  if (correct != NULL)
+    {
+      lw_linear_forward (&b->pred, b->a, n, b->logits);
+      lw_softmax_ce (b->logits, y, n, b->pred.out, 0.0f, NULL, correct);
+    }
+  return b->a;
+}
+
+void
+lw_block_similarity (LwBlock *b, guint n, LwLossType loss, float *s)
+{
+  const float *h = b->a;
+
+  /* Only the learned sim head's view is what sim and predsim train. */
+  if (loss == LW_LOSS_SIM || loss == LW_LOSS_PREDSIM)
+    {
+      lw_linear_forward (&b->sim, b->a, n, b->hsim);
+      h = b->hsim;
+    }
+  lw_similarity (h, n, b->n_out, b->u, b->norm, s);
+  for (gsize i = 0; i < (gsize) n * n; i++)
+    s[i] = CLAMP (s[i], -1.0f, 1.0f);
+}

@@ -1,0 +1,92 @@
+/* lw-block.h: one fully connected local-loss block (method.md §2):
+ * Linear -> BatchNorm -> activation -> dropout, with every head it may need
+ * (softmax prediction head, similarity head, bpf prediction head) built
+ * from the start so the loss type can change between two steps. */
+#pragma once
+
+#include <glib.h>
+#include "lw-batchnorm.h"
+#include "lw-linear.h"
+#include "lw-model.h"
+#include "lw-optim.h"
+
+G_BEGIN_DECLS
+
+enum {
+  LW_BLOCK_MAIN_W,
+  LW_BLOCK_MAIN_B,
+  LW_BLOCK_BN_GAMMA,
+  LW_BLOCK_BN_BETA,
+  LW_BLOCK_PRED_W,
+  LW_BLOCK_PRED_B,
+  LW_BLOCK_SIM_W,
+  LW_BLOCK_BPF_W,
+  LW_BLOCK_BPF_B,
+  LW_BLOCK_N_PARAMS
+};
+
+/* What a step needs to know about the model around a block. */
+typedef struct {
+  LwLossType loss;
+  float beta;
+  float lr;
+  float dropout;
+  LwNonlin nonlin;
+  LwOptimSettings optim;
+  guint classes;
+  guint code_len;
+  const float *onehot_table;  /* classes x classes: S of one-hot labels */
+  const float *code_table;    /* classes x classes: S of the projected labels (bpf) */
+  const float *codes;         /* classes x code_len binary targets (bpf) */
+} LwStepContext;
+
+typedef struct {
+  guint n_in, n_out;
+  LwLinear main;
+  LwBatchNorm bn;
+  LwLinear pred;              /* out -> classes, weight zero */
+  LwLinear sim;               /* out -> out, no bias */
+  LwLinear bpf;               /* out -> code_len, all zero */
+  float *feedback;            /* code_len x out, fixed random (feedback alignment) */
+  LwParam params[LW_BLOCK_N_PARAMS];
+  float lr_mult;
+  gboolean frozen;
+
+  /* Per-batch buffers, batch_size rows each. */
+  float *a;                   /* activation (the linear output, normalised and activated in place) */
+  float *xhat;
+  float *dropped;             /* the dropped-out copy of a that goes forward */
+  float *mask;
+  float *da;
+  float *logits, *dlogits;
+  float *hsim, *u, *norm, *s, *gs, *du, *dhsim;
+  float *zb, *dzb;
+  float *dout;                /* gradient arriving from above (bp mode) */
+} LwBlock;
+
+void         lw_block_init            (LwBlock *b, guint in, guint out, guint classes,
+                                       guint code_len, guint batch, LwRng *rng);
+void         lw_block_clear           (LwBlock *b);
+
+/* Training forward; returns the output to feed the next block. */
+const float *lw_block_forward_train   (LwBlock *b, const float *x, guint n,
+                                       const LwStepContext *ctx, LwRng *dropout_rng);
+/* Local modes: the block's own losses, their gradients, and the updates. */
+void         lw_block_local_update    (LwBlock *b, const float *x, const guint8 *y, guint n,
+                                       const LwStepContext *ctx, LwBlockStats *stats);
+/* bp mode: trains the prediction head as a probe on the detached activation. */
+void         lw_block_probe_update    (LwBlock *b, const guint8 *y, guint n,
+                                       const LwStepContext *ctx, LwBlockStats *stats);
+/* bp mode: from b->dout back to the block's weights, and to dx when non-NULL. */
+void         lw_block_global_backward (LwBlock *b, const float *x, guint n,
+                                       const LwStepContext *ctx, float *dx);
+
+/* Evaluation forward (running BN statistics, no dropout): activation into
+ * b->a, returns it; correct (may be NULL) gets the prediction head's hits. */
+const float *lw_block_forward_eval    (LwBlock *b, const float *x, const guint8 *y, guint n,
+                                       LwNonlin nonlin, guint *correct);
+/* The similarity matrix the block's sim loss looks at, for the activation
+ * in b->a (after lw_block_forward_eval), clamped, into s (n x n). */
+void         lw_block_similarity      (LwBlock *b, guint n, LwLossType loss, float *s);
+
+G_END_DECLS

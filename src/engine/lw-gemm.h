@@ -1,0 +1,31 @@
+/* lw-gemm.h: the one door to cblas_sgemm (row-major), with an optional
+ * recorder so bench/ can replay exactly the products a training step makes. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean trans_a, trans_b;
+  int m, n, k;
+  float beta;
+} LwGemmCall;
+
+/* C = alpha * op(A) op(B) + beta * C, all row-major. */
+void     lw_gemm              (gboolean trans_a, gboolean trans_b,
+                               int m, int n, int k,
+                               float alpha, const float *a, int lda,
+                               const float *b, int ldb,
+                               float beta, float *c, int ldc);
+
+/* Number of BLAS threads for the whole process (OpenBLAS pool). */
+void     lw_blas_set_threads  (int n);
+int      lw_blas_get_threads  (void);
+
+/* Recording is for benchmarks: every lw_gemm appends its shape to calls
+ * (a GArray of LwGemmCall) until recording stops. Not thread-safe. */
+void     lw_gemm_record_start (GArray *calls);
+void     lw_gemm_record_stop  (void);
+
+G_END_DECLS

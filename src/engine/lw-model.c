@@ -1,0 +1,479 @@
+/* lw-model.c: the block stack, the output layer, the training step and
+ * the live controls. */
+#include "lw-model.h"
+#include "lw-block.h"
+#include "lw-losses.h"
+#include "lw-rng.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK (lw-model-error-quark, lw_model_error)
+
+enum { OUT_W, OUT_B, OUT_N_PARAMS };
+
+/* Independent random streams, so that e.g. changing dropout does not
+ * change how the weights were initialised. */
+enum { STREAM_INIT = 1, STREAM_DROPOUT, STREAM_TARGETS };
+
+struct _LwModel {
+  LwModelConfig config;
+  guint n_blocks;
+  LwBlock *blocks;
+  LwLinear out;
+  LwParam out_params[OUT_N_PARAMS];
+  LwRng dropout_rng;
+
+  float *onehot_table;        /* classes x classes */
+  float *code_table;          /* classes x classes */
+  float *codes;               /* classes x code_len, 0/1 */
+
+  float *logits, *dlogits;    /* batch x classes */
+};
+
+static const char *const loss_names[LW_N_LOSSES] = {
+  [LW_LOSS_PRED] = "pred",
+  [LW_LOSS_SIM] = "sim",
+  [LW_LOSS_PREDSIM] = "predsim",
+  [LW_LOSS_BP] = "bp",
+  [LW_LOSS_PRED_BPF] = "pred-bpf",
+  [LW_LOSS_SIM_BPF] = "sim-bpf",
+  [LW_LOSS_PREDSIM_BPF] = "predsim-bpf",
+};
+
+const char *
+lw_loss_type_to_string (LwLossType loss)
+{
+  g_return_val_if_fail (loss < LW_N_LOSSES, NULL);
+  return loss_names[loss];
+}
+
+gboolean
+lw_loss_type_from_string (const char *name, LwLossType *loss)
+{
+  for (guint i = 0; i < LW_N_LOSSES && name != NULL; i++)
+    if (g_str_equal (name, loss_names[i]))
+      {
+        *loss = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+lw_loss_type_is_bpf (LwLossType loss)
+{
+  return loss == LW_LOSS_PRED_BPF || loss == LW_LOSS_SIM_BPF || loss == LW_LOSS_PREDSIM_BPF;
+}
+
+const char *
+lw_nonlin_to_string (LwNonlin nonlin)
+{
+  return nonlin == LW_NONLIN_LEAKY_RELU ? "leakyrelu" : "relu";
+}
+
+gboolean
+lw_nonlin_from_string (const char *name, LwNonlin *nonlin)
+{
+  if (g_strcmp0 (name, "relu") == 0)
+    *nonlin = LW_NONLIN_RELU;
+  else if (g_strcmp0 (name, "leakyrelu") == 0)
+    *nonlin = LW_NONLIN_LEAKY_RELU;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+lw_optim_to_string (LwOptimKind optim)
+{
+  return optim == LW_OPTIM_SGD ? "sgd" : "adam";
+}
+
+gboolean
+lw_optim_from_string (const char *name, LwOptimKind *optim)
+{
+  if (g_strcmp0 (name, "adam") == 0)
+    *optim = LW_OPTIM_ADAM;
+  else if (g_strcmp0 (name, "sgd") == 0)
+    *optim = LW_OPTIM_SGD;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+lw_model_config_init (LwModelConfig *config)
+{
+  *config = (LwModelConfig) {
+    .arch = LW_ARCH_MLP,
+    .in_channels = 1, .in_height = 28, .in_width = 28,
+    .n_classes = 10,
+    .num_layers = 3,
+    .num_hidden = 1024,
+    .batch_size = 128,
+    .loss = LW_LOSS_PREDSIM,
+    .beta = 0.99f,
+    .lr = 5e-4f,
+    .dropout = 0.0f,
+    .nonlin = LW_NONLIN_RELU,
+    .optim = LW_OPTIM_ADAM,
+    .momentum = 0.0f,
+    .weight_decay = 0.0f,
+    .target_proj_size = 128,
+    .seed = 1,
+  };
+}
+
+static gboolean
+check_config (const LwModelConfig *c, GError **error)
+{
+  const char *what = NULL;
+
+  if (c->in_channels == 0 || c->in_height == 0 || c->in_width == 0)
+    what = "input size must be positive";
+  else if ((guint64) c->in_channels * c->in_height * c->in_width > (1u << 24))
+    what = "input is too large";
+  else if (c->n_classes < 2 || c->n_classes > 256)
+    what = "number of classes must be between 2 and 256";
+  else if (c->num_layers < 1 || c->num_layers > LW_MAX_BLOCKS)
+    what = "number of layers must be between 1 and " G_STRINGIFY (LW_MAX_BLOCKS);
+  else if (c->num_hidden < 1 || c->num_hidden > 65536)
+    what = "hidden units must be between 1 and 65536";
+  else if (c->batch_size < 1 || c->batch_size > 65536)
+    what = "batch size must be between 1 and 65536";
+  else if (c->loss >= LW_N_LOSSES)
+    what = "unknown loss type";
+  else if (!(c->beta >= 0.0f && c->beta <= 1.0f))
+    what = "beta must be between 0 and 1";
+  else if (!(c->lr >= 0.0f && isfinite (c->lr)))
+    what = "learning rate must be a non-negative number";
+  else if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
+    what = "dropout must be at least 0 and below 1";
+  else if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
+    what = "momentum must be at least 0 and below 1";
+  else if (!(c->weight_decay >= 0.0f && isfinite (c->weight_decay)))
+    what = "weight decay must be a non-negative number";
+  else if (c->target_proj_size < 1 || c->target_proj_size > 4096)
+    what = "target projection size must be between 1 and 4096";
+
+  if (what != NULL)
+    {
+      g_set_error_literal (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The fixed random label projection P (classes -> code_len) of the bpf
+ * variants: its signs are each class's binary target code, and the
+ * similarity of its columns is the bpf sim target. */
+static void
+init_targets (LwModel *m, LwRng *rng)
+{
+  guint C = m->config.n_classes, K = m->config.target_proj_size;
+  g_autofree float *onehot = g_new0 (float, (gsize) C * C);
+  g_autofree float *proj = g_new (float, (gsize) C * K);
+
+  for (guint c = 0; c < C; c++)
+    onehot[(gsize) c * C + c] = 1.0f;
+  lw_fill_uniform (proj, (gsize) C * K, 1.0f / sqrtf ((float) C), rng);
+
+  m->onehot_table = g_new (float, (gsize) C * C);
+  m->code_table = g_new (float, (gsize) C * C);
+  m->codes = g_new (float, (gsize) C * K);
+  lw_similarity_table (onehot, C, C, m->onehot_table);
+  lw_similarity_table (proj, C, K, m->code_table);
+  for (gsize i = 0; i < (gsize) C * K; i++)
+    m->codes[i] = proj[i] > 0.0f ? 1.0f : 0.0f;
+}
+
+LwModel *
+lw_model_new (const LwModelConfig *config, GError **error)
+{
+  LwModel *m;
+  LwRng init_rng, target_rng;
+  guint in, batch;
+  LwInit out_init;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  if (!check_config (config, error))
+    return NULL;
+
+  m = g_new0 (LwModel, 1);
+  m->config = *config;
+  m->n_blocks = config->num_layers;
+  batch = config->batch_size;
+  lw_rng_init (&init_rng, config->seed, STREAM_INIT);
+  lw_rng_init (&target_rng, config->seed, STREAM_TARGETS);
+  lw_rng_init (&m->dropout_rng, config->seed, STREAM_DROPOUT);
+
+  m->blocks = g_new0 (LwBlock, m->n_blocks);
+  in = config->in_channels * config->in_height * config->in_width;
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      lw_block_init (&m->blocks[i], in, config->num_hidden, config->n_classes,
+                     config->target_proj_size, batch, &init_rng);
+      in = config->num_hidden;
+    }
+
+  /* Local modes start the output layer at zero, as method.md §2 says;
+   * the bp baseline is an ordinary network. */
+  out_init = config->loss == LW_LOSS_BP ? LW_INIT_TORCH : LW_INIT_ZERO_WEIGHT;
+  lw_linear_init (&m->out, in, config->n_classes, TRUE, out_init, &init_rng);
+  lw_param_init (&m->out_params[OUT_W], m->out.w, m->out.dw, (gsize) in * config->n_classes);
+  lw_param_init (&m->out_params[OUT_B], m->out.b, m->out.db, config->n_classes);
+
+  init_targets (m, &target_rng);
+  m->logits = g_new0 (float, (gsize) batch * config->n_classes);
+  m->dlogits = g_new0 (float, (gsize) batch * config->n_classes);
+  return m;
+}
+
+void
+lw_model_free (LwModel *m)
+{
+  if (m == NULL)
+    return;
+  for (guint i = 0; i < m->n_blocks; i++)
+    lw_block_clear (&m->blocks[i]);
+  g_free (m->blocks);
+  for (guint i = 0; i < OUT_N_PARAMS; i++)
+    lw_param_clear (&m->out_params[i]);
+  lw_linear_clear (&m->out);
+  g_free (m->onehot_table);
+  g_free (m->code_table);
+  g_free (m->codes);
+  g_free (m->logits);
+  g_free (m->dlogits);
+  g_free (m);
+}
+
+const LwModelConfig *
+lw_model_get_config (const LwModel *m)
+{
+  return &m->config;
+}
+
+guint
+lw_model_n_blocks (const LwModel *m)
+{
+  return m->n_blocks;
+}
+
+guint
+lw_model_input_size (const LwModel *m)
+{
+  return m->config.in_channels * m->config.in_height * m->config.in_width;
+}
+
+gsize
+lw_model_n_params (const LwModel *m, gboolean with_heads)
+{
+  gsize total = m->out_params[OUT_W].n + m->out_params[OUT_B].n;
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    for (guint p = 0; p < LW_BLOCK_N_PARAMS; p++)
+      if (with_heads || p <= LW_BLOCK_BN_BETA)
+        total += m->blocks[i].params[p].n;
+  return total;
+}
+
+static void
+fill_context (const LwModel *m, LwStepContext *ctx)
+{
+  const LwModelConfig *c = &m->config;
+
+  *ctx = (LwStepContext) {
+    .loss = c->loss,
+    .beta = c->beta,
+    .lr = c->lr,
+    .dropout = c->dropout,
+    .nonlin = c->nonlin,
+    .optim = {
+      .kind = c->optim,
+      .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+      .momentum = c->momentum,
+      .weight_decay = c->weight_decay,
+    },
+    .classes = c->n_classes,
+    .code_len = c->target_proj_size,
+    .onehot_table = m->onehot_table,
+    .code_table = m->code_table,
+    .codes = m->codes,
+  };
+}
+
+static void
+step_output (LwModel *m, const LwStepContext *ctx)
+{
+  for (guint i = 0; i < OUT_N_PARAMS; i++)
+    lw_param_step (&m->out_params[i], &ctx->optim, ctx->lr);
+}
+
+void
+lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
+                     LwStepStats *stats)
+{
+  LwStepContext ctx;
+  LwStepStats st = { .n_blocks = m->n_blocks, .count = count };
+  const float *h = x;
+  gboolean global = m->config.loss == LW_LOSS_BP;
+  float out_scale = 1.0f;
+  guint classes = m->config.n_classes;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+  fill_context (m, &ctx);
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      LwBlock *b = &m->blocks[i];
+      const float *below = h;
+
+      h = lw_block_forward_train (b, below, count, &ctx, &m->dropout_rng);
+      if (global)
+        lw_block_probe_update (b, y, count, &ctx, &st.block[i]);
+      else
+        lw_block_local_update (b, below, y, count, &ctx, &st.block[i]);
+    }
+
+  if (m->config.loss == LW_LOSS_PREDSIM || m->config.loss == LW_LOSS_PREDSIM_BPF)
+    out_scale = 1.0f - m->config.beta;
+
+  lw_linear_forward (&m->out, h, count, m->logits);
+  st.loss_out = lw_softmax_ce (m->logits, y, count, classes, out_scale, m->dlogits, &st.correct_out);
+
+  if (global)
+    {
+      LwBlock *top = &m->blocks[m->n_blocks - 1];
+
+      lw_linear_backward (&m->out, h, m->dlogits, count, top->dout, FALSE);
+      for (guint i = m->n_blocks; i-- > 0;)
+        {
+          LwBlock *b = &m->blocks[i];
+          const float *below = i > 0 ? m->blocks[i - 1].dropped : x;
+          float *dx = i > 0 ? m->blocks[i - 1].dout : NULL;
+
+          /* Without dropout a block forwards its activation buffer itself. */
+          if (i > 0 && ctx.dropout <= 0.0f)
+            below = m->blocks[i - 1].a;
+          lw_block_global_backward (b, below, count, &ctx, dx);
+        }
+    }
+  else
+    lw_linear_backward (&m->out, h, m->dlogits, count, NULL, FALSE);
+  step_output (m, &ctx);
+
+  if (stats != NULL)
+    *stats = st;
+}
+
+void
+lw_model_evaluate (LwModel *m, const float *x, const guint8 *y, guint count,
+                   guint *block_correct, guint *out_correct)
+{
+  const float *h = x;
+  guint correct;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      h = lw_block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, &correct);
+      if (block_correct != NULL)
+        block_correct[i] += correct;
+    }
+  lw_linear_forward (&m->out, h, count, m->logits);
+  lw_softmax_ce (m->logits, y, count, m->config.n_classes, 0.0f, NULL, &correct);
+  if (out_correct != NULL)
+    *out_correct += correct;
+}
+
+void
+lw_model_set_loss (LwModel *m, LwLossType loss)
+{
+  g_return_if_fail (loss < LW_N_LOSSES);
+  m->config.loss = loss;
+}
+
+void
+lw_model_set_beta (LwModel *m, float beta)
+{
+  g_return_if_fail (beta >= 0.0f && beta <= 1.0f);
+  m->config.beta = beta;
+}
+
+void
+lw_model_set_lr (LwModel *m, float lr)
+{
+  g_return_if_fail (lr >= 0.0f && isfinite (lr));
+  m->config.lr = lr;
+}
+
+void
+lw_model_set_block_lr_mult (LwModel *m, guint block, float mult)
+{
+  g_return_if_fail (block < m->n_blocks);
+  g_return_if_fail (mult >= 0.0f && isfinite (mult));
+  m->blocks[block].lr_mult = mult;
+}
+
+void
+lw_model_set_block_frozen (LwModel *m, guint block, gboolean frozen)
+{
+  g_return_if_fail (block < m->n_blocks);
+  m->blocks[block].frozen = frozen;
+}
+
+void
+lw_model_set_dropout (LwModel *m, float dropout)
+{
+  g_return_if_fail (dropout >= 0.0f && dropout < 1.0f);
+  m->config.dropout = dropout;
+}
+
+float
+lw_model_get_block_lr (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, 0.0f);
+  return m->config.lr * m->blocks[block].lr_mult;
+}
+
+gboolean
+lw_model_get_block_frozen (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, FALSE);
+  return m->blocks[block].frozen;
+}
+
+void
+lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
+                     float *label_sim, float *block_sim)
+{
+  const float *table = lw_loss_type_is_bpf (m->config.loss) ? m->code_table : m->onehot_table;
+  guint C = m->config.n_classes;
+  const float *h = x;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+
+  for (guint i = 0; i < count; i++)
+    for (guint j = 0; j < count; j++)
+      label_sim[(gsize) i * count + j] = table[(gsize) y[i] * C + y[j]];
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      h = lw_block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, NULL);
+      lw_block_similarity (&m->blocks[i], count, m->config.loss,
+                           block_sim + (gsize) i * count * count);
+    }
+}
+
+const float *
+lw_model_first_weights (const LwModel *m, guint *rows, guint *cols)
+{
+  if (rows != NULL)
+    *rows = m->blocks[0].main.out;
+  if (cols != NULL)
+    *cols = m->blocks[0].main.in;
+  return m->blocks[0].main.w;
+}

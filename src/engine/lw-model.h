@@ -1,0 +1,132 @@
+/* lw-model.h: a stack of local-loss blocks and an output layer (method.md §1–§5).
+ *
+ * The model owns every buffer it needs for one batch of up to batch_size
+ * samples; lw_model_train_step() allocates nothing. Live controls may be
+ * called between two steps and take effect at the next one, keeping
+ * weights and optimizer state. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define LW_MAX_BLOCKS 32
+
+#define LW_MODEL_ERROR (lw_model_error_quark ())
+GQuark lw_model_error_quark (void);
+
+typedef enum {
+  LW_MODEL_ERROR_INVALID,
+} LwModelError;
+
+typedef enum {
+  LW_LOSS_PRED,
+  LW_LOSS_SIM,
+  LW_LOSS_PREDSIM,
+  LW_LOSS_BP,
+  LW_LOSS_PRED_BPF,
+  LW_LOSS_SIM_BPF,
+  LW_LOSS_PREDSIM_BPF,
+  LW_N_LOSSES
+} LwLossType;
+
+typedef enum {
+  LW_NONLIN_RELU,
+  LW_NONLIN_LEAKY_RELU,
+} LwNonlin;
+
+typedef enum {
+  LW_OPTIM_ADAM,
+  LW_OPTIM_SGD,
+} LwOptimKind;
+
+typedef enum {
+  LW_ARCH_MLP,
+} LwArch;
+
+typedef struct {
+  LwArch arch;
+  guint in_channels, in_height, in_width;
+  guint n_classes;
+  guint num_layers;           /* hidden FC blocks */
+  guint num_hidden;           /* units per hidden block */
+  guint batch_size;           /* largest batch a step may take */
+  LwLossType loss;
+  float beta;                 /* sim weight in predsim (0.99; bpf recipe 0.01) */
+  float lr;
+  float dropout;
+  LwNonlin nonlin;
+  LwOptimKind optim;
+  float momentum;             /* SGD only */
+  float weight_decay;
+  guint target_proj_size;     /* bpf target code length (128) */
+  guint64 seed;
+} LwModelConfig;
+
+void         lw_model_config_init         (LwModelConfig *config);
+
+const char  *lw_loss_type_to_string       (LwLossType loss);
+gboolean     lw_loss_type_from_string     (const char *name, LwLossType *loss);
+gboolean     lw_loss_type_is_bpf          (LwLossType loss);
+const char  *lw_nonlin_to_string          (LwNonlin nonlin);
+gboolean     lw_nonlin_from_string        (const char *name, LwNonlin *nonlin);
+const char  *lw_optim_to_string           (LwOptimKind optim);
+gboolean     lw_optim_from_string         (const char *name, LwOptimKind *optim);
+
+typedef struct {
+  float loss_pred;            /* the block's prediction part (CE, or BCE for bpf), unweighted */
+  float loss_sim;             /* the block's similarity part, unweighted */
+  guint correct;              /* local classifier correct on the batch */
+} LwBlockStats;
+
+typedef struct {
+  guint n_blocks;
+  guint count;                /* samples in the batch */
+  LwBlockStats block[LW_MAX_BLOCKS];
+  float loss_out;             /* output layer cross-entropy, unweighted */
+  guint correct_out;
+} LwStepStats;
+
+typedef struct _LwModel LwModel;
+
+LwModel     *lw_model_new                 (const LwModelConfig *config, GError **error);
+void         lw_model_free                (LwModel *model);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwModel, lw_model_free)
+
+const LwModelConfig *lw_model_get_config  (const LwModel *model);
+guint        lw_model_n_blocks            (const LwModel *model);
+guint        lw_model_input_size          (const LwModel *model);
+/* Parameters of the network itself (no local heads), and with the heads. */
+gsize        lw_model_n_params            (const LwModel *model, gboolean with_heads);
+
+/* One training step on count <= batch_size samples: x is count * input_size
+ * floats, y the labels. stats may be NULL. */
+void         lw_model_train_step          (LwModel *model, const float *x, const guint8 *y,
+                                           guint count, LwStepStats *stats);
+
+/* Evaluation mode (running BN statistics, no dropout): adds the number of
+ * correct predictions of each block's local classifier to block_correct
+ * (n_blocks entries) and of the output layer to out_correct. */
+void         lw_model_evaluate            (LwModel *model, const float *x, const guint8 *y,
+                                           guint count, guint *block_correct, guint *out_correct);
+
+/* Live control: effective from the next step. */
+void         lw_model_set_loss            (LwModel *model, LwLossType loss);
+void         lw_model_set_beta            (LwModel *model, float beta);
+void         lw_model_set_lr              (LwModel *model, float lr);
+void         lw_model_set_block_lr_mult   (LwModel *model, guint block, float mult);
+void         lw_model_set_block_frozen    (LwModel *model, guint block, gboolean frozen);
+void         lw_model_set_dropout         (LwModel *model, float dropout);
+float        lw_model_get_block_lr        (const LwModel *model, guint block);
+gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
+
+/* Inspection, for the window. lw_model_similarity computes, in evaluation
+ * mode, the label similarity matrix (count x count) and each block's
+ * similarity matrix of its sim-head output (n_blocks * count * count) for
+ * a batch; count <= batch_size. */
+void         lw_model_similarity          (LwModel *model, const float *x, const guint8 *y,
+                                           guint count, float *label_sim, float *block_sim);
+/* The first block's weights, rows x cols (a row per hidden unit). */
+const float *lw_model_first_weights       (const LwModel *model, guint *rows, guint *cols);
+
+G_END_DECLS
