@@ -61,7 +61,8 @@ gboolean      lw_dataset_kind_from_string (const char *name, LwDatasetKind *kind
 guint         lw_dataset_kind_cutout_length (LwDatasetKind kind);
 
 /* Loads a dataset. dir may be NULL: then the usual places are searched
- * (see lw_dataset_find_dir). Errors name the file and what is wrong. */
+ * (see lw_dataset_find_dir); for LW_DATASET_MNIST_SUBSET it means the
+ * embedded copy. Errors name the file and what is wrong. */
 LwDataset    *lw_dataset_load             (LwDatasetKind kind, const char *dir, GError **error);
 void          lw_dataset_free             (LwDataset *ds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwDataset, lw_dataset_free)

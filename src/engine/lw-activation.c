@@ -1,22 +1,49 @@
 /* lw-activation.c: activation functions and dropout. */
 #include "lw-activation.h"
+#include "lw-parallel.h"
+
+typedef struct {
+  float slope;
+  const float *y, *dy;
+  float *x;
+} Act;
+
+static void
+forward_range (gsize start, gsize end, gpointer data)
+{
+  const Act *a = data;
+  float *restrict x = a->x;
+
+  for (gsize i = start; i < end; i++)
+    x[i] = x[i] > 0.0f ? x[i] : a->slope * x[i];
+}
+
+static void
+backward_range (gsize start, gsize end, gpointer data)
+{
+  const Act *a = data;
+  const float *restrict y = a->y, *restrict dy = a->dy;
+  float *restrict dx = a->x;
+
+  for (gsize i = start; i < end; i++)
+    dx[i] = y[i] > 0.0f ? dy[i] : a->slope * dy[i];
+}
 
 void
 lw_activation_forward (LwNonlin nonlin, float *x, gsize n)
 {
-  const float slope = nonlin == LW_NONLIN_LEAKY_RELU ? LW_LEAKY_SLOPE : 0.0f;
+  Act a = { .slope = nonlin == LW_NONLIN_LEAKY_RELU ? LW_LEAKY_SLOPE : 0.0f, .x = x };
 
-  for (gsize i = 0; i < n; i++)
-    x[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+  lw_parallel_for (n, LW_PARALLEL_MIN_CHUNK, forward_range, &a);
 }
 
 void
 lw_activation_backward (LwNonlin nonlin, const float *y, const float *dy, gsize n, float *dx)
 {
-  const float slope = nonlin == LW_NONLIN_LEAKY_RELU ? LW_LEAKY_SLOPE : 0.0f;
+  Act a = { .slope = nonlin == LW_NONLIN_LEAKY_RELU ? LW_LEAKY_SLOPE : 0.0f,
+            .y = y, .dy = dy, .x = dx };
 
-  for (gsize i = 0; i < n; i++)
-    dx[i] = y[i] > 0.0f ? dy[i] : slope * dy[i];
+  lw_parallel_for (n, LW_PARALLEL_MIN_CHUNK, backward_range, &a);
 }
 
 void

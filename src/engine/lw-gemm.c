@@ -1,5 +1,6 @@
 /* lw-gemm.c: every matrix product of the engine passes here. */
 #include "lw-gemm.h"
+#include "lw-parallel.h"
 
 #include <cblas.h>
 
@@ -28,6 +29,7 @@ void
 lw_blas_set_threads (int n)
 {
   openblas_set_num_threads (MAX (n, 1));
+  lw_parallel_set_threads (n);
 }
 
 int

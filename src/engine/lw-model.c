@@ -130,7 +130,13 @@ check_config (const LwModelConfig *c, GError **error)
 {
   const char *what = NULL;
 
-  if (c->in_channels == 0 || c->in_height == 0 || c->in_width == 0)
+  if (c->arch != LW_ARCH_MLP)
+    what = "unknown architecture";
+  else if (c->nonlin != LW_NONLIN_RELU && c->nonlin != LW_NONLIN_LEAKY_RELU)
+    what = "unknown activation function";
+  else if (c->optim != LW_OPTIM_ADAM && c->optim != LW_OPTIM_SGD)
+    what = "unknown optimizer";
+  else if (c->in_channels == 0 || c->in_height == 0 || c->in_width == 0)
     what = "input size must be positive";
   else if ((guint64) c->in_channels * c->in_height * c->in_width > (1u << 24))
     what = "input is too large";
@@ -466,6 +472,30 @@ lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
       lw_block_similarity (&m->blocks[i], count, m->config.loss,
                            block_sim + (gsize) i * count * count);
     }
+}
+
+void
+lw_model_activations (LwModel *m, const float *x, guint count, float *out)
+{
+  const float *h = x;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      gsize size = (gsize) count * m->blocks[i].n_out;
+
+      h = lw_block_forward_eval (&m->blocks[i], h, NULL, count, m->config.nonlin, NULL);
+      memcpy (out, h, size * sizeof (float));
+      out += size;
+    }
+}
+
+guint
+lw_model_block_width (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, 0);
+  return m->blocks[block].n_out;
 }
 
 const float *

@@ -126,6 +126,11 @@ gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
  * a batch; count <= batch_size. */
 void         lw_model_similarity          (LwModel *model, const float *x, const guint8 *y,
                                            guint count, float *label_sim, float *block_sim);
+/* Each block's activation (evaluation mode) for count <= batch_size
+ * samples: block i's count x width_i values, blocks one after another.
+ * out holds count * (sum of block widths) floats. */
+void         lw_model_activations         (LwModel *model, const float *x, guint count, float *out);
+guint        lw_model_block_width         (const LwModel *model, guint block);
 /* The first block's weights, rows x cols (a row per hidden unit). */
 const float *lw_model_first_weights       (const LwModel *model, guint *rows, guint *cols);
 

@@ -1,5 +1,6 @@
 /* lw-optim.c: the update rules of torch.optim.Adam and torch.optim.SGD. */
 #include "lw-optim.h"
+#include "lw-parallel.h"
 
 #include <math.h>
 
@@ -21,22 +22,26 @@ lw_param_clear (LwParam *p)
   g_clear_pointer (&p->v, g_free);
 }
 
+/* One update over a contiguous range, so large tensors can be split
+ * over threads. */
+typedef struct {
+  LwParam *p;
+  const LwOptimSettings *s;
+  float step;                 /* Adam: lr / bias correction 1; SGD: lr */
+  float inv_sqrt_bc2;
+  gboolean first;
+} Update;
+
 static void
-adam_step (LwParam *p, const LwOptimSettings *s, float lr)
+adam_range (gsize start, gsize end, gpointer data)
 {
-  float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
-  const float *restrict g = p->g;
-  const float b1 = s->beta1, b2 = s->beta2, wd = s->weight_decay, eps = s->eps;
-  double bc1, bc2;
-  float step, inv_sqrt_bc2;
+  const Update *u = data;
+  float *restrict w = u->p->w, *restrict m = u->p->m, *restrict v = u->p->v;
+  const float *restrict g = u->p->g;
+  const float b1 = u->s->beta1, b2 = u->s->beta2, wd = u->s->weight_decay, eps = u->s->eps;
+  const float step = u->step, inv_sqrt_bc2 = u->inv_sqrt_bc2;
 
-  p->t++;
-  bc1 = 1.0 - pow (b1, (double) p->t);
-  bc2 = 1.0 - pow (b2, (double) p->t);
-  step = (float) (lr / bc1);
-  inv_sqrt_bc2 = (float) (1.0 / sqrt (bc2));
-
-  for (gsize i = 0; i < p->n; i++)
+  for (gsize i = start; i < end; i++)
     {
       float gi = g[i] + wd * w[i];
       float mi = b1 * m[i] + (1.0f - b1) * gi;
@@ -48,20 +53,19 @@ adam_step (LwParam *p, const LwOptimSettings *s, float lr)
 }
 
 static void
-sgd_step (LwParam *p, const LwOptimSettings *s, float lr)
+sgd_range (gsize start, gsize end, gpointer data)
 {
-  float *restrict w = p->w, *restrict buf = p->m;
-  const float *restrict g = p->g;
-  const float wd = s->weight_decay, mu = s->momentum;
-  gboolean first = p->t == 0;
+  const Update *u = data;
+  float *restrict w = u->p->w, *restrict buf = u->p->m;
+  const float *restrict g = u->p->g;
+  const float wd = u->s->weight_decay, mu = u->s->momentum, lr = u->step;
 
-  p->t++;
-  for (gsize i = 0; i < p->n; i++)
+  for (gsize i = start; i < end; i++)
     {
       float gi = g[i] + wd * w[i];
       if (mu != 0.0f)
         {
-          buf[i] = first ? gi : mu * buf[i] + gi;
+          buf[i] = u->first ? gi : mu * buf[i] + gi;
           gi = buf[i];
         }
       w[i] -= lr * gi;
@@ -71,8 +75,18 @@ sgd_step (LwParam *p, const LwOptimSettings *s, float lr)
 void
 lw_param_step (LwParam *p, const LwOptimSettings *s, float lr)
 {
+  Update u = { .p = p, .s = s, .step = lr, .first = p->t == 0 };
+
+  p->t++;
   if (s->kind == LW_OPTIM_ADAM)
-    adam_step (p, s, lr);
+    {
+      double bc1 = 1.0 - pow (s->beta1, (double) p->t);
+      double bc2 = 1.0 - pow (s->beta2, (double) p->t);
+
+      u.step = (float) (lr / bc1);
+      u.inv_sqrt_bc2 = (float) (1.0 / sqrt (bc2));
+      lw_parallel_for (p->n, LW_PARALLEL_MIN_CHUNK, adam_range, &u);
+    }
   else
-    sgd_step (p, s, lr);
+    lw_parallel_for (p->n, LW_PARALLEL_MIN_CHUNK, sgd_range, &u);
 }

@@ -1,0 +1,434 @@
+/* lw-cli-options.c: flags of layerwise-cli (names follow the reference
+ * train.py, method.md §6), each checked as it is read so that a bad value
+ * is reported with the flag that carried it. */
+#include "lw-cli-options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_EPOCHS 3
+
+void
+lw_cli_options_init (LwCliOptions *opts)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->dataset = LW_DATASET_MNIST_SUBSET;
+  opts->arch = LW_ARCH_MLP;
+  opts->num_layers = 3;
+  opts->num_hidden = 1024;
+  opts->loss = LW_LOSS_PREDSIM;
+  opts->beta = 0.99;
+  opts->lr = 5e-4;
+  opts->lr_decay_fact = 0.25;
+  opts->epochs = DEFAULT_EPOCHS;
+  opts->batch_size = 128;
+  opts->dropout = 0.0;
+  opts->nonlin = LW_NONLIN_RELU;
+  opts->optim = LW_OPTIM_ADAM;
+  opts->momentum = 0.0;
+  opts->weight_decay = 0.0;
+  opts->seed = 1;
+  opts->threads = MAX (1, g_get_num_processors ());
+  opts->limit_train = 0;
+  opts->log_every = 20;
+  opts->cutout = 0;
+  opts->target_proj_size = 128;
+}
+
+void
+lw_cli_options_clear (LwCliOptions *opts)
+{
+  g_clear_pointer (&opts->data_dir, g_free);
+  g_clear_pointer (&opts->metrics, g_free);
+}
+
+static gboolean
+bad_value (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad_value (GError **error, const char *fmt, ...)
+{
+  va_list args;
+  char *msg;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, msg);
+  g_free (msg);
+  return FALSE;
+}
+
+static gboolean
+parse_uint64 (const char *flag, const char *value, guint64 min, guint64 max,
+              guint64 *out, GError **error)
+{
+  const char *p = value;
+  char *end = NULL;
+  guint64 v;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p == '-' && g_ascii_isdigit (p[1]))
+    return bad_value (error, "%s: '%s' is negative; expected a whole number from %" G_GUINT64_FORMAT
+                      " to %" G_GUINT64_FORMAT, flag, value, min, max);
+  if (!g_ascii_isdigit (*p))
+    return bad_value (error, "%s: '%s' is not a whole number", flag, value);
+  errno = 0;
+  v = g_ascii_strtoull (p, &end, 10);
+  if (*end != '\0')
+    return bad_value (error, "%s: '%s' is not a whole number", flag, value);
+  if (errno == ERANGE || v < min || v > max)
+    return bad_value (error, "%s: %s is out of range; expected %" G_GUINT64_FORMAT
+                      " to %" G_GUINT64_FORMAT, flag, value, min, max);
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_uint (const char *flag, const char *value, guint min, guint max, guint *out, GError **error)
+{
+  guint64 v;
+
+  if (!parse_uint64 (flag, value, min, max, &v, error))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+/* A finite number in [lo, hi], or [lo, hi) when hi_open. */
+static gboolean
+parse_double (const char *flag, const char *value, double lo, double hi, gboolean hi_open,
+              double *out, GError **error)
+{
+  char *end = NULL;
+  double v;
+
+  errno = 0;
+  v = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
+    return bad_value (error, "%s: '%s' is not a number", flag, value);
+  if (v < lo || v > hi || (hi_open && v >= hi))
+    {
+      if (isinf (hi))
+        return bad_value (error, "%s: %s is out of range; expected at least %g", flag, value, lo);
+      return bad_value (error, "%s: %s is out of range; expected %g <= value %s %g",
+                        flag, value, lo, hi_open ? "<" : "<=", hi);
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_positive_double (const char *flag, const char *value, double *out, GError **error)
+{
+  if (!parse_double (flag, value, -INFINITY, INFINITY, FALSE, out, error))
+    return FALSE;
+  if (*out <= 0.0)
+    return bad_value (error, "%s: %s is out of range; expected a number above 0", flag, value);
+  return TRUE;
+}
+
+static gboolean
+parse_milestones (LwCliOptions *opts, const char *flag, const char *value, GError **error)
+{
+  g_auto (GStrv) parts = NULL;
+  guint n = 0;
+
+  if (value[0] == '\0' || g_ascii_strcasecmp (value, "none") == 0)
+    {
+      opts->n_milestones = 0;
+      return TRUE;
+    }
+  parts = g_strsplit (value, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_autofree char *item = g_strstrip (g_strdup (parts[i]));
+
+      if (n == LW_CLI_MAX_MILESTONES)
+        return bad_value (error, "%s: more than %d milestones in '%s'", flag,
+                          LW_CLI_MAX_MILESTONES, value);
+      if (item[0] == '\0')
+        return bad_value (error, "%s: empty entry in '%s'; expected epochs such as 50,75,89,94",
+                          flag, value);
+      if (!parse_uint (flag, item, 1, G_MAXINT, &opts->milestones[n], error))
+        return FALSE;
+      n++;
+    }
+  opts->n_milestones = n;
+  return TRUE;
+}
+
+/* "a, b, c" for a choice error message. */
+static char *
+choices (const char *(*to_string) (int), int n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", to_string (i));
+  return g_string_free (s, FALSE);
+}
+
+static const char *
+dataset_name (int i)
+{
+  return lw_dataset_kind_to_string ((LwDatasetKind) i);
+}
+
+static const char *
+loss_name (int i)
+{
+  return lw_loss_type_to_string ((LwLossType) i);
+}
+
+static const char *
+nonlin_name (int i)
+{
+  return lw_nonlin_to_string ((LwNonlin) i);
+}
+
+static const char *
+optim_name (int i)
+{
+  return lw_optim_to_string ((LwOptimKind) i);
+}
+
+static const char *
+arch_name (int i)
+{
+  return "mlp";
+}
+
+static gboolean
+unknown_choice (GError **error, const char *flag, const char *value, const char *what,
+                const char *(*to_string) (int), int n)
+{
+  g_autofree char *list = choices (to_string, n);
+
+  return bad_value (error, "%s: unknown %s '%s'; choose one of %s", flag, what, value, list);
+}
+
+static gboolean
+parse_option (const char *flag, const char *value, gpointer data, GError **error)
+{
+  LwCliOptions *opts = data;
+  const char *name = flag + 2;   /* every flag is long: "--name" */
+
+  if (g_str_equal (name, "dataset"))
+    {
+      LwDatasetKind kind;
+
+      if (!lw_dataset_kind_from_string (value, &kind))
+        return unknown_choice (error, flag, value, "dataset", dataset_name, LW_N_DATASETS);
+      opts->dataset = kind;
+      return TRUE;
+    }
+  if (g_str_equal (name, "data-dir"))
+    {
+      if (value[0] == '\0')
+        return bad_value (error, "%s: empty folder name", flag);
+      if (!g_file_test (value, G_FILE_TEST_EXISTS))
+        return bad_value (error, "%s: no such folder '%s'", flag, value);
+      if (!g_file_test (value, G_FILE_TEST_IS_DIR))
+        return bad_value (error, "%s: '%s' is not a folder", flag, value);
+      if (access (value, R_OK | X_OK) != 0)
+        return bad_value (error, "%s: cannot read folder '%s': %s", flag, value,
+                          g_strerror (errno));
+      g_free (opts->data_dir);
+      opts->data_dir = g_strdup (value);
+      return TRUE;
+    }
+  if (g_str_equal (name, "arch"))
+    {
+      if (!g_str_equal (value, "mlp"))
+        return unknown_choice (error, flag, value, "architecture", arch_name, 1);
+      opts->arch = LW_ARCH_MLP;
+      return TRUE;
+    }
+  if (g_str_equal (name, "loss"))
+    {
+      LwLossType loss;
+
+      if (!lw_loss_type_from_string (value, &loss))
+        return unknown_choice (error, flag, value, "loss", loss_name, LW_N_LOSSES);
+      opts->loss = loss;
+      return TRUE;
+    }
+  if (g_str_equal (name, "nonlin"))
+    {
+      LwNonlin nonlin;
+
+      if (!lw_nonlin_from_string (value, &nonlin))
+        return unknown_choice (error, flag, value, "nonlinearity", nonlin_name,
+                               LW_NONLIN_LEAKY_RELU + 1);
+      opts->nonlin = nonlin;
+      return TRUE;
+    }
+  if (g_str_equal (name, "optim"))
+    {
+      LwOptimKind optim;
+
+      if (!lw_optim_from_string (value, &optim))
+        return unknown_choice (error, flag, value, "optimizer", optim_name, LW_OPTIM_SGD + 1);
+      opts->optim = optim;
+      return TRUE;
+    }
+  if (g_str_equal (name, "metrics"))
+    {
+      if (value[0] == '\0')
+        return bad_value (error, "%s: empty file name", flag);
+      g_free (opts->metrics);
+      opts->metrics = g_strdup (value);
+      return TRUE;
+    }
+  if (g_str_equal (name, "num-layers"))
+    return parse_uint (flag, value, 1, LW_MAX_BLOCKS, &opts->num_layers, error);
+  if (g_str_equal (name, "num-hidden"))
+    return parse_uint (flag, value, 1, 65536, &opts->num_hidden, error);
+  if (g_str_equal (name, "epochs"))
+    return parse_uint (flag, value, 1, 1000000, &opts->epochs, error);
+  if (g_str_equal (name, "batch-size"))
+    return parse_uint (flag, value, 1, 65536, &opts->batch_size, error);
+  if (g_str_equal (name, "threads"))
+    return parse_uint (flag, value, 1, 256, &opts->threads, error);
+  if (g_str_equal (name, "limit-train"))
+    return parse_uint (flag, value, 0, G_MAXUINT, &opts->limit_train, error);
+  if (g_str_equal (name, "log-every"))
+    return parse_uint (flag, value, 1, G_MAXUINT, &opts->log_every, error);
+  if (g_str_equal (name, "cutout"))
+    return parse_uint (flag, value, 0, 4096, &opts->cutout, error);
+  if (g_str_equal (name, "target-proj-size"))
+    return parse_uint (flag, value, 1, 4096, &opts->target_proj_size, error);
+  if (g_str_equal (name, "seed"))
+    return parse_uint64 (flag, value, 0, G_MAXUINT64, &opts->seed, error);
+  if (g_str_equal (name, "beta"))
+    return parse_double (flag, value, 0.0, 1.0, FALSE, &opts->beta, error);
+  if (g_str_equal (name, "dropout"))
+    return parse_double (flag, value, 0.0, 1.0, TRUE, &opts->dropout, error);
+  if (g_str_equal (name, "momentum"))
+    return parse_double (flag, value, 0.0, 1.0, TRUE, &opts->momentum, error);
+  if (g_str_equal (name, "weight-decay"))
+    return parse_double (flag, value, 0.0, INFINITY, FALSE, &opts->weight_decay, error);
+  if (g_str_equal (name, "lr"))
+    return parse_positive_double (flag, value, &opts->lr, error);
+  if (g_str_equal (name, "lr-decay-fact"))
+    return parse_positive_double (flag, value, &opts->lr_decay_fact, error);
+  if (g_str_equal (name, "lr-decay-milestones"))
+    return parse_milestones (opts, flag, value, error);
+
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+#define VALUE_OPTION(name, help, arg) \
+  { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
+
+static const char description[] =
+  "Every hidden layer is trained only by its own local loss (Nøkland & Eidnes 2019);\n"
+  "only the output layer sees the global cross-entropy. --loss bp trains the same\n"
+  "network with ordinary end-to-end backprop for comparison.\n"
+  "\n"
+  "Datasets: mnist-subset is compiled in and needs no files. mnist, fashion-mnist\n"
+  "and kmnist read IDX files (gzipped or not), cifar10 and cifar100 the CIFAR\n"
+  "binary version. Without --data-dir they are looked for in\n"
+  "$XDG_DATA_HOME/layerwise/datasets/<name> (~/.local/share/... by default), then\n"
+  "<system data dir>/layerwise/datasets/<name>; Fashion-MNIST also in\n"
+  "/usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).\n"
+  "\n"
+  "Learning-rate schedule: lr(epoch e) = lr * fact^(number of milestones <= e-1).\n"
+  "No milestones by default. The paper's schedules: MNIST/KMNIST 100 epochs with\n"
+  "--lr-decay-milestones 50,75,89,94; Fashion-MNIST 200 epochs with 100,150,175,188;\n"
+  "CIFAR 400 epochs with 200,300,350,375.\n"
+  "\n"
+  "The paper used --nonlin leakyrelu for sim and predsim, relu for pred and bp,\n"
+  "and --beta 0.01 for predsim-bpf.\n"
+  "\n"
+  "Exit status: 0 on success, 2 for a bad flag, value or dataset, 1 for other\n"
+  "failures, 130 when interrupted.";
+
+gboolean
+lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
+{
+  const GOptionEntry entries[] = {
+    VALUE_OPTION ("dataset", "mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100", "NAME"),
+    VALUE_OPTION ("data-dir", "Folder holding the dataset's files", "DIR"),
+    VALUE_OPTION ("arch", "Network architecture: mlp (default)", "NAME"),
+    VALUE_OPTION ("num-layers", "Hidden layers, each trained by its own loss (default 3)", "N"),
+    VALUE_OPTION ("num-hidden", "Units per hidden layer (default 1024)", "N"),
+    VALUE_OPTION ("loss", "pred, sim, predsim (default), bp, pred-bpf, sim-bpf, predsim-bpf", "NAME"),
+    VALUE_OPTION ("beta", "Weight of the sim part in predsim, 0..1 (default 0.99)", "B"),
+    VALUE_OPTION ("lr", "Learning rate (default 5e-4)", "RATE"),
+    VALUE_OPTION ("lr-decay-milestones", "Comma-separated epochs after which lr is multiplied by the decay factor (default none)", "LIST"),
+    VALUE_OPTION ("lr-decay-fact", "Learning-rate decay factor (default 0.25)", "F"),
+    VALUE_OPTION ("epochs", "Epochs to train (default 3)", "N"),
+    VALUE_OPTION ("batch-size", "Mini-batch size for training and testing (default 128)", "N"),
+    VALUE_OPTION ("dropout", "Dropout after every hidden layer, 0 <= p < 1 (default 0)", "P"),
+    VALUE_OPTION ("nonlin", "relu (default) or leakyrelu (slope 0.01)", "NAME"),
+    VALUE_OPTION ("optim", "adam (default) or sgd", "NAME"),
+    VALUE_OPTION ("momentum", "SGD momentum, 0 <= m < 1 (default 0)", "M"),
+    VALUE_OPTION ("weight-decay", "L2 weight decay (default 0)", "W"),
+    VALUE_OPTION ("seed", "Seed for weights, shuffling, augmentation and dropout (default 1)", "N"),
+    VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
+    VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
+    VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),
+    VALUE_OPTION ("log-every", "Steps between step rows in the metrics CSV (default 20)", "N"),
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &opts->no_augment,
+      "Turn off the dataset's training augmentation (crop, flip)", NULL },
+    VALUE_OPTION ("cutout", "Cut out one square hole of side L from every training image (default 0 = off; the paper: 14 for the MNIST family, 16 for CIFAR)", "L"),
+    VALUE_OPTION ("target-proj-size", "Length of the random label code of the bpf losses (default 128)", "N"),
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  GOptionGroup *group;
+
+  g_option_context_set_summary (context,
+    "Train a neural network with layer-wise local error signals, headless.");
+  g_option_context_set_description (context, description);
+  group = g_option_group_new (NULL, NULL, NULL, opts, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_context_set_main_group (context, group);
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (*argc > 1)
+    return bad_value (error, "unexpected argument '%s'", (*argv)[1]);
+  return TRUE;
+}
+
+double
+lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
+{
+  double lr = opts->lr;
+
+  for (guint i = 0; i < opts->n_milestones; i++)
+    if (opts->milestones[i] + 1 <= epoch)
+      lr *= opts->lr_decay_fact;
+  return lr;
+}
+
+void
+lw_cli_options_to_config (const LwCliOptions *opts, const LwDataset *ds, LwModelConfig *config)
+{
+  lw_model_config_init (config);
+  config->arch = opts->arch;
+  config->in_channels = ds->channels;
+  config->in_height = ds->height;
+  config->in_width = ds->width;
+  config->n_classes = ds->n_classes;
+  config->num_layers = opts->num_layers;
+  config->num_hidden = opts->num_hidden;
+  config->batch_size = opts->batch_size;
+  config->loss = opts->loss;
+  config->beta = (float) opts->beta;
+  config->lr = (float) lw_cli_options_lr_at_epoch (opts, 1);
+  config->dropout = (float) opts->dropout;
+  config->nonlin = opts->nonlin;
+  config->optim = opts->optim;
+  config->momentum = (float) opts->momentum;
+  config->weight_decay = (float) opts->weight_decay;
+  config->target_proj_size = opts->target_proj_size;
+  config->seed = opts->seed;
+}

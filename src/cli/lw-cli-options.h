@@ -1,0 +1,56 @@
+/* lw-cli-options.h: the command line of layerwise-cli, parsed and checked. */
+#pragma once
+
+#include <glib.h>
+
+#include "data/lw-dataset.h"
+#include "engine/lw-model.h"
+
+G_BEGIN_DECLS
+
+#define LW_CLI_MAX_MILESTONES 64
+
+typedef struct {
+  LwDatasetKind dataset;
+  char *data_dir;               /* NULL: the usual places */
+  LwArch arch;
+  guint num_layers;
+  guint num_hidden;
+  LwLossType loss;
+  double beta;
+  double lr;
+  guint milestones[LW_CLI_MAX_MILESTONES];
+  guint n_milestones;
+  double lr_decay_fact;
+  guint epochs;
+  guint batch_size;
+  double dropout;
+  LwNonlin nonlin;
+  LwOptimKind optim;
+  double momentum;
+  double weight_decay;
+  guint64 seed;
+  guint threads;
+  guint limit_train;            /* 0: all */
+  char *metrics;                /* NULL: no CSV */
+  guint log_every;              /* steps between CSV step rows */
+  gboolean no_augment;
+  guint cutout;                 /* 0: off */
+  guint target_proj_size;
+} LwCliOptions;
+
+void     lw_cli_options_init        (LwCliOptions *opts);
+void     lw_cli_options_clear       (LwCliOptions *opts);
+
+/* Parses and validates argv. On failure error holds one line that names
+ * the flag and the value at fault; --help prints and exits 0. */
+gboolean lw_cli_options_parse       (LwCliOptions *opts, int *argc, char ***argv, GError **error);
+
+/* The learning rate of epoch (1-based): lr * fact^(#milestones m <= epoch-1). */
+double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);
+
+/* Fills a model configuration from the options and the dataset's geometry. */
+void     lw_cli_options_to_config   (const LwCliOptions *opts, const LwDataset *ds,
+                                     LwModelConfig *config);
+
+G_END_DECLS

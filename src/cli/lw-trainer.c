@@ -1,0 +1,228 @@
+/* lw-trainer.c: shuffle, train on every batch (the last partial one too),
+ * test, report. Buffers are allocated once; only the training loop is timed
+ * for samples/s. */
+#include "lw-trainer.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lw-progress.h"
+#include "lw-running-stats.h"
+
+/* Separate streams, so turning augmentation off keeps the sample order. */
+enum {
+  STREAM_SHUFFLE = 1,
+  STREAM_AUGMENT = 2,
+};
+
+typedef struct {
+  const LwCliOptions *opts;
+  const LwDataset *ds;
+  LwModel *model;
+  LwMetricsCsv *csv;
+  FILE *out;
+  guint n_blocks;
+  float *x;
+  guint8 *y;
+  guint32 *order;               /* training indices, reshuffled every epoch */
+  guint32 *test_index;          /* 0 .. n_test-1 */
+  LwAugment augment;
+  gboolean use_augment;
+  LwRng shuffle_rng, augment_rng;
+  guint64 step, samples_seen;
+} Trainer;
+
+static void
+row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
+{
+  row->loss_out = lw_running_stats_loss_out (rs);
+  for (guint i = 0; i < rs->n_blocks; i++)
+    {
+      row->loss_pred[i] = lw_running_stats_loss_pred (rs, i);
+      row->loss_sim[i] = lw_running_stats_loss_sim (rs, i);
+      row->acc[i] = lw_running_stats_acc (rs, i);
+    }
+}
+
+static gboolean
+write_step_row (Trainer *t, guint epoch, double lr, const LwRunningStats *window, GError **error)
+{
+  LwMetricsRow row = { .kind = "step", .epoch = epoch, .step = t->step,
+                       .samples_seen = t->samples_seen, .lr = lr };
+
+  row_from_stats (&row, window);
+  row.acc_out = lw_running_stats_acc_out (window);
+  return lw_metrics_csv_write_row (t->csv, &row, FALSE, error);
+}
+
+/* Output-layer and per-block test accuracy over the whole test set. */
+static void
+evaluate (Trainer *t, double *block_acc, double *out_acc)
+{
+  const LwImageSet *test = &t->ds->test;
+  guint block_correct[LW_MAX_BLOCKS] = { 0 };
+  guint out_correct = 0;
+  guint bs = t->opts->batch_size;
+
+  for (guint off = 0; off < test->n; off += bs)
+    {
+      guint count = MIN (bs, test->n - off);
+
+      lw_dataset_fill_batch (t->ds, test, t->test_index + off, count, NULL, NULL, t->x, t->y);
+      lw_model_evaluate (t->model, t->x, t->y, count, block_correct, &out_correct);
+    }
+  for (guint i = 0; i < t->n_blocks; i++)
+    block_acc[i] = test->n ? (double) block_correct[i] / test->n : 0.0;
+  *out_acc = test->n ? (double) out_correct / test->n : 0.0;
+}
+
+/* Fits 80 columns up to three blocks; the learning rate is printed only
+ * when the schedule changes it. */
+static void
+print_table_header (Trainer *t)
+{
+  fprintf (t->out, "%5s  %7s  %9s ", "epoch", "loss", "train-acc");
+  for (guint i = 1; i <= t->n_blocks; i++)
+    fprintf (t->out, " test-b%u", i);
+  fprintf (t->out, " %8s  %9s  %7s\n", "test-out", "samples/s", "seconds");
+  fflush (t->out);
+}
+
+static void
+print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
+                  const double *block_acc, double out_acc, double samples_per_s, double seconds)
+{
+  fprintf (t->out, "%5u  %7.4f  %8.2f%% ", epoch,
+           lw_running_stats_loss_out (rs), 100.0 * lw_running_stats_acc_out (rs));
+  for (guint i = 0; i < t->n_blocks; i++)
+    {
+      /* As wide as its header, "test-b<i>". */
+      int width = (int) strlen ("test-b") + (i + 1 < 10 ? 1 : 2);
+
+      fprintf (t->out, " %*.2f%%", width - 1, 100.0 * block_acc[i]);
+    }
+  fprintf (t->out, " %7.2f%%  %9.0f  %7.1f\n", 100.0 * out_acc, samples_per_s, seconds);
+  fflush (t->out);
+}
+
+gboolean
+lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
+                LwMetricsCsv *csv, const volatile sig_atomic_t *stop, FILE *out,
+                LwTrainResult *result, GError **error)
+{
+  const LwImageSet *train = &ds->train;
+  guint bs = opts->batch_size;
+  guint n_batches = (train->n + bs - 1) / bs;
+  Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out };
+  LwProgress progress;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (train->n > 0 && ds->test.n > 0, FALSE);
+
+  *result = (LwTrainResult) { 0 };
+  t.n_blocks = lw_model_n_blocks (model);
+  t.x = g_new (float, (gsize) bs * lw_model_input_size (model));
+  t.y = g_new (guint8, bs);
+  t.order = g_new (guint32, train->n);
+  t.test_index = g_new (guint32, ds->test.n);
+  for (guint i = 0; i < ds->test.n; i++)
+    t.test_index[i] = i;
+
+  t.augment = ds->augment;
+  if (opts->no_augment)
+    {
+      t.augment.crop_pad = 0;
+      t.augment.hflip = FALSE;
+    }
+  if (opts->cutout > 0)
+    t.augment.cutout = opts->cutout;
+  t.use_augment = t.augment.crop_pad > 0 || t.augment.hflip || t.augment.cutout > 0;
+  lw_rng_init (&t.shuffle_rng, opts->seed, STREAM_SHUFFLE);
+  lw_rng_init (&t.augment_rng, opts->seed, STREAM_AUGMENT);
+
+  lw_progress_init (&progress, stderr);
+  print_table_header (&t);
+
+  for (guint epoch = 1; epoch <= opts->epochs && ok && !result->interrupted; epoch++)
+    {
+      double lr = lw_cli_options_lr_at_epoch (opts, epoch);
+      double block_acc[LW_MAX_BLOCKS], out_acc, seconds;
+      LwRunningStats epoch_stats, window;
+      gint64 start;
+
+      lw_model_set_lr (model, (float) lr);
+      if (epoch > 1 && lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
+        fprintf (out, "learning rate %g from epoch %u\n", lr, epoch);
+      for (guint i = 0; i < train->n; i++)
+        t.order[i] = i;
+      lw_rng_shuffle (&t.shuffle_rng, t.order, train->n);
+      lw_running_stats_reset (&epoch_stats, t.n_blocks);
+      lw_running_stats_reset (&window, t.n_blocks);
+
+      start = g_get_monotonic_time ();
+      for (guint b = 0; b < n_batches; b++)
+        {
+          guint off = b * bs;
+          guint count = MIN (bs, train->n - off);
+          LwStepStats stats;
+
+          if (*stop)
+            {
+              result->interrupted = TRUE;
+              break;
+            }
+          lw_dataset_fill_batch (ds, train, t.order + off, count,
+                                 t.use_augment ? &t.augment : NULL, &t.augment_rng, t.x, t.y);
+          lw_model_train_step (model, t.x, t.y, count, &stats);
+          lw_running_stats_add (&epoch_stats, &stats);
+          lw_running_stats_add (&window, &stats);
+          t.step++;
+          t.samples_seen += count;
+
+          if (csv != NULL && (t.step % opts->log_every == 0 || b + 1 == n_batches))
+            {
+              if (!write_step_row (&t, epoch, lr, &window, error))
+                {
+                  ok = FALSE;
+                  break;
+                }
+              lw_running_stats_reset (&window, t.n_blocks);
+            }
+
+          seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+          lw_progress_update (&progress, epoch, opts->epochs, b + 1, n_batches,
+                              seconds > 0 ? epoch_stats.samples / seconds : 0.0,
+                              lw_running_stats_loss_out (&epoch_stats),
+                              lw_running_stats_acc_out (&epoch_stats));
+        }
+      seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+      lw_progress_clear (&progress);
+      if (!ok || result->interrupted)
+        break;
+
+      evaluate (&t, block_acc, &out_acc);
+      print_epoch_line (&t, epoch, &epoch_stats, block_acc, out_acc,
+                        seconds > 0 ? epoch_stats.samples / seconds : 0.0, seconds);
+      result->epochs_done = epoch;
+      result->test_acc_out = out_acc;
+
+      if (csv != NULL)
+        {
+          LwMetricsRow row = { .kind = "epoch", .epoch = epoch, .step = t.step,
+                               .samples_seen = t.samples_seen, .lr = lr, .acc_out = out_acc };
+
+          row_from_stats (&row, &epoch_stats);
+          for (guint i = 0; i < t.n_blocks; i++)
+            row.acc[i] = block_acc[i];
+          ok = lw_metrics_csv_write_row (csv, &row, TRUE, error);
+        }
+      if (*stop && epoch < opts->epochs)
+        result->interrupted = TRUE;
+    }
+
+  g_free (t.x);
+  g_free (t.y);
+  g_free (t.order);
+  g_free (t.test_index);
+  return ok;
+}

@@ -1,0 +1,166 @@
+/* main.c: layerwise-cli — headless training with layer-wise local losses.
+ * Exit status: 0 done, 2 bad flag/value/dataset, 1 other failure,
+ * 130 interrupted. */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <glib.h>
+
+#include "data/lw-dataset.h"
+#include "engine/lw-gemm.h"
+#include "engine/lw-model.h"
+#include "lw-cli-options.h"
+#include "lw-metrics-csv.h"
+#include "lw-trainer.h"
+
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_interrupt (int sig)
+{
+  stop_requested = 1;
+}
+
+/* The first Ctrl-C finishes the current step and writes what was measured;
+ * a second one kills as usual. */
+static void
+install_interrupt_handler (void)
+{
+  struct sigaction sa = { 0 };
+
+  sa.sa_handler = on_interrupt;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
+
+static int
+fail (int status, const char *what, const GError *error)
+{
+  fflush (stdout);
+  if (what != NULL)
+    fprintf (stderr, "layerwise-cli: %s: %s\n", what, error->message);
+  else
+    fprintf (stderr, "layerwise-cli: %s\n", error->message);
+  return status;
+}
+
+static double
+peak_rss_mib (void)
+{
+  struct rusage ru;
+
+  if (getrusage (RUSAGE_SELF, &ru) != 0)
+    return 0.0;
+  return ru.ru_maxrss / 1024.0;   /* Linux reports KiB */
+}
+
+static void
+print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *model)
+{
+  const LwModelConfig *cfg = lw_model_get_config (model);
+
+  printf ("dataset %s (%s): %u train, %u test, %ux%ux%u, %u classes\n",
+          ds->name, ds->source, ds->train.n, ds->test.n,
+          ds->channels, ds->height, ds->width, ds->n_classes);
+  printf ("model mlp %ux%u, loss %s", cfg->num_layers, cfg->num_hidden,
+          lw_loss_type_to_string (cfg->loss));
+  if (cfg->loss == LW_LOSS_PREDSIM || cfg->loss == LW_LOSS_PREDSIM_BPF)
+    printf (" (beta %g)", cfg->beta);
+  printf (", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n",
+          lw_nonlin_to_string (cfg->nonlin), lw_optim_to_string (cfg->optim),
+          opts->lr, cfg->batch_size, cfg->dropout,
+          lw_model_n_params (model, FALSE) / 1e6, lw_model_n_params (model, TRUE) / 1e6);
+  printf ("%u epoch%s, seed %" G_GUINT64_FORMAT ", %d BLAS thread%s\n",
+          opts->epochs, opts->epochs == 1 ? "" : "s", opts->seed,
+          lw_blas_get_threads (), lw_blas_get_threads () == 1 ? "" : "s");
+  fflush (stdout);
+}
+
+static int
+run (const LwCliOptions *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LwMetricsCsv) csv = NULL;
+  g_autoptr (LwDataset) ds = NULL;
+  g_autoptr (LwModel) model = NULL;
+  LwModelConfig config;
+  LwTrainResult result;
+
+  /* Opened first, so a bad path fails before any loading. */
+  if (opts->metrics != NULL && (csv = lw_metrics_csv_open (opts->metrics, &error)) == NULL)
+    return fail (EXIT_USAGE, NULL, error);
+
+  ds = lw_dataset_load (opts->dataset, opts->data_dir, &error);
+  if (ds == NULL)
+    {
+      gboolean searched = opts->data_dir == NULL
+                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+
+      fprintf (stderr, "layerwise-cli: cannot load dataset %s: %s%s\n",
+               lw_dataset_kind_to_string (opts->dataset), error->message,
+               searched ? " (name the folder with --data-dir DIR)" : "");
+      return EXIT_USAGE;
+    }
+  lw_dataset_limit_train (ds, opts->limit_train);
+  if (ds->train.n == 0 || ds->test.n == 0)
+    {
+      fprintf (stderr, "layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
+               "both must be non-empty\n", ds->name, ds->source, ds->train.n, ds->test.n);
+      return EXIT_USAGE;
+    }
+
+  lw_cli_options_to_config (opts, ds, &config);
+  model = lw_model_new (&config, &error);
+  if (model == NULL)
+    return fail (EXIT_USAGE, "cannot build the model", error);
+  if (csv != NULL && !lw_metrics_csv_write_header (csv, lw_model_n_blocks (model), &error))
+    return fail (EXIT_FAILURE, NULL, error);
+
+  lw_blas_set_threads ((int) opts->threads);
+  print_run_header (opts, ds, model);
+  install_interrupt_handler ();
+
+  if (!lw_trainer_run (opts, ds, model, csv, &stop_requested, stdout, &result, &error))
+    return fail (EXIT_FAILURE, NULL, error);
+  if (!lw_metrics_csv_close (g_steal_pointer (&csv), &error))
+    return fail (EXIT_FAILURE, NULL, error);
+
+  if (result.interrupted)
+    printf ("interrupted after %u finished epoch%s\n", result.epochs_done,
+            result.epochs_done == 1 ? "" : "s");
+  if (result.epochs_done > 0)
+    printf ("final test accuracy %.2f%% (error %.2f%%)\n",
+            100.0 * result.test_acc_out, 100.0 * (1.0 - result.test_acc_out));
+  printf ("peak RSS %.1f MiB\n", peak_rss_mib ());
+  return result.interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
+}
+
+int
+main (int argc, char **argv)
+{
+  LwCliOptions opts;
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");   /* '.' in every number printed, CSV included */
+
+  lw_cli_options_init (&opts);
+  if (lw_cli_options_parse (&opts, &argc, &argv, &error))
+    status = run (&opts);
+  else
+    {
+      fprintf (stderr, "layerwise-cli: %s (see --help)\n", error->message);
+      status = EXIT_USAGE;
+    }
+  lw_cli_options_clear (&opts);
+  return status;
+}

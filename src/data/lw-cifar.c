@@ -1,0 +1,151 @@
+/* lw-cifar.c: the CIFAR-10 / CIFAR-100 "binary version". No header: fixed
+ * records of label byte(s) then 3072 pixel bytes (3x32x32, CHW), so the
+ * file size alone gives the count. */
+#include "lw-data-private.h"
+
+#include <string.h>
+
+#define CIFAR_SIDE   32u
+#define CIFAR_PIXELS (3u * CIFAR_SIDE * CIFAR_SIDE)
+
+typedef struct {
+  const char *subdir;         /* folder inside the official archive */
+  const char *train[6];       /* NULL-terminated */
+  const char *test;
+  guint label_offset;         /* CIFAR-100: coarse byte, then the fine one */
+  guint n_classes;
+} CifarLayout;
+
+static const CifarLayout cifar10 = {
+  "cifar-10-batches-bin",
+  { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+    "data_batch_4.bin", "data_batch_5.bin", NULL },
+  "test_batch.bin", 0, 10,
+};
+
+static const CifarLayout cifar100 = {
+  "cifar-100-binary", { "train.bin", NULL }, "test.bin", 1, 100,
+};
+
+char *
+lw_cifar_resolve_dir (const char *dir, gboolean is_100)
+{
+  const CifarLayout *layout = is_100 ? &cifar100 : &cifar10;
+  g_autofree char *inner = NULL;
+
+  /* Accept the folder holding the .bin files or the one above it. */
+  if (lw_data_source_exists (dir, layout->train[0]))
+    return g_strdup (dir);
+  inner = g_build_filename (dir, layout->subdir, NULL);
+  if (lw_data_source_exists (inner, layout->train[0]))
+    return g_steal_pointer (&inner);
+  return NULL;
+}
+
+/* Appends the records of one file to set. */
+static gboolean
+append_file (const char *dir, const char *base, const CifarLayout *layout,
+             LwImageSet *set, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree guint8 *buf = NULL;
+  const gsize record = layout->label_offset + 1 + CIFAR_PIXELS;
+  guint8 *pixels, *labels;
+  gsize len, n;
+
+  buf = lw_data_source_read (dir, base, &path, &len, error);
+  if (buf == NULL)
+    return FALSE;
+  if (len == 0)
+    {
+      g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
+                   "%s: file is empty", path);
+      return FALSE;
+    }
+  if (len % record != 0)
+    {
+      g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
+                   "%s: size %" G_GSIZE_FORMAT " is not a multiple of the %"
+                   G_GSIZE_FORMAT "-byte CIFAR record", path, len, record);
+      return FALSE;
+    }
+  n = len / record;
+  /* Files are capped at 2 GiB, so set->n + n stays far below G_MAXUINT. */
+  pixels = g_try_realloc (set->pixels, (set->n + n) * CIFAR_PIXELS);
+  if (pixels == NULL)
+    {
+      g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
+                   "%s: not enough memory for %" G_GSIZE_FORMAT " images", path, n);
+      return FALSE;
+    }
+  set->pixels = pixels;
+  labels = g_try_realloc (set->labels, set->n + n);
+  if (labels == NULL)
+    {
+      g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
+                   "%s: not enough memory for %" G_GSIZE_FORMAT " labels", path, n);
+      return FALSE;
+    }
+  set->labels = labels;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const guint8 *rec = buf + i * record;
+      guint8 label = rec[layout->label_offset];
+
+      if (label >= layout->n_classes)
+        {
+          g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_LABEL,
+                       "%s: label %u of record %" G_GSIZE_FORMAT " is out of range "
+                       "(%u classes)", path, label, i, layout->n_classes);
+          return FALSE;
+        }
+      labels[set->n + i] = label;
+      memcpy (pixels + (set->n + i) * CIFAR_PIXELS, rec + layout->label_offset + 1,
+              CIFAR_PIXELS);
+    }
+  set->n += (guint) n;
+  return TRUE;
+}
+
+static gboolean
+load_split (const char *dir, const char *const *files, const CifarLayout *layout,
+            LwImageSet *set, GError **error)
+{
+  set->channels = 3;
+  set->height = CIFAR_SIDE;
+  set->width = CIFAR_SIDE;
+  for (guint i = 0; files[i] != NULL; i++)
+    if (!append_file (dir, files[i], layout, set, error))
+      {
+        lw_image_set_clear (set);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+lw_cifar_load (const char *dir, gboolean is_100, LwImageSet *train,
+               LwImageSet *test, char **used_dir, GError **error)
+{
+  const CifarLayout *layout = is_100 ? &cifar100 : &cifar10;
+  const char *test_files[] = { layout->test, NULL };
+  g_autofree char *real = lw_cifar_resolve_dir (dir, is_100);
+
+  if (real == NULL)
+    {
+      g_autofree char *want = g_build_filename (dir, layout->train[0], NULL);
+      g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING,
+                   "%s: no such file (nor in the %s subfolder)", want, layout->subdir);
+      return FALSE;
+    }
+  if (!load_split (real, layout->train, layout, train, error))
+    return FALSE;
+  if (!load_split (real, test_files, layout, test, error))
+    {
+      lw_image_set_clear (train);
+      return FALSE;
+    }
+  *used_dir = g_steal_pointer (&real);
+  return TRUE;
+}

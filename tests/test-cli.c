@@ -1,0 +1,341 @@
+/* test-cli.c: layerwise-cli as a user meets it — bad flags are refused with
+ * one clear line and status 2, and a tiny real run trains, reports and
+ * writes a metrics CSV that parses. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#ifndef LW_CLI_PATH
+#error "LW_CLI_PATH must name the layerwise-cli executable"
+#endif
+
+typedef struct {
+  char *out;
+  char *err;
+  int status;                   /* exit status, or -1 if it did not exit normally */
+} CliRun;
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/* Runs the CLI with the given arguments (NULL-terminated). */
+static void
+cli_run (CliRun *run, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+
+  if (!g_file_test (LW_CLI_PATH, G_FILE_TEST_IS_EXECUTABLE))
+    g_error ("layerwise-cli not built at %s", LW_CLI_PATH);
+
+  g_ptr_array_add (argv, (gpointer) LW_CLI_PATH);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+typedef struct {
+  const char *name;
+  const char *args[6];
+  const char *must_mention;     /* the flag or value the message has to name */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "unknown-flag", { "--frobnicate", NULL }, "--frobnicate" },
+  { "lr-not-a-number", { "--lr", "abc", NULL }, "abc" },
+  { "lr-negative", { "--lr", "-1", NULL }, "--lr" },
+  { "batch-size-zero", { "--batch-size", "0", NULL }, "--batch-size" },
+  { "epochs-negative", { "--epochs", "-3", NULL }, "--epochs" },
+  { "beta-above-one", { "--beta", "2", NULL }, "--beta" },
+  { "dropout-one", { "--dropout", "1", NULL }, "--dropout" },
+  { "loss-unknown", { "--loss", "nonsense", NULL }, "nonsense" },
+  { "dataset-unknown", { "--dataset", "nonsense", NULL }, "nonsense" },
+  { "nonlin-unknown", { "--nonlin", "tanh", NULL }, "tanh" },
+  { "milestones-bad", { "--lr-decay-milestones", "50,x", NULL }, "--lr-decay-milestones" },
+  { "data-dir-missing", { "--dataset", "mnist", "--data-dir", "/nonexistent", NULL }, "/nonexistent" },
+  { "metrics-unwritable", { "--metrics", "/nonexistent/dir/x.csv", NULL }, "/nonexistent/dir/x.csv" },
+  { "stray-argument", { "stray", NULL }, "stray" },
+  { "missing-value", { "--epochs", NULL }, "--epochs" },
+};
+
+static void
+test_bad_value (gconstpointer data)
+{
+  const BadCase *bad = data;
+  CliRun run;
+  const char *newline;
+
+  cli_run (&run, bad->args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, bad->must_mention));
+  /* One line: it ends the output, and there is no other. */
+  newline = strchr (run.err, '\n');
+  g_assert_nonnull (newline);
+  g_assert_cmpstr (newline + 1, ==, "");
+  g_assert_null (strstr (run.out, "final test accuracy"));
+  cli_run_clear (&run);
+}
+
+/* A folder that exists but holds no dataset: the load error names it. */
+static void
+test_empty_data_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  const char *args[] = { "--dataset", "mnist", "--data-dir", dir, NULL };
+  CliRun run;
+
+  g_assert_no_error (error);
+  cli_run (&run, args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "train-images"));
+  g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+  cli_run_clear (&run);
+  g_rmdir (dir);
+}
+
+static void
+test_help (void)
+{
+  const char *args[] = { "--help", NULL };
+  CliRun run;
+
+  cli_run (&run, args);
+  g_assert_cmpint (run.status, ==, 0);
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset" }[i];
+
+      g_assert_nonnull (strstr (run.out, flag));
+    }
+  cli_run_clear (&run);
+}
+
+static double
+parse_number (const char *field)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (field, &end);
+
+  g_assert_true (end != field && *end == '\0');
+  return v;
+}
+
+static void
+check_fraction (const char *field)
+{
+  double v = parse_number (field);
+
+  g_assert_cmpfloat (v, >=, 0.0);
+  g_assert_cmpfloat (v, <=, 1.0);
+}
+
+/* The CSV's lines, header first; fails unless every row has the header's width. */
+static GStrv
+read_csv (const char *path, guint *n_columns)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  GStrv lines;
+  g_auto (GStrv) header = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (text, "\n"));
+  text[strlen (text) - 1] = '\0';
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_nonnull (lines[0]);
+  header = g_strsplit (lines[0], ",", -1);
+  *n_columns = g_strv_length (header);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], ",", -1);
+
+      g_assert_cmpuint (g_strv_length (fields), ==, *n_columns);
+    }
+  return lines;
+}
+
+static void
+test_tiny_run (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GRegex) final_re = NULL;
+  const char *expected_header =
+    "kind,epoch,step,samples_seen,lr,loss_out,acc_out,"
+    "block1_loss_pred,block1_loss_sim,block1_acc,"
+    "block2_loss_pred,block2_loss_sim,block2_acc";
+  guint n_columns, n_steps = 0, n_epochs = 0;
+  CliRun run;
+
+  g_assert_no_error (error);
+  csv = g_build_filename (dir, "metrics.csv", NULL);
+  {
+    const char *args[] = { "--limit-train", "512", "--epochs", "1", "--num-hidden", "64",
+                           "--num-layers", "2", "--threads", "1", "--metrics", csv, NULL };
+    cli_run (&run, args);
+  }
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  final_re = g_regex_new ("^final test accuracy [0-9]+\\.[0-9][0-9]%", G_REGEX_MULTILINE, 0, NULL);
+  g_assert_true (g_regex_match (final_re, run.out, 0, NULL));
+  g_assert_nonnull (strstr (run.out, "peak RSS"));
+  /* stderr is a pipe here: no progress bar. */
+  g_assert_null (strchr (run.err, '\r'));
+
+  lines = read_csv (csv, &n_columns);
+  g_assert_cmpstr (lines[0], ==, expected_header);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+
+      g_assert_cmpfloat (parse_number (f[4]), ==, 5e-4);     /* lr */
+      parse_number (f[5]);                                    /* loss_out */
+      check_fraction (f[6]);                                  /* acc_out */
+      if (g_str_equal (f[0], "epoch"))
+        {
+          n_epochs++;
+          g_assert_cmpstr (f[1], ==, "1");
+          g_assert_cmpstr (f[2], ==, "4");                    /* 512 / 128 steps */
+          g_assert_cmpstr (f[3], ==, "512");
+          for (guint b = 0; b < 2; b++)
+            {
+              parse_number (f[7 + 3 * b]);                    /* predsim has both parts */
+              parse_number (f[8 + 3 * b]);
+              check_fraction (f[9 + 3 * b]);
+            }
+        }
+      else
+        {
+          g_assert_cmpstr (f[0], ==, "step");
+          n_steps++;
+        }
+    }
+  g_assert_cmpuint (n_epochs, ==, 1);
+  g_assert_cmpuint (n_steps, >=, 1);   /* at least the last step of the epoch */
+
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* Milestone 1 quarters the learning rate from epoch 2 on (method.md §6). */
+static void
+test_lr_schedule (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n_columns, n_epochs = 0;
+  CliRun run;
+
+  g_assert_no_error (error);
+  csv = g_build_filename (dir, "metrics.csv", NULL);
+  {
+    const char *args[] = { "--limit-train", "100", "--epochs", "2", "--num-hidden", "16",
+                           "--num-layers", "1", "--batch-size", "50", "--lr", "0.001",
+                           "--lr-decay-milestones", "1", "--threads", "1",
+                           "--metrics", csv, NULL };
+    cli_run (&run, args);
+  }
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+
+  lines = read_csv (csv, &n_columns);
+  g_assert_cmpuint (n_columns, ==, 10);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+      double expected = g_str_equal (f[1], "1") ? 0.001 : 0.00025;
+
+      g_assert_cmpfloat_with_epsilon (parse_number (f[4]), expected, 1e-12);
+      if (g_str_equal (f[0], "epoch"))
+        n_epochs++;
+    }
+  g_assert_cmpuint (n_epochs, ==, 2);
+
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* bp has no similarity loss: its CSV fields are empty, not 0 or nan. */
+static void
+test_bp_empty_fields (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n_columns, n_epochs = 0;
+  CliRun run;
+
+  g_assert_no_error (error);
+  csv = g_build_filename (dir, "metrics.csv", NULL);
+  {
+    const char *args[] = { "--loss", "bp", "--limit-train", "128", "--epochs", "1",
+                           "--num-hidden", "16", "--num-layers", "1", "--threads", "1",
+                           "--metrics", csv, NULL };
+    cli_run (&run, args);
+  }
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+
+  lines = read_csv (csv, &n_columns);
+  g_assert_cmpuint (n_columns, ==, 10);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+
+      parse_number (f[5]);
+      g_assert_cmpstr (f[8], ==, "");                         /* block1_loss_sim */
+      check_fraction (f[9]);                                  /* the probe's accuracy */
+      if (g_str_equal (f[0], "epoch"))
+        n_epochs++;
+    }
+  g_assert_cmpuint (n_epochs, ==, 1);
+
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/help", test_help);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/bad/%s", bad_cases[i].name);
+
+      g_test_add_data_func (path, &bad_cases[i], test_bad_value);
+    }
+  g_test_add_func ("/cli/bad/data-dir-empty", test_empty_data_dir);
+  g_test_add_func ("/cli/run/tiny", test_tiny_run);
+  g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);
+  g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
+
+  return g_test_run ();
+}
