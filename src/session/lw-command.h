@@ -1,0 +1,73 @@
+/* lw-command.h: what callers ask the worker to do, and the queue that
+ * carries it. The queue counts what was sent and what was applied, so a
+ * caller can wait until the worker has caught up (lw_session_sync).
+ *
+ * It is built on pthreads rather than GAsyncQueue/GMutex: GLib's futex
+ * mutexes are invisible to ThreadSanitizer, which then cannot check the
+ * hand-over of commands and snapshots (tools/tsan-session.sh). */
+#pragma once
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lw-session.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LW_CMD_PLAY,
+  LW_CMD_PAUSE,
+  LW_CMD_STEP,
+  LW_CMD_RESET,
+  LW_CMD_SET_LOSS,
+  LW_CMD_SET_BETA,
+  LW_CMD_SET_LR,
+  LW_CMD_SET_BLOCK_LR_MULT,
+  LW_CMD_SET_BLOCK_FROZEN,
+  LW_CMD_SET_DROPOUT,
+  LW_CMD_SET_PROBE_IMAGE,
+  LW_CMD_CLEAR_PREVIOUS,
+  LW_CMD_QUIT,
+} LwCommandKind;
+
+typedef struct {
+  LwCommandKind kind;
+  guint block;                /* SET_BLOCK_* */
+  union {
+    double value;             /* beta, lr, multiplier, dropout */
+    LwLossType loss;
+    gboolean frozen;
+    guint index;              /* probe image */
+  };
+  LwRunSettings *settings;    /* RESET: owned deep copy */
+} LwCommand;
+
+LwCommand *lw_command_new  (LwCommandKind kind);
+void       lw_command_free (LwCommand *cmd);
+
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t arrived;     /* a command was pushed */
+  pthread_cond_t applied_cond;/* applied grew */
+  GQueue items;               /* of LwCommand *, in the order sent */
+  _Atomic guint64 sent;
+  _Atomic guint64 applied;
+} LwCommandQueue;
+
+void       lw_command_queue_init  (LwCommandQueue *q);
+/* Frees the commands never applied. */
+void       lw_command_queue_clear (LwCommandQueue *q);
+/* Takes ownership of cmd. */
+void       lw_command_queue_push  (LwCommandQueue *q, LwCommand *cmd);
+/* The oldest command; with wait, blocks until there is one, else NULL
+ * when the queue is empty. */
+LwCommand *lw_command_queue_pop   (LwCommandQueue *q, gboolean wait);
+/* The worker has applied n more commands (and published their effect). */
+void       lw_command_queue_done  (LwCommandQueue *q, guint n);
+guint64    lw_command_queue_sent    (LwCommandQueue *q);
+guint64    lw_command_queue_applied (LwCommandQueue *q);
+/* Waits until applied >= target; FALSE on timeout. */
+gboolean   lw_command_queue_wait  (LwCommandQueue *q, guint64 target, guint timeout_ms);
+
+G_END_DECLS

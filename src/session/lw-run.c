@@ -1,0 +1,225 @@
+/* lw-run.c: the training loop of lw-trainer.c cut into single steps, with
+ * the curves recorded as it goes. */
+#include "lw-run.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lw-label.h"
+
+/* Separate streams, so turning augmentation off keeps the sample order. */
+enum {
+  STREAM_SHUFFLE = 1,
+  STREAM_AUGMENT = 2,
+};
+
+/* probe_n test samples, an equal share per class (the first classes get
+ * the remainder), each class's first ones in test-set order: the same
+ * probe for every run on a dataset, and block structure shows on the
+ * similarity matrices. */
+static guint
+pick_probe (const LwDataset *ds, guint want, guint32 *out)
+{
+  const LwImageSet *test = &ds->test;
+  guint C = ds->n_classes;
+  guint n = 0;
+
+  for (guint c = 0; c < C && n < want; c++)
+    {
+      guint quota = want / C + (c < want % C ? 1 : 0);
+
+      for (guint i = 0; i < test->n && quota > 0; i++)
+        if (test->labels[i] == c)
+          {
+            out[n++] = i;
+            quota--;
+          }
+    }
+  return n;
+}
+
+LwRun *
+lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GError **error)
+{
+  g_autoptr(LwModel) model = NULL;
+  LwModelConfig config = settings->model;
+  LwRun *r;
+
+  g_return_val_if_fail (ds->train.n > 0 && ds->test.n > 0, NULL);
+
+  config.in_channels = ds->channels;
+  config.in_height = ds->height;
+  config.in_width = ds->width;
+  config.n_classes = ds->n_classes;
+  model = lw_model_new (&config, error);
+  if (model == NULL)
+    return NULL;
+
+  r = g_new0 (LwRun, 1);
+  r->ds = ds;
+  r->model = g_steal_pointer (&model);
+  r->n_blocks = lw_model_n_blocks (r->model);
+  r->input_size = lw_model_input_size (r->model);
+  r->batch_size = config.batch_size;
+  r->max_epochs = settings->max_epochs;
+  r->eval_every = settings->eval_every;
+  r->eval_samples = MIN (settings->eval_samples, ds->test.n);
+
+  r->x = g_new (float, (gsize) r->batch_size * r->input_size);
+  r->y = g_new (guint8, r->batch_size);
+  r->order = g_new (guint32, ds->train.n);
+  r->test_order = g_new (guint32, ds->test.n);
+  for (guint i = 0; i < ds->test.n; i++)
+    r->test_order[i] = i;
+
+  if (settings->augment)
+    r->augment = ds->augment;
+  r->use_augment = r->augment.crop_pad > 0 || r->augment.hflip || r->augment.cutout > 0;
+  lw_rng_init (&r->shuffle_rng, config.seed, STREAM_SHUFFLE);
+  lw_rng_init (&r->augment_rng, config.seed, STREAM_AUGMENT);
+
+  /* The similarity matrices go through the model's batch buffers. */
+  r->probe_index = g_new (guint32, MAX (r->batch_size, 1));
+  r->probe_n = pick_probe (ds, MIN (MIN (settings->probe_n, r->batch_size), ds->test.n),
+                           r->probe_index);
+  r->probe_x = g_new (float, (gsize) MAX (r->probe_n, 1) * r->input_size);
+  r->probe_y = g_new (guint8, MAX (r->probe_n, 1));
+  if (r->probe_n > 0)
+    lw_dataset_fill_batch (ds, &ds->test, r->probe_index, r->probe_n, NULL, NULL,
+                           r->probe_x, r->probe_y);
+
+  r->n_batches = (ds->train.n + r->batch_size - 1) / r->batch_size;
+  r->epoch = 1;
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    r->block_lr_mult[i] = 1.0f;
+  for (guint i = 0; i <= LW_MAX_BLOCKS; i++)
+    r->last_train_acc[i] = r->last_test_acc[i] = NAN;
+
+  lw_window_init (&r->window, r->n_blocks);
+  lw_rate_init (&r->rate);
+  r->history = lw_history_new (run_id, r->n_blocks + 1);
+  lw_run_update_title (r);
+  return r;
+}
+
+void
+lw_run_free (LwRun *r)
+{
+  if (r == NULL)
+    return;
+  lw_model_free (r->model);
+  g_free (r->x);
+  g_free (r->y);
+  g_free (r->order);
+  g_free (r->test_order);
+  g_free (r->probe_index);
+  g_free (r->probe_x);
+  g_free (r->probe_y);
+  lw_history_free (r->history);
+  g_free (r);
+}
+
+void
+lw_run_update_title (LwRun *r)
+{
+  const LwModelConfig *cfg = lw_model_get_config (r->model);
+  char lr[32];
+
+  g_snprintf (r->history->title, sizeof r->history->title, "%s, lr %s",
+              lw_loss_type_to_string (cfg->loss), lw_label_number (lr, sizeof lr, cfg->lr));
+}
+
+/* Accuracy of every block and the output on the first n test samples,
+ * into acc (n_blocks + 1). */
+static void
+evaluate (LwRun *r, guint n, float *acc)
+{
+  const LwImageSet *test = &r->ds->test;
+  guint block_correct[LW_MAX_BLOCKS] = { 0 };
+  guint out_correct = 0;
+
+  for (guint off = 0; off < n; off += r->batch_size)
+    {
+      guint count = MIN (r->batch_size, n - off);
+
+      lw_dataset_fill_batch (r->ds, test, r->test_order + off, count, NULL, NULL, r->x, r->y);
+      lw_model_evaluate (r->model, r->x, r->y, count, block_correct, &out_correct);
+    }
+  for (guint i = 0; i < r->n_blocks; i++)
+    acc[i] = (float) block_correct[i] / n;
+  acc[r->n_blocks] = (float) out_correct / n;
+}
+
+static void
+record_test (LwRun *r, guint n, LwCurve curve)
+{
+  float acc[LW_MAX_BLOCKS + 1];
+
+  if (n == 0)
+    return;
+  evaluate (r, n, acc);
+  for (guint l = 0; l <= r->n_blocks; l++)
+    {
+      lw_history_add (r->history, l, curve, (double) r->samples_seen, acc[l]);
+      r->last_test_acc[l] = acc[l];
+    }
+}
+
+static void
+record_train (LwRun *r)
+{
+  double x = (double) r->samples_seen;
+
+  for (guint l = 0; l <= r->n_blocks; l++)
+    {
+      r->last_train_acc[l] = lw_window_acc (&r->window, l);
+      lw_history_add (r->history, l, LW_CURVE_TRAIN_ACC, x, r->last_train_acc[l]);
+      lw_history_add (r->history, l, LW_CURVE_LOSS_PRED, x, lw_window_loss_pred (&r->window, l));
+      if (l < r->n_blocks)
+        lw_history_add (r->history, l, LW_CURVE_LOSS_SIM, x, lw_window_loss_sim (&r->window, l));
+    }
+}
+
+gboolean
+lw_run_step (LwRun *r)
+{
+  const LwImageSet *train = &r->ds->train;
+  guint off, count;
+  LwStepStats stats;
+
+  g_return_val_if_fail (!r->finished, TRUE);
+
+  if (r->batch_pos == 0)
+    {
+      for (guint i = 0; i < train->n; i++)
+        r->order[i] = i;
+      lw_rng_shuffle (&r->shuffle_rng, r->order, train->n);
+    }
+  off = r->batch_pos * r->batch_size;
+  count = MIN (r->batch_size, train->n - off);
+  lw_dataset_fill_batch (r->ds, train, r->order + off, count,
+                         r->use_augment ? &r->augment : NULL, &r->augment_rng, r->x, r->y);
+  lw_model_train_step (r->model, r->x, r->y, count, &stats);
+
+  r->batch_pos++;
+  r->step++;
+  r->samples_seen += count;
+  lw_window_add (&r->window, &stats);
+  record_train (r);
+
+  if (r->eval_every > 0 && r->step % r->eval_every == 0)
+    record_test (r, r->eval_samples, LW_CURVE_TEST_ACC);
+
+  if (r->batch_pos == r->n_batches)
+    {
+      record_test (r, r->ds->test.n, LW_CURVE_EPOCH_TEST_ACC);
+      if (r->max_epochs > 0 && r->epoch >= r->max_epochs)
+        r->finished = TRUE;
+      else
+        {
+          r->epoch++;
+          r->batch_pos = 0;
+        }
+    }
+  return r->finished;
+}

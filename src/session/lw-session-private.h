@@ -1,0 +1,64 @@
+/* lw-session-private.h: the session object, shared by the caller-side API
+ * (lw-session.c) and the worker thread (lw-worker.c). */
+#pragma once
+
+#include <stdatomic.h>
+
+#include "lw-command.h"
+#include "lw-run.h"
+#include "lw-session.h"
+#include "lw-visuals.h"
+
+G_BEGIN_DECLS
+
+/* Everything the worker thread owns. Only it touches this between
+ * g_thread_new and g_thread_join. */
+typedef struct {
+  LwRunSettings settings;     /* of the current run */
+  LwDataset *ds;
+  char *loaded_dir;           /* settings the dataset was loaded with */
+  guint loaded_limit;
+  LwRun *run;                 /* NULL while loading and when failed */
+  LwRunState state;
+  char *error;                /* when FAILED */
+  guint next_run_id;
+  LwFrozenRun *previous[LW_SNAPSHOT_MAX_PREVIOUS];
+  guint n_previous;
+
+  LwVisuals *visuals;         /* NULL without a run */
+  gboolean visuals_dirty;     /* the model or the probe image changed */
+  gboolean visuals_urgent;    /* the user asked for a new one: do not wait */
+  gint64 last_visuals;
+  guint probe_image;
+
+  guint64 serial;
+  gint64 last_publish;
+  gboolean publish_needed;
+  gboolean quit;
+} LwWorker;
+
+struct _LwSession {
+  LwCommandQueue commands;
+  GThread *thread;
+  void (*notify) (gpointer user_data);
+  gpointer user_data;
+
+  /* Guards snap (the pointer; the contents never change). A pthread
+   * mutex, which ThreadSanitizer sees, unlike GMutex. */
+  pthread_mutex_t snap_lock;
+  LwSnapshot *snap;
+
+  /* Blocks of the newest settings sent, to check block indices when a
+   * command is sent (a reset may still be queued). */
+  _Atomic guint expected_blocks;
+  /* Set by lw_session_free: what is still queued is dropped, not applied. */
+  _Atomic gboolean quitting;
+
+  LwWorker worker;
+};
+
+void     lw_worker_init  (LwSession *s, const LwRunSettings *settings);
+gpointer lw_worker_main  (gpointer session);
+void     lw_worker_clear (LwSession *s);
+
+G_END_DECLS

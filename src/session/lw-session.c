@@ -1,0 +1,277 @@
+/* lw-session.c: the caller's side: settings, checking values, queueing
+ * commands, handing out the newest snapshot. */
+#include "lw-session-private.h"
+
+#include <math.h>
+
+G_DEFINE_QUARK (lw-session-error-quark, lw_session_error)
+
+#define MAX_LR 10.0
+#define MAX_LR_MULT 100.0
+#define MAX_DROPOUT 0.95
+
+void
+lw_run_settings_init (LwRunSettings *settings)
+{
+  *settings = (LwRunSettings) {
+    .dataset = LW_DATASET_MNIST_SUBSET,
+    .data_dir = NULL,
+    .limit_train = 0,
+    .max_epochs = 0,
+    .eval_every = 100,
+    .eval_samples = 1000,
+    .probe_n = 64,
+    .augment = TRUE,
+    .threads = (int) g_get_num_processors (),
+  };
+  lw_model_config_init (&settings->model);
+}
+
+void
+lw_run_settings_clear (LwRunSettings *settings)
+{
+  g_clear_pointer (&settings->data_dir, g_free);
+}
+
+void
+lw_run_settings_copy (LwRunSettings *dest, const LwRunSettings *src)
+{
+  if (dest == src)
+    return;
+  *dest = *src;
+  dest->data_dir = g_strdup (src->data_dir);
+}
+
+LwSession *
+lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_data),
+                gpointer user_data)
+{
+  LwSession *s;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  s = g_new0 (LwSession, 1);
+  s->notify = notify;
+  s->user_data = user_data;
+  pthread_mutex_init (&s->snap_lock, NULL);
+  lw_command_queue_init (&s->commands);
+  atomic_init (&s->expected_blocks, settings->model.num_layers);
+  atomic_init (&s->quitting, FALSE);
+  /* A LOADING snapshot first, so there always is one. */
+  lw_worker_init (s, settings);
+  s->thread = g_thread_new ("lw-session", lw_worker_main, s);
+  return s;
+}
+
+void
+lw_session_free (LwSession *s)
+{
+  if (s == NULL)
+    return;
+  atomic_store (&s->quitting, TRUE);
+  lw_command_queue_push (&s->commands, lw_command_new (LW_CMD_QUIT));
+  g_thread_join (s->thread);
+  lw_worker_clear (s);
+  g_clear_pointer (&s->snap, lw_snapshot_unref);
+  lw_command_queue_clear (&s->commands);
+  pthread_mutex_destroy (&s->snap_lock);
+  g_free (s);
+}
+
+LwSnapshot *
+lw_session_get_snapshot (LwSession *s)
+{
+  LwSnapshot *snap;
+
+  g_return_val_if_fail (s != NULL, NULL);
+  pthread_mutex_lock (&s->snap_lock);
+  snap = lw_snapshot_ref (s->snap);
+  pthread_mutex_unlock (&s->snap_lock);
+  return snap;
+}
+
+static void
+queue_command (LwSession *s, LwCommand *cmd)
+{
+  lw_command_queue_push (&s->commands, cmd);
+}
+
+static void
+send_simple (LwSession *s, LwCommandKind kind)
+{
+  g_return_if_fail (s != NULL);
+  queue_command (s, lw_command_new (kind));
+}
+
+void
+lw_session_play (LwSession *s)
+{
+  send_simple (s, LW_CMD_PLAY);
+}
+
+void
+lw_session_pause (LwSession *s)
+{
+  send_simple (s, LW_CMD_PAUSE);
+}
+
+void
+lw_session_step (LwSession *s)
+{
+  send_simple (s, LW_CMD_STEP);
+}
+
+void
+lw_session_clear_previous (LwSession *s)
+{
+  send_simple (s, LW_CMD_CLEAR_PREVIOUS);
+}
+
+void
+lw_session_reset (LwSession *s, const LwRunSettings *settings)
+{
+  LwCommand *cmd;
+
+  g_return_if_fail (s != NULL && settings != NULL);
+  cmd = lw_command_new (LW_CMD_RESET);
+  cmd->settings = g_new0 (LwRunSettings, 1);
+  lw_run_settings_copy (cmd->settings, settings);
+  atomic_store (&s->expected_blocks, settings->model.num_layers);
+  queue_command (s, cmd);
+}
+
+void
+lw_session_set_loss (LwSession *s, LwLossType loss)
+{
+  LwCommand *cmd;
+
+  g_return_if_fail (s != NULL && loss < LW_N_LOSSES);
+  cmd = lw_command_new (LW_CMD_SET_LOSS);
+  cmd->loss = loss;
+  queue_command (s, cmd);
+}
+
+static gboolean
+invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID,
+                                                format, args));
+  va_end (args);
+  return FALSE;
+}
+
+static gboolean
+send_value (LwSession *s, LwCommandKind kind, guint block, double value)
+{
+  LwCommand *cmd = lw_command_new (kind);
+
+  cmd->block = block;
+  cmd->value = value;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+static gboolean
+check_block (LwSession *s, guint block, GError **error)
+{
+  guint n = atomic_load (&s->expected_blocks);
+
+  if (block < n)
+    return TRUE;
+  return invalid (error, "block %u does not exist: the model has %u block%s (0 to %u)",
+                  block, n, n == 1 ? "" : "s", n > 0 ? n - 1 : 0);
+}
+
+gboolean
+lw_session_set_beta (LwSession *s, double beta, GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (!(beta >= 0.0 && beta <= 1.0))
+    return invalid (error, "beta %g is out of range: it must be between 0 and 1", beta);
+  return send_value (s, LW_CMD_SET_BETA, 0, beta);
+}
+
+gboolean
+lw_session_set_lr (LwSession *s, double lr, GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (!(lr > 0.0 && lr <= MAX_LR))
+    return invalid (error, "learning rate %g is out of range: it must be above 0 and at most %g",
+                    lr, MAX_LR);
+  return send_value (s, LW_CMD_SET_LR, 0, lr);
+}
+
+gboolean
+lw_session_set_block_lr_mult (LwSession *s, guint block, double mult, GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (!check_block (s, block, error))
+    return FALSE;
+  if (!(mult >= 0.0 && mult <= MAX_LR_MULT))
+    return invalid (error, "learning rate multiplier %g is out of range: "
+                    "it must be between 0 and %g", mult, MAX_LR_MULT);
+  return send_value (s, LW_CMD_SET_BLOCK_LR_MULT, block, mult);
+}
+
+gboolean
+lw_session_set_block_frozen (LwSession *s, guint block, gboolean frozen, GError **error)
+{
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (!check_block (s, block, error))
+    return FALSE;
+  cmd = lw_command_new (LW_CMD_SET_BLOCK_FROZEN);
+  cmd->block = block;
+  cmd->frozen = frozen;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+gboolean
+lw_session_set_dropout (LwSession *s, double dropout, GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (!(dropout >= 0.0 && dropout <= MAX_DROPOUT))
+    return invalid (error, "dropout %g is out of range: it must be between 0 and %g",
+                    dropout, MAX_DROPOUT);
+  return send_value (s, LW_CMD_SET_DROPOUT, 0, dropout);
+}
+
+gboolean
+lw_session_set_probe_image (LwSession *s, guint test_index, GError **error)
+{
+  g_autoptr(LwSnapshot) snap = NULL;
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  /* Before a dataset is loaded the worker checks it instead. */
+  snap = lw_session_get_snapshot (s);
+  if (snap->test_size > 0 && test_index >= snap->test_size)
+    return invalid (error, "test image %u does not exist: the test set has %u images (0 to %u)",
+                    test_index, snap->test_size, snap->test_size - 1);
+  cmd = lw_command_new (LW_CMD_SET_PROBE_IMAGE);
+  cmd->index = test_index;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+guint64
+lw_session_commands_applied (LwSession *s)
+{
+  g_return_val_if_fail (s != NULL, 0);
+  return lw_command_queue_applied (&s->commands);
+}
+
+gboolean
+lw_session_sync (LwSession *s, guint timeout_ms)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  return lw_command_queue_wait (&s->commands, lw_command_queue_sent (&s->commands), timeout_ms);
+}

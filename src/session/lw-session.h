@@ -1,0 +1,78 @@
+/* lw-session.h: a training run in a worker thread.
+ *
+ * The worker owns the dataset and the model. Callers (the window, tests)
+ * talk to it only through commands, which are queued and applied in the
+ * order sent, at the next batch boundary, and through snapshots, which the
+ * worker publishes a few times a second and whenever a command changed
+ * something. No function here blocks on a training step. No GTK. */
+#pragma once
+
+#include <glib.h>
+#include "lw-snapshot.h"
+
+G_BEGIN_DECLS
+
+/* What a reset builds: dataset, architecture and everything else that
+ * needs a new model. */
+typedef struct {
+  LwDatasetKind dataset;
+  char *data_dir;             /* NULL: searched (lw_dataset_find_dir) */
+  LwModelConfig model;        /* geometry fields are filled from the dataset */
+  guint limit_train;          /* 0: all */
+  guint max_epochs;           /* 0: no limit */
+  guint eval_every;           /* steps between held-out evaluations (default 100) */
+  guint eval_samples;         /* held-out subset size (default 1000) */
+  guint probe_n;              /* similarity probe batch (default 64) */
+  gboolean augment;           /* the dataset's default augmentation */
+  int threads;                /* BLAS and engine threads */
+} LwRunSettings;
+
+void lw_run_settings_init  (LwRunSettings *settings);
+void lw_run_settings_clear (LwRunSettings *settings);
+void lw_run_settings_copy  (LwRunSettings *dest, const LwRunSettings *src);
+
+typedef struct _LwSession LwSession;
+
+/* Starts the worker, which loads the data and builds the model, paused.
+ * notify (may be NULL) is called from the worker thread after each
+ * publish; it must only schedule work on the caller's thread (for example
+ * g_main_context_invoke or an atomic flag), never touch widgets. */
+LwSession  *lw_session_new            (const LwRunSettings *settings,
+                                       void (*notify) (gpointer user_data),
+                                       gpointer user_data);
+/* Stops the worker and waits for it (at most one training step). */
+void        lw_session_free           (LwSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwSession, lw_session_free)
+
+/* The newest snapshot, with a reference for the caller. Never NULL. */
+LwSnapshot *lw_session_get_snapshot   (LwSession *session);
+
+/* Commands: queued, applied in order at the next batch boundary. Values
+ * are checked here; an invalid one returns FALSE with error set, and
+ * nothing is queued. */
+void        lw_session_play           (LwSession *session);
+void        lw_session_pause          (LwSession *session);
+void        lw_session_step           (LwSession *session);   /* one batch, then paused */
+/* New model from settings; the current run's curves are kept as a previous run. */
+void        lw_session_reset          (LwSession *session, const LwRunSettings *settings);
+void        lw_session_set_loss       (LwSession *session, LwLossType loss);
+gboolean    lw_session_set_beta       (LwSession *session, double beta, GError **error);
+gboolean    lw_session_set_lr         (LwSession *session, double lr, GError **error);
+gboolean    lw_session_set_block_lr_mult (LwSession *session, guint block, double mult, GError **error);
+gboolean    lw_session_set_block_frozen  (LwSession *session, guint block, gboolean frozen, GError **error);
+gboolean    lw_session_set_dropout    (LwSession *session, double dropout, GError **error);
+gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GError **error);
+/* Drops the kept previous runs. */
+void        lw_session_clear_previous (LwSession *session);
+
+/* For tests: the number of commands applied so far, and a wait until the
+ * worker has applied every command sent before this call (polls; returns
+ * FALSE on timeout). */
+guint64     lw_session_commands_applied (LwSession *session);
+gboolean    lw_session_sync           (LwSession *session, guint timeout_ms);
+
+#define LW_SESSION_ERROR (lw_session_error_quark ())
+GQuark lw_session_error_quark (void);
+typedef enum { LW_SESSION_ERROR_INVALID } LwSessionError;
+
+G_END_DECLS

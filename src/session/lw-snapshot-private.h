@@ -1,0 +1,18 @@
+/* lw-snapshot-private.h: how the worker makes a snapshot. */
+#pragma once
+
+#include "lw-history.h"
+#include "lw-snapshot.h"
+#include "lw-visuals.h"
+
+G_BEGIN_DECLS
+
+/* A new snapshot (reference count 1) with tmpl's values; tmpl's strings
+ * and current's curves are copied, the previous runs and the visuals
+ * (both may be NULL/0) are shared by reference. */
+LwSnapshot *lw_snapshot_new (const LwSnapshot *tmpl,
+                             const LwHistory *current,
+                             LwFrozenRun *const *previous, guint n_previous,
+                             LwVisuals *visuals);
+
+G_END_DECLS

@@ -1,0 +1,139 @@
+/* lw-snapshot.h: what the training worker publishes for the window to draw.
+ *
+ * A snapshot is immutable once published and reference counted: the UI
+ * takes the newest one, draws from it as long as it likes, and drops it.
+ * The worker never waits for the UI. */
+#pragma once
+
+#include <glib.h>
+#include "engine/lw-model.h"
+#include "data/lw-dataset.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LW_RUN_LOADING,             /* dataset loading / model being built */
+  LW_RUN_PAUSED,
+  LW_RUN_RUNNING,
+  LW_RUN_FINISHED,            /* reached the settings' epoch limit */
+  LW_RUN_FAILED,              /* could not start: see error */
+} LwRunState;
+
+/* Why a mark sits on the curves. */
+typedef enum {
+  LW_MARK_LR,                 /* global learning rate or a block's multiplier changed */
+  LW_MARK_LOSS,               /* loss type or beta changed */
+  LW_MARK_PAUSE,
+  LW_MARK_RESET,
+  LW_MARK_FREEZE,             /* a block frozen or thawed */
+  LW_MARK_DROPOUT,
+} LwMarkKind;
+
+typedef struct {
+  LwMarkKind kind;
+  guint64 samples;            /* samples seen when it took effect */
+  char label[48];             /* short text, e.g. "lr 1e-3", "sim" */
+} LwMark;
+
+/* One curve: y against samples seen, at most LW_SERIES_MAX_POINTS points
+ * (older history is thinned evenly as a run grows, so a long run still
+ * fits). */
+#define LW_SERIES_MAX_POINTS 2048
+
+typedef struct {
+  guint n;
+  const double *x;            /* samples seen */
+  const float *y;
+} LwSeries;
+
+/* Curves of one layer: index 0 .. n_blocks-1 the blocks, n_blocks the
+ * output layer (its loss_sim is empty, loss_pred is its cross-entropy). */
+typedef struct {
+  LwSeries train_acc;         /* running training accuracy, 0..1 */
+  LwSeries test_acc;          /* held-out subset every eval_every steps, 0..1 */
+  LwSeries epoch_test_acc;    /* full test set at the end of each epoch, 0..1 */
+  LwSeries loss_pred;         /* local prediction loss, unweighted */
+  LwSeries loss_sim;          /* local similarity loss, unweighted */
+} LwLayerCurves;
+
+/* The curves of one run: the current one, or an earlier one kept for comparison. */
+typedef struct {
+  guint run_id;
+  char title[64];             /* e.g. "predsim, lr 5e-4" */
+  guint n_layers;             /* n_blocks + 1 */
+  LwLayerCurves *layers;
+  guint n_marks;
+  const LwMark *marks;
+} LwRunCurves;
+
+/* Runs kept for comparison; a reset beyond this drops the oldest. */
+#define LW_SNAPSHOT_MAX_PREVIOUS 4
+
+typedef struct _LwSnapshot LwSnapshot;
+
+struct _LwSnapshot {
+  /*< private >*/
+  gint ref_count;
+
+  /*< public, read-only >*/
+  guint64 serial;             /* grows with every publish */
+  LwRunState state;
+  const char *error;          /* when FAILED: what went wrong, one line */
+
+  /* The run's settings as they are now. */
+  const char *dataset_name;
+  guint n_blocks;
+  LwLossType loss;
+  float beta;
+  float lr;
+  float dropout;
+  float block_lr_mult[LW_MAX_BLOCKS];
+  gboolean block_frozen[LW_MAX_BLOCKS];
+  guint batch_size;
+
+  /* Progress. */
+  guint epoch;                /* 1-based epoch under way */
+  guint64 step;               /* steps done in this run */
+  guint64 samples_seen;
+  guint train_size;
+  guint test_size;            /* 0 until the dataset is loaded */
+  double samples_per_s;       /* over the last second or so of running */
+  double elapsed_s;           /* running time of this run, pauses excluded */
+
+  /* Latest values, for the legend and status. */
+  float last_train_acc[LW_MAX_BLOCKS + 1];  /* NAN before the first step */
+  float last_test_acc[LW_MAX_BLOCKS + 1];   /* NAN until first evaluation */
+
+  LwRunCurves current;
+  guint n_previous;           /* earlier runs of this window (after resets), oldest
+                               * first, at most LW_SNAPSHOT_MAX_PREVIOUS */
+  const LwRunCurves *previous;
+
+  /* Filters: the first block's weights, rows x cols, and how to show one
+   * row as an image (channels x height x width). */
+  guint filter_rows, filter_cols;
+  guint image_channels, image_height, image_width;
+  const float *filters;
+
+  /* Similarity: probe_n test samples sorted by class, their labels, the
+   * label similarity matrix and each block's (probe_n x probe_n each). */
+  guint probe_n;
+  const guint8 *probe_labels;
+  const float *label_sim;
+  const float *block_sim;     /* n_blocks * probe_n * probe_n */
+
+  /* Activations of every block for the probe image the user picked. */
+  guint probe_image_index;    /* index in the test set */
+  guint8 probe_image_label;
+  const float *probe_image;   /* image_channels * image_height * image_width, normalised */
+  guint block_width[LW_MAX_BLOCKS];
+  const float *activations;   /* concatenated, block_width[i] values per block */
+};
+
+LwSnapshot *lw_snapshot_ref   (LwSnapshot *snap);
+void        lw_snapshot_unref (LwSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwSnapshot, lw_snapshot_unref)
+
+const char *lw_run_state_to_string (LwRunState state);
+
+G_END_DECLS

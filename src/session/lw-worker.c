@@ -1,0 +1,424 @@
+/* lw-worker.c: the training thread. It applies every pending command
+ * between two batches, trains while running, blocks on the queue while
+ * not, and publishes snapshots: after commands, and every
+ * PUBLISH_INTERVAL while running. */
+#include "lw-session-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "engine/lw-gemm.h"
+#include "lw-controls.h"
+#include "lw-snapshot-private.h"
+
+#define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
+/* The pictures cost megabytes per copy: at most this often while running. */
+#define VISUALS_INTERVAL (250 * G_TIME_SPAN_MILLISECOND)
+
+/* ------------------------------------------------------------------ */
+/* Publishing */
+
+static void
+fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
+{
+  const LwModelConfig *cfg = &w->settings.model;
+  const LwDataset *ds = w->ds;
+  LwRun *r = w->run;
+
+  t->serial = ++w->serial;
+  t->state = w->state;
+  t->error = w->error;
+  t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
+  if (ds != NULL)
+    {
+      t->train_size = ds->train.n;
+      t->test_size = ds->test.n;
+      t->image_channels = ds->channels;
+      t->image_height = ds->height;
+      t->image_width = ds->width;
+    }
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    t->block_lr_mult[i] = 1.0f;
+  for (guint i = 0; i <= LW_MAX_BLOCKS; i++)
+    t->last_train_acc[i] = t->last_test_acc[i] = NAN;
+
+  if (r != NULL)
+    {
+      cfg = lw_model_get_config (r->model);
+      t->n_blocks = r->n_blocks;
+      for (guint i = 0; i < r->n_blocks; i++)
+        {
+          t->block_lr_mult[i] = r->block_lr_mult[i];
+          t->block_frozen[i] = lw_model_get_block_frozen (r->model, i);
+        }
+      t->epoch = r->epoch;
+      t->step = r->step;
+      t->samples_seen = r->samples_seen;
+      t->samples_per_s = lw_rate_per_s (&r->rate, now, r->samples_seen);
+      t->elapsed_s = lw_rate_elapsed (&r->rate, now);
+      for (guint i = 0; i <= r->n_blocks; i++)
+        {
+          t->last_train_acc[i] = r->last_train_acc[i];
+          t->last_test_acc[i] = r->last_test_acc[i];
+        }
+      t->probe_image_index = w->probe_image;
+      lw_run_update_title (r);
+    }
+  t->loss = cfg->loss;
+  t->beta = cfg->beta;
+  t->lr = cfg->lr;
+  t->dropout = cfg->dropout;
+  t->batch_size = cfg->batch_size;
+}
+
+static void
+publish (LwSession *s, gboolean notify)
+{
+  LwWorker *w = &s->worker;
+  gint64 now = g_get_monotonic_time ();
+  LwSnapshot tmpl = { 0 };
+  LwSnapshot *snap, *old;
+
+  fill_template (w, &tmpl, now);
+  snap = lw_snapshot_new (&tmpl, w->run != NULL ? w->run->history : NULL,
+                          w->previous, w->n_previous, w->visuals);
+
+  pthread_mutex_lock (&s->snap_lock);
+  old = s->snap;
+  s->snap = snap;
+  pthread_mutex_unlock (&s->snap_lock);
+  if (old != NULL)
+    lw_snapshot_unref (old);
+
+  w->last_publish = now;
+  w->publish_needed = FALSE;
+  if (notify && s->notify != NULL)
+    s->notify (s->user_data);
+}
+
+static void
+refresh_visuals (LwWorker *w)
+{
+  g_clear_pointer (&w->visuals, lw_visuals_unref);
+  if (w->run != NULL)
+    w->visuals = lw_visuals_compute (w->run, w->probe_image);
+  w->visuals_dirty = FALSE;
+  w->visuals_urgent = FALSE;
+  w->last_visuals = g_get_monotonic_time ();
+  w->publish_needed = TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building a run */
+
+static void
+fail (LwWorker *w, char *message)
+{
+  g_free (w->error);
+  w->error = message;
+  w->state = LW_RUN_FAILED;
+  w->publish_needed = TRUE;
+}
+
+static gboolean
+load_dataset (LwSession *s, gboolean announce)
+{
+  LwWorker *w = &s->worker;
+  const LwRunSettings *st = &w->settings;
+  g_autoptr(GError) error = NULL;
+
+  if (w->ds != NULL && w->ds->kind == st->dataset
+      && g_strcmp0 (w->loaded_dir, st->data_dir) == 0 && w->loaded_limit == st->limit_train)
+    return TRUE;
+
+  g_clear_pointer (&w->ds, lw_dataset_free);
+  g_clear_pointer (&w->loaded_dir, g_free);
+  w->state = LW_RUN_LOADING;
+  if (announce)
+    publish (s, TRUE);
+
+  w->ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+  if (w->ds == NULL)
+    {
+      gboolean searched = st->data_dir == NULL
+                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+
+      fail (w, g_strdup_printf ("cannot load dataset %s: %s%s",
+                                lw_dataset_kind_to_string (st->dataset), error->message,
+                                searched ? " (choose its folder)" : ""));
+      return FALSE;
+    }
+  lw_dataset_limit_train (w->ds, st->limit_train);
+  w->loaded_dir = g_strdup (st->data_dir);
+  w->loaded_limit = st->limit_train;
+  if (w->ds->train.n == 0 || w->ds->test.n == 0)
+    {
+      fail (w, g_strdup_printf ("dataset %s (%s) has %u training and %u test samples; "
+                                "both must be non-empty", w->ds->name, w->ds->source,
+                                w->ds->train.n, w->ds->test.n));
+      g_clear_pointer (&w->ds, lw_dataset_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A new run from w->settings, paused; or FAILED with a message. */
+static void
+build (LwSession *s, gboolean after_reset)
+{
+  LwWorker *w = &s->worker;
+  g_autoptr(GError) error = NULL;
+  int threads = w->settings.threads > 0 ? w->settings.threads : (int) g_get_num_processors ();
+
+  g_clear_pointer (&w->error, g_free);
+  if (!load_dataset (s, after_reset))
+    return;
+
+  lw_blas_set_threads (threads);
+  w->run = lw_run_new (w->ds, &w->settings, ++w->next_run_id, &error);
+  if (w->run == NULL)
+    {
+      fail (w, g_strdup_printf ("cannot build the model: %s", error->message));
+      return;
+    }
+  if (after_reset)
+    lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "reset");
+  if (w->probe_image >= w->ds->test.n)
+    w->probe_image = 0;
+  refresh_visuals (w);
+  w->state = LW_RUN_PAUSED;
+  w->publish_needed = TRUE;
+}
+
+/* The current run's curves join the previous ones (if it trained at all). */
+static void
+retire_run (LwWorker *w)
+{
+  LwRun *r = w->run;
+
+  if (r == NULL)
+    return;
+  if (r->step > 0)
+    {
+      if (w->n_previous == LW_SNAPSHOT_MAX_PREVIOUS)
+        {
+          lw_frozen_run_unref (w->previous[0]);
+          memmove (w->previous, w->previous + 1, sizeof w->previous[0] * (w->n_previous - 1));
+          w->n_previous--;
+        }
+      lw_run_update_title (r);
+      w->previous[w->n_previous++] = lw_history_freeze (r->history);
+    }
+  g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->run, lw_run_free);
+}
+
+static void
+clear_previous (LwWorker *w)
+{
+  for (guint i = 0; i < w->n_previous; i++)
+    lw_frozen_run_unref (w->previous[i]);
+  w->n_previous = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Training */
+
+static void
+train_one (LwWorker *w)
+{
+  LwRun *r = w->run;
+  gboolean finished = lw_run_step (r);
+  gint64 now = g_get_monotonic_time ();
+
+  lw_rate_add (&r->rate, now, r->samples_seen);
+  w->visuals_dirty = TRUE;
+  if (finished)
+    {
+      lw_rate_stop (&r->rate, now);
+      w->state = LW_RUN_FINISHED;
+      w->visuals_urgent = TRUE;
+      w->publish_needed = TRUE;
+    }
+}
+
+static void
+pause_run (LwWorker *w)
+{
+  LwRun *r = w->run;
+
+  lw_rate_stop (&r->rate, g_get_monotonic_time ());
+  w->state = LW_RUN_PAUSED;
+  lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "pause");
+  w->publish_needed = TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands */
+
+static void
+apply (LwSession *s, LwCommand *cmd)
+{
+  LwWorker *w = &s->worker;
+  LwRun *r = w->run;
+  gboolean trainable = r != NULL && (w->state == LW_RUN_PAUSED || w->state == LW_RUN_RUNNING);
+
+  /* Closing: no more steps or resets, straight to the quit. */
+  if (atomic_load (&s->quitting) && cmd->kind != LW_CMD_QUIT)
+    return;
+
+  switch (cmd->kind)
+    {
+    case LW_CMD_PLAY:
+      if (trainable && w->state == LW_RUN_PAUSED)
+        {
+          lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+          w->state = LW_RUN_RUNNING;
+          w->publish_needed = TRUE;
+        }
+      break;
+
+    case LW_CMD_PAUSE:
+      if (w->state == LW_RUN_RUNNING)
+        pause_run (w);
+      break;
+
+    case LW_CMD_STEP:
+      if (!trainable)
+        break;
+      if (w->state == LW_RUN_RUNNING)
+        pause_run (w);
+      lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+      train_one (w);
+      if (w->state != LW_RUN_FINISHED)
+        lw_rate_stop (&r->rate, g_get_monotonic_time ());
+      /* Every step shows; the pictures follow at the end of the batch of
+       * commands. */
+      publish (s, TRUE);
+      break;
+
+    case LW_CMD_RESET:
+      retire_run (w);
+      lw_run_settings_clear (&w->settings);
+      lw_run_settings_copy (&w->settings, cmd->settings);
+      build (s, TRUE);
+      break;
+
+    case LW_CMD_SET_LOSS:
+    case LW_CMD_SET_BETA:
+    case LW_CMD_SET_LR:
+    case LW_CMD_SET_BLOCK_LR_MULT:
+    case LW_CMD_SET_BLOCK_FROZEN:
+    case LW_CMD_SET_DROPOUT:
+      if (r != NULL && lw_controls_apply (r, cmd))
+        {
+          w->publish_needed = TRUE;
+          /* The similarity shown depends on the loss. */
+          if (cmd->kind == LW_CMD_SET_LOSS)
+            w->visuals_dirty = TRUE;
+        }
+      break;
+
+    case LW_CMD_SET_PROBE_IMAGE:
+      /* Without a dataset the index waits (checked when one is loaded). */
+      if (r == NULL)
+        w->probe_image = cmd->index;
+      else if (cmd->index < w->ds->test.n && cmd->index != w->probe_image)
+        {
+          w->probe_image = cmd->index;
+          w->visuals_dirty = w->visuals_urgent = TRUE;
+        }
+      break;
+
+    case LW_CMD_CLEAR_PREVIOUS:
+      if (w->n_previous > 0)
+        {
+          clear_previous (w);
+          w->publish_needed = TRUE;
+        }
+      break;
+
+    case LW_CMD_QUIT:
+      w->quit = TRUE;
+      break;
+    }
+}
+
+/* Applies everything queued, then publishes once, then lets waiting
+ * callers go: after a sync, the snapshot shows every command. */
+static void
+apply_pending (LwSession *s, gboolean wait)
+{
+  LwWorker *w = &s->worker;
+  LwCommand *cmd = lw_command_queue_pop (&s->commands, wait);
+  guint n = 0;
+
+  while (cmd != NULL)
+    {
+      apply (s, cmd);
+      lw_command_free (cmd);
+      n++;
+      if (w->quit)
+        break;
+      cmd = lw_command_queue_pop (&s->commands, FALSE);
+    }
+  if (n == 0)
+    return;
+  if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
+    refresh_visuals (w);
+  if (w->publish_needed && !w->quit)
+    publish (s, TRUE);
+  lw_command_queue_done (&s->commands, n);
+}
+
+gpointer
+lw_worker_main (gpointer data)
+{
+  LwSession *s = data;
+  LwWorker *w = &s->worker;
+
+  build (s, FALSE);
+  publish (s, TRUE);
+
+  while (!w->quit)
+    {
+      gint64 now;
+
+      /* Blocks while there is nothing to train. */
+      apply_pending (s, w->state != LW_RUN_RUNNING);
+      if (w->quit || w->state != LW_RUN_RUNNING)
+        continue;
+
+      train_one (w);
+      now = g_get_monotonic_time ();
+      if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
+        refresh_visuals (w);
+      if (w->publish_needed || now - w->last_publish >= PUBLISH_INTERVAL)
+        publish (s, TRUE);
+    }
+  return NULL;
+}
+
+void
+lw_worker_init (LwSession *s, const LwRunSettings *settings)
+{
+  LwWorker *w = &s->worker;
+
+  lw_run_settings_copy (&w->settings, settings);
+  w->state = LW_RUN_LOADING;
+  publish (s, FALSE);
+}
+
+void
+lw_worker_clear (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+
+  g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->ds, lw_dataset_free);
+  g_clear_pointer (&w->loaded_dir, g_free);
+  g_clear_pointer (&w->error, g_free);
+  clear_previous (w);
+  lw_run_settings_clear (&w->settings);
+}

@@ -1,0 +1,817 @@
+/* test-session.c: the training session as the window drives it — commands
+ * in from another thread, immutable snapshots out, the worker always
+ * answering. Uses the embedded MNIST subset and small models, one thread. */
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "session/lw-history.h"
+#include "session/lw-session.h"
+
+#define TIMEOUT_MS 30000
+
+/* ------------------------------------------------------------------ */
+/* Helpers */
+
+static void
+small_settings (LwRunSettings *st)
+{
+  lw_run_settings_init (st);
+  st->dataset = LW_DATASET_MNIST_SUBSET;
+  st->limit_train = 2048;
+  st->threads = 1;
+  st->model.num_hidden = 64;
+  st->model.num_layers = 2;
+  st->eval_every = 20;
+  st->eval_samples = 256;
+  st->probe_n = 32;
+}
+
+typedef gboolean (*SnapTest) (const LwSnapshot *snap, gpointer data);
+
+/* Polls the newest snapshot until test holds; returns it (a reference). */
+static LwSnapshot *
+wait_for (LwSession *s, SnapTest test, gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      LwSnapshot *snap = lw_session_get_snapshot (s);
+
+      if (test (snap, data))
+        return snap;
+      lw_snapshot_unref (snap);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for the session");
+      g_usleep (2000);
+    }
+}
+
+static gboolean
+is_loaded (const LwSnapshot *snap, gpointer data)
+{
+  return snap->state != LW_RUN_LOADING;
+}
+
+static gboolean
+reached_step (const LwSnapshot *snap, gpointer data)
+{
+  return snap->step >= *(guint64 *) data;
+}
+
+static LwSnapshot *
+wait_step (LwSession *s, guint64 step)
+{
+  return wait_for (s, reached_step, &step);
+}
+
+static LwSession *
+new_loaded (const LwRunSettings *st, LwRunState want)
+{
+  LwSession *s = lw_session_new (st, NULL, NULL);
+  g_autoptr(LwSnapshot) snap = wait_for (s, is_loaded, NULL);
+
+  g_assert_cmpstr (lw_run_state_to_string (snap->state), ==, lw_run_state_to_string (want));
+  return s;
+}
+
+static LwSnapshot *
+synced (LwSession *s)
+{
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+  return lw_session_get_snapshot (s);
+}
+
+static void
+assert_series_ok (const LwSeries *series)
+{
+  g_assert_cmpuint (series->n, <=, LW_SERIES_MAX_POINTS);
+  for (guint i = 1; i < series->n; i++)
+    g_assert_cmpfloat (series->x[i], >, series->x[i - 1]);
+}
+
+static void
+assert_curves_ok (const LwRunCurves *c)
+{
+  for (guint l = 0; l < c->n_layers; l++)
+    {
+      assert_series_ok (&c->layers[l].train_acc);
+      assert_series_ok (&c->layers[l].test_acc);
+      assert_series_ok (&c->layers[l].epoch_test_acc);
+      assert_series_ok (&c->layers[l].loss_pred);
+      assert_series_ok (&c->layers[l].loss_sim);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests */
+
+static void
+test_history_thinning (void)
+{
+  LwHistory *h = lw_history_new (1, 1);
+  const LwHistSeries *s = lw_history_series (h, 0, LW_CURVE_TRAIN_ACC);
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      lw_history_add (h, 0, LW_CURVE_TRAIN_ACC, i, (float) i);
+      g_assert_cmpuint (s->n, <=, LW_SERIES_MAX_POINTS);
+    }
+  /* Evenly spaced from the start, at the current stride. */
+  g_assert_cmpuint (s->n, >, LW_SERIES_MAX_POINTS / 2);
+  g_assert_cmpfloat (s->x[0], ==, 0.0);
+  for (guint i = 1; i < s->n; i++)
+    g_assert_cmpfloat (s->x[i] - s->x[i - 1], ==, (double) s->stride);
+  lw_history_free (h);
+}
+
+static void
+test_starts_paused (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(LwSnapshot) snap = NULL;
+
+  small_settings (&st);
+  s = lw_session_new (&st, NULL, NULL);
+  {
+    /* There is always a snapshot, from the start. */
+    g_autoptr(LwSnapshot) first = lw_session_get_snapshot (s);
+    g_assert_nonnull (first);
+  }
+  snap = wait_for (s, is_loaded, NULL);
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  g_assert_null (snap->error);
+  g_assert_cmpstr (snap->dataset_name, ==, "mnist-subset");
+  g_assert_cmpuint (snap->step, ==, 0);
+  g_assert_cmpuint (snap->epoch, ==, 1);
+  g_assert_cmpuint (snap->n_blocks, ==, 2);
+  g_assert_cmpuint (snap->train_size, ==, 2048);
+  g_assert_cmpuint (snap->test_size, >, 0);
+  g_assert_cmpuint (snap->current.n_layers, ==, 3);
+  g_assert_cmpuint (snap->n_previous, ==, 0);
+  g_assert_cmpuint (snap->filter_rows, ==, 64);
+  g_assert_cmpuint (snap->filter_cols, ==, 784);
+  g_assert_nonnull (snap->filters);
+  g_assert_cmpuint (snap->image_width, ==, 28);
+  g_assert_cmpuint (snap->probe_n, ==, 32);
+  g_assert_nonnull (snap->label_sim);
+  g_assert_nonnull (snap->block_sim);
+  for (guint i = 1; i < snap->probe_n; i++)
+    g_assert_cmpuint (snap->probe_labels[i], >=, snap->probe_labels[i - 1]);
+  g_assert_nonnull (snap->activations);
+  g_assert_nonnull (snap->probe_image);
+  g_assert_cmpuint (snap->block_width[0], ==, 64);
+  g_assert_true (isnan (snap->last_test_acc[0]));
+  g_assert_cmpfloat_with_epsilon (snap->lr, 5e-4, 1e-9);
+
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_step (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpuint (snap->step, ==, 1);
+    g_assert_cmpuint (snap->samples_seen, ==, st.model.batch_size);
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (snap->current.layers[2].train_acc.n, ==, 1);
+    g_assert_cmpuint (snap->current.layers[2].loss_sim.n, ==, 0);
+  }
+  for (int i = 0; i < 3; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpuint (snap->step, ==, 4);
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (lw_session_commands_applied (s), ==, 4);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_play_pause (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  guint64 stopped;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 30);
+    g_assert_cmpint (snap->state, ==, LW_RUN_RUNNING);
+    g_assert_cmpfloat (snap->samples_per_s, >, 0.0);
+    g_test_message ("%.0f samples/s", snap->samples_per_s);
+    g_assert_cmpfloat (snap->elapsed_s, >, 0.0);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    stopped = snap->step;
+    g_assert_cmpuint (snap->current.n_marks, ==, 1);
+    g_assert_cmpint (snap->current.marks[0].kind, ==, LW_MARK_PAUSE);
+    g_assert_cmpstr (snap->current.marks[0].label, ==, "pause");
+    g_assert_cmpuint (snap->current.marks[0].samples, ==, snap->samples_seen);
+  }
+  g_usleep (100000);
+  {
+    g_autoptr(LwSnapshot) snap = lw_session_get_snapshot (s);
+    g_assert_cmpuint (snap->step, ==, stopped);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* The last value sent of each control. */
+typedef struct {
+  double lr, beta, dropout, mult;
+  LwLossType loss;
+  gboolean frozen;
+} Sent;
+
+/* Alternating values per control, so every command changes something and
+ * leaves a mark with a known label. */
+static void
+send_control (LwSession *s, guint i, GPtrArray *labels, Sent *last)
+{
+  gboolean second = (i / 6) % 2;
+  g_autoptr(GError) error = NULL;
+
+  switch (i % 6)
+    {
+    case 0:
+      last->lr = second ? 2e-3 : 1e-3;
+      g_assert_true (lw_session_set_lr (s, last->lr, &error));
+      g_ptr_array_add (labels, second ? "lr 2e-3" : "lr 1e-3");
+      break;
+    case 1:
+      last->loss = second ? LW_LOSS_PREDSIM : LW_LOSS_SIM;
+      lw_session_set_loss (s, last->loss);
+      g_ptr_array_add (labels, second ? "predsim" : "sim");
+      break;
+    case 2:
+      last->beta = second ? 0.5 : 0.9;
+      g_assert_true (lw_session_set_beta (s, last->beta, &error));
+      g_ptr_array_add (labels, second ? "beta 0.5" : "beta 0.9");
+      break;
+    case 3:
+      last->dropout = second ? 0.2 : 0.1;
+      g_assert_true (lw_session_set_dropout (s, last->dropout, &error));
+      g_ptr_array_add (labels, second ? "dropout 0.2" : "dropout 0.1");
+      break;
+    case 4:
+      last->mult = second ? 2.0 : 0.5;
+      g_assert_true (lw_session_set_block_lr_mult (s, 1, last->mult, &error));
+      g_ptr_array_add (labels, second ? "b2 lr×2" : "b2 lr×0.5");
+      break;
+    case 5:
+      last->frozen = !second;
+      g_assert_true (lw_session_set_block_frozen (s, 0, last->frozen, &error));
+      g_ptr_array_add (labels, second ? "thaw b1" : "freeze b1");
+      break;
+    }
+  g_assert_no_error (error);
+}
+
+static void
+test_many_commands (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(LwSnapshot) snap = NULL;
+  Sent last = { 0 };
+  guint sent = 0;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+
+  for (guint i = 0; i < 500; i++)
+    {
+      /* Play at 0, 50, 100, …; pause at 25, 75, …: each pause finds it running. */
+      if (i % 50 == 0)
+        {
+          lw_session_play (s);
+          sent++;
+        }
+      else if (i % 50 == 25)
+        {
+          lw_session_pause (s);
+          g_ptr_array_add (labels, "pause");
+          sent++;
+        }
+      send_control (s, i, labels, &last);
+      sent++;
+      if (i % 5 == 0)
+        g_usleep (1000);  /* let batches run in between */
+    }
+  snap = synced (s);
+  g_assert_cmpuint (lw_session_commands_applied (s), ==, sent);
+
+  /* The last value of each control won. */
+  g_assert_cmpfloat (snap->lr, ==, (float) last.lr);
+  g_assert_cmpint (snap->loss, ==, last.loss);
+  g_assert_cmpfloat (snap->beta, ==, (float) last.beta);
+  g_assert_cmpfloat (snap->dropout, ==, (float) last.dropout);
+  g_assert_cmpfloat (snap->block_lr_mult[1], ==, (float) last.mult);
+  g_assert_cmpint (snap->block_frozen[0], ==, last.frozen);
+
+  /* Every mark, in the order sent. */
+  g_assert_cmpuint (snap->current.n_marks, ==, labels->len);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      g_assert_cmpstr (snap->current.marks[i].label, ==, g_ptr_array_index (labels, i));
+      if (i > 0)
+        g_assert_cmpuint (snap->current.marks[i].samples, >=, snap->current.marks[i - 1].samples);
+    }
+  g_assert_cmpuint (snap->step, >, 0);
+  g_test_message ("%u commands, %" G_GUINT64_FORMAT " steps in between", sent, snap->step);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+assert_invalid (gboolean ok, GError **errorp, const char *part)
+{
+  GError *error = g_steal_pointer (errorp);
+
+  g_assert_false (ok);
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  if (strstr (error->message, part) == NULL)
+    g_error ("error message \"%s\" does not say \"%s\"", error->message, part);
+  g_error_free (error);
+}
+
+static void
+test_invalid (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  GError *e = NULL;
+  guint test_size;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = lw_session_get_snapshot (s);
+    test_size = snap->test_size;
+  }
+
+  assert_invalid (lw_session_set_lr (s, 0.0, &e), &e,
+                  "learning rate 0 is out of range: it must be above 0 and at most 10");
+  assert_invalid (lw_session_set_lr (s, 11.0, &e), &e, "at most 10");
+  assert_invalid (lw_session_set_lr (s, NAN, &e), &e, "learning rate");
+  assert_invalid (lw_session_set_lr (s, INFINITY, &e), &e, "learning rate");
+  assert_invalid (lw_session_set_beta (s, -0.1, &e), &e, "between 0 and 1");
+  assert_invalid (lw_session_set_beta (s, 1.5, &e), &e, "beta 1.5");
+  assert_invalid (lw_session_set_dropout (s, 0.96, &e), &e, "between 0 and 0.95");
+  assert_invalid (lw_session_set_block_lr_mult (s, 0, -1.0, &e), &e, "between 0 and 100");
+  assert_invalid (lw_session_set_block_lr_mult (s, 0, 101.0, &e), &e, "between 0 and 100");
+  assert_invalid (lw_session_set_block_lr_mult (s, 0, NAN, &e), &e, "multiplier");
+  assert_invalid (lw_session_set_block_lr_mult (s, 2, 1.0, &e), &e, "block 2 does not exist");
+  assert_invalid (lw_session_set_block_frozen (s, 5, TRUE, &e), &e, "2 blocks");
+  assert_invalid (lw_session_set_probe_image (s, test_size, &e), &e, "test image");
+
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+  g_assert_cmpuint (lw_session_commands_applied (s), ==, 0);
+
+  /* The edges are allowed. */
+  g_assert_true (lw_session_set_lr (s, 10.0, NULL));
+  g_assert_true (lw_session_set_beta (s, 0.0, NULL));
+  g_assert_true (lw_session_set_dropout (s, 0.95, NULL));
+  g_assert_true (lw_session_set_block_lr_mult (s, 1, 0.0, NULL));
+  g_assert_true (lw_session_set_probe_image (s, test_size - 1, NULL));
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpuint (lw_session_commands_applied (s), ==, 5);
+    g_assert_cmpfloat (snap->lr, ==, 10.0f);
+    g_assert_cmpfloat (snap->dropout, ==, 0.95f);
+    g_assert_cmpuint (snap->probe_image_index, ==, test_size - 1);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_probe_image (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LwDataset) ds = lw_dataset_load (LW_DATASET_MNIST_SUBSET, NULL, &error);
+
+  g_assert_no_error (error);
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  g_assert_true (lw_session_set_probe_image (s, 7, &error));
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    gboolean any = FALSE;
+
+    g_assert_cmpuint (snap->probe_image_index, ==, 7);
+    g_assert_cmpuint (snap->probe_image_label, ==, ds->test.labels[7]);
+    g_assert_nonnull (snap->probe_image);
+    for (guint i = 0; i < snap->block_width[0] + snap->block_width[1]; i++)
+      any |= snap->activations[i] != 0.0f;
+    g_assert_true (any);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_reset (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  guint first_id;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  for (int i = 0; i < 5; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    first_id = snap->current.run_id;
+    g_assert_cmpuint (snap->step, ==, 5);
+  }
+
+  st.model.lr = 1e-3f;
+  st.model.num_layers = 3;
+  lw_session_reset (s, &st);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    const LwRunCurves *prev;
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (snap->step, ==, 0);
+    g_assert_cmpuint (snap->samples_seen, ==, 0);
+    g_assert_cmpuint (snap->n_blocks, ==, 3);
+    g_assert_cmpfloat (snap->lr, ==, 1e-3f);
+    g_assert_cmpuint (snap->current.run_id, !=, first_id);
+    g_assert_cmpuint (snap->current.n_marks, ==, 1);
+    g_assert_cmpint (snap->current.marks[0].kind, ==, LW_MARK_RESET);
+    g_assert_cmpuint (snap->current.marks[0].samples, ==, 0);
+    g_assert_cmpuint (snap->current.layers[0].train_acc.n, ==, 0);
+    g_assert_cmpstr (snap->current.title, ==, "predsim, lr 1e-3");
+
+    g_assert_cmpuint (snap->n_previous, ==, 1);
+    prev = &snap->previous[0];
+    g_assert_cmpuint (prev->run_id, ==, first_id);
+    g_assert_cmpstr (prev->title, ==, "predsim, lr 5e-4");
+    g_assert_cmpuint (prev->n_layers, ==, 3);
+    g_assert_cmpuint (prev->layers[2].train_acc.n, ==, 5);
+    g_assert_cmpfloat (prev->layers[2].train_acc.x[4], ==, 5.0 * st.model.batch_size);
+  }
+  /* The 3-block model takes block 2 now. */
+  g_assert_true (lw_session_set_block_frozen (s, 2, TRUE, NULL));
+
+  /* Only the last few runs are kept; a run that never trained is not. */
+  for (guint r = 0; r < LW_SNAPSHOT_MAX_PREVIOUS + 1; r++)
+    {
+      lw_session_step (s);
+      lw_session_reset (s, &st);
+    }
+  lw_session_reset (s, &st);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->n_previous, ==, LW_SNAPSHOT_MAX_PREVIOUS);
+    for (guint i = 0; i < snap->n_previous; i++)
+      {
+        g_assert_cmpuint (snap->previous[i].layers[0].train_acc.n, ==, 1);
+        if (i > 0)
+          g_assert_cmpuint (snap->previous[i].run_id, >, snap->previous[i - 1].run_id);
+      }
+  }
+  lw_session_clear_previous (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpuint (snap->n_previous, ==, 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_failed_recovers (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.dataset = LW_DATASET_MNIST;
+  st.data_dir = g_strdup ("/nonexistent");
+  s = new_loaded (&st, LW_RUN_FAILED);
+  {
+    g_autoptr(LwSnapshot) snap = lw_session_get_snapshot (s);
+
+    g_assert_nonnull (snap->error);
+    g_test_message ("error: %s", snap->error);
+    g_assert_nonnull (strstr (snap->error, "/nonexistent"));
+    g_assert_null (strchr (snap->error, '\n'));
+    g_assert_cmpuint (snap->n_blocks, ==, 0);
+    g_assert_cmpuint (snap->current.n_layers, ==, 0);
+    g_assert_null (snap->filters);
+  }
+  /* The worker still answers. */
+  lw_session_play (s);
+  lw_session_step (s);
+  g_assert_true (lw_session_set_lr (s, 1e-3, NULL));
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_FAILED);
+    g_assert_cmpuint (lw_session_commands_applied (s), ==, 3);
+  }
+
+  st.dataset = LW_DATASET_MNIST_SUBSET;
+  g_clear_pointer (&st.data_dir, g_free);
+  lw_session_reset (s, &st);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_null (snap->error);
+    g_assert_cmpuint (snap->step, ==, 1);
+    g_assert_cmpuint (snap->n_previous, ==, 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_learns (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 120);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    guint out = snap->n_blocks;
+
+    g_test_message ("step %" G_GUINT64_FORMAT ": train %.3f, test %.3f", snap->step,
+                    snap->last_train_acc[out], snap->last_test_acc[out]);
+    g_assert_cmpfloat (snap->last_train_acc[out], >, 0.5f);
+    g_assert_cmpfloat (snap->last_test_acc[out], >, 0.5f);
+    g_assert_cmpuint (snap->current.layers[out].test_acc.n, >=, 5);
+    /* 2048 samples a epoch: at least 7 full test evaluations. */
+    g_assert_cmpuint (snap->current.layers[out].epoch_test_acc.n, >=, 7);
+    g_assert_cmpuint (snap->epoch, >=, 8);
+    g_assert_cmpuint (snap->current.layers[0].loss_sim.n, ==, snap->step);
+    assert_curves_ok (&snap->current);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_finishes (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.limit_train = 512;
+  st.max_epochs = 2;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 8);
+  }
+  lw_session_play (s);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_FINISHED);
+    g_assert_cmpuint (snap->step, ==, 8);
+    g_assert_cmpuint (snap->epoch, ==, 2);
+    g_assert_cmpuint (snap->current.layers[snap->n_blocks].epoch_test_acc.n, ==, 2);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_free_while_running (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  gint64 start;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 5);
+  }
+  start = g_get_monotonic_time ();
+  lw_session_free (s);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  /* And right after starting, before loading is done. */
+  s = lw_session_new (&st, NULL, NULL);
+  lw_session_play (s);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+typedef struct {
+  guint64 serial, step, samples;
+  guint n_points, n_marks;
+  float last_y;
+  guint n_filters;
+  float *filters;
+  float label_sim0;
+} Held;
+
+static void
+hold (const LwSnapshot *snap, Held *h)
+{
+  const LwSeries *acc = &snap->current.layers[snap->n_blocks].train_acc;
+
+  h->serial = snap->serial;
+  h->step = snap->step;
+  h->samples = snap->samples_seen;
+  h->n_points = acc->n;
+  h->n_marks = snap->current.n_marks;
+  h->last_y = acc->y[acc->n - 1];
+  h->n_filters = snap->filter_rows * snap->filter_cols;
+  h->filters = g_memdup2 (snap->filters, sizeof (float) * h->n_filters);
+  h->label_sim0 = snap->block_sim[1];
+}
+
+static void
+assert_held (const LwSnapshot *snap, const Held *h)
+{
+  const LwSeries *acc = &snap->current.layers[snap->n_blocks].train_acc;
+
+  g_assert_cmpuint (snap->serial, ==, h->serial);
+  g_assert_cmpuint (snap->step, ==, h->step);
+  g_assert_cmpuint (snap->samples_seen, ==, h->samples);
+  g_assert_cmpuint (acc->n, ==, h->n_points);
+  g_assert_cmpfloat (acc->y[acc->n - 1], ==, h->last_y);
+  g_assert_cmpuint (snap->current.n_marks, ==, h->n_marks);
+  g_assert_cmpint (memcmp (snap->filters, h->filters, sizeof (float) * h->n_filters), ==, 0);
+  g_assert_cmpfloat (snap->block_sim[1], ==, h->label_sim0);
+}
+
+static void
+test_immutable (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(LwSnapshot) old = NULL;
+  Held held;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  old = wait_step (s, 10);
+  hold (old, &held);
+
+  g_usleep (300000);                       /* past a pictures refresh */
+  {
+    g_autoptr(LwSnapshot) now = wait_step (s, held.step + 50);
+    g_assert_cmpuint (now->serial, >, held.serial);
+    g_assert_true (now->filters != old->filters);
+    g_assert_cmpint (memcmp (now->filters, held.filters, sizeof (float) * held.n_filters), !=, 0);
+  }
+  lw_session_set_lr (s, 1e-3, NULL);
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) now = synced (s);
+    g_assert_cmpuint (now->current.n_marks, ==, held.n_marks + 2);
+  }
+  assert_held (old, &held);
+  lw_session_free (s);
+  /* It outlives the session too. */
+  assert_held (old, &held);
+  g_free (held.filters);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_curves_bounded (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  guint64 steps = 3 * LW_SERIES_MAX_POINTS;
+
+  small_settings (&st);
+  st.limit_train = 512;
+  st.model.num_hidden = 8;
+  st.model.num_layers = 1;
+  st.model.batch_size = 8;
+  st.eval_every = 1;
+  st.eval_samples = 8;
+  st.probe_n = 8;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, steps);
+    const LwLayerCurves *out = &snap->current.layers[1];
+
+    assert_curves_ok (&snap->current);
+    g_test_message ("%" G_GUINT64_FORMAT " steps: %u train points, %u test points",
+                    snap->step, out->train_acc.n, out->test_acc.n);
+    g_assert_cmpuint (out->train_acc.n, >, LW_SERIES_MAX_POINTS / 2);
+    g_assert_cmpuint (out->test_acc.n, >, LW_SERIES_MAX_POINTS / 2);
+    /* Thinned evenly: the first point stays, the newest is recent. */
+    g_assert_cmpfloat (out->train_acc.x[0], ==, 8.0);
+    g_assert_cmpfloat (out->train_acc.x[out->train_acc.n - 1], >=,
+                       (snap->step - 8) * 8.0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+on_notify (gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static void
+test_notify (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  gint count = 0;
+
+  small_settings (&st);
+  s = lw_session_new (&st, on_notify, &count);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, is_loaded, NULL);
+  }
+  lw_session_step (s);
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+  g_assert_cmpint (g_atomic_int_get (&count), >=, 2);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static void
+test_settings_copy (void)
+{
+  LwRunSettings a, b;
+
+  lw_run_settings_init (&a);
+  a.data_dir = g_strdup ("/some/where");
+  lw_run_settings_copy (&b, &a);
+  g_assert_true (b.data_dir != a.data_dir);
+  g_assert_cmpstr (b.data_dir, ==, "/some/where");
+  g_assert_cmpuint (b.eval_every, ==, 100);
+  g_assert_cmpuint (b.eval_samples, ==, 1000);
+  g_assert_cmpuint (b.probe_n, ==, 64);
+  lw_run_settings_clear (&a);
+  lw_run_settings_clear (&b);
+  g_assert_null (b.data_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session/history-thinning", test_history_thinning);
+  g_test_add_func ("/session/settings-copy", test_settings_copy);
+  g_test_add_func ("/session/starts-paused", test_starts_paused);
+  g_test_add_func ("/session/step", test_step);
+  g_test_add_func ("/session/play-pause", test_play_pause);
+  g_test_add_func ("/session/many-commands", test_many_commands);
+  g_test_add_func ("/session/invalid", test_invalid);
+  g_test_add_func ("/session/probe-image", test_probe_image);
+  g_test_add_func ("/session/reset", test_reset);
+  g_test_add_func ("/session/failed-recovers", test_failed_recovers);
+  g_test_add_func ("/session/learns", test_learns);
+  g_test_add_func ("/session/finishes", test_finishes);
+  g_test_add_func ("/session/free-while-running", test_free_while_running);
+  g_test_add_func ("/session/immutable", test_immutable);
+  g_test_add_func ("/session/curves-bounded", test_curves_bounded);
+  g_test_add_func ("/session/notify", test_notify);
+
+  return g_test_run ();
+}
