@@ -5,11 +5,14 @@
  * Data: ten random class prototypes in 784 dimensions plus noise, so a
  * small net (3 x 32) learns within a few dozen steps. */
 #include <math.h>
+#include <stdlib.h>
+#include <cblas.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "engine/lw-block.h"
+#include "engine/lw-gemm.h"
 #include "engine/lw-model.h"
 #include "engine/lw-rng.h"
 
@@ -1105,6 +1108,80 @@ test_partial_batch (void)
 
 /* Every loss type learns the synthetic task: output accuracy on held-out
  * samples well above chance after 60 small steps. */
+/* Counts heap allocations while counting is on: the executable's malloc
+ * family takes the place of libc's for every library (glibc symbol
+ * interposition) and forwards to glibc's own entry points. */
+extern void *__libc_malloc (size_t size);
+extern void *__libc_calloc (size_t n, size_t size);
+extern void *__libc_realloc (void *ptr, size_t size);
+
+static volatile gint allocations;
+static volatile gint counting;
+
+void *
+malloc (size_t size)
+{
+  if (g_atomic_int_get (&counting))
+    g_atomic_int_inc (&allocations);
+  return __libc_malloc (size);
+}
+
+void *
+calloc (size_t n, size_t size)
+{
+  if (g_atomic_int_get (&counting))
+    g_atomic_int_inc (&allocations);
+  return __libc_calloc (n, size);
+}
+
+void *
+realloc (void *ptr, size_t size)
+{
+  if (g_atomic_int_get (&counting))
+    g_atomic_int_inc (&allocations);
+  return __libc_realloc (ptr, size);
+}
+
+static void
+test_no_allocation_per_step (void)
+{
+  g_autoptr (Data) d = data_new (8);
+
+  /* Our own loops split over two threads; OpenBLAS kept to one, because
+   * its threaded driver allocates a job table per call (the library's
+   * allocation, not ours). */
+  lw_blas_set_threads (2);
+  openblas_set_num_threads (1);
+
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwModelConfig c = small_config (all_losses[t]);
+      g_autoptr (LwModel) m = NULL;
+      guint bc[3] = { 0 }, oc = 0;
+
+      /* Wide enough that the sim head's weights are split over threads. */
+      c.num_hidden = 512;
+      m = model_new (&c);
+
+      lw_model_set_dropout (m, 0.1f);
+      /* The first steps let the BLAS library set up its own buffers. */
+      train (m, d, 0, 2, NULL);
+      g_atomic_int_set (&allocations, 0);
+      g_atomic_int_set (&counting, 1);
+      train (m, d, 2, 6, NULL);
+      lw_model_evaluate (m, batch_x (d, 7), batch_y (d, 7), BATCH, bc, &oc);
+      g_atomic_int_set (&counting, 0);
+      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 0);
+
+      /* The counter itself works: */
+      g_atomic_int_set (&counting, 1);
+      g_free (g_malloc (16));
+      g_atomic_int_set (&counting, 0);
+      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 1);
+    }
+  lw_blas_set_threads (1);
+}
+
 static void
 test_learns (void)
 {
@@ -1157,6 +1234,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/activations", test_activations);
   g_test_add_func ("/model/partial-batch", test_partial_batch);
   g_test_add_func ("/model/learns", test_learns);
+  g_test_add_func ("/model/no-allocation-per-step", test_no_allocation_per_step);
 
   return g_test_run ();
 }

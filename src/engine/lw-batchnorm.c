@@ -85,7 +85,7 @@ lw_batchnorm_forward_train (LwBatchNorm *bn, const float *x, guint n, float *xha
 }
 
 void
-lw_batchnorm_forward_eval (const LwBatchNorm *bn, const float *x, guint n, float *y)
+lw_batchnorm_forward_eval (LwBatchNorm *bn, const float *x, guint n, float *y)
 {
   const guint d = bn->d;
 

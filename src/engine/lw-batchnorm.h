@@ -20,7 +20,7 @@ void lw_batchnorm_clear          (LwBatchNorm *bn);
 /* Training: batch statistics; writes xhat (N x D, kept for backward) and
  * y = gamma * xhat + beta; updates the running statistics. x may equal y. */
 void lw_batchnorm_forward_train  (LwBatchNorm *bn, const float *x, guint n, float *xhat, float *y);
-void lw_batchnorm_forward_eval   (const LwBatchNorm *bn, const float *x, guint n, float *y);
+void lw_batchnorm_forward_eval   (LwBatchNorm *bn, const float *x, guint n, float *y);
 /* dgamma, dbeta, and dx (may equal dy). */
 void lw_batchnorm_backward       (LwBatchNorm *bn, const float *xhat, const float *dy, guint n, float *dx);
 
