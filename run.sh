@@ -17,8 +17,8 @@ PACKAGES=(
   libopenblas-dev libglib2.0-dev zlib1g-dev
   dataset-fashion-mnist
 )
-# The GTK 4 window will add its packages here: libgtk-4-dev xvfb xauth
-APP_PACKAGES=()
+# The GTK 4 window and its charts.
+APP_PACKAGES=(libgtk-4-dev)
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'run.sh: warning: %s\n' "$*" >&2; }

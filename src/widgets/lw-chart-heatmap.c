@@ -1,0 +1,254 @@
+/* lw-chart-heatmap.c: the heatmap. The cells become one image per data
+ * change, then every frame only scales it. */
+#include "lw-chart-heatmap.h"
+#include "lw-chart-private.h"
+
+static double
+heatmap_limit (const LwHeatmap *h)
+{
+  return h->limit > 0.0 ? h->limit : 1.0;
+}
+
+static cairo_surface_t *
+build_cells (gconstpointer data)
+{
+  const LwHeatmap *h = data;
+  double inv = 1.0 / heatmap_limit (h);
+  cairo_surface_t *image;
+  guint32 *pixels;
+  int stride;
+
+  image = lw_image_new ((int) h->cols, (int) h->rows, &pixels, &stride);
+  for (guint r = 0; r < h->rows; r++)
+    for (guint c = 0; c < h->cols; c++)
+      pixels[(gsize) r * stride + c] =
+        lw_color_diverging_pixel (h->values[(gsize) r * h->cols + c] * inv);
+  cairo_surface_mark_dirty (image);
+  return image;
+}
+
+static void
+class_name (const LwHeatmap *h, guint8 label, char *buf, gsize size)
+{
+  if (h->class_names != NULL && label < h->n_class_names && h->class_names[label] != NULL)
+    g_strlcpy (buf, h->class_names[label], size);
+  else
+    g_snprintf (buf, size, "%u", label);
+}
+
+static void
+bar_label (char *buf, gsize size, double v)
+{
+  g_snprintf (buf, size, "%s%g", v < 0.0 ? "\u2212" : "", fabs (v));
+}
+
+static void
+draw_scale_bar (const LwHeatmap *h, LwText *t, double f, double x, double y,
+                double w, double height)
+{
+  const LwTheme *theme = lw_theme_get ();
+  double limit = heatmap_limit (h);
+  cairo_pattern_t *gradient = cairo_pattern_create_linear (0, y + height, 0, y);
+  double label_h;
+  guint step;
+  char buf[32];
+
+  /* The map is piecewise linear, so stops at its knots reproduce it. */
+  for (guint i = 0; i <= 4; i++)
+    {
+      LwColor c = lw_color_diverging (i / 2.0 - 1.0);
+      cairo_pattern_add_color_stop_rgb (gradient, i / 4.0, c.r, c.g, c.b);
+    }
+  cairo_rectangle (t->cr, x, y, w, height);
+  cairo_set_source (t->cr, gradient);
+  cairo_fill (t->cr);
+  cairo_pattern_destroy (gradient);
+
+  cairo_set_line_width (t->cr, 1.0);
+  lw_cairo_set_color (t->cr, theme->frame, 1.0);
+  cairo_rectangle (t->cr, floor (x) + 0.5, floor (y) + 0.5, floor (w), floor (height));
+  cairo_stroke (t->cr);
+
+  /* Five ticks where they have room, else the ends and zero. */
+  lw_text_set (t, "0", LW_FONT_TICK, FALSE, -1);
+  lw_text_extent (t, NULL, &label_h);
+  step = height >= 8.0 * label_h ? 1 : 2;
+  for (guint i = 0; i <= 4; i += step)
+    {
+      double v = limit * (i / 2.0 - 1.0);
+      double ty = y + height - height * i / 4.0;
+
+      lw_cairo_set_color (t->cr, theme->axis, 1.0);
+      cairo_move_to (t->cr, x + w, floor (ty) + 0.5);
+      cairo_line_to (t->cr, x + w + 3.0 * f, floor (ty) + 0.5);
+      cairo_stroke (t->cr);
+      bar_label (buf, sizeof buf, v);
+      lw_text_set (t, buf, LW_FONT_TICK, FALSE, -1);
+      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+      lw_text_show (t, x + w + 5.0 * f, ty, 0.0, 0.5);
+    }
+}
+
+/* Lines between classes and the class names along the left edge. */
+static void
+draw_classes (const LwHeatmap *h, LwText *t, double f, double mx, double my,
+              double cell_w, double cell_h)
+{
+  const LwTheme *theme = lw_theme_get ();
+  gboolean square = h->rows == h->cols;
+  double label_h;
+  char buf[64];
+  guint start = 0;
+
+  cairo_save (t->cr);
+  cairo_set_line_width (t->cr, 1.0);
+  cairo_set_source_rgba (t->cr, 0.0, 0.0, 0.0, 0.35);
+  for (guint r = 1; r < h->rows; r++)
+    {
+      if (h->labels[r] == h->labels[r - 1])
+        continue;
+      cairo_move_to (t->cr, mx, floor (my + r * cell_h) + 0.5);
+      cairo_line_to (t->cr, mx + h->cols * cell_w, floor (my + r * cell_h) + 0.5);
+      if (square)
+        {
+          cairo_move_to (t->cr, floor (mx + r * cell_w) + 0.5, my);
+          cairo_line_to (t->cr, floor (mx + r * cell_w) + 0.5, my + h->rows * cell_h);
+        }
+    }
+  cairo_stroke (t->cr);
+  cairo_restore (t->cr);
+
+  lw_text_set (t, "0", LW_FONT_SMALL, FALSE, -1);
+  lw_text_extent (t, NULL, &label_h);
+  lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+  for (guint r = 1; r <= h->rows; r++)
+    {
+      if (r < h->rows && h->labels[r] == h->labels[start])
+        continue;
+      /* A name is shown only where its class is tall enough to hold it. */
+      if ((r - start) * cell_h >= label_h * 0.8)
+        {
+          class_name (h, h->labels[start], buf, sizeof buf);
+          lw_text_set (t, buf, LW_FONT_SMALL, FALSE, -1);
+          lw_text_show (t, mx - 4.0 * f, my + (start + r) * cell_h / 2.0, 1.0, 0.5);
+        }
+      start = r;
+    }
+}
+
+void
+lw_heatmap_draw (const LwHeatmap *h, cairo_t *cr, double width, double height)
+{
+  const LwTheme *theme = lw_theme_get ();
+  double f, pad, top, left, right, bar_w = 0.0, labels_w = 0.0;
+  double area_w, area_h, cell, mx, my, sx, sy, ox, oy;
+  cairo_surface_t *cells;
+  LwText t;
+
+  g_return_if_fail (h != NULL);
+  g_return_if_fail (cr != NULL);
+  g_return_if_fail (h->rows == 0 || h->cols == 0 || h->values != NULL);
+
+  f = lw_chart_factor (h->scale);
+  pad = LW_PAD * f;
+
+  cairo_save (cr);
+  lw_chart_fill_background (cr, width, height);
+  lw_text_begin (&t, cr, f);
+
+  top = pad;
+  if (h->title != NULL)
+    {
+      double th;
+
+      lw_text_set (&t, h->title, LW_FONT_TITLE, TRUE, width - 2.0 * pad);
+      lw_text_extent (&t, NULL, &th);
+      lw_cairo_set_color (cr, theme->text, 1.0);
+      lw_text_show (&t, pad, top, 0.0, 0.0);
+      top += th + 8.0 * f;
+    }
+  if (h->rows == 0 || h->cols == 0)
+    goto out;
+
+  if (!h->hide_scale_bar)
+    {
+      double w = 0.0;
+      char buf[32];
+
+      for (guint i = 0; i <= 4; i++)
+        {
+          double tw;
+
+          bar_label (buf, sizeof buf, heatmap_limit (h) * (i / 2.0 - 1.0));
+          lw_text_set (&t, buf, LW_FONT_TICK, FALSE, -1);
+          lw_text_extent (&t, &tw, NULL);
+          w = MAX (w, tw);
+        }
+      bar_w = 12.0 * f;
+      right = width - pad - w - 5.0 * f - bar_w - 12.0 * f;
+    }
+  else
+    right = width - pad;
+
+  if (h->labels != NULL)
+    {
+      char buf[64];
+
+      for (guint r = 0; r < h->rows; r++)
+        if (r == 0 || h->labels[r] != h->labels[r - 1])
+          {
+            double w;
+
+            class_name (h, h->labels[r], buf, sizeof buf);
+            lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, -1);
+            lw_text_extent (&t, &w, NULL);
+            labels_w = MAX (labels_w, w + 4.0 * f);
+          }
+    }
+  left = pad + labels_w;
+
+  /* Square cells, as large as fit; on pixels a whole number of pixels
+   * each, so that no row or column looks thicker than another. */
+  area_w = right - left;
+  area_h = height - pad - top;
+  cell = MIN (area_w / h->cols, area_h / h->rows);
+  if (cell <= 0.0)
+    goto out;
+  mx = left;
+  my = top;
+  if (!lw_chart_target_is_vector (cr) && lw_chart_pixel_transform (cr, &sx, &sy, &ox, &oy))
+    {
+      if (cell * MIN (sx, sy) >= 1.0)
+        cell = floor (cell * MIN (sx, sy)) / MIN (sx, sy);
+      mx = (round (mx * sx + ox) - ox) / sx;
+      my = (round (my * sy + oy) - oy) / sy;
+    }
+
+  cells = lw_image_cache_lookup (h->cache, h->values, h->serial,
+                                 ((guint64) h->rows << 40) ^ ((guint64) h->cols << 16) ^
+                                 (guint64) (heatmap_limit (h) * 1e4),
+                                 build_cells, h);
+  lw_chart_paint_image (cr, cells, mx, my, h->cols * cell, h->rows * cell);
+  cairo_surface_destroy (cells);
+
+  cairo_set_line_width (cr, 1.0);
+  lw_cairo_set_color (cr, theme->frame, 1.0);
+  cairo_rectangle (cr, floor (mx) - 0.5, floor (my) - 0.5,
+                   ceil (h->cols * cell) + 1.0, ceil (h->rows * cell) + 1.0);
+  cairo_stroke (cr);
+
+  if (h->labels != NULL)
+    draw_classes (h, &t, f, mx, my, cell, cell);
+  if (!h->hide_scale_bar)
+    draw_scale_bar (h, &t, f, mx + h->cols * cell + 12.0 * f, my, bar_w, h->rows * cell);
+
+out:
+  lw_text_end (&t);
+  cairo_restore (cr);
+}
+
+void
+lw_heatmap_draw_func (gconstpointer heatmap, cairo_t *cr, double width, double height)
+{
+  lw_heatmap_draw (heatmap, cr, width, height);
+}

@@ -1,0 +1,137 @@
+/* lw-chart-private.h: what the charts share: theme, text, scales, ticks,
+ * image helpers and the curve rasteriser. Not installed, not for the app. */
+#pragma once
+
+#include <math.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "lw-colors.h"
+#include "lw-image-cache.h"
+
+G_BEGIN_DECLS
+
+/* Sizes in user units at presentation factor 1. */
+#define LW_FONT_TITLE 13.0
+#define LW_FONT_LABEL 12.0
+#define LW_FONT_TICK  11.0
+#define LW_FONT_SMALL 10.0
+#define LW_PAD        12.0
+
+typedef struct {
+  LwColor background;
+  LwColor grid;
+  LwColor axis;
+  LwColor text;
+  LwColor text_dim;
+  LwColor frame;
+} LwTheme;
+
+const LwTheme *lw_theme_get (void);
+
+/* A presentation factor from a model's field: 0 (unset) means 1. */
+double lw_chart_factor (double scale);
+
+void lw_chart_fill_background (cairo_t *cr, double width, double height);
+
+/* Text through Pango, so translated labels get shaping and font fallback. */
+typedef struct {
+  cairo_t *cr;
+  PangoLayout *layout;
+  PangoFontDescription *font;
+  double factor;
+} LwText;
+
+void lw_text_begin  (LwText *t, cairo_t *cr, double factor);
+void lw_text_end    (LwText *t);
+/* size at factor 1; max_width < 0: no limit, else ellipsized. */
+void lw_text_set    (LwText *t, const char *text, double size, gboolean bold,
+                     double max_width);
+void lw_text_extent (LwText *t, double *width, double *height);
+/* Draws the current text with the current source; (align_x, align_y) is
+ * the point of its box placed at (x, y): 0 left/top, 1 right/bottom. */
+void lw_text_show   (LwText *t, double x, double y, double align_x, double align_y);
+
+/* Scales: a domain interval mapped onto a pixel interval. */
+typedef struct {
+  double d0, d1;
+  double r0, r1;
+  gboolean log;
+} LwScale;
+
+void lw_scale_init (LwScale *s, double d0, double d1, double r0, double r1,
+                    gboolean log);
+
+static inline double
+lw_scale_map (const LwScale *s, double v)
+{
+  if (s->log)
+    return s->r0 + (log10 (v) - log10 (s->d0)) / (log10 (s->d1) - log10 (s->d0)) * (s->r1 - s->r0);
+  return s->r0 + (v - s->d0) / (s->d1 - s->d0) * (s->r1 - s->r0);
+}
+
+/* Ticks. */
+typedef enum {
+  LW_TICK_NUMBER,
+  LW_TICK_PERCENT,             /* fractions shown as 0..100% */
+  LW_TICK_SI,                  /* 500, 10k, 1.2M */
+  LW_TICK_LOG,
+} LwTickFormat;
+
+#define LW_MAX_TICKS 32
+
+double lw_nice_step     (double span, double target_count);
+guint  lw_ticks_linear  (double lo, double hi, double step, double *ticks, guint max);
+guint  lw_ticks_log     (double lo, double hi, double *ticks, guint max);
+void   lw_format_tick   (char *buf, gsize size, double v, double step, LwTickFormat format);
+
+/* Images. */
+gboolean lw_chart_target_is_vector (cairo_t *cr);
+/* The user-to-pixel mapping of the surface being drawn: pixel = user * s + o.
+ * FALSE when the transformation rotates, skews or flips. */
+gboolean lw_chart_pixel_transform  (cairo_t *cr, double *sx, double *sy,
+                                    double *ox, double *oy);
+/* Paints image stretched over the rectangle, cells kept sharp: nearest
+ * filter on raster targets, an enlarged copy on vector ones (SVG viewers
+ * would blur a small image). */
+void     lw_chart_paint_image      (cairo_t *cr, cairo_surface_t *image,
+                                    double x, double y, double width, double height);
+/* An opaque ARGB32 surface of width x height and its pixels. */
+cairo_surface_t *lw_image_new      (int width, int height, guint32 **pixels, int *stride_px);
+/* image as it should be handed to lw_chart_paint_region() on cr's target:
+ * itself on raster targets, enlarged by *factor on vector ones. Make it
+ * once per draw: SVG output then holds it once however often it is used. */
+cairo_surface_t *lw_chart_image_for_target (cairo_t *cr, cairo_surface_t *image,
+                                            double max_zoom, int *factor);
+/* The source rectangle (in image pixels) of display's original, stretched
+ * over the destination rectangle: cells as sharp blocks when sharp, or
+ * when the zoom is whole or large; smoothly otherwise. */
+void     lw_chart_paint_region     (cairo_t *cr, cairo_surface_t *display, int factor,
+                                    gboolean sharp,
+                                    double src_x, double src_y, double src_w, double src_h,
+                                    double x, double y, double width, double height);
+
+typedef cairo_surface_t *(*LwImageBuildFunc) (gconstpointer build_data);
+
+/* The image for (data, serial, params) from cache, or built now (and kept
+ * when serial != 0). cache may be NULL. Returns a new reference. */
+cairo_surface_t *lw_image_cache_lookup (LwImageCache *cache, gconstpointer data,
+                                        guint64 serial, guint64 params,
+                                        LwImageBuildFunc build, gconstpointer build_data);
+
+/* Curve rasteriser: polylines drawn column by column into a transparent
+ * pixel layer, so that tens of thousands of points cost microseconds
+ * rather than Cairo's per-segment stroking. Coordinates are in the
+ * layer's pixels; NaN starts a gap. */
+typedef struct _LwRaster LwRaster;
+
+LwRaster        *lw_raster_new      (int width, int height);
+void             lw_raster_free     (LwRaster *raster);
+void             lw_raster_polyline (LwRaster *raster, const double *x, const double *y,
+                                     guint n, LwColor color, double alpha,
+                                     double line_width, double dash_on, double dash_off);
+cairo_surface_t *lw_raster_get_surface (LwRaster *raster);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwRaster, lw_raster_free)
+
+G_END_DECLS
