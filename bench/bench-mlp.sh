@@ -14,7 +14,8 @@
 #   --keep-logs      keep every run's output (the log directory is printed)
 #
 # Environment: LW_TORCH_REF (default ../shared/bench/torch_ref.py from the repo
-# root), LW_PYTHON (default /usr/bin/python3), LW_MNIST_DIR, LW_BUILD_DIR.
+# root), LW_PYTHON (default /usr/bin/python3), LW_MNIST_DIR, LW_BUILD_DIR,
+# LW_RUN_TIMEOUT (seconds per run, default 600; a run that takes longer fails).
 # Exit status: 0 if every run worked, 1 if any run failed, 2 for bad usage.
 set -uo pipefail
 export LC_ALL=C
@@ -30,12 +31,12 @@ BUILD_DIR=${LW_BUILD_DIR:-$ROOT/_build}
 DATA_DIR=${LW_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/layerwise/datasets/mnist}
 TORCH_REF=${LW_TORCH_REF:-$ROOT/../shared/bench/torch_ref.py}
 PYTHON=${LW_PYTHON:-/usr/bin/python3}
-RUN_TIMEOUT=1800        # seconds per run; a hung run counts as failed
+RUN_TIMEOUT=${LW_RUN_TIMEOUT:-600}   # seconds per run; a hung run counts as failed
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'bench-mlp.sh: warning: %s\n' "$*" >&2; }
 die()  { printf 'bench-mlp.sh: %s\n' "$*" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,21s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -108,6 +109,7 @@ ratio() { if [ "$1" = "-" ] || [ "$2" = "-" ]; then printf -- '-'; else awk -v a
 
 fail_run() {   # name log
   FAILED=1
+  case "$1" in *"exit 124)"*) printf 'bench-mlp.sh: timed out after %s s\n' "$RUN_TIMEOUT" >&2 ;; esac
   printf 'bench-mlp.sh: %s failed; last lines of %s:\n' "$1" "$2" >&2
   tail -n 15 "$2" >&2
 }

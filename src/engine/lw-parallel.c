@@ -11,6 +11,7 @@
 typedef struct {
   GThread *thread;
   guint index;
+  gint seen;                  /* the last generation this helper has handled */
 } Helper;
 
 static GMutex pool_lock;       /* one region at a time, from any caller */
@@ -41,7 +42,7 @@ static gpointer
 helper_main (gpointer user_data)
 {
   Helper *self = user_data;
-  gint seen = g_atomic_int_get (&generation);
+  gint seen = self->seen;
 
   for (;;)
     {
@@ -92,6 +93,9 @@ lw_parallel_set_threads (int n)
       for (int i = 0; i < n - 1; i++)
         {
           helpers[i].index = i + 1;
+          /* Taken here, not when the thread first runs: a region may
+           * start before then, and the helper must take part in it. */
+          helpers[i].seen = g_atomic_int_get (&generation);
           helpers[i].thread = g_thread_new ("lw-parallel", helper_main, &helpers[i]);
         }
       n_helpers = n - 1;
