@@ -137,7 +137,10 @@ lw_parallel_for (gsize n, gsize min_chunk, LwRangeFunc fn, gpointer data)
   g_mutex_unlock (&wake_lock);
 
   run_piece (0, pieces);
-  while (g_atomic_int_get (&pending) > 0)
-    ;
+  /* Yield once the wait gets long: on a busy machine the helper may be
+   * waiting for this very core. */
+  for (int spin = 0; g_atomic_int_get (&pending) > 0; spin++)
+    if (spin > SPIN_ITERATIONS)
+      g_thread_yield ();
   g_mutex_unlock (&pool_lock);
 }
