@@ -2,7 +2,7 @@
  * matrix products alone need?
  *
  * Records the exact sequence of sgemm shapes one lw_model_train_step makes
- * (lw_gemm_record_start), replays only those cblas_sgemm calls on buffers
+ * (lw_gemm_record_start), replays only those products through lw_gemm on buffers
  * allocated once, and times that replay (the "sgemm ceiling") against real
  * training steps of the same model on random data. Both are timed in
  * alternating repetitions, so they share the machine's noise; each figure
@@ -79,11 +79,10 @@ replay_one (ReplayCall *rc)
 {
   const LwGemmCall *c = &rc->call;
 
-  cblas_sgemm (CblasRowMajor,
-               c->trans_a ? CblasTrans : CblasNoTrans,
-               c->trans_b ? CblasTrans : CblasNoTrans,
-               c->m, c->n, c->k, 1.0f, rc->a, rc->lda, rc->b, rc->ldb,
-               c->beta, rc->c, rc->ldc);
+  /* Through lw_gemm (not recording now), so the replay makes the same
+   * choice of BLAS threads per product as the training step. */
+  lw_gemm (c->trans_a, c->trans_b, c->m, c->n, c->k, 1.0f, rc->a, rc->lda,
+           rc->b, rc->ldb, c->beta, rc->c, rc->ldc);
 }
 
 static void

@@ -4,7 +4,14 @@
 
 #include <cblas.h>
 
+/* Products smaller than this (m*n*k) run on one thread: OpenBLAS would
+ * split them anyway, and waking its second thread costs more than the
+ * work (the 128x10x1024 head product takes twice as long on two threads;
+ * far longer when another process holds the other core). */
+#define SMALL_GEMM (4 * 1024 * 1024)
+
 static GArray *recording;
+static int blas_threads = 1;
 
 void
 lw_gemm (gboolean trans_a, gboolean trans_b,
@@ -19,6 +26,17 @@ lw_gemm (gboolean trans_a, gboolean trans_b,
       g_array_append_val (recording, call);
     }
 
+  if (blas_threads > 1 && (gint64) m * n * k < SMALL_GEMM)
+    {
+      openblas_set_num_threads (1);
+      cblas_sgemm (CblasRowMajor,
+                   trans_a ? CblasTrans : CblasNoTrans,
+                   trans_b ? CblasTrans : CblasNoTrans,
+                   m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      openblas_set_num_threads (blas_threads);
+      return;
+    }
+
   cblas_sgemm (CblasRowMajor,
                trans_a ? CblasTrans : CblasNoTrans,
                trans_b ? CblasTrans : CblasNoTrans,
@@ -28,14 +46,15 @@ lw_gemm (gboolean trans_a, gboolean trans_b,
 void
 lw_blas_set_threads (int n)
 {
-  openblas_set_num_threads (MAX (n, 1));
-  lw_parallel_set_threads (n);
+  blas_threads = MAX (n, 1);
+  openblas_set_num_threads (blas_threads);
+  lw_parallel_set_threads (blas_threads);
 }
 
 int
 lw_blas_get_threads (void)
 {
-  return openblas_get_num_threads ();
+  return blas_threads;
 }
 
 void
