@@ -126,7 +126,8 @@ pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
 {
   float loss = lw_softmax_ce (b->logits, y, n, ctx->classes, scale, b->dlogits, correct);
 
-  lw_linear_backward (&b->pred, b->a, b->dlogits, n, into_block ? b->da : NULL, TRUE);
+  lw_linear_backward (&b->pred, b->a, b->dlogits, n, into_block ? b->da : NULL, b->da_written);
+  b->da_written |= into_block;
   step_param (b, LW_BLOCK_PRED_W, ctx);
   step_param (b, LW_BLOCK_PRED_B, ctx);
   return loss;
@@ -142,7 +143,8 @@ sim_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   lw_similarity (b->hsim, n, b->n_out, b->u, b->norm, b->s);
   loss = lw_similarity_loss (b->s, ctx->onehot_table, ctx->classes, y, n, scale, b->gs);
   lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->dhsim);
-  lw_linear_backward (&b->sim, b->a, b->dhsim, n, into_block ? b->da : NULL, TRUE);
+  lw_linear_backward (&b->sim, b->a, b->dhsim, n, into_block ? b->da : NULL, b->da_written);
+  b->da_written |= into_block;
   step_param (b, LW_BLOCK_SIM_W, ctx);
   return loss;
 }
@@ -159,7 +161,10 @@ bpf_pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   loss = lw_bce_logits (b->zb, ctx->codes, y, n, ctx->code_len, scale, b->dzb);
   lw_linear_backward (&b->bpf, b->a, b->dzb, n, NULL, FALSE);
   if (into_block)
-    lw_feedback_backward (b->feedback, b->n_out, ctx->code_len, b->dzb, n, b->da, TRUE);
+    {
+      lw_feedback_backward (b->feedback, b->n_out, ctx->code_len, b->dzb, n, b->da, b->da_written);
+      b->da_written = TRUE;
+    }
   step_param (b, LW_BLOCK_BPF_W, ctx);
   step_param (b, LW_BLOCK_BPF_B, ctx);
   return loss;
@@ -175,7 +180,12 @@ bpf_sim (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
 
   lw_similarity (b->a, n, b->n_out, b->u, b->norm, b->s);
   loss = lw_similarity_loss (b->s, ctx->code_table, ctx->classes, y, n, scale, b->gs);
-  if (into_block)
+  if (into_block && !b->da_written)
+    {
+      lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->da);
+      b->da_written = TRUE;
+    }
+  else if (into_block)
     {
       lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->dhsim);
       for (gsize i = 0; i < nd; i++)
@@ -199,7 +209,9 @@ lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
       w_sim = ctx->beta;
     }
 
-  memset (b->da, 0, nd * sizeof (float));
+  /* The first head that sends gradient into the block writes da, the
+   * others add to it. */
+  b->da_written = FALSE;
   lw_linear_forward (&b->pred, b->a, n, b->logits);
 
   switch (ctx->loss)

@@ -51,6 +51,7 @@ typedef struct {
   LwParam params[LW_BLOCK_N_PARAMS];
   float lr_mult;
   gboolean frozen;
+  gboolean da_written;        /* within a step: has a head written da yet */
 
   /* Per-batch buffers, batch_size rows each. */
   float *a;                   /* activation (the linear output, normalised and activated in place) */
