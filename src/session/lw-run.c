@@ -95,7 +95,7 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
   for (guint i = 0; i <= LW_MAX_BLOCKS; i++)
     r->last_train_acc[i] = r->last_test_acc[i] = NAN;
 
-  lw_window_init (&r->window, r->n_blocks);
+  lw_recent_init (&r->window, r->n_blocks);
   lw_rate_init (&r->rate);
   r->history = lw_history_new (run_id, r->n_blocks + 1);
   lw_run_update_title (r);
@@ -172,11 +172,11 @@ record_train (LwRun *r)
 
   for (guint l = 0; l <= r->n_blocks; l++)
     {
-      r->last_train_acc[l] = lw_window_acc (&r->window, l);
+      r->last_train_acc[l] = lw_recent_acc (&r->window, l);
       lw_history_add (r->history, l, LW_CURVE_TRAIN_ACC, x, r->last_train_acc[l]);
-      lw_history_add (r->history, l, LW_CURVE_LOSS_PRED, x, lw_window_loss_pred (&r->window, l));
+      lw_history_add (r->history, l, LW_CURVE_LOSS_PRED, x, lw_recent_loss_pred (&r->window, l));
       if (l < r->n_blocks)
-        lw_history_add (r->history, l, LW_CURVE_LOSS_SIM, x, lw_window_loss_sim (&r->window, l));
+        lw_history_add (r->history, l, LW_CURVE_LOSS_SIM, x, lw_recent_loss_sim (&r->window, l));
     }
 }
 
@@ -204,7 +204,7 @@ lw_run_step (LwRun *r)
   r->batch_pos++;
   r->step++;
   r->samples_seen += count;
-  lw_window_add (&r->window, &stats);
+  lw_recent_add (&r->window, &stats);
   record_train (r);
 
   if (r->eval_every > 0 && r->step % r->eval_every == 0)

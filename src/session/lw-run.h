@@ -8,7 +8,7 @@
 #include "lw-history.h"
 #include "lw-rate.h"
 #include "lw-session.h"
-#include "lw-window.h"
+#include "lw-recent.h"
 
 G_BEGIN_DECLS
 
@@ -40,7 +40,7 @@ typedef struct {
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
 
-  LwWindow window;
+  LwRecent window;
   LwRate rate;
   LwHistory *history;
 } LwRun;

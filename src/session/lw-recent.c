@@ -1,22 +1,22 @@
-/* lw-window.c: a ring of the last LW_WINDOW_BATCHES batches' statistics.
+/* lw-recent.c: a ring of the last LW_RECENT_BATCHES batches' statistics.
  * Sums are taken afresh each time (a few hundred additions), so float
  * drift never builds up. */
-#include "lw-window.h"
+#include "lw-recent.h"
 
 #include <math.h>
 #include <string.h>
 
 void
-lw_window_init (LwWindow *w, guint n_blocks)
+lw_recent_init (LwRecent *w, guint n_blocks)
 {
   memset (w, 0, sizeof *w);
   w->n_blocks = MIN (n_blocks, LW_MAX_BLOCKS);
 }
 
 void
-lw_window_add (LwWindow *w, const LwStepStats *st)
+lw_recent_add (LwRecent *w, const LwStepStats *st)
 {
-  LwWindowEntry *e = &w->entries[w->head];
+  LwRecentEntry *e = &w->entries[w->head];
 
   e->count = st->count;
   for (guint i = 0; i < w->n_blocks; i++)
@@ -27,20 +27,20 @@ lw_window_add (LwWindow *w, const LwStepStats *st)
     }
   e->correct[w->n_blocks] = st->correct_out;
   e->loss_pred[w->n_blocks] = st->loss_out;
-  w->head = (w->head + 1) % LW_WINDOW_BATCHES;
-  w->n = MIN (w->n + 1, LW_WINDOW_BATCHES);
+  w->head = (w->head + 1) % LW_RECENT_BATCHES;
+  w->n = MIN (w->n + 1, LW_RECENT_BATCHES);
 }
 
 /* Weighted by batch size, so a short last batch counts for what it is. */
 static float
-mean_of (const LwWindow *w, gsize offset, guint index, gboolean is_count)
+mean_of (const LwRecent *w, gsize offset, guint index, gboolean is_count)
 {
   double sum = 0.0;
   guint total = 0;
 
   for (guint k = 0; k < w->n; k++)
     {
-      const LwWindowEntry *e = &w->entries[k];
+      const LwRecentEntry *e = &w->entries[k];
       const char *base = (const char *) e + offset;
 
       total += e->count;
@@ -53,22 +53,22 @@ mean_of (const LwWindow *w, gsize offset, guint index, gboolean is_count)
 }
 
 float
-lw_window_acc (const LwWindow *w, guint layer)
+lw_recent_acc (const LwRecent *w, guint layer)
 {
   g_return_val_if_fail (layer <= w->n_blocks, NAN);
-  return mean_of (w, G_STRUCT_OFFSET (LwWindowEntry, correct), layer, TRUE);
+  return mean_of (w, G_STRUCT_OFFSET (LwRecentEntry, correct), layer, TRUE);
 }
 
 float
-lw_window_loss_pred (const LwWindow *w, guint layer)
+lw_recent_loss_pred (const LwRecent *w, guint layer)
 {
   g_return_val_if_fail (layer <= w->n_blocks, NAN);
-  return mean_of (w, G_STRUCT_OFFSET (LwWindowEntry, loss_pred), layer, FALSE);
+  return mean_of (w, G_STRUCT_OFFSET (LwRecentEntry, loss_pred), layer, FALSE);
 }
 
 float
-lw_window_loss_sim (const LwWindow *w, guint block)
+lw_recent_loss_sim (const LwRecent *w, guint block)
 {
   g_return_val_if_fail (block < w->n_blocks, NAN);
-  return mean_of (w, G_STRUCT_OFFSET (LwWindowEntry, loss_sim), block, FALSE);
+  return mean_of (w, G_STRUCT_OFFSET (LwRecentEntry, loss_sim), block, FALSE);
 }
