@@ -6,13 +6,13 @@
  * small net (3 x 32) learns within a few dozen steps. */
 #include <math.h>
 #include <stdlib.h>
-#include <cblas.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "engine/lw-block.h"
 #include "engine/lw-gemm.h"
+#include "engine/lw-parallel.h"
 #include "engine/lw-model.h"
 #include "engine/lw-rng.h"
 
@@ -1150,8 +1150,8 @@ test_no_allocation_per_step (void)
   /* Our own loops split over two threads; OpenBLAS kept to one, because
    * its threaded driver allocates a job table per call (the library's
    * allocation, not ours). */
-  lw_blas_set_threads (2);
-  openblas_set_num_threads (1);
+  lw_blas_set_threads (1);
+  lw_parallel_set_threads (2);
 
   for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
     {
