@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run.sh — set up, build and run Layerwise.
 #
-#   ./run.sh               install what is missing, build, train the default preset
-#   ./run.sh -- ARGS...    the same, with layerwise-cli ARGS (e.g. -- --loss bp --epochs 5)
-#   ./run.sh test [ARGS]   install what is missing, build, run the test suite
+#   ./run.sh               install what is missing, build, start the Layerwise window
+#   ./run.sh -- ARGS...    the same, with layerwise ARGS (e.g. -- --preset 3x256 --autoplay)
+#   ./run.sh cli [ARGS]    install what is missing, build, train in the terminal (layerwise-cli)
+#   ./run.sh test [ARGS]   install what is missing, build, run the test suite (under Xvfb without a display)
 #   ./run.sh bench [ARGS]  install what is missing, build, run bench/bench-mlp.sh
 set -euo pipefail
 
@@ -17,15 +18,15 @@ PACKAGES=(
   libopenblas-dev libglib2.0-dev zlib1g-dev
   dataset-fashion-mnist
 )
-# The GTK 4 window and its charts.
-APP_PACKAGES=(libgtk-4-dev)
+# The GTK 4 window and its charts, and a virtual display for their tests and screenshots.
+APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick)
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'run.sh: warning: %s\n' "$*" >&2; }
 die()  { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "$0"
+  sed -n '2,9s/^# \{0,1\}//p' "$0"
 }
 
 is_installed() {
@@ -113,10 +114,11 @@ mode=run
 case "${1-}" in
   "") ;;
   test) mode="test"; shift ;;
+  cli) mode="cli"; shift ;;
   bench) mode="bench"; shift ;;
   --) shift ;;
   -h|--help) usage; exit 0 ;;
-  -*) ;;   # flags for layerwise-cli
+  -*) ;;   # flags for layerwise
   *) usage >&2; die "unknown command '$1'" ;;
 esac
 
@@ -127,17 +129,27 @@ build
 case "$mode" in
   test)
     say "running tests"
+    if [ -z "${DISPLAY-}" ] && [ -z "${WAYLAND_DISPLAY-}" ]; then
+      exec xvfb-run -a meson test -C "$BUILD_DIR" --print-errorlogs "$@"
+    fi
     exec meson test -C "$BUILD_DIR" --print-errorlogs "$@"
     ;;
   bench)
     [ -f bench/bench-mlp.sh ] || die "bench/bench-mlp.sh is not there yet"
     exec bash bench/bench-mlp.sh "$@"
     ;;
-  run)
+  cli)
     if [ $# -eq 0 ]; then
       say "training an MLP 3x1024 with predsim local losses on the embedded MNIST subset"
-      say "(more options: ./run.sh -- --help)"
+      say "(more options: ./run.sh cli --help)"
     fi
     exec "$BUILD_DIR/src/cli/layerwise-cli" "$@"
+    ;;
+  run)
+    if [ -z "${DISPLAY-}" ] && [ -z "${WAYLAND_DISPLAY-}" ]; then
+      echo "No display: Layerwise needs a graphical session (or run: xvfb-run -a ./run.sh …). To train without a window: ./run.sh cli [flags]" >&2
+      exit 1
+    fi
+    exec "$BUILD_DIR/src/app/layerwise" "$@"
     ;;
 esac

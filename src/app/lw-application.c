@@ -1,0 +1,222 @@
+/* lw-application.c: app actions, accelerators, style and command line. */
+#include "lw-application.h"
+
+#include <glib/gi18n.h>
+
+#include "lw-presets.h"
+#include "lw-window.h"
+
+struct _LwApplication
+{
+  GtkApplication parent_instance;
+
+  LwAppOptions options;
+};
+
+G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Architecture preset: 1x256, 3x256 (or small), 3x512, 3x1024, 6x256"), N_("NAME") },
+  { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
+  { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("View shown first: curves, filters, similarity, overview"), N_("NAME") },
+  { "threads", 't', 0, G_OPTION_ARG_INT, NULL, N_("Training threads (default: one less than the processors)"), N_("N") },
+  { "autoplay", 'a', 0, G_OPTION_ARG_NONE, NULL, N_("Start training when the window opens"), NULL },
+  { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Large type, readable from the back of a room"), NULL },
+  { "benchmark-seconds", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+    N_("Train for N seconds, print samples/s and frame draw times, quit"), N_("N") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+static void
+replace_string (char **dest, const char *value)
+{
+  g_free (*dest);
+  *dest = g_strdup (value);
+}
+
+static int
+lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
+{
+  LwApplication *self = LW_APPLICATION (app);
+  LwAppOptions *o = &self->options;
+  LwDatasetKind kind;
+  const char *s;
+
+  if (g_variant_dict_contains (dict, "version"))
+    {
+      g_print ("layerwise %s\n", LW_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (dict, "preset", "&s", &s))
+    replace_string (&o->preset, s);
+  if (g_variant_dict_lookup (dict, "dataset", "&s", &s))
+    replace_string (&o->dataset, s);
+  if (g_variant_dict_lookup (dict, "page", "&s", &s))
+    replace_string (&o->page, s);
+  g_variant_dict_lookup (dict, "threads", "i", &o->threads);
+  g_variant_dict_lookup (dict, "benchmark-seconds", "d", &o->benchmark_seconds);
+  o->autoplay = g_variant_dict_contains (dict, "autoplay") || o->benchmark_seconds > 0;
+  o->presentation = g_variant_dict_contains (dict, "presentation");
+
+  if (o->preset != NULL && lw_presets_lookup (o->preset) == NULL)
+    {
+      g_printerr (_("layerwise: unknown preset “%s”\n"), o->preset);
+      return 2;
+    }
+  if (o->dataset != NULL && !lw_dataset_kind_from_string (o->dataset, &kind))
+    {
+      g_printerr (_("layerwise: unknown dataset “%s”\n"), o->dataset);
+      return 2;
+    }
+  if (o->threads < 0 || o->threads > 256)
+    {
+      g_printerr (_("layerwise: --threads must be between 1 and 256\n"));
+      return 2;
+    }
+  if (o->benchmark_seconds < 0)
+    {
+      g_printerr (_("layerwise: --benchmark-seconds must be positive\n"));
+      return 2;
+    }
+  /* A benchmark measures this process: it must not hand over to a running one. */
+  if (o->benchmark_seconds > 0)
+    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+
+  return G_APPLICATION_CLASS (lw_application_parent_class)->handle_local_options (app, dict);
+}
+
+static void
+lw_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (lw_window_new (LW_APPLICATION (app)));
+  gtk_window_present (window);
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* Destroying the windows stops their training threads before exit. */
+  while (windows != NULL)
+    {
+      GList *next = windows->next;
+      gtk_window_destroy (GTK_WINDOW (windows->data));
+      windows = next;
+    }
+  g_application_quit (app);
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  static const char *authors[] = { "The Layerwise contributors", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  gtk_show_about_dialog (parent,
+                         "program-name", "Layerwise",
+                         "logo-icon-name", LW_APP_ID,
+                         "version", LW_VERSION,
+                         "comments", _("Watch every layer of a neural network learn "
+                                       "from its own local error signal."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         "copyright", "© 2025 The Layerwise contributors",
+                         NULL);
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+};
+
+static void
+set_accels (GtkApplication *app, const char *action, const char *accel1, const char *accel2)
+{
+  const char *accels[] = { accel1, accel2, NULL };
+
+  gtk_application_set_accels_for_action (app, action, accels);
+}
+
+static void
+lw_application_startup (GApplication *app)
+{
+  GtkApplication *gtk_app = GTK_APPLICATION (app);
+  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (lw_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries,
+                                   G_N_ELEMENTS (app_entries), app);
+
+  set_accels (gtk_app, "app.quit", "<Control>q", NULL);
+  set_accels (gtk_app, "win.reset", "<Control>r", NULL);
+  set_accels (gtk_app, "win.export-csv", "<Control>e", NULL);
+  set_accels (gtk_app, "win.loss-log-scale", "<Control>l", NULL);
+  set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);
+  set_accels (gtk_app, "win.show-page::filters", "<Alt>2", NULL);
+  set_accels (gtk_app, "win.show-page::similarity", "<Alt>3", NULL);
+  set_accels (gtk_app, "win.show-page::overview", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
+
+  gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+lw_application_finalize (GObject *object)
+{
+  LwApplication *self = LW_APPLICATION (object);
+
+  g_free (self->options.preset);
+  g_free (self->options.dataset);
+  g_free (self->options.page);
+  G_OBJECT_CLASS (lw_application_parent_class)->finalize (object);
+}
+
+static void
+lw_application_class_init (LwApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = lw_application_finalize;
+  app_class->handle_local_options = lw_application_handle_local_options;
+  app_class->startup = lw_application_startup;
+  app_class->activate = lw_application_activate;
+}
+
+static void
+lw_application_init (LwApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+    _("Train a neural network with layer-wise local losses and watch every layer learn."));
+}
+
+LwApplication *
+lw_application_new (void)
+{
+  return g_object_new (LW_TYPE_APPLICATION,
+                       "application-id", LW_APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/layerwise/Layerwise",
+                       NULL);
+}
+
+LwAppOptions *
+lw_application_get_options (LwApplication *self)
+{
+  g_return_val_if_fail (LW_IS_APPLICATION (self), NULL);
+  return &self->options;
+}

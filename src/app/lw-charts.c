@@ -1,0 +1,575 @@
+/* lw-charts.c: chart models built from a snapshot.
+ *
+ * Every model points into the snapshot it was built from, which is kept
+ * referenced until the next update, so building one costs a few small
+ * arrays and drawing never races the worker. */
+#include "lw-charts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "widgets/lw-chart-heatmap.h"
+#include "widgets/lw-chart-image-grid.h"
+#include "widgets/lw-chart-line.h"
+
+#define PREVIOUS_ALPHA 0.35
+#define MAX_FILTER_TILES 100
+/* Room the heatmap takes for its colour scale at presentation factor 1. */
+#define SCALE_BAR_ROOM 64.0
+
+typedef struct {
+  LwHeatmap maps[LW_MAX_BLOCKS + 1];
+  LwImageCache *caches[LW_MAX_BLOCKS + 1];
+  guint n;
+  double scale;
+} SimilarityRow;
+
+typedef struct {
+  LwImageGrid image;
+  LwActivationStrips strips;
+  char *image_title;
+} ProbeView;
+
+struct _LwCharts
+{
+  LwSnapshot *snap;
+  gboolean loss_log;
+  LwTestCurve test_curve;
+  double scale;
+
+  GArray *acc_series;         /* LwLineSeries */
+  GArray *loss_series;
+  GArray *marks;              /* LwLineMark */
+  GPtrArray *strings;         /* names made for the current models */
+  LwLineChart acc, loss;
+
+  LwImageGrid filters;
+  LwImageCache *filters_cache;
+  ProbeView probe;
+  LwImageCache *probe_cache, *strips_cache;
+  SimilarityRow sim;
+  char *block_names[LW_MAX_BLOCKS];
+
+  /* Pictures change a few times a second, curves more often: their
+   * caches are told apart by the data pointer they were built from. */
+  const float *seen_filters, *seen_probe, *seen_sim;
+  guint64 pictures_serial;
+};
+
+static const char *const chart_ids[LW_N_CHARTS] = {
+  "accuracy", "loss", "filters", "activations", "similarity",
+};
+
+const char *
+lw_chart_id_to_string (LwChartId id)
+{
+  g_return_val_if_fail (id < LW_N_CHARTS, NULL);
+  return chart_ids[id];
+}
+
+gboolean
+lw_chart_id_from_string (const char *name, LwChartId *id)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+  for (guint i = 0; i < LW_N_CHARTS; i++)
+    if (g_str_equal (name, chart_ids[i]))
+      {
+        if (id != NULL)
+          *id = (LwChartId) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+lw_chart_id_title (LwChartId id)
+{
+  switch (id)
+    {
+    case LW_CHART_ACCURACY:   return _("Accuracy");
+    case LW_CHART_LOSS:       return _("Local losses");
+    case LW_CHART_FILTERS:    return _("Filters");
+    case LW_CHART_PROBE:      return _("Activations");
+    case LW_CHART_SIMILARITY: return _("Similarity");
+    case LW_N_CHARTS:         break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+LwCharts *
+lw_charts_new (void)
+{
+  LwCharts *c = g_new0 (LwCharts, 1);
+
+  c->scale = 1.0;
+  c->acc_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
+  c->loss_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
+  c->marks = g_array_new (FALSE, TRUE, sizeof (LwLineMark));
+  c->strings = g_ptr_array_new_with_free_func (g_free);
+  c->filters_cache = lw_image_cache_new ();
+  c->probe_cache = lw_image_cache_new ();
+  c->strips_cache = lw_image_cache_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
+    c->sim.caches[i] = lw_image_cache_new ();
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    c->block_names[i] = g_strdup_printf (_("block %u"), i + 1);
+  return c;
+}
+
+void
+lw_charts_free (LwCharts *c)
+{
+  if (c == NULL)
+    return;
+  g_clear_pointer (&c->snap, lw_snapshot_unref);
+  g_array_unref (c->acc_series);
+  g_array_unref (c->loss_series);
+  g_array_unref (c->marks);
+  g_ptr_array_unref (c->strings);
+  lw_image_cache_free (c->filters_cache);
+  lw_image_cache_free (c->probe_cache);
+  lw_image_cache_free (c->strips_cache);
+  for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
+    lw_image_cache_free (c->sim.caches[i]);
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    g_free (c->block_names[i]);
+  g_free (c->probe.image_title);
+  g_free (c);
+}
+
+static const char *
+keep (LwCharts *c, char *s)
+{
+  g_ptr_array_add (c->strings, s);
+  return s;
+}
+
+static const char *
+layer_name (const LwCharts *c, guint layer, guint n_blocks)
+{
+  return layer < n_blocks ? c->block_names[layer] : _("output");
+}
+
+static void
+add_series (GArray *array, const char *name, guint layer, gboolean dashed, double alpha,
+            const LwSeries *s)
+{
+  LwLineSeries ls = {
+    .name = name,
+    .color = lw_color_layer (layer),
+    .dashed = dashed,
+    .alpha = alpha,
+    .n = s->n,
+    .x = s->x,
+    .y = s->y,
+  };
+
+  g_array_append_val (array, ls);
+}
+
+static const LwSeries *
+test_series (const LwCharts *c, const LwLayerCurves *l)
+{
+  return c->test_curve == LW_TEST_CURVE_EPOCH ? &l->epoch_test_acc : &l->test_acc;
+}
+
+/* Earlier runs first, dimmed, one legend entry each (their run title). */
+static void
+add_run_curves (LwCharts *c, const LwRunCurves *run, gboolean current)
+{
+  guint n_blocks = run->n_layers > 0 ? run->n_layers - 1 : 0;
+  double alpha = current ? 1.0 : PREVIOUS_ALPHA;
+  const char *run_name = current ? NULL : keep (c, g_strdup_printf (_("earlier: %s"), run->title));
+
+  for (guint layer = 0; layer < run->n_layers; layer++)
+    {
+      const LwLayerCurves *l = &run->layers[layer];
+      const char *name = layer_name (c, layer, n_blocks);
+      gboolean first = layer == run->n_layers - 1;
+
+      add_series (c->acc_series,
+                  current ? keep (c, g_strdup_printf (_("%s train"), name))
+                          : (first ? run_name : NULL),
+                  layer, FALSE, alpha, &l->train_acc);
+      add_series (c->acc_series,
+                  current ? keep (c, g_strdup_printf (_("%s test"), name)) : NULL,
+                  layer, TRUE, alpha, test_series (c, l));
+
+      add_series (c->loss_series,
+                  current ? (layer < n_blocks ? keep (c, g_strdup_printf (_("%s pred"), name))
+                                              : _("output cross-entropy"))
+                          : (first ? run_name : NULL),
+                  layer, FALSE, alpha, &l->loss_pred);
+      if (layer < n_blocks && l->loss_sim.n > 0)
+        add_series (c->loss_series,
+                    current ? keep (c, g_strdup_printf (_("%s sim"), name)) : NULL,
+                    layer, TRUE, alpha, &l->loss_sim);
+    }
+}
+
+static void
+update_curves (LwCharts *c, const LwSnapshot *snap)
+{
+  g_array_set_size (c->acc_series, 0);
+  g_array_set_size (c->loss_series, 0);
+  g_array_set_size (c->marks, 0);
+
+  for (guint r = 0; r < snap->n_previous; r++)
+    add_run_curves (c, &snap->previous[r], FALSE);
+  add_run_curves (c, &snap->current, TRUE);
+
+  for (guint m = 0; m < snap->current.n_marks; m++)
+    {
+      const LwMark *mark = &snap->current.marks[m];
+      LwLineMark lm = { .x = (double) mark->samples, .kind = mark->kind, .label = mark->label };
+
+      g_array_append_val (c->marks, lm);
+    }
+
+  c->acc = (LwLineChart) {
+    .title = c->test_curve == LW_TEST_CURVE_EPOCH
+             ? _("Accuracy of each layer — solid: training, dashed: full test set")
+             : _("Accuracy of each layer — solid: training, dashed: held-out test"),
+    .x_label = _("samples seen"),
+    .y_label = _("accuracy"),
+    .y_unit = "%",
+    .empty_text = _("Press Play to start training"),
+    .y_percent = TRUE,
+    .y_fixed = TRUE,
+    .y_min = 0.0,
+    .y_max = 1.0,
+    .n_series = c->acc_series->len,
+    .series = (const LwLineSeries *) c->acc_series->data,
+    .n_marks = c->marks->len,
+    .marks = (const LwLineMark *) c->marks->data,
+    .scale = c->scale,
+  };
+  c->loss = (LwLineChart) {
+    .title = _("Local losses — solid: prediction, dashed: similarity"),
+    .x_label = _("samples seen"),
+    .y_label = _("loss"),
+    .y_unit = NULL,
+    .empty_text = _("Press Play to start training"),
+    .y_log = c->loss_log,
+    .n_series = c->loss_series->len,
+    .series = (const LwLineSeries *) c->loss_series->data,
+    .n_marks = c->marks->len,
+    .marks = (const LwLineMark *) c->marks->data,
+    .scale = c->scale,
+  };
+}
+
+static gboolean
+update_pictures (LwCharts *c, const LwSnapshot *snap)
+{
+  guint n_images = snap->filters != NULL ? snap->filter_rows : 0;
+  gboolean changed = FALSE;
+
+  /* The pictures' pointers change exactly when the worker made new ones. */
+  if (snap->filters != c->seen_filters || snap->probe_image != c->seen_probe
+      || snap->block_sim != c->seen_sim)
+    {
+      c->pictures_serial++;
+      c->seen_filters = snap->filters;
+      c->seen_probe = snap->probe_image;
+      c->seen_sim = snap->block_sim;
+      changed = TRUE;
+    }
+
+  c->filters = (LwImageGrid) {
+    .title = _("First block: each unit's input weights"),
+    .n_images = n_images,
+    .channels = snap->image_channels,
+    .height = snap->image_height,
+    .width = snap->image_width,
+    .data = snap->filters,
+    .max_tiles = MAX_FILTER_TILES,
+    .coloring = LW_IMAGE_COLORING_DIVERGING,
+    .scale = c->scale,
+    .serial = c->pictures_serial,
+    .cache = c->filters_cache,
+  };
+
+  g_free (c->probe.image_title);
+  c->probe.image_title = g_strdup_printf (_("Test image %u, label %u"),
+                                          snap->probe_image_index, snap->probe_image_label);
+  c->probe.image = (LwImageGrid) {
+    .title = c->probe.image_title,
+    .caption = "",
+    .n_images = snap->probe_image != NULL ? 1 : 0,
+    .channels = snap->image_channels,
+    .height = snap->image_height,
+    .width = snap->image_width,
+    .data = snap->probe_image,
+    .coloring = LW_IMAGE_COLORING_GREY,
+    .scale = c->scale,
+    .serial = c->pictures_serial,
+    .cache = c->probe_cache,
+  };
+  c->probe.strips = (LwActivationStrips) {
+    .title = _("Activations of each block for this image"),
+    .n_blocks = snap->activations != NULL ? snap->n_blocks : 0,
+    .widths = snap->block_width,
+    .values = snap->activations,
+    .names = (const char *const *) c->block_names,
+    .scale = c->scale,
+    .serial = c->pictures_serial,
+    .cache = c->strips_cache,
+  };
+
+  c->sim.n = 0;
+  c->sim.scale = c->scale;
+  if (snap->label_sim != NULL && snap->block_sim != NULL && snap->probe_n > 0)
+    {
+      guint pn = snap->probe_n;
+
+      c->sim.n = snap->n_blocks + 1;
+      for (guint i = 0; i < c->sim.n; i++)
+        c->sim.maps[i] = (LwHeatmap) {
+          .title = i == 0 ? _("labels") : c->block_names[i - 1],
+          .rows = pn,
+          .cols = pn,
+          .values = i == 0 ? snap->label_sim : snap->block_sim + (gsize) (i - 1) * pn * pn,
+          .limit = 1.0,
+          .labels = snap->probe_labels,
+          .hide_scale_bar = i + 1 < c->sim.n,
+          .scale = c->scale,
+          .serial = c->pictures_serial,
+          .cache = c->sim.caches[i],
+        };
+    }
+  return changed;
+}
+
+guint
+lw_charts_update (LwCharts *c, LwSnapshot *snap)
+{
+  guint changed = 1u << LW_CHART_ACCURACY | 1u << LW_CHART_LOSS;
+
+  g_return_val_if_fail (c != NULL && snap != NULL, 0);
+
+  lw_snapshot_ref (snap);
+  g_clear_pointer (&c->snap, lw_snapshot_unref);
+  c->snap = snap;
+  g_ptr_array_set_size (c->strings, 0);
+  update_curves (c, snap);
+  if (update_pictures (c, snap))
+    changed |= 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+  return changed;
+}
+
+LwSnapshot *
+lw_charts_get_snapshot (LwCharts *c)
+{
+  g_return_val_if_fail (c != NULL, NULL);
+  return c->snap;
+}
+
+static void
+refresh (LwCharts *c)
+{
+  if (c->snap != NULL)
+    {
+      LwSnapshot *snap = lw_snapshot_ref (c->snap);
+
+      lw_charts_update (c, snap);
+      lw_snapshot_unref (snap);
+    }
+}
+
+void
+lw_charts_set_loss_log (LwCharts *c, gboolean log_scale)
+{
+  g_return_if_fail (c != NULL);
+  c->loss_log = !!log_scale;
+  refresh (c);
+}
+
+void
+lw_charts_set_test_curve (LwCharts *c, LwTestCurve curve)
+{
+  g_return_if_fail (c != NULL);
+  c->test_curve = curve;
+  refresh (c);
+}
+
+void
+lw_charts_set_scale (LwCharts *c, double scale)
+{
+  g_return_if_fail (c != NULL && scale > 0.0);
+  c->scale = scale;
+  refresh (c);
+}
+
+/* The label matrix and each block's side by side, all the same size; the
+ * last one keeps its colour scale, which then serves the whole row. */
+static void
+similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double height)
+{
+  const SimilarityRow *row = data;
+  double f = row->scale > 0.0 ? row->scale : 1.0;
+  double bar = SCALE_BAR_ROOM * f, cell, x = 0.0;
+  guint rows, cols;
+
+  if (row->n == 0)
+    {
+      static const LwHeatmap empty = { 0 };
+
+      lw_heatmap_draw (&empty, cr, width, height);
+      return;
+    }
+
+  /* One or two rows of matrices, whichever makes them larger. */
+  rows = 1;
+  cols = row->n;
+  cell = MIN ((width - bar) / cols, height);
+  if (row->n > 2)
+    {
+      guint cols2 = (row->n + 1) / 2;
+      double cell2 = MIN ((width - bar) / cols2, height / 2.0);
+
+      if (cell2 > cell * 1.15)
+        {
+          rows = 2;
+          cols = cols2;
+          cell = cell2;
+        }
+    }
+
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  x = (width - (cols * cell + bar)) / 2.0;
+  for (guint i = 0; i < row->n; i++)
+    {
+      guint r = i / cols, col = i % cols;
+      double w = cell + (i + 1 == row->n ? bar : 0.0);
+      double y = (height - rows * cell) / 2.0 + r * cell;
+
+      cairo_save (cr);
+      cairo_translate (cr, floor (x + col * cell), floor (y));
+      cairo_rectangle (cr, 0, 0, ceil (w), ceil (cell));
+      cairo_clip (cr);
+      lw_heatmap_draw (&row->maps[i], cr, w, cell);
+      cairo_restore (cr);
+    }
+  cairo_restore (cr);
+}
+
+/* The probe image at the left and the blocks' activation strips beside
+ * it; in a narrow view, the image above the strips. */
+static void
+probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
+{
+  const ProbeView *p = data;
+  gboolean stacked = width < 1.6 * height;
+  double image_w = stacked ? width : floor (MIN (height, width * 0.3));
+  double image_h = stacked ? floor (MIN (width * 0.8, height * 0.45)) : height;
+
+  cairo_save (cr);
+  cairo_rectangle (cr, 0, 0, image_w, image_h);
+  cairo_clip (cr);
+  lw_image_grid_draw (&p->image, cr, image_w, image_h);
+  cairo_restore (cr);
+
+  cairo_save (cr);
+  if (stacked)
+    cairo_translate (cr, 0, image_h);
+  else
+    cairo_translate (cr, image_w, 0);
+  width -= stacked ? 0 : image_w;
+  height -= stacked ? image_h : 0;
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_clip (cr);
+  lw_activation_strips_draw (&p->strips, cr, width, height);
+  cairo_restore (cr);
+}
+
+LwChartDrawFunc
+lw_charts_get_draw (LwCharts *c, LwChartId id, gconstpointer *data)
+{
+  g_return_val_if_fail (c != NULL && data != NULL, NULL);
+
+  switch (id)
+    {
+    case LW_CHART_ACCURACY:
+      *data = &c->acc;
+      return lw_line_chart_draw_func;
+    case LW_CHART_LOSS:
+      *data = &c->loss;
+      return lw_line_chart_draw_func;
+    case LW_CHART_FILTERS:
+      *data = &c->filters;
+      return lw_image_grid_draw_func;
+    case LW_CHART_PROBE:
+      *data = &c->probe;
+      return probe_draw;
+    case LW_CHART_SIMILARITY:
+      *data = &c->sim;
+      return similarity_row_draw;
+    case LW_N_CHARTS:
+      break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static void
+csv_series (GString *out, guint run_id, const char *layer, const char *series, const LwSeries *s)
+{
+  for (guint i = 0; i < s->n; i++)
+    {
+      char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+      if (!isfinite (s->y[i]))
+        continue;
+      g_ascii_formatd (value, sizeof value, "%.6g", s->y[i]);
+      g_string_append_printf (out, "%u,%s,%s,%.0f,%s\n", run_id, layer, series, s->x[i], value);
+    }
+}
+
+static void
+csv_run (GString *out, const LwRunCurves *run)
+{
+  guint n_blocks = run->n_layers > 0 ? run->n_layers - 1 : 0;
+
+  for (guint layer = 0; layer < run->n_layers; layer++)
+    {
+      const LwLayerCurves *l = &run->layers[layer];
+      g_autofree char *name = layer < n_blocks ? g_strdup_printf ("block%u", layer + 1)
+                                               : g_strdup ("output");
+
+      csv_series (out, run->run_id, name, "train_acc", &l->train_acc);
+      csv_series (out, run->run_id, name, "test_acc", &l->test_acc);
+      csv_series (out, run->run_id, name, "epoch_test_acc", &l->epoch_test_acc);
+      csv_series (out, run->run_id, name, layer < n_blocks ? "loss_pred" : "loss_ce", &l->loss_pred);
+      if (layer < n_blocks)
+        csv_series (out, run->run_id, name, "loss_sim", &l->loss_sim);
+    }
+}
+
+char *
+lw_charts_to_csv (LwCharts *c)
+{
+  GString *out = g_string_new ("run,layer,series,samples,value\n");
+
+  g_return_val_if_fail (c != NULL, NULL);
+  if (c->snap != NULL)
+    {
+      for (guint r = 0; r < c->snap->n_previous; r++)
+        csv_run (out, &c->snap->previous[r]);
+      csv_run (out, &c->snap->current);
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+lw_charts_write_csv (LwCharts *c, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (c != NULL && path != NULL, FALSE);
+  text = lw_charts_to_csv (c);
+  return g_file_set_contents (path, text, -1, error);
+}

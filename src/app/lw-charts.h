@@ -1,0 +1,56 @@
+/* lw-charts.h: the window's charts as data: what each view draws from
+ * the newest snapshot, and the draw routine that paints it on screen, into
+ * a PNG or into an SVG alike. Main thread only. */
+#pragma once
+
+#include <glib.h>
+
+#include "session/lw-snapshot.h"
+#include "widgets/lw-chart-export.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LW_CHART_ACCURACY,
+  LW_CHART_LOSS,
+  LW_CHART_FILTERS,
+  LW_CHART_PROBE,             /* the probe image and each block's activations */
+  LW_CHART_SIMILARITY,
+  LW_N_CHARTS
+} LwChartId;
+
+const char *lw_chart_id_to_string   (LwChartId id);
+gboolean    lw_chart_id_from_string (const char *name, LwChartId *id);
+/* A human title, e.g. for a file name suggestion. */
+const char *lw_chart_id_title       (LwChartId id);
+
+typedef enum {
+  LW_TEST_CURVE_HELD_OUT,     /* the held-out subset every few hundred steps */
+  LW_TEST_CURVE_EPOCH,        /* the full test set at the end of each epoch */
+} LwTestCurve;
+
+typedef struct _LwCharts LwCharts;
+
+LwCharts   *lw_charts_new        (void);
+void        lw_charts_free       (LwCharts *charts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwCharts, lw_charts_free)
+
+/* Rebuilds every chart's model from snap (kept referenced until the next
+ * update); the models point into the snapshot, nothing is copied. Returns
+ * the charts whose picture changed, as bits 1 << LwChartId. */
+guint       lw_charts_update     (LwCharts *charts, LwSnapshot *snap);
+LwSnapshot *lw_charts_get_snapshot (LwCharts *charts);
+
+void        lw_charts_set_loss_log   (LwCharts *charts, gboolean log_scale);
+void        lw_charts_set_test_curve (LwCharts *charts, LwTestCurve curve);
+/* Fonts and lines, 1 normal, larger for presentations. */
+void        lw_charts_set_scale      (LwCharts *charts, double scale);
+
+/* The draw routine and its data for a chart, valid until the next update. */
+LwChartDrawFunc lw_charts_get_draw (LwCharts *charts, LwChartId id, gconstpointer *data);
+
+/* Every series of every run as CSV: run,layer,series,samples,value. */
+gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **error);
+char       *lw_charts_to_csv     (LwCharts *charts);
+
+G_END_DECLS

@@ -1,0 +1,447 @@
+/* lw-controls-panel.c
+ *
+ * A control shows the engine's value and changes only when that value
+ * moves, so that a snapshot published before a command was applied never
+ * undoes what the user just chose or is typing. */
+#include "lw-controls-panel.h"
+
+#include <math.h>
+#include <glib/gi18n.h>
+
+#include "lw-block-row.h"
+#include "lw-presets.h"
+#include "lw-status-bar.h"
+
+/* The slider sends its rate once the hand rests, not on every pixel. */
+#define LR_SLIDER_SETTLE_MS 250
+
+struct _LwControlsPanel
+{
+  GtkBox parent_instance;
+
+  GtkDropDown *loss_dropdown;
+  GtkEntry *beta_entry;
+  GtkLabel *beta_error;
+  GtkScale *lr_scale;
+  GtkEntry *lr_entry;
+  GtkLabel *lr_error;
+  GtkEntry *dropout_entry;
+  GtkLabel *dropout_error;
+  GtkBox *block_box;
+  GtkDropDown *dataset_dropdown;
+  GtkDropDown *preset_dropdown;
+  GtkSpinButton *batch_spin;
+  GtkSpinButton *seed_spin;
+
+  GPtrArray *datasets;        /* LwDatasetChoice, in the drop-down's order */
+  GtkStringList *dataset_names;
+  GPtrArray *rows;            /* LwBlockRow, borrowed */
+
+  int shown_loss;             /* engine values the controls show; -1/NaN: none yet */
+  float shown_beta, shown_lr, shown_dropout;
+  guint lr_settle_id;
+  gboolean syncing;
+};
+
+G_DEFINE_FINAL_TYPE (LwControlsPanel, lw_controls_panel, GTK_TYPE_BOX)
+
+static char *
+format_value (double v)
+{
+  return g_strdup_printf ("%g", v);
+}
+
+static void
+set_entry_value (GtkEntry *entry, double v, gboolean as_rate)
+{
+  g_autofree char *text = as_rate ? lw_format_rate (v) : format_value (v);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+}
+
+static GtkLabel *
+field_label (LwControlsPanel *self, LwField field, GtkEntry **entry)
+{
+  switch (field)
+    {
+    case LW_FIELD_BETA:    *entry = self->beta_entry; return self->beta_error;
+    case LW_FIELD_LR:      *entry = self->lr_entry; return self->lr_error;
+    case LW_FIELD_DROPOUT: *entry = self->dropout_entry; return self->dropout_error;
+    case LW_N_FIELDS:      break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+void
+lw_controls_panel_show_error (LwControlsPanel *self, LwField field, const char *message)
+{
+  GtkEntry *entry = NULL;
+  GtkLabel *label;
+
+  g_return_if_fail (LW_IS_CONTROLS_PANEL (self) && field < LW_N_FIELDS);
+  label = field_label (self, field, &entry);
+  lw_field_show_error (GTK_WIDGET (entry), label, message);
+}
+
+void
+lw_controls_panel_show_block_error (LwControlsPanel *self, guint block, const char *message)
+{
+  g_return_if_fail (LW_IS_CONTROLS_PANEL (self));
+  if (block < self->rows->len)
+    lw_block_row_show_error (g_ptr_array_index (self->rows, block), message);
+}
+
+GtkEntry *
+lw_controls_panel_get_entry (LwControlsPanel *self, LwField field)
+{
+  GtkEntry *entry = NULL;
+
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self) && field < LW_N_FIELDS, NULL);
+  field_label (self, field, &entry);
+  return entry;
+}
+
+/* Parses an entry and sends its action; a typing error is shown here, a
+ * value out of range by the window when the session refuses it. */
+static void
+send_entry (LwControlsPanel *self, LwField field, const char *action)
+{
+  GtkEntry *entry = lw_controls_panel_get_entry (self, field);
+  double value;
+
+  if (!lw_parse_number (gtk_editable_get_text (GTK_EDITABLE (entry)), &value))
+    {
+      lw_controls_panel_show_error (self, field, _("Type a number, e.g. 0.001 or 1e-3"));
+      return;
+    }
+  lw_controls_panel_show_error (self, field, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self), action, "d", value);
+}
+
+static void
+on_beta_activate (LwControlsPanel *self)
+{
+  send_entry (self, LW_FIELD_BETA, "win.set-beta");
+}
+
+static void
+on_lr_activate (LwControlsPanel *self)
+{
+  send_entry (self, LW_FIELD_LR, "win.set-lr");
+}
+
+static void
+on_dropout_activate (LwControlsPanel *self)
+{
+  send_entry (self, LW_FIELD_DROPOUT, "win.set-dropout");
+}
+
+static gboolean
+lr_settled (gpointer user_data)
+{
+  LwControlsPanel *self = user_data;
+
+  self->lr_settle_id = 0;
+  on_lr_activate (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_lr_scale_changed (LwControlsPanel *self)
+{
+  double rate;
+  g_autofree char *text = NULL;
+
+  if (self->syncing)
+    return;
+  /* Two significant digits: the slider is for coarse moves. */
+  rate = pow (10.0, gtk_range_get_value (GTK_RANGE (self->lr_scale)));
+  text = g_strdup_printf ("%.2g", rate);
+  gtk_editable_set_text (GTK_EDITABLE (self->lr_entry), text);
+  g_clear_handle_id (&self->lr_settle_id, g_source_remove);
+  self->lr_settle_id = g_timeout_add (LR_SLIDER_SETTLE_MS, lr_settled, self);
+}
+
+static void
+on_loss_selected (LwControlsPanel *self)
+{
+  guint loss = gtk_drop_down_get_selected (self->loss_dropdown);
+
+  if (self->syncing || loss >= LW_N_LOSSES)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-loss", "s",
+                              lw_loss_type_to_string ((LwLossType) loss));
+}
+
+static void
+rebuild_rows (LwControlsPanel *self, guint n_blocks)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->block_box))) != NULL)
+    gtk_box_remove (self->block_box, child);
+  g_ptr_array_set_size (self->rows, 0);
+  for (guint b = 0; b < n_blocks; b++)
+    {
+      GtkWidget *row = lw_block_row_new (b);
+
+      gtk_box_append (self->block_box, row);
+      g_ptr_array_add (self->rows, row);
+    }
+}
+
+void
+lw_controls_panel_update (LwControlsPanel *self, const LwSnapshot *snap)
+{
+  g_return_if_fail (LW_IS_CONTROLS_PANEL (self) && snap != NULL);
+
+  if (snap->state == LW_RUN_LOADING || snap->state == LW_RUN_FAILED)
+    return;
+
+  self->syncing = TRUE;
+  if ((int) snap->loss != self->shown_loss)
+    {
+      gtk_drop_down_set_selected (self->loss_dropdown, snap->loss);
+      self->shown_loss = (int) snap->loss;
+    }
+  if (snap->beta != self->shown_beta)
+    {
+      set_entry_value (self->beta_entry, snap->beta, FALSE);
+      lw_controls_panel_show_error (self, LW_FIELD_BETA, NULL);
+      self->shown_beta = snap->beta;
+    }
+  if (snap->lr != self->shown_lr)
+    {
+      set_entry_value (self->lr_entry, snap->lr, TRUE);
+      lw_controls_panel_show_error (self, LW_FIELD_LR, NULL);
+      if (self->lr_settle_id == 0)
+        gtk_range_set_value (GTK_RANGE (self->lr_scale), log10 (snap->lr));
+      self->shown_lr = snap->lr;
+    }
+  if (snap->dropout != self->shown_dropout)
+    {
+      set_entry_value (self->dropout_entry, snap->dropout, FALSE);
+      lw_controls_panel_show_error (self, LW_FIELD_DROPOUT, NULL);
+      self->shown_dropout = snap->dropout;
+    }
+  self->syncing = FALSE;
+
+  if (self->rows->len != snap->n_blocks)
+    rebuild_rows (self, snap->n_blocks);
+  for (guint b = 0; b < self->rows->len; b++)
+    lw_block_row_update (g_ptr_array_index (self->rows, b), snap);
+}
+
+/* Pending settings of the next run. */
+
+static int
+find_dataset (LwControlsPanel *self, LwDatasetKind kind, const char *dir)
+{
+  for (guint i = 0; i < self->datasets->len; i++)
+    {
+      LwDatasetChoice *c = g_ptr_array_index (self->datasets, i);
+
+      if (c->kind == kind && g_strcmp0 (c->dir, dir) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static guint
+add_dataset (LwControlsPanel *self, LwDatasetKind kind, const char *dir)
+{
+  int i = find_dataset (self, kind, dir);
+  LwDatasetChoice *choice;
+
+  if (i >= 0)
+    return (guint) i;
+  choice = lw_dataset_choice_new (kind, dir);
+  g_ptr_array_add (self->datasets, choice);
+  gtk_string_list_append (self->dataset_names, choice->label);
+  return self->datasets->len - 1;
+}
+
+void
+lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings)
+{
+  int preset;
+
+  g_return_if_fail (LW_IS_CONTROLS_PANEL (self) && settings != NULL);
+
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected (self->dataset_dropdown,
+                              add_dataset (self, settings->dataset, settings->data_dir));
+  preset = lw_presets_find (settings->model.num_layers, settings->model.num_hidden);
+  gtk_drop_down_set_selected (self->preset_dropdown,
+                              preset >= 0 ? (guint) preset : GTK_INVALID_LIST_POSITION);
+  gtk_spin_button_set_value (self->batch_spin, settings->model.batch_size);
+  gtk_spin_button_set_value (self->seed_spin, (double) settings->model.seed);
+  self->syncing = FALSE;
+}
+
+static void
+on_dataset_selected (LwControlsPanel *self)
+{
+  guint i = gtk_drop_down_get_selected (self->dataset_dropdown);
+  LwDatasetChoice *c;
+
+  if (self->syncing || i >= self->datasets->len)
+    return;
+  c = g_ptr_array_index (self->datasets, i);
+  if (c->dir != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.set-dataset-folder", "s", c->dir);
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.set-dataset", "s",
+                                lw_dataset_kind_to_string (c->kind));
+}
+
+static void
+on_folder_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  LwControlsPanel *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+      if (path != NULL)
+        {
+          guint i = add_dataset (self, lw_dataset_guess_kind (path), path);
+
+          gtk_drop_down_set_selected (self->dataset_dropdown, i);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_open_folder_clicked (LwControlsPanel *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Dataset Folder"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                        _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_folder_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_preset_selected (LwControlsPanel *self)
+{
+  guint i = gtk_drop_down_get_selected (self->preset_dropdown);
+
+  if (self->syncing || i >= lw_presets_count ())
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", lw_presets_get (i)->id);
+}
+
+static void
+on_batch_changed (LwControlsPanel *self)
+{
+  if (self->syncing)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-batch-size", "u",
+                              (guint) gtk_spin_button_get_value_as_int (self->batch_spin));
+}
+
+static void
+on_seed_changed (LwControlsPanel *self)
+{
+  if (self->syncing)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-seed", "u",
+                              (guint) gtk_spin_button_get_value_as_int (self->seed_spin));
+}
+
+static void
+lw_controls_panel_dispose (GObject *object)
+{
+  LwControlsPanel *self = LW_CONTROLS_PANEL (object);
+
+  g_clear_handle_id (&self->lr_settle_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_CONTROLS_PANEL);
+  G_OBJECT_CLASS (lw_controls_panel_parent_class)->dispose (object);
+}
+
+static void
+lw_controls_panel_finalize (GObject *object)
+{
+  LwControlsPanel *self = LW_CONTROLS_PANEL (object);
+
+  g_ptr_array_unref (self->datasets);
+  g_ptr_array_unref (self->rows);
+  G_OBJECT_CLASS (lw_controls_panel_parent_class)->finalize (object);
+}
+
+static void
+lw_controls_panel_class_init (LwControlsPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lw_controls_panel_dispose;
+  object_class->finalize = lw_controls_panel_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerwise/Layerwise/lw-controls-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, loss_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, beta_entry);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, beta_error);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_scale);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_entry);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_error);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dropout_entry);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dropout_error);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, block_box);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dataset_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, preset_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, batch_spin);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, seed_spin);
+  gtk_widget_class_bind_template_callback (widget_class, on_loss_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_beta_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_lr_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_lr_scale_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_dropout_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_dataset_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_open_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_preset_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_batch_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_seed_changed);
+}
+
+static void
+lw_controls_panel_init (LwControlsPanel *self)
+{
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GtkStringList) presets = gtk_string_list_new (NULL);
+
+  self->shown_loss = -1;
+  self->shown_beta = self->shown_lr = self->shown_dropout = NAN;
+  self->rows = g_ptr_array_new ();
+  self->syncing = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->datasets = g_ptr_array_new_with_free_func ((GDestroyNotify) lw_dataset_choice_free);
+  self->dataset_names = gtk_string_list_new (NULL);
+  found = lw_dataset_choices_find ();
+  for (guint i = 0; i < found->len; i++)
+    {
+      LwDatasetChoice *c = g_ptr_array_index (found, i);
+
+      add_dataset (self, c->kind, c->dir);
+    }
+  gtk_drop_down_set_model (self->dataset_dropdown, G_LIST_MODEL (self->dataset_names));
+  g_object_unref (self->dataset_names);
+
+  for (guint i = 0; i < lw_presets_count (); i++)
+    gtk_string_list_append (presets, _(lw_presets_get (i)->label));
+  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (presets));
+  self->syncing = FALSE;
+}

@@ -1,0 +1,33 @@
+/* lw-controls-panel.h: the sidebar: live controls (loss, beta, learning
+ * rate, dropout, each block's multiplier and freeze) and the settings of
+ * the next run (dataset, network, batch size, seed). Every change goes
+ * out as a window action; the panel shows what the engine reports back. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "session/lw-session.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LW_FIELD_BETA,
+  LW_FIELD_LR,
+  LW_FIELD_DROPOUT,
+  LW_N_FIELDS
+} LwField;
+
+#define LW_TYPE_CONTROLS_PANEL (lw_controls_panel_get_type ())
+G_DECLARE_FINAL_TYPE (LwControlsPanel, lw_controls_panel, LW, CONTROLS_PANEL, GtkBox)
+
+/* The live values the engine applies, from the newest snapshot. */
+void      lw_controls_panel_update       (LwControlsPanel *self, const LwSnapshot *snap);
+/* The settings the next reset will use. */
+void      lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings);
+/* A refused value: message shown where it was typed; NULL clears. */
+void      lw_controls_panel_show_error   (LwControlsPanel *self, LwField field, const char *message);
+void      lw_controls_panel_show_block_error (LwControlsPanel *self, guint block,
+                                              const char *message);
+GtkEntry *lw_controls_panel_get_entry    (LwControlsPanel *self, LwField field);
+
+G_END_DECLS

@@ -1,0 +1,45 @@
+/* lw-presets.h: the architecture presets and the datasets the window offers. */
+#pragma once
+
+#include <glib.h>
+
+#include "session/lw-session.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *id;             /* for --preset and win.set-preset */
+  const char *label;          /* shown in the drop-down, translatable */
+  guint num_layers;
+  guint num_hidden;
+} LwPreset;
+
+#define LW_PRESET_DEFAULT "3x1024"
+
+guint           lw_presets_count  (void);
+const LwPreset *lw_presets_get    (guint index);
+/* The preset with this id, or NULL. "small" is accepted for 3x256. */
+const LwPreset *lw_presets_lookup (const char *id);
+/* Index of the preset matching the geometry, or -1. */
+int             lw_presets_find   (guint num_layers, guint num_hidden);
+
+/* A dataset the user can pick: a kind and the folder it is read from
+ * (NULL: the embedded subset, or the usual places). */
+typedef struct {
+  LwDatasetKind kind;
+  char *dir;
+  char *label;
+} LwDatasetChoice;
+
+/* The embedded subset, then every kind found on this machine. */
+GPtrArray      *lw_dataset_choices_find (void);
+void            lw_dataset_choice_free  (LwDatasetChoice *choice);
+LwDatasetChoice *lw_dataset_choice_new  (LwDatasetKind kind, const char *dir);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* The kind of dataset a folder the user opened most likely holds, from its
+ * files and name: CIFAR binaries, else an MNIST-format (IDX) set. */
+LwDatasetKind   lw_dataset_guess_kind (const char *dir);
+G_END_DECLS

@@ -1,0 +1,156 @@
+/* lw-status-bar.c */
+#include "lw-status-bar.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+struct _LwStatusBar
+{
+  GtkBox parent_instance;
+
+  GtkLabel *state_label;
+  GtkLabel *epoch_label;
+  GtkLabel *step_label;
+  GtkLabel *speed_label;
+  GtkLabel *elapsed_label;
+  GtkLabel *loss_label;
+  GtkLabel *lr_label;
+};
+
+G_DEFINE_FINAL_TYPE (LwStatusBar, lw_status_bar, GTK_TYPE_BOX)
+
+char *
+lw_format_rate (double rate)
+{
+  int exponent;
+  double mantissa;
+
+  if (!(rate > 0.0) || !isfinite (rate))
+    return g_strdup_printf ("%g", rate);
+  exponent = (int) floor (log10 (rate));
+  mantissa = rate / pow (10.0, exponent);
+  if (fabs (mantissa - round (mantissa)) < 0.005)
+    return g_strdup_printf ("%.0fe%d", round (mantissa), exponent);
+  return g_strdup_printf ("%.2ge%d", mantissa, exponent);
+}
+
+static const char *
+state_text (LwRunState state)
+{
+  switch (state)
+    {
+    case LW_RUN_LOADING:  return _("Loading…");
+    case LW_RUN_PAUSED:   return _("Paused");
+    case LW_RUN_RUNNING:  return _("Training");
+    case LW_RUN_FINISHED: return _("Finished");
+    case LW_RUN_FAILED:   return _("Failed");
+    }
+  g_return_val_if_reached (NULL);
+}
+
+/* Sets a label only when its text changes, so that an unchanged line
+ * costs no relayout. */
+static void
+set_text (GtkLabel *label, const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_text (label), text) != 0)
+    gtk_label_set_text (label, text);
+}
+
+static void
+set_printf (GtkLabel *label, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+set_printf (GtkLabel *label, const char *format, ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  set_text (label, text);
+}
+
+static char *
+group_thousands (guint64 v)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+  GString *out = g_string_new (NULL);
+  gsize len = strlen (digits);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
+{
+  g_autofree char *step = NULL;
+  g_autoptr (GString) lrs = g_string_new (NULL);
+  guint secs;
+
+  g_return_if_fail (LW_IS_STATUS_BAR (self) && snap != NULL);
+
+  if (snap->state == LW_RUN_FAILED && snap->error != NULL)
+    {
+      /* The reason is what matters then: it takes the line. */
+      set_printf (self->state_label, _("Could not start: %s"), snap->error);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), snap->error);
+    }
+  else
+    {
+      set_text (self->state_label, state_text (snap->state));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), NULL);
+    }
+
+  set_printf (self->epoch_label, _("Epoch %u"), MAX (snap->epoch, 1));
+  step = group_thousands (snap->step);
+  set_printf (self->step_label, _("Step %s"), step);
+  if (snap->state == LW_RUN_RUNNING && snap->samples_per_s > 0)
+    set_printf (self->speed_label, _("%.0f samples/s"), snap->samples_per_s);
+  else
+    set_text (self->speed_label, _("– samples/s"));
+  secs = (guint) snap->elapsed_s;
+  set_printf (self->elapsed_label, _("%u:%02u:%02u elapsed"), secs / 3600, secs / 60 % 60, secs % 60);
+  set_printf (self->loss_label, _("%s on %s"), lw_loss_type_to_string (snap->loss),
+              snap->dataset_name != NULL ? snap->dataset_name : "…");
+
+  g_string_append (lrs, _("Learning rate"));
+  for (guint b = 0; b < snap->n_blocks; b++)
+    {
+      g_autofree char *rate = lw_format_rate ((double) snap->lr * snap->block_lr_mult[b]);
+
+      g_string_append_printf (lrs, "  ·  b%u %s", b + 1,
+                              snap->block_frozen[b] ? _("frozen") : rate);
+    }
+  set_text (self->lr_label, lrs->str);
+}
+
+static void
+lw_status_bar_class_init (LwStatusBarClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerwise/Layerwise/lw-status-bar.ui");
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, state_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, epoch_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, step_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, speed_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, loss_label);
+  gtk_widget_class_bind_template_child (widget_class, LwStatusBar, lr_label);
+}
+
+static void
+lw_status_bar_init (LwStatusBar *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

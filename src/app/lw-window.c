@@ -1,0 +1,999 @@
+/* lw-window.c: the main window.
+ *
+ * The training session's worker owns the model. This window only sends
+ * commands and, from a tick callback, takes the newest snapshot when the
+ * worker has flagged one: it never waits for a training step. */
+#define _GNU_SOURCE           /* RUSAGE_THREAD */
+#include "lw-window-private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <glib/gi18n.h>
+
+#include "lw-block-row.h"
+#include "lw-export.h"
+#include "lw-presets.h"
+#include "lw-status-bar.h"
+#include "widgets/lw-chart-view.h"
+
+#define PRESENTATION_SCALE 1.5
+#define DEBUG_LOG_INTERVAL (5 * G_TIME_SPAN_SECOND)
+/* Steps between tests on the held-out subset: often enough for a curve,
+ * rarely enough to cost the training little. */
+#define EVAL_EVERY 200
+#define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
+#define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  const char *name;           /* template child */
+  LwChartId chart;
+} ViewSpec;
+
+static const ViewSpec view_specs[] = {
+  { "curves_accuracy", LW_CHART_ACCURACY },
+  { "curves_loss", LW_CHART_LOSS },
+  { "filters_filters", LW_CHART_FILTERS },
+  { "filters_probe", LW_CHART_PROBE },
+  { "similarity_similarity", LW_CHART_SIMILARITY },
+  { "overview_accuracy", LW_CHART_ACCURACY },
+  { "overview_loss", LW_CHART_LOSS },
+  { "overview_filters", LW_CHART_FILTERS },
+  { "overview_probe", LW_CHART_PROBE },
+  { "overview_similarity", LW_CHART_SIMILARITY },
+};
+#define N_VIEWS G_N_ELEMENTS (view_specs)
+
+struct _LwWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* Template. */
+  GtkImage *play_icon;
+  GtkLabel *play_label;
+  GtkButton *play_button;
+  GtkWidget *sidebar;
+  LwControlsPanel *controls;
+  GtkStack *stack;
+  GtkDropDown *test_curve_dropdown;
+  GtkSpinButton *probe_spin;
+  GtkLabel *probe_error;
+  LwStatusBar *status;
+  LwChartView *views[N_VIEWS];
+
+  LwSession *session;
+  LwRunSettings pending;      /* what the next reset builds */
+  LwCharts *charts;
+  gint snapshot_ready;        /* atomic: set by the worker's notify */
+  guint tick_id;
+  guint64 shown_serial;
+  gint64 last_show;           /* frame time of the last snapshot shown */
+  gint64 last_pictures;       /* ... and of the last pictures drawn */
+  guint pictures_pending;     /* charts with a newer picture not drawn yet */
+  int shown_state;            /* LwRunState, -1 before the first */
+  gboolean syncing_probe;
+
+  gboolean loss_log_scale;
+  gboolean presentation;
+
+  /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
+  double benchmark_seconds;
+  gboolean debug_timings;
+  GdkFrameClock *frame_clock;
+  gulong before_paint_id, after_paint_id;
+  gint64 frame_start;
+  gint64 max_frame_us;
+  guint n_frames;
+  gboolean bench_started;
+  double bench_elapsed0;
+  double bench_cpu0;          /* this (the UI) thread's CPU seconds */
+  gint64 bench_wall0;
+  guint64 bench_samples0;
+  gint64 last_log;
+};
+
+G_DEFINE_FINAL_TYPE (LwWindow, lw_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_LOSS_LOG_SCALE,
+  PROP_PRESENTATION,
+  PROP_SIDEBAR_VISIBLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static LwSnapshot *
+shown (LwWindow *self)
+{
+  return lw_charts_get_snapshot (self->charts);
+}
+
+/* Called on the worker thread: only raises a flag. */
+static void
+on_snapshot_published (gpointer user_data)
+{
+  LwWindow *self = user_data;
+
+  g_atomic_int_set (&self->snapshot_ready, 1);
+}
+
+static void
+refresh_views (LwWindow *self, guint changed)
+{
+  if (lw_charts_get_snapshot (self->charts) == NULL)
+    return;
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (changed & (1u << view_specs[i].chart))
+      {
+        gconstpointer data;
+
+        lw_chart_view_set_draw_func (self->views[i],
+                                     lw_charts_get_draw (self->charts, view_specs[i].chart, &data));
+        lw_chart_view_set_data (self->views[i], (gpointer) data, NULL);
+      }
+}
+
+/* The one place that decides which commands make sense now. */
+static void
+update_actions (LwWindow *self, LwRunState state)
+{
+  GtkWidget *w = GTK_WIDGET (self);
+  gboolean running = state == LW_RUN_RUNNING;
+  gboolean can_start = state == LW_RUN_PAUSED || state == LW_RUN_LOADING;
+
+  gtk_widget_action_set_enabled (w, "win.play", can_start);
+  gtk_widget_action_set_enabled (w, "win.pause", running);
+  gtk_widget_action_set_enabled (w, "win.toggle-play", running || can_start);
+  gtk_widget_action_set_enabled (w, "win.step", can_start);
+
+  gtk_image_set_from_icon_name (self->play_icon, running ? "media-playback-pause-symbolic"
+                                                         : "media-playback-start-symbolic");
+  gtk_label_set_text (self->play_label, running ? _("Pause") : _("Play"));
+  if (running)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->play_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->play_button), "suggested-action");
+}
+
+static void
+update_probe (LwWindow *self, const LwSnapshot *snap)
+{
+  if (snap->test_size == 0)
+    return;
+  self->syncing_probe = TRUE;
+  gtk_spin_button_set_range (self->probe_spin, 0, snap->test_size - 1);
+  if ((guint) gtk_spin_button_get_value_as_int (self->probe_spin) != snap->probe_image_index
+      && !gtk_widget_has_focus (GTK_WIDGET (self->probe_spin)))
+    gtk_spin_button_set_value (self->probe_spin, snap->probe_image_index);
+  self->syncing_probe = FALSE;
+}
+
+static gint64
+max_chart_draw_us (LwWindow *self)
+{
+  gint64 max = 0;
+
+  for (guint i = 0; i < N_VIEWS; i++)
+    max = MAX (max, lw_chart_view_get_max_draw_us (self->views[i]));
+  return max;
+}
+
+/* CPU seconds of the calling thread, or of the process where threads are
+ * not told apart. */
+static double
+thread_cpu_seconds (void)
+{
+  struct rusage ru;
+
+#ifdef RUSAGE_THREAD
+  if (getrusage (RUSAGE_THREAD, &ru) != 0)
+    return 0.0;
+#else
+  if (getrusage (RUSAGE_SELF, &ru) != 0)
+    return 0.0;
+#endif
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+report_timings (LwWindow *self, const LwSnapshot *snap, const char *what)
+{
+  double seconds = snap->elapsed_s - self->bench_elapsed0;
+  double rate = seconds > 0 ? (snap->samples_seen - self->bench_samples0) / seconds : 0.0;
+  double wall = (g_get_monotonic_time () - self->bench_wall0) / (double) G_TIME_SPAN_SECOND;
+  double ui_cpu = wall > 0 ? (thread_cpu_seconds () - self->bench_cpu0) / wall : 0.0;
+
+  fprintf (stderr,
+           "layerwise: %s: %.1f s of training, %.0f samples/s (worker's recent rate %.0f), "
+           "max chart draw %.2f ms, max frame %.2f ms over %u frames, "
+           "UI thread %.0f%% of a core, output train acc %.1f%%, page %s\n",
+           what, seconds, rate, snap->samples_per_s,
+           max_chart_draw_us (self) / 1000.0, self->max_frame_us / 1000.0, self->n_frames,
+           100.0 * ui_cpu, 100.0 * snap->last_train_acc[snap->n_blocks],
+           gtk_stack_get_visible_child_name (self->stack));
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (lw_chart_view_get_n_draws (self->views[i]) > 0)
+      fprintf (stderr, "layerwise:   %-22s %4u draws, max %.2f ms\n", view_specs[i].name,
+               lw_chart_view_get_n_draws (self->views[i]),
+               lw_chart_view_get_max_draw_us (self->views[i]) / 1000.0);
+}
+
+static void
+track_timings (LwWindow *self, const LwSnapshot *snap)
+{
+  gint64 now;
+
+  if (self->benchmark_seconds <= 0 && !self->debug_timings)
+    return;
+
+  if (snap->state == LW_RUN_FAILED && self->benchmark_seconds > 0)
+    {
+      fprintf (stderr, "layerwise: benchmark: the run failed: %s\n", snap->error);
+      g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
+      return;
+    }
+  if (!self->bench_started)
+    {
+      if (snap->state != LW_RUN_RUNNING || snap->step == 0)
+        return;
+      /* Measured from the first published step on, like the CLI's loop. */
+      self->bench_started = TRUE;
+      self->bench_elapsed0 = snap->elapsed_s;
+      self->bench_samples0 = snap->samples_seen;
+      self->last_log = g_get_monotonic_time ();
+      self->bench_wall0 = self->last_log;
+      self->bench_cpu0 = thread_cpu_seconds ();
+      /* The first frames load fonts and shaders: not what a user sees later. */
+      self->max_frame_us = 0;
+      self->n_frames = 0;
+      for (guint i = 0; i < N_VIEWS; i++)
+        lw_chart_view_reset_draw_stats (self->views[i]);
+      return;
+    }
+
+  now = g_get_monotonic_time ();
+  if (self->debug_timings && now - self->last_log >= DEBUG_LOG_INTERVAL)
+    {
+      self->last_log = now;
+      report_timings (self, snap, "timings");
+    }
+  if (self->benchmark_seconds > 0 && snap->elapsed_s - self->bench_elapsed0 >= self->benchmark_seconds)
+    {
+      report_timings (self, snap, "benchmark");
+      self->benchmark_seconds = 0;
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.quit", NULL);
+    }
+}
+
+static void
+show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
+{
+  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+  guint changed;
+
+  self->shown_serial = snap->serial;
+  changed = lw_charts_update (self->charts, snap);
+  /* Pictures cost more to draw than curves and change less to the eye. */
+  self->pictures_pending |= changed & pictures;
+  changed &= ~pictures;
+  if (self->pictures_pending != 0 && (urgent || now - self->last_pictures >= MIN_PICTURES_INTERVAL))
+    {
+      changed |= self->pictures_pending;
+      self->pictures_pending = 0;
+      self->last_pictures = now;
+    }
+  refresh_views (self, changed);
+  lw_status_bar_update (self->status, snap);
+  lw_controls_panel_update (self->controls, snap);
+  update_probe (self, snap);
+  if ((int) snap->state != self->shown_state)
+    {
+      self->shown_state = (int) snap->state;
+      update_actions (self, snap->state);
+    }
+  track_timings (self, snap);
+}
+
+/* Whether snap answers something the user did, which must show at once. */
+static gboolean
+answers_user (LwWindow *self, const LwSnapshot *snap)
+{
+  const LwSnapshot *old = shown (self);
+
+  return old == NULL || old->state != snap->state || old->loss != snap->loss
+         || old->lr != snap->lr || old->beta != snap->beta || old->dropout != snap->dropout
+         || old->current.run_id != snap->current.run_id
+         || old->current.n_marks != snap->current.n_marks
+         || old->n_previous != snap->n_previous
+         || old->probe_image_index != snap->probe_image_index
+         || memcmp (old->block_lr_mult, snap->block_lr_mult, sizeof snap->block_lr_mult) != 0
+         || memcmp (old->block_frozen, snap->block_frozen, sizeof snap->block_frozen) != 0;
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autoptr (LwSnapshot) snap = NULL;
+  gboolean urgent;
+  gint64 now;
+
+  if (!g_atomic_int_compare_and_exchange (&self->snapshot_ready, 1, 0))
+    return G_SOURCE_CONTINUE;
+  snap = lw_session_get_snapshot (self->session);
+  if (snap->serial == self->shown_serial)
+    return G_SOURCE_CONTINUE;
+
+  /* Curves move smoothly enough at ten pictures a second; drawing every
+   * publish would take CPU from training for nothing anyone sees. */
+  now = gdk_frame_clock_get_frame_time (clock);
+  urgent = answers_user (self, snap);
+  if (now - self->last_show < MIN_SHOW_INTERVAL && !urgent)
+    {
+      g_atomic_int_set (&self->snapshot_ready, 1);
+      return G_SOURCE_CONTINUE;
+    }
+  self->last_show = now;
+  show_snapshot (self, snap, now, urgent);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_before_paint (GdkFrameClock *clock, LwWindow *self)
+{
+  self->frame_start = g_get_monotonic_time ();
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, LwWindow *self)
+{
+  if (self->frame_start == 0)
+    return;
+  self->max_frame_us = MAX (self->max_frame_us, g_get_monotonic_time () - self->frame_start);
+  self->n_frames++;
+  self->frame_start = 0;
+}
+
+static void
+lw_window_realize (GtkWidget *widget)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (lw_window_parent_class)->realize (widget);
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->before_paint_id = g_signal_connect (self->frame_clock, "before-paint",
+                                            G_CALLBACK (on_before_paint), self);
+  self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint",
+                                           G_CALLBACK (on_after_paint), self);
+}
+
+static void
+lw_window_unrealize (GtkWidget *widget)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->frame_clock != NULL)
+    {
+      g_clear_signal_handler (&self->before_paint_id, self->frame_clock);
+      g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+      g_clear_object (&self->frame_clock);
+    }
+  GTK_WIDGET_CLASS (lw_window_parent_class)->unrealize (widget);
+}
+
+/* Actions. */
+
+static void
+play_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_play (LW_WINDOW (widget)->session);
+}
+
+static void
+pause_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_pause (LW_WINDOW (widget)->session);
+}
+
+static void
+toggle_play_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->shown_state == LW_RUN_RUNNING)
+    lw_session_pause (self->session);
+  else
+    lw_session_play (self->session);
+}
+
+static void
+step_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_step (LW_WINDOW (widget)->session);
+}
+
+static void
+reset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  LwSnapshot *snap = shown (self);
+
+  /* A new run keeps the live choices (say, bp instead of predsim), so that
+   * the two runs can be compared on one chart. */
+  if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
+    {
+      self->pending.model.loss = snap->loss;
+      self->pending.model.beta = snap->beta;
+      self->pending.model.lr = snap->lr;
+      self->pending.model.dropout = snap->dropout;
+    }
+  lw_session_reset (self->session, &self->pending);
+}
+
+static void
+clear_previous_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_clear_previous (LW_WINDOW (widget)->session);
+}
+
+static void
+set_loss_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  const char *loss_name = g_variant_get_string (param, NULL);
+  LwLossType loss;
+
+  if (!lw_loss_type_from_string (loss_name, &loss))
+    {
+      g_warning ("win.set-loss: unknown loss type “%s”", loss_name);
+      return;
+    }
+  lw_session_set_loss (self->session, loss);
+}
+
+typedef gboolean (*SetValueFunc) (LwSession *session, double value, GError **error);
+
+static void
+set_value (LwWindow *self, LwField field, SetValueFunc func, GVariant *param)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (func (self->session, g_variant_get_double (param), &error))
+    lw_controls_panel_show_error (self->controls, field, NULL);
+  else
+    lw_controls_panel_show_error (self->controls, field, error->message);
+}
+
+static void
+set_beta_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  set_value (LW_WINDOW (widget), LW_FIELD_BETA, lw_session_set_beta, param);
+}
+
+static void
+set_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  set_value (LW_WINDOW (widget), LW_FIELD_LR, lw_session_set_lr, param);
+}
+
+static void
+set_dropout_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  set_value (LW_WINDOW (widget), LW_FIELD_DROPOUT, lw_session_set_dropout, param);
+}
+
+static void
+set_block_lr_mult_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  guint block;
+  double mult;
+
+  g_variant_get (param, "(ud)", &block, &mult);
+  if (lw_session_set_block_lr_mult (self->session, block, mult, &error))
+    lw_controls_panel_show_block_error (self->controls, block, NULL);
+  else
+    lw_controls_panel_show_block_error (self->controls, block, error->message);
+}
+
+static void
+set_block_frozen_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  guint block;
+  gboolean frozen;
+
+  g_variant_get (param, "(ub)", &block, &frozen);
+  if (!lw_session_set_block_frozen (self->session, block, frozen, &error))
+    lw_controls_panel_show_block_error (self->controls, block, error->message);
+}
+
+static void
+set_probe (LwWindow *self, guint index)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (lw_session_set_probe_image (self->session, index, &error))
+    gtk_widget_set_visible (GTK_WIDGET (self->probe_error), FALSE);
+  else
+    {
+      gtk_label_set_text (self->probe_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->probe_error), TRUE);
+    }
+}
+
+static void
+set_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  set_probe (LW_WINDOW (widget), g_variant_get_uint32 (param));
+}
+
+static void
+next_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  LwSnapshot *snap = shown (self);
+
+  if (snap != NULL && snap->test_size > 0)
+    set_probe (self, (snap->probe_image_index + 1) % snap->test_size);
+}
+
+static void
+on_probe_spin_changed (LwWindow *self)
+{
+  if (!self->syncing_probe)
+    set_probe (self, (guint) gtk_spin_button_get_value_as_int (self->probe_spin));
+}
+
+static void
+show_pending (LwWindow *self)
+{
+  lw_controls_panel_show_pending (self->controls, &self->pending);
+}
+
+static void
+set_dataset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  const char *dataset = g_variant_get_string (param, NULL);
+  LwDatasetKind kind;
+
+  if (!lw_dataset_kind_from_string (dataset, &kind))
+    {
+      g_warning ("win.set-dataset: unknown dataset “%s”", dataset);
+      return;
+    }
+  self->pending.dataset = kind;
+  g_clear_pointer (&self->pending.data_dir, g_free);
+  show_pending (self);
+}
+
+static void
+set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  const char *dir = g_variant_get_string (param, NULL);
+
+  self->pending.dataset = lw_dataset_guess_kind (dir);
+  g_free (self->pending.data_dir);
+  self->pending.data_dir = g_strdup (dir);
+  show_pending (self);
+}
+
+static void
+set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  const LwPreset *preset = lw_presets_lookup (g_variant_get_string (param, NULL));
+
+  if (preset == NULL)
+    {
+      g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
+      return;
+    }
+  self->pending.model.num_layers = preset->num_layers;
+  self->pending.model.num_hidden = preset->num_hidden;
+  show_pending (self);
+}
+
+static void
+set_batch_size_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  self->pending.model.batch_size = CLAMP (g_variant_get_uint32 (param), 1, 1024);
+  show_pending (self);
+}
+
+static void
+set_seed_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  self->pending.model.seed = g_variant_get_uint32 (param);
+  show_pending (self);
+}
+
+static void
+export_chart (LwWindow *self, GVariant *param, LwExportFormat format)
+{
+  LwChartId id;
+
+  if (!lw_chart_id_from_string (g_variant_get_string (param, NULL), &id))
+    {
+      g_warning ("export: unknown chart “%s”", g_variant_get_string (param, NULL));
+      return;
+    }
+  lw_export_run_dialog (GTK_WINDOW (self), self->charts, id, format);
+}
+
+static void
+export_png_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  export_chart (LW_WINDOW (widget), param, LW_EXPORT_PNG);
+}
+
+static void
+export_svg_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  export_chart (LW_WINDOW (widget), param, LW_EXPORT_SVG);
+}
+
+static void
+export_csv_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  lw_export_run_dialog (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
+}
+
+static void
+show_page_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  const char *page = g_variant_get_string (param, NULL);
+
+  if (gtk_stack_get_child_by_name (self->stack, page) != NULL)
+    gtk_stack_set_visible_child_name (self->stack, page);
+}
+
+static void
+on_page_changed (LwWindow *self)
+{
+  /* Pages shown again draw the newest data, which may be newer than
+   * what they last drew. */
+  refresh_views (self, (1u << LW_N_CHARTS) - 1);
+}
+
+static void
+on_test_curve_changed (LwWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
+
+  lw_charts_set_test_curve (self->charts, i == 1 ? LW_TEST_CURVE_EPOCH : LW_TEST_CURVE_HELD_OUT);
+  refresh_views (self, 1u << LW_CHART_ACCURACY);
+}
+
+/* Space, Right and N work wherever the focus is, except where they mean
+ * something: typing in an entry, moving a slider. */
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, LwWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  const char *action;
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_space: action = "win.toggle-play"; break;
+    case GDK_KEY_Right: action = "win.step"; break;
+    case GDK_KEY_n:     action = "win.next-probe-image"; break;
+    default:            return FALSE;
+    }
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)))
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
+}
+
+/* Properties. */
+
+static void
+set_presentation (LwWindow *self, gboolean presentation)
+{
+  if (self->presentation == presentation)
+    return;
+  self->presentation = presentation;
+  lw_charts_set_scale (self->charts, presentation ? PRESENTATION_SCALE : 1.0);
+  if (presentation)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+  refresh_views (self, (1u << LW_N_CHARTS) - 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
+}
+
+static void
+set_loss_log_scale (LwWindow *self, gboolean log_scale)
+{
+  if (self->loss_log_scale == log_scale)
+    return;
+  self->loss_log_scale = log_scale;
+  lw_charts_set_loss_log (self->charts, log_scale);
+  refresh_views (self, 1u << LW_CHART_LOSS);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOSS_LOG_SCALE]);
+}
+
+static void
+lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  LwWindow *self = LW_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOSS_LOG_SCALE:
+      g_value_set_boolean (value, self->loss_log_scale);
+      break;
+    case PROP_PRESENTATION:
+      g_value_set_boolean (value, self->presentation);
+      break;
+    case PROP_SIDEBAR_VISIBLE:
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (self->sidebar));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  LwWindow *self = LW_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOSS_LOG_SCALE:
+      set_loss_log_scale (self, g_value_get_boolean (value));
+      break;
+    case PROP_PRESENTATION:
+      set_presentation (self, g_value_get_boolean (value));
+      break;
+    case PROP_SIDEBAR_VISIBLE:
+      if (gtk_widget_get_visible (self->sidebar) != g_value_get_boolean (value))
+        {
+          gtk_widget_set_visible (self->sidebar, g_value_get_boolean (value));
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lw_window_dispose (GObject *object)
+{
+  LwWindow *self = LW_WINDOW (object);
+
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  /* Joins the worker, so no notify reaches a dead window. */
+  g_clear_pointer (&self->session, lw_session_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_WINDOW);
+  G_OBJECT_CLASS (lw_window_parent_class)->dispose (object);
+}
+
+static void
+lw_window_finalize (GObject *object)
+{
+  LwWindow *self = LW_WINDOW (object);
+
+  lw_run_settings_clear (&self->pending);
+  g_clear_pointer (&self->charts, lw_charts_free);
+  G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
+}
+
+static void
+lw_window_class_init (LwWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lw_window_dispose;
+  object_class->finalize = lw_window_finalize;
+  object_class->get_property = lw_window_get_property;
+  object_class->set_property = lw_window_set_property;
+  widget_class->realize = lw_window_realize;
+  widget_class->unrealize = lw_window_unrealize;
+
+  properties[PROP_LOSS_LOG_SCALE] =
+    g_param_spec_boolean ("loss-log-scale", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PRESENTATION] =
+    g_param_spec_boolean ("presentation", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SIDEBAR_VISIBLE] =
+    g_param_spec_boolean ("sidebar-visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (LW_TYPE_CHART_VIEW);
+  g_type_ensure (LW_TYPE_CONTROLS_PANEL);
+  g_type_ensure (LW_TYPE_STATUS_BAR);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerwise/Layerwise/lw-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, play_icon);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
+  for (guint i = 0; i < N_VIEWS; i++)
+    gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
+                                               G_STRUCT_OFFSET (LwWindow, views)
+                                               + i * sizeof (LwChartView *));
+  gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
+
+  gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
+  gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
+  gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_activated);
+  gtk_widget_class_install_action (widget_class, "win.step", NULL, step_activated);
+  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_activated);
+  gtk_widget_class_install_action (widget_class, "win.clear-previous", NULL, clear_previous_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-loss", "s", set_loss_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-beta", "d", set_beta_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-lr", "d", set_lr_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-dropout", "d", set_dropout_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-block-lr-mult", "(ud)",
+                                   set_block_lr_mult_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-block-frozen", "(ub)",
+                                   set_block_frozen_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-probe-image", "u",
+                                   set_probe_image_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-probe-image", NULL,
+                                   next_probe_image_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-dataset", "s", set_dataset_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
+                                   set_dataset_folder_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-seed", "u", set_seed_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
+  gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
+  gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
+  gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
+  gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
+}
+
+static void
+lw_window_init (LwWindow *self)
+{
+  g_autoptr (GtkStringList) test_curves = NULL;
+  g_autofree char *held_out = NULL;
+  GtkEventController *keys;
+
+  self->shown_state = -1;
+  self->charts = lw_charts_new ();
+  lw_run_settings_init (&self->pending);
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  test_curves = gtk_string_list_new (NULL);
+  held_out = g_strdup_printf (_("Held-out %u images, every %u steps"),
+                              self->pending.eval_samples, EVAL_EVERY);
+  gtk_string_list_append (test_curves, held_out);
+  gtk_string_list_append (test_curves, _("Full test set, each epoch"));
+  gtk_drop_down_set_model (self->test_curve_dropdown, G_LIST_MODEL (test_curves));
+}
+
+static void
+apply_options (LwWindow *self, const LwAppOptions *o)
+{
+  const LwPreset *preset = lw_presets_lookup (o->preset != NULL ? o->preset : LW_PRESET_DEFAULT);
+  LwDatasetKind kind;
+
+  if (preset != NULL)
+    {
+      self->pending.model.num_layers = preset->num_layers;
+      self->pending.model.num_hidden = preset->num_hidden;
+    }
+  if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
+    self->pending.dataset = kind;
+  self->pending.eval_every = EVAL_EVERY;
+  /* One core's worth stays with the window, so that drawing never waits
+   * for the training threads. */
+  self->pending.threads = o->threads > 0 ? o->threads : (int) MAX (1, g_get_num_processors () - 1);
+  if (o->page != NULL && gtk_stack_get_child_by_name (self->stack, o->page) != NULL)
+    gtk_stack_set_visible_child_name (self->stack, o->page);
+  if (o->presentation)
+    set_presentation (self, TRUE);
+  self->benchmark_seconds = o->benchmark_seconds;
+  self->debug_timings = g_strcmp0 (g_getenv ("LAYERWISE_DEBUG_TIMINGS"), "1") == 0;
+}
+
+LwWindow *
+lw_window_new (LwApplication *app)
+{
+  LwWindow *self;
+  const LwAppOptions *o;
+
+  g_return_val_if_fail (LW_IS_APPLICATION (app), NULL);
+
+  self = g_object_new (LW_TYPE_WINDOW, "application", app, NULL);
+  o = lw_application_get_options (app);
+  apply_options (self, o);
+  show_pending (self);
+
+  self->session = lw_session_new (&self->pending, on_snapshot_published, self);
+  if (o->autoplay)
+    lw_session_play (self->session);
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+  update_actions (self, LW_RUN_LOADING);
+  return self;
+}
+
+LwSession *
+lw_window_get_session (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->session;
+}
+
+LwSnapshot *
+lw_window_get_shown_snapshot (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return lw_charts_get_snapshot (self->charts);
+}
+
+LwControlsPanel *
+lw_window_get_controls (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->controls;
+}
+
+LwCharts *
+lw_window_get_charts (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->charts;
+}
+
+void
+lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us, gint64 *max_frame_us,
+                          guint *n_frames)
+{
+  g_return_if_fail (LW_IS_WINDOW (self));
+  if (max_chart_us != NULL)
+    *max_chart_us = max_chart_draw_us (self);
+  if (max_frame_us != NULL)
+    *max_frame_us = self->max_frame_us;
+  if (n_frames != NULL)
+    *n_frames = self->n_frames;
+}
