@@ -70,6 +70,10 @@ static const BadCase bad_cases[] = {
   { "metrics-unwritable", { "--metrics", "/nonexistent/dir/x.csv", NULL }, "/nonexistent/dir/x.csv" },
   { "stray-argument", { "stray", NULL }, "stray" },
   { "missing-value", { "--epochs", NULL }, "--epochs" },
+  { "arch-unknown", { "--arch", "nonsense", NULL }, "nonsense" },
+  { "feat-mult-zero", { "--arch", "vgg8b", "--feat-mult", "0", NULL }, "--feat-mult" },
+  { "dim-in-decoder-zero", { "--dim-in-decoder", "0", NULL }, "--dim-in-decoder" },
+  { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL }, "too many blocks" },
 };
 
 static void
@@ -118,9 +122,10 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 8; i++)
     {
-      const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset" }[i];
+      const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
+                                            "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -170,6 +175,25 @@ read_csv (const char *path, guint *n_columns)
       g_assert_cmpuint (g_strv_length (fields), ==, *n_columns);
     }
   return lines;
+}
+
+/* A conv architecture end to end: its blocks are the three conv blocks
+ * and the FC block (the arch's default FC part, here narrowed). */
+static void
+test_tiny_conv_run (void)
+{
+  const char *args[] = { "--arch", "vgg-mini", "--num-hidden", "32", "--limit-train", "256",
+                         "--epochs", "1", "--batch-size", "64", "--threads", "1", NULL };
+  CliRun run;
+
+  cli_run (&run, args);
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "model vgg-mini + FC 1x32"));
+  g_assert_nonnull (strstr (run.out, "test-b4"));
+  g_assert_null (strstr (run.out, "test-b5"));
+  g_assert_nonnull (strstr (run.out, "final test accuracy"));
+  cli_run_clear (&run);
 }
 
 static void
@@ -334,6 +358,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/cli/bad/data-dir-empty", test_empty_data_dir);
   g_test_add_func ("/cli/run/tiny", test_tiny_run);
+  g_test_add_func ("/cli/run/tiny-conv", test_tiny_conv_run);
   g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
 

@@ -7,7 +7,14 @@
  * predsim on the paper's 3 x 1024 net must reach 95%; every loss type
  * must reach 85%. Only predsim runs on 3 x 1024: the six other loss types
  * use 3 x 256 so that the whole program stays well under two minutes on
- * one thread (3 x 1024 costs ~10x more per epoch). */
+ * one thread (3 x 1024 costs ~10x more per epoch).
+ *
+ * /convergence/vgg-mini-predsim: the small conv preset (16, M, 32, M, 64,
+ * M -> FC 256) with predsim on the first 15,000 images of the shuffled
+ * subset only, to keep it near 20 s on one thread. Measured: 95.55% on
+ * the 2,000 test images after those 15,000 (seed 1), so the bound is 93%;
+ * a full epoch of the 30,000 reached 96.90% (layerwise-cli --arch vgg-mini
+ * --nonlin leakyrelu --threads 1). */
 #include <math.h>
 #include <string.h>
 
@@ -23,6 +30,8 @@ typedef struct {
   LwLossType loss;
   guint hidden;
   double min_accuracy;
+  LwArch arch;
+  guint limit_train;          /* 0: all */
 } Case;
 
 /* Test-set accuracy of the output layer; block_correct (3) gets the
@@ -34,7 +43,7 @@ evaluate (LwModel *m, guint32 *order, float *x, guint8 *y, guint *block_correct)
   const guint batch = 128, n_test = ds->test.n;
   guint out_correct = 0;
 
-  memset (block_correct, 0, 3 * sizeof (guint));
+  memset (block_correct, 0, LW_MAX_BLOCKS * sizeof (guint));
   for (guint i = 0; i < n_test; i++)
     order[i] = i;
   for (guint start = 0; start < n_test; start += batch)
@@ -52,21 +61,22 @@ run_case (gconstpointer data)
   const Case *tc = data;
   const LwDataset *ds = dataset;
   const guint batch = 128, in = ds->channels * ds->height * ds->width;
-  const guint n_train = ds->train.n, n_test = ds->test.n;
+  const guint n_test = ds->test.n;
+  const guint n_train = tc->limit_train > 0 ? MIN (tc->limit_train, ds->train.n) : ds->train.n;
   g_autoptr (GError) error = NULL;
   g_autoptr (LwModel) m = NULL;
   g_autoptr (GTimer) timer = g_timer_new ();
-  g_autofree guint32 *order = g_new (guint32, MAX (n_train, n_test));
+  g_autofree guint32 *order = g_new (guint32, MAX (ds->train.n, n_test));
   g_autofree float *x = g_new (float, (gsize) batch * in);
   g_autofree guint8 *y = g_new (guint8, batch);
-  guint block_correct[3];
+  guint block_correct[LW_MAX_BLOCKS];
   LwModelConfig c;
   LwRng shuffle, augment;
   LwStepStats st;
   double train_s, acc;
 
   /* The subset: a few ten thousand training images, 2,000 test images. */
-  g_assert_cmpuint (n_train, >=, 10000);
+  g_assert_cmpuint (ds->train.n, >=, 10000);
   g_assert_cmpuint (n_test, >=, 1000);
 
   lw_model_config_init (&c);
@@ -74,7 +84,8 @@ run_case (gconstpointer data)
   c.in_height = ds->height;
   c.in_width = ds->width;
   c.n_classes = ds->n_classes;
-  c.num_layers = 3;
+  c.arch = tc->arch;
+  c.num_layers = lw_arch_is_conv (tc->arch) ? 1 : 3;
   c.num_hidden = tc->hidden;
   c.batch_size = batch;
   c.loss = tc->loss;
@@ -91,9 +102,9 @@ run_case (gconstpointer data)
 
   lw_rng_init (&shuffle, 1, 100);
   lw_rng_init (&augment, 1, 101);
-  for (guint i = 0; i < n_train; i++)
+  for (guint i = 0; i < ds->train.n; i++)
     order[i] = i;
-  lw_rng_shuffle (&shuffle, order, n_train);
+  lw_rng_shuffle (&shuffle, order, ds->train.n);
   for (guint start = 0; start < n_train; start += batch)
     {
       guint count = MIN (batch, n_train - start);
@@ -104,11 +115,12 @@ run_case (gconstpointer data)
   train_s = g_timer_elapsed (timer, NULL);
 
   acc = evaluate (m, order, x, y, block_correct);
-  g_test_message ("%s 3x%u: test accuracy %.2f%% after one epoch of %u images (local heads "
-                  "%.2f%% %.2f%% %.2f%%); the epoch took %.1f s",
-                  lw_loss_type_to_string (tc->loss), tc->hidden, 100.0 * acc, n_train,
-                  100.0 * block_correct[0] / n_test, 100.0 * block_correct[1] / n_test,
-                  100.0 * block_correct[2] / n_test, train_s);
+  g_test_message ("%s %s, FC %ux%u: test accuracy %.2f%% after one epoch of %u images (local "
+                  "heads %.2f%% %.2f%% %.2f%% ...); the epoch took %.1f s",
+                  lw_arch_to_string (tc->arch), lw_loss_type_to_string (tc->loss),
+                  c.num_layers, tc->hidden,
+                  100.0 * acc, n_train, 100.0 * block_correct[0] / n_test,
+                  100.0 * block_correct[1] / n_test, 100.0 * block_correct[2] / n_test, train_s);
   g_assert_cmpfloat (acc, >=, tc->min_accuracy);
 }
 
@@ -123,6 +135,7 @@ main (int argc, char **argv)
     { LW_LOSS_PRED_BPF, 256, 0.85 },
     { LW_LOSS_SIM_BPF, 256, 0.85 },
     { LW_LOSS_PREDSIM_BPF, 256, 0.85 },
+    { LW_LOSS_PREDSIM, 256, 0.93, LW_ARCH_VGG_MINI, 15000 },
   };
   g_autoptr (GError) error = NULL;
   int status;
@@ -136,7 +149,10 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = NULL;
-      if (cases[i].loss == LW_LOSS_PREDSIM)
+      if (cases[i].arch != LW_ARCH_MLP)
+        path = g_strdup_printf ("/convergence/%s-%s", lw_arch_to_string (cases[i].arch),
+                                lw_loss_type_to_string (cases[i].loss));
+      else if (cases[i].loss == LW_LOSS_PREDSIM)
         path = g_strdup_printf ("/convergence/%s-3x%u", lw_loss_type_to_string (cases[i].loss),
                                 cases[i].hidden);
       else

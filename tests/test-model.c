@@ -1203,6 +1203,357 @@ test_learns (void)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Conv architectures */
+
+#define CONV_BLOCKS 4         /* vgg-mini: 3 conv blocks and 1 FC block */
+
+/* vgg-mini on the 28 x 28 prototypes with a small FC block. */
+static LwModelConfig
+conv_config (LwLossType loss)
+{
+  LwModelConfig c = small_config (loss);
+
+  c.arch = LW_ARCH_VGG_MINI;
+  c.num_layers = 1;
+  return c;
+}
+
+static void
+test_conv_arch_names (void)
+{
+  static const char *const names[] = { "mlp", "vgg8b", "vgg11b", "vgg-mini" };
+  LwArch arch = LW_ARCH_MLP;
+  guint layers = 0, hidden = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_assert_cmpstr (lw_arch_to_string ((LwArch) i), ==, names[i]);
+      g_assert_true (lw_arch_from_string (names[i], &arch));
+      g_assert_cmpint (arch, ==, i);
+      g_assert_cmpint (lw_arch_is_conv (arch), ==, i != LW_ARCH_MLP);
+    }
+  g_assert_false (lw_arch_from_string ("vgg8", &arch));
+  g_assert_false (lw_arch_from_string (NULL, &arch));
+  lw_arch_default_fc (LW_ARCH_VGG8B, &layers, &hidden);
+  g_assert_cmpuint (layers, ==, 1);
+  g_assert_cmpuint (hidden, ==, 1024);
+  lw_arch_default_fc (LW_ARCH_MLP, &layers, &hidden);
+  g_assert_cmpuint (layers, ==, 3);
+  g_assert_cmpuint (hidden, ==, 1024);
+}
+
+static void
+test_conv_config_invalid (void)
+{
+  LwModelConfig c = conv_config (LW_LOSS_PREDSIM);
+
+  c.feat_mult = 0;
+  expect_invalid (&c, "feature multiplier");
+  c = conv_config (LW_LOSS_PREDSIM);
+  c.dim_in_decoder = 0;
+  expect_invalid (&c, "decoder input size");
+  c = conv_config (LW_LOSS_PREDSIM);
+  c.in_width = 27;
+  expect_invalid (&c, "square");
+  c = conv_config (LW_LOSS_PREDSIM);
+  c.in_height = c.in_width = 4;     /* pooled to 1 before the last M */
+  expect_invalid (&c, "too small");
+  c = conv_config (LW_LOSS_PREDSIM);
+  c.num_layers = LW_MAX_BLOCKS - 2;
+  expect_invalid (&c, "too many blocks");
+  c = conv_config (LW_LOSS_PREDSIM);
+  c.arch = LW_N_ARCHS;
+  expect_invalid (&c, "unknown architecture");
+}
+
+static void
+test_conv_shape (void)
+{
+  LwModelConfig c = conv_config (LW_LOSS_PREDSIM);
+  g_autoptr (LwModel) m = model_new (&c);
+  guint rows = 0, cols = 0;
+  gsize h = HIDDEN, net;
+
+  g_assert_cmpuint (lw_model_n_blocks (m), ==, CONV_BLOCKS);
+  g_assert_cmpuint (lw_model_config_n_blocks (&c), ==, CONV_BLOCKS);
+  g_assert_nonnull (lw_model_first_weights (m, &rows, &cols));
+  g_assert_cmpuint (rows, ==, 16);
+  g_assert_cmpuint (cols, ==, 1 * 3 * 3);
+  g_assert_cmpuint (lw_model_block_width (m, 0), ==, 16 * 28 * 28);
+  g_assert_cmpuint (lw_model_block_width (m, 1), ==, 32 * 14 * 14);
+  g_assert_cmpuint (lw_model_block_width (m, 2), ==, 64 * 7 * 7);
+  g_assert_cmpuint (lw_model_block_width (m, 3), ==, HIDDEN);
+  /* Conv + bias + BN per conv block; the flatten of 64 x 3 x 3 into the FC block. */
+  net = (16 * 9 + 16 + 32) + (32 * 16 * 9 + 32 + 64) + (64 * 32 * 9 + 64 + 128)
+        + (64 * 9 * h + h + 2 * h) + h * CLASSES + CLASSES;
+  g_assert_cmpuint (lw_model_n_params (m, FALSE), ==, net);
+  g_assert_cmpuint (lw_model_n_params (m, TRUE), >, net);
+
+  /* feat_mult scales the conv channels only. */
+  c.feat_mult = 2;
+  {
+    g_autoptr (LwModel) m2 = model_new (&c);
+
+    lw_model_first_weights (m2, &rows, &cols);
+    g_assert_cmpuint (rows, ==, 32);
+    g_assert_cmpuint (lw_model_block_width (m2, 2), ==, 128 * 7 * 7);
+    g_assert_cmpuint (lw_model_block_width (m2, 3), ==, HIDDEN);
+  }
+}
+
+/* method.md §7: vgg8b on 28 px MNIST has 7.33M parameters (net only);
+ * vgg11b on 32 px CIFAR-10 11.56M. */
+static void
+test_conv_paper_params (void)
+{
+  LwModelConfig c;
+
+  lw_model_config_init (&c);
+  c.arch = LW_ARCH_VGG8B;
+  lw_arch_default_fc (c.arch, &c.num_layers, &c.num_hidden);
+  c.batch_size = 2;
+  {
+    g_autoptr (LwModel) m = model_new (&c);
+
+    g_assert_cmpuint (lw_model_n_blocks (m), ==, 7);
+    g_assert_cmpuint (lw_model_config_n_blocks (&c), ==, 7);
+    g_assert_cmpuint (lw_model_n_params (m, FALSE), ==, 7328266);
+  }
+  c.arch = LW_ARCH_VGG11B;
+  c.in_channels = 3;
+  c.in_height = c.in_width = 32;
+  {
+    g_autoptr (LwModel) m = model_new (&c);
+    gsize n = lw_model_n_params (m, FALSE);
+
+    g_assert_cmpuint (lw_model_n_blocks (m), ==, 10);   /* 9 conv + FC */
+    g_test_message ("vgg11b CIFAR-10: %" G_GSIZE_FORMAT " parameters", n);
+    g_assert_cmpuint (n, >=, 11555000);
+    g_assert_cmpuint (n, <, 11565000);
+  }
+}
+
+/* Local modes: block 0 (a conv block) of two same-seed models stays
+ * bit-identical whatever the blocks above do; in bp it does not. */
+static void
+test_conv_gradient_stop (void)
+{
+  g_autoptr (Data) d = data_new (4);
+
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwModelConfig c = conv_config (all_losses[t]);
+      g_autoptr (LwModel) a = NULL;
+      g_autoptr (LwModel) b = NULL;
+      LwStepStats sa, sb;
+      gboolean upper_differ = FALSE;
+
+      g_test_message ("loss %s", lw_loss_type_to_string (all_losses[t]));
+      c.dropout = 0.1f;
+      a = model_new (&c);
+      b = model_new (&c);
+      for (guint i = 1; i < CONV_BLOCKS; i++)
+        lw_model_set_block_lr_mult (a, i, 0.0f);
+      for (guint step = 0; step < 3; step++)
+        {
+          train (a, d, step, 1, &sa);
+          train (b, d, step, 1, &sb);
+          if (all_losses[t] == LW_LOSS_BP)
+            continue;
+          g_assert_true (first_weights_same (a, b));
+          g_assert_true (block_stats_equal (&sa.block[0], &sb.block[0]));
+          upper_differ |= !block_stats_equal (&sa.block[CONV_BLOCKS - 1],
+                                              &sb.block[CONV_BLOCKS - 1]);
+        }
+      if (all_losses[t] == LW_LOSS_BP)
+        /* Block 0's gradient came through the conv and FC blocks above. */
+        g_assert_false (first_weights_same (a, b));
+      else
+        g_assert_true (upper_differ);
+    }
+}
+
+static void
+test_conv_determinism (void)
+{
+  g_autoptr (Data) d = data_new (3);
+  const gsize sim_len = (gsize) BATCH * BATCH * (CONV_BLOCKS + 1);
+
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwModelConfig c = conv_config (all_losses[t]);
+      g_autoptr (LwModel) a = NULL;
+      g_autoptr (LwModel) b = NULL;
+      g_autofree float *sim_a = g_new (float, sim_len);
+      g_autofree float *sim_b = g_new (float, sim_len);
+      LwStepStats sa, sb;
+      guint ca[CONV_BLOCKS], cb[CONV_BLOCKS];
+
+      g_test_message ("loss %s", lw_loss_type_to_string (all_losses[t]));
+      c.dropout = 0.2f;
+      c.seed = 7;
+      a = model_new (&c);
+      b = model_new (&c);
+      for (guint step = 0; step < 3; step++)
+        {
+          train (a, d, step, 1, &sa);
+          train (b, d, step, 1, &sb);
+          g_assert_true (stats_equal (&sa, &sb));
+          g_assert_true (isfinite (sa.loss_out));
+        }
+      g_assert_true (first_weights_same (a, b));
+      g_assert_cmpuint (eval_out (a, d, ca), ==, eval_out (b, d, cb));
+      g_assert_cmpmem (ca, sizeof ca, cb, sizeof cb);
+      lw_model_similarity (a, d->test_x, d->test_y, BATCH, sim_a, sim_a + BATCH * BATCH);
+      lw_model_similarity (b, d->test_x, d->test_y, BATCH, sim_b, sim_b + BATCH * BATCH);
+      g_assert_cmpmem (sim_a, sim_len * sizeof (float), sim_b, sim_len * sizeof (float));
+      for (gsize i = BATCH * BATCH; i < sim_len; i++)
+        g_assert_true (isfinite (sim_a[i]));
+    }
+}
+
+/* Live controls on a conv model: each of the seven losses from the next
+ * step on, freezing and the lr multiplier of a conv block. */
+static void
+test_conv_live (void)
+{
+  g_autoptr (Data) d = data_new (4);
+  LwModelConfig c = conv_config (LW_LOSS_PREDSIM);
+  g_autoptr (LwModel) m = model_new (&c);
+  g_autofree float *w = NULL;
+  LwStepStats st;
+
+  train (m, d, 0, 1, &st);
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwLossType loss = all_losses[t];
+      gboolean has_sim = loss == LW_LOSS_SIM || loss == LW_LOSS_PREDSIM
+                         || loss == LW_LOSS_SIM_BPF || loss == LW_LOSS_PREDSIM_BPF;
+
+      lw_model_set_loss (m, loss);
+      train (m, d, t + 1, 1, &st);
+      g_assert_cmpuint (st.n_blocks, ==, CONV_BLOCKS);
+      g_assert_true (isfinite (st.loss_out));
+      for (guint i = 0; i < CONV_BLOCKS; i++)
+        {
+          g_assert_true (isfinite (st.block[i].loss_pred));
+          g_assert_cmpint (isnan (st.block[i].loss_sim), ==, !has_sim);
+        }
+    }
+
+  lw_model_set_loss (m, LW_LOSS_PREDSIM);
+  w = first_weights_copy (m);
+  lw_model_set_block_frozen (m, 0, TRUE);
+  g_assert_true (lw_model_get_block_frozen (m, 0));
+  train (m, d, 0, 2, NULL);
+  g_assert_true (first_weights_equal (m, w));
+  lw_model_set_block_frozen (m, 0, FALSE);
+  lw_model_set_block_lr_mult (m, 0, 0.0f);
+  g_assert_cmpfloat (lw_model_get_block_lr (m, 0), ==, 0.0f);
+  g_assert_cmpfloat (lw_model_get_block_lr (m, 2), ==, c.lr);
+  train (m, d, 2, 1, NULL);
+  g_assert_true (first_weights_equal (m, w));
+  lw_model_set_block_lr_mult (m, 0, 1.0f);
+  train (m, d, 3, 1, NULL);
+  g_assert_false (first_weights_equal (m, w));
+}
+
+/* The activation maps are each conv block's own map (before its max
+ * pool), CHW per sample, and the FC block's units. */
+static void
+test_conv_activations (void)
+{
+  g_autoptr (Data) d = data_new (2);
+  LwModelConfig c = conv_config (LW_LOSS_PRED);   /* ReLU */
+  g_autoptr (LwModel) m = model_new (&c);
+  const guint n = 4;
+  gsize total = 0;
+  g_autofree float *out = NULL;
+  g_autofree float *one = NULL;
+
+  train (m, d, 0, 2, NULL);
+  for (guint i = 0; i < CONV_BLOCKS; i++)
+    total += lw_model_block_width (m, i);
+  out = g_new (float, n * total);
+  one = g_new (float, total);
+  lw_model_activations (m, d->test_x, n, out);
+  /* Evaluation mode: a sample's maps do not depend on the others. */
+  lw_model_activations (m, d->test_x + IN, 1, one);
+  for (guint i = 0, off = 0; i < CONV_BLOCKS; i++)
+    {
+      guint wd = lw_model_block_width (m, i);
+      gboolean any = FALSE;
+
+      for (guint k = 0; k < wd; k++)
+        {
+          float v = out[(gsize) off * n + (gsize) wd + k];
+
+          g_assert_cmpfloat (fabsf (v - one[off + k]), <=, 1e-4f * (1.0f + fabsf (v)));
+          g_assert_cmpfloat (out[(gsize) off * n + k], >=, 0.0f);   /* ReLU */
+          any |= out[(gsize) off * n + k] > 0.0f;
+        }
+      g_assert_true (any);
+      off += wd;
+    }
+}
+
+/* Every loss trains a conv model on the prototypes, bp included (its
+ * gradient goes through the flatten into the conv blocks; with a broken
+ * flatten layout the output stays near chance). */
+static void
+test_conv_learns (void)
+{
+  g_autoptr (Data) d = data_new (10);
+
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwModelConfig c = conv_config (all_losses[t]);
+      g_autoptr (LwModel) m = model_new (&c);
+      guint bc[CONV_BLOCKS], before, after;
+
+      before = eval_out (m, d, bc);
+      train (m, d, 0, 60, NULL);
+      after = eval_out (m, d, bc);
+      g_test_message ("%s: output %u -> %u of %d, blocks %u %u %u %u",
+                      lw_loss_type_to_string (all_losses[t]), before, after, BATCH,
+                      bc[0], bc[1], bc[2], bc[3]);
+      /* The conv blocks' heads see their map before the max pool; the
+       * prototypes are random pixels, whose detail the pools lose, so
+       * the FC block and the output learn more slowly in local modes. */
+      for (guint i = 0; i + 1 < CONV_BLOCKS; i++)
+        g_assert_cmpuint (bc[i], >=, BATCH * 8 / 10);
+      g_assert_cmpuint (after, >=, all_losses[t] == LW_LOSS_BP ? BATCH * 3 / 4 : BATCH / 3);
+    }
+}
+
+static void
+test_conv_no_allocation_per_step (void)
+{
+  g_autoptr (Data) d = data_new (4);
+
+  lw_blas_set_threads (1);
+  lw_parallel_set_threads (2);
+  for (guint t = 0; t < G_N_ELEMENTS (all_losses); t++)
+    {
+      LwModelConfig c = conv_config (all_losses[t]);
+      g_autoptr (LwModel) m = model_new (&c);
+      guint bc[CONV_BLOCKS] = { 0 }, oc = 0;
+      g_autofree float *sim = g_new (float, (gsize) BATCH * BATCH * (CONV_BLOCKS + 1));
+
+      lw_model_set_dropout (m, 0.1f);
+      train (m, d, 0, 2, NULL);
+      g_atomic_int_set (&allocations, 0);
+      g_atomic_int_set (&counting, 1);
+      train (m, d, 2, 2, NULL);
+      lw_model_evaluate (m, batch_x (d, 3), batch_y (d, 3), BATCH, bc, &oc);
+      lw_model_similarity (m, d->test_x, d->test_y, BATCH, sim, sim + BATCH * BATCH);
+      g_atomic_int_set (&counting, 0);
+      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 0);
+    }
+  lw_blas_set_threads (1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1234,6 +1585,16 @@ main (int argc, char **argv)
   g_test_add_func ("/model/activations", test_activations);
   g_test_add_func ("/model/partial-batch", test_partial_batch);
   g_test_add_func ("/model/learns", test_learns);
+  g_test_add_func ("/model/conv/arch-names", test_conv_arch_names);
+  g_test_add_func ("/model/conv/config-invalid", test_conv_config_invalid);
+  g_test_add_func ("/model/conv/shape", test_conv_shape);
+  g_test_add_func ("/model/conv/paper-params", test_conv_paper_params);
+  g_test_add_func ("/model/conv/gradient-stop", test_conv_gradient_stop);
+  g_test_add_func ("/model/conv/determinism", test_conv_determinism);
+  g_test_add_func ("/model/conv/live", test_conv_live);
+  g_test_add_func ("/model/conv/activations", test_conv_activations);
+  g_test_add_func ("/model/conv/no-allocation-per-step", test_conv_no_allocation_per_step);
+  g_test_add_func ("/model/conv/learns", test_conv_learns);
   g_test_add_func ("/model/no-allocation-per-step", test_no_allocation_per_step);
 
   return g_test_run ();

@@ -16,8 +16,10 @@ lw_cli_options_init (LwCliOptions *opts)
   memset (opts, 0, sizeof *opts);
   opts->dataset = LW_DATASET_MNIST_SUBSET;
   opts->arch = LW_ARCH_MLP;
-  opts->num_layers = 3;
-  opts->num_hidden = 1024;
+  opts->num_layers = 0;
+  opts->num_hidden = 0;
+  opts->feat_mult = 1;
+  opts->dim_in_decoder = 4096;
   opts->loss = LW_LOSS_PREDSIM;
   opts->beta = 0.99;
   opts->lr = 5e-4;
@@ -199,7 +201,7 @@ optim_name (int i)
 static const char *
 arch_name (int i)
 {
-  return "mlp";
+  return lw_arch_to_string ((LwArch) i);
 }
 
 static gboolean
@@ -243,9 +245,11 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
     }
   if (g_str_equal (name, "arch"))
     {
-      if (!g_str_equal (value, "mlp"))
-        return unknown_choice (error, flag, value, "architecture", arch_name, 1);
-      opts->arch = LW_ARCH_MLP;
+      LwArch arch;
+
+      if (!lw_arch_from_string (value, &arch))
+        return unknown_choice (error, flag, value, "architecture", arch_name, LW_N_ARCHS);
+      opts->arch = arch;
       return TRUE;
     }
   if (g_str_equal (name, "loss"))
@@ -288,6 +292,10 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
     return parse_uint (flag, value, 1, LW_MAX_BLOCKS, &opts->num_layers, error);
   if (g_str_equal (name, "num-hidden"))
     return parse_uint (flag, value, 1, 65536, &opts->num_hidden, error);
+  if (g_str_equal (name, "feat-mult"))
+    return parse_uint (flag, value, 1, 16, &opts->feat_mult, error);
+  if (g_str_equal (name, "dim-in-decoder"))
+    return parse_uint (flag, value, 1, 1u << 20, &opts->dim_in_decoder, error);
   if (g_str_equal (name, "epochs"))
     return parse_uint (flag, value, 1, 1000000, &opts->epochs, error);
   if (g_str_equal (name, "batch-size"))
@@ -343,6 +351,15 @@ static const char description[] =
   "--lr-decay-milestones 50,75,89,94; Fashion-MNIST 200 epochs with 100,150,175,188;\n"
   "CIFAR 400 epochs with 200,300,350,375.\n"
   "\n"
+  "Architectures (conv 3x3 with BatchNorm, M = 2x2 max pool):\n"
+  "  vgg8b    128, 256, M, 256, 512, M, 512, M, 512, M -> FC block(s) -> output\n"
+  "  vgg11b   128, 128, 128, 256, M, 256, 512, M, 512, 512, M, 512, M -> FC -> output\n"
+  "  vgg-mini 16, M, 32, M, 64, M -> FC 256 -> output (small, for watching live)\n"
+  "Every conv layer is a block with its own local loss; --feat-mult multiplies\n"
+  "the conv channels, --num-layers/--num-hidden set the FC blocks after the\n"
+  "flatten (default 1 x 1024; vgg-mini 1 x 256). Inputs above 64 px start with\n"
+  "a 7x7 stride-2 conv. The paper's MNIST-family vgg8b runs: --dim-in-decoder 1024.\n"
+  "\n"
   "The paper used --nonlin leakyrelu for sim and predsim, relu for pred and bp,\n"
   "and --beta 0.01 for predsim-bpf.\n"
   "\n"
@@ -355,9 +372,11 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   const GOptionEntry entries[] = {
     VALUE_OPTION ("dataset", "mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100", "NAME"),
     VALUE_OPTION ("data-dir", "Folder holding the dataset's files", "DIR"),
-    VALUE_OPTION ("arch", "Network architecture: mlp (default)", "NAME"),
-    VALUE_OPTION ("num-layers", "Hidden layers, each trained by its own loss (default 3)", "N"),
-    VALUE_OPTION ("num-hidden", "Units per hidden layer (default 1024)", "N"),
+    VALUE_OPTION ("arch", "Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini", "NAME"),
+    VALUE_OPTION ("num-layers", "Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, vgg-mini 1, after the conv layers)", "N"),
+    VALUE_OPTION ("num-hidden", "Units per hidden FC layer (default 1024; vgg-mini 256)", "N"),
+    VALUE_OPTION ("feat-mult", "Conv archs: multiply the conv channels by N, 1..16 (default 1; the paper's (2x), (3x))", "N"),
+    VALUE_OPTION ("dim-in-decoder", "Conv archs: largest input of a local head, the map is average-pooled down to it (default 4096; the paper's MNIST-family recipes 1024)", "N"),
     VALUE_OPTION ("loss", "pred, sim, predsim (default), bp, pred-bpf, sim-bpf, predsim-bpf", "NAME"),
     VALUE_OPTION ("beta", "Weight of the sim part in predsim, 0..1 (default 0.99)", "B"),
     VALUE_OPTION ("lr", "Learning rate (default 5e-4)", "RATE"),
@@ -418,8 +437,13 @@ lw_cli_options_to_config (const LwCliOptions *opts, const LwDataset *ds, LwModel
   config->in_height = ds->height;
   config->in_width = ds->width;
   config->n_classes = ds->n_classes;
-  config->num_layers = opts->num_layers;
-  config->num_hidden = opts->num_hidden;
+  lw_arch_default_fc (opts->arch, &config->num_layers, &config->num_hidden);
+  if (opts->num_layers > 0)
+    config->num_layers = opts->num_layers;
+  if (opts->num_hidden > 0)
+    config->num_hidden = opts->num_hidden;
+  config->feat_mult = opts->feat_mult;
+  config->dim_in_decoder = opts->dim_in_decoder;
   config->batch_size = opts->batch_size;
   config->loss = opts->loss;
   config->beta = (float) opts->beta;

@@ -14,8 +14,10 @@ typedef struct {
   LwDatasetKind dataset;
   char *data_dir;               /* NULL: the usual places */
   LwArch arch;
-  guint num_layers;
-  guint num_hidden;
+  guint num_layers;             /* 0: the architecture's default FC part */
+  guint num_hidden;             /* 0: the architecture's default */
+  guint feat_mult;
+  guint dim_in_decoder;
   LwLossType loss;
   double beta;
   double lr;

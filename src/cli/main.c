@@ -70,8 +70,17 @@ print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *
   printf ("dataset %s (%s): %u train, %u test, %ux%ux%u, %u classes\n",
           ds->name, ds->source, ds->train.n, ds->test.n,
           ds->channels, ds->height, ds->width, ds->n_classes);
-  printf ("model mlp %ux%u, loss %s", cfg->num_layers, cfg->num_hidden,
-          lw_loss_type_to_string (cfg->loss));
+  printf ("model %s", lw_arch_to_string (cfg->arch));
+  if (lw_arch_is_conv (cfg->arch))
+    {
+      if (cfg->feat_mult > 1)
+        printf ("(%ux)", cfg->feat_mult);
+      printf (" + FC");
+    }
+  printf (" %ux%u", cfg->num_layers, cfg->num_hidden);
+  if (lw_arch_is_conv (cfg->arch))
+    printf (", dim-in-decoder %u", cfg->dim_in_decoder);
+  printf (", loss %s", lw_loss_type_to_string (cfg->loss));
   if (cfg->loss == LW_LOSS_PREDSIM || cfg->loss == LW_LOSS_PREDSIM_BPF)
     printf (" (beta %g)", cfg->beta);
   printf (", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n",

@@ -2,6 +2,7 @@
  * the live controls. */
 #include "lw-model.h"
 #include "lw-block.h"
+#include "lw-conv-block.h"
 #include "lw-losses.h"
 #include "lw-rng.h"
 
@@ -16,10 +17,46 @@ enum { OUT_W, OUT_B, OUT_N_PARAMS };
  * change how the weights were initialised. */
 enum { STREAM_INIT = 1, STREAM_DROPOUT, STREAM_TARGETS };
 
+/* A local block of the stack: fully connected or convolutional. */
+typedef enum { BLOCK_FC, BLOCK_CONV } BlockKind;
+
+typedef struct {
+  BlockKind kind;
+  union {
+    LwBlock fc;
+    LwConvBlock conv;
+  };
+} ModelBlock;
+
+/* Conv layouts of method.md §7: channels, POOL for 'M' (a max pool after
+ * the conv before it). */
+#define POOL 0u
+#define MAX_LAYOUT 16
+
+typedef struct {
+  const char *name;
+  guint n;                    /* entries in layout; 0 for mlp */
+  guint layout[MAX_LAYOUT];
+  guint fc_layers, fc_hidden; /* the default FC part */
+} ArchInfo;
+
+static const ArchInfo archs[LW_N_ARCHS] = {
+  [LW_ARCH_MLP] = { "mlp", 0, { 0 }, 3, 1024 },
+  [LW_ARCH_VGG8B] = { "vgg8b", 10, { 128, 256, POOL, 256, 512, POOL, 512, POOL, 512, POOL },
+                      1, 1024 },
+  [LW_ARCH_VGG11B] = { "vgg11b", 13, { 128, 128, 128, 256, POOL, 256, 512, POOL, 512, 512, POOL,
+                                      512, POOL }, 1, 1024 },
+  /* Small enough to train at a watchable pace on two cores. */
+  [LW_ARCH_VGG_MINI] = { "vgg-mini", 6, { 16, POOL, 32, POOL, 64, POOL }, 1, 256 },
+};
+
 struct _LwModel {
   LwModelConfig config;
   guint n_blocks;
-  LwBlock *blocks;
+  guint n_conv;               /* blocks [0, n_conv) are conv blocks, the rest FC */
+  ModelBlock *blocks;
+  const float *fed[LW_MAX_BLOCKS]; /* what each block fed forward in the last training step */
+  float *conv_workspace;      /* shared by all conv blocks */
   LwLinear out;
   LwParam out_params[OUT_N_PARAMS];
   LwRng dropout_rng;
@@ -103,6 +140,52 @@ lw_optim_from_string (const char *name, LwOptimKind *optim)
 }
 
 void
+lw_arch_default_fc (LwArch arch, guint *num_layers, guint *num_hidden)
+{
+  g_return_if_fail (arch < LW_N_ARCHS);
+  if (num_layers != NULL)
+    *num_layers = archs[arch].fc_layers;
+  if (num_hidden != NULL)
+    *num_hidden = archs[arch].fc_hidden;
+}
+
+gboolean
+lw_arch_is_conv (LwArch arch)
+{
+  return arch < LW_N_ARCHS && archs[arch].n > 0;
+}
+
+guint
+lw_model_config_n_blocks (const LwModelConfig *config)
+{
+  guint n = config->num_layers;
+
+  if (lw_arch_is_conv (config->arch))
+    for (guint i = 0; i < archs[config->arch].n; i++)
+      n += archs[config->arch].layout[i] != POOL;
+  return n;
+}
+
+const char *
+lw_arch_to_string (LwArch arch)
+{
+  g_return_val_if_fail (arch < LW_N_ARCHS, NULL);
+  return archs[arch].name;
+}
+
+gboolean
+lw_arch_from_string (const char *name, LwArch *arch)
+{
+  for (guint i = 0; i < LW_N_ARCHS && name != NULL; i++)
+    if (g_str_equal (name, archs[i].name))
+      {
+        *arch = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
 lw_model_config_init (LwModelConfig *config)
 {
   *config = (LwModelConfig) {
@@ -111,6 +194,8 @@ lw_model_config_init (LwModelConfig *config)
     .n_classes = 10,
     .num_layers = 3,
     .num_hidden = 1024,
+    .feat_mult = 1,
+    .dim_in_decoder = LW_CONV_BLOCK_BPF_SIM_DIM,
     .batch_size = 128,
     .loss = LW_LOSS_PREDSIM,
     .beta = 0.99f,
@@ -125,12 +210,51 @@ lw_model_config_init (LwModelConfig *config)
   };
 }
 
+/* The conv blocks' shapes for an architecture and input; returns how many,
+ * or 0 with *what set when the input is too small for the layout. */
+static guint
+conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const char **what)
+{
+  const ArchInfo *info = &archs[c->arch];
+  guint n = 0, size = c->in_height, c_in = c->in_channels;
+
+  for (guint i = 0; i < info->n; i++)
+    {
+      if (info->layout[i] == POOL)
+        {
+          if (size < 2)
+            {
+              *what = "input is too small for the architecture";
+              return 0;
+            }
+          shapes[n - 1].pool_after = TRUE;
+          size /= 2;
+          continue;
+        }
+      /* method.md §7: a 7x7 stride 2 first conv for inputs above 64 px. */
+      shapes[n] = (LwConvBlockShape) {
+        .c_in = c_in,
+        .c_out = info->layout[i] * c->feat_mult,
+        .size = size,
+        .kernel = n == 0 && size > 64 ? 7 : 3,
+        .dim_in_decoder = c->dim_in_decoder,
+        .bpf_sim_dim = c->dim_in_decoder,
+      };
+      if (shapes[n].kernel == 7)
+        size = (size - 1) / 2 + 1;
+      c_in = shapes[n].c_out;
+      n++;
+    }
+  return n;
+}
+
 static gboolean
 check_config (const LwModelConfig *c, GError **error)
 {
   const char *what = NULL;
+  LwConvBlockShape shapes[MAX_LAYOUT];
 
-  if (c->arch != LW_ARCH_MLP)
+  if (c->arch >= LW_N_ARCHS)
     what = "unknown architecture";
   else if (c->nonlin != LW_NONLIN_RELU && c->nonlin != LW_NONLIN_LEAKY_RELU)
     what = "unknown activation function";
@@ -162,6 +286,20 @@ check_config (const LwModelConfig *c, GError **error)
     what = "weight decay must be a non-negative number";
   else if (c->target_proj_size < 1 || c->target_proj_size > 4096)
     what = "target projection size must be between 1 and 4096";
+  else if (lw_arch_is_conv (c->arch))
+    {
+      guint n_conv;
+
+      if (c->feat_mult < 1 || c->feat_mult > 16)
+        what = "feature multiplier must be between 1 and 16";
+      else if (c->dim_in_decoder < 1 || c->dim_in_decoder > (1u << 20))
+        what = "decoder input size must be between 1 and 1048576";
+      else if (c->in_height != c->in_width)
+        what = "conv architectures need square inputs";
+      else if ((n_conv = conv_shapes (c, shapes, &what)) > 0
+               && n_conv + c->num_layers > LW_MAX_BLOCKS)
+        what = "too many blocks";
+    }
 
   if (what != NULL)
     {
@@ -194,6 +332,104 @@ init_targets (LwModel *m, LwRng *rng)
     m->codes[i] = proj[i] > 0.0f ? 1.0f : 0.0f;
 }
 
+/* Per-kind access to a block's common parts. */
+static LwParam *
+block_params (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? b->conv.params : b->fc.params;
+}
+
+static float *
+block_lr_mult (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? &b->conv.lr_mult : &b->fc.lr_mult;
+}
+
+static gboolean *
+block_frozen (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? &b->conv.frozen : &b->fc.frozen;
+}
+
+static float *
+block_dout (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? b->conv.dout : b->fc.dout;
+}
+
+/* Floats per sample of the block's own activation (a conv block's map
+ * before its max pool). */
+static guint
+block_width (const ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? (guint) b->conv.map : b->fc.n_out;
+}
+
+static const float *
+block_forward_train (ModelBlock *b, const float *x, guint n, const LwStepContext *ctx,
+                     LwRng *dropout_rng)
+{
+  if (b->kind == BLOCK_CONV)
+    return lw_conv_block_forward_train (&b->conv, x, n, ctx, dropout_rng);
+  return lw_block_forward_train (&b->fc, x, n, ctx, dropout_rng);
+}
+
+static void
+block_local_update (ModelBlock *b, const float *x, const guint8 *y, guint n,
+                    const LwStepContext *ctx, LwBlockStats *stats)
+{
+  if (b->kind == BLOCK_CONV)
+    lw_conv_block_local_update (&b->conv, x, y, n, ctx, stats);
+  else
+    lw_block_local_update (&b->fc, x, y, n, ctx, stats);
+}
+
+static void
+block_probe_update (ModelBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+                    LwBlockStats *stats)
+{
+  if (b->kind == BLOCK_CONV)
+    lw_conv_block_probe_update (&b->conv, y, n, ctx, stats);
+  else
+    lw_block_probe_update (&b->fc, y, n, ctx, stats);
+}
+
+static void
+block_global_backward (ModelBlock *b, const float *x, guint n, const LwStepContext *ctx,
+                       float *dx)
+{
+  if (b->kind == BLOCK_CONV)
+    lw_conv_block_global_backward (&b->conv, x, n, ctx, dx);
+  else
+    lw_block_global_backward (&b->fc, x, n, ctx, dx);
+}
+
+/* Evaluation forward; returns what goes to the next block. */
+static const float *
+block_forward_eval (ModelBlock *b, const float *x, const guint8 *y, guint n, LwNonlin nonlin,
+                    guint *correct)
+{
+  if (b->kind == BLOCK_CONV)
+    return lw_conv_block_forward_eval (&b->conv, x, y, n, nonlin, correct);
+  return lw_block_forward_eval (&b->fc, x, y, n, nonlin, correct);
+}
+
+static void
+block_similarity (ModelBlock *b, guint n, LwLossType loss, float *s)
+{
+  if (b->kind == BLOCK_CONV)
+    lw_conv_block_similarity (&b->conv, n, loss, s);
+  else
+    lw_block_similarity (&b->fc, n, loss, s);
+}
+
+/* The block's own activation after block_forward_eval. */
+static const float *
+block_activation (const ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? b->conv.a : b->fc.a;
+}
+
 LwModel *
 lw_model_new (const LwModelConfig *config, GError **error)
 {
@@ -201,6 +437,8 @@ lw_model_new (const LwModelConfig *config, GError **error)
   LwRng init_rng, target_rng;
   guint in, batch;
   LwInit out_init;
+  LwConvBlockShape shapes[MAX_LAYOUT];
+  gsize workspace = 0;
 
   g_return_val_if_fail (config != NULL, NULL);
   if (!check_config (config, error))
@@ -208,17 +446,42 @@ lw_model_new (const LwModelConfig *config, GError **error)
 
   m = g_new0 (LwModel, 1);
   m->config = *config;
-  m->n_blocks = config->num_layers;
+  if (lw_arch_is_conv (config->arch))
+    {
+      const char *what = NULL;
+
+      m->n_conv = conv_shapes (config, shapes, &what);
+      g_assert (m->n_conv > 0);
+    }
+  m->n_blocks = m->n_conv + config->num_layers;
   batch = config->batch_size;
   lw_rng_init (&init_rng, config->seed, STREAM_INIT);
   lw_rng_init (&target_rng, config->seed, STREAM_TARGETS);
   lw_rng_init (&m->dropout_rng, config->seed, STREAM_DROPOUT);
 
-  m->blocks = g_new0 (LwBlock, m->n_blocks);
+  m->blocks = g_new0 (ModelBlock, m->n_blocks);
   in = config->in_channels * config->in_height * config->in_width;
-  for (guint i = 0; i < m->n_blocks; i++)
+  for (guint i = 0; i < m->n_conv; i++)
     {
-      lw_block_init (&m->blocks[i], in, config->num_hidden, config->n_classes,
+      LwConvBlock *b = &m->blocks[i].conv;
+
+      m->blocks[i].kind = BLOCK_CONV;
+      lw_conv_block_init (b, &shapes[i], config->n_classes, config->target_proj_size, batch,
+                          &init_rng);
+      workspace = MAX (workspace, b->workspace_floats);
+      in = (guint) b->out_map;
+    }
+  /* The conv blocks run one after the other: one scratch for all. */
+  if (m->n_conv > 0)
+    {
+      m->conv_workspace = g_new0 (float, workspace);
+      for (guint i = 0; i < m->n_conv; i++)
+        lw_conv_block_use_workspace (&m->blocks[i].conv, m->conv_workspace);
+    }
+  for (guint i = m->n_conv; i < m->n_blocks; i++)
+    {
+      m->blocks[i].kind = BLOCK_FC;
+      lw_block_init (&m->blocks[i].fc, in, config->num_hidden, config->n_classes,
                      config->target_proj_size, batch, &init_rng);
       in = config->num_hidden;
     }
@@ -242,8 +505,12 @@ lw_model_free (LwModel *m)
   if (m == NULL)
     return;
   for (guint i = 0; i < m->n_blocks; i++)
-    lw_block_clear (&m->blocks[i]);
+    if (m->blocks[i].kind == BLOCK_CONV)
+      lw_conv_block_clear (&m->blocks[i].conv);
+    else
+      lw_block_clear (&m->blocks[i].fc);
   g_free (m->blocks);
+  g_free (m->conv_workspace);
   for (guint i = 0; i < OUT_N_PARAMS; i++)
     lw_param_clear (&m->out_params[i]);
   lw_linear_clear (&m->out);
@@ -281,7 +548,7 @@ lw_model_n_params (const LwModel *m, gboolean with_heads)
   for (guint i = 0; i < m->n_blocks; i++)
     for (guint p = 0; p < LW_BLOCK_N_PARAMS; p++)
       if (with_heads || p <= LW_BLOCK_BN_BETA)
-        total += m->blocks[i].params[p].n;
+        total += block_params (&m->blocks[i])[p].n;
   return total;
 }
 
@@ -333,14 +600,14 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
-      LwBlock *b = &m->blocks[i];
+      ModelBlock *b = &m->blocks[i];
       const float *below = h;
 
-      h = lw_block_forward_train (b, below, count, &ctx, &m->dropout_rng);
+      h = m->fed[i] = block_forward_train (b, below, count, &ctx, &m->dropout_rng);
       if (global)
-        lw_block_probe_update (b, y, count, &ctx, &st.block[i]);
+        block_probe_update (b, y, count, &ctx, &st.block[i]);
       else
-        lw_block_local_update (b, below, y, count, &ctx, &st.block[i]);
+        block_local_update (b, below, y, count, &ctx, &st.block[i]);
     }
 
   if (m->config.loss == LW_LOSS_PREDSIM || m->config.loss == LW_LOSS_PREDSIM_BPF)
@@ -351,19 +618,17 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
 
   if (global)
     {
-      LwBlock *top = &m->blocks[m->n_blocks - 1];
-
-      lw_linear_backward (&m->out, h, m->dlogits, count, top->dout, FALSE);
+      /* Back through every block; a block's dx lands in the dout of the
+       * block below in the layout that block fed forward (a conv block's
+       * pooled map, CHW per sample, is also the flatten's order). */
+      lw_linear_backward (&m->out, h, m->dlogits, count,
+                          block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
       for (guint i = m->n_blocks; i-- > 0;)
         {
-          LwBlock *b = &m->blocks[i];
-          const float *below = i > 0 ? m->blocks[i - 1].dropped : x;
-          float *dx = i > 0 ? m->blocks[i - 1].dout : NULL;
+          const float *below = i > 0 ? m->fed[i - 1] : x;
+          float *dx = i > 0 ? block_dout (&m->blocks[i - 1]) : NULL;
 
-          /* Without dropout a block forwards its activation buffer itself. */
-          if (i > 0 && ctx.dropout <= 0.0f)
-            below = m->blocks[i - 1].a;
-          lw_block_global_backward (b, below, count, &ctx, dx);
+          block_global_backward (&m->blocks[i], below, count, &ctx, dx);
         }
     }
   else
@@ -385,7 +650,7 @@ lw_model_evaluate (LwModel *m, const float *x, const guint8 *y, guint count,
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
-      h = lw_block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, &correct);
+      h = block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, &correct);
       if (block_correct != NULL)
         block_correct[i] += correct;
     }
@@ -421,14 +686,14 @@ lw_model_set_block_lr_mult (LwModel *m, guint block, float mult)
 {
   g_return_if_fail (block < m->n_blocks);
   g_return_if_fail (mult >= 0.0f && isfinite (mult));
-  m->blocks[block].lr_mult = mult;
+  *block_lr_mult (&m->blocks[block]) = mult;
 }
 
 void
 lw_model_set_block_frozen (LwModel *m, guint block, gboolean frozen)
 {
   g_return_if_fail (block < m->n_blocks);
-  m->blocks[block].frozen = frozen;
+  *block_frozen (&m->blocks[block]) = frozen;
 }
 
 void
@@ -442,14 +707,14 @@ float
 lw_model_get_block_lr (const LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, 0.0f);
-  return m->config.lr * m->blocks[block].lr_mult;
+  return m->config.lr * *block_lr_mult (&m->blocks[block]);
 }
 
 gboolean
 lw_model_get_block_frozen (const LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, FALSE);
-  return m->blocks[block].frozen;
+  return *block_frozen (&m->blocks[block]);
 }
 
 void
@@ -468,8 +733,8 @@ lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
-      h = lw_block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, NULL);
-      lw_block_similarity (&m->blocks[i], count, m->config.loss,
+      h = block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, NULL);
+      block_similarity (&m->blocks[i], count, m->config.loss,
                            block_sim + (gsize) i * count * count);
     }
 }
@@ -483,10 +748,10 @@ lw_model_activations (LwModel *m, const float *x, guint count, float *out)
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
-      gsize size = (gsize) count * m->blocks[i].n_out;
+      gsize size = (gsize) count * block_width (&m->blocks[i]);
 
-      h = lw_block_forward_eval (&m->blocks[i], h, NULL, count, m->config.nonlin, NULL);
-      memcpy (out, h, size * sizeof (float));
+      h = block_forward_eval (&m->blocks[i], h, NULL, count, m->config.nonlin, NULL);
+      memcpy (out, block_activation (&m->blocks[i]), size * sizeof (float));
       out += size;
     }
 }
@@ -495,15 +760,27 @@ guint
 lw_model_block_width (const LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, 0);
-  return m->blocks[block].n_out;
+  return block_width (&m->blocks[block]);
 }
 
 const float *
 lw_model_first_weights (const LwModel *m, guint *rows, guint *cols)
 {
+  const ModelBlock *b = &m->blocks[0];
+
+  if (b->kind == BLOCK_CONV)
+    {
+      const LwConv2d *conv = &b->conv.main;
+
+      if (rows != NULL)
+        *rows = conv->c_out;
+      if (cols != NULL)
+        *cols = conv->c_in * conv->k * conv->k;
+      return conv->w;
+    }
   if (rows != NULL)
-    *rows = m->blocks[0].main.out;
+    *rows = b->fc.main.out;
   if (cols != NULL)
-    *cols = m->blocks[0].main.in;
-  return m->blocks[0].main.w;
+    *cols = b->fc.main.in;
+  return b->fc.main.w;
 }

@@ -42,14 +42,20 @@ typedef enum {
 
 typedef enum {
   LW_ARCH_MLP,
+  LW_ARCH_VGG8B,
+  LW_ARCH_VGG11B,
+  LW_ARCH_VGG_MINI,           /* small conv net for watching live: 16, M, 32, M, 64, M -> FC 256 */
+  LW_N_ARCHS
 } LwArch;
 
 typedef struct {
   LwArch arch;
   guint in_channels, in_height, in_width;
   guint n_classes;
-  guint num_layers;           /* hidden FC blocks */
-  guint num_hidden;           /* units per hidden block */
+  guint num_layers;           /* hidden FC blocks (for conv archs: after the flatten) */
+  guint num_hidden;           /* units per hidden FC block */
+  guint feat_mult;            /* conv archs: multiplies the conv channels only (1) */
+  guint dim_in_decoder;       /* conv archs: D* of the local heads' pooling, pred, bpf and sim-bpf (4096) */
   guint batch_size;           /* largest batch a step may take */
   LwLossType loss;
   float beta;                 /* sim weight in predsim (0.99; bpf recipe 0.01) */
@@ -64,6 +70,15 @@ typedef struct {
 } LwModelConfig;
 
 void         lw_model_config_init         (LwModelConfig *config);
+/* The FC part an architecture has by default: mlp 3 x 1024, vgg8b and
+ * vgg11b 1 x 1024 (method.md §7), vgg-mini 1 x 256. */
+void         lw_arch_default_fc           (LwArch arch, guint *num_layers, guint *num_hidden);
+gboolean     lw_arch_is_conv              (LwArch arch);
+/* The number of local blocks a model of this configuration has: its conv
+ * layers (for conv archs) and num_layers FC blocks. */
+guint        lw_model_config_n_blocks     (const LwModelConfig *config);
+const char  *lw_arch_to_string            (LwArch arch);
+gboolean     lw_arch_from_string          (const char *name, LwArch *arch);
 
 const char  *lw_loss_type_to_string       (LwLossType loss);
 gboolean     lw_loss_type_from_string     (const char *name, LwLossType *loss);
@@ -128,10 +143,14 @@ void         lw_model_similarity          (LwModel *model, const float *x, const
                                            guint count, float *label_sim, float *block_sim);
 /* Each block's activation (evaluation mode) for count <= batch_size
  * samples: block i's count x width_i values, blocks one after another.
- * out holds count * (sum of block widths) floats. */
+ * out holds count * (sum of block widths) floats. A conv block's width is
+ * C * h * w of its own map (before its max pool), each sample's values
+ * CHW, so they can be shown as feature maps. */
 void         lw_model_activations         (LwModel *model, const float *x, guint count, float *out);
 guint        lw_model_block_width         (const LwModel *model, guint block);
-/* The first block's weights, rows x cols (a row per hidden unit). */
+/* The first block's weights, rows x cols (a row per hidden unit). For
+ * conv archs the first conv's kernels: a row per output channel, each
+ * C_in * k * k values (channel-major, then the k x k kernel row by row). */
 const float *lw_model_first_weights       (const LwModel *model, guint *rows, guint *cols);
 
 G_END_DECLS

@@ -55,7 +55,7 @@ lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_dat
   s->user_data = user_data;
   pthread_mutex_init (&s->snap_lock, NULL);
   lw_command_queue_init (&s->commands);
-  atomic_init (&s->expected_blocks, settings->model.num_layers);
+  atomic_init (&s->expected_blocks, lw_model_config_n_blocks (&settings->model));
   atomic_init (&s->quitting, FALSE);
   /* A LOADING snapshot first, so there always is one. */
   lw_worker_init (s, settings);
@@ -136,7 +136,7 @@ lw_session_reset (LwSession *s, const LwRunSettings *settings)
   cmd = lw_command_new (LW_CMD_RESET);
   cmd->settings = g_new0 (LwRunSettings, 1);
   lw_run_settings_copy (cmd->settings, settings);
-  atomic_store (&s->expected_blocks, settings->model.num_layers);
+  atomic_store (&s->expected_blocks, lw_model_config_n_blocks (&settings->model));
   queue_command (s, cmd);
 }
 
