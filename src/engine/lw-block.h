@@ -40,6 +40,20 @@ typedef struct {
   const float *codes;         /* classes x code_len binary targets (bpf) */
 } LwStepContext;
 
+/* What a loss type asks of a block's heads (method.md §1, §5), shared by
+ * FC and conv blocks. Parts run in this order: sim, bpf_sim, bpf_pred,
+ * then the softmax prediction head, which trains the block or, when
+ * pred_trains_block is FALSE, is a probe on the detached activation. */
+typedef struct {
+  gboolean sim;               /* learned sim head vs the one-hot table */
+  gboolean bpf_sim;           /* sim of the activation itself vs the code table */
+  gboolean bpf_pred;          /* BCE head with feedback alignment */
+  gboolean pred_trains_block;
+  float w_pred, w_sim;        /* weights of the prediction and similarity parts */
+} LwLossPlan;
+
+void         lw_loss_plan             (const LwStepContext *ctx, LwLossPlan *plan);
+
 typedef struct {
   guint n_in, n_out;
   LwLinear main;

@@ -394,53 +394,28 @@ lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, gui
 {
   const gsize nd = n * b->map;
   gboolean train = !b->frozen;
-  float w_pred = 1.0f, w_sim = 1.0f;
   LwBlockStats st = { NAN, NAN, 0 };
+  LwLossPlan plan;
   const float *pf;
+  float ce;
 
-  if (ctx->loss == LW_LOSS_PREDSIM || ctx->loss == LW_LOSS_PREDSIM_BPF)
-    {
-      w_pred = 1.0f - ctx->beta;
-      w_sim = ctx->beta;
-    }
-
+  lw_loss_plan (ctx, &plan);
   /* The first head that sends gradient into the block writes da, the
    * others add to it. */
   b->da_written = FALSE;
   pf = view_forward (&b->pred_view, b->a, n, b->feat);
   lw_linear_forward (&b->pred, pf, n, b->logits);
 
-  switch (ctx->loss)
-    {
-    case LW_LOSS_PRED:
-      st.loss_pred = pred_head (b, pf, y, n, ctx, 1.0f, train, &st.correct);
-      break;
-    case LW_LOSS_SIM:
-      st.loss_sim = sim_head (b, y, n, ctx, 1.0f, train);
-      st.loss_pred = pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct);
-      break;
-    case LW_LOSS_PREDSIM:
-      st.loss_sim = sim_head (b, y, n, ctx, w_sim, train);
-      st.loss_pred = pred_head (b, pf, y, n, ctx, w_pred, train, &st.correct);
-      break;
-    case LW_LOSS_PRED_BPF:
-      st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, 1.0f, train);
-      pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct);
-      break;
-    case LW_LOSS_SIM_BPF:
-      st.loss_sim = bpf_sim (b, y, n, ctx, 1.0f, train);
-      st.loss_pred = pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct);
-      break;
-    case LW_LOSS_PREDSIM_BPF:
-      st.loss_sim = bpf_sim (b, y, n, ctx, w_sim, train);
-      st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, w_pred, train);
-      pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct);
-      break;
-    case LW_LOSS_BP:
-    case LW_N_LOSSES:
-    default:
-      g_assert_not_reached ();
-    }
+  if (plan.sim)
+    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train);
+  if (plan.bpf_sim)
+    st.loss_sim = bpf_sim (b, y, n, ctx, plan.w_sim, train);
+  if (plan.bpf_pred)
+    st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, plan.w_pred, train);
+  ce = pred_head (b, pf, y, n, ctx, plan.pred_trains_block ? plan.w_pred : 1.0f,
+                  train && plan.pred_trains_block, &st.correct);
+  if (!plan.bpf_pred)
+    st.loss_pred = ce;
 
   if (train)
     {
