@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "alloc-counter.h"
+
 #include "engine/lw-conv-block.h"
 #include "engine/lw-gemm.h"
 #include "gradcheck.h"
@@ -1039,39 +1041,6 @@ test_shared_workspace (void)
   fixture_clear (&f);
 }
 
-/* Counts heap allocations while counting is on (as test-model does): the
- * executable's malloc family takes the place of libc's. */
-extern void *__libc_malloc (size_t size);
-extern void *__libc_calloc (size_t n, size_t size);
-extern void *__libc_realloc (void *ptr, size_t size);
-
-static volatile gint allocations;
-static volatile gint counting;
-
-void *
-malloc (size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_malloc (size);
-}
-
-void *
-calloc (size_t n, size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_calloc (n, size);
-}
-
-void *
-realloc (void *ptr, size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_realloc (ptr, size);
-}
-
 static void
 run_all_modes (Fixture *f, LwRng *drop_rng)
 {
@@ -1108,17 +1077,14 @@ test_no_allocation (void)
   lw_rng_init (&drop_rng, 8, 0);
   /* The first round lets the BLAS library set up its own buffers. */
   run_all_modes (&f, &drop_rng);
-  g_atomic_int_set (&allocations, 0);
-  g_atomic_int_set (&counting, 1);
+  alloc_counter_start ();
   run_all_modes (&f, &drop_rng);
-  g_atomic_int_set (&counting, 0);
-  g_assert_cmpint (g_atomic_int_get (&allocations), ==, 0);
+  g_assert_cmpuint (alloc_counter_stop (), ==, 0);
 
   /* The counter itself works: */
-  g_atomic_int_set (&counting, 1);
+  alloc_counter_start ();
   g_free (g_malloc (16));
-  g_atomic_int_set (&counting, 0);
-  g_assert_cmpint (g_atomic_int_get (&allocations), ==, 1);
+  g_assert_cmpuint (alloc_counter_stop (), ==, 1);
   fixture_clear (&f);
 }
 

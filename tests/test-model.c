@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "alloc-counter.h"
+
 #include "engine/lw-block.h"
 #include "engine/lw-gemm.h"
 #include "engine/lw-parallel.h"
@@ -1108,40 +1110,6 @@ test_partial_batch (void)
 
 /* Every loss type learns the synthetic task: output accuracy on held-out
  * samples well above chance after 60 small steps. */
-/* Counts heap allocations while counting is on: the executable's malloc
- * family takes the place of libc's for every library (glibc symbol
- * interposition) and forwards to glibc's own entry points. */
-extern void *__libc_malloc (size_t size);
-extern void *__libc_calloc (size_t n, size_t size);
-extern void *__libc_realloc (void *ptr, size_t size);
-
-static volatile gint allocations;
-static volatile gint counting;
-
-void *
-malloc (size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_malloc (size);
-}
-
-void *
-calloc (size_t n, size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_calloc (n, size);
-}
-
-void *
-realloc (void *ptr, size_t size)
-{
-  if (g_atomic_int_get (&counting))
-    g_atomic_int_inc (&allocations);
-  return __libc_realloc (ptr, size);
-}
-
 static void
 test_no_allocation_per_step (void)
 {
@@ -1166,18 +1134,15 @@ test_no_allocation_per_step (void)
       lw_model_set_dropout (m, 0.1f);
       /* The first steps let the BLAS library set up its own buffers. */
       train (m, d, 0, 2, NULL);
-      g_atomic_int_set (&allocations, 0);
-      g_atomic_int_set (&counting, 1);
+      alloc_counter_start ();
       train (m, d, 2, 6, NULL);
       lw_model_evaluate (m, batch_x (d, 7), batch_y (d, 7), BATCH, bc, &oc);
-      g_atomic_int_set (&counting, 0);
-      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 0);
+      g_assert_cmpuint (alloc_counter_stop (), ==, 0);
 
       /* The counter itself works: */
-      g_atomic_int_set (&counting, 1);
+      alloc_counter_start ();
       g_free (g_malloc (16));
-      g_atomic_int_set (&counting, 0);
-      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 1);
+      g_assert_cmpuint (alloc_counter_stop (), ==, 1);
     }
   lw_blas_set_threads (1);
 }
@@ -1543,13 +1508,11 @@ test_conv_no_allocation_per_step (void)
 
       lw_model_set_dropout (m, 0.1f);
       train (m, d, 0, 2, NULL);
-      g_atomic_int_set (&allocations, 0);
-      g_atomic_int_set (&counting, 1);
+      alloc_counter_start ();
       train (m, d, 2, 2, NULL);
       lw_model_evaluate (m, batch_x (d, 3), batch_y (d, 3), BATCH, bc, &oc);
       lw_model_similarity (m, d->test_x, d->test_y, BATCH, sim, sim + BATCH * BATCH);
-      g_atomic_int_set (&counting, 0);
-      g_assert_cmpint (g_atomic_int_get (&allocations), ==, 0);
+      g_assert_cmpuint (alloc_counter_stop (), ==, 0);
     }
   lw_blas_set_threads (1);
 }
