@@ -34,6 +34,7 @@ lw_cli_options_init (LwCliOptions *opts)
   opts->seed = 1;
   opts->threads = MAX (1, g_get_num_processors ());
   opts->limit_train = 0;
+  opts->limit_test = 0;
   opts->log_every = 20;
   opts->cutout = 0;
   opts->target_proj_size = 128;
@@ -304,6 +305,8 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
     return parse_uint (flag, value, 1, 256, &opts->threads, error);
   if (g_str_equal (name, "limit-train"))
     return parse_uint (flag, value, 0, G_MAXUINT, &opts->limit_train, error);
+  if (g_str_equal (name, "limit-test"))
+    return parse_uint (flag, value, 0, G_MAXUINT, &opts->limit_test, error);
   if (g_str_equal (name, "log-every"))
     return parse_uint (flag, value, 1, G_MAXUINT, &opts->log_every, error);
   if (g_str_equal (name, "cutout"))
@@ -392,6 +395,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("seed", "Seed for weights, shuffling, augmentation and dropout (default 1)", "N"),
     VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
     VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
+    VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
     VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),
     VALUE_OPTION ("log-every", "Steps between step rows in the metrics CSV (default 20)", "N"),
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &opts->no_augment,

@@ -34,6 +34,7 @@ typedef struct {
   guint64 seed;
   guint threads;
   guint limit_train;            /* 0: all */
+  guint limit_test;             /* 0: all */
   char *metrics;                /* NULL: no CSV */
   guint log_every;              /* steps between CSV step rows */
   gboolean no_augment;

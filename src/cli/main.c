@@ -119,6 +119,7 @@ run (const LwCliOptions *opts)
       return EXIT_USAGE;
     }
   lw_dataset_limit_train (ds, opts->limit_train);
+  lw_dataset_limit_test (ds, opts->limit_test);
   if (ds->train.n == 0 || ds->test.n == 0)
     {
       fprintf (stderr, "layerwise-cli: dataset %s (%s) has %u training and %u test samples; "

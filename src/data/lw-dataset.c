@@ -190,15 +190,12 @@ lw_dataset_free (LwDataset *ds)
   g_free (ds);
 }
 
-void
-lw_dataset_limit_train (LwDataset *ds, guint n)
+static void
+image_set_limit (LwImageSet *set, guint n)
 {
-  LwImageSet *set;
   gsize sample;
   gpointer fit;
 
-  g_return_if_fail (ds != NULL);
-  set = &ds->train;
   if (n == 0 || n >= set->n)
     return;
   sample = (gsize) set->channels * set->height * set->width;
@@ -208,4 +205,18 @@ lw_dataset_limit_train (LwDataset *ds, guint n)
     set->pixels = fit;
   if ((fit = g_try_realloc (set->labels, n)) != NULL)
     set->labels = fit;
+}
+
+void
+lw_dataset_limit_train (LwDataset *ds, guint n)
+{
+  g_return_if_fail (ds != NULL);
+  image_set_limit (&ds->train, n);
+}
+
+void
+lw_dataset_limit_test (LwDataset *ds, guint n)
+{
+  g_return_if_fail (ds != NULL);
+  image_set_limit (&ds->test, n);
 }

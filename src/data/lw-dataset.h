@@ -75,6 +75,7 @@ char         *lw_dataset_find_dir         (LwDatasetKind kind);
 
 /* Keeps only the first n training samples (n = 0 or n >= size: all). */
 void          lw_dataset_limit_train      (LwDataset *ds, guint n);
+void          lw_dataset_limit_test       (LwDataset *ds, guint n);
 
 /* Writes count samples (indices into set) as normalised floats, CHW per
  * sample, into x (count * C*H*W) and their labels into y. aug may be NULL
