@@ -64,8 +64,8 @@ conv_out_size (const LwConv2d *c, guint n)
 
 /* The lowering against the direct convolution, for every chunk size. */
 static void
-check_conv_forward (guint n, guint c_in, guint c_out, guint k, guint stride, guint pad,
-                    guint h, guint w, gboolean bias, guint oh, guint ow)
+check_conv_forward (LwConvLowering lowering, guint n, guint c_in, guint c_out, guint k,
+                    guint stride, guint pad, guint h, guint w, gboolean bias, guint oh, guint ow)
 {
   LwRng rng;
   LwConv2d c;
@@ -74,6 +74,7 @@ check_conv_forward (guint n, guint c_in, guint c_out, guint k, guint stride, gui
 
   lw_rng_init (&rng, 31 + k, stride);
   lw_conv2d_init (&c, c_in, c_out, k, stride, pad, h, w, n, bias, LW_INIT_TORCH, &rng);
+  lw_conv2d_set_lowering (&c, lowering);
   g_assert_cmpuint (c.oh, ==, oh);
   g_assert_cmpuint (c.ow, ==, ow);
   x = g_new (float, conv_in_size (&c, n));
@@ -90,8 +91,9 @@ check_conv_forward (guint n, guint c_in, guint c_out, guint k, guint stride, gui
       lw_conv2d_forward (&c, x, n, y);
       for (gsize i = 0; i < conv_out_size (&c, n); i++)
         worst = MAX (worst, fabs (y[i] - ref[i]));
-      g_test_message ("conv %ux%u/%u pad %u, chunk %u: max |im2col - direct| %.2e",
-                      k, k, stride, pad, chunk, worst);
+      g_test_message ("conv %ux%u/%u pad %u, %s, chunk %u: max |lowered - direct| %.2e",
+                      k, k, stride, pad, lowering == LW_CONV_WINOGRAD ? "Winograd" : "im2col",
+                      chunk, worst);
       g_assert_cmpfloat (worst, <, 1e-5);
     }
   lw_conv2d_clear (&c);
@@ -101,13 +103,20 @@ static void
 test_conv_forward (void)
 {
   /* The block conv, 3x3 stride 1 pad 1: the plane keeps its size. */
-  check_conv_forward (3, 4, 5, 3, 1, 1, 6, 7, TRUE, 6, 7);
+  check_conv_forward (LW_CONV_IM2COL, 3, 4, 5, 3, 1, 1, 6, 7, TRUE, 6, 7);
   /* The STL-10 first layer, 7x7 stride 2 pad 3: 96 -> 48, here 11x9 -> 6x5. */
-  check_conv_forward (3, 3, 4, 7, 2, 3, 11, 9, TRUE, 6, 5);
+  check_conv_forward (LW_CONV_IM2COL, 3, 3, 4, 7, 2, 3, 11, 9, TRUE, 6, 5);
   /* The sim head has no bias; an unpadded strided case covers the
    * remaining branches of the unfolding. */
-  check_conv_forward (2, 3, 2, 3, 1, 1, 5, 5, FALSE, 5, 5);
-  check_conv_forward (2, 2, 3, 3, 2, 0, 8, 7, TRUE, 3, 3);
+  check_conv_forward (LW_CONV_IM2COL, 2, 3, 2, 3, 1, 1, 5, 5, FALSE, 5, 5);
+  check_conv_forward (LW_CONV_IM2COL, 2, 2, 3, 3, 2, 0, 8, 7, TRUE, 3, 3);
+  /* Winograd 4x4 tiles: whole tiles (8x8), ragged edges (6x7, 5x5), one
+   * partial tile (3x3, the last vgg8b plane on MNIST), a 1-pixel plane. */
+  check_conv_forward (LW_CONV_WINOGRAD, 3, 4, 5, 3, 1, 1, 8, 8, TRUE, 8, 8);
+  check_conv_forward (LW_CONV_WINOGRAD, 3, 4, 5, 3, 1, 1, 6, 7, TRUE, 6, 7);
+  check_conv_forward (LW_CONV_WINOGRAD, 2, 3, 2, 3, 1, 1, 5, 5, FALSE, 5, 5);
+  check_conv_forward (LW_CONV_WINOGRAD, 3, 6, 3, 3, 1, 1, 3, 3, TRUE, 3, 3);
+  check_conv_forward (LW_CONV_WINOGRAD, 2, 2, 2, 3, 1, 1, 1, 1, TRUE, 1, 1);
 }
 
 static void
@@ -141,13 +150,30 @@ test_conv_init (void)
   g_assert_cmpuint (c.chunk, ==, 128);
   lw_conv2d_clear (&c);
 
-  /* 128 -> 128 at 28x28 would need 460 MB for the batch: chunks fit the
+  /* 128 -> 128 at 28x28 runs as Winograd, whose transformed tiles for the
+   * batch (36 x 256 x 49 x 128 floats) would take 231 MB: chunks fit the
    * scratch budget instead. */
   lw_conv2d_init (&c, 128, 128, 3, 1, 1, 28, 28, 128, FALSE, LW_INIT_TORCH, &rng);
   g_assert_null (c.b);
+  g_assert_cmpint (c.lowering, ==, LW_CONV_WINOGRAD);
   g_assert_cmpuint (c.chunk, >=, 1);
   g_assert_cmpuint (c.chunk, <, 128);
+  g_assert_cmpuint ((gsize) 36 * 256 * 49 * c.chunk, <=, LW_CONV_SCRATCH_FLOATS);
+  g_assert_cmpuint (lw_conv2d_scratch_floats (&c), ==,
+                    (gsize) 2 * 36 * 128 * 128 + (gsize) 36 * 256 * 49 * c.chunk);
+  /* im2col of the same layer: its unfolded input and product per sample. */
+  lw_conv2d_set_lowering (&c, LW_CONV_IM2COL);
+  g_assert_cmpuint (c.chunk, <, 128);
   g_assert_cmpuint ((gsize) (128 * 9 + 128) * 784 * c.chunk, <=, LW_CONV_SCRATCH_FLOATS);
+  lw_conv2d_clear (&c);
+
+  /* Too few channels for the transform domain to pay, and the 7x7/2 first
+   * layer, stay im2col. */
+  lw_conv2d_init (&c, 1, 16, 3, 1, 1, 28, 28, 128, TRUE, LW_INIT_TORCH, &rng);
+  g_assert_cmpint (c.lowering, ==, LW_CONV_IM2COL);
+  lw_conv2d_clear (&c);
+  lw_conv2d_init (&c, 64, 64, 7, 2, 3, 32, 32, 128, TRUE, LW_INIT_TORCH, &rng);
+  g_assert_cmpint (c.lowering, ==, LW_CONV_IM2COL);
   lw_conv2d_clear (&c);
 
   lw_conv2d_init (&c, 4, 4, 3, 1, 1, 4, 4, 8, TRUE, LW_INIT_ZERO_WEIGHT, &rng);
@@ -178,8 +204,9 @@ conv_loss (gpointer data, guint64 *sig)
  * batch split into chunks (the weight gradient sums over them), then the
  * same gradients from a single chunk, and dx accumulating. */
 static void
-check_conv_gradient (const char *name, guint n, guint c_in, guint c_out, guint k,
-                     guint stride, guint pad, guint h, guint w, guint chunk)
+check_conv_gradient (const char *name, LwConvLowering lowering, guint n, guint c_in,
+                     guint c_out, guint k, guint stride, guint pad, guint h, guint w,
+                     guint chunk)
 {
   LwRng rng;
   LwConv2d c;
@@ -194,6 +221,7 @@ check_conv_gradient (const char *name, guint n, guint c_in, guint c_out, guint k
 
   lw_rng_init (&rng, 41 + k, chunk);
   lw_conv2d_init (&c, c_in, c_out, k, stride, pad, h, w, n, TRUE, LW_INIT_TORCH, &rng);
+  lw_conv2d_set_lowering (&c, lowering);
   lw_conv2d_set_chunk (&c, chunk);
   nw = (gsize) c_out * c_in * k * k;
   nx = conv_in_size (&c, n);
@@ -249,13 +277,16 @@ check_conv_gradient (const char *name, guint n, guint c_in, guint c_out, guint k
 static void
 test_conv_gradient_3x3 (void)
 {
-  check_conv_gradient ("conv3x3", 3, 3, 4, 3, 1, 1, 5, 6, 2);
+  check_conv_gradient ("conv3x3", LW_CONV_IM2COL, 3, 3, 4, 3, 1, 1, 5, 6, 2);
+  /* Winograd: a ragged plane split into tiles and chunks. */
+  check_conv_gradient ("conv3x3 Winograd", LW_CONV_WINOGRAD, 3, 3, 4, 3, 1, 1, 5, 6, 2);
+  check_conv_gradient ("conv3x3 Winograd 9x8", LW_CONV_WINOGRAD, 2, 2, 3, 3, 1, 1, 9, 8, 1);
 }
 
 static void
 test_conv_gradient_7x7 (void)
 {
-  check_conv_gradient ("conv7x7/2", 2, 2, 3, 7, 2, 3, 11, 9, 1);
+  check_conv_gradient ("conv7x7/2", LW_CONV_IM2COL, 2, 2, 3, 7, 2, 3, 11, 9, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1026,10 +1057,11 @@ test_threads (void)
 /* ------------------------------------------------------------------ */
 /* Timing, to guide the design of the conv blocks: one forward and one
  * backward (dW and dx) of a 128 -> 128 3x3 layer at 28x28, batch 128, on
- * one thread. Measures, asserts nothing, so it runs only with -m perf. */
+ * one thread, by each lowering. Measures, asserts nothing, so it runs only
+ * with -m perf. */
 
 static void
-test_conv_timing (void)
+time_conv (LwConvLowering lowering)
 {
   const guint n = 128, ch = 128, side = 28;
   const int threads = lw_blas_get_threads ();
@@ -1042,6 +1074,7 @@ test_conv_timing (void)
 
   lw_rng_init (&rng, 1, 0);
   lw_conv2d_init (&c, ch, ch, 3, 1, 1, side, side, n, TRUE, LW_INIT_TORCH, &rng);
+  lw_conv2d_set_lowering (&c, lowering);
   nx = conv_in_size (&c, n);
   ny = conv_out_size (&c, n);
   x = g_new (float, nx);
@@ -1058,15 +1091,24 @@ test_conv_timing (void)
   t2 = g_get_monotonic_time ();
   lw_blas_set_threads (threads);
 
+  /* Direct-convolution flops, so the two lowerings compare as speed. */
   flops = 2.0 * n * ch * (ch * 9.0) * side * side;
   t_fwd = (t1 - t0) / 1e6;
   t_bwd = (t2 - t1) / 1e6;
-  g_test_message ("conv3x3 128->128 28x28 N=128, 1 thread, chunk %u: forward %.3f s "
+  g_test_message ("conv3x3 128->128 28x28 N=128, %s, 1 thread, chunk %u: forward %.3f s "
                   "(%.1f GFLOP/s), backward dW+dx %.3f s (%.1f GFLOP/s), total %.1f GFLOP/s",
-                  c.chunk, t_fwd, flops / t_fwd / 1e9, t_bwd, 2.0 * flops / t_bwd / 1e9,
+                  lowering == LW_CONV_WINOGRAD ? "Winograd" : "im2col", c.chunk,
+                  t_fwd, flops / t_fwd / 1e9, t_bwd, 2.0 * flops / t_bwd / 1e9,
                   3.0 * flops / (t_fwd + t_bwd) / 1e9);
   g_assert_true (isfinite (dx[0]));
   lw_conv2d_clear (&c);
+}
+
+static void
+test_conv_timing (void)
+{
+  time_conv (LW_CONV_IM2COL);
+  time_conv (LW_CONV_WINOGRAD);
 }
 
 int

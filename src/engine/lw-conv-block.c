@@ -51,10 +51,16 @@ take (float **p, gsize n)
   return r;
 }
 
+static gsize
+conv_scratch_floats (const LwConvBlock *b)
+{
+  return MAX (lw_conv2d_scratch_floats (&b->main), lw_conv2d_scratch_floats (&b->sim));
+}
+
 static void
 carve_workspace (LwConvBlock *b, float *ws, guint batch)
 {
-  float *p = ws;
+  float *p = ws, *conv_scratch;
 
   b->workspace = ws;
   b->da = take (&p, (gsize) batch * b->map);
@@ -63,6 +69,10 @@ carve_workspace (LwConvBlock *b, float *ws, guint batch)
   b->feat = b->pred_view.pooled ? take (&p, (gsize) batch * b->pred_view.dim) : NULL;
   b->dfeat = b->pred_view.pooled ? take (&p, (gsize) batch * b->pred_view.dim) : NULL;
   b->bfeat = b->bpf_sim_view.pooled ? take (&p, (gsize) batch * b->bpf_sim_view.dim) : NULL;
+  /* The two convolutions never run at once: one scratch for both. */
+  conv_scratch = take (&p, conv_scratch_floats (b));
+  lw_conv2d_use_scratch (&b->main, conv_scratch);
+  lw_conv2d_use_scratch (&b->sim, conv_scratch);
   g_assert ((gsize) (p - ws) == b->workspace_floats);
 }
 
@@ -138,6 +148,7 @@ lw_conv_block_init (LwConvBlock *b, const LwConvBlockShape *shape, guint classes
     b->workspace_floats += 2 * (gsize) batch * b->pred_view.dim;
   if (b->bpf_sim_view.pooled)
     b->workspace_floats += (gsize) batch * b->bpf_sim_view.dim;
+  b->workspace_floats += conv_scratch_floats (b);
   b->owns_workspace = TRUE;
   carve_workspace (b, g_new0 (float, b->workspace_floats), batch);
 

@@ -76,7 +76,8 @@ typedef struct {
   float *dout;                /* gradient arriving from above (bp mode), out_map per sample */
 
   /* Workspace: only used within one call, so blocks run one after the
-   * other may share it (lw_conv_block_use_workspace). */
+   * other may share it (lw_conv_block_use_workspace); its tail is the
+   * scratch of the block's two convolutions. */
   gsize workspace_floats;
   float *workspace;
   gboolean owns_workspace;

@@ -2,6 +2,7 @@
 #include "lw-conv.h"
 #include "lw-gemm.h"
 #include "lw-parallel.h"
+#include "lw-winograd.h"
 
 #include <math.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 /* One chunk of samples [n0, n0 + nb) and the buffers it moves between. */
 typedef struct {
   const LwConv2d *c;
+  float *col;                 /* (c_in*k*k) x (nb*oh*ow) */
   guint n0, nb;
   const float *x;             /* im2col source; col2im target is dx */
   float *dx;
@@ -46,7 +48,7 @@ im2col_range (gsize start, gsize end, gpointer data)
       for (guint ki = 0; ki < c->k; ki++)
         for (guint kj = 0; kj < c->k; kj++)
           {
-            float *restrict dst = c->col + ((gsize) (ci * c->k + ki) * c->k + kj) * ld + s * p;
+            float *restrict dst = ch->col + ((gsize) (ci * c->k + ki) * c->k + kj) * ld + s * p;
             guint lo, hi;
 
             valid_range (c->ow, c->iw, c->stride, c->pad, kj, &lo, &hi);
@@ -95,7 +97,7 @@ col2im_range (gsize start, gsize end, gpointer data)
       for (guint ki = 0; ki < c->k; ki++)
         for (guint kj = 0; kj < c->k; kj++)
           {
-            const float *restrict src = c->col + ((gsize) (ci * c->k + ki) * c->k + kj) * ld + s * p;
+            const float *restrict src = ch->col + ((gsize) (ci * c->k + ki) * c->k + kj) * ld + s * p;
             guint lo, hi;
 
             valid_range (c->ow, c->iw, c->stride, c->pad, kj, &lo, &hi);
@@ -158,18 +160,79 @@ min_units (gsize unit_size)
   return MAX (LW_PARALLEL_MIN_CHUNK / MAX (unit_size, 1), 1);
 }
 
+static gsize
+im2col_scratch_floats (const LwConv2d *c, guint chunk)
+{
+  return ((gsize) c->c_in * c->k * c->k + c->c_out) * c->oh * c->ow * chunk;
+}
+
+static gboolean
+winograd_applies (const LwConv2d *c)
+{
+  return c->k == 3 && c->stride == 1 && c->pad == 1;
+}
+
+gsize
+lw_conv2d_scratch_floats (const LwConv2d *c)
+{
+  if (c->lowering == LW_CONV_WINOGRAD)
+    return lw_winograd_scratch_floats (c, c->chunk);
+  return im2col_scratch_floats (c, c->chunk);
+}
+
+static void
+own_scratch (LwConv2d *c)
+{
+  if (c->owns_scratch)
+    g_free (c->scratch);
+  c->scratch = g_new (float, lw_conv2d_scratch_floats (c));
+  c->owns_scratch = TRUE;
+}
+
+void
+lw_conv2d_use_scratch (LwConv2d *c, float *scratch)
+{
+  g_return_if_fail (scratch != NULL);
+
+  if (c->owns_scratch)
+    g_free (c->scratch);
+  c->scratch = scratch;
+  c->owns_scratch = FALSE;
+}
+
 void
 lw_conv2d_set_chunk (LwConv2d *c, guint chunk)
 {
-  gsize p = (gsize) c->oh * c->ow;
-
   g_return_if_fail (chunk >= 1 && chunk <= c->max_n);
 
   c->chunk = chunk;
-  g_free (c->col);
-  g_free (c->prod);
-  c->col = g_new (float, (gsize) c->c_in * c->k * c->k * chunk * p);
-  c->prod = g_new (float, (gsize) c->c_out * chunk * p);
+  own_scratch (c);
+}
+
+/* The largest chunk whose per-sample part fits the budget. */
+static guint
+fitting_chunk (const LwConv2d *c)
+{
+  gsize fixed, per_sample;
+
+  if (c->lowering == LW_CONV_WINOGRAD)
+    {
+      fixed = lw_winograd_scratch_floats (c, 0);
+      per_sample = lw_winograd_scratch_floats (c, 1) - fixed;
+    }
+  else
+    per_sample = im2col_scratch_floats (c, 1);
+  return (guint) CLAMP (LW_CONV_SCRATCH_FLOATS / per_sample, 1, c->max_n);
+}
+
+void
+lw_conv2d_set_lowering (LwConv2d *c, LwConvLowering lowering)
+{
+  g_return_if_fail (lowering == LW_CONV_IM2COL || winograd_applies (c));
+
+  c->lowering = lowering;
+  c->chunk = fitting_chunk (c);
+  own_scratch (c);
 }
 
 void
@@ -177,7 +240,7 @@ lw_conv2d_init (LwConv2d *c, guint c_in, guint c_out, guint k, guint stride, gui
                 guint ih, guint iw, guint max_n, gboolean has_bias,
                 LwInit init, LwRng *rng)
 {
-  gsize fan_in = (gsize) c_in * k * k, per_sample;
+  gsize fan_in = (gsize) c_in * k * k;
   float bound = 1.0f / sqrtf ((float) fan_in);
 
   g_return_if_fail (c_in > 0 && c_out > 0 && k > 0 && stride > 0 && max_n > 0);
@@ -205,8 +268,9 @@ lw_conv2d_init (LwConv2d *c, guint c_in, guint c_out, guint k, guint stride, gui
   if (has_bias && init != LW_INIT_ZERO)
     lw_fill_uniform (c->b, c_out, bound, rng);
 
-  per_sample = (fan_in + c_out) * c->oh * c->ow;
-  lw_conv2d_set_chunk (c, (guint) CLAMP (LW_CONV_SCRATCH_FLOATS / per_sample, 1, max_n));
+  lw_conv2d_set_lowering (c, winograd_applies (c) && c_in >= LW_WINOGRAD_MIN_CHANNELS
+                             && c_out >= LW_WINOGRAD_MIN_CHANNELS
+                          ? LW_CONV_WINOGRAD : LW_CONV_IM2COL);
 }
 
 void
@@ -216,8 +280,10 @@ lw_conv2d_clear (LwConv2d *c)
   g_clear_pointer (&c->dw, g_free);
   g_clear_pointer (&c->b, g_free);
   g_clear_pointer (&c->db, g_free);
-  g_clear_pointer (&c->col, g_free);
-  g_clear_pointer (&c->prod, g_free);
+  if (c->owns_scratch)
+    g_free (c->scratch);
+  c->scratch = NULL;
+  c->owns_scratch = FALSE;
 }
 
 static void
@@ -234,15 +300,22 @@ lw_conv2d_forward (LwConv2d *c, const float *x, guint n, float *y)
 
   g_return_if_fail (n <= c->max_n);
 
+  if (c->lowering == LW_CONV_WINOGRAD)
+    {
+      lw_winograd_forward (c, x, n, y);
+      return;
+    }
   for (guint n0 = 0; n0 < n; n0 += c->chunk)
     {
-      Chunk ch = { .c = c, .n0 = n0, .nb = MIN (c->chunk, n - n0), .x = x,
-                   .src = c->prod, .dst = y };
+      Chunk ch = { .c = c, .col = c->scratch, .n0 = n0, .nb = MIN (c->chunk, n - n0), .x = x,
+                   .dst = y };
       int cols = (int) (ch.nb * p);
+      float *prod = ch.col + fan_in * cols;
 
+      ch.src = prod;
       unfold (c, &ch);
-      lw_gemm (FALSE, FALSE, c->c_out, cols, fan_in, 1.0f, c->w, fan_in, c->col, cols,
-               0.0f, c->prod, cols);
+      lw_gemm (FALSE, FALSE, c->c_out, cols, fan_in, 1.0f, c->w, fan_in, ch.col, cols,
+               0.0f, prod, cols);
       lw_parallel_for ((gsize) ch.nb * c->c_out, min_units (p), scatter_range, &ch);
     }
 }
@@ -272,22 +345,29 @@ lw_conv2d_backward (LwConv2d *c, const float *x, const float *dy, guint n,
 
   if (n == 0)
     memset (c->dw, 0, fan_in * c->c_out * sizeof (float));
+  if (c->lowering == LW_CONV_WINOGRAD)
+    {
+      lw_winograd_backward (c, x, dy, n, dx, accumulate);
+      return;
+    }
 
   for (guint n0 = 0; n0 < n; n0 += c->chunk)
     {
-      Chunk ch = { .c = c, .n0 = n0, .nb = MIN (c->chunk, n - n0), .x = x,
-                   .dx = dx, .accumulate = accumulate, .src = dy, .dst = c->prod };
+      Chunk ch = { .c = c, .col = c->scratch, .n0 = n0, .nb = MIN (c->chunk, n - n0), .x = x,
+                   .dx = dx, .accumulate = accumulate, .src = dy };
       int cols = (int) (ch.nb * p);
+      float *prod = ch.col + fan_in * cols;
 
+      ch.dst = prod;
       unfold (c, &ch);
       lw_parallel_for ((gsize) ch.nb * c->c_out, min_units (p), gather_range, &ch);
-      lw_gemm (FALSE, TRUE, c->c_out, fan_in, cols, 1.0f, c->prod, cols, c->col, cols,
+      lw_gemm (FALSE, TRUE, c->c_out, fan_in, cols, 1.0f, prod, cols, ch.col, cols,
                n0 == 0 ? 0.0f : 1.0f, c->dw, fan_in);
       if (dx == NULL)
         continue;
       /* The unfolded input is spent: its buffer takes d(col). */
-      lw_gemm (TRUE, FALSE, fan_in, cols, c->c_out, 1.0f, c->w, fan_in, c->prod, cols,
-               0.0f, c->col, cols);
+      lw_gemm (TRUE, FALSE, fan_in, cols, c->c_out, 1.0f, c->w, fan_in, prod, cols,
+               0.0f, ch.col, cols);
       lw_parallel_for ((gsize) ch.nb * c->c_in,
                        min_units ((gsize) c->k * c->k * p), col2im_range, &ch);
     }

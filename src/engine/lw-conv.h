@@ -1,18 +1,26 @@
 /* lw-conv.h: Conv2d (k x k, stride, zero padding, optional bias) on NCHW
- * float batches, lowered to matrix products.
+ * float batches, lowered to matrix products in one of two ways.
  *
- * Lowering: the inputs of up to `chunk` samples are unfolded (im2col)
- * into one (c_in*k*k) x (chunk*oh*ow) matrix, so a chunk costs one lw_gemm
- * with a wide N dimension; its c_out x (chunk*oh*ow) result is then
- * scattered into NCHW. Unfolding a whole batch of 128 at once would take
- * 460 MB for a 128-channel 28x28 layer (1.8 GB for vgg11b(3x)), so chunk is
- * the largest sample count whose unfolded input and product fit in
- * LW_CONV_SCRATCH_FLOATS (at least one sample): the wide early layers run
- * a product or two per few samples, already far past the width where
- * sgemm reaches its peak, and the small late layers take most or all of
- * the batch at once. Backward unfolds the input again rather than keeping
- * it from forward: unfolding reads each input k*k times, against the
- * 2*c_out*k*k flops per input value of the products it feeds. */
+ * Winograd (lw-winograd.h), for the 3x3 stride-1 pad-1 layers of the
+ * conv blocks and their sim heads when both channel counts reach
+ * LW_WINOGRAD_MIN_CHANNELS: F(4x4, 3x3) turns a chunk into 36 products
+ * with 4x fewer multiplications than a direct convolution.
+ *
+ * im2col, for everything else (the 7x7/2 first layer, narrow layers):
+ * the inputs of up to `chunk` samples are unfolded into one
+ * (c_in*k*k) x (chunk*oh*ow) matrix, so a chunk costs one lw_gemm with a
+ * wide N dimension; its c_out x (chunk*oh*ow) result is then scattered
+ * into NCHW. Backward unfolds the input again rather than keeping it from
+ * forward: unfolding reads each input k*k times, against the
+ * 2*c_out*k*k flops per input value of the products it feeds.
+ *
+ * Either way a whole batch at once would not fit (im2col of a 128-channel
+ * 28x28 layer: 460 MB for 128 samples), so chunk is the largest sample
+ * count whose per-sample scratch fits LW_CONV_SCRATCH_FLOATS (at least
+ * one): the wide early layers run a few samples per product, already far
+ * past the width where sgemm reaches its peak, the small late layers the
+ * whole batch. The scratch holds nothing between calls, so the layers of
+ * a model share one (lw_conv2d_use_scratch). */
 #pragma once
 
 #include <glib.h>
@@ -21,8 +29,16 @@
 
 G_BEGIN_DECLS
 
-/* Scratch (unfolded input + product) per layer: 16 MB. */
-#define LW_CONV_SCRATCH_FLOATS ((gsize) 4 << 20)
+/* Per-sample scratch of a chunk: 32 MB. */
+#define LW_CONV_SCRATCH_FLOATS ((gsize) 8 << 20)
+/* Narrower layers run as im2col: a transform-domain product with K of a
+ * few channels is all overhead. */
+#define LW_WINOGRAD_MIN_CHANNELS 16
+
+typedef enum {
+  LW_CONV_IM2COL,
+  LW_CONV_WINOGRAD,
+} LwConvLowering;
 
 typedef struct {
   guint c_in, c_out, k, stride, pad;
@@ -32,9 +48,10 @@ typedef struct {
   float *w, *b;               /* c_out x (c_in*k*k), row (ci*k + ki)*k + kj as torch's view; c_out */
   float *dw, *db;
   guint max_n;
-  guint chunk;                /* samples unfolded per product */
-  float *col;                 /* (c_in*k*k) x (chunk*oh*ow) */
-  float *prod;                /* c_out x (chunk*oh*ow) */
+  LwConvLowering lowering;
+  guint chunk;                /* samples per product */
+  float *scratch;             /* lw_conv2d_scratch_floats (), own or shared */
+  gboolean owns_scratch;
 } LwConv2d;
 
 /* init as lw_linear_init with fan_in = c_in*k*k (LW_INIT_TORCH: torch's
@@ -44,8 +61,16 @@ void lw_conv2d_init      (LwConv2d *c, guint c_in, guint c_out, guint k, guint s
                           guint ih, guint iw, guint max_n, gboolean has_bias,
                           LwInit init, LwRng *rng);
 void lw_conv2d_clear     (LwConv2d *c);
-/* Resizes the scratch for a given chunk (1..max_n); set-up only. */
-void lw_conv2d_set_chunk (LwConv2d *c, guint chunk);
+/* Set-up only, on a layer with its own scratch: samples per product
+ * (1..max_n), and the lowering (Winograd only where it applies: k = 3,
+ * stride 1, pad 1); both resize the scratch. */
+void lw_conv2d_set_chunk    (LwConv2d *c, guint chunk);
+void lw_conv2d_set_lowering (LwConv2d *c, LwConvLowering lowering);
+/* Floats of scratch the layer needs, and a buffer of at least that many
+ * to use instead of its own (owned by the caller, outliving the layer's
+ * use of it). */
+gsize lw_conv2d_scratch_floats (const LwConv2d *c);
+void  lw_conv2d_use_scratch    (LwConv2d *c, float *scratch);
 
 /* y (n x c_out x oh x ow) from x (n x c_in x ih x iw), n <= max_n. */
 void lw_conv2d_forward   (LwConv2d *c, const float *x, guint n, float *y);
