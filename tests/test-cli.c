@@ -74,6 +74,13 @@ static const BadCase bad_cases[] = {
   { "feat-mult-zero", { "--arch", "vgg8b", "--feat-mult", "0", NULL }, "--feat-mult" },
   { "dim-in-decoder-zero", { "--dim-in-decoder", "0", NULL }, "--dim-in-decoder" },
   { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL }, "too many blocks" },
+  { "classes-per-batch-negative", { "--classes-per-batch", "-2", NULL }, "--classes-per-batch" },
+  { "classes-per-batch-above-batch", { "--classes-per-batch", "9", "--batch-size", "8", NULL },
+    "--classes-per-batch: 9 is more than the batch size 8" },
+  { "classes-per-batch-above-classes", { "--classes-per-batch", "11", NULL },
+    "--classes-per-batch: 11 is more than the 10 classes" },
+  { "classes-per-batch-until-alone", { "--classes-per-batch-until-epoch", "5", NULL },
+    "--classes-per-batch-until-epoch" },
 };
 
 static void
@@ -122,10 +129,11 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 8; i++)
+  for (guint i = 0; i < 10; i++)
     {
       const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
-                                            "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder" }[i];
+                                            "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder",
+                                            "--classes-per-batch", "--classes-per-batch-until-epoch" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -303,6 +311,50 @@ test_lr_schedule (void)
   g_rmdir (dir);
 }
 
+/* Classes per batch in epoch 1 only: its 3 batches are full (150 samples
+ * of 120), epoch 2 is plain again (120 samples, the last batch short). */
+static void
+test_classes_per_batch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n_columns, n_epochs = 0;
+  CliRun run;
+
+  g_assert_no_error (error);
+  csv = g_build_filename (dir, "metrics.csv", NULL);
+  {
+    const char *args[] = { "--limit-train", "120", "--limit-test", "100", "--epochs", "2",
+                           "--num-hidden", "16", "--num-layers", "1", "--batch-size", "50",
+                           "--classes-per-batch", "2", "--classes-per-batch-until-epoch", "1",
+                           "--threads", "1", "--metrics", csv, NULL };
+    cli_run (&run, args);
+  }
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "batches of at most 2 classes until epoch 1, then plain\n"));
+  g_assert_nonnull (strstr (run.out, "plain shuffled batches from epoch 2\n"));
+
+  lines = read_csv (csv, &n_columns);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+
+      if (!g_str_equal (f[0], "epoch"))
+        continue;
+      n_epochs++;
+      g_assert_cmpstr (f[2], ==, n_epochs == 1 ? "3" : "6");           /* step */
+      g_assert_cmpstr (f[3], ==, n_epochs == 1 ? "150" : "270");       /* samples_seen */
+    }
+  g_assert_cmpuint (n_epochs, ==, 2);
+
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 /* bp has no similarity loss: its CSV fields are empty, not 0 or nan. */
 static void
 test_bp_empty_fields (void)
@@ -361,6 +413,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/tiny-conv", test_tiny_conv_run);
   g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
+  g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
 
   return g_test_run ();
 }

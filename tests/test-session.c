@@ -614,6 +614,50 @@ test_finishes (void)
   lw_run_settings_clear (&st);
 }
 
+/* Class-restricted batches in epoch 1 (4 full batches of 128 from 500
+ * samples), plain ones in epoch 2 (the last batch short); a run asking for
+ * more classes per batch than the dataset has fails with the reason. */
+static void
+test_classes_per_batch (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.limit_train = 500;
+  st.max_epochs = 2;
+  st.classes_per_batch = 3;
+  st.classes_per_batch_until_epoch = 1;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  for (guint i = 0; i < 4; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpuint (snap->step, ==, 4);
+    g_assert_cmpuint (snap->samples_seen, ==, 512);
+  }
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 8);
+  }
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_FINISHED);
+    g_assert_cmpuint (snap->samples_seen, ==, 512 + 500);
+  }
+
+  st.classes_per_batch = 11;
+  lw_session_reset (s, &st);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    g_assert_cmpint (snap->state, ==, LW_RUN_FAILED);
+    g_test_message ("error: %s", snap->error);
+    g_assert_nonnull (strstr (snap->error, "11 classes per batch"));
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 static void
 test_free_while_running (void)
 {
@@ -808,6 +852,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/failed-recovers", test_failed_recovers);
   g_test_add_func ("/session/learns", test_learns);
   g_test_add_func ("/session/finishes", test_finishes);
+  g_test_add_func ("/session/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/session/free-while-running", test_free_while_running);
   g_test_add_func ("/session/immutable", test_immutable);
   g_test_add_func ("/session/curves-bounded", test_curves_bounded);

@@ -313,6 +313,10 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
     return parse_uint (flag, value, 0, 4096, &opts->cutout, error);
   if (g_str_equal (name, "target-proj-size"))
     return parse_uint (flag, value, 1, 4096, &opts->target_proj_size, error);
+  if (g_str_equal (name, "classes-per-batch"))
+    return parse_uint (flag, value, 0, 65536, &opts->classes_per_batch, error);
+  if (g_str_equal (name, "classes-per-batch-until-epoch"))
+    return parse_uint (flag, value, 0, 1000000, &opts->classes_per_batch_until_epoch, error);
   if (g_str_equal (name, "seed"))
     return parse_uint64 (flag, value, 0, G_MAXUINT64, &opts->seed, error);
   if (g_str_equal (name, "beta"))
@@ -366,6 +370,12 @@ static const char description[] =
   "The paper used --nonlin leakyrelu for sim and predsim, relu for pred and bp,\n"
   "and --beta 0.01 for predsim-bpf.\n"
   "\n"
+  "--classes-per-batch K: each training batch starts with K random examples,\n"
+  "gets examples of further classes until it holds K classes, and is filled with\n"
+  "examples of those classes. An epoch has as many batches as a plain one, all\n"
+  "full, and visits nearly every example once. The paper's CIFAR-100 sim and\n"
+  "predsim recipes: --classes-per-batch 20 --classes-per-batch-until-epoch 200.\n"
+  "\n"
   "Exit status: 0 on success, 2 for a bad flag, value or dataset, 1 for other\n"
   "failures, 130 when interrupted.";
 
@@ -402,6 +412,8 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
       "Turn off the dataset's training augmentation (crop, flip)", NULL },
     VALUE_OPTION ("cutout", "Cut out one square hole of side L from every training image (default 0 = off; the paper: 14 for the MNIST family, 16 for CIFAR)", "L"),
     VALUE_OPTION ("target-proj-size", "Length of the random label code of the bpf losses (default 128)", "N"),
+    VALUE_OPTION ("classes-per-batch", "Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)", "K"),
+    VALUE_OPTION ("classes-per-batch-until-epoch", "Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)", "E"),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -418,6 +430,22 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     return FALSE;
   if (*argc > 1)
     return bad_value (error, "unexpected argument '%s'", (*argv)[1]);
+  /* Checked after parsing, so the order of the flags does not matter. */
+  if (opts->classes_per_batch > opts->batch_size)
+    return bad_value (error, "--classes-per-batch: %u is more than the batch size %u",
+                      opts->classes_per_batch, opts->batch_size);
+  if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
+    return bad_value (error, "--classes-per-batch-until-epoch: %u given without --classes-per-batch",
+                      opts->classes_per_batch_until_epoch);
+  return TRUE;
+}
+
+gboolean
+lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset *ds, GError **error)
+{
+  if (opts->classes_per_batch > ds->n_classes)
+    return bad_value (error, "--classes-per-batch: %u is more than the %u classes of %s",
+                      opts->classes_per_batch, ds->n_classes, ds->name);
   return TRUE;
 }
 

@@ -40,6 +40,8 @@ typedef struct {
   gboolean no_augment;
   guint cutout;                 /* 0: off */
   guint target_proj_size;
+  guint classes_per_batch;      /* 0: plain shuffled batches */
+  guint classes_per_batch_until_epoch;   /* 0: in every epoch */
 } LwCliOptions;
 
 void     lw_cli_options_init        (LwCliOptions *opts);
@@ -48,6 +50,11 @@ void     lw_cli_options_clear       (LwCliOptions *opts);
 /* Parses and validates argv. On failure error holds one line that names
  * the flag and the value at fault; --help prints and exits 0. */
 gboolean lw_cli_options_parse       (LwCliOptions *opts, int *argc, char ***argv, GError **error);
+
+/* What the options ask of the dataset once it is loaded (the classes per
+ * batch against its number of classes); error holds one line. */
+gboolean lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset *ds,
+                                       GError **error);
 
 /* The learning rate of epoch (1-based): lr * fact^(#milestones m <= epoch-1). */
 double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);

@@ -1,11 +1,12 @@
-/* lw-trainer.c: shuffle, train on every batch (the last partial one too),
- * test, report. Buffers are allocated once; only the training loop is timed
- * for samples/s. */
+/* lw-trainer.c: shuffle (or build class-restricted batches), train on
+ * every batch (the last partial one too), test, report. Buffers are
+ * allocated once; only the training loop is timed for samples/s. */
 #include "lw-trainer.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "data/lw-sampler.h"
 #include "lw-progress.h"
 #include "lw-running-stats.h"
 
@@ -24,7 +25,7 @@ typedef struct {
   guint n_blocks;
   float *x;
   guint8 *y;
-  guint32 *order;               /* training indices, reshuffled every epoch */
+  LwSampler *sampler;           /* the training batches of each epoch */
   guint32 *test_index;          /* 0 .. n_test-1 */
   LwAugment augment;
   gboolean use_augment;
@@ -112,9 +113,9 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
 {
   const LwImageSet *train = &ds->train;
   guint bs = opts->batch_size;
-  guint n_batches = (train->n + bs - 1) / bs;
   Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out };
   LwProgress progress;
+  guint n_batches;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (train->n > 0 && ds->test.n > 0, FALSE);
@@ -123,7 +124,9 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
   t.n_blocks = lw_model_n_blocks (model);
   t.x = g_new (float, (gsize) bs * lw_model_input_size (model));
   t.y = g_new (guint8, bs);
-  t.order = g_new (guint32, train->n);
+  t.sampler = lw_sampler_new (train->labels, train->n, ds->n_classes, bs,
+                              opts->classes_per_batch, opts->classes_per_batch_until_epoch);
+  n_batches = lw_sampler_n_batches (t.sampler);
   t.test_index = g_new (guint32, ds->test.n);
   for (guint i = 0; i < ds->test.n; i++)
     t.test_index[i] = i;
@@ -153,17 +156,18 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
       lw_model_set_lr (model, (float) lr);
       if (epoch > 1 && lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
         fprintf (out, "learning rate %g from epoch %u\n", lr, epoch);
-      for (guint i = 0; i < train->n; i++)
-        t.order[i] = i;
-      lw_rng_shuffle (&t.shuffle_rng, t.order, train->n);
+      lw_sampler_begin_epoch (t.sampler, epoch, &t.shuffle_rng);
+      if (epoch > 1 && opts->classes_per_batch > 0
+          && epoch == opts->classes_per_batch_until_epoch + 1)
+        fprintf (out, "plain shuffled batches from epoch %u\n", epoch);
       lw_running_stats_reset (&epoch_stats, t.n_blocks);
       lw_running_stats_reset (&window, t.n_blocks);
 
       start = g_get_monotonic_time ();
       for (guint b = 0; b < n_batches; b++)
         {
-          guint off = b * bs;
-          guint count = MIN (bs, train->n - off);
+          const guint32 *indices;
+          guint count;
           LwStepStats stats;
 
           if (*stop)
@@ -171,7 +175,8 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
               result->interrupted = TRUE;
               break;
             }
-          lw_dataset_fill_batch (ds, train, t.order + off, count,
+          count = lw_sampler_next_batch (t.sampler, &t.shuffle_rng, &indices);
+          lw_dataset_fill_batch (ds, train, indices, count,
                                  t.use_augment ? &t.augment : NULL, &t.augment_rng, t.x, t.y);
           lw_model_train_step (model, t.x, t.y, count, &stats);
           lw_running_stats_add (&epoch_stats, &stats);
@@ -222,7 +227,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
 
   g_free (t.x);
   g_free (t.y);
-  g_free (t.order);
+  lw_sampler_free (t.sampler);
   g_free (t.test_index);
   return ok;
 }

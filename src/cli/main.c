@@ -90,6 +90,11 @@ print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *
   printf ("%u epoch%s, seed %" G_GUINT64_FORMAT ", %d BLAS thread%s\n",
           opts->epochs, opts->epochs == 1 ? "" : "s", opts->seed,
           lw_blas_get_threads (), lw_blas_get_threads () == 1 ? "" : "s");
+  if (opts->classes_per_batch > 0 && opts->classes_per_batch_until_epoch > 0)
+    printf ("batches of at most %u classes until epoch %u, then plain\n",
+            opts->classes_per_batch, opts->classes_per_batch_until_epoch);
+  else if (opts->classes_per_batch > 0)
+    printf ("batches of at most %u classes\n", opts->classes_per_batch);
   fflush (stdout);
 }
 
@@ -126,6 +131,8 @@ run (const LwCliOptions *opts)
                "both must be non-empty\n", ds->name, ds->source, ds->train.n, ds->test.n);
       return EXIT_USAGE;
     }
+  if (!lw_cli_options_check_dataset (opts, ds, &error))
+    return fail (EXIT_USAGE, NULL, error);
 
   lw_cli_options_to_config (opts, ds, &config);
   model = lw_model_new (&config, &error);

@@ -8,6 +8,7 @@ void
 lw_batchnorm_init (LwBatchNorm *bn, guint d)
 {
   bn->d = d;
+  bn->hw = 1;
   bn->momentum = 0.1f;
   bn->eps = 1e-5f;
   bn->gamma = g_new (float, d);

@@ -1,4 +1,6 @@
-/* lw-batchnorm.h: BatchNorm1d over row-major N x D batches. */
+/* lw-batchnorm.h: BatchNorm1d over row-major N x D batches. The parameters
+ * and running statistics are also those of BatchNorm2d (lw-batchnorm2d.h),
+ * whose features are channels spanning hw positions each. */
 #pragma once
 
 #include <glib.h>
@@ -6,7 +8,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint d;
+  union {
+    guint d;
+    guint c;                  /* the same count, named as BatchNorm2d's channels */
+  };
+  gsize hw;                   /* positions per feature: 1 here, H*W for BatchNorm2d */
   float momentum, eps;        /* 0.1, 1e-5, as torch */
   float *gamma, *beta;
   float *dgamma, *dbeta;

@@ -22,33 +22,14 @@ lw_batchnorm2d_init (LwBatchNorm2d *bn, guint c, gsize hw)
 {
   g_return_if_fail (c > 0 && hw > 0);
 
-  bn->c = c;
+  lw_batchnorm_init (bn, c);
   bn->hw = hw;
-  bn->momentum = 0.1f;
-  bn->eps = 1e-5f;
-  bn->gamma = g_new (float, c);
-  bn->beta = g_new0 (float, c);
-  bn->dgamma = g_new0 (float, c);
-  bn->dbeta = g_new0 (float, c);
-  bn->running_mean = g_new0 (float, c);
-  bn->running_var = g_new (float, c);
-  bn->inv_std = g_new0 (float, c);
-  bn->mean = g_new0 (float, c);
-  for (guint j = 0; j < c; j++)
-    bn->gamma[j] = bn->running_var[j] = 1.0f;
 }
 
 void
 lw_batchnorm2d_clear (LwBatchNorm2d *bn)
 {
-  g_clear_pointer (&bn->gamma, g_free);
-  g_clear_pointer (&bn->beta, g_free);
-  g_clear_pointer (&bn->dgamma, g_free);
-  g_clear_pointer (&bn->dbeta, g_free);
-  g_clear_pointer (&bn->running_mean, g_free);
-  g_clear_pointer (&bn->running_var, g_free);
-  g_clear_pointer (&bn->inv_std, g_free);
-  g_clear_pointer (&bn->mean, g_free);
+  lw_batchnorm_clear (bn);
 }
 
 static gsize

@@ -4,19 +4,16 @@
 
 #include <glib.h>
 
+#include "lw-batchnorm.h"
+
 G_BEGIN_DECLS
 
-typedef struct {
-  guint c;
-  gsize hw;                   /* positions per plane */
-  float momentum, eps;        /* 0.1, 1e-5, as torch */
-  float *gamma, *beta;
-  float *dgamma, *dbeta;
-  float *running_mean, *running_var;
-  float *inv_std;             /* of the last training batch, for backward */
-  float *mean;                /* scratch */
-} LwBatchNorm2d;
+/* The parameters, their gradients and the running statistics are
+ * BatchNorm1d's, one per channel (d = c); only the statistics differ,
+ * taken over the N x hw values of a channel. */
+typedef LwBatchNorm LwBatchNorm2d;
 
+/* lw_batchnorm_init (bn, c) with hw positions per plane. */
 void lw_batchnorm2d_init          (LwBatchNorm2d *bn, guint c, gsize hw);
 void lw_batchnorm2d_clear         (LwBatchNorm2d *bn);
 /* Training: batch statistics (biased variance for normalising, the

@@ -47,6 +47,20 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
 
   g_return_val_if_fail (ds->train.n > 0 && ds->test.n > 0, NULL);
 
+  if (settings->classes_per_batch > ds->n_classes)
+    {
+      g_set_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID,
+                   "%u classes per batch is more than the %u classes of %s",
+                   settings->classes_per_batch, ds->n_classes, ds->name);
+      return NULL;
+    }
+  if (settings->classes_per_batch > config.batch_size)
+    {
+      g_set_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID,
+                   "%u classes per batch is more than the batch size %u",
+                   settings->classes_per_batch, config.batch_size);
+      return NULL;
+    }
   config.in_channels = ds->channels;
   config.in_height = ds->height;
   config.in_width = ds->width;
@@ -67,7 +81,9 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
 
   r->x = g_new (float, (gsize) r->batch_size * r->input_size);
   r->y = g_new (guint8, r->batch_size);
-  r->order = g_new (guint32, ds->train.n);
+  r->sampler = lw_sampler_new (ds->train.labels, ds->train.n, ds->n_classes, r->batch_size,
+                               settings->classes_per_batch,
+                               settings->classes_per_batch_until_epoch);
   r->test_order = g_new (guint32, ds->test.n);
   for (guint i = 0; i < ds->test.n; i++)
     r->test_order[i] = i;
@@ -88,7 +104,7 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
     lw_dataset_fill_batch (ds, &ds->test, r->probe_index, r->probe_n, NULL, NULL,
                            r->probe_x, r->probe_y);
 
-  r->n_batches = (ds->train.n + r->batch_size - 1) / r->batch_size;
+  r->n_batches = lw_sampler_n_batches (r->sampler);
   r->epoch = 1;
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
     r->block_lr_mult[i] = 1.0f;
@@ -110,7 +126,7 @@ lw_run_free (LwRun *r)
   lw_model_free (r->model);
   g_free (r->x);
   g_free (r->y);
-  g_free (r->order);
+  lw_sampler_free (r->sampler);
   g_free (r->test_order);
   g_free (r->probe_index);
   g_free (r->probe_x);
@@ -183,21 +199,16 @@ record_train (LwRun *r)
 gboolean
 lw_run_step (LwRun *r)
 {
-  const LwImageSet *train = &r->ds->train;
-  guint off, count;
+  const guint32 *indices;
+  guint count;
   LwStepStats stats;
 
   g_return_val_if_fail (!r->finished, TRUE);
 
   if (r->batch_pos == 0)
-    {
-      for (guint i = 0; i < train->n; i++)
-        r->order[i] = i;
-      lw_rng_shuffle (&r->shuffle_rng, r->order, train->n);
-    }
-  off = r->batch_pos * r->batch_size;
-  count = MIN (r->batch_size, train->n - off);
-  lw_dataset_fill_batch (r->ds, train, r->order + off, count,
+    lw_sampler_begin_epoch (r->sampler, r->epoch, &r->shuffle_rng);
+  count = lw_sampler_next_batch (r->sampler, &r->shuffle_rng, &indices);
+  lw_dataset_fill_batch (r->ds, &r->ds->train, indices, count,
                          r->use_augment ? &r->augment : NULL, &r->augment_rng, r->x, r->y);
   lw_model_train_step (r->model, r->x, r->y, count, &stats);
 

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "data/lw-sampler.h"
 #include "lw-history.h"
 #include "lw-rate.h"
 #include "lw-session.h"
@@ -20,7 +21,7 @@ typedef struct {
 
   float *x;                   /* one batch, allocated once */
   guint8 *y;
-  guint32 *order;             /* training indices, reshuffled each epoch */
+  LwSampler *sampler;         /* the training batches of each epoch */
   guint32 *test_order;        /* 0 .. test.n-1 */
   LwAugment augment;
   gboolean use_augment;

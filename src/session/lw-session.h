@@ -19,6 +19,10 @@ typedef struct {
   char *data_dir;             /* NULL: searched (lw_dataset_find_dir) */
   LwModelConfig model;        /* geometry fields are filled from the dataset */
   guint limit_train;          /* 0: all */
+  guint classes_per_batch;    /* 0: plain shuffled batches; else at most this many
+                               * classes per batch (lw-sampler.h), no more than
+                               * the batch size and the dataset's classes */
+  guint classes_per_batch_until_epoch;  /* 0: in every epoch */
   guint max_epochs;           /* 0: no limit */
   guint eval_every;           /* steps between held-out evaluations (default 100) */
   guint eval_samples;         /* held-out subset size (default 1000) */
