@@ -169,7 +169,7 @@ im2col_scratch_floats (const LwConv2d *c, guint chunk)
 static gboolean
 winograd_applies (const LwConv2d *c)
 {
-  return c->k == 3 && c->stride == 1 && c->pad == 1;
+  return c->k == 3 && c->stride == 1 && c->pad == 1 && lw_winograd_fits (c);
 }
 
 gsize

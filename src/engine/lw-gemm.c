@@ -43,6 +43,53 @@ lw_gemm (gboolean trans_a, gboolean trans_b,
                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+typedef struct {
+  gboolean trans_a, trans_b;
+  int m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  gsize stride_a, stride_b, stride_c;
+} Batch;
+
+static void
+batch_range (gsize start, gsize end, gpointer data)
+{
+  const Batch *bt = data;
+
+  for (gsize i = start; i < end; i++)
+    cblas_sgemm (CblasRowMajor,
+                 bt->trans_a ? CblasTrans : CblasNoTrans,
+                 bt->trans_b ? CblasTrans : CblasNoTrans,
+                 bt->m, bt->n, bt->k, bt->alpha, bt->a + i * bt->stride_a, bt->lda,
+                 bt->b + i * bt->stride_b, bt->ldb, bt->beta, bt->c + i * bt->stride_c, bt->ldc);
+}
+
+void
+lw_gemm_batch (gsize count, gboolean trans_a, gboolean trans_b,
+               int m, int n, int k,
+               float alpha, const float *a, int lda, gsize stride_a,
+               const float *b, int ldb, gsize stride_b,
+               float beta, float *c, int ldc, gsize stride_c)
+{
+  Batch bt = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c,
+               stride_a, stride_b, stride_c };
+
+  if (G_UNLIKELY (recording != NULL))
+    for (gsize i = 0; i < count; i++)
+      {
+        LwGemmCall call = { trans_a, trans_b, m, n, k, beta };
+        g_array_append_val (recording, call);
+      }
+
+  /* No thread changes the BLAS thread count inside the region. */
+  if (blas_threads > 1)
+    openblas_set_num_threads (1);
+  lw_parallel_for (count, 1, batch_range, &bt);
+  if (blas_threads > 1)
+    openblas_set_num_threads (blas_threads);
+}
+
 void
 lw_blas_set_threads (int n)
 {

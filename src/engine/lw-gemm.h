@@ -19,6 +19,16 @@ void     lw_gemm              (gboolean trans_a, gboolean trans_b,
                                const float *b, int ldb,
                                float beta, float *c, int ldc);
 
+/* count independent products of one shape, C_i = alpha op(A_i) op(B_i)
+ * + beta C_i with X_i = x + i * stride_x, spread over the lw-parallel
+ * threads with one BLAS thread each: for dozens of mid-sized products
+ * that beats splitting every one of them over the threads. */
+void     lw_gemm_batch        (gsize count, gboolean trans_a, gboolean trans_b,
+                               int m, int n, int k,
+                               float alpha, const float *a, int lda, gsize stride_a,
+                               const float *b, int ldb, gsize stride_b,
+                               float beta, float *c, int ldc, gsize stride_c);
+
 /* Number of BLAS threads for the whole process (OpenBLAS pool). */
 void     lw_blas_set_threads  (int n);
 int      lw_blas_get_threads  (void);

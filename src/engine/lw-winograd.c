@@ -19,96 +19,142 @@
 #define IN 6                  /* input tile side */
 #define POINTS (IN * IN)
 
-/* ---- the 1-D transforms; each 2-D one applies its 1-D map to the
- * columns and then to the rows of a tile. -------------------------- */
+/* ---- the transforms, on LANES tiles (or kernels) at once ----------
+ *
+ * A tile of points is float[points][LANES]: lane l holds tile l's value,
+ * so each formula below is one short vector loop. A 1-D map reads its
+ * inputs at in[i * is + l] and writes out[i * os + l]; a 2-D transform
+ * applies its 1-D map to the columns and then to the rows. */
+
+#define LANES 8
+/* The transform loops, built for AVX2 too and picked at load time. */
+#define CLONES __attribute__ ((target_clones ("avx2", "default")))
+#define ALWAYS_INLINE static inline __attribute__ ((always_inline))
+#define FOR_LANES for (guint l = 0; l < LANES; l++)
+#define I(k) in[(k) * is + l]
+#define O(k) out[(k) * os + l]
 
 /* B^T d: 6 -> 6. */
-static inline void
-bt (const float *d, float *o)
+ALWAYS_INLINE void
+bt (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
-  o[1] = -4.0f * d[1] - 4.0f * d[2] + d[3] + d[4];
-  o[2] = 4.0f * d[1] - 4.0f * d[2] - d[3] + d[4];
-  o[3] = -2.0f * d[1] - d[2] + 2.0f * d[3] + d[4];
-  o[4] = 2.0f * d[1] - d[2] - 2.0f * d[3] + d[4];
-  o[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+  FOR_LANES
+    {
+      O (0) = 4.0f * I (0) - 5.0f * I (2) + I (4);
+      O (1) = -4.0f * (I (1) + I (2)) + I (3) + I (4);
+      O (2) = 4.0f * (I (1) - I (2)) - I (3) + I (4);
+      O (3) = 2.0f * (I (3) - I (1)) - I (2) + I (4);
+      O (4) = 2.0f * (I (1) - I (3)) - I (2) + I (4);
+      O (5) = 4.0f * I (1) - 5.0f * I (3) + I (5);
+    }
 }
 
 /* B v, the transpose of bt: 6 -> 6. */
-static inline void
-b (const float *v, float *o)
+ALWAYS_INLINE void
+b (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = 4.0f * v[0];
-  o[1] = -4.0f * v[1] + 4.0f * v[2] - 2.0f * v[3] + 2.0f * v[4] + 4.0f * v[5];
-  o[2] = -5.0f * v[0] - 4.0f * v[1] - 4.0f * v[2] - v[3] - v[4];
-  o[3] = v[1] - v[2] + 2.0f * v[3] - 2.0f * v[4] - 5.0f * v[5];
-  o[4] = v[0] + v[1] + v[2] + v[3] + v[4];
-  o[5] = v[5];
+  FOR_LANES
+    {
+      O (0) = 4.0f * I (0);
+      O (1) = 4.0f * (I (2) - I (1) + I (5)) + 2.0f * (I (4) - I (3));
+      O (2) = -5.0f * I (0) - 4.0f * (I (1) + I (2)) - I (3) - I (4);
+      O (3) = I (1) - I (2) + 2.0f * (I (3) - I (4)) - 5.0f * I (5);
+      O (4) = I (0) + I (1) + I (2) + I (3) + I (4);
+      O (5) = I (5);
+    }
 }
 
 /* A^T m: 6 -> 4. */
-static inline void
-at (const float *m, float *o)
+ALWAYS_INLINE void
+at (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = m[0] + m[1] + m[2] + m[3] + m[4];
-  o[1] = m[1] - m[2] + 2.0f * (m[3] - m[4]);
-  o[2] = m[1] + m[2] + 4.0f * (m[3] + m[4]);
-  o[3] = m[1] - m[2] + 8.0f * (m[3] - m[4]) + m[5];
+  FOR_LANES
+    {
+      float p12 = I (1) + I (2), m12 = I (1) - I (2);
+      float p34 = I (3) + I (4), m34 = I (3) - I (4);
+
+      O (0) = I (0) + p12 + p34;
+      O (1) = m12 + 2.0f * m34;
+      O (2) = p12 + 4.0f * p34;
+      O (3) = m12 + 8.0f * m34 + I (5);
+    }
 }
 
 /* A y, the transpose of at: 4 -> 6. */
-static inline void
-a (const float *y, float *o)
+ALWAYS_INLINE void
+a (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = y[0];
-  o[1] = y[0] + y[1] + y[2] + y[3];
-  o[2] = y[0] - y[1] + y[2] - y[3];
-  o[3] = y[0] + 2.0f * y[1] + 4.0f * y[2] + 8.0f * y[3];
-  o[4] = y[0] - 2.0f * y[1] + 4.0f * y[2] - 8.0f * y[3];
-  o[5] = y[3];
+  FOR_LANES
+    {
+      float p02 = I (0) + I (2), p13 = I (1) + I (3);
+      float q02 = I (0) + 4.0f * I (2), q13 = 2.0f * I (1) + 8.0f * I (3);
+
+      O (0) = I (0);
+      O (1) = p02 + p13;
+      O (2) = p02 - p13;
+      O (3) = q02 + q13;
+      O (4) = q02 - q13;
+      O (5) = I (3);
+    }
 }
 
-/* G g: 3 -> 6. */
-static inline void
-g6 (const float *g, float *o)
+/* G g: 3 -> 6. Multiplying by rounded reciprocals is within float
+ * rounding of dividing. */
+ALWAYS_INLINE void
+g6 (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = g[0] / 4.0f;
-  o[1] = -(g[0] + g[1] + g[2]) / 6.0f;
-  o[2] = -(g[0] - g[1] + g[2]) / 6.0f;
-  o[3] = g[0] / 24.0f + g[1] / 12.0f + g[2] / 6.0f;
-  o[4] = g[0] / 24.0f - g[1] / 12.0f + g[2] / 6.0f;
-  o[5] = g[2];
+  const float sixth = 1.0f / 6.0f, twelfth = 1.0f / 12.0f, t24 = 1.0f / 24.0f;
+
+  FOR_LANES
+    {
+      float p02 = I (0) + I (2);
+
+      O (0) = 0.25f * I (0);
+      O (1) = -sixth * (p02 + I (1));
+      O (2) = -sixth * (p02 - I (1));
+      O (3) = t24 * I (0) + twelfth * I (1) + sixth * I (2);
+      O (4) = t24 * I (0) - twelfth * I (1) + sixth * I (2);
+      O (5) = I (2);
+    }
 }
 
 /* G^T u, the transpose of g6: 6 -> 3. */
-static inline void
-gt (const float *u, float *o)
+ALWAYS_INLINE void
+gt (const float *restrict in, gsize is, float *restrict out, gsize os)
 {
-  o[0] = u[0] / 4.0f - (u[1] + u[2]) / 6.0f + (u[3] + u[4]) / 24.0f;
-  o[1] = (u[2] - u[1]) / 6.0f + (u[3] - u[4]) / 12.0f;
-  o[2] = (u[3] + u[4] - u[1] - u[2]) / 6.0f + u[5];
-}
+  const float sixth = 1.0f / 6.0f, twelfth = 1.0f / 12.0f, t24 = 1.0f / 24.0f;
 
-typedef void (*Map1d) (const float *in, float *out);
-
-/* out = F in F^T: f (ni -> no values) over the columns of the ni x ni
- * tile, then over the rows, giving no x no; all row-major. */
-static inline void
-map2d (Map1d f, const float *in, guint ni, guint no, float *out)
-{
-  float col[IN], res[IN], tmp[IN * IN];
-
-  for (guint j = 0; j < ni; j++)
+  FOR_LANES
     {
-      for (guint i = 0; i < ni; i++)
-        col[i] = in[i * ni + j];
-      f (col, res);
-      for (guint i = 0; i < no; i++)
-        tmp[i * ni + j] = res[i];
+      O (0) = 0.25f * I (0) - sixth * (I (1) + I (2)) + t24 * (I (3) + I (4));
+      O (1) = sixth * (I (2) - I (1)) + twelfth * (I (3) - I (4));
+      O (2) = sixth * (I (3) + I (4) - I (1) - I (2)) + I (5);
     }
-  for (guint i = 0; i < no; i++)
-    f (tmp + i * ni, out + i * no);
 }
+
+#undef I
+#undef O
+
+/* out (no x no points) = F in F^T for in (ni x ni points), F given by its
+ * 1-D map; tmp holds the no x ni middle step. */
+#define DEFINE_MAP2D(name, f, ni, no)                                          \
+  ALWAYS_INLINE void                                                           \
+  name (const float *restrict in, float *restrict out)                         \
+  {                                                                            \
+    float tmp[(no) * (ni) * LANES];                                            \
+                                                                               \
+    for (guint j = 0; j < (ni); j++)                                           \
+      f (in + j * LANES, (ni) * LANES, tmp + j * LANES, (ni) * LANES);         \
+    for (guint i = 0; i < (no); i++)                                           \
+      f (tmp + i * (ni) * LANES, LANES, out + i * (no) * LANES, LANES);        \
+  }
+
+DEFINE_MAP2D (input_transform, bt, IN, IN)
+DEFINE_MAP2D (input_transform_t, b, IN, IN)
+DEFINE_MAP2D (output_transform, at, IN, TILE)
+DEFINE_MAP2D (output_transform_t, a, TILE, IN)
+DEFINE_MAP2D (kernel_transform, g6, 3, IN)
+DEFINE_MAP2D (kernel_transform_t, gt, IN, 3)
 
 /* ---- the work of one chunk ---------------------------------------- */
 
@@ -130,83 +176,156 @@ min_units (gsize unit_size)
   return MAX (LW_PARALLEL_MIN_CHUNK / MAX (unit_size, 1), 1);
 }
 
-/* Unit = one kernel (co, ci): U = G g G^T. */
-static void
+/* n <= LANES floats; a full group is a fixed-size copy the compiler
+ * turns into vector moves. */
+static inline void
+copy_lanes (float *restrict dst, const float *restrict src, guint n)
+{
+  if (n == LANES)
+    FOR_LANES
+      dst[l] = src[l];
+  else
+    for (guint l = 0; l < n; l++)
+      dst[l] = src[l];
+}
+
+static inline guint
+lanes_in (gsize start, gsize total)
+{
+  return (guint) MIN ((gsize) LANES, total - start);
+}
+
+/* Unit = LANES kernels (co, ci) in a row: U = G g G^T. */
+CLONES static void
 kernel_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const gsize pairs = (gsize) wk->c->c_out * wk->c->c_in;
 
-  for (gsize k = start; k < end; k++)
+  for (gsize unit = start; unit < end; unit++)
     {
-      float u[POINTS];
+      const gsize k0 = unit * LANES;
+      const guint lanes = lanes_in (k0, pairs);
+      float g[9 * LANES] = { 0 }, u[POINTS * LANES];
 
-      map2d (g6, wk->c->w + k * 9, 3, IN, u);
+      for (guint l = 0; l < lanes; l++)
+        for (guint i = 0; i < 9; i++)
+          g[i * LANES + l] = wk->c->w[(k0 + l) * 9 + i];
+      kernel_transform (g, u);
       for (guint p = 0; p < POINTS; p++)
-        wk->u[p * pairs + k] = u[p];
+        copy_lanes (wk->u + p * pairs + k0, u + p * LANES, lanes);
     }
 }
 
-/* Unit = one kernel: dW = G^T dU G. */
-static void
+/* Unit = LANES kernels: dW = G^T dU G. */
+CLONES static void
 kernel_grad_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const gsize pairs = (gsize) wk->c->c_out * wk->c->c_in;
 
-  for (gsize k = start; k < end; k++)
+  for (gsize unit = start; unit < end; unit++)
     {
-      float du[POINTS];
+      const gsize k0 = unit * LANES;
+      const guint lanes = lanes_in (k0, pairs);
+      float du[POINTS * LANES] = { 0 }, dw[9 * LANES];
 
       for (guint p = 0; p < POINTS; p++)
-        du[p] = wk->du[p * pairs + k];
-      map2d (gt, du, IN, 3, wk->c->dw + k * 9);
+        copy_lanes (du + p * LANES, wk->du + p * pairs + k0, lanes);
+      kernel_transform_t (du, dw);
+      for (guint l = 0; l < lanes; l++)
+        for (guint i = 0; i < 9; i++)
+          wk->c->dw[(k0 + l) * 9 + i] = dw[i * LANES + l];
     }
 }
 
-/* Unit = (sample, input channel): every tile of the plane to V. */
+/* The planes of a unit are copied to or from a zero-bordered local
+ * copy, so the tile loops below run without bounds checks: a ring of one
+ * pixel (the padding) and whatever the last row and column of tiles
+ * hang over the plane's edge. */
+typedef struct {
+  guint h, w;                 /* the plane */
+  guint stride;               /* row length of the padded copy */
+  float data[LW_WINOGRAD_MAX_PADDED];
+} Padded;
+
 static void
+padded_init (Padded *pd, guint h, guint w, guint rows, guint cols)
+{
+  pd->h = h;
+  pd->w = w;
+  pd->stride = cols;
+  memset (pd->data, 0, (gsize) rows * cols * sizeof (float));
+}
+
+/* plane -> padded copy, at offset (off, off). */
+static void
+padded_load (Padded *pd, const float *plane, guint off)
+{
+  for (guint i = 0; i < pd->h; i++)
+    memcpy (pd->data + (i + off) * pd->stride + off, plane + (gsize) i * pd->w,
+            pd->w * sizeof (float));
+}
+
+/* Lane l of a side x side tile of points from the copy at (y, x). */
+static inline void
+tile_load (const Padded *pd, guint y, guint x, guint side, float *t, guint l)
+{
+  for (guint i = 0; i < side; i++)
+    {
+      const float *row = pd->data + (y + i) * pd->stride + x;
+
+      for (guint j = 0; j < side; j++)
+        t[(i * side + j) * LANES + l] = row[j];
+    }
+}
+
+/* The tiles of one sample's plane, LANES at a time: tile t0 + l sits at
+ * tile row (t0 + l) / tw, column (t0 + l) % tw. */
+#define FOR_TILE_GROUPS(wk, t0, lanes)                                         \
+  for (guint t0 = 0, lanes; t0 < (wk)->th * (wk)->tw; t0 += LANES)             \
+    if ((lanes = (guint) lanes_in (t0, (gsize) (wk)->th * (wk)->tw)), TRUE)
+
+/* Unit = (sample, input channel): every tile of the plane to V. */
+CLONES static void
 input_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
   const gsize point_stride = (gsize) c->c_in * wk->tiles;
+  Padded pd;
 
+  padded_init (&pd, c->ih, c->iw, wk->th * TILE + 2, wk->tw * TILE + 2);
   for (gsize unit = start; unit < end; unit++)
     {
       guint s = unit / c->c_in, ci = unit % c->c_in;
       const float *plane = wk->x + ((gsize) (wk->n0 + s) * c->c_in + ci) * c->ih * c->iw;
       float *dst = wk->v + (gsize) ci * wk->tiles + (gsize) s * wk->th * wk->tw;
 
-      for (guint ty = 0; ty < wk->th; ty++)
-        for (guint tx = 0; tx < wk->tw; tx++, dst++)
-          {
-            const int y0 = (int) (ty * TILE) - 1, x0 = (int) (tx * TILE) - 1;
-            float d[POINTS], v[POINTS];
+      padded_load (&pd, plane, 1);
+      FOR_TILE_GROUPS (wk, t0, lanes)
+        {
+          float d[POINTS * LANES] = { 0 }, v[POINTS * LANES];
 
-            for (int i = 0; i < IN; i++)
-              for (int j = 0; j < IN; j++)
-                {
-                  int iy = y0 + i, ix = x0 + j;
-
-                  d[i * IN + j] = iy >= 0 && ix >= 0 && iy < (int) c->ih && ix < (int) c->iw
-                                  ? plane[iy * (int) c->iw + ix] : 0.0f;
-                }
-            map2d (bt, d, IN, IN, v);
-            for (guint p = 0; p < POINTS; p++)
-              dst[p * point_stride] = v[p];
-          }
+          for (guint l = 0; l < lanes; l++)
+            tile_load (&pd, (t0 + l) / wk->tw * TILE, (t0 + l) % wk->tw * TILE, IN, d, l);
+          input_transform (d, v);
+          for (guint p = 0; p < POINTS; p++)
+            copy_lanes (dst + p * point_stride + t0, v + p * LANES, lanes);
+        }
     }
 }
 
 /* Unit = (sample, output channel): M back to the 4x4 tiles of y, + bias. */
-static void
+CLONES static void
 output_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
   const gsize point_stride = (gsize) c->c_out * wk->tiles;
+  Padded pd;
 
+  padded_init (&pd, c->oh, c->ow, wk->th * TILE, wk->tw * TILE);
   for (gsize unit = start; unit < end; unit++)
     {
       guint s = unit / c->c_out, co = unit % c->c_out;
@@ -214,99 +333,122 @@ output_range (gsize start, gsize end, gpointer data)
       const float *src = wk->m + (gsize) co * wk->tiles + (gsize) s * wk->th * wk->tw;
       const float bias = c->has_bias ? c->b[co] : 0.0f;
 
-      for (guint ty = 0; ty < wk->th; ty++)
-        for (guint tx = 0; tx < wk->tw; tx++, src++)
-          {
-            const guint rows = MIN (TILE, c->oh - ty * TILE), cols = MIN (TILE, c->ow - tx * TILE);
-            float m[POINTS], y[TILE * TILE];
+      FOR_TILE_GROUPS (wk, t0, lanes)
+        {
+          float m[POINTS * LANES] = { 0 }, y[TILE * TILE * LANES];
 
-            for (guint p = 0; p < POINTS; p++)
-              m[p] = src[p * point_stride];
-            map2d (at, m, IN, TILE, y);
-            for (guint i = 0; i < rows; i++)
-              for (guint j = 0; j < cols; j++)
-                plane[(ty * TILE + i) * c->ow + tx * TILE + j] = y[i * TILE + j] + bias;
-          }
+          for (guint p = 0; p < POINTS; p++)
+            copy_lanes (m + p * LANES, src + p * point_stride + t0, lanes);
+          output_transform (m, y);
+          for (guint l = 0; l < lanes; l++)
+            {
+              float *o = pd.data + (t0 + l) / wk->tw * TILE * pd.stride + (t0 + l) % wk->tw * TILE;
+
+              for (guint i = 0; i < TILE; i++)
+                for (guint j = 0; j < TILE; j++)
+                  o[i * pd.stride + j] = y[(i * TILE + j) * LANES + l];
+            }
+        }
+      for (guint i = 0; i < c->oh; i++)
+        {
+          const float *row = pd.data + i * pd.stride;
+          float *out = plane + (gsize) i * c->ow;
+
+          for (guint j = 0; j < c->ow; j++)
+            out[j] = row[j] + bias;
+        }
     }
 }
 
 /* Unit = (sample, output channel): dy tiles to dM = A dy A^T (zero past
  * the plane's edge, where forward wrote nothing). */
-static void
+CLONES static void
 output_grad_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
   const gsize point_stride = (gsize) c->c_out * wk->tiles;
+  Padded pd;
 
+  padded_init (&pd, c->oh, c->ow, wk->th * TILE, wk->tw * TILE);
   for (gsize unit = start; unit < end; unit++)
     {
       guint s = unit / c->c_out, co = unit % c->c_out;
       const float *plane = wk->dy + ((gsize) (wk->n0 + s) * c->c_out + co) * c->oh * c->ow;
       float *dst = wk->m + (gsize) co * wk->tiles + (gsize) s * wk->th * wk->tw;
 
-      for (guint ty = 0; ty < wk->th; ty++)
-        for (guint tx = 0; tx < wk->tw; tx++, dst++)
-          {
-            const guint rows = MIN (TILE, c->oh - ty * TILE), cols = MIN (TILE, c->ow - tx * TILE);
-            float y[TILE * TILE] = { 0 }, dm[POINTS];
+      padded_load (&pd, plane, 0);
+      FOR_TILE_GROUPS (wk, t0, lanes)
+        {
+          float y[TILE * TILE * LANES] = { 0 }, dm[POINTS * LANES];
 
-            for (guint i = 0; i < rows; i++)
-              for (guint j = 0; j < cols; j++)
-                y[i * TILE + j] = plane[(ty * TILE + i) * c->ow + tx * TILE + j];
-            map2d (a, y, TILE, IN, dm);
-            for (guint p = 0; p < POINTS; p++)
-              dst[p * point_stride] = dm[p];
-          }
+          for (guint l = 0; l < lanes; l++)
+            tile_load (&pd, (t0 + l) / wk->tw * TILE, (t0 + l) % wk->tw * TILE, TILE, y, l);
+          output_transform_t (y, dm);
+          for (guint p = 0; p < POINTS; p++)
+            copy_lanes (dst + p * point_stride + t0, dm + p * LANES, lanes);
+        }
     }
 }
 
 /* Unit = (sample, input channel): dV back to the plane of dx, B dV B^T per
  * tile; neighbouring tiles overlap by two pixels and add up, the padding
  * ring is dropped. One unit owns its plane, so no two threads meet. */
-static void
+CLONES static void
 input_grad_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
   const gsize point_stride = (gsize) c->c_in * wk->tiles;
+  const guint rows = wk->th * TILE + 2, cols = wk->tw * TILE + 2;
+  Padded pd;
 
+  padded_init (&pd, c->ih, c->iw, rows, cols);
   for (gsize unit = start; unit < end; unit++)
     {
       guint s = unit / c->c_in, ci = unit % c->c_in;
       float *plane = wk->dx + ((gsize) (wk->n0 + s) * c->c_in + ci) * c->ih * c->iw;
       const float *src = wk->v + (gsize) ci * wk->tiles + (gsize) s * wk->th * wk->tw;
 
-      if (!wk->accumulate)
-        memset (plane, 0, (gsize) c->ih * c->iw * sizeof (float));
-      for (guint ty = 0; ty < wk->th; ty++)
-        for (guint tx = 0; tx < wk->tw; tx++, src++)
-          {
-            const int y0 = (int) (ty * TILE) - 1, x0 = (int) (tx * TILE) - 1;
-            float dv[POINTS], dd[POINTS];
+      memset (pd.data, 0, (gsize) rows * cols * sizeof (float));
+      FOR_TILE_GROUPS (wk, t0, lanes)
+        {
+          float dv[POINTS * LANES] = { 0 }, dd[POINTS * LANES];
 
-            for (guint p = 0; p < POINTS; p++)
-              dv[p] = src[p * point_stride];
-            map2d (b, dv, IN, IN, dd);
-            for (int i = 0; i < IN; i++)
-              {
-                int iy = y0 + i;
+          for (guint p = 0; p < POINTS; p++)
+            copy_lanes (dv + p * LANES, src + p * point_stride + t0, lanes);
+          input_transform_t (dv, dd);
+          for (guint l = 0; l < lanes; l++)
+            {
+              float *o = pd.data + (t0 + l) / wk->tw * TILE * cols + (t0 + l) % wk->tw * TILE;
 
-                if (iy < 0 || iy >= (int) c->ih)
-                  continue;
-                for (int j = 0; j < IN; j++)
-                  {
-                    int ix = x0 + j;
+              for (guint i = 0; i < IN; i++)
+                for (guint j = 0; j < IN; j++)
+                  o[i * cols + j] += dd[(i * IN + j) * LANES + l];
+            }
+        }
+      for (guint i = 0; i < c->ih; i++)
+        {
+          const float *row = pd.data + (i + 1) * cols + 1;
+          float *out = plane + (gsize) i * c->iw;
 
-                    if (ix >= 0 && ix < (int) c->iw)
-                      plane[iy * (int) c->iw + ix] += dd[i * IN + j];
-                  }
-              }
-          }
+          if (wk->accumulate)
+            for (guint j = 0; j < c->iw; j++)
+              out[j] += row[j];
+          else
+            memcpy (out, row, c->iw * sizeof (float));
+        }
     }
 }
 
 /* ---- driving the chunks ------------------------------------------- */
+
+gboolean
+lw_winograd_fits (const LwConv2d *c)
+{
+  return (gsize) ((c->oh + TILE - 1) / TILE * TILE + 2) * ((c->ow + TILE - 1) / TILE * TILE + 2)
+         <= LW_WINOGRAD_MAX_PADDED;
+}
 
 gsize
 lw_winograd_tiles (const LwConv2d *c)
@@ -348,12 +490,18 @@ work_chunk (Work *wk, guint n0, guint n)
   wk->m = wk->v + (gsize) POINTS * c->c_in * wk->tiles;
 }
 
+static gsize
+kernel_groups (const LwConv2d *c)
+{
+  return ((gsize) c->c_out * c->c_in + LANES - 1) / LANES;
+}
+
 static void
 transform_kernels (Work *wk)
 {
   const LwConv2d *c = wk->c;
 
-  lw_parallel_for ((gsize) c->c_out * c->c_in, min_units (9 * POINTS), kernel_range, wk);
+  lw_parallel_for (kernel_groups (c), min_units (9 * POINTS * LANES), kernel_range, wk);
 }
 
 void
@@ -373,11 +521,10 @@ lw_winograd_forward (LwConv2d *c, const float *x, guint n, float *y)
     {
       work_chunk (&wk, n0, n);
       lw_parallel_for ((gsize) wk.nb * c->c_in, plane_units, input_range, &wk);
-      for (guint p = 0; p < POINTS; p++)
-        lw_gemm (FALSE, FALSE, c->c_out, (int) wk.tiles, c->c_in,
-                 1.0f, wk.u + p * pairs, c->c_in,
-                 wk.v + p * c->c_in * wk.tiles, (int) wk.tiles,
-                 0.0f, wk.m + p * c->c_out * wk.tiles, (int) wk.tiles);
+      lw_gemm_batch (POINTS, FALSE, FALSE, c->c_out, (int) wk.tiles, c->c_in,
+                     1.0f, wk.u, c->c_in, pairs,
+                     wk.v, (int) wk.tiles, c->c_in * wk.tiles,
+                     0.0f, wk.m, (int) wk.tiles, c->c_out * wk.tiles);
       lw_parallel_for ((gsize) wk.nb * c->c_out, plane_units, output_range, &wk);
     }
 }
@@ -405,20 +552,18 @@ lw_winograd_backward (LwConv2d *c, const float *x, const float *dy, guint n,
       lw_parallel_for ((gsize) wk.nb * c->c_in, plane_units, input_range, &wk);
       lw_parallel_for ((gsize) wk.nb * c->c_out, plane_units, output_grad_range, &wk);
       /* dU_p += dM_p V_p^T, summed over the chunks. */
-      for (guint p = 0; p < POINTS; p++)
-        lw_gemm (FALSE, TRUE, c->c_out, c->c_in, (int) wk.tiles,
-                 1.0f, wk.m + p * c->c_out * wk.tiles, (int) wk.tiles,
-                 wk.v + p * c->c_in * wk.tiles, (int) wk.tiles,
-                 n0 == 0 ? 0.0f : 1.0f, wk.du + p * pairs, c->c_in);
+      lw_gemm_batch (POINTS, FALSE, TRUE, c->c_out, c->c_in, (int) wk.tiles,
+                     1.0f, wk.m, (int) wk.tiles, c->c_out * wk.tiles,
+                     wk.v, (int) wk.tiles, c->c_in * wk.tiles,
+                     n0 == 0 ? 0.0f : 1.0f, wk.du, c->c_in, pairs);
       if (dx == NULL)
         continue;
       /* V is spent: it takes dV_p = U_p^T dM_p. */
-      for (guint p = 0; p < POINTS; p++)
-        lw_gemm (TRUE, FALSE, c->c_in, (int) wk.tiles, c->c_out,
-                 1.0f, wk.u + p * pairs, c->c_in,
-                 wk.m + p * c->c_out * wk.tiles, (int) wk.tiles,
-                 0.0f, wk.v + p * c->c_in * wk.tiles, (int) wk.tiles);
+      lw_gemm_batch (POINTS, TRUE, FALSE, c->c_in, (int) wk.tiles, c->c_out,
+                     1.0f, wk.u, c->c_in, pairs,
+                     wk.m, (int) wk.tiles, c->c_out * wk.tiles,
+                     0.0f, wk.v, (int) wk.tiles, c->c_in * wk.tiles);
       lw_parallel_for ((gsize) wk.nb * c->c_in, plane_units, input_grad_range, &wk);
     }
-  lw_parallel_for (pairs, min_units (9 * POINTS), kernel_grad_range, &wk);
+  lw_parallel_for (kernel_groups (c), min_units (9 * POINTS * LANES), kernel_grad_range, &wk);
 }

@@ -18,6 +18,13 @@
 
 G_BEGIN_DECLS
 
+/* Planes are tiled in a zero-bordered copy on the stack of this many
+ * floats: up to 64x64 outputs (the 32-px CIFAR planes, the 48-px planes
+ * after STL-10's first layer). */
+#define LW_WINOGRAD_MAX_PADDED (66 * 66)
+
+/* Whether the layer's planes fit LW_WINOGRAD_MAX_PADDED. */
+gboolean lw_winograd_fits       (const LwConv2d *c);
 /* Output tiles (4x4) per sample: ceil(oh/4) * ceil(ow/4). */
 gsize lw_winograd_tiles         (const LwConv2d *c);
 /* Scratch for a chunk of samples: transformed kernels and their gradient
