@@ -35,7 +35,7 @@ RUN_TIMEOUT=${LW_RUN_TIMEOUT:-600}   # seconds per run; a hung run counts as fai
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'bench-mlp.sh: warning: %s\n' "$*" >&2; }
-die()  { printf 'bench-mlp.sh: %s\n' "$*" >&2; exit "${2:-1}"; }
+die()  { printf 'bench-mlp.sh: %s\n' "$1" >&2; exit "${2:-1}"; }
 usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
