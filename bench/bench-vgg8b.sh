@@ -134,7 +134,7 @@ run_ours() {   # T rep
     return
   fi
   OURS_SPS[$t]+="$sps"$'\n'; OURS_ACC[$t]+="$acc"$'\n'; OURS_RSS[$t]+="$rss"$'\n'
-  printf '    T=%s rep %s  ours:      %6.0f samples/s, test %s%%, peak RSS %s MiB\n' \
+  printf '    T=%s rep %s  ours:      %6.1f samples/s, test %s%%, peak RSS %s MiB\n' \
     "$t" "$rep" "$sps" "$acc" "$rss"
 }
 
@@ -152,7 +152,7 @@ run_ref() {   # T rep
     return
   fi
   REF_SPS[$t]+="$sps"$'\n'; REF_ACC[$t]+="$acc"$'\n'; REF_RSS[$t]+="$rss"$'\n'
-  printf '    T=%s rep %s  reference: %6.0f samples/s, test %s%%, peak RSS %s MiB\n' \
+  printf '    T=%s rep %s  reference: %6.1f samples/s, test %s%%, peak RSS %s MiB\n' \
     "$t" "$rep" "$sps" "$acc" "$rss"
 }
 
@@ -193,7 +193,7 @@ for t in $THREADS; do
   os=$(printf '%s' "${OURS_SPS[$t]}" | median); rs=$(printf '%s' "${REF_SPS[$t]}" | median)
   oa=$(printf '%s' "${OURS_ACC[$t]}" | median); ra=$(printf '%s' "${REF_ACC[$t]}" | median)
   om=$(printf '%s' "${OURS_RSS[$t]}" | median); rm_=$(printf '%s' "${REF_RSS[$t]}" | median)
-  T1+=$'\n'"| $t | $(fmt0 "$os") | $(fmt0 "$rs") | $(ratio "$os" "$rs") | $(fmt2 "$oa") | $(fmt2 "$ra") | $(fmt0 "$om") | $(fmt0 "$rm_") | $(ratio "$om" "$rm_") |"
+  T1+=$'\n'"| $t | $(fmt1 "$os") | $(fmt1 "$rs") | $(ratio "$os" "$rs") | $(fmt2 "$oa") | $(fmt2 "$ra") | $(fmt0 "$om") | $(fmt0 "$rm_") | $(ratio "$om" "$rm_") |"
 done
 
 NOTES="Medians over $REPS run(s) per program and thread count, $START to $END, back to back (ABBA order).

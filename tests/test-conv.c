@@ -289,6 +289,61 @@ test_conv_gradient_7x7 (void)
   check_conv_gradient ("conv7x7/2", LW_CONV_IM2COL, 2, 2, 3, 7, 2, 3, 11, 9, 1);
 }
 
+/* Both lowerings of one layer, at a size where Winograd is the default
+ * (many channels, ragged 4x4 tiles, several chunks): outputs, dW and dx
+ * agree to float rounding (the F(4x4,3x3) transforms scale it up a few
+ * times: dW, a sum over 500 positions, to ~3e-5 relative), so training
+ * does not depend on the lowering. */
+static void
+test_conv_lowerings_agree (void)
+{
+  const guint n = 5, c_in = 32, c_out = 24, side = 10;
+  LwRng rng;
+  LwConv2d w, i;
+  gsize nx, ny, nw = (gsize) c_out * c_in * 9;
+  g_autofree float *x = NULL, *r = NULL, *yw = NULL, *yi = NULL, *dxw = NULL, *dxi = NULL;
+  double worst_y = 0.0, worst_dw = 0.0, worst_dx = 0.0;
+
+  lw_rng_init (&rng, 5, 5);
+  lw_conv2d_init (&w, c_in, c_out, 3, 1, 1, side, side, n, TRUE, LW_INIT_TORCH, &rng);
+  g_assert_cmpint (w.lowering, ==, LW_CONV_WINOGRAD);
+  lw_conv2d_set_chunk (&w, 2);
+  lw_conv2d_init (&i, c_in, c_out, 3, 1, 1, side, side, n, TRUE, LW_INIT_ZERO, &rng);
+  lw_conv2d_set_lowering (&i, LW_CONV_IM2COL);
+  memcpy (i.w, w.w, nw * sizeof (float));
+  memcpy (i.b, w.b, c_out * sizeof (float));
+  nx = conv_in_size (&w, n);
+  ny = conv_out_size (&w, n);
+  x = g_new (float, nx);
+  r = g_new (float, ny);
+  yw = g_new (float, ny);
+  yi = g_new (float, ny);
+  dxw = g_new (float, nx);
+  dxi = g_new (float, nx);
+  gc_fill_uniform (x, nx, -1.0f, 1.0f, &rng);
+  gc_fill_uniform (r, ny, -1.0f, 1.0f, &rng);
+
+  lw_conv2d_forward (&w, x, n, yw);
+  lw_conv2d_forward (&i, x, n, yi);
+  lw_conv2d_backward (&w, x, r, n, dxw, FALSE);
+  lw_conv2d_backward (&i, x, r, n, dxi, FALSE);
+  for (gsize k = 0; k < ny; k++)
+    worst_y = MAX (worst_y, fabs ((double) yw[k] - yi[k]));
+  for (gsize k = 0; k < nw; k++)
+    worst_dw = MAX (worst_dw, fabs ((double) w.dw[k] - i.dw[k]) / (1.0 + fabs (i.dw[k])));
+  for (gsize k = 0; k < nx; k++)
+    worst_dx = MAX (worst_dx, fabs ((double) dxw[k] - dxi[k]));
+  g_test_message ("Winograd vs im2col: y %.2e, dW %.2e (relative), dx %.2e",
+                  worst_y, worst_dw, worst_dx);
+  g_assert_cmpfloat (worst_y, <, 1e-5);
+  g_assert_cmpfloat (worst_dw, <, 1e-4);
+  g_assert_cmpfloat (worst_dx, <, 1e-5);
+  g_assert_true (gc_bits_equal (w.db, i.db, c_out));
+
+  lw_conv2d_clear (&w);
+  lw_conv2d_clear (&i);
+}
+
 /* ------------------------------------------------------------------ */
 /* BatchNorm2d */
 
@@ -1120,6 +1175,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/forward", test_conv_forward);
   g_test_add_func ("/engine/conv/gradient-3x3", test_conv_gradient_3x3);
   g_test_add_func ("/engine/conv/gradient-7x7-stride2", test_conv_gradient_7x7);
+  g_test_add_func ("/engine/conv/lowerings-agree", test_conv_lowerings_agree);
   g_test_add_func ("/engine/conv/batchnorm2d/forward", test_batchnorm2d_forward);
   g_test_add_func ("/engine/conv/batchnorm2d/gradient", test_batchnorm2d_gradient);
   g_test_add_func ("/engine/conv/maxpool", test_maxpool);
