@@ -597,8 +597,7 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
       g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  self->pending.model.num_layers = preset->num_layers;
-  self->pending.model.num_hidden = preset->num_hidden;
+  lw_preset_apply (preset, &self->pending.model);
   show_pending (self);
 }
 
@@ -918,10 +917,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   LwDatasetKind kind;
 
   if (preset != NULL)
-    {
-      self->pending.model.num_layers = preset->num_layers;
-      self->pending.model.num_hidden = preset->num_hidden;
-    }
+    lw_preset_apply (preset, &self->pending.model);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   self->pending.eval_every = EVAL_EVERY;

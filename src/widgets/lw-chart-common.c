@@ -450,3 +450,25 @@ lw_activation_pixel (float v, double inv, gboolean diverging, LwColor layer)
     return lw_color_diverging_pixel (v * inv);
   return lw_color_to_pixel (lw_color_mix (white, layer, isfinite (v) ? v * inv : 0.0));
 }
+
+double
+lw_tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
+                double gap, guint *cols_out)
+{
+  double best = 0.0;
+
+  *cols_out = 1;
+  for (guint cols = 1; cols <= n; cols++)
+    {
+      guint rows = (n + cols - 1) / cols;
+      double s = MIN ((area_w - (cols - 1) * gap) / (cols * tile_w),
+                      (area_h - (rows - 1) * gap) / (rows * tile_h));
+
+      if (s > best)
+        {
+          best = s;
+          *cols_out = cols;
+        }
+    }
+  return best;
+}

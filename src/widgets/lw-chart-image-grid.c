@@ -100,30 +100,6 @@ build_tiles (gconstpointer data)
   return atlas;
 }
 
-/* The column count that makes tiles largest in the area; returns the
- * scale of one image pixel. */
-static double
-tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
-             double gap, guint *cols_out)
-{
-  double best = 0.0;
-
-  *cols_out = 1;
-  for (guint cols = 1; cols <= n; cols++)
-    {
-      guint rows = (n + cols - 1) / cols;
-      double s = MIN ((area_w - (cols - 1) * gap) / (cols * tile_w),
-                      (area_h - (rows - 1) * gap) / (rows * tile_h));
-
-      if (s > best)
-        {
-          best = s;
-          *cols_out = cols;
-        }
-    }
-  return best;
-}
-
 void
 lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double height)
 {
@@ -156,7 +132,7 @@ lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double heig
     goto out;
 
   gap = MAX (1.0, floor (3.0 * f));
-  s = tile_layout (n, g->width, g->height, width - 2.0 * pad, height - pad - top, gap, &cols);
+  s = lw_tile_layout (n, g->width, g->height, width - 2.0 * pad, height - pad - top, gap, &cols);
   if (s <= 0.0)
     goto out;
   x0 = pad;

@@ -97,6 +97,11 @@ double lw_chart_title_row (LwText *t, double f, double width, const char *title,
 double  lw_activation_scale (const float *v, gsize n, float *lo);
 guint32 lw_activation_pixel (float v, double inv, gboolean diverging, LwColor layer);
 
+/* n tiles of tile_w x tile_h in rows of *cols, gap apart, as large as the
+ * area allows; returns the scale of one tile pixel. */
+double lw_tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
+                       double gap, guint *cols);
+
 /* Images. */
 gboolean lw_chart_target_is_vector (cairo_t *cr);
 /* The user-to-pixel mapping of the surface being drawn: pixel = user * s + o.
