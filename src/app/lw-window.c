@@ -25,6 +25,9 @@
 #define EVAL_EVERY 200
 #define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
 #define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+/* A conv net's first kernels are few and small: this much height, and the
+ * feature maps below take the rest. */
+#define CONV_KERNELS_HEIGHT 240
 
 typedef struct {
   const char *name;           /* template child */
@@ -72,6 +75,7 @@ struct _LwWindow
   gint64 last_pictures;       /* ... and of the last pictures drawn */
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
+  int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
@@ -169,6 +173,34 @@ update_probe (LwWindow *self, const LwSnapshot *snap)
       && !gtk_widget_has_focus (GTK_WIDGET (self->probe_spin)))
     gtk_spin_button_set_value (self->probe_spin, snap->probe_image_index);
   self->syncing_probe = FALSE;
+}
+
+static GtkWidget *
+find_view (LwWindow *self, const char *name)
+{
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (g_str_equal (view_specs[i].name, name))
+      return GTK_WIDGET (self->views[i]);
+  g_return_val_if_reached (NULL);
+}
+
+/* An MLP's filters are large pictures and its activations thin strips; a
+ * conv net's kernels are small and its feature maps many: they swap which
+ * one takes the page's height. */
+static void
+update_filters_page (LwWindow *self, const LwSnapshot *snap)
+{
+  gboolean conv = lw_arch_is_conv (snap->arch);
+  GtkWidget *filters, *probe;
+
+  if (snap->state == LW_RUN_LOADING || (int) conv == self->shown_conv)
+    return;
+  self->shown_conv = conv;
+  filters = find_view (self, "filters_filters");
+  probe = find_view (self, "filters_probe");
+  gtk_widget_set_vexpand (filters, !conv);
+  gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
+  gtk_widget_set_vexpand (probe, conv);
 }
 
 static gint64
@@ -290,6 +322,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   lw_status_bar_update (self->status, snap);
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
+  update_filters_page (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -893,6 +926,7 @@ lw_window_init (LwWindow *self)
   GtkEventController *keys;
 
   self->shown_state = -1;
+  self->shown_conv = -1;
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));

@@ -286,7 +286,7 @@ lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double 
   if (area_w <= 0.0 || avail <= 0.0)
     goto out;
   /* A strip reads at any height; the maps take what is left. */
-  strip_h = MIN (32.0 * f, avail / m->n_groups);
+  strip_h = MIN (44.0 * f, avail / m->n_groups);
   map_h = n_maps > 0 ? (avail - n_strips * strip_h) / n_maps : 0.0;
 
   for (guint g = 0; g < m->n_groups; g++)
