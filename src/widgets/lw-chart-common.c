@@ -448,7 +448,8 @@ lw_activation_pixel (float v, double inv, gboolean diverging, LwColor layer)
 
   if (diverging)
     return lw_color_diverging_pixel (v * inv);
-  return lw_color_to_pixel (lw_color_mix (white, layer, isfinite (v) ? v * inv : 0.0));
+  return lw_color_to_pixel (lw_color_mix (white, layer, isfinite (v) ? CLAMP (v * inv, 0.0, 1.0)
+                                                                     : 0.0));
 }
 
 double

@@ -7,6 +7,9 @@
 
 /* Cells per strip row of a fully connected group: wide ones wrap. */
 #define STRIP_MAX_CELLS 256
+/* Maps are scaled so that this share of a group's values saturates. */
+#define ROBUST_TAIL 0.01
+#define ROBUST_BINS 256
 
 guint
 lw_feature_maps_n_shown (const LwFeatureMaps *m, guint g)
@@ -58,6 +61,33 @@ group_cells (const LwFeatureMaps *m, guint g, guint *cols, guint *rows, guint *c
     }
 }
 
+/* The scale of lw_activation_scale, but from the value that only the top
+ * ROBUST_TAIL of the magnitudes exceed (read off a histogram): a few hot
+ * pixels would otherwise leave every map pale. */
+static double
+robust_scale (const float *v, gsize n, float *lo)
+{
+  guint hist[ROBUST_BINS] = { 0 };
+  double inv = lw_activation_scale (v, n, lo), top;
+  gsize above = 0, allowed = (gsize) (ROBUST_TAIL * n);
+
+  if (inv <= 0.0)
+    return inv;
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      hist[MIN ((guint) (fabsf (v[i]) * inv * ROBUST_BINS), ROBUST_BINS - 1)]++;
+  for (guint b = ROBUST_BINS; b-- > 1;)
+    {
+      above += hist[b];
+      if (above > allowed)
+        {
+          top = (double) (b + 1) / ROBUST_BINS;
+          return inv / top;
+        }
+    }
+  return inv * ROBUST_BINS;
+}
+
 static cairo_surface_t *
 build_atlas (gconstpointer data)
 {
@@ -83,7 +113,8 @@ build_atlas (gconstpointer data)
       LwColor layer = lw_color_layer (g);
       guint cols, rows, cw, ch;
       float lo;
-      double inv = lw_activation_scale (fg->values, fg->units, &lo);
+      double inv = is_maps (fg) ? robust_scale (fg->values, fg->units, &lo)
+                                : lw_activation_scale (fg->values, fg->units, &lo);
 
       group_cells (m, g, &cols, &rows, &cw, &ch);
       if (is_maps (fg))

@@ -27,9 +27,10 @@ typedef struct {
   LwImageCache *cache;            /* may be NULL */
 } LwFeatureMaps;
 
-/* White at 0 up to the layer's colour at the group's largest value, one
- * scale for all maps of a group (a weak channel looks weak); diverging
- * when a group has negative values, as the activation strips. */
+/* White at 0 up to the layer's colour where the group's top 1% of values
+ * begins (those saturate), one scale for all maps of a group, so a weak
+ * channel looks weak; diverging when a group has negative values, as the
+ * activation strips. */
 void  lw_feature_maps_draw      (const LwFeatureMaps *maps, cairo_t *cr,
                                  double width, double height);
 void  lw_feature_maps_draw_func (gconstpointer maps, cairo_t *cr,
