@@ -301,6 +301,20 @@ track_timings (LwWindow *self, const LwSnapshot *snap)
     }
 }
 
+/* The pictures held back, once their interval has passed (or at once):
+ * returns the charts to draw. */
+static guint
+take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
+{
+  guint pending = self->pictures_pending;
+
+  if (pending == 0 || (!urgent && now - self->last_pictures < MIN_PICTURES_INTERVAL))
+    return 0;
+  self->pictures_pending = 0;
+  self->last_pictures = now;
+  return pending;
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -312,12 +326,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   /* Pictures cost more to draw than curves and change less to the eye. */
   self->pictures_pending |= changed & pictures;
   changed &= ~pictures;
-  if (self->pictures_pending != 0 && (urgent || now - self->last_pictures >= MIN_PICTURES_INTERVAL))
-    {
-      changed |= self->pictures_pending;
-      self->pictures_pending = 0;
-      self->last_pictures = now;
-    }
+  changed |= take_pending_pictures (self, now, urgent);
   refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
   lw_controls_panel_update (self->controls, snap);
@@ -355,15 +364,20 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   gboolean urgent;
   gint64 now;
 
+  now = gdk_frame_clock_get_frame_time (clock);
   if (!g_atomic_int_compare_and_exchange (&self->snapshot_ready, 1, 0))
-    return G_SOURCE_CONTINUE;
+    {
+      /* Paused after a step, no snapshot may follow the one whose
+       * pictures were held back. */
+      refresh_views (self, take_pending_pictures (self, now, FALSE));
+      return G_SOURCE_CONTINUE;
+    }
   snap = lw_session_get_snapshot (self->session);
   if (snap->serial == self->shown_serial)
     return G_SOURCE_CONTINUE;
 
   /* Curves move smoothly enough at ten pictures a second; drawing every
    * publish would take CPU from training for nothing anyone sees. */
-  now = gdk_frame_clock_get_frame_time (clock);
   urgent = answers_user (self, snap);
   if (now - self->last_show < MIN_SHOW_INTERVAL && !urgent)
     {
