@@ -101,6 +101,13 @@ lw_controls_panel_get_entry (LwControlsPanel *self, LwField field)
   return entry;
 }
 
+GtkDropDown *
+lw_controls_panel_get_preset_dropdown (LwControlsPanel *self)
+{
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self), NULL);
+  return self->preset_dropdown;
+}
+
 /* Parses an entry and sends its action; a typing error is shown here, a
  * value out of range by the window when the session refuses it. */
 static void

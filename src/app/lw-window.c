@@ -1029,6 +1029,13 @@ lw_window_get_charts (LwWindow *self)
   return self->charts;
 }
 
+GtkWidget *
+lw_window_get_view (LwWindow *self, const char *name)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
+  return find_view (self, name);
+}
+
 void
 lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us, gint64 *max_frame_us,
                           guint *n_frames)
