@@ -10,6 +10,8 @@
 /* Maps are scaled so that this share of a group's values saturates. */
 #define ROBUST_TAIL 0.01
 #define ROBUST_BINS 256
+/* A group's name and two lines of detail, at presentation factor 1. */
+#define LABEL_HEIGHT ((LW_FONT_LABEL + 2.0 * LW_FONT_SMALL) * 1.4)
 
 guint
 lw_feature_maps_n_shown (const LwFeatureMaps *m, guint g)
@@ -182,7 +184,7 @@ draw_label (LwText *t, const LwFeatureMaps *m, guint g, double x, double y, doub
   lw_text_set (t, m->groups[g].name != NULL ? m->groups[g].name : "", LW_FONT_LABEL, TRUE,
                label_w);
   lw_text_extent (t, NULL, &name_h);
-  small_h = LW_FONT_SMALL * 1.35 * f;
+  small_h = LW_FONT_SMALL * 1.4 * f;
   details = band_h >= name_h + 2.0 * small_h;
   top = y + (band_h - (details ? name_h + 2.0 * small_h : name_h)) / 2.0;
 
@@ -195,6 +197,12 @@ draw_label (LwText *t, const LwFeatureMaps *m, guint g, double x, double y, doub
   lw_text_show (t, x, top + name_h, 0.0, 0.0);
   lw_text_set (t, active, LW_FONT_SMALL, FALSE, label_w);
   lw_text_show (t, x, top + name_h + small_h, 0.0, 0.0);
+}
+
+static double
+tile_gap (double f)
+{
+  return MAX (1.0, floor (2.0 * f));
 }
 
 /* Rounds a rectangle to whole device pixels. */
@@ -217,7 +225,7 @@ draw_group_maps (cairo_t *cr, const LwFeatureMaps *m, guint g, cairo_surface_t *
 {
   const LwFeatureGroup *fg = &m->groups[g];
   guint n = lw_feature_maps_n_shown (m, g), cols, acols, arows, cw, ch;
-  double gap = MAX (1.0, floor (2.0 * f)), s, tile_w, tile_h, grid_h, line;
+  double gap = tile_gap (f), s, tile_w, tile_h, grid_h, line;
   g_autofree cairo_rectangle_t *rects = g_new (cairo_rectangle_t, n);
 
   s = lw_tile_layout (n, fg->width, fg->height, area_w, band_h, gap, &cols);
@@ -261,10 +269,60 @@ draw_group_maps (cairo_t *cr, const LwFeatureMaps *m, guint g, cairo_surface_t *
   cairo_stroke (cr);
 }
 
+/* Height of group g's maps, in rows of as many as fit in area_w, at a
+ * size of t: tiles t * sqrt (map height) high, so the larger maps of the
+ * first blocks get more room and pooling shows as tiles shrinking down
+ * the blocks, less than the maps do. */
+static double
+maps_height (const LwFeatureMaps *m, guint g, double t, double area_w, double gap)
+{
+  const LwFeatureGroup *fg = &m->groups[g];
+  double tile_h = t * sqrt ((double) fg->height), tile_w = tile_h * fg->width / fg->height;
+  guint n = lw_feature_maps_n_shown (m, g);
+  guint cols = MAX (1, (guint) floor ((area_w + gap) / (tile_w + gap)));
+
+  return ((n + cols - 1) / cols) * (tile_h + gap) - gap;
+}
+
+/* Bands of the map groups: the largest size at which every group's maps
+ * fit into avail together (each band at least min_h, for its label), the
+ * rest shared out evenly. */
+static void
+map_bands (const LwFeatureMaps *m, double area_w, double avail, double min_h, double gap,
+           double *band_h)
+{
+  double lo = 0.0, hi = avail, used = 0.0;
+  guint n_maps = 0;
+
+  for (int i = 0; i < 40; i++)
+    {
+      double t = (lo + hi) / 2.0, total = 0.0;
+
+      for (guint g = 0; g < m->n_groups; g++)
+        if (is_maps (&m->groups[g]))
+          total += MAX (maps_height (m, g, t, area_w, gap), min_h);
+      if (total <= avail)
+        lo = t;
+      else
+        hi = t;
+    }
+  for (guint g = 0; g < m->n_groups; g++)
+    if (is_maps (&m->groups[g]))
+      {
+        band_h[g] = MAX (maps_height (m, g, lo, area_w, gap), min_h);
+        used += band_h[g];
+        n_maps++;
+      }
+  for (guint g = 0; g < m->n_groups; g++)
+    if (is_maps (&m->groups[g]))
+      band_h[g] += MAX (0.0, avail - used) / n_maps;
+}
+
 void
 lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double height)
 {
-  double f, pad, top, gap, label_w = 0.0, area_x, area_w, avail, strip_h, map_h, y;
+  double f, pad, top, gap, label_w = 0.0, area_x, area_w, avail, strip_h, y;
+  g_autofree double *band_h = NULL;
   double sx = 1.0, sy = 1.0, ox = 0.0, oy = 0.0, atlas_y = 0.0, max_zoom = 1.0;
   guint n_maps = 0, n_strips;
   guint64 params = 0;
@@ -318,7 +376,10 @@ lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double 
     goto out;
   /* A strip reads at any height; the maps take what is left. */
   strip_h = MIN (44.0 * f, avail / m->n_groups);
-  map_h = n_maps > 0 ? (avail - n_strips * strip_h) / n_maps : 0.0;
+  band_h = g_new0 (double, m->n_groups);
+  if (n_maps > 0)
+    map_bands (m, area_w, avail - n_strips * strip_h,
+               MIN (LABEL_HEIGHT * f, avail / m->n_groups), tile_gap (f), band_h);
 
   for (guint g = 0; g < m->n_groups; g++)
     {
@@ -328,7 +389,7 @@ lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double 
       group_cells (m, g, &cols, &rows, &cw, &ch);
       if (is_maps (fg))
         max_zoom = MAX (max_zoom, lw_tile_layout (lw_feature_maps_n_shown (m, g), fg->width,
-                                                  fg->height, area_w, map_h, 1.0, &cols));
+                                                  fg->height, area_w, band_h[g], 1.0, &cols));
       else
         max_zoom = MAX (max_zoom, MAX (area_w / cols, strip_h / rows));
     }
@@ -342,26 +403,26 @@ lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double 
   for (guint g = 0; g < m->n_groups; g++)
     {
       const LwFeatureGroup *fg = &m->groups[g];
-      double band_h = is_maps (fg) ? map_h : strip_h;
+      double h = is_maps (fg) ? band_h[g] : strip_h;
       guint cols, rows, cw, ch;
 
-      draw_label (&t, m, g, pad, y, label_w, band_h);
+      draw_label (&t, m, g, pad, y, label_w, h);
       group_cells (m, g, &cols, &rows, &cw, &ch);
       if (is_maps (fg))
-        draw_group_maps (cr, m, g, display, factor, atlas_y, area_x, y, area_w, band_h, f,
+        draw_group_maps (cr, m, g, display, factor, atlas_y, area_x, y, area_w, h, f,
                          snap, sx, sy, ox, oy);
       else
         {
           lw_chart_paint_region (cr, display, factor, TRUE, 0, atlas_y, cols, rows,
-                                 area_x, y, area_w, band_h);
+                                 area_x, y, area_w, h);
           cairo_set_line_width (cr, 1.0);
           lw_cairo_set_color (cr, lw_theme_get ()->frame, 1.0);
           cairo_rectangle (cr, floor (area_x) - 0.5, floor (y) - 0.5,
-                           ceil (area_w) + 1.0, ceil (band_h) + 1.0);
+                           ceil (area_w) + 1.0, ceil (h) + 1.0);
           cairo_stroke (cr);
         }
       atlas_y += rows * ch + 1;
-      y += band_h + gap;
+      y += h + gap;
     }
   cairo_surface_destroy (display);
   cairo_surface_destroy (atlas);
