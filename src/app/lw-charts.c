@@ -21,6 +21,8 @@
 #define MAX_KERNEL_TILES 128
 /* Feature maps per block: beyond it an even subset (vgg8b has up to 512). */
 #define MAX_MAPS 64
+/* Width the probe image's title needs at presentation factor 1. */
+#define PROBE_TITLE_ROOM 190.0
 /* Room the heatmap takes for its colour scale at presentation factor 1. */
 #define SCALE_BAR_ROOM 64.0
 
@@ -36,6 +38,7 @@ typedef struct {
 typedef struct {
   LwImageGrid image;
   gboolean conv;
+  double scale;
   LwActivationStrips strips;
   LwFeatureMaps maps;
   LwFeatureGroup groups[LW_MAX_BLOCKS];
@@ -367,6 +370,7 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
     .cache = c->probe_cache,
   };
   c->probe.conv = lw_arch_is_conv (snap->arch);
+  c->probe.scale = c->scale;
   c->probe.strips = (LwActivationStrips) {
     .title = _("Activations of each block for this image"),
     .n_blocks = snap->activations != NULL ? snap->n_blocks : 0,
@@ -527,7 +531,9 @@ probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
 {
   const ProbeView *p = data;
   gboolean stacked = width < 1.6 * height;
-  double image_w = stacked ? width : floor (MIN (height, width * (p->conv ? 0.2 : 0.3)));
+  /* Beside the maps, wide enough for its title. */
+  double conv_w = MIN (MAX (width * 0.2, PROBE_TITLE_ROOM * p->scale), width * 0.35);
+  double image_w = stacked ? width : floor (MIN (height, p->conv ? conv_w : width * 0.3));
   double image_h = stacked ? floor (MIN (width * 0.8, height * (p->conv ? 0.3 : 0.45))) : height;
 
   cairo_save (cr);
