@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "session/lw-history.h"
 #include "session/lw-session.h"
@@ -685,6 +686,87 @@ test_conv_visuals (void)
   lw_run_settings_clear (&st);
 }
 
+/* A CIFAR-100 binary set of n_train and n_test 32x32 colour images (a
+ * square of one colour on another), written into dir. */
+static void
+write_cifar100 (const char *dir, guint n_train, guint n_test)
+{
+  const gsize record = 2 + 3 * 32 * 32;
+
+  for (guint split = 0; split < 2; split++)
+    {
+      guint n = split == 0 ? n_train : n_test;
+      g_autofree guint8 *buf = g_new0 (guint8, n * record);
+      g_autofree char *path = g_build_filename (dir, split == 0 ? "train.bin" : "test.bin", NULL);
+      g_autoptr(GError) error = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint8 *r = buf + i * record;
+          guint x0 = i % 16, y0 = (i * 7) % 16;
+
+          r[0] = (guint8) (i % 20);
+          r[1] = (guint8) (i % 100);
+          for (guint c = 0; c < 3; c++)
+            for (guint y = 0; y < 32; y++)
+              for (guint x = 0; x < 32; x++)
+                {
+                  gboolean inside = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
+
+                  r[2 + (c * 32 + y) * 32 + x] = (guint8) (inside ? (c == i % 3 ? 230 : 40)
+                                                                  : (c == 2 ? 120 : 20));
+                }
+        }
+      g_assert_true (g_file_set_contents (path, (const char *) buf, n * record, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Colour images: kernels of 3 x 3 x 3, maps of 32, 16 and 8 pixels. */
+static void
+test_conv_rgb (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lw-session-cifar-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  write_cifar100 (dir, 96, 48);
+  conv_settings (&st);
+  st.dataset = LW_DATASET_CIFAR100;
+  st.data_dir = g_strdup (dir);
+  st.limit_train = 0;
+  st.eval_samples = 48;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->step, ==, 1);
+    g_assert_cmpuint (snap->image_channels, ==, 3);
+    g_assert_cmpuint (snap->image_width, ==, 32);
+    g_assert_cmpuint (snap->filter_rows, ==, 16);
+    g_assert_cmpuint (snap->filter_cols, ==, 27);
+    assert_map_shape (&snap->filter_shape, 3, 3, 3);
+    assert_map_shape (&snap->block_map[0], 16, 32, 32);
+    assert_map_shape (&snap->block_map[1], 32, 16, 16);
+    assert_map_shape (&snap->block_map[2], 64, 8, 8);
+    g_assert_cmpuint (snap->block_width[0], ==, 16 * 32 * 32);
+    for (guint i = 0; i < snap->block_width[0]; i++)
+      g_assert_true (isfinite (snap->activations[i]));
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, i == 0 ? "train.bin" : "test.bin", NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
 static float
 matrix_distance (const float *a, const float *b, guint n)
 {
@@ -1088,6 +1170,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);
   g_test_add_func ("/session/conv/similarity", test_conv_similarity);
   g_test_add_func ("/session/conv/switch", test_conv_switch);
+  g_test_add_func ("/session/conv/rgb", test_conv_rgb);
 
   return g_test_run ();
 }

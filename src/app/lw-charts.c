@@ -333,7 +333,8 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   else if (n_images == 0)
     c->filters_title = g_strdup (_("First conv layer's kernels"));
   else if (snap->filter_shape.channels == 3)
-    c->filters_title = g_strdup_printf (_("First conv layer: %u kernels of %u×%u, red, green and blue"),
+    c->filters_title = g_strdup_printf (_("First conv layer: %u kernels of %u×%u×3 in colour, "
+                                          "grey for 0"),
                                         n_images, snap->filter_shape.height,
                                         snap->filter_shape.width);
   else
