@@ -1188,8 +1188,15 @@ test_feature_maps_bad (void)
   g_assert_cmpuint (count_not_background (image, 105, 30, 300, 200), >, 0);
   cairo_surface_destroy (image);
 
-  groups[1].values = NULL;
+  /* A shape that does not match the values: a strip, nothing read beyond. */
+  groups[1].channels = 64;
+  groups[1].height = groups[1].width = 28;
   maps.n_groups = 2;
+  g_assert_cmpuint (lw_feature_maps_n_shown (&maps, 1), ==, 0);
+  image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-mismatch", FALSE);
+  cairo_surface_destroy (image);
+
+  groups[1].values = NULL;
   image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-missing", FALSE);
   cairo_surface_destroy (image);
   maps.n_groups = 0;

@@ -13,13 +13,21 @@
 /* A group's name and two lines of detail, at presentation factor 1. */
 #define LABEL_HEIGHT ((LW_FONT_LABEL + 2.0 * LW_FONT_SMALL) * 1.4)
 
+/* Maps, or (no shape, or one that does not match the values) a strip. */
+static gboolean
+is_maps (const LwFeatureGroup *g)
+{
+  return g->channels > 0 && g->height > 0 && g->width > 0
+         && (guint64) g->channels * g->height * g->width == g->units;
+}
+
 guint
 lw_feature_maps_n_shown (const LwFeatureMaps *m, guint g)
 {
   guint channels;
 
   g_return_val_if_fail (m != NULL && g < m->n_groups, 0);
-  channels = m->groups[g].channels;
+  channels = is_maps (&m->groups[g]) ? m->groups[g].channels : 0;
   return m->max_maps > 0 ? MIN (channels, m->max_maps) : channels;
 }
 
@@ -30,12 +38,6 @@ lw_feature_maps_tile_map (const LwFeatureMaps *m, guint g, guint k)
 
   g_return_val_if_fail (k < n, 0);
   return (guint) ((guint64) k * m->groups[g].channels / n);
-}
-
-static gboolean
-is_maps (const LwFeatureGroup *g)
-{
-  return g->channels > 0 && g->height > 0 && g->width > 0;
 }
 
 /* A group's place in the atlas: cols x rows cells of cell_w x cell_h

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 typedef struct {
   const char *name;               /* e.g. "block 1" */
   guint channels, height, width;  /* feature maps; channels 0: a fully connected block */
-  guint units;                    /* values: channels * height * width for maps */
+  guint units;                    /* values; a strip unless channels * height * width */
   const float *values;            /* map by map, each row by row */
 } LwFeatureGroup;
 
