@@ -313,7 +313,11 @@ update_feature_maps (LwCharts *c, const LwSnapshot *snap)
 static gboolean
 update_pictures (LwCharts *c, const LwSnapshot *snap)
 {
-  guint n_images = snap->filters != NULL ? snap->filter_rows : 0;
+  const LwMapShape *fs = &snap->filter_shape;
+  /* Drawn only at a shape that covers each row exactly. */
+  guint n_images = snap->filters != NULL
+                   && (guint64) fs->channels * fs->height * fs->width == snap->filter_cols
+                   ? snap->filter_rows : 0;
   gboolean changed = FALSE;
 
   /* The pictures' pointers change exactly when the worker made new ones. */
