@@ -2,7 +2,9 @@
  * ./run.sh test): play through the window's actions until the layers
  * learn, change the loss and the learning rate while training, pause, and
  * check the engine applied each change; refuse an out-of-range value typed
- * into the learning-rate entry; export every chart. Skips without a
+ * into the learning-rate entry; export every chart. A conv net from its
+ * preset: its kernels and feature maps drawn in the window, and New Run
+ * switching to an MLP and back through the drop-down. Skips without a
  * display. Every wait has a deadline. */
 #include <string.h>
 
@@ -11,7 +13,12 @@
 
 #include "lw-application.h"
 #include "lw-export.h"
+#include "lw-presets.h"
 #include "lw-window-private.h"
+#include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-image-grid.h"
+#include "widgets/lw-chart-view.h"
+#include "widgets/lw-colors.h"
 
 #define LOAD_TIMEOUT_S 60
 #define LEARN_TIMEOUT_S 90
@@ -81,6 +88,14 @@ step_reached (LwWindow *window, gconstpointer data)
   const LwSnapshot *snap = shown (window);
 
   return snap != NULL && snap->step >= *(const guint64 *) data && snap->state == LW_RUN_PAUSED;
+}
+
+static gboolean
+step_reached_running (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->step >= GPOINTER_TO_UINT (data);
 }
 
 static gboolean
@@ -277,6 +292,332 @@ test_window_trains (void)
     ;
 }
 
+/* ---- conv nets ---------------------------------------------------------- */
+
+/* Every preset builds: the architecture it names, blocks the model
+ * accepts; --preset takes each id and refuses others. */
+static void
+test_presets (void)
+{
+  gboolean have_conv = FALSE;
+
+  for (guint i = 0; i < lw_presets_count (); i++)
+    {
+      const LwPreset *p = lw_presets_get (i);
+      LwModelConfig config;
+      g_autoptr (LwModel) model = NULL;
+      g_autoptr (GError) error = NULL;
+
+      lw_model_config_init (&config);
+      config.batch_size = 2;
+      lw_preset_apply (p, &config);
+      g_assert_true (lw_presets_lookup (p->id) == p);
+      g_assert_cmpint (lw_presets_find (p->arch, p->num_layers, p->num_hidden), ==, (int) i);
+      model = lw_model_new (&config, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (lw_model_n_blocks (model), ==, lw_model_config_n_blocks (&config));
+      have_conv |= lw_arch_is_conv (p->arch);
+    }
+  g_assert_true (have_conv);
+  g_assert_cmpint (lw_presets_lookup ("vgg-mini")->arch, ==, LW_ARCH_VGG_MINI);
+  g_assert_cmpint (lw_presets_lookup ("vgg8b")->arch, ==, LW_ARCH_VGG8B);
+  g_assert_null (lw_presets_lookup ("vgg9"));
+  g_assert_cmpint (lw_presets_find (LW_ARCH_VGG_MINI, 3, 1024), ==, -1);
+
+  if (g_test_subprocess ())
+    {
+      char *argv[] = { (char *) "layerwise", (char *) "--preset", (char *) "vgg9", NULL };
+      g_autoptr (LwApplication) app = lw_application_new ();
+
+      exit (g_application_run (G_APPLICATION (app), 3, argv));
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*unknown preset*vgg9*");
+}
+
+/* A view as the window paints it, read back as ARGB32 pixels. */
+typedef struct {
+  int width, height;
+  gsize stride;
+  guchar *data;
+} Shot;
+
+static void
+shoot (GtkWidget *view, Shot *shot)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (view);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (view));
+
+  shot->width = gtk_widget_get_width (view);
+  shot->height = gtk_widget_get_height (view);
+  g_assert_cmpint (shot->width, >, 100);
+  g_assert_cmpint (shot->height, >, 100);
+  gdk_paintable_snapshot (paintable, snapshot, shot->width, shot->height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, shot->width, shot->height));
+  shot->stride = (gsize) shot->width * 4;
+  shot->data = g_malloc (shot->stride * shot->height);
+  gdk_texture_download (texture, shot->data, shot->stride);
+}
+
+static void
+pixel (const Shot *shot, int x, int y, int *r, int *g, int *b)
+{
+  const guchar *p = shot->data + (gsize) y * shot->stride + (gsize) x * 4;
+
+  /* GDK_MEMORY_DEFAULT: B, G, R, A; the views are opaque. */
+  *b = p[0];
+  *g = p[1];
+  *r = p[2];
+}
+
+/* Pixels of strong colour (weights, kernels, maps; not text or frames)
+ * in [x0, x1) x [y0, y1). */
+static guint
+count_colourful (const Shot *shot, int x0, int y0, int x1, int y1)
+{
+  guint n = 0;
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        int r, g, b;
+
+        pixel (shot, x, y, &r, &g, &b);
+        n += MAX (r, MAX (g, b)) - MIN (r, MIN (g, b)) > 60;
+      }
+  return n;
+}
+
+/* Pixels of colour c laid over white at some strength, as the activations
+ * of layer c are drawn; their mean row in *mean_y. */
+static guint
+count_layer_colour (const Shot *shot, int x0, int x1, LwColor c, double *mean_y)
+{
+  double d[3] = { c.r * 255 - 255, c.g * 255 - 255, c.b * 255 - 255 };
+  double dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], sum_y = 0.0;
+  guint n = 0;
+
+  for (int y = 0; y < shot->height; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        int r, g, b;
+        double p[3], t, residual = 0.0;
+
+        pixel (shot, x, y, &r, &g, &b);
+        p[0] = r - 255.0;
+        p[1] = g - 255.0;
+        p[2] = b - 255.0;
+        t = (p[0] * d[0] + p[1] * d[1] + p[2] * d[2]) / dd;
+        for (guint i = 0; i < 3; i++)
+          residual += (p[i] - t * d[i]) * (p[i] - t * d[i]);
+        if (t >= 0.4 && t <= 1.05 && sqrt (residual) <= 14.0)
+          {
+            n++;
+            sum_y += y;
+          }
+      }
+  *mean_y = n > 0 ? sum_y / n : NAN;
+  return n;
+}
+
+static gboolean
+is_conv_paused (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->arch == LW_ARCH_VGG_MINI
+         && snap->filters != NULL && snap->step >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+shows_newest (LwWindow *window, gconstpointer data)
+{
+  g_autoptr (LwSnapshot) newest = lw_session_get_snapshot (lw_window_get_session (window));
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->serial == newest->serial;
+}
+
+static gboolean
+is_mlp_paused (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->arch == LW_ARCH_MLP
+         && snap->filters != NULL;
+}
+
+/* Runs the main loop for ms: the window draws what it holds back. */
+static void
+settle (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  guint waker = g_timeout_add (10, wake_up, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (waker);
+}
+
+/* The conv net's pictures as the window draws them: the kernels fill
+ * their view with colour, and each conv block's feature maps show in its
+ * layer's colour, block 1 at the top, in the part of the view right of
+ * the probe image and the labels. */
+static void
+check_conv_pictures (LwWindow *window)
+{
+  GtkWidget *filters = lw_window_get_view (window, "filters_filters");
+  GtkWidget *probe = lw_window_get_view (window, "filters_probe");
+  LwCharts *charts = lw_window_get_charts (window);
+  const LwImageGrid *grid;
+  gconstpointer data;
+  Shot shot;
+  double last_y = -1.0;
+  guint ink;
+
+  lw_charts_get_draw (charts, LW_CHART_FILTERS, &data);
+  grid = data;
+  g_assert_cmpuint (grid->n_images, ==, 16);
+  g_assert_cmpuint (grid->channels, ==, 1);
+  g_assert_cmpuint (grid->height, ==, 3);
+  g_assert_cmpuint (grid->width, ==, 3);
+  g_assert_true (lw_chart_view_get_data (LW_CHART_VIEW (filters)) == grid);
+
+  /* The feature maps take the page's height from the few small kernels. */
+  g_assert_false (gtk_widget_get_vexpand (filters));
+  g_assert_true (gtk_widget_get_vexpand (probe));
+  g_assert_cmpint (gtk_widget_get_height (probe), >, gtk_widget_get_height (filters));
+
+  shoot (filters, &shot);
+  ink = count_colourful (&shot, 0, 0, shot.width, shot.height);
+  g_test_message ("kernels view %dx%d: %u coloured pixels", shot.width, shot.height, ink);
+  g_assert_cmpuint (ink, >, (guint) (shot.width * shot.height / 4));
+  g_free (shot.data);
+
+  shoot (probe, &shot);
+  for (guint b = 0; b < 3; b++)
+    {
+      double mean_y;
+      guint n = count_layer_colour (&shot, shot.width * 45 / 100, shot.width,
+                                    lw_color_layer (b), &mean_y);
+
+      g_test_message ("feature maps of block %u: %u pixels, mean row %.0f", b + 1, n, mean_y);
+      g_assert_cmpuint (n, >, 300);
+      g_assert_cmpfloat (mean_y, >, last_y);
+      last_y = mean_y;
+    }
+  g_free (shot.data);
+}
+
+static void
+select_preset (LwWindow *window, const char *id)
+{
+  GtkDropDown *dropdown = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+  const LwPreset *preset = lw_presets_lookup (id);
+
+  for (guint i = 0; i < lw_presets_count (); i++)
+    if (lw_presets_get (i) == preset)
+      gtk_drop_down_set_selected (dropdown, i);
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (dropdown)) == preset);
+}
+
+static void
+test_window_conv (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *filters, *probe;
+  guint draws;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("vgg-mini");
+  options->page = g_strdup ("filters");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  filters = lw_window_get_view (window, "filters_filters");
+  probe = lw_window_get_view (window, "filters_probe");
+
+  wait_until (window, is_conv_paused, GUINT_TO_POINTER (0), LOAD_TIMEOUT_S, "the conv net");
+  g_assert_cmpuint (shown (window)->n_blocks, ==, 4);
+
+  /* Two steps, the second right after the first one's pictures: its
+   * pictures are held back for a moment, then drawn, though no snapshot
+   * follows them while paused. */
+  for (int i = 0; i < 2; i++)
+    {
+      draws = lw_chart_view_get_n_draws (LW_CHART_VIEW (probe));
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+      g_assert_true (lw_session_sync (lw_window_get_session (window), APPLY_TIMEOUT_S * 1000));
+      wait_until (window, shows_newest, NULL, APPLY_TIMEOUT_S, "the step's snapshot");
+    }
+  settle (700);
+  g_assert_cmpuint (lw_chart_view_get_n_draws (LW_CHART_VIEW (probe)), >, draws);
+  g_assert_cmpuint (shown (window)->step, ==, 2);
+  check_conv_pictures (window);
+
+  /* New Run with an MLP from the drop-down: its filters and strips. */
+  select_preset (window, "3x256");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_mlp_paused, NULL, LOAD_TIMEOUT_S, "the MLP");
+  settle (600);
+  {
+    const LwSnapshot *snap = shown (window);
+    const LwImageGrid *grid;
+    gconstpointer data;
+    Shot shot;
+
+    g_assert_cmpuint (snap->n_blocks, ==, 3);
+    g_assert_cmpuint (snap->n_previous, ==, 1);
+    g_assert_cmpuint (snap->previous[0].n_layers, ==, 5);
+    lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_FILTERS, &data);
+    grid = data;
+    g_assert_cmpuint (grid->width, ==, 28);
+    g_assert_cmpuint (grid->n_images, ==, 256);
+    g_assert_true (gtk_widget_get_vexpand (filters));
+    g_assert_false (gtk_widget_get_vexpand (probe));
+    shoot (filters, &shot);
+    g_assert_cmpuint (count_colourful (&shot, 0, 0, shot.width, shot.height), >,
+                      (guint) (shot.width * shot.height / 10));
+    g_free (shot.data);
+  }
+
+  /* And back: a conv net again, trained a little by Play. */
+  select_preset (window, "vgg-mini");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_conv_paused, GUINT_TO_POINTER (0), LOAD_TIMEOUT_S, "vgg-mini again");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, step_reached_running, GUINT_TO_POINTER (3), LEARN_TIMEOUT_S, "three steps");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  wait_until (window, is_conv_paused, GUINT_TO_POINTER (3), APPLY_TIMEOUT_S, "the pause");
+  settle (600);
+  g_assert_cmpuint (shown (window)->n_previous, ==, 1);
+  check_conv_pictures (window);
+  check_exports (window);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +628,8 @@ main (int argc, char **argv)
    * without a session bus, which a test display usually is. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   have_display = gtk_init_check ();
+  g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
+  g_test_add_func ("/app/window/conv", test_window_conv);
   return g_test_run ();
 }

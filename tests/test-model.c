@@ -312,6 +312,7 @@ test_model_shape (void)
   guint rows = 0, cols = 0;
   const float *w = lw_model_first_weights (m, &rows, &cols);
   gsize h = HIDDEN, heads;
+  LwMapShape shape;
   float bound = 1.0f / 28.0f, lo = 0.0f, hi = 0.0f;
 
   g_assert_cmpuint (lw_model_n_blocks (m), ==, 3);
@@ -319,6 +320,11 @@ test_model_shape (void)
   g_assert_cmpuint (rows, ==, HIDDEN);
   g_assert_cmpuint (cols, ==, IN);
   g_assert_nonnull (w);
+  shape = lw_model_first_weights_shape (m);
+  g_assert_cmpuint (shape.channels, ==, 1);
+  g_assert_cmpuint (shape.height, ==, 28);
+  g_assert_cmpuint (shape.width, ==, 28);
+  g_assert_false (lw_model_block_map_shape (m, 0, &shape));
   /* torch's default init, U(-1/sqrt(784), 1/sqrt(784)). */
   for (gsize i = 0; i < (gsize) rows * cols; i++)
     {
@@ -1239,6 +1245,7 @@ test_conv_shape (void)
   g_autoptr (LwModel) m = model_new (&c);
   guint rows = 0, cols = 0;
   gsize h = HIDDEN, net;
+  LwMapShape shape;
 
   g_assert_cmpuint (lw_model_n_blocks (m), ==, CONV_BLOCKS);
   g_assert_cmpuint (lw_model_config_n_blocks (&c), ==, CONV_BLOCKS);
@@ -1249,6 +1256,21 @@ test_conv_shape (void)
   g_assert_cmpuint (lw_model_block_width (m, 1), ==, 32 * 14 * 14);
   g_assert_cmpuint (lw_model_block_width (m, 2), ==, 64 * 7 * 7);
   g_assert_cmpuint (lw_model_block_width (m, 3), ==, HIDDEN);
+  /* How the window shows them: 16 kernels of 1 x 3 x 3, maps per block. */
+  shape = lw_model_first_weights_shape (m);
+  g_assert_cmpuint (shape.channels, ==, 1);
+  g_assert_cmpuint (shape.height, ==, 3);
+  g_assert_cmpuint (shape.width, ==, 3);
+  g_assert_true (lw_model_block_map_shape (m, 0, &shape));
+  g_assert_cmpuint (shape.channels, ==, 16);
+  g_assert_cmpuint (shape.height, ==, 28);
+  g_assert_cmpuint (shape.width, ==, 28);
+  g_assert_true (lw_model_block_map_shape (m, 2, &shape));
+  g_assert_cmpuint (shape.channels, ==, 64);
+  g_assert_cmpuint (shape.height, ==, 7);
+  g_assert_cmpuint (shape.width, ==, 7);
+  g_assert_false (lw_model_block_map_shape (m, 3, &shape));
+  g_assert_cmpuint (shape.channels, ==, 0);
   /* Conv + bias + BN per conv block; the flatten of 64 x 3 x 3 into the FC block. */
   net = (16 * 9 + 16 + 32) + (32 * 16 * 9 + 32 + 64) + (64 * 32 * 9 + 64 + 128)
         + (64 * 9 * h + h + 2 * h) + h * CLASSES + CLASSES;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "session/lw-history.h"
 #include "session/lw-session.h"
@@ -103,6 +104,38 @@ assert_curves_ok (const LwRunCurves *c)
       assert_series_ok (&c->layers[l].loss_pred);
       assert_series_ok (&c->layers[l].loss_sim);
     }
+}
+
+
+/* vgg-mini (16, M, 32, M, 64, M -> FC) with a narrow FC block and small
+ * batches: a step takes some tens of milliseconds. */
+static void
+conv_settings (LwRunSettings *st)
+{
+  small_settings (st);
+  st->model.arch = LW_ARCH_VGG_MINI;
+  lw_arch_default_fc (st->model.arch, &st->model.num_layers, NULL);
+  st->model.num_hidden = 64;
+  st->model.batch_size = 32;
+  st->probe_n = 16;
+}
+
+static void
+assert_map_shape (const LwMapShape *shape, guint channels, guint height, guint width)
+{
+  g_assert_cmpuint (shape->channels, ==, channels);
+  g_assert_cmpuint (shape->height, ==, height);
+  g_assert_cmpuint (shape->width, ==, width);
+}
+
+static const float *
+block_activation (const LwSnapshot *snap, guint block)
+{
+  const float *a = snap->activations;
+
+  for (guint i = 0; i < block; i++)
+    a += snap->block_width[i];
+  return a;
 }
 
 /* ------------------------------------------------------------------ */
@@ -555,6 +588,328 @@ test_failed_recovers (void)
   lw_run_settings_clear (&st);
 }
 
+/* What the window shows of a conv net: the first conv's kernels, and each
+ * conv block's feature maps of the probe image laid out channel by
+ * channel, each map a picture of the image. */
+static void
+test_conv_visuals (void)
+{
+  static const guint channels[] = { 16, 32, 64 }, sizes[] = { 28, 14, 7 };
+  LwRunSettings st;
+  LwSession *s;
+  g_autofree float *kernels = NULL;
+
+  conv_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = lw_session_get_snapshot (s);
+    const float *image = snap->probe_image, *maps = snap->activations;
+    float background = G_MAXFLOAT;
+    guint flat = 0;
+
+    g_assert_cmpint (snap->arch, ==, LW_ARCH_VGG_MINI);
+    g_assert_cmpuint (snap->n_blocks, ==, 4);
+    g_assert_cmpuint (snap->current.n_layers, ==, 5);
+    g_assert_cmpuint (snap->filter_rows, ==, 16);
+    g_assert_cmpuint (snap->filter_cols, ==, 9);
+    assert_map_shape (&snap->filter_shape, 1, 3, 3);
+    g_assert_nonnull (snap->filters);
+    for (guint i = 0; i < 16 * 9; i++)
+      g_assert_true (isfinite (snap->filters[i]));
+    kernels = g_memdup2 (snap->filters, 16 * 9 * sizeof (float));
+    g_assert_cmpuint (snap->image_channels, ==, 1);
+    g_assert_cmpuint (snap->image_width, ==, 28);
+
+    for (guint b = 0; b < 3; b++)
+      {
+        const float *a = block_activation (snap, b);
+        gsize n = (gsize) channels[b] * sizes[b] * sizes[b];
+        guint positive = 0;
+
+        assert_map_shape (&snap->block_map[b], channels[b], sizes[b], sizes[b]);
+        g_assert_cmpuint (snap->block_width[b], ==, n);
+        for (gsize i = 0; i < n; i++)
+          {
+            g_assert_true (isfinite (a[i]));
+            positive += a[i] > 0.0f;
+          }
+        /* ReLU: some units fire, not all. */
+        g_assert_cmpuint (positive, >, 0);
+        g_assert_cmpuint (positive, <, n);
+      }
+    assert_map_shape (&snap->block_map[3], 0, 0, 0);
+    g_assert_cmpuint (snap->block_width[3], ==, 64);
+
+    /* Block 1's maps are pictures of the image: wherever a 3x3 window of
+     * the image is all background, each map holds its one background
+     * value; where the digit is, some map differs from it. */
+    for (guint i = 0; i < 28 * 28; i++)
+      background = MIN (background, image[i]);
+    for (guint c = 0; c < 16; c++)
+      {
+        const float *m = maps + (gsize) c * 28 * 28;
+        float ground = NAN;
+        gboolean differs = FALSE;
+
+        for (guint y = 1; y < 27; y++)
+          for (guint x = 1; x < 27; x++)
+            {
+              gboolean plain = TRUE;
+
+              for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                  plain &= image[(y + dy) * 28 + x + dx] == background;
+              if (plain && isnan (ground))
+                ground = m[y * 28 + x];
+              else if (plain)
+                g_assert_cmpfloat_with_epsilon (m[y * 28 + x], ground, 1e-4);
+              else
+                differs |= fabsf (m[y * 28 + x] - ground) > 1e-3f;
+            }
+        g_assert_false (isnan (ground));
+        flat += !differs;
+      }
+    g_assert_cmpuint (flat, <, 16);
+  }
+
+  /* Training moves the kernels, and the snapshot follows. */
+  for (int i = 0; i < 3; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->step, ==, 3);
+    g_assert_cmpuint (snap->filter_rows, ==, 16);
+    g_assert_true (memcmp (snap->filters, kernels, 16 * 9 * sizeof (float)) != 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* A CIFAR-100 binary set of n_train and n_test 32x32 colour images (a
+ * square of one colour on another), written into dir. */
+static void
+write_cifar100 (const char *dir, guint n_train, guint n_test)
+{
+  const gsize record = 2 + 3 * 32 * 32;
+
+  for (guint split = 0; split < 2; split++)
+    {
+      guint n = split == 0 ? n_train : n_test;
+      g_autofree guint8 *buf = g_new0 (guint8, n * record);
+      g_autofree char *path = g_build_filename (dir, split == 0 ? "train.bin" : "test.bin", NULL);
+      g_autoptr(GError) error = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint8 *r = buf + i * record;
+          guint x0 = i % 16, y0 = (i * 7) % 16;
+
+          r[0] = (guint8) (i % 20);
+          r[1] = (guint8) (i % 100);
+          for (guint c = 0; c < 3; c++)
+            for (guint y = 0; y < 32; y++)
+              for (guint x = 0; x < 32; x++)
+                {
+                  gboolean inside = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
+
+                  r[2 + (c * 32 + y) * 32 + x] = (guint8) (inside ? (c == i % 3 ? 230 : 40)
+                                                                  : (c == 2 ? 120 : 20));
+                }
+        }
+      g_assert_true (g_file_set_contents (path, (const char *) buf, n * record, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Colour images: kernels of 3 x 3 x 3, maps of 32, 16 and 8 pixels. */
+static void
+test_conv_rgb (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lw-session-cifar-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  write_cifar100 (dir, 96, 48);
+  conv_settings (&st);
+  st.dataset = LW_DATASET_CIFAR100;
+  st.data_dir = g_strdup (dir);
+  st.limit_train = 0;
+  st.eval_samples = 48;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->step, ==, 1);
+    g_assert_cmpuint (snap->image_channels, ==, 3);
+    g_assert_cmpuint (snap->image_width, ==, 32);
+    g_assert_cmpuint (snap->filter_rows, ==, 16);
+    g_assert_cmpuint (snap->filter_cols, ==, 27);
+    assert_map_shape (&snap->filter_shape, 3, 3, 3);
+    assert_map_shape (&snap->block_map[0], 16, 32, 32);
+    assert_map_shape (&snap->block_map[1], 32, 16, 16);
+    assert_map_shape (&snap->block_map[2], 64, 8, 8);
+    g_assert_cmpuint (snap->block_width[0], ==, 16 * 32 * 32);
+    for (guint i = 0; i < snap->block_width[0]; i++)
+      g_assert_true (isfinite (snap->activations[i]));
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, i == 0 ? "train.bin" : "test.bin", NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static float
+matrix_distance (const float *a, const float *b, guint n)
+{
+  float d = 0.0f;
+
+  for (guint i = 0; i < n * n; i++)
+    d = MAX (d, fabsf (a[i] - b[i]));
+  return d;
+}
+
+/* Each conv block's similarity matrix is the one its sim loss looks at,
+ * for every loss type: a proper similarity (symmetric, ones on the
+ * diagonal, within [-1, 1]) which changes with the loss (the sim head's
+ * view for sim and predsim, a pooled view for the bpf forms, the
+ * activation itself otherwise). */
+static void
+test_conv_similarity (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  float *by_loss[LW_N_LOSSES] = { NULL };
+  guint pn = 0;
+
+  conv_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  for (LwLossType loss = 0; loss < LW_N_LOSSES; loss++)
+    {
+      g_autoptr(LwSnapshot) snap = NULL;
+
+      lw_session_set_loss (s, loss);
+      snap = synced (s);
+      g_assert_cmpint (snap->loss, ==, loss);
+      pn = snap->probe_n;
+      g_assert_cmpuint (pn, ==, 16);
+      for (guint b = 0; b < 3; b++)
+        {
+          const float *m = snap->block_sim + (gsize) b * pn * pn;
+
+          for (guint i = 0; i < pn; i++)
+            {
+              g_assert_cmpfloat_with_epsilon (m[i * pn + i], 1.0f, 1e-3);
+              for (guint j = 0; j < pn; j++)
+                {
+                  g_assert_true (isfinite (m[i * pn + j]));
+                  g_assert_cmpfloat (fabsf (m[i * pn + j]), <=, 1.0f);
+                  g_assert_cmpfloat_with_epsilon (m[i * pn + j], m[j * pn + i], 1e-4);
+                }
+            }
+        }
+      by_loss[loss] = g_memdup2 (snap->block_sim, sizeof (float) * 3 * pn * pn);
+    }
+  g_assert_cmpfloat (matrix_distance (by_loss[LW_LOSS_PRED], by_loss[LW_LOSS_SIM], pn), >, 1e-3f);
+  g_assert_cmpfloat (matrix_distance (by_loss[LW_LOSS_PRED], by_loss[LW_LOSS_SIM_BPF], pn), >, 1e-3f);
+  g_assert_cmpfloat (matrix_distance (by_loss[LW_LOSS_SIM], by_loss[LW_LOSS_PREDSIM], pn), <, 1e-6f);
+  g_assert_cmpfloat (matrix_distance (by_loss[LW_LOSS_PRED], by_loss[LW_LOSS_BP], pn), <, 1e-6f);
+  for (guint i = 0; i < LW_N_LOSSES; i++)
+    g_free (by_loss[i]);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+static gboolean
+all_zero_maps (const LwSnapshot *snap)
+{
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    if (snap->block_map[i].channels != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* New Run between an MLP and a conv net, both ways, and a bad
+ * architecture, which fails the run and nothing else. */
+static void
+test_conv_switch (void)
+{
+  LwRunSettings mlp, conv;
+  LwSession *s;
+  g_autoptr(GError) error = NULL;
+
+  small_settings (&mlp);
+  conv_settings (&conv);
+  s = new_loaded (&mlp, LW_RUN_PAUSED);
+  lw_session_step (s);
+
+  lw_session_reset (s, &conv);
+  /* Block indices follow the settings sent: vgg-mini has 4 blocks. */
+  g_assert_true (lw_session_set_block_frozen (s, 3, TRUE, NULL));
+  g_assert_false (lw_session_set_block_frozen (s, 4, TRUE, &error));
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  g_clear_error (&error);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpint (snap->arch, ==, LW_ARCH_VGG_MINI);
+    g_assert_cmpuint (snap->n_blocks, ==, 4);
+    g_assert_true (snap->block_frozen[3]);
+    assert_map_shape (&snap->filter_shape, 1, 3, 3);
+    assert_map_shape (&snap->block_map[1], 32, 14, 14);
+    g_assert_cmpuint (snap->n_previous, ==, 1);
+    g_assert_cmpuint (snap->previous[0].n_layers, ==, 3);
+    g_assert_cmpuint (snap->current.n_layers, ==, 5);
+  }
+
+  lw_session_reset (s, &mlp);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpint (snap->arch, ==, LW_ARCH_MLP);
+    g_assert_cmpuint (snap->n_blocks, ==, 2);
+    g_assert_cmpuint (snap->filter_cols, ==, 784);
+    assert_map_shape (&snap->filter_shape, 1, 28, 28);
+    g_assert_true (all_zero_maps (snap));
+    g_assert_cmpuint (snap->n_previous, ==, 2);
+    g_assert_cmpuint (snap->previous[1].n_layers, ==, 5);
+  }
+
+  conv.model.arch = LW_N_ARCHS;
+  lw_session_reset (s, &conv);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_FAILED);
+    g_assert_nonnull (strstr (snap->error, "architecture"));
+    g_assert_null (snap->filters);
+    g_assert_true (all_zero_maps (snap));
+  }
+  conv.model.arch = LW_ARCH_VGG_MINI;
+  lw_session_reset (s, &conv);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (snap->n_blocks, ==, 4);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&mlp);
+  lw_run_settings_clear (&conv);
+}
+
 static void
 test_learns (void)
 {
@@ -857,6 +1212,10 @@ main (int argc, char **argv)
   g_test_add_func ("/session/immutable", test_immutable);
   g_test_add_func ("/session/curves-bounded", test_curves_bounded);
   g_test_add_func ("/session/notify", test_notify);
+  g_test_add_func ("/session/conv/visuals", test_conv_visuals);
+  g_test_add_func ("/session/conv/similarity", test_conv_similarity);
+  g_test_add_func ("/session/conv/switch", test_conv_switch);
+  g_test_add_func ("/session/conv/rgb", test_conv_rgb);
 
   return g_test_run ();
 }

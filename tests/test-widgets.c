@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 
 #include "widgets/lw-chart-export.h"
+#include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-heatmap.h"
 #include "widgets/lw-chart-image-grid.h"
 #include "widgets/lw-chart-line.h"
@@ -916,6 +917,42 @@ test_image_grid (void)
   store_clear (&s);
 }
 
+/* A conv net's first kernels, 16 of 1 x 3 x 3, fill the view as large
+ * blocks of colour; 3-channel kernels show as colour around mid grey. */
+static void
+test_image_grid_kernels (void)
+{
+  Store s;
+  float *k = NULL;
+  LwImageGrid grid;
+  cairo_surface_t *image;
+  guint red, blue;
+
+  store_init (&s, 14);
+  k = store_alloc (&s, 16 * 27 * sizeof (float));
+  for (guint i = 0; i < 16 * 27; i++)
+    k[i] = (float) noise (&s, 0.6);
+  grid = (LwImageGrid) {
+    .title = "First conv layer", .n_images = 16, .channels = 1, .height = 3, .width = 3,
+    .data = k, .max_tiles = 128,
+  };
+  image = render (lw_image_grid_draw_func, &grid, 600, 300, "kernels", TRUE);
+  red = count_color (image, 0, 0, 600, 300, lw_color_diverging (1.0), 0.3, NULL);
+  blue = count_color (image, 0, 0, 600, 300, lw_color_diverging (-1.0), 0.3, NULL);
+  g_test_message ("16 kernels of 3x3 at 600x300: %u red, %u blue pixels", red, blue);
+  /* The 16 x 9 cells, each tens of pixels wide, cover most of the view. */
+  g_assert_cmpuint (count_not_background (image, 0, 40, 600, 300), >, 600 * 260 * 2 / 5);
+  g_assert_cmpuint (red, >, 2000);
+  g_assert_cmpuint (blue, >, 2000);
+  cairo_surface_destroy (image);
+
+  grid.channels = 3;
+  image = render (lw_image_grid_draw_func, &grid, 600, 300, "kernels-rgb", FALSE);
+  g_assert_cmpuint (count_not_background (image, 0, 40, 600, 300), >, 600 * 260 * 2 / 5);
+  cairo_surface_destroy (image);
+  store_clear (&s);
+}
+
 static void
 test_image_grid_probe (void)
 {
@@ -990,6 +1027,183 @@ test_activation_strips (void)
   strips.names = NULL;
   strips.scale = 1.6;
   image = render (lw_activation_strips_draw_func, &strips, 900, 400, "activations-large", FALSE);
+  cairo_surface_destroy (image);
+  store_clear (&s);
+}
+
+/* ---- feature maps ----------------------------------------------------------- */
+
+/* A conv net's activations for one image: group g's map c is a bright
+ * blob at a place of its own on a dark ground, as a digit's strokes
+ * light different channels; a last group of units. */
+static LwFeatureGroup *
+make_feature_groups (Store *s, const guint *channels, const guint *sizes, guint n_conv,
+                     guint units)
+{
+  LwFeatureGroup *groups = store_alloc (s, (n_conv + 1) * sizeof (LwFeatureGroup));
+  static const char *const names[] = { "block 1", "block 2", "block 3", "block 4", "block 5",
+                                       "block 6", "block 7", "block 8" };
+
+  for (guint g = 0; g < n_conv; g++)
+    {
+      guint n = sizes[g];
+      float *v = store_alloc (s, (gsize) channels[g] * n * n * sizeof (float));
+
+      for (guint c = 0; c < channels[g]; c++)
+        {
+          double cx = n * (0.25 + 0.5 * ((c * 7) % 11) / 10.0);
+          double cy = n * (0.25 + 0.5 * ((c * 3) % 7) / 6.0);
+
+          for (guint y = 0; y < n; y++)
+            for (guint x = 0; x < n; x++)
+              {
+                double r2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (n * n / 16.0);
+                v[((gsize) c * n + y) * n + x] = (float) MAX (0.0, 2.0 * exp (-r2) - 0.2);
+              }
+        }
+      groups[g] = (LwFeatureGroup) { names[g], channels[g], n, n, channels[g] * n * n, v };
+    }
+  {
+    float *v = store_alloc (s, units * sizeof (float));
+
+    for (guint i = 0; i < units; i++)
+      {
+        double x = noise (s, 3.0);
+
+        v[i] = (float) MAX (0.0, x);
+      }
+    groups[n_conv] = (LwFeatureGroup) { names[n_conv], 0, 0, 0, units, v };
+  }
+  return groups;
+}
+
+static void
+test_feature_maps (void)
+{
+  static const guint channels[] = { 16, 32, 64 }, sizes[] = { 28, 14, 7 };
+  Store s;
+  LwFeatureGroup *groups;
+  g_autoptr(LwImageCache) cache = lw_image_cache_new ();
+  LwFeatureMaps maps;
+  cairo_surface_t *image;
+  double last_y = -1.0;
+
+  store_init (&s, 11);
+  groups = make_feature_groups (&s, channels, sizes, 3, 256);
+  maps = (LwFeatureMaps) {
+    .title = "Feature maps of each block for this image", .n_groups = 4, .groups = groups,
+    .max_maps = 64, .serial = 1, .cache = cache,
+  };
+  g_assert_cmpuint (lw_feature_maps_n_shown (&maps, 2), ==, 64);
+  g_assert_cmpuint (lw_feature_maps_n_shown (&maps, 3), ==, 0);
+
+  /* Every block shows, in its layer's colour, in order from the top. */
+  image = render (lw_feature_maps_draw_func, &maps, 900, 420, "feature-maps", TRUE);
+  for (guint g = 0; g < 4; g++)
+    {
+      double mean_y;
+      guint n = count_color (image, 120, 30, 900, 420, lw_color_layer (g), 0.5, &mean_y);
+
+      g_test_message ("group %u: %u pixels, mean row %.0f", g, n, mean_y);
+      g_assert_cmpuint (n, >, g < 3 ? 2000 : 1000);
+      g_assert_cmpfloat (mean_y, >, last_y);
+      last_y = mean_y;
+    }
+  cairo_surface_destroy (image);
+  g_assert_cmpuint (lw_image_cache_get_n_builds (cache), ==, 1);
+
+  /* Large type, and the overview's small cell. */
+  maps.scale = 1.5;
+  image = render (lw_feature_maps_draw_func, &maps, 900, 600, "feature-maps-large", FALSE);
+  g_assert_cmpuint (count_color (image, 0, 0, 900, 600, lw_color_layer (0), 0.5, NULL), >, 2000);
+  cairo_surface_destroy (image);
+  maps.scale = 1.0;
+  image = render (lw_feature_maps_draw_func, &maps, 360, 260, "feature-maps-small", FALSE);
+  for (guint g = 0; g < 4; g++)
+    g_assert_cmpuint (count_color (image, 0, 0, 360, 260, lw_color_layer (g), 0.5, NULL), >, 50);
+  cairo_surface_destroy (image);
+  store_clear (&s);
+}
+
+/* Wide blocks show an even subset of their maps; the draw stays within a
+ * frame even for vgg8b's 128 to 512 channels per block. */
+static void
+test_feature_maps_wide (void)
+{
+  static const guint channels[] = { 128, 256, 256, 512, 512, 512 }, sizes[] = { 28, 28, 14, 14, 7, 3 };
+  Store s;
+  LwFeatureGroup *groups;
+  g_autoptr(LwImageCache) cache = lw_image_cache_new ();
+  LwFeatureMaps maps;
+  cairo_surface_t *image;
+  double wall, cpu;
+
+  store_init (&s, 12);
+  groups = make_feature_groups (&s, channels, sizes, 6, 1024);
+  maps = (LwFeatureMaps) {
+    .title = "vgg8b", .n_groups = 7, .groups = groups, .max_maps = 64, .serial = 1,
+    .cache = cache,
+  };
+  g_assert_cmpuint (lw_feature_maps_n_shown (&maps, 3), ==, 64);
+  g_assert_cmpuint (lw_feature_maps_tile_map (&maps, 3, 0), ==, 0);
+  g_assert_cmpuint (lw_feature_maps_tile_map (&maps, 3, 1), ==, 8);
+  g_assert_cmpuint (lw_feature_maps_tile_map (&maps, 3, 63), ==, 504);
+
+  image = render (lw_feature_maps_draw_func, &maps, 1000, 600, "feature-maps-vgg8b", FALSE);
+  for (guint g = 0; g < 7; g++)
+    g_assert_cmpuint (count_color (image, 0, 0, 1000, 600, lw_color_layer (g), 0.5, NULL), >, 100);
+  cairo_surface_destroy (image);
+
+  time_draw (lw_feature_maps_draw_func, &maps, 1000, 600, 1, 9, &wall, &cpu);
+  g_test_message ("vgg8b feature maps at 1000x600: median %.2f ms CPU, %.2f ms wall", cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  g_assert_cmpuint (lw_image_cache_get_n_builds (cache), ==, 1);
+  maps.serial = 0;
+  time_draw (lw_feature_maps_draw_func, &maps, 1000, 600, 1, 5, &wall, &cpu);
+  g_test_message ("the same, rebuilt each draw: median %.2f ms CPU, %.2f ms wall", cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  store_clear (&s);
+}
+
+/* Silent, non-finite, missing and empty input draws without a crash:
+ * no colour where there is no signal. */
+static void
+test_feature_maps_bad (void)
+{
+  static const guint channels[] = { 4 }, sizes[] = { 5 };
+  Store s;
+  LwFeatureGroup *groups;
+  LwFeatureMaps maps;
+  cairo_surface_t *image;
+  float *v;
+
+  store_init (&s, 13);
+  groups = make_feature_groups (&s, channels, sizes, 1, 8);
+  v = (float *) groups[0].values;
+  for (guint i = 0; i < groups[0].units; i++)
+    v[i] = i % 3 == 0 ? NAN : 0.0f;
+  maps = (LwFeatureMaps) { .title = "silent", .n_groups = 1, .groups = groups };
+  image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-silent", FALSE);
+  g_assert_cmpuint (count_color (image, 105, 0, 300, 200, lw_color_layer (0), 0.3, NULL), ==, 0);
+  g_assert_cmpuint (count_not_background (image, 105, 30, 300, 200), >, 0);
+  cairo_surface_destroy (image);
+
+  /* A shape that does not match the values: a strip, nothing read beyond. */
+  groups[1].channels = 64;
+  groups[1].height = groups[1].width = 28;
+  maps.n_groups = 2;
+  g_assert_cmpuint (lw_feature_maps_n_shown (&maps, 1), ==, 0);
+  image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-mismatch", FALSE);
+  cairo_surface_destroy (image);
+
+  groups[1].values = NULL;
+  image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-missing", FALSE);
+  cairo_surface_destroy (image);
+  maps.n_groups = 0;
+  image = render (lw_feature_maps_draw_func, &maps, 300, 200, "feature-maps-empty", FALSE);
+  cairo_surface_destroy (image);
+  maps.n_groups = 1;
+  image = render (lw_feature_maps_draw_func, &maps, 20, 10, "feature-maps-tiny", FALSE);
   cairo_surface_destroy (image);
   store_clear (&s);
 }
@@ -1103,7 +1317,11 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/heatmap/cache-timing", test_heatmap_cache_timing);
   g_test_add_func ("/widgets/image-grid/filters", test_image_grid);
   g_test_add_func ("/widgets/image-grid/probe", test_image_grid_probe);
+  g_test_add_func ("/widgets/image-grid/kernels", test_image_grid_kernels);
   g_test_add_func ("/widgets/activations/strips", test_activation_strips);
+  g_test_add_func ("/widgets/feature-maps/draw", test_feature_maps);
+  g_test_add_func ("/widgets/feature-maps/wide", test_feature_maps_wide);
+  g_test_add_func ("/widgets/feature-maps/bad-input", test_feature_maps_bad);
   g_test_add_func ("/widgets/export/error", test_export_error);
   g_test_add_func ("/widgets/view/snapshot", test_view);
 

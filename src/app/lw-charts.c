@@ -10,12 +10,19 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-heatmap.h"
 #include "widgets/lw-chart-image-grid.h"
 #include "widgets/lw-chart-line.h"
 
 #define PREVIOUS_ALPHA 0.35
 #define MAX_FILTER_TILES 100
+/* vgg8b's first layer has 128 kernels: all of them. */
+#define MAX_KERNEL_TILES 128
+/* Feature maps per block: beyond it an even subset (vgg8b has up to 512). */
+#define MAX_MAPS 64
+/* Width the probe image's title needs at presentation factor 1. */
+#define PROBE_TITLE_ROOM 190.0
 /* Room the heatmap takes for its colour scale at presentation factor 1. */
 #define SCALE_BAR_ROOM 64.0
 
@@ -26,9 +33,15 @@ typedef struct {
   double scale;
 } SimilarityRow;
 
+/* The probe image beside each block's activations: strips for an MLP,
+ * feature maps for a conv net. */
 typedef struct {
   LwImageGrid image;
+  gboolean conv;
+  double scale;
   LwActivationStrips strips;
+  LwFeatureMaps maps;
+  LwFeatureGroup groups[LW_MAX_BLOCKS];
   char *image_title;
 } ProbeView;
 
@@ -47,8 +60,9 @@ struct _LwCharts
 
   LwImageGrid filters;
   LwImageCache *filters_cache;
+  char *filters_title;
   ProbeView probe;
-  LwImageCache *probe_cache, *strips_cache;
+  LwImageCache *probe_cache, *strips_cache, *maps_cache;
   SimilarityRow sim;
   char *block_names[LW_MAX_BLOCKS];
 
@@ -111,6 +125,7 @@ lw_charts_new (void)
   c->filters_cache = lw_image_cache_new ();
   c->probe_cache = lw_image_cache_new ();
   c->strips_cache = lw_image_cache_new ();
+  c->maps_cache = lw_image_cache_new ();
   for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
     c->sim.caches[i] = lw_image_cache_new ();
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
@@ -131,11 +146,13 @@ lw_charts_free (LwCharts *c)
   lw_image_cache_free (c->filters_cache);
   lw_image_cache_free (c->probe_cache);
   lw_image_cache_free (c->strips_cache);
+  lw_image_cache_free (c->maps_cache);
   for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
     lw_image_cache_free (c->sim.caches[i]);
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
     g_free (c->block_names[i]);
   g_free (c->probe.image_title);
+  g_free (c->filters_title);
   g_free (c);
 }
 
@@ -261,10 +278,46 @@ update_curves (LwCharts *c, const LwSnapshot *snap)
   };
 }
 
+static void
+update_feature_maps (LwCharts *c, const LwSnapshot *snap)
+{
+  ProbeView *p = &c->probe;
+  const float *v = snap->activations;
+  guint n = v != NULL ? snap->n_blocks : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LwMapShape *shape = &snap->block_map[i];
+
+      p->groups[i] = (LwFeatureGroup) {
+        .name = c->block_names[i],
+        .channels = shape->channels,
+        .height = shape->height,
+        .width = shape->width,
+        .units = snap->block_width[i],
+        .values = v,
+      };
+      v += snap->block_width[i];
+    }
+  p->maps = (LwFeatureMaps) {
+    .title = _("Feature maps of each block for this image"),
+    .n_groups = n,
+    .groups = p->groups,
+    .max_maps = MAX_MAPS,
+    .scale = c->scale,
+    .serial = c->pictures_serial,
+    .cache = c->maps_cache,
+  };
+}
+
 static gboolean
 update_pictures (LwCharts *c, const LwSnapshot *snap)
 {
-  guint n_images = snap->filters != NULL ? snap->filter_rows : 0;
+  const LwMapShape *fs = &snap->filter_shape;
+  /* Drawn only at a shape that covers each row exactly. */
+  guint n_images = snap->filters != NULL
+                   && (guint64) fs->channels * fs->height * fs->width == snap->filter_cols
+                   ? snap->filter_rows : 0;
   gboolean changed = FALSE;
 
   /* The pictures' pointers change exactly when the worker made new ones. */
@@ -278,14 +331,27 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
       changed = TRUE;
     }
 
+  g_free (c->filters_title);
+  if (!lw_arch_is_conv (snap->arch))
+    c->filters_title = g_strdup (_("First block: each unit's input weights"));
+  else if (n_images == 0)
+    c->filters_title = g_strdup (_("First conv layer's kernels"));
+  else if (snap->filter_shape.channels == 3)
+    c->filters_title = g_strdup_printf (_("First conv layer: %u kernels of %u×%u×3 in colour, "
+                                          "grey for 0"),
+                                        n_images, snap->filter_shape.height,
+                                        snap->filter_shape.width);
+  else
+    c->filters_title = g_strdup_printf (_("First conv layer: %u kernels of %u×%u"), n_images,
+                                        snap->filter_shape.height, snap->filter_shape.width);
   c->filters = (LwImageGrid) {
-    .title = _("First block: each unit's input weights"),
+    .title = c->filters_title,
     .n_images = n_images,
-    .channels = snap->image_channels,
-    .height = snap->image_height,
-    .width = snap->image_width,
+    .channels = snap->filter_shape.channels,
+    .height = snap->filter_shape.height,
+    .width = snap->filter_shape.width,
     .data = snap->filters,
-    .max_tiles = MAX_FILTER_TILES,
+    .max_tiles = lw_arch_is_conv (snap->arch) ? MAX_KERNEL_TILES : MAX_FILTER_TILES,
     .coloring = LW_IMAGE_COLORING_DIVERGING,
     .scale = c->scale,
     .serial = c->pictures_serial,
@@ -308,6 +374,8 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
     .serial = c->pictures_serial,
     .cache = c->probe_cache,
   };
+  c->probe.conv = lw_arch_is_conv (snap->arch);
+  c->probe.scale = c->scale;
   c->probe.strips = (LwActivationStrips) {
     .title = _("Activations of each block for this image"),
     .n_blocks = snap->activations != NULL ? snap->n_blocks : 0,
@@ -318,6 +386,7 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
     .serial = c->pictures_serial,
     .cache = c->strips_cache,
   };
+  update_feature_maps (c, snap);
 
   c->sim.n = 0;
   c->sim.scale = c->scale;
@@ -421,20 +490,21 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
       return;
     }
 
-  /* One or two rows of matrices, whichever makes them larger. */
+  /* As many rows of matrices as make them largest; one more row only
+   * when it is worth it, so a wide view keeps them side by side. */
   rows = 1;
   cols = row->n;
   cell = MIN ((width - bar) / cols, height);
-  if (row->n > 2)
+  for (guint r = 2; r <= row->n; r++)
     {
-      guint cols2 = (row->n + 1) / 2;
-      double cell2 = MIN ((width - bar) / cols2, height / 2.0);
+      guint c = (row->n + r - 1) / r;
+      double size = MIN ((width - bar) / c, height / r);
 
-      if (cell2 > cell * 1.15)
+      if (size > cell * 1.15)
         {
-          rows = 2;
-          cols = cols2;
-          cell = cell2;
+          rows = r;
+          cols = c;
+          cell = size;
         }
     }
 
@@ -458,15 +528,18 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
   cairo_restore (cr);
 }
 
-/* The probe image at the left and the blocks' activation strips beside
- * it; in a narrow view, the image above the strips. */
+/* The probe image at the left and the blocks' activations beside it; in
+ * a narrow view, the image above them. Feature maps need room more than
+ * strips do: a smaller image leaves them more. */
 static void
 probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
 {
   const ProbeView *p = data;
   gboolean stacked = width < 1.6 * height;
-  double image_w = stacked ? width : floor (MIN (height, width * 0.3));
-  double image_h = stacked ? floor (MIN (width * 0.8, height * 0.45)) : height;
+  /* Beside the maps, wide enough for its title. */
+  double conv_w = MIN (MAX (width * 0.2, PROBE_TITLE_ROOM * p->scale), width * 0.35);
+  double image_w = stacked ? width : floor (MIN (height, p->conv ? conv_w : width * 0.3));
+  double image_h = stacked ? floor (MIN (width * 0.8, height * (p->conv ? 0.3 : 0.45))) : height;
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, 0, image_w, image_h);
@@ -483,7 +556,10 @@ probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
   height -= stacked ? image_h : 0;
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_clip (cr);
-  lw_activation_strips_draw (&p->strips, cr, width, height);
+  if (p->conv)
+    lw_feature_maps_draw (&p->maps, cr, width, height);
+  else
+    lw_activation_strips_draw (&p->strips, cr, width, height);
   cairo_restore (cr);
 }
 

@@ -101,6 +101,13 @@ lw_controls_panel_get_entry (LwControlsPanel *self, LwField field)
   return entry;
 }
 
+GtkDropDown *
+lw_controls_panel_get_preset_dropdown (LwControlsPanel *self)
+{
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self), NULL);
+  return self->preset_dropdown;
+}
+
 /* Parses an entry and sends its action; a typing error is shown here, a
  * value out of range by the window when the session refuses it. */
 static void
@@ -271,7 +278,8 @@ lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *sett
   self->syncing = TRUE;
   gtk_drop_down_set_selected (self->dataset_dropdown,
                               add_dataset (self, settings->dataset, settings->data_dir));
-  preset = lw_presets_find (settings->model.num_layers, settings->model.num_hidden);
+  preset = lw_presets_find (settings->model.arch, settings->model.num_layers,
+                            settings->model.num_hidden);
   gtk_drop_down_set_selected (self->preset_dropdown,
                               preset >= 0 ? (guint) preset : GTK_INVALID_LIST_POSITION);
   gtk_spin_button_set_value (self->batch_spin, settings->model.batch_size);

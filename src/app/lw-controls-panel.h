@@ -29,5 +29,7 @@ void      lw_controls_panel_show_error   (LwControlsPanel *self, LwField field, 
 void      lw_controls_panel_show_block_error (LwControlsPanel *self, guint block,
                                               const char *message);
 GtkEntry *lw_controls_panel_get_entry    (LwControlsPanel *self, LwField field);
+/* The New Run network drop-down, in lw_presets_get() order. */
+GtkDropDown *lw_controls_panel_get_preset_dropdown (LwControlsPanel *self);
 
 G_END_DECLS

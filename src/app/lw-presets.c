@@ -4,12 +4,15 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+/* The conv nets keep their architecture's FC part (lw_arch_default_fc). */
 static const LwPreset presets[] = {
-  { "1x256",  N_("1 block × 256 units"),  1, 256 },
-  { "3x256",  N_("3 blocks × 256 units"),  3, 256 },
-  { "3x512",  N_("3 blocks × 512 units"),  3, 512 },
-  { "3x1024", N_("3 blocks × 1024 units (paper)"), 3, 1024 },
-  { "6x256",  N_("6 blocks × 256 units"),  6, 256 },
+  { "1x256",  N_("MLP 1 block × 256 units"), LW_ARCH_MLP, 1, 256 },
+  { "3x256",  N_("MLP 3 blocks × 256 units"), LW_ARCH_MLP, 3, 256 },
+  { "3x512",  N_("MLP 3 blocks × 512 units"), LW_ARCH_MLP, 3, 512 },
+  { "3x1024", N_("MLP 3 blocks × 1024 units (paper)"), LW_ARCH_MLP, 3, 1024 },
+  { "6x256",  N_("MLP 6 blocks × 256 units"), LW_ARCH_MLP, 6, 256 },
+  { "vgg-mini", N_("Conv VGG-mini: 16, 32, 64 channels"), LW_ARCH_VGG_MINI, 1, 256 },
+  { "vgg8b",  N_("Conv VGG8b (paper, slow)"), LW_ARCH_VGG8B, 1, 1024 },
 };
 
 guint
@@ -38,12 +41,22 @@ lw_presets_lookup (const char *id)
 }
 
 int
-lw_presets_find (guint num_layers, guint num_hidden)
+lw_presets_find (LwArch arch, guint num_layers, guint num_hidden)
 {
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (presets[i].num_layers == num_layers && presets[i].num_hidden == num_hidden)
+    if (presets[i].arch == arch && presets[i].num_layers == num_layers
+        && presets[i].num_hidden == num_hidden)
       return (int) i;
   return -1;
+}
+
+void
+lw_preset_apply (const LwPreset *preset, LwModelConfig *config)
+{
+  g_return_if_fail (preset != NULL && config != NULL);
+  config->arch = preset->arch;
+  config->num_layers = preset->num_layers;
+  config->num_hidden = preset->num_hidden;
 }
 
 static const char *

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 typedef struct {
   const char *id;             /* for --preset and win.set-preset */
   const char *label;          /* shown in the drop-down, translatable */
-  guint num_layers;
+  LwArch arch;
+  guint num_layers;           /* FC blocks (after the conv blocks of a conv net) */
   guint num_hidden;
 } LwPreset;
 
@@ -20,8 +21,10 @@ guint           lw_presets_count  (void);
 const LwPreset *lw_presets_get    (guint index);
 /* The preset with this id, or NULL. "small" is accepted for 3x256. */
 const LwPreset *lw_presets_lookup (const char *id);
-/* Index of the preset matching the geometry, or -1. */
-int             lw_presets_find   (guint num_layers, guint num_hidden);
+/* Index of the preset matching the architecture and FC geometry, or -1. */
+int             lw_presets_find   (LwArch arch, guint num_layers, guint num_hidden);
+/* Sets the settings' architecture and FC geometry to the preset's. */
+void            lw_preset_apply   (const LwPreset *preset, LwModelConfig *config);
 
 /* A dataset the user can pick: a kind and the folder it is read from
  * (NULL: the embedded subset, or the usual places). */

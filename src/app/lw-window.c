@@ -25,6 +25,9 @@
 #define EVAL_EVERY 200
 #define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
 #define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+/* A conv net's first kernels are few and small: this much height, and the
+ * feature maps below take the rest. */
+#define CONV_KERNELS_HEIGHT 240
 
 typedef struct {
   const char *name;           /* template child */
@@ -72,6 +75,7 @@ struct _LwWindow
   gint64 last_pictures;       /* ... and of the last pictures drawn */
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
+  int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
@@ -169,6 +173,34 @@ update_probe (LwWindow *self, const LwSnapshot *snap)
       && !gtk_widget_has_focus (GTK_WIDGET (self->probe_spin)))
     gtk_spin_button_set_value (self->probe_spin, snap->probe_image_index);
   self->syncing_probe = FALSE;
+}
+
+static GtkWidget *
+find_view (LwWindow *self, const char *name)
+{
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (g_str_equal (view_specs[i].name, name))
+      return GTK_WIDGET (self->views[i]);
+  g_return_val_if_reached (NULL);
+}
+
+/* An MLP's filters are large pictures and its activations thin strips; a
+ * conv net's kernels are small and its feature maps many: they swap which
+ * one takes the page's height. */
+static void
+update_filters_page (LwWindow *self, const LwSnapshot *snap)
+{
+  gboolean conv = lw_arch_is_conv (snap->arch);
+  GtkWidget *filters, *probe;
+
+  if (snap->state == LW_RUN_LOADING || (int) conv == self->shown_conv)
+    return;
+  self->shown_conv = conv;
+  filters = find_view (self, "filters_filters");
+  probe = find_view (self, "filters_probe");
+  gtk_widget_set_vexpand (filters, !conv);
+  gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
+  gtk_widget_set_vexpand (probe, conv);
 }
 
 static gint64
@@ -269,6 +301,20 @@ track_timings (LwWindow *self, const LwSnapshot *snap)
     }
 }
 
+/* The pictures held back, once their interval has passed (or at once):
+ * returns the charts to draw. */
+static guint
+take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
+{
+  guint pending = self->pictures_pending;
+
+  if (pending == 0 || (!urgent && now - self->last_pictures < MIN_PICTURES_INTERVAL))
+    return 0;
+  self->pictures_pending = 0;
+  self->last_pictures = now;
+  return pending;
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -280,16 +326,12 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   /* Pictures cost more to draw than curves and change less to the eye. */
   self->pictures_pending |= changed & pictures;
   changed &= ~pictures;
-  if (self->pictures_pending != 0 && (urgent || now - self->last_pictures >= MIN_PICTURES_INTERVAL))
-    {
-      changed |= self->pictures_pending;
-      self->pictures_pending = 0;
-      self->last_pictures = now;
-    }
+  changed |= take_pending_pictures (self, now, urgent);
   refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
+  update_filters_page (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -322,15 +364,20 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   gboolean urgent;
   gint64 now;
 
+  now = gdk_frame_clock_get_frame_time (clock);
   if (!g_atomic_int_compare_and_exchange (&self->snapshot_ready, 1, 0))
-    return G_SOURCE_CONTINUE;
+    {
+      /* Paused after a step, no snapshot may follow the one whose
+       * pictures were held back. */
+      refresh_views (self, take_pending_pictures (self, now, FALSE));
+      return G_SOURCE_CONTINUE;
+    }
   snap = lw_session_get_snapshot (self->session);
   if (snap->serial == self->shown_serial)
     return G_SOURCE_CONTINUE;
 
   /* Curves move smoothly enough at ten pictures a second; drawing every
    * publish would take CPU from training for nothing anyone sees. */
-  now = gdk_frame_clock_get_frame_time (clock);
   urgent = answers_user (self, snap);
   if (now - self->last_show < MIN_SHOW_INTERVAL && !urgent)
     {
@@ -597,8 +644,7 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
       g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  self->pending.model.num_layers = preset->num_layers;
-  self->pending.model.num_hidden = preset->num_hidden;
+  lw_preset_apply (preset, &self->pending.model);
   show_pending (self);
 }
 
@@ -894,6 +940,7 @@ lw_window_init (LwWindow *self)
   GtkEventController *keys;
 
   self->shown_state = -1;
+  self->shown_conv = -1;
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -918,10 +965,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   LwDatasetKind kind;
 
   if (preset != NULL)
-    {
-      self->pending.model.num_layers = preset->num_layers;
-      self->pending.model.num_hidden = preset->num_hidden;
-    }
+    lw_preset_apply (preset, &self->pending.model);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   self->pending.eval_every = EVAL_EVERY;
@@ -983,6 +1027,13 @@ lw_window_get_charts (LwWindow *self)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
   return self->charts;
+}
+
+GtkWidget *
+lw_window_get_view (LwWindow *self, const char *name)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
+  return find_view (self, name);
 }
 
 void

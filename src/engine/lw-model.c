@@ -784,3 +784,30 @@ lw_model_first_weights (const LwModel *m, guint *rows, guint *cols)
     *cols = b->fc.main.in;
   return b->fc.main.w;
 }
+
+LwMapShape
+lw_model_first_weights_shape (const LwModel *m)
+{
+  const ModelBlock *b;
+
+  g_return_val_if_fail (m != NULL, (LwMapShape) { 0 });
+  b = &m->blocks[0];
+  if (b->kind == BLOCK_CONV)
+    return (LwMapShape) { b->conv.main.c_in, b->conv.main.k, b->conv.main.k };
+  return (LwMapShape) { m->config.in_channels, m->config.in_height, m->config.in_width };
+}
+
+gboolean
+lw_model_block_map_shape (const LwModel *m, guint block, LwMapShape *shape)
+{
+  const ModelBlock *b;
+
+  g_return_val_if_fail (m != NULL && shape != NULL, FALSE);
+  *shape = (LwMapShape) { 0 };
+  g_return_val_if_fail (block < m->n_blocks, FALSE);
+  b = &m->blocks[block];
+  if (b->kind != BLOCK_CONV)
+    return FALSE;
+  *shape = (LwMapShape) { b->conv.shape.c_out, b->conv.h, b->conv.w };
+  return TRUE;
+}

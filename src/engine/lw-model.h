@@ -153,4 +153,17 @@ guint        lw_model_block_width         (const LwModel *model, guint block);
  * C_in * k * k values (channel-major, then the k x k kernel row by row). */
 const float *lw_model_first_weights       (const LwModel *model, guint *rows, guint *cols);
 
+/* Planes of values, channel-major, each height x width row by row. */
+typedef struct {
+  guint channels, height, width;
+} LwMapShape;
+
+/* One row of lw_model_first_weights as an image (channels * height *
+ * width == cols): the input's shape for an MLP, C_in x k x k for a conv
+ * net's kernels. */
+LwMapShape   lw_model_first_weights_shape (const LwModel *model);
+/* A conv block's activation (lw_model_activations) as C maps of h x w;
+ * FALSE, and a zero shape, for a fully connected block. */
+gboolean     lw_model_block_map_shape     (const LwModel *model, guint block, LwMapShape *shape);
+
 G_END_DECLS

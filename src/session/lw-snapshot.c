@@ -74,6 +74,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
     {
       snap->filter_rows = visuals->filter_rows;
       snap->filter_cols = visuals->filter_cols;
+      snap->filter_shape = visuals->filter_shape;
       snap->filters = visuals->filters;
       snap->probe_n = visuals->probe_n;
       snap->probe_labels = visuals->probe_labels;
@@ -83,11 +84,13 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
       snap->probe_image_label = visuals->probe_image_label;
       snap->probe_image = visuals->probe_image;
       memcpy (snap->block_width, visuals->block_width, sizeof snap->block_width);
+      memcpy (snap->block_map, visuals->block_map, sizeof snap->block_map);
       snap->activations = visuals->activations;
     }
   else
     {
       snap->filter_rows = snap->filter_cols = 0;
+      snap->filter_shape = (LwMapShape) { 0 };
       snap->filters = NULL;
       snap->probe_n = 0;
       snap->probe_labels = NULL;

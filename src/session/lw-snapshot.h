@@ -82,6 +82,7 @@ struct _LwSnapshot {
 
   /* The run's settings as they are now. */
   const char *dataset_name;
+  LwArch arch;
   guint n_blocks;
   LwLossType loss;
   float beta;
@@ -110,10 +111,13 @@ struct _LwSnapshot {
   const LwRunCurves *previous;
 
   /* Filters: the first block's weights, rows x cols, and how to show one
-   * row as an image (channels x height x width). */
+   * row as an image: the input's shape for an MLP (a hidden unit's input
+   * weights), C_in x k x k for a conv net (a kernel). */
   guint filter_rows, filter_cols;
-  guint image_channels, image_height, image_width;
+  LwMapShape filter_shape;
   const float *filters;
+  /* The dataset's images: channels x height x width. */
+  guint image_channels, image_height, image_width;
 
   /* Similarity: probe_n test samples sorted by class, their labels, the
    * label similarity matrix and each block's (probe_n x probe_n each). */
@@ -127,6 +131,9 @@ struct _LwSnapshot {
   guint8 probe_image_label;
   const float *probe_image;   /* image_channels * image_height * image_width, normalised */
   guint block_width[LW_MAX_BLOCKS];
+  /* A conv block's activation as C feature maps of h x w (C * h * w ==
+   * block_width); zero for a fully connected block. */
+  LwMapShape block_map[LW_MAX_BLOCKS];
   const float *activations;   /* concatenated, block_width[i] values per block */
 };
 

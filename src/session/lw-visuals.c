@@ -54,6 +54,7 @@ lw_visuals_compute (LwRun *r, guint image_index)
   v->step = r->step;
   v->filter_rows = rows;
   v->filter_cols = cols;
+  v->filter_shape = lw_model_first_weights_shape (r->model);
   v->filters = filters;
   v->probe_n = (guint) pn;
   v->probe_labels = labels;
@@ -63,7 +64,10 @@ lw_visuals_compute (LwRun *r, guint image_index)
   v->probe_image = image;
   v->n_blocks = r->n_blocks;
   for (guint i = 0; i < r->n_blocks; i++)
-    v->block_width[i] = lw_model_block_width (r->model, i);
+    {
+      v->block_width[i] = lw_model_block_width (r->model, i);
+      lw_model_block_map_shape (r->model, i, &v->block_map[i]);
+    }
   v->activations = act;
   return v;
 }

@@ -14,6 +14,7 @@ typedef struct {
   gint ref_count;
   guint64 step;               /* the run's step it shows */
   guint filter_rows, filter_cols;
+  LwMapShape filter_shape;    /* one row as an image */
   const float *filters;
   guint probe_n;
   const guint8 *probe_labels;
@@ -24,6 +25,7 @@ typedef struct {
   const float *probe_image;   /* input_size */
   guint n_blocks;
   guint block_width[LW_MAX_BLOCKS];
+  LwMapShape block_map[LW_MAX_BLOCKS]; /* conv blocks' C x h x w, zero for FC */
   const float *activations;   /* sum of block widths */
 } LwVisuals;
 

@@ -64,6 +64,7 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
       t->probe_image_index = w->probe_image;
       lw_run_update_title (r);
     }
+  t->arch = cfg->arch;
   t->loss = cfg->loss;
   t->beta = cfg->beta;
   t->lr = cfg->lr;

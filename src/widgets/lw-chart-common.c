@@ -397,3 +397,79 @@ lw_chart_paint_image (cairo_t *cr, cairo_surface_t *image,
   lw_chart_paint_region (cr, display, factor, TRUE, 0, 0, iw, ih, x, y, width, height);
   cairo_surface_destroy (display);
 }
+
+/* Titles and activations. */
+
+double
+lw_chart_title_row (LwText *t, double f, double width, const char *title, const char *caption)
+{
+  const LwTheme *theme = lw_theme_get ();
+  double pad = LW_PAD * f, h = 0.0, caption_w = 0.0;
+
+  if (caption != NULL)
+    {
+      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, (width - 2.0 * pad) / 2.0);
+      lw_text_extent (t, &caption_w, &h);
+      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+      lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+    }
+  if (title != NULL)
+    {
+      double th;
+
+      lw_text_set (t, title, LW_FONT_TITLE, TRUE, width - 2.0 * pad - caption_w - 8.0 * f);
+      lw_text_extent (t, NULL, &th);
+      lw_cairo_set_color (t->cr, theme->text, 1.0);
+      lw_text_show (t, pad, pad, 0.0, 0.0);
+      h = MAX (h, th);
+    }
+  return h > 0.0 ? pad + h + 8.0 * f : pad;
+}
+
+double
+lw_activation_scale (const float *v, gsize n, float *lo_out)
+{
+  float lo = 0.0f, hi = 0.0f;
+
+  for (gsize i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      {
+        lo = MIN (lo, v[i]);
+        hi = MAX (hi, v[i]);
+      }
+  *lo_out = lo;
+  return lo < 0.0f ? 1.0 / MAX (hi, -lo) : hi > 0.0f ? 1.0 / hi : 0.0;
+}
+
+guint32
+lw_activation_pixel (float v, double inv, gboolean diverging, LwColor layer)
+{
+  static const LwColor white = { 1.0, 1.0, 1.0 };
+
+  if (diverging)
+    return lw_color_diverging_pixel (v * inv);
+  return lw_color_to_pixel (lw_color_mix (white, layer, isfinite (v) ? CLAMP (v * inv, 0.0, 1.0)
+                                                                     : 0.0));
+}
+
+double
+lw_tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
+                double gap, guint *cols_out)
+{
+  double best = 0.0;
+
+  *cols_out = 1;
+  for (guint cols = 1; cols <= n; cols++)
+    {
+      guint rows = (n + cols - 1) / cols;
+      double s = MIN ((area_w - (cols - 1) * gap) / (cols * tile_w),
+                      (area_h - (rows - 1) * gap) / (rows * tile_h));
+
+      if (s > best)
+        {
+          best = s;
+          *cols_out = cols;
+        }
+    }
+  return best;
+}

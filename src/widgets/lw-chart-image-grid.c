@@ -100,56 +100,6 @@ build_tiles (gconstpointer data)
   return atlas;
 }
 
-/* The column count that makes tiles largest in the area; returns the
- * scale of one image pixel. */
-static double
-tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
-             double gap, guint *cols_out)
-{
-  double best = 0.0;
-
-  *cols_out = 1;
-  for (guint cols = 1; cols <= n; cols++)
-    {
-      guint rows = (n + cols - 1) / cols;
-      double s = MIN ((area_w - (cols - 1) * gap) / (cols * tile_w),
-                      (area_h - (rows - 1) * gap) / (rows * tile_h));
-
-      if (s > best)
-        {
-          best = s;
-          *cols_out = cols;
-        }
-    }
-  return best;
-}
-
-static double
-draw_title_row (LwText *t, double f, double width, const char *title, const char *caption)
-{
-  const LwTheme *theme = lw_theme_get ();
-  double pad = LW_PAD * f, h = 0.0, caption_w = 0.0;
-
-  if (caption != NULL)
-    {
-      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, (width - 2.0 * pad) / 2.0);
-      lw_text_extent (t, &caption_w, &h);
-      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-      lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
-    }
-  if (title != NULL)
-    {
-      double th;
-
-      lw_text_set (t, title, LW_FONT_TITLE, TRUE, width - 2.0 * pad - caption_w - 8.0 * f);
-      lw_text_extent (t, NULL, &th);
-      lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, pad, 0.0, 0.0);
-      h = MAX (h, th);
-    }
-  return h > 0.0 ? pad + h + 8.0 * f : pad;
-}
-
 void
 lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double height)
 {
@@ -177,12 +127,12 @@ lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double heig
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = draw_title_row (&t, f, width, g->title, caption);
+  top = lw_chart_title_row (&t, f, width, g->title, caption);
   if (n == 0 || g->width == 0 || g->height == 0 || g->channels == 0)
     goto out;
 
   gap = MAX (1.0, floor (3.0 * f));
-  s = tile_layout (n, g->width, g->height, width - 2.0 * pad, height - pad - top, gap, &cols);
+  s = lw_tile_layout (n, g->width, g->height, width - 2.0 * pad, height - pad - top, gap, &cols);
   if (s <= 0.0)
     goto out;
   x0 = pad;
@@ -292,30 +242,16 @@ build_strips (gconstpointer data)
   for (guint b = 0, y0 = 0; b < a->n_blocks; b++)
     {
       guint units = a->widths[b], cols, rows;
-      LwColor white = { 1.0, 1.0, 1.0 }, layer = lw_color_layer (b);
-      float lo = 0.0f, hi = 0.0f;
-      double inv;
+      LwColor layer = lw_color_layer (b);
+      float lo;
+      double inv = lw_activation_scale (v, units, &lo);
 
       strip_shape (units, &cols, &rows);
-      for (guint i = 0; i < units; i++)
-        if (isfinite (v[i]))
-          {
-            lo = MIN (lo, v[i]);
-            hi = MAX (hi, v[i]);
-          }
-      inv = lo < 0.0f ? 1.0 / MAX (hi, -lo) : hi > 0.0f ? 1.0 / hi : 0.0;
-
       for (guint i = 0; i < cols * rows; i++)
         {
           guint32 *p = &pixels[(gsize) (y0 + i / cols) * stride + i % cols];
 
-          if (i >= units)
-            *p = empty;
-          else if (lo < 0.0f)
-            *p = lw_color_diverging_pixel (v[i] * inv);
-          else
-            *p = lw_color_to_pixel (lw_color_mix (white, layer,
-                                                  isfinite (v[i]) ? v[i] * inv : 0.0));
+          *p = i < units ? lw_activation_pixel (v[i], inv, lo < 0.0f, layer) : empty;
         }
       v += units;
       y0 += rows + 1;
@@ -347,7 +283,7 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = draw_title_row (&t, f, width, a->title, NULL);
+  top = lw_chart_title_row (&t, f, width, a->title, NULL);
   if (a->n_blocks == 0)
     goto out;
 

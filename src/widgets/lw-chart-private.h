@@ -85,6 +85,23 @@ guint  lw_ticks_linear  (double lo, double hi, double step, double *ticks, guint
 guint  lw_ticks_log     (double lo, double hi, double *ticks, guint max);
 void   lw_format_tick   (char *buf, gsize size, double v, double step, LwTickFormat format);
 
+/* The title (bold, left) and caption (small, dim, right) at the top of a
+ * chart; returns the height they take, padding included. */
+double lw_chart_title_row (LwText *t, double f, double width, const char *title,
+                           const char *caption);
+
+/* Activations, as the strips and feature maps colour them: white at 0,
+ * the layer's colour at the largest value; the diverging map instead when
+ * some values are negative. lw_activation_scale returns the factor that
+ * maps n values into [0, 1] (or [-1, 1]) and their minimum (at most 0). */
+double  lw_activation_scale (const float *v, gsize n, float *lo);
+guint32 lw_activation_pixel (float v, double inv, gboolean diverging, LwColor layer);
+
+/* n tiles of tile_w x tile_h in rows of *cols, gap apart, as large as the
+ * area allows; returns the scale of one tile pixel. */
+double lw_tile_layout (guint n, double tile_w, double tile_h, double area_w, double area_h,
+                       double gap, guint *cols);
+
 /* Images. */
 gboolean lw_chart_target_is_vector (cairo_t *cr);
 /* The user-to-pixel mapping of the surface being drawn: pixel = user * s + o.
