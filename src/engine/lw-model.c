@@ -1,6 +1,7 @@
 /* lw-model.c: the block stack, the output layer, the training step and
  * the live controls. */
 #include "lw-model.h"
+#include "lw-model-private.h"
 #include "lw-block.h"
 #include "lw-conv-block.h"
 #include "lw-losses.h"
@@ -14,8 +15,10 @@ G_DEFINE_QUARK (lw-model-error-quark, lw_model_error)
 enum { OUT_W, OUT_B, OUT_N_PARAMS };
 
 /* Independent random streams, so that e.g. changing dropout does not
- * change how the weights were initialised. */
-enum { STREAM_INIT = 1, STREAM_DROPOUT, STREAM_TARGETS };
+ * change how the weights were initialised. Each block draws its dropout
+ * masks from a stream of its own, so the masks do not depend on the order
+ * in which blocks run (lw-pipeline.c). */
+enum { STREAM_INIT = 1, STREAM_TARGETS = 3, STREAM_DROPOUT_BLOCK0 = 100 };
 
 /* A local block of the stack: fully connected or convolutional. */
 typedef enum { BLOCK_FC, BLOCK_CONV } BlockKind;
@@ -59,7 +62,12 @@ struct _LwModel {
   float *conv_workspace;      /* shared by all conv blocks */
   LwLinear out;
   LwParam out_params[OUT_N_PARAMS];
-  LwRng dropout_rng;
+  LwRng dropout_rng[LW_MAX_BLOCKS];
+
+  /* Live per-block controls; a step copies them into the blocks. */
+  float lr_mult[LW_MAX_BLOCKS];
+  gboolean frozen[LW_MAX_BLOCKS];
+  double cost[LW_MAX_BLOCKS + 1]; /* seconds per step, blocks then output */
 
   float *onehot_table;        /* classes x classes */
   float *code_table;          /* classes x classes */
@@ -457,9 +465,13 @@ lw_model_new (const LwModelConfig *config, GError **error)
   batch = config->batch_size;
   lw_rng_init (&init_rng, config->seed, STREAM_INIT);
   lw_rng_init (&target_rng, config->seed, STREAM_TARGETS);
-  lw_rng_init (&m->dropout_rng, config->seed, STREAM_DROPOUT);
 
   m->blocks = g_new0 (ModelBlock, m->n_blocks);
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      lw_rng_init (&m->dropout_rng[i], config->seed, STREAM_DROPOUT_BLOCK0 + i);
+      m->lr_mult[i] = 1.0f;
+    }
   in = config->in_channels * config->in_height * config->in_width;
   for (guint i = 0; i < m->n_conv; i++)
     {
@@ -577,6 +589,42 @@ fill_context (const LwModel *m, LwStepContext *ctx)
   };
 }
 
+void
+lw_model_capture_controls (const LwModel *m, LwStepControls *c)
+{
+  fill_context (m, &c->ctx);
+  memcpy (c->lr_mult, m->lr_mult, sizeof c->lr_mult);
+  memcpy (c->frozen, m->frozen, sizeof c->frozen);
+}
+
+static void
+apply_block_controls (LwModel *m, guint i, const LwStepControls *c)
+{
+  *block_lr_mult (&m->blocks[i]) = c->lr_mult[i];
+  *block_frozen (&m->blocks[i]) = c->frozen[i];
+}
+
+const float *
+lw_model_block_train (LwModel *m, guint i, const float *below, const guint8 *y, guint count,
+                      const LwStepControls *c, LwBlockStats *stats)
+{
+  ModelBlock *b = &m->blocks[i];
+  const float *h;
+
+  apply_block_controls (m, i, c);
+  h = m->fed[i] = block_forward_train (b, below, count, &c->ctx, &m->dropout_rng[i]);
+  block_local_update (b, below, y, count, &c->ctx, stats);
+  return h;
+}
+
+static float
+output_scale (const LwStepControls *c)
+{
+  if (c->ctx.loss == LW_LOSS_PREDSIM || c->ctx.loss == LW_LOSS_PREDSIM_BPF)
+    return 1.0f - c->ctx.beta;
+  return 1.0f;
+}
+
 static void
 step_output (LwModel *m, const LwStepContext *ctx)
 {
@@ -585,55 +633,116 @@ step_output (LwModel *m, const LwStepContext *ctx)
 }
 
 void
-lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
-                     LwStepStats *stats)
+lw_model_output_train (LwModel *m, const float *h, const guint8 *y, guint count,
+                       const LwStepControls *c, LwStepStats *st)
 {
-  LwStepContext ctx;
-  LwStepStats st = { .n_blocks = m->n_blocks, .count = count };
-  const float *h = x;
-  gboolean global = m->config.loss == LW_LOSS_BP;
-  float out_scale = 1.0f;
-  guint classes = m->config.n_classes;
+  lw_linear_forward (&m->out, h, count, m->logits);
+  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
+                                m->dlogits, &st->correct_out);
+  lw_linear_backward (&m->out, h, m->dlogits, count, NULL, FALSE);
+  step_output (m, &c->ctx);
+}
 
-  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
-  fill_context (m, &ctx);
+gsize
+lw_model_block_out_floats (const LwModel *m, guint i)
+{
+  const ModelBlock *b = &m->blocks[i];
+
+  return b->kind == BLOCK_CONV ? b->conv.out_map : b->fc.n_out;
+}
+
+void
+lw_model_block_costs (const LwModel *m, double *costs)
+{
+  memcpy (costs, m->cost, (m->n_blocks + 1) * sizeof (double));
+}
+
+gsize
+lw_model_block_workspace_floats (const LwModel *m, guint i)
+{
+  return m->blocks[i].kind == BLOCK_CONV ? m->blocks[i].conv.workspace_floats : 0;
+}
+
+void
+lw_model_block_use_workspace (LwModel *m, guint i, float *ws)
+{
+  if (m->blocks[i].kind == BLOCK_CONV)
+    lw_conv_block_use_workspace (&m->blocks[i].conv, ws != NULL ? ws : m->conv_workspace);
+}
+
+/* A moving average of what each part of the step costs, for balancing
+ * schedules; a clock read per block is noise next to a block's work. */
+static void
+note_cost (LwModel *m, guint part, gint64 t0, gint64 t1)
+{
+  double s = (t1 - t0) / (double) G_USEC_PER_SEC;
+
+  m->cost[part] = m->cost[part] == 0.0 ? s : 0.9 * m->cost[part] + 0.1 * s;
+}
+
+/* bp: the blocks feed forward with probe heads, then the output error
+ * goes back through every block. */
+static void
+global_step (LwModel *m, const float *x, const guint8 *y, guint count,
+             const LwStepControls *c, LwStepStats *st)
+{
+  const LwStepContext *ctx = &c->ctx;
+  const float *h = x;
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
       ModelBlock *b = &m->blocks[i];
-      const float *below = h;
 
-      h = m->fed[i] = block_forward_train (b, below, count, &ctx, &m->dropout_rng);
-      if (global)
-        block_probe_update (b, y, count, &ctx, &st.block[i]);
-      else
-        block_local_update (b, below, y, count, &ctx, &st.block[i]);
+      apply_block_controls (m, i, c);
+      h = m->fed[i] = block_forward_train (b, h, count, ctx, &m->dropout_rng[i]);
+      block_probe_update (b, y, count, ctx, &st->block[i]);
     }
-
-  if (m->config.loss == LW_LOSS_PREDSIM || m->config.loss == LW_LOSS_PREDSIM_BPF)
-    out_scale = 1.0f - m->config.beta;
 
   lw_linear_forward (&m->out, h, count, m->logits);
-  st.loss_out = lw_softmax_ce (m->logits, y, count, classes, out_scale, m->dlogits, &st.correct_out);
-
-  if (global)
+  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
+                                m->dlogits, &st->correct_out);
+  /* Back through every block; a block's dx lands in the dout of the block
+   * below in the layout that block fed forward (a conv block's pooled map,
+   * CHW per sample, is also the flatten's order). */
+  lw_linear_backward (&m->out, h, m->dlogits, count,
+                      block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
+  for (guint i = m->n_blocks; i-- > 0;)
     {
-      /* Back through every block; a block's dx lands in the dout of the
-       * block below in the layout that block fed forward (a conv block's
-       * pooled map, CHW per sample, is also the flatten's order). */
-      lw_linear_backward (&m->out, h, m->dlogits, count,
-                          block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
-      for (guint i = m->n_blocks; i-- > 0;)
-        {
-          const float *below = i > 0 ? m->fed[i - 1] : x;
-          float *dx = i > 0 ? block_dout (&m->blocks[i - 1]) : NULL;
+      const float *below = i > 0 ? m->fed[i - 1] : x;
+      float *dx = i > 0 ? block_dout (&m->blocks[i - 1]) : NULL;
 
-          block_global_backward (&m->blocks[i], below, count, &ctx, dx);
-        }
+      block_global_backward (&m->blocks[i], below, count, ctx, dx);
     }
+  step_output (m, ctx);
+}
+
+void
+lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
+                     LwStepStats *stats)
+{
+  LwStepControls c;
+  LwStepStats st = { .n_blocks = m->n_blocks, .count = count };
+  const float *h = x;
+  gint64 t0, t1;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+  lw_model_capture_controls (m, &c);
+
+  if (c.ctx.loss == LW_LOSS_BP)
+    global_step (m, x, y, count, &c, &st);
   else
-    lw_linear_backward (&m->out, h, m->dlogits, count, NULL, FALSE);
-  step_output (m, &ctx);
+    {
+      t0 = g_get_monotonic_time ();
+      for (guint i = 0; i < m->n_blocks; i++)
+        {
+          h = lw_model_block_train (m, i, h, y, count, &c, &st.block[i]);
+          t1 = g_get_monotonic_time ();
+          note_cost (m, i, t0, t1);
+          t0 = t1;
+        }
+      lw_model_output_train (m, h, y, count, &c, &st);
+      note_cost (m, m->n_blocks, t0, g_get_monotonic_time ());
+    }
 
   if (stats != NULL)
     *stats = st;
@@ -686,14 +795,14 @@ lw_model_set_block_lr_mult (LwModel *m, guint block, float mult)
 {
   g_return_if_fail (block < m->n_blocks);
   g_return_if_fail (mult >= 0.0f && isfinite (mult));
-  *block_lr_mult (&m->blocks[block]) = mult;
+  m->lr_mult[block] = mult;
 }
 
 void
 lw_model_set_block_frozen (LwModel *m, guint block, gboolean frozen)
 {
   g_return_if_fail (block < m->n_blocks);
-  *block_frozen (&m->blocks[block]) = frozen;
+  m->frozen[block] = frozen;
 }
 
 void
@@ -707,14 +816,14 @@ float
 lw_model_get_block_lr (const LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, 0.0f);
-  return m->config.lr * *block_lr_mult (&m->blocks[block]);
+  return m->config.lr * m->lr_mult[block];
 }
 
 gboolean
 lw_model_get_block_frozen (const LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, FALSE);
-  return *block_frozen (&m->blocks[block]);
+  return m->frozen[block];
 }
 
 void

@@ -1,0 +1,44 @@
+/* lw-model-private.h: the pieces of a training step, for schedules other
+ * than lw_model_train_step's one-block-after-another (lw-pipeline.c).
+ * Engine-internal. */
+#pragma once
+
+#include "lw-block.h"
+#include "lw-model.h"
+
+G_BEGIN_DECLS
+
+/* The live controls as they stood when a step was handed out: a step runs
+ * with these, whatever is changed while it runs. */
+typedef struct {
+  LwStepContext ctx;
+  float lr_mult[LW_MAX_BLOCKS];
+  gboolean frozen[LW_MAX_BLOCKS];
+} LwStepControls;
+
+void         lw_model_capture_controls      (const LwModel *model, LwStepControls *controls);
+
+/* Block i's part of a local step (not bp): forward on below, then its own
+ * heads and update. Returns its detached output, lw_model_block_out_floats
+ * per sample, valid until the block's next call. Touches only block i's
+ * state, so different blocks may run on different threads as long as
+ * each block sees its batches in order and no two share a workspace. */
+const float *lw_model_block_train           (LwModel *model, guint block, const float *below,
+                                             const guint8 *y, guint count,
+                                             const LwStepControls *controls, LwBlockStats *stats);
+/* The output layer's step on the last block's output h. */
+void         lw_model_output_train          (LwModel *model, const float *h, const guint8 *y,
+                                             guint count, const LwStepControls *controls,
+                                             LwStepStats *stats);
+gsize        lw_model_block_out_floats      (const LwModel *model, guint block);
+
+/* Seconds per step each block (and, at index n_blocks, the output layer)
+ * took in lw_model_train_step, a moving average; 0 before any step. */
+void         lw_model_block_costs           (const LwModel *model, double *costs);
+
+/* Conv blocks share one workspace; a schedule that runs blocks at once
+ * gives each group its own (ws NULL: back to the shared one). */
+gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);
+void         lw_model_block_use_workspace   (LwModel *model, guint block, float *ws);
+
+G_END_DECLS
