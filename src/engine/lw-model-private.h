@@ -36,6 +36,10 @@ gsize        lw_model_block_out_floats      (const LwModel *model, guint block);
  * took in lw_model_train_step, a moving average; 0 before any step. */
 void         lw_model_block_costs           (const LwModel *model, double *costs);
 
+/* Every trainable value (blocks with their heads, then the output
+ * layer) in a fixed order into out, which may be NULL; returns how many. */
+gsize        lw_model_copy_params           (const LwModel *model, float *out);
+
 /* Conv blocks share one workspace; a schedule that runs blocks at once
  * gives each group its own (ws NULL: back to the shared one). */
 gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);

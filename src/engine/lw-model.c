@@ -658,6 +658,27 @@ lw_model_block_costs (const LwModel *m, double *costs)
 }
 
 gsize
+lw_model_copy_params (const LwModel *m, float *out)
+{
+  gsize total = 0;
+
+  for (guint i = 0; i <= m->n_blocks; i++)
+    {
+      const LwParam *params = i < m->n_blocks ? block_params ((ModelBlock *) &m->blocks[i])
+                                               : m->out_params;
+      guint n = i < m->n_blocks ? LW_BLOCK_N_PARAMS : OUT_N_PARAMS;
+
+      for (guint k = 0; k < n; k++)
+        {
+          if (out != NULL && params[k].n > 0)
+            memcpy (out + total, params[k].w, params[k].n * sizeof (float));
+          total += params[k].n;
+        }
+    }
+  return total;
+}
+
+gsize
 lw_model_block_workspace_floats (const LwModel *m, guint i)
 {
   return m->blocks[i].kind == BLOCK_CONV ? m->blocks[i].conv.workspace_floats : 0;

@@ -1,0 +1,320 @@
+/* lw-pipeline.c: stages of blocks on threads, batches through a ring of
+ * slots.
+ *
+ * Slot k % depth carries batch k: its input, the controls it was pushed
+ * with, each stage boundary's activations and the step's statistics.
+ * done[s] counts the batches stage s has finished; stage s takes batch k
+ * once stage s-1 has finished it (stage 0: once it is pushed). A slot is
+ * reused once its batch has been popped. One mutex and condition guard the
+ * counters; the work itself runs unlocked, each stage on its own blocks. */
+#include "lw-pipeline.h"
+#include "lw-gemm.h"
+#include "lw-model-private.h"
+
+#include <string.h>
+
+typedef struct {
+  guint count;
+  float *x;
+  guint8 *y;
+  float *h[LW_PIPELINE_MAX_STAGES];   /* stage s's output, s < n_stages - 1 */
+  LwStepControls controls;
+  LwStepStats stats;
+  gboolean whole;                     /* a bp step, run by the caller */
+} Slot;
+
+typedef struct {
+  LwPipeline *p;
+  guint index;
+  guint first, last;                  /* blocks [first, last) */
+  float *workspace;                   /* own conv workspace (stages > 0) */
+  GThread *thread;
+} Stage;
+
+struct _LwPipeline {
+  LwModel *model;
+  guint n_stages, depth;
+  Stage stages[LW_PIPELINE_MAX_STAGES];
+  Slot *slots;
+  int saved_threads;
+
+  GMutex lock;
+  GCond cond;
+  guint64 pushed, popped;
+  guint64 done[LW_PIPELINE_MAX_STAGES];
+  gboolean quit;
+};
+
+/* Contiguous stages minimising the largest stage cost; the output layer
+ * rides with the last stage. first[s] is stage s's first block. */
+static void
+partition (const double *cost, guint n, guint k, guint *first)
+{
+  double prefix[LW_MAX_BLOCKS + 2] = { 0 };
+  double best[LW_PIPELINE_MAX_STAGES + 1][LW_MAX_BLOCKS + 1];
+  guint cut[LW_PIPELINE_MAX_STAGES + 1][LW_MAX_BLOCKS + 1];
+
+  for (guint i = 0; i < n; i++)
+    prefix[i + 1] = prefix[i] + cost[i];
+  /* best[s][j]: the blocks [0, j) in s stages. */
+  for (guint j = 0; j <= n; j++)
+    best[1][j] = prefix[j], cut[1][j] = 0;
+  for (guint s = 2; s <= k; s++)
+    for (guint j = s; j <= n; j++)
+      {
+        best[s][j] = G_MAXDOUBLE;
+        for (guint i = s - 1; i < j; i++)
+          {
+            double worst = MAX (best[s - 1][i], prefix[j] - prefix[i]
+                                + (j == n && s == k ? cost[n] : 0.0));
+            if (worst < best[s][j])
+              best[s][j] = worst, cut[s][j] = i;
+          }
+      }
+  for (guint s = k, j = n; s >= 1; j = cut[s][j], s--)
+    first[s - 1] = cut[s][j];
+}
+
+static void
+run_stage (Stage *st, Slot *sl)
+{
+  LwModel *m = st->p->model;
+  const float *h = st->index == 0 ? sl->x : sl->h[st->index - 1];
+
+  for (guint i = st->first; i < st->last; i++)
+    h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
+  if (st->index + 1 == st->p->n_stages)
+    lw_model_output_train (m, h, sl->y, sl->count, &sl->controls, &sl->stats);
+  else
+    memcpy (sl->h[st->index], h,
+            sl->count * lw_model_block_out_floats (m, st->last - 1) * sizeof (float));
+}
+
+static gpointer
+stage_main (gpointer data)
+{
+  Stage *st = data;
+  LwPipeline *p = st->p;
+
+  for (;;)
+    {
+      guint64 k;
+      gboolean ready = FALSE;
+
+      g_mutex_lock (&p->lock);
+      for (;;)
+        {
+          k = p->done[st->index];
+          ready = st->index == 0 ? p->pushed > k : p->done[st->index - 1] > k;
+          if (ready || p->quit)
+            break;
+          g_cond_wait (&p->cond, &p->lock);
+        }
+      g_mutex_unlock (&p->lock);
+      if (!ready)
+        return NULL;
+
+      if (!p->slots[k % p->depth].whole)
+        run_stage (st, &p->slots[k % p->depth]);
+
+      g_mutex_lock (&p->lock);
+      p->done[st->index] = k + 1;
+      g_cond_broadcast (&p->cond);
+      g_mutex_unlock (&p->lock);
+    }
+}
+
+LwPipeline *
+lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
+{
+  const LwModelConfig *config;
+  guint n_blocks, first[LW_PIPELINE_MAX_STAGES];
+  double cost[LW_MAX_BLOCKS + 1];
+  gboolean measured = FALSE;
+  LwPipeline *p;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  config = lw_model_get_config (model);
+  n_blocks = lw_model_n_blocks (model);
+  if (n_stages < 1 || n_stages > MIN (n_blocks, LW_PIPELINE_MAX_STAGES))
+    {
+      g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID,
+                   "a pipeline of this model has 1 to %u stages (one per block at most), not %u",
+                   MIN (n_blocks, LW_PIPELINE_MAX_STAGES), n_stages);
+      return NULL;
+    }
+
+  /* Measured costs, or, before any step, equal blocks. */
+  lw_model_block_costs (model, cost);
+  for (guint i = 0; i <= n_blocks; i++)
+    measured |= cost[i] > 0.0;
+  if (!measured)
+    for (guint i = 0; i <= n_blocks; i++)
+      cost[i] = i < n_blocks ? 1.0 : 0.1;
+  partition (cost, n_blocks, n_stages, first);
+
+  p = g_new0 (LwPipeline, 1);
+  p->model = model;
+  p->n_stages = n_stages;
+  /* One batch per stage at work and one being filled. */
+  p->depth = n_stages + 1;
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->saved_threads = lw_blas_get_threads ();
+  lw_blas_set_threads (1);
+
+  p->slots = g_new0 (Slot, p->depth);
+  for (guint k = 0; k < p->depth; k++)
+    {
+      Slot *sl = &p->slots[k];
+
+      sl->x = g_new (float, (gsize) config->batch_size * lw_model_input_size (model));
+      sl->y = g_new (guint8, config->batch_size);
+      for (guint s = 0; s + 1 < n_stages; s++)
+        sl->h[s] = g_new (float, (gsize) config->batch_size
+                                 * lw_model_block_out_floats (model, first[s + 1] - 1));
+    }
+
+  for (guint s = 0; s < n_stages; s++)
+    {
+      Stage *st = &p->stages[s];
+      gsize ws = 0;
+
+      st->p = p;
+      st->index = s;
+      st->first = first[s];
+      st->last = s + 1 < n_stages ? first[s + 1] : n_blocks;
+      /* Stage 0 keeps the model's shared conv workspace. */
+      for (guint i = st->first; i < st->last && s > 0; i++)
+        ws = MAX (ws, lw_model_block_workspace_floats (model, i));
+      if (ws > 0)
+        {
+          st->workspace = g_new0 (float, ws);
+          for (guint i = st->first; i < st->last; i++)
+            lw_model_block_use_workspace (model, i, st->workspace);
+        }
+    }
+  for (guint s = 0; s < n_stages; s++)
+    p->stages[s].thread = g_thread_new ("lw-stage", stage_main, &p->stages[s]);
+  return p;
+}
+
+/* Until the last stage has finished every pushed batch. */
+static void
+wait_idle (LwPipeline *p)
+{
+  g_mutex_lock (&p->lock);
+  while (p->done[p->n_stages - 1] < p->pushed)
+    g_cond_wait (&p->cond, &p->lock);
+  g_mutex_unlock (&p->lock);
+}
+
+void
+lw_pipeline_free (LwPipeline *p)
+{
+  if (p == NULL)
+    return;
+  wait_idle (p);
+  g_mutex_lock (&p->lock);
+  p->quit = TRUE;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  for (guint s = 0; s < p->n_stages; s++)
+    {
+      Stage *st = &p->stages[s];
+
+      g_thread_join (st->thread);
+      if (st->workspace != NULL)
+        {
+          for (guint i = st->first; i < st->last; i++)
+            lw_model_block_use_workspace (p->model, i, NULL);
+          g_free (st->workspace);
+        }
+    }
+  for (guint k = 0; k < p->depth; k++)
+    {
+      g_free (p->slots[k].x);
+      g_free (p->slots[k].y);
+      for (guint s = 0; s + 1 < p->n_stages; s++)
+        g_free (p->slots[k].h[s]);
+    }
+  g_free (p->slots);
+  lw_blas_set_threads (p->saved_threads);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  g_free (p);
+}
+
+guint
+lw_pipeline_n_stages (const LwPipeline *p)
+{
+  return p->n_stages;
+}
+
+void
+lw_pipeline_stage_blocks (const LwPipeline *p, guint stage, guint *first, guint *last)
+{
+  g_return_if_fail (stage < p->n_stages);
+  *first = p->stages[stage].first;
+  *last = p->stages[stage].last;
+}
+
+void
+lw_pipeline_push (LwPipeline *p, const float *x, const guint8 *y, guint count)
+{
+  LwModel *m = p->model;
+  Slot *sl;
+
+  g_return_if_fail (count >= 1 && count <= lw_model_get_config (m)->batch_size);
+
+  g_mutex_lock (&p->lock);
+  while (p->pushed - p->popped >= p->depth)
+    g_cond_wait (&p->cond, &p->lock);
+  g_mutex_unlock (&p->lock);
+
+  /* The slot is free: its last batch was popped. */
+  sl = &p->slots[p->pushed % p->depth];
+  sl->count = count;
+  memcpy (sl->x, x, (gsize) count * lw_model_input_size (m) * sizeof (float));
+  memcpy (sl->y, y, count);
+  lw_model_capture_controls (m, &sl->controls);
+  sl->stats = (LwStepStats) { .n_blocks = lw_model_n_blocks (m), .count = count };
+  sl->whole = sl->controls.ctx.loss == LW_LOSS_BP;
+  if (sl->whole)
+    {
+      /* Every earlier batch through, the stages idle: one ordinary step.
+       * The stages then pass the slot on untouched. */
+      wait_idle (p);
+      lw_model_train_step (m, sl->x, sl->y, count, &sl->stats);
+    }
+
+  g_mutex_lock (&p->lock);
+  p->pushed++;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+gboolean
+lw_pipeline_pop (LwPipeline *p, LwStepStats *stats)
+{
+  g_mutex_lock (&p->lock);
+  if (p->popped == p->pushed)
+    {
+      g_mutex_unlock (&p->lock);
+      return FALSE;
+    }
+  while (p->done[p->n_stages - 1] <= p->popped)
+    g_cond_wait (&p->cond, &p->lock);
+  if (stats != NULL)
+    *stats = p->slots[p->popped % p->depth].stats;
+  p->popped++;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  return TRUE;
+}
+
+guint
+lw_pipeline_in_flight (const LwPipeline *p)
+{
+  return (guint) (p->pushed - p->popped);
+}

@@ -1,0 +1,54 @@
+/* lw-pipeline.h: layer-parallel training on one machine.
+ *
+ * No gradient crosses a block boundary in local learning, so block l can
+ * train on batch t+1 while block l+1 trains on batch t: block l's output
+ * for batch t is the same either way. A pipeline splits the blocks into
+ * contiguous stages (balanced by the costs lw_model_train_step measured),
+ * runs each stage on its own thread with one BLAS thread, and passes the
+ * detached activations and labels of each batch forward through a ring
+ * of slots. Each step runs with the live controls captured when its batch
+ * was pushed, and each block draws its own dropout stream, so a pipeline
+ * gives bit-identical weights and statistics to lw_model_train_step on
+ * the same batches.
+ *
+ * bp steps cannot be split (the error crosses every block): a batch pushed
+ * while the loss is bp waits for the batches before it and then runs as
+ * one ordinary step on the caller's thread.
+ *
+ * While a pipeline exists the model belongs to it: the caller may change
+ * the live controls (lw_model_set_*) between pushes, and must pop every
+ * batch and free the pipeline before evaluating or inspecting the model.
+ * It sets the process's BLAS threads to 1 and restores them when freed. */
+#pragma once
+
+#include <glib.h>
+#include "lw-model.h"
+
+G_BEGIN_DECLS
+
+#define LW_PIPELINE_MAX_STAGES 8
+
+typedef struct _LwPipeline LwPipeline;
+
+/* n_stages: 1 .. MIN (blocks, LW_PIPELINE_MAX_STAGES). */
+LwPipeline *lw_pipeline_new          (LwModel *model, guint n_stages, GError **error);
+void        lw_pipeline_free         (LwPipeline *pipeline);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwPipeline, lw_pipeline_free)
+
+guint       lw_pipeline_n_stages     (const LwPipeline *pipeline);
+/* Blocks [first, last) of a stage; the last stage also trains the
+ * output layer. */
+void        lw_pipeline_stage_blocks (const LwPipeline *pipeline, guint stage,
+                                      guint *first, guint *last);
+
+/* Hands one batch (copied) to the first stage; waits while every slot is
+ * in use. */
+void        lw_pipeline_push         (LwPipeline *pipeline, const float *x, const guint8 *y,
+                                      guint count);
+/* Statistics of the oldest batch not yet popped, waiting until it is
+ * through; FALSE when no batch is in flight. */
+gboolean    lw_pipeline_pop          (LwPipeline *pipeline, LwStepStats *stats);
+/* Batches pushed and not yet popped. */
+guint       lw_pipeline_in_flight    (const LwPipeline *pipeline);
+
+G_END_DECLS
