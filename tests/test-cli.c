@@ -81,6 +81,10 @@ static const BadCase bad_cases[] = {
     "--classes-per-batch: 11 is more than the 10 classes" },
   { "classes-per-batch-until-alone", { "--classes-per-batch-until-epoch", "5", NULL },
     "--classes-per-batch-until-epoch" },
+  { "schedule-unknown", { "--schedule", "fast", NULL }, "fast" },
+  { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
+  { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
+    "--stages 4: this model has 3 blocks" },
 };
 
 static void
@@ -396,6 +400,45 @@ test_bp_empty_fields (void)
   g_rmdir (dir);
 }
 
+/* The pipeline schedule writes the same metrics, byte for byte, as the
+ * sequential one on one thread: 3 epochs with dropout and an lr milestone. */
+static void
+test_pipeline_same_metrics (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *seq_csv = g_build_filename (dir, "sequential.csv", NULL);
+  g_autofree char *pipe_csv = g_build_filename (dir, "pipeline.csv", NULL);
+  g_autofree char *seq = NULL, *pipe = NULL;
+  const char *schedules[][4] = { { "sequential", "1", "1", seq_csv },
+                                 { "pipeline", "2", "3", pipe_csv } };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (schedules); i++)
+    {
+      const char *args[] = { "--limit-train", "1500", "--epochs", "3", "--num-hidden", "96",
+                             "--dropout", "0.1", "--lr-decay-milestones", "2",
+                             "--log-every", "3", "--schedule", schedules[i][0],
+                             "--threads", schedules[i][1], "--stages", schedules[i][2],
+                             "--metrics", schedules[i][3], NULL };
+      CliRun run;
+
+      cli_run (&run, args);
+      g_test_message ("%s: %s", schedules[i][0], run.out);
+      g_assert_cmpint (run.status, ==, 0);
+      if (i == 1)
+        g_assert_nonnull (strstr (run.out, "pipeline schedule: 3 stages"));
+      cli_run_clear (&run);
+    }
+  g_assert_true (g_file_get_contents (seq_csv, &seq, NULL, NULL));
+  g_assert_true (g_file_get_contents (pipe_csv, &pipe, NULL, NULL));
+  g_assert_cmpuint (strlen (seq), >, 1000);
+  g_assert_cmpstr (pipe, ==, seq);
+  g_unlink (seq_csv);
+  g_unlink (pipe_csv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -414,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
+  g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
 
   return g_test_run ();
 }

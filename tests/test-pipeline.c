@@ -241,9 +241,11 @@ assert_learnt (const Outcome *o, guint n_batches)
 
 /* The reference is the sequential step on one BLAS thread, as each stage
  * runs. two_threads: the sequential step on two BLAS threads gives the
- * same bits too (true of the MLP's products; for the conv nets OpenBLAS
- * splits a few small-M products, e.g. the bpf heads', in a way that moves
- * the last bit of some sums). */
+ * same bits too, true when every product is small enough that lw_gemm
+ * keeps it on one thread (this MLP). Larger products split over two
+ * OpenBLAS threads can differ in the last bit of some sums (the conv
+ * net's bpf heads here; a 3x128 MLP on MNIST), so runs on two threads
+ * match runs on two threads, not runs on one. */
 static void
 check_schedule (const LwModelConfig *config, const Data *d, const guint *stage_counts,
                 guint n_counts, gboolean two_threads)

@@ -2,6 +2,7 @@
  * train.py, method.md §6), each checked as it is read so that a bad value
  * is reported with the flag that carried it. */
 #include "lw-cli-options.h"
+#include "engine/lw-pipeline.h"
 
 #include <errno.h>
 #include <math.h>
@@ -301,6 +302,16 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
     return parse_uint (flag, value, 1, 1000000, &opts->epochs, error);
   if (g_str_equal (name, "batch-size"))
     return parse_uint (flag, value, 1, 65536, &opts->batch_size, error);
+  if (g_str_equal (name, "schedule"))
+    {
+      if (g_strcmp0 (value, "sequential") != 0 && g_strcmp0 (value, "pipeline") != 0)
+        return bad_value (error, "%s: unknown schedule '%s'; choose one of sequential, pipeline",
+                          flag, value);
+      opts->pipeline = g_str_equal (value, "pipeline");
+      return TRUE;
+    }
+  if (g_str_equal (name, "stages"))
+    return parse_uint (flag, value, 1, LW_PIPELINE_MAX_STAGES, &opts->stages, error);
   if (g_str_equal (name, "threads"))
     return parse_uint (flag, value, 1, 256, &opts->threads, error);
   if (g_str_equal (name, "limit-train"))
@@ -404,6 +415,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("weight-decay", "L2 weight decay (default 0)", "W"),
     VALUE_OPTION ("seed", "Seed for weights, shuffling, augmentation and dropout (default 1)", "N"),
     VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
+    VALUE_OPTION ("schedule", "sequential (default): blocks one after another, products on all threads; "
+                  "pipeline: stages of blocks on threads of their own, bit-identical results", "NAME"),
+    VALUE_OPTION ("stages", "Pipeline stages (default: as many as threads, at most one per block)", "N"),
     VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
     VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
     VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),

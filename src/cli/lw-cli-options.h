@@ -33,6 +33,8 @@ typedef struct {
   double weight_decay;
   guint64 seed;
   guint threads;
+  gboolean pipeline;            /* --schedule pipeline */
+  guint stages;                 /* 0: as many as threads */
   guint limit_train;            /* 0: all */
   guint limit_test;             /* 0: all */
   char *metrics;                /* NULL: no CSV */

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "data/lw-sampler.h"
+#include "engine/lw-gemm.h"
+#include "engine/lw-pipeline.h"
 #include "lw-progress.h"
 #include "lw-running-stats.h"
 
@@ -31,7 +33,19 @@ typedef struct {
   gboolean use_augment;
   LwRng shuffle_rng, augment_rng;
   guint64 step, samples_seen;
+
+  /* The epoch in progress, as its batches' statistics come in. */
+  guint epoch;
+  double lr;
+  guint n_batches, consumed;
+  LwRunningStats epoch_stats, window;
+  gint64 start;
+  LwProgress *progress;
 } Trainer;
+
+/* Sequential steps before a pipeline starts, so its stages balance on
+ * measured costs. */
+#define PIPELINE_WARMUP_STEPS 3
 
 static void
 row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
@@ -108,6 +122,102 @@ print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
   fflush (t->out);
 }
 
+/* One finished batch: running statistics, the metrics row, progress. */
+static gboolean
+consume (Trainer *t, const LwStepStats *stats, GError **error)
+{
+  double seconds;
+
+  lw_running_stats_add (&t->epoch_stats, stats);
+  lw_running_stats_add (&t->window, stats);
+  t->step++;
+  t->samples_seen += stats->count;
+  t->consumed++;
+
+  if (t->csv != NULL && (t->step % t->opts->log_every == 0 || t->consumed == t->n_batches))
+    {
+      if (!write_step_row (t, t->epoch, t->lr, &t->window, error))
+        return FALSE;
+      lw_running_stats_reset (&t->window, t->n_blocks);
+    }
+
+  seconds = (g_get_monotonic_time () - t->start) / (double) G_USEC_PER_SEC;
+  lw_progress_update (t->progress, t->epoch, t->opts->epochs, t->consumed, t->n_batches,
+                      seconds > 0 ? t->epoch_stats.samples / seconds : 0.0,
+                      lw_running_stats_loss_out (&t->epoch_stats),
+                      lw_running_stats_acc_out (&t->epoch_stats));
+  return TRUE;
+}
+
+/* Pops the finished batches of a pipeline until at most keep are in
+ * flight. */
+static gboolean
+drain (Trainer *t, LwPipeline *p, guint keep, GError **error)
+{
+  LwStepStats stats;
+
+  while (lw_pipeline_in_flight (p) > keep && lw_pipeline_pop (p, &stats))
+    if (!consume (t, &stats, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* One epoch's training batches; FALSE on a failed write (error set). */
+static gboolean
+train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *result,
+             GError **error)
+{
+  const LwImageSet *train = &t->ds->train;
+  g_autoptr (LwPipeline) pipeline = NULL;
+  const int threads = lw_blas_get_threads ();
+  gboolean ok = TRUE;
+
+  if (t->opts->pipeline)
+    lw_blas_set_threads (1);
+  for (guint b = 0; b < t->n_batches && ok; b++)
+    {
+      const guint32 *indices;
+      guint count;
+
+      if (*stop)
+        {
+          result->interrupted = TRUE;
+          break;
+        }
+      count = lw_sampler_next_batch (t->sampler, &t->shuffle_rng, &indices);
+      lw_dataset_fill_batch (t->ds, train, indices, count,
+                             t->use_augment ? &t->augment : NULL, &t->augment_rng, t->x, t->y);
+      if (t->opts->pipeline && pipeline == NULL && t->step >= PIPELINE_WARMUP_STEPS)
+        {
+          guint stages = t->opts->stages ? t->opts->stages : MIN ((guint) threads, t->n_blocks);
+
+          pipeline = lw_pipeline_new (t->model, stages, error);
+          if (pipeline == NULL)
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      if (pipeline != NULL)
+        {
+          lw_pipeline_push (pipeline, t->x, t->y, count);
+          ok = drain (t, pipeline, lw_pipeline_n_stages (pipeline), error);
+        }
+      else
+        {
+          LwStepStats stats;
+
+          lw_model_train_step (t->model, t->x, t->y, count, &stats);
+          ok = consume (t, &stats, error);
+        }
+    }
+  if (pipeline != NULL && ok)
+    ok = drain (t, pipeline, 0, error);
+  g_clear_pointer (&pipeline, lw_pipeline_free);
+  lw_blas_set_threads (threads);
+  return ok;
+}
+
 gboolean
 lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                 LwMetricsCsv *csv, const volatile sig_atomic_t *stop, FILE *out,
@@ -117,7 +227,6 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
   guint bs = opts->batch_size;
   Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out };
   LwProgress progress;
-  guint n_batches;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (train->n > 0 && ds->test.n > 0, FALSE);
@@ -128,7 +237,8 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
   t.y = g_new (guint8, bs);
   t.sampler = lw_sampler_new (train->labels, train->n, ds->n_classes, bs,
                               opts->classes_per_batch, opts->classes_per_batch_until_epoch);
-  n_batches = lw_sampler_n_batches (t.sampler);
+  t.n_batches = lw_sampler_n_batches (t.sampler);
+  t.progress = &progress;
   t.test_index = g_new (guint32, ds->test.n);
   for (guint i = 0; i < ds->test.n; i++)
     t.test_index[i] = i;
@@ -152,7 +262,6 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
     {
       double lr = lw_cli_options_lr_at_epoch (opts, epoch);
       double block_acc[LW_MAX_BLOCKS], out_acc, seconds;
-      LwRunningStats epoch_stats, window;
       gint64 start;
 
       lw_model_set_lr (model, (float) lr);
@@ -162,54 +271,22 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
       if (epoch > 1 && opts->classes_per_batch > 0
           && epoch == opts->classes_per_batch_until_epoch + 1)
         fprintf (out, "plain shuffled batches from epoch %u\n", epoch);
-      lw_running_stats_reset (&epoch_stats, t.n_blocks);
-      lw_running_stats_reset (&window, t.n_blocks);
+      lw_running_stats_reset (&t.epoch_stats, t.n_blocks);
+      lw_running_stats_reset (&t.window, t.n_blocks);
 
-      start = g_get_monotonic_time ();
-      for (guint b = 0; b < n_batches; b++)
-        {
-          const guint32 *indices;
-          guint count;
-          LwStepStats stats;
-
-          if (*stop)
-            {
-              result->interrupted = TRUE;
-              break;
-            }
-          count = lw_sampler_next_batch (t.sampler, &t.shuffle_rng, &indices);
-          lw_dataset_fill_batch (ds, train, indices, count,
-                                 t.use_augment ? &t.augment : NULL, &t.augment_rng, t.x, t.y);
-          lw_model_train_step (model, t.x, t.y, count, &stats);
-          lw_running_stats_add (&epoch_stats, &stats);
-          lw_running_stats_add (&window, &stats);
-          t.step++;
-          t.samples_seen += count;
-
-          if (csv != NULL && (t.step % opts->log_every == 0 || b + 1 == n_batches))
-            {
-              if (!write_step_row (&t, epoch, lr, &window, error))
-                {
-                  ok = FALSE;
-                  break;
-                }
-              lw_running_stats_reset (&window, t.n_blocks);
-            }
-
-          seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-          lw_progress_update (&progress, epoch, opts->epochs, b + 1, n_batches,
-                              seconds > 0 ? epoch_stats.samples / seconds : 0.0,
-                              lw_running_stats_loss_out (&epoch_stats),
-                              lw_running_stats_acc_out (&epoch_stats));
-        }
+      t.epoch = epoch;
+      t.lr = lr;
+      t.consumed = 0;
+      t.start = start = g_get_monotonic_time ();
+      ok = train_epoch (&t, stop, result, error);
       seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
       lw_progress_clear (&progress);
       if (!ok || result->interrupted)
         break;
 
       evaluate (&t, block_acc, &out_acc);
-      print_epoch_line (&t, epoch, &epoch_stats, block_acc, out_acc,
-                        seconds > 0 ? epoch_stats.samples / seconds : 0.0, seconds);
+      print_epoch_line (&t, epoch, &t.epoch_stats, block_acc, out_acc,
+                        seconds > 0 ? t.epoch_stats.samples / seconds : 0.0, seconds);
       result->epochs_done = epoch;
       result->test_acc_out = out_acc;
 
@@ -218,7 +295,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
           LwMetricsRow row = { .kind = "epoch", .epoch = epoch, .step = t.step,
                                .samples_seen = t.samples_seen, .lr = lr, .acc_out = out_acc };
 
-          row_from_stats (&row, &epoch_stats);
+          row_from_stats (&row, &t.epoch_stats);
           for (guint i = 0; i < t.n_blocks; i++)
             row.acc[i] = block_acc[i];
           ok = lw_metrics_csv_write_row (csv, &row, TRUE, error);

@@ -90,6 +90,10 @@ print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *
   printf ("%u epoch%s, seed %" G_GUINT64_FORMAT ", %d BLAS thread%s\n",
           opts->epochs, opts->epochs == 1 ? "" : "s", opts->seed,
           lw_blas_get_threads (), lw_blas_get_threads () == 1 ? "" : "s");
+  if (opts->pipeline)
+    printf ("pipeline schedule: %u stages, one thread each\n",
+            opts->stages ? opts->stages : MIN ((guint) lw_blas_get_threads (),
+                                                lw_model_n_blocks (model)));
   if (opts->classes_per_batch > 0 && opts->classes_per_batch_until_epoch > 0)
     printf ("batches of at most %u classes until epoch %u, then plain\n",
             opts->classes_per_batch, opts->classes_per_batch_until_epoch);
@@ -141,6 +145,12 @@ run (const LwCliOptions *opts)
   if (csv != NULL && !lw_metrics_csv_write_header (csv, lw_model_n_blocks (model), &error))
     return fail (EXIT_FAILURE, NULL, error);
 
+  if (opts->pipeline && opts->stages > lw_model_n_blocks (model))
+    {
+      fprintf (stderr, "layerwise-cli: --stages %u: this model has %u blocks, so at most %u "
+               "stages\n", opts->stages, lw_model_n_blocks (model), lw_model_n_blocks (model));
+      return EXIT_USAGE;
+    }
   lw_blas_set_threads ((int) opts->threads);
   print_run_header (opts, ds, model);
   install_interrupt_handler ();
