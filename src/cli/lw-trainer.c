@@ -162,6 +162,25 @@ drain (Trainer *t, LwPipeline *p, guint keep, GError **error)
   return TRUE;
 }
 
+/* Which blocks each stage got, and its share of the measured step. */
+static void
+describe_stages (Trainer *t, const LwPipeline *p)
+{
+  lw_progress_clear (t->progress);
+  fprintf (t->out, "pipeline stages:");
+  for (guint s = 0; s < lw_pipeline_n_stages (p); s++)
+    {
+      guint first, last;
+
+      lw_pipeline_stage_blocks (p, s, &first, &last);
+      fprintf (t->out, "%s blocks %u-%u%s (%.0f%%)", s ? ";" : "", first + 1, last,
+               s + 1 == lw_pipeline_n_stages (p) ? " + output" : "",
+               100.0 * lw_pipeline_stage_share (p, s));
+    }
+  fprintf (t->out, "\n");
+  fflush (t->out);
+}
+
 /* One epoch's training batches; FALSE on a failed write (error set). */
 static gboolean
 train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *result,
@@ -197,6 +216,8 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
               ok = FALSE;
               break;
             }
+          if (t->epoch == 1)
+            describe_stages (t, pipeline);
         }
       if (pipeline != NULL)
         {

@@ -27,6 +27,7 @@ typedef struct {
   LwPipeline *p;
   guint index;
   guint first, last;                  /* blocks [first, last) */
+  double share;                       /* of the measured step cost */
   float *workspace;                   /* own conv workspace (stages > 0) */
   GThread *thread;
 } Stage;
@@ -184,6 +185,10 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
       st->index = s;
       st->first = first[s];
       st->last = s + 1 < n_stages ? first[s + 1] : n_blocks;
+      for (guint i = st->first; i < st->last; i++)
+        st->share += cost[i];
+      if (s + 1 == n_stages)
+        st->share += cost[n_blocks];
       /* Stage 0 keeps the model's shared conv workspace. */
       for (guint i = st->first; i < st->last && s > 0; i++)
         ws = MAX (ws, lw_model_block_workspace_floats (model, i));
@@ -194,6 +199,14 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
             lw_model_block_use_workspace (model, i, st->workspace);
         }
     }
+  {
+    double total = 0.0;
+
+    for (guint s = 0; s < n_stages; s++)
+      total += p->stages[s].share;
+    for (guint s = 0; s < n_stages; s++)
+      p->stages[s].share /= total;
+  }
   for (guint s = 0; s < n_stages; s++)
     p->stages[s].thread = g_thread_new ("lw-stage", stage_main, &p->stages[s]);
   return p;
@@ -257,6 +270,13 @@ lw_pipeline_stage_blocks (const LwPipeline *p, guint stage, guint *first, guint 
   g_return_if_fail (stage < p->n_stages);
   *first = p->stages[stage].first;
   *last = p->stages[stage].last;
+}
+
+double
+lw_pipeline_stage_share (const LwPipeline *p, guint stage)
+{
+  g_return_val_if_fail (stage < p->n_stages, 0.0);
+  return p->stages[stage].share;
 }
 
 void

@@ -41,6 +41,10 @@ guint       lw_pipeline_n_stages     (const LwPipeline *pipeline);
 void        lw_pipeline_stage_blocks (const LwPipeline *pipeline, guint stage,
                                       guint *first, guint *last);
 
+/* The stage's share of the step's measured cost when the pipeline was
+ * made (0..1; equal blocks before any measured step). */
+double      lw_pipeline_stage_share  (const LwPipeline *pipeline, guint stage);
+
 /* Hands one batch (copied) to the first stage; waits while every slot is
  * in use. */
 void        lw_pipeline_push         (LwPipeline *pipeline, const float *x, const guint8 *y,
