@@ -197,7 +197,7 @@ for t in $THREADS; do
 done
 
 NOTES="Medians over $REPS run(s) per program and thread count, $START to $END, back to back (ABBA order).
-samples/s counts the training loop only (test pass excluded) over the first $TRAIN training samples; test accuracy (256 test samples, after $((TRAIN / 128)) steps) only shows both runs learn.
+samples/s counts the training loop only (test pass excluded) over the first $TRAIN training samples; test accuracy is on 256 test samples after $((TRAIN / 128)) steps: too few for the output layer to be past chance, so it says nothing of quality (the README's results table does).
 Ours lowers the 3x3 convolutions with Winograd F(4x4,3x3) on OpenBLAS sgemm; the reference's run through oneDNN. Timings on this VM drift by up to 2x (see bench/README.md)."
 
 printf '\n%s\n\n%s\n' "$T1" "$NOTES"
