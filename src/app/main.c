@@ -1,4 +1,6 @@
 /* main.c: layerwise — watch a network learn with layer-wise local losses. */
+#include "config.h"
+
 #include <locale.h>
 
 #include <glib/gi18n.h>
