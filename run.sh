@@ -154,8 +154,10 @@ case "$mode" in
       exit 1
     fi
     # The settings schema compiled in the build tree, so that the window
-    # remembers its size, dataset and network without being installed.
+    # remembers its size, dataset and network without being installed, and
+    # the translations built there.
     export GSETTINGS_SCHEMA_DIR="$PWD/$BUILD_DIR/data"
+    export LAYERWISE_LOCALEDIR="$PWD/$BUILD_DIR/po"
     exec "$BUILD_DIR/src/app/layerwise" "$@"
     ;;
 esac

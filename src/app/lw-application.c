@@ -133,6 +133,7 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
                                        "from its own local error signal."),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
+                         "translator-credits", _("translator-credits"),
                          "copyright", "© 2025 The Layerwise contributors",
                          NULL);
 }
