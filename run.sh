@@ -20,6 +20,9 @@ PACKAGES=(
 )
 # The GTK 4 window and its charts, and a virtual display for their tests and screenshots.
 APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick)
+# Desktop integration: translations, the settings schema, and the validators
+# of the desktop file and the AppStream metadata that the tests run.
+DESKTOP_PACKAGES=(gettext libglib2.0-bin desktop-file-utils appstream)
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'run.sh: warning: %s\n' "$*" >&2; }
@@ -34,7 +37,7 @@ is_installed() {
 }
 
 install_packages() {
-  local wanted=("${PACKAGES[@]}" "${APP_PACKAGES[@]}") missing=() sudo=()
+  local wanted=("${PACKAGES[@]}" "${APP_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}") missing=() sudo=()
 
   if ! command -v dpkg >/dev/null 2>&1; then
     # Not Debian: check the tools and libraries themselves.
@@ -150,6 +153,11 @@ case "$mode" in
       echo "No display: Layerwise needs a graphical session (or run: xvfb-run -a ./run.sh …). To train without a window: ./run.sh cli [flags]" >&2
       exit 1
     fi
+    # The settings schema compiled in the build tree, so that the window
+    # remembers its size, dataset and network without being installed, and
+    # the translations built there.
+    export GSETTINGS_SCHEMA_DIR="$PWD/$BUILD_DIR/data"
+    export LAYERWISE_LOCALEDIR="$PWD/$BUILD_DIR/po"
     exec "$BUILD_DIR/src/app/layerwise" "$@"
     ;;
 esac

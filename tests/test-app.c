@@ -618,6 +618,92 @@ test_window_conv (void)
     ;
 }
 
+static gboolean
+is_paused_with_blocks (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->n_blocks == GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+prefers_dark (void)
+{
+  gboolean dark;
+
+  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
+  return dark;
+}
+
+/* The window opens as the settings say (the memory backend, from
+ * tests/meson.build) and writes back what the user changes. */
+static void
+test_window_settings (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *preset = NULL;
+  g_autofree char *scheme = NULL;
+  GSettings *settings;
+  LwWindow *window;
+  gboolean presentation;
+  int width, height;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  settings = lw_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set_int (settings, "window-width", 1250);
+  g_settings_set_int (settings, "window-height", 850);
+  g_settings_set_string (settings, "preset", "1x256");
+  g_settings_set_string (settings, "dataset", "mnist-subset");
+  g_settings_set_boolean (settings, "presentation", TRUE);
+  g_settings_set_string (settings, "color-scheme", "dark");
+
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 1250);
+  g_assert_cmpint (height, ==, 850);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_true (presentation);
+  g_assert_true (prefers_dark ());
+  wait_until (window, is_paused_with_blocks, GUINT_TO_POINTER (1), LOAD_TIMEOUT_S,
+              "the remembered 1x256 network");
+
+  /* What the user picks is remembered. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "small");
+  preset = g_settings_get_string (settings, "preset");
+  g_assert_cmpstr (preset, ==, "3x256");
+  g_object_set (window, "presentation", FALSE, NULL);
+  g_assert_false (g_settings_get_boolean (settings, "presentation"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "color-scheme", g_variant_new_string ("light"));
+  scheme = g_settings_get_string (settings, "color-scheme");
+  g_assert_cmpstr (scheme, ==, "light");
+  g_assert_false (prefers_dark ());
+
+  /* And the size it had when it closed. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1270, 870);
+  settle (300);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1270);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 870);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+
+  g_settings_reset (settings, "preset");
+  g_settings_reset (settings, "color-scheme");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -631,5 +717,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
+  g_test_add_func ("/app/window/settings", test_window_settings);
   return g_test_run ();
 }

@@ -23,13 +23,17 @@ for tool in xvfb-run import; do
 done
 
 [ -f "$BUILD_DIR/build.ninja" ] || meson setup "$BUILD_DIR" >/dev/null
-ninja -C "$BUILD_DIR" src/app/layerwise >/dev/null
+ninja -C "$BUILD_DIR" src/app/layerwise data/gschemas.compiled layerwise-gmo >/dev/null
 
 mkdir -p "$(dirname "$output")"
 export SCREENSHOT_SECONDS=$seconds SCREENSHOT_OUTPUT=$output
 export LAYERWISE=$BUILD_DIR/src/app/layerwise
 # Software rendering under Xvfb: Cairo costs far less CPU than GL on llvmpipe.
 export GSK_RENDERER=${GSK_RENDERER:-cairo}
+# The window as it first opens, whatever this user chose before.
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=$PWD/$BUILD_DIR/data
+# Translations from the build tree: LANGUAGE=de tools/screenshot.sh … shows German.
+export LAYERWISE_LOCALEDIR=$PWD/$BUILD_DIR/po
 xvfb-run -a -s '-screen 0 1600x1000x24' bash -c '
   "$LAYERWISE" --autoplay "$@" &
   app=$!

@@ -1,4 +1,6 @@
 /* lw-application.c: app actions, accelerators, style and command line. */
+#include "config.h"
+
 #include "lw-application.h"
 
 #include <glib/gi18n.h>
@@ -11,6 +13,7 @@ struct _LwApplication
   GtkApplication parent_instance;
 
   LwAppOptions options;
+  GSettings *settings;        /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
@@ -130,6 +133,7 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
                                        "from its own local error signal."),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
+                         "translator-credits", _("translator-credits"),
                          "copyright", "© 2025 The Layerwise contributors",
                          NULL);
 }
@@ -147,9 +151,43 @@ set_accels (GtkApplication *app, const char *action, const char *accel1, const c
   gtk_application_set_accels_for_action (app, action, accels);
 }
 
+/* An uninstalled build finds no schema unless GSETTINGS_SCHEMA_DIR points
+ * at one; g_settings_new() would abort, so look first and do without. */
+static GSettings *
+settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, LW_APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("settings schema %s not installed: preferences are not remembered", LW_APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+apply_color_scheme (GSettings *settings, const char *key, gpointer user_data)
+{
+  GtkSettings *gtk_settings = gtk_settings_get_default ();
+  g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+  if (gtk_settings == NULL)
+    return;
+  if (g_str_equal (scheme, "default"))
+    gtk_settings_reset_property (gtk_settings, "gtk-application-prefer-dark-theme");
+  else
+    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme",
+                  g_str_equal (scheme, "dark"), NULL);
+}
+
 static void
 lw_application_startup (GApplication *app)
 {
+  LwApplication *self = LW_APPLICATION (app);
   GtkApplication *gtk_app = GTK_APPLICATION (app);
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -157,6 +195,17 @@ lw_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries,
                                    G_N_ELEMENTS (app_entries), app);
+
+  self->settings = settings_new_if_installed ();
+  if (self->settings != NULL)
+    {
+      g_autoptr (GAction) color_scheme = g_settings_create_action (self->settings, "color-scheme");
+
+      g_action_map_add_action (G_ACTION_MAP (app), color_scheme);
+      g_signal_connect (self->settings, "changed::color-scheme",
+                        G_CALLBACK (apply_color_scheme), NULL);
+      apply_color_scheme (self->settings, "color-scheme", NULL);
+    }
 
   set_accels (gtk_app, "app.quit", "<Control>q", NULL);
   set_accels (gtk_app, "win.reset", "<Control>r", NULL);
@@ -168,6 +217,7 @@ lw_application_startup (GApplication *app)
   set_accels (gtk_app, "win.show-page::overview", "<Alt>4", NULL);
   set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
 
+  gtk_window_set_default_icon_name (LW_APP_ID);
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),
                                               GTK_STYLE_PROVIDER (css),
@@ -182,6 +232,7 @@ lw_application_finalize (GObject *object)
   g_free (self->options.preset);
   g_free (self->options.dataset);
   g_free (self->options.page);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_application_parent_class)->finalize (object);
 }
 
@@ -220,4 +271,11 @@ lw_application_get_options (LwApplication *self)
 {
   g_return_val_if_fail (LW_IS_APPLICATION (self), NULL);
   return &self->options;
+}
+
+GSettings *
+lw_application_get_settings (LwApplication *self)
+{
+  g_return_val_if_fail (LW_IS_APPLICATION (self), NULL);
+  return self->settings;
 }

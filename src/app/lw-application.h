@@ -24,5 +24,9 @@ G_DECLARE_FINAL_TYPE (LwApplication, lw_application, LW, APPLICATION, GtkApplica
 LwApplication *lw_application_new         (void);
 /* Filled from the command line; tests set fields before activating. */
 LwAppOptions  *lw_application_get_options (LwApplication *self);
+/* The user's preferences, or NULL when the settings schema is not
+ * installed (an uninstalled build without GSETTINGS_SCHEMA_DIR). Valid
+ * from startup on. */
+GSettings     *lw_application_get_settings (LwApplication *self);
 
 G_END_DECLS

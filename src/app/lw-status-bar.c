@@ -77,13 +77,15 @@ static char *
 group_thousands (guint64 v)
 {
   g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+  /* Translators: what separates thousands in a step count, as in 1,647. */
+  const char *separator = C_("thousands separator", ",");
   GString *out = g_string_new (NULL);
   gsize len = strlen (digits);
 
   for (gsize i = 0; i < len; i++)
     {
       if (i > 0 && (len - i) % 3 == 0)
-        g_string_append_c (out, ',');
+        g_string_append (out, separator);
       g_string_append_c (out, digits[i]);
     }
   return g_string_free (out, FALSE);
@@ -127,7 +129,9 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
     {
       g_autofree char *rate = lw_format_rate ((double) snap->lr * snap->block_lr_mult[b]);
 
-      g_string_append_printf (lrs, "  ·  b%u %s", b + 1,
+      g_string_append (lrs, "  ·  ");
+      /* Translators: a block's learning rate; b is short for block. */
+      g_string_append_printf (lrs, _("b%u %s"), b + 1,
                               snap->block_frozen[b] ? _("frozen") : rate);
     }
   set_text (self->lr_label, lrs->str);

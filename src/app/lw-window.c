@@ -65,6 +65,7 @@ struct _LwWindow
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
 
+  GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
   LwRunSettings pending;      /* what the next reset builds */
   LwCharts *charts;
@@ -418,11 +419,44 @@ lw_window_realize (GtkWidget *widget)
                                            G_CALLBACK (on_after_paint), self);
 }
 
+/* Unrealized when closed and when the app quits: the last moment the
+ * window still knows its size. The default size follows the user's
+ * resizing while the window is not maximized. */
+static void
+save_window_state (LwWindow *self)
+{
+  int width, height;
+
+  if (self->settings == NULL)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && height > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static void
+restore_window_state (LwWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
 static void
 lw_window_unrealize (GtkWidget *widget)
 {
   LwWindow *self = LW_WINDOW (widget);
 
+  save_window_state (self);
   if (self->frame_clock != NULL)
     {
       g_clear_signal_handler (&self->before_paint_id, self->frame_clock);
@@ -619,6 +653,8 @@ set_dataset_activated (GtkWidget *widget, const char *name, GVariant *param)
   self->pending.dataset = kind;
   g_clear_pointer (&self->pending.data_dir, g_free);
   show_pending (self);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "dataset", dataset);
 }
 
 static void
@@ -646,6 +682,8 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
     }
   lw_preset_apply (preset, &self->pending.model);
   show_pending (self);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "preset", preset->id);
 }
 
 static void
@@ -846,6 +884,7 @@ lw_window_finalize (GObject *object)
 
   lw_run_settings_clear (&self->pending);
   g_clear_pointer (&self->charts, lw_charts_free);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
 }
 
@@ -958,15 +997,60 @@ lw_window_init (LwWindow *self)
   gtk_drop_down_set_model (self->test_curve_dropdown, G_LIST_MODEL (test_curves));
 }
 
+/* The dataset last chosen, if this machine still has it. */
+static gboolean
+remembered_dataset (LwWindow *self, LwDatasetKind *kind)
+{
+  g_autofree char *name = NULL;
+  g_autoptr (GPtrArray) choices = NULL;
+
+  if (self->settings == NULL)
+    return FALSE;
+  name = g_settings_get_string (self->settings, "dataset");
+  if (!lw_dataset_kind_from_string (name, kind))
+    return FALSE;
+  choices = lw_dataset_choices_find ();
+  for (guint i = 0; i < choices->len; i++)
+    if (((LwDatasetChoice *) g_ptr_array_index (choices, i))->kind == *kind)
+      return TRUE;
+  return FALSE;
+}
+
+static const LwPreset *
+remembered_preset (LwWindow *self)
+{
+  g_autofree char *id = NULL;
+
+  if (self->settings == NULL)
+    return NULL;
+  id = g_settings_get_string (self->settings, "preset");
+  return lw_presets_lookup (id);
+}
+
+static void
+on_presentation_changed (LwWindow *self)
+{
+  g_settings_set_boolean (self->settings, "presentation", self->presentation);
+}
+
+/* The command line first, then what the user chose last time. */
 static void
 apply_options (LwWindow *self, const LwAppOptions *o)
 {
-  const LwPreset *preset = lw_presets_lookup (o->preset != NULL ? o->preset : LW_PRESET_DEFAULT);
+  const LwPreset *preset = NULL;
   LwDatasetKind kind;
 
+  if (o->preset != NULL)
+    preset = lw_presets_lookup (o->preset);
+  if (preset == NULL)
+    preset = remembered_preset (self);
+  if (preset == NULL)
+    preset = lw_presets_lookup (LW_PRESET_DEFAULT);
   if (preset != NULL)
     lw_preset_apply (preset, &self->pending.model);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
+    self->pending.dataset = kind;
+  else if (remembered_dataset (self, &kind))
     self->pending.dataset = kind;
   self->pending.eval_every = EVAL_EVERY;
   /* One core's worth stays with the window, so that drawing never waits
@@ -974,7 +1058,8 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   self->pending.threads = o->threads > 0 ? o->threads : (int) MAX (1, g_get_num_processors () - 1);
   if (o->page != NULL && gtk_stack_get_child_by_name (self->stack, o->page) != NULL)
     gtk_stack_set_visible_child_name (self->stack, o->page);
-  if (o->presentation)
+  if (o->presentation
+      || (self->settings != NULL && g_settings_get_boolean (self->settings, "presentation")))
     set_presentation (self, TRUE);
   self->benchmark_seconds = o->benchmark_seconds;
   self->debug_timings = g_strcmp0 (g_getenv ("LAYERWISE_DEBUG_TIMINGS"), "1") == 0;
@@ -989,9 +1074,14 @@ lw_window_new (LwApplication *app)
   g_return_val_if_fail (LW_IS_APPLICATION (app), NULL);
 
   self = g_object_new (LW_TYPE_WINDOW, "application", app, NULL);
+  if (lw_application_get_settings (app) != NULL)
+    self->settings = g_object_ref (lw_application_get_settings (app));
   o = lw_application_get_options (app);
+  restore_window_state (self);
   apply_options (self, o);
   show_pending (self);
+  if (self->settings != NULL)
+    g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
   self->session = lw_session_new (&self->pending, on_snapshot_published, self);
   if (o->autoplay)

@@ -1,4 +1,6 @@
 /* main.c: layerwise — watch a network learn with layer-wise local losses. */
+#include "config.h"
+
 #include <locale.h>
 
 #include <glib/gi18n.h>
@@ -9,9 +11,12 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (LwApplication) app = NULL;
+  const char *localedir = g_getenv ("LAYERWISE_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* An uninstalled build finds its translations through
+   * LAYERWISE_LOCALEDIR (./run.sh and meson devenv set it). */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

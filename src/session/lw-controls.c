@@ -1,5 +1,9 @@
 /* lw-controls.c: the one place that calls lw_model_set_*. */
+#include "config.h"
+
 #include "lw-controls.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "lw-label.h"
 
@@ -25,14 +29,14 @@ lw_controls_apply (LwRun *r, const LwCommand *cmd)
       if (v == cfg->beta)
         return FALSE;
       lw_model_set_beta (r->model, v);
-      lw_history_add_mark (h, LW_MARK_LOSS, at, "beta %s", lw_label_number (num, sizeof num, v));
+      lw_history_add_mark (h, LW_MARK_LOSS, at, _("beta %s"), lw_label_number (num, sizeof num, v));
       return TRUE;
 
     case LW_CMD_SET_LR:
       if (v == cfg->lr)
         return FALSE;
       lw_model_set_lr (r->model, v);
-      lw_history_add_mark (h, LW_MARK_LR, at, "lr %s", lw_label_number (num, sizeof num, v));
+      lw_history_add_mark (h, LW_MARK_LR, at, _("lr %s"), lw_label_number (num, sizeof num, v));
       return TRUE;
 
     case LW_CMD_SET_BLOCK_LR_MULT:
@@ -40,7 +44,7 @@ lw_controls_apply (LwRun *r, const LwCommand *cmd)
         return FALSE;
       lw_model_set_block_lr_mult (r->model, cmd->block, v);
       r->block_lr_mult[cmd->block] = v;
-      lw_history_add_mark (h, LW_MARK_LR, at, "b%u lr×%s", cmd->block + 1,
+      lw_history_add_mark (h, LW_MARK_LR, at, _("b%u lr×%s"), cmd->block + 1,
                            lw_label_number (num, sizeof num, v));
       return TRUE;
 
@@ -49,15 +53,15 @@ lw_controls_apply (LwRun *r, const LwCommand *cmd)
           || !cmd->frozen == !lw_model_get_block_frozen (r->model, cmd->block))
         return FALSE;
       lw_model_set_block_frozen (r->model, cmd->block, cmd->frozen);
-      lw_history_add_mark (h, LW_MARK_FREEZE, at, "%s b%u",
-                           cmd->frozen ? "freeze" : "thaw", cmd->block + 1);
+      lw_history_add_mark (h, LW_MARK_FREEZE, at,
+                           cmd->frozen ? _("freeze b%u") : _("thaw b%u"), cmd->block + 1);
       return TRUE;
 
     case LW_CMD_SET_DROPOUT:
       if (v == cfg->dropout)
         return FALSE;
       lw_model_set_dropout (r->model, v);
-      lw_history_add_mark (h, LW_MARK_DROPOUT, at, "dropout %s",
+      lw_history_add_mark (h, LW_MARK_DROPOUT, at, _("dropout %s"),
                            lw_label_number (num, sizeof num, v));
       return TRUE;
 

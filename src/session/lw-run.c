@@ -1,6 +1,10 @@
 /* lw-run.c: the training loop of lw-trainer.c cut into single steps, with
  * the curves recorded as it goes. */
+#include "config.h"
+
 #include "lw-run.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 #include <string.h>
@@ -50,14 +54,14 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
   if (settings->classes_per_batch > ds->n_classes)
     {
       g_set_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID,
-                   "%u classes per batch is more than the %u classes of %s",
+                   _("%u classes per batch is more than the %u classes of %s"),
                    settings->classes_per_batch, ds->n_classes, ds->name);
       return NULL;
     }
   if (settings->classes_per_batch > config.batch_size)
     {
       g_set_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID,
-                   "%u classes per batch is more than the batch size %u",
+                   _("%u classes per batch is more than the batch size %u"),
                    settings->classes_per_batch, config.batch_size);
       return NULL;
     }
@@ -141,7 +145,9 @@ lw_run_update_title (LwRun *r)
   const LwModelConfig *cfg = lw_model_get_config (r->model);
   char lr[32];
 
-  g_snprintf (r->history->title, sizeof r->history->title, "%s, lr %s",
+  g_snprintf (r->history->title, sizeof r->history->title,
+              /* Translators: a run's name: its loss type and learning rate. */
+              _("%s, lr %s"),
               lw_loss_type_to_string (cfg->loss), lw_label_number (lr, sizeof lr, cfg->lr));
 }
 

@@ -1,6 +1,10 @@
 /* lw-session.c: the caller's side: settings, checking values, queueing
  * commands, handing out the newest snapshot. */
+#include "config.h"
+
 #include "lw-session-private.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 
@@ -184,8 +188,11 @@ check_block (LwSession *s, guint block, GError **error)
 
   if (block < n)
     return TRUE;
-  return invalid (error, "block %u does not exist: the model has %u block%s (0 to %u)",
-                  block, n, n == 1 ? "" : "s", n > 0 ? n - 1 : 0);
+  return invalid (error,
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "block %u does not exist: the model has %u block (0 to %u)",
+                               "block %u does not exist: the model has %u blocks (0 to %u)", n),
+                  block, n, n > 0 ? n - 1 : 0);
 }
 
 gboolean
@@ -193,7 +200,7 @@ lw_session_set_beta (LwSession *s, double beta, GError **error)
 {
   g_return_val_if_fail (s != NULL, FALSE);
   if (!(beta >= 0.0 && beta <= 1.0))
-    return invalid (error, "beta %g is out of range: it must be between 0 and 1", beta);
+    return invalid (error, _("beta %g is out of range: it must be between 0 and 1"), beta);
   return send_value (s, LW_CMD_SET_BETA, 0, beta);
 }
 
@@ -202,7 +209,7 @@ lw_session_set_lr (LwSession *s, double lr, GError **error)
 {
   g_return_val_if_fail (s != NULL, FALSE);
   if (!(lr > 0.0 && lr <= MAX_LR))
-    return invalid (error, "learning rate %g is out of range: it must be above 0 and at most %g",
+    return invalid (error, _("learning rate %g is out of range: it must be above 0 and at most %g"),
                     lr, MAX_LR);
   return send_value (s, LW_CMD_SET_LR, 0, lr);
 }
@@ -214,8 +221,8 @@ lw_session_set_block_lr_mult (LwSession *s, guint block, double mult, GError **e
   if (!check_block (s, block, error))
     return FALSE;
   if (!(mult >= 0.0 && mult <= MAX_LR_MULT))
-    return invalid (error, "learning rate multiplier %g is out of range: "
-                    "it must be between 0 and %g", mult, MAX_LR_MULT);
+    return invalid (error, _("learning rate multiplier %g is out of range: "
+                      "it must be between 0 and %g"), mult, MAX_LR_MULT);
   return send_value (s, LW_CMD_SET_BLOCK_LR_MULT, block, mult);
 }
 
@@ -239,7 +246,7 @@ lw_session_set_dropout (LwSession *s, double dropout, GError **error)
 {
   g_return_val_if_fail (s != NULL, FALSE);
   if (!(dropout >= 0.0 && dropout <= MAX_DROPOUT))
-    return invalid (error, "dropout %g is out of range: it must be between 0 and %g",
+    return invalid (error, _("dropout %g is out of range: it must be between 0 and %g"),
                     dropout, MAX_DROPOUT);
   return send_value (s, LW_CMD_SET_DROPOUT, 0, dropout);
 }
@@ -254,7 +261,7 @@ lw_session_set_probe_image (LwSession *s, guint test_index, GError **error)
   /* Before a dataset is loaded the worker checks it instead. */
   snap = lw_session_get_snapshot (s);
   if (snap->test_size > 0 && test_index >= snap->test_size)
-    return invalid (error, "test image %u does not exist: the test set has %u images (0 to %u)",
+    return invalid (error, _("test image %u does not exist: the test set has %u images (0 to %u)"),
                     test_index, snap->test_size, snap->test_size - 1);
   cmd = lw_command_new (LW_CMD_SET_PROBE_IMAGE);
   cmd->index = test_index;

@@ -2,7 +2,11 @@
  * between two batches, trains while running, blocks on the queue while
  * not, and publishes snapshots: after commands, and every
  * PUBLISH_INTERVAL while running. */
+#include "config.h"
+
 #include "lw-session-private.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 #include <string.h>
@@ -144,9 +148,9 @@ load_dataset (LwSession *s, gboolean announce)
       gboolean searched = st->data_dir == NULL
                           && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
 
-      fail (w, g_strdup_printf ("cannot load dataset %s: %s%s",
-                                lw_dataset_kind_to_string (st->dataset), error->message,
-                                searched ? " (choose its folder)" : ""));
+      fail (w, g_strdup_printf (searched ? _("cannot load dataset %s: %s (choose its folder)")
+                                         : _("cannot load dataset %s: %s"),
+                                lw_dataset_kind_to_string (st->dataset), error->message));
       return FALSE;
     }
   lw_dataset_limit_train (w->ds, st->limit_train);
@@ -154,8 +158,8 @@ load_dataset (LwSession *s, gboolean announce)
   w->loaded_limit = st->limit_train;
   if (w->ds->train.n == 0 || w->ds->test.n == 0)
     {
-      fail (w, g_strdup_printf ("dataset %s (%s) has %u training and %u test samples; "
-                                "both must be non-empty", w->ds->name, w->ds->source,
+      fail (w, g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
+                                  "both must be non-empty"), w->ds->name, w->ds->source,
                                 w->ds->train.n, w->ds->test.n));
       g_clear_pointer (&w->ds, lw_dataset_free);
       return FALSE;
@@ -179,11 +183,11 @@ build (LwSession *s, gboolean after_reset)
   w->run = lw_run_new (w->ds, &w->settings, ++w->next_run_id, &error);
   if (w->run == NULL)
     {
-      fail (w, g_strdup_printf ("cannot build the model: %s", error->message));
+      fail (w, g_strdup_printf (_("cannot build the model: %s"), error->message));
       return;
     }
   if (after_reset)
-    lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "reset");
+    lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
   if (w->probe_image >= w->ds->test.n)
     w->probe_image = 0;
   refresh_visuals (w);
@@ -250,7 +254,7 @@ pause_run (LwWorker *w)
 
   lw_rate_stop (&r->rate, g_get_monotonic_time ());
   w->state = LW_RUN_PAUSED;
-  lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "pause");
+  lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
 }
 

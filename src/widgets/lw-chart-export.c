@@ -1,5 +1,9 @@
 /* lw-chart-export.c: PNG and SVG files from a chart's draw routine. */
+#include "config.h"
+
 #include "lw-chart-export.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <cairo-svg.h>
 
@@ -9,7 +13,7 @@ check_status (cairo_status_t status, const char *path, GError **error)
   if (status == CAIRO_STATUS_SUCCESS)
     return TRUE;
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-               "Could not write %s: %s", path, cairo_status_to_string (status));
+               _("Could not write %s: %s"), path, cairo_status_to_string (status));
   return FALSE;
 }
 

@@ -2,7 +2,11 @@
  * into one atlas image per data change (each group's maps in a square
  * block of tiles, a strip for a fully connected group, groups one below
  * the other); a frame only copies regions of it, scaled, into place. */
+#include "config.h"
+
 #include "lw-chart-feature-maps.h"
+
+#include <glib/gi18n-lib.h>
 #include "lw-chart-private.h"
 
 /* Cells per strip row of a fully connected group: wide ones wrap. */
@@ -153,11 +157,11 @@ group_detail (const LwFeatureMaps *m, guint g, char *buf, gsize size)
   guint n = is_maps (fg) ? lw_feature_maps_n_shown (m, g) : 0;
 
   if (!is_maps (fg))
-    g_snprintf (buf, size, "%u units", fg->units);
+    g_snprintf (buf, size, g_dngettext (GETTEXT_PACKAGE, "%u unit", "%u units", fg->units), fg->units);
   else if (n < fg->channels)
-    g_snprintf (buf, size, "%u of %u maps %u×%u", n, fg->channels, fg->height, fg->width);
+    g_snprintf (buf, size, _("%u of %u maps %u×%u"), n, fg->channels, fg->height, fg->width);
   else
-    g_snprintf (buf, size, "%u maps %u×%u", fg->channels, fg->height, fg->width);
+    g_snprintf (buf, size, g_dngettext (GETTEXT_PACKAGE, "%u map %u×%u", "%u maps %u×%u", fg->channels), fg->channels, fg->height, fg->width);
 }
 
 static double
@@ -182,7 +186,7 @@ draw_label (LwText *t, const LwFeatureMaps *m, guint g, double x, double y, doub
   char detail[64], active[32];
 
   group_detail (m, g, detail, sizeof detail);
-  g_snprintf (active, sizeof active, "%.0f%% active", active_share (&m->groups[g]));
+  g_snprintf (active, sizeof active, _("%.0f%% active"), active_share (&m->groups[g]));
   lw_text_set (t, m->groups[g].name != NULL ? m->groups[g].name : "", LW_FONT_LABEL, TRUE,
                label_w);
   lw_text_extent (t, NULL, &name_h);

@@ -1,7 +1,11 @@
 /* lw-chart-image-grid.c: image tiles and activation strips. Both turn
  * their values into one atlas image per data change; a frame only copies
  * regions of it, scaled, into place. */
+#include "config.h"
+
 #include "lw-chart-image-grid.h"
+
+#include <glib/gi18n-lib.h>
 #include "lw-chart-private.h"
 
 /* Activation cells per strip row: wide blocks wrap into several rows. */
@@ -122,7 +126,7 @@ lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double heig
   if (g->caption != NULL)
     caption = g_strdup (g->caption);
   else if (n < g->n_images)
-    caption = g_strdup_printf ("%u of %u", n, g->n_images);
+    caption = g_strdup_printf (_("%u of %u"), n, g->n_images);
 
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
@@ -294,13 +298,14 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
       if (a->names != NULL && a->names[b] != NULL)
         g_strlcpy (buf, a->names[b], sizeof buf);
       else
-        g_snprintf (buf, sizeof buf, "b%u", b + 1);
+        g_snprintf (buf, sizeof buf, C_("short for block", "b%u"), b + 1);
       lw_text_set (&t, buf, LW_FONT_LABEL, TRUE, -1);
       lw_text_extent (&t, &w, NULL);
       name_w = MAX (name_w, w);
       params = params * 1000003u + a->widths[b];
     }
-  lw_text_set (&t, "100% active", LW_FONT_SMALL, FALSE, -1);
+  g_snprintf (buf, sizeof buf, _("%.0f%% active"), 100.0);
+  lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, -1);
   lw_text_extent (&t, &stats_w, NULL);
 
   gap = 8.0 * f;
@@ -334,7 +339,7 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
       if (a->names != NULL && a->names[b] != NULL)
         g_strlcpy (buf, a->names[b], sizeof buf);
       else
-        g_snprintf (buf, sizeof buf, "b%u", b + 1);
+        g_snprintf (buf, sizeof buf, C_("short for block", "b%u"), b + 1);
       lw_text_set (&t, buf, LW_FONT_LABEL, TRUE, -1);
       lw_cairo_set_color (cr, lw_color_layer (b), 1.0);
       lw_text_show (&t, pad, y + row_h / 2.0, 0.0, 0.5);
@@ -347,7 +352,7 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
                        ceil (strip_w) + 1.0, ceil (row_h) + 1.0);
       cairo_stroke (cr);
 
-      g_snprintf (buf, sizeof buf, "%.0f%% active", units > 0 ? 100.0 * active / units : 0.0);
+      g_snprintf (buf, sizeof buf, _("%.0f%% active"), units > 0 ? 100.0 * active / units : 0.0);
       lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, -1);
       lw_cairo_set_color (cr, theme->text_dim, 1.0);
       lw_text_show (&t, width - pad, y + row_h / 2.0, 1.0, 0.5);

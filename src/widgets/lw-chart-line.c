@@ -3,7 +3,11 @@
  * Three stages, kept apart: the data's extents (from the model), the
  * scales and ticks that map them onto the plot (from the extents and the
  * size), and the pixels (grid, curves, marks, legend). */
+#include "config.h"
+
 #include "lw-chart-line.h"
+
+#include <glib/gi18n-lib.h>
 #include "lw-chart-private.h"
 
 #include <string.h>
@@ -546,7 +550,7 @@ draw_empty (const LwLineChart *chart, LwText *t, double f, double x, double y,
   cairo_stroke (t->cr);
   cairo_restore (t->cr);
 
-  lw_text_set (t, chart->empty_text != NULL ? chart->empty_text : "No data yet",
+  lw_text_set (t, chart->empty_text != NULL ? chart->empty_text : _("No data yet"),
                LW_FONT_LABEL, FALSE, w);
   lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
   lw_text_show (t, x + w / 2.0, y + h / 2.0, 0.5, 0.5);
