@@ -190,21 +190,33 @@ read_csv (const char *path, guint *n_columns)
 }
 
 /* A conv architecture end to end: its blocks are the three conv blocks
- * and the FC block (the arch's default FC part, here narrowed). */
+ * and the FC block (the arch's default FC part, here narrowed). vgg-mini
+ * has a learning rate of its own (3e-3); an --lr given before --arch
+ * still wins over it. */
 static void
 test_tiny_conv_run (void)
 {
   const char *args[] = { "--arch", "vgg-mini", "--num-hidden", "32", "--limit-train", "256",
                          "--epochs", "1", "--batch-size", "64", "--threads", "1", NULL };
+  const char *args_lr[] = { "--lr", "1e-3", "--arch", "vgg-mini", "--num-hidden", "32",
+                            "--limit-train", "64", "--limit-test", "64", "--epochs", "1",
+                            "--batch-size", "64", "--threads", "1", NULL };
   CliRun run;
 
   cli_run (&run, args);
   g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "model vgg-mini + FC 1x32"));
+  g_assert_nonnull (strstr (run.out, "adam lr 0.003,"));
   g_assert_nonnull (strstr (run.out, "test-b4"));
   g_assert_null (strstr (run.out, "test-b5"));
   g_assert_nonnull (strstr (run.out, "final test accuracy"));
+  cli_run_clear (&run);
+
+  cli_run (&run, args_lr);
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "adam lr 0.001,"));
   cli_run_clear (&run);
 }
 

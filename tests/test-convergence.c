@@ -1,7 +1,8 @@
 /* test-convergence.c: one epoch over the embedded MNIST subset with the
- * paper's MLP recipe (method.md §6, §7): batch 128, Adam lr 5e-4, the
- * dataset's default augmentation (2-pixel jitter), a seeded shuffle, the
- * last partial batch included. Accuracy is the output layer's, on the
+ * paper's MLP recipe (method.md §6, §7): batch 128, Adam at the
+ * architecture's default rate (5e-4; vgg-mini's own 3e-3), the dataset's
+ * default augmentation (2-pixel jitter), a seeded shuffle, the last
+ * partial batch included. Accuracy is the output layer's, on the
  * subset's test images, in evaluation mode.
  *
  * predsim on the paper's 3 x 1024 net must reach 95%; every loss type
@@ -10,11 +11,13 @@
  * one thread (3 x 1024 costs ~10x more per epoch).
  *
  * /convergence/vgg-mini-predsim: the small conv preset (16, M, 32, M, 64,
- * M -> FC 256) with predsim on the first 15,000 images of the shuffled
- * subset only, to keep it near 20 s on one thread. Measured: 95.55% on
- * the 2,000 test images after those 15,000 (seed 1), so the bound is 93%;
- * a full epoch of the 30,000 reached 96.90% (layerwise-cli --arch vgg-mini
- * --nonlin leakyrelu --threads 1). */
+ * M -> FC 256) at its own rate, lr 3e-3, with predsim on the first 15,000
+ * images of the shuffled subset only, to keep it near 13 s on one thread.
+ * Measured: 96.80% on the 2,000 test images after those 15,000 (seed 1;
+ * 95.55% at the earlier 5e-4), so the bound is 95% (layerwise-cli
+ * --limit-train 15000 --nonlin leakyrelu, seeds 1-3: 96.70-96.90%); a
+ * full epoch of the 30,000 reached 97.60% (layerwise-cli --arch vgg-mini
+ * --nonlin leakyrelu --threads 1; 98.15% with the default relu). */
 #include <math.h>
 #include <string.h>
 
@@ -89,7 +92,7 @@ run_case (gconstpointer data)
   c.num_hidden = tc->hidden;
   c.batch_size = batch;
   c.loss = tc->loss;
-  c.lr = 5e-4f;
+  c.lr = lw_arch_default_lr (tc->arch);   /* 5e-4; vgg-mini 3e-3 */
   c.seed = 1;
   /* The recipes (method.md §0.9, §5): LeakyReLU wherever a sim loss
    * trains the block, ReLU for pred and bp; bpf predsim uses beta 0.01. */
@@ -135,7 +138,7 @@ main (int argc, char **argv)
     { LW_LOSS_PRED_BPF, 256, 0.85 },
     { LW_LOSS_SIM_BPF, 256, 0.85 },
     { LW_LOSS_PREDSIM_BPF, 256, 0.85 },
-    { LW_LOSS_PREDSIM, 256, 0.93, LW_ARCH_VGG_MINI, 15000 },
+    { LW_LOSS_PREDSIM, 256, 0.95, LW_ARCH_VGG_MINI, 15000 },
   };
   g_autoptr (GError) error = NULL;
   int status;

@@ -1212,6 +1212,14 @@ test_conv_arch_names (void)
   lw_arch_default_fc (LW_ARCH_MLP, &layers, &hidden);
   g_assert_cmpuint (layers, ==, 3);
   g_assert_cmpuint (hidden, ==, 1024);
+  lw_arch_default_fc (LW_ARCH_VGG_MINI, &layers, &hidden);
+  g_assert_cmpuint (layers, ==, 1);
+  g_assert_cmpuint (hidden, ==, 256);
+  /* The paper's rate for the paper's nets; vgg-mini has its own, for one fast epoch. */
+  g_assert_cmpfloat (lw_arch_default_lr (LW_ARCH_MLP), ==, 5e-4f);
+  g_assert_cmpfloat (lw_arch_default_lr (LW_ARCH_VGG8B), ==, 5e-4f);
+  g_assert_cmpfloat (lw_arch_default_lr (LW_ARCH_VGG11B), ==, 5e-4f);
+  g_assert_cmpfloat (lw_arch_default_lr (LW_ARCH_VGG_MINI), ==, 3e-3f);
 }
 
 static void

@@ -23,7 +23,7 @@ lw_cli_options_init (LwCliOptions *opts)
   opts->dim_in_decoder = 4096;
   opts->loss = LW_LOSS_PREDSIM;
   opts->beta = 0.99;
-  opts->lr = 5e-4;
+  opts->lr = 0.0;             /* unset: the architecture's default */
   opts->lr_decay_fact = 0.25;
   opts->epochs = DEFAULT_EPOCHS;
   opts->batch_size = 128;
@@ -372,7 +372,8 @@ static const char description[] =
   "Architectures (conv 3x3 with BatchNorm, M = 2x2 max pool):\n"
   "  vgg8b    128, 256, M, 256, 512, M, 512, M, 512, M -> FC block(s) -> output\n"
   "  vgg11b   128, 128, 128, 256, M, 256, 512, M, 512, 512, M, 512, M -> FC -> output\n"
-  "  vgg-mini 16, M, 32, M, 64, M -> FC 256 -> output (small, for watching live)\n"
+  "  vgg-mini 16, M, 32, M, 64, M -> FC 256 -> output (small, for watching live;\n"
+  "           lr 3e-3 by default: one epoch of MNIST reaches about 98.8%)\n"
   "Every conv layer is a block with its own local loss; --feat-mult multiplies\n"
   "the conv channels, --num-layers/--num-hidden set the FC blocks after the\n"
   "flatten (default 1 x 1024; vgg-mini 1 x 256). Inputs above 64 px start with\n"
@@ -403,7 +404,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("dim-in-decoder", "Conv archs: largest input of a local head, the map is average-pooled down to it (default 4096; the paper's MNIST-family recipes 1024)", "N"),
     VALUE_OPTION ("loss", "pred, sim, predsim (default), bp, pred-bpf, sim-bpf, predsim-bpf", "NAME"),
     VALUE_OPTION ("beta", "Weight of the sim part in predsim, 0..1 (default 0.99)", "B"),
-    VALUE_OPTION ("lr", "Learning rate (default 5e-4)", "RATE"),
+    VALUE_OPTION ("lr", "Learning rate (default 5e-4; vgg-mini 3e-3)", "RATE"),
     VALUE_OPTION ("lr-decay-milestones", "Comma-separated epochs after which lr is multiplied by the decay factor (default none)", "LIST"),
     VALUE_OPTION ("lr-decay-fact", "Learning-rate decay factor (default 0.25)", "F"),
     VALUE_OPTION ("epochs", "Epochs to train (default 3)", "N"),
@@ -451,6 +452,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
     return bad_value (error, "--classes-per-batch-until-epoch: %u given without --classes-per-batch",
                       opts->classes_per_batch_until_epoch);
+  /* --arch and --lr may come in either order too. */
+  if (opts->lr == 0.0)
+    opts->lr = lw_arch_default_lr (opts->arch);
   return TRUE;
 }
 

@@ -20,7 +20,7 @@ typedef struct {
   guint dim_in_decoder;
   LwLossType loss;
   double beta;
-  double lr;
+  double lr;                    /* 0 until parsed: then --lr or the architecture's default */
   guint milestones[LW_CLI_MAX_MILESTONES];
   guint n_milestones;
   double lr_decay_fact;

@@ -41,16 +41,23 @@ typedef struct {
   guint n;                    /* entries in layout; 0 for mlp */
   guint layout[MAX_LAYOUT];
   guint fc_layers, fc_hidden; /* the default FC part */
+  float lr;                   /* the default learning rate */
 } ArchInfo;
 
 static const ArchInfo archs[LW_N_ARCHS] = {
-  [LW_ARCH_MLP] = { "mlp", 0, { 0 }, 3, 1024 },
+  [LW_ARCH_MLP] = { "mlp", 0, { 0 }, 3, 1024, 5e-4f },
   [LW_ARCH_VGG8B] = { "vgg8b", 10, { 128, 256, POOL, 256, 512, POOL, 512, POOL, 512, POOL },
-                      1, 1024 },
+                      1, 1024, 5e-4f },
   [LW_ARCH_VGG11B] = { "vgg11b", 13, { 128, 128, 128, 256, POOL, 256, 512, POOL, 512, 512, POOL,
-                                      512, POOL }, 1, 1024 },
-  /* Small enough to train at a watchable pace on two cores. */
-  [LW_ARCH_VGG_MINI] = { "vgg-mini", 6, { 16, POOL, 32, POOL, 64, POOL }, 1, 256 },
+                                      512, POOL }, 1, 1024, 5e-4f },
+  /* Small enough to learn MNIST in one epoch within a minute on two
+   * cores: predsim, batch 128, one epoch of full MNIST reaches 98.8% test
+   * accuracy (seeds 1-3) at lr 3e-3, against 97.7% at the paper's 5e-4;
+   * 2e-3 gave 98.5%, 4e-3 98.8%. Wider nets gained little for their time:
+   * 96 channels in the last conv 98.85% at 20% more time per sample (below
+   * 1,000 samples/s on two busy cores), 32, 64, 128 99.0% at 2.4x;
+   * narrower first convs (8 or 12) lost 0.3-0.4%. */
+  [LW_ARCH_VGG_MINI] = { "vgg-mini", 6, { 16, POOL, 32, POOL, 64, POOL }, 1, 256, 3e-3f },
 };
 
 struct _LwModel {
@@ -155,6 +162,13 @@ lw_arch_default_fc (LwArch arch, guint *num_layers, guint *num_hidden)
     *num_layers = archs[arch].fc_layers;
   if (num_hidden != NULL)
     *num_hidden = archs[arch].fc_hidden;
+}
+
+float
+lw_arch_default_lr (LwArch arch)
+{
+  g_return_val_if_fail (arch < LW_N_ARCHS, 5e-4f);
+  return archs[arch].lr;
 }
 
 gboolean

@@ -73,6 +73,10 @@ void         lw_model_config_init         (LwModelConfig *config);
 /* The FC part an architecture has by default: mlp 3 x 1024, vgg8b and
  * vgg11b 1 x 1024 (method.md §7), vgg-mini 1 x 256. */
 void         lw_arch_default_fc           (LwArch arch, guint *num_layers, guint *num_hidden);
+/* The learning rate an architecture is trained with by default: 5e-4
+ * (method.md §7) for the paper's nets; 3e-3 for vgg-mini, tuned for one
+ * fast epoch (98.8% on MNIST). */
+float        lw_arch_default_lr           (LwArch arch);
 gboolean     lw_arch_is_conv              (LwArch arch);
 /* The number of local blocks a model of this configuration has: its conv
  * layers (for conv archs) and num_layers FC blocks. */
