@@ -558,6 +558,8 @@ test_window_conv (void)
 
   wait_until (window, is_conv_paused, GUINT_TO_POINTER (0), LOAD_TIMEOUT_S, "the conv net");
   g_assert_cmpuint (shown (window)->n_blocks, ==, 4);
+  /* vgg-mini starts at its own rate, tuned for one fast epoch. */
+  g_assert_cmpfloat (shown (window)->lr, ==, lw_arch_default_lr (LW_ARCH_VGG_MINI));
 
   /* Two steps, the second right after the first one's pictures: its
    * pictures are held back for a moment, then drawn, though no snapshot
@@ -586,6 +588,8 @@ test_window_conv (void)
     Shot shot;
 
     g_assert_cmpuint (snap->n_blocks, ==, 3);
+    /* Another network: its own rate, not the conv net's. */
+    g_assert_cmpfloat (snap->lr, ==, lw_arch_default_lr (LW_ARCH_MLP));
     g_assert_cmpuint (snap->n_previous, ==, 1);
     g_assert_cmpuint (snap->previous[0].n_layers, ==, 5);
     lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_FILTERS, &data);

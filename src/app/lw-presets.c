@@ -54,6 +54,9 @@ void
 lw_preset_apply (const LwPreset *preset, LwModelConfig *config)
 {
   g_return_if_fail (preset != NULL && config != NULL);
+  /* Another architecture trains at its own rate (vgg-mini's is higher). */
+  if (config->arch != preset->arch)
+    config->lr = lw_arch_default_lr (preset->arch);
   config->arch = preset->arch;
   config->num_layers = preset->num_layers;
   config->num_hidden = preset->num_hidden;

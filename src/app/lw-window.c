@@ -509,8 +509,11 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
     {
       self->pending.model.loss = snap->loss;
       self->pending.model.beta = snap->beta;
-      self->pending.model.lr = snap->lr;
       self->pending.model.dropout = snap->dropout;
+      /* The rate stays too, unless the new run is another network, which
+       * starts at that network's own rate (lw_preset_apply). */
+      if (snap->arch == self->pending.model.arch)
+        self->pending.model.lr = snap->lr;
     }
   lw_session_reset (self->session, &self->pending);
 }
