@@ -93,68 +93,10 @@ REF_ARGS=(--data "$DATA_DIR" --arch vgg8b --width 1 --dim-dec 1024 --loss predsi
           --batch-size 128 --lr 5e-4 --epochs 1 --dropout 0 --nonlin relu --jitter 0 --seed 1
           --limit-train "$TRAIN" --limit-test 256)
 
-LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bench-vgg8b.XXXXXX") || die "cannot create a log directory"
-FAILED=0
-cleanup() { [ "$KEEP_LOGS" -eq 1 ] || [ "$FAILED" -ne 0 ] || rm -rf "$LOG_DIR"; }
-trap cleanup EXIT
-
-median() {   # numbers on stdin -> median, or "-" when there are none
-  sort -g | awk '{ v[NR] = $1 } END {
-    if (NR == 0) { print "-"; exit }
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-fmt0() { [ "$1" = "-" ] && printf -- '-' || printf '%.0f' "$1"; }
-fmt1() { [ "$1" = "-" ] && printf -- '-' || printf '%.1f' "$1"; }
-fmt2() { [ "$1" = "-" ] && printf -- '-' || printf '%.2f' "$1"; }
-ratio() { if [ "$1" = "-" ] || [ "$2" = "-" ]; then printf -- '-'; else awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; fi; }
-
-fail_run() {   # name log
-  FAILED=1
-  case "$1" in *"exit 124)"*) printf 'bench-vgg8b.sh: timed out after %s s\n' "$RUN_TIMEOUT" >&2 ;; esac
-  printf 'bench-vgg8b.sh: %s failed; last lines of %s:\n' "$1" "$2" >&2
-  tail -n 15 "$2" >&2
-}
-
-# Results per thread count, one value per line, appended by the run functions.
-declare -A OURS_SPS OURS_ACC OURS_RSS REF_SPS REF_ACC REF_RSS
-
-run_ours() {   # T rep
-  local t=$1 rep=$2 log="$LOG_DIR/ours-T$1-r$2.log" sps acc rss
-  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t timeout "$RUN_TIMEOUT" \
-    "$CLI" "${OURS_ARGS[@]}" --threads "$t" >"$log" 2>"$log.err"
-  local rc=$?
-  cat "$log.err" >>"$log"
-  # Epoch line (src/cli/lw-trainer.c): epoch loss train-acc test-b1..bn test-out samples/s seconds.
-  read -r sps acc < <(awk '$1 == "1" && NF >= 6 && $(NF-2) ~ /%$/ {
-                             a = $(NF-2); sub(/%$/, "", a); print $(NF-1), a }' "$log" | tail -n 1)
-  rss=$(sed -n 's/^peak RSS \([0-9.]*\) MiB.*/\1/p' "$log" | tail -n 1)
-  if [ "$rc" -ne 0 ] || [ -z "${sps:-}" ] || [ -z "${acc:-}" ] || [ -z "$rss" ]; then
-    fail_run "ours (T=$t, rep $rep, exit $rc)" "$log"
-    return
-  fi
-  OURS_SPS[$t]+="$sps"$'\n'; OURS_ACC[$t]+="$acc"$'\n'; OURS_RSS[$t]+="$rss"$'\n'
-  printf '    T=%s rep %s  ours:      %6.1f samples/s, test %s%%, peak RSS %s MiB\n' \
-    "$t" "$rep" "$sps" "$acc" "$rss"
-}
-
-run_ref() {   # T rep
-  local t=$1 rep=$2 log="$LOG_DIR/ref-T$1-r$2.log" sps acc rss
-  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t timeout "$RUN_TIMEOUT" \
-    "$PYTHON" "$TORCH_REF" "${REF_ARGS[@]}" --threads "$t" >"$log" 2>&1
-  local rc=$?
-  # "epoch 1: train X s = N samples/s, ..., test acc Y%"
-  sps=$(sed -n 's/^epoch 1: train [0-9.]* s = \([0-9.]*\) samples\/s.*/\1/p' "$log" | tail -n 1)
-  acc=$(sed -n 's/^final test acc \([0-9.]*\)%.*/\1/p' "$log" | tail -n 1)
-  rss=$(sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p' "$log" | tail -n 1)
-  if [ "$rc" -ne 0 ] || [ -z "$sps" ] || [ -z "$acc" ] || [ -z "$rss" ]; then
-    fail_run "reference (T=$t, rep $rep, exit $rc)" "$log"
-    return
-  fi
-  REF_SPS[$t]+="$sps"$'\n'; REF_ACC[$t]+="$acc"$'\n'; REF_RSS[$t]+="$rss"$'\n'
-  printf '    T=%s rep %s  reference: %6.1f samples/s, test %s%%, peak RSS %s MiB\n' \
-    "$t" "$rep" "$sps" "$acc" "$rss"
-}
+NAME=bench-vgg8b
+SPS_FORMAT=%6.1f
+# shellcheck source=bench/bench-common.sh
+. "$ROOT/bench/bench-common.sh"
 
 say "bench-vgg8b: VGG8b (width 1) + FC 1024 predsim, dim-in-decoder 1024, batch 128, Adam lr 5e-4," \
     "seed 1, no augmentation, no dropout, ReLU"
