@@ -286,34 +286,48 @@ tile_load (const Padded *pd, guint y, guint x, guint side, float *t, guint l)
   for (guint t0 = 0, lanes; t0 < (wk)->th * (wk)->tw; t0 += LANES)             \
     if ((lanes = (guint) lanes_in (t0, (gsize) (wk)->th * (wk)->tw)), TRUE)
 
-/* Unit = (sample, input channel): every tile of the plane to V. */
+typedef void (*TileMap) (const float *restrict in, float *restrict out);
+
+/* Every tile of each (sample, channel) plane of src in [start, end), read
+ * side x side from the plane's copy with a zero ring of ring pixels before
+ * it, through map, into the 36 point rows of dst. */
+ALWAYS_INLINE void
+planes_to_points (const Work *wk, gsize start, gsize end, const float *src, guint channels,
+                  guint h, guint w, guint ring, guint side, TileMap map, float *dst)
+{
+  const gsize point_stride = (gsize) channels * wk->tiles;
+  Padded pd;
+
+  padded_init (&pd, h, w, wk->th * TILE + 2 * ring, wk->tw * TILE + 2 * ring);
+  for (gsize unit = start; unit < end; unit++)
+    {
+      guint s = unit / channels, ch = unit % channels;
+      const float *plane = src + ((gsize) (wk->n0 + s) * channels + ch) * h * w;
+      float *out = dst + (gsize) ch * wk->tiles + (gsize) s * wk->th * wk->tw;
+
+      padded_load (&pd, plane, ring);
+      FOR_TILE_GROUPS (wk, t0, lanes)
+        {
+          float t[POINTS * LANES] = { 0 }, v[POINTS * LANES];
+
+          for (guint l = 0; l < lanes; l++)
+            tile_load (&pd, (t0 + l) / wk->tw * TILE, (t0 + l) % wk->tw * TILE, side, t, l);
+          map (t, v);
+          for (guint p = 0; p < POINTS; p++)
+            copy_lanes (out + p * point_stride + t0, v + p * LANES, lanes);
+        }
+    }
+}
+
+/* Unit = (sample, input channel): every 6x6 tile of the plane, padding
+ * included, to V = B^T d B. */
 CLONES static void
 input_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
-  const gsize point_stride = (gsize) c->c_in * wk->tiles;
-  Padded pd;
 
-  padded_init (&pd, c->ih, c->iw, wk->th * TILE + 2, wk->tw * TILE + 2);
-  for (gsize unit = start; unit < end; unit++)
-    {
-      guint s = unit / c->c_in, ci = unit % c->c_in;
-      const float *plane = wk->x + ((gsize) (wk->n0 + s) * c->c_in + ci) * c->ih * c->iw;
-      float *dst = wk->v + (gsize) ci * wk->tiles + (gsize) s * wk->th * wk->tw;
-
-      padded_load (&pd, plane, 1);
-      FOR_TILE_GROUPS (wk, t0, lanes)
-        {
-          float d[POINTS * LANES] = { 0 }, v[POINTS * LANES];
-
-          for (guint l = 0; l < lanes; l++)
-            tile_load (&pd, (t0 + l) / wk->tw * TILE, (t0 + l) % wk->tw * TILE, IN, d, l);
-          input_transform (d, v);
-          for (guint p = 0; p < POINTS; p++)
-            copy_lanes (dst + p * point_stride + t0, v + p * LANES, lanes);
-        }
-    }
+  planes_to_points (wk, start, end, wk->x, c->c_in, c->ih, c->iw, 1, IN, input_transform, wk->v);
 }
 
 /* Unit = (sample, output channel): M back to the 4x4 tiles of y, + bias. */
@@ -367,28 +381,9 @@ output_grad_range (gsize start, gsize end, gpointer data)
 {
   const Work *wk = data;
   const LwConv2d *c = wk->c;
-  const gsize point_stride = (gsize) c->c_out * wk->tiles;
-  Padded pd;
 
-  padded_init (&pd, c->oh, c->ow, wk->th * TILE, wk->tw * TILE);
-  for (gsize unit = start; unit < end; unit++)
-    {
-      guint s = unit / c->c_out, co = unit % c->c_out;
-      const float *plane = wk->dy + ((gsize) (wk->n0 + s) * c->c_out + co) * c->oh * c->ow;
-      float *dst = wk->m + (gsize) co * wk->tiles + (gsize) s * wk->th * wk->tw;
-
-      padded_load (&pd, plane, 0);
-      FOR_TILE_GROUPS (wk, t0, lanes)
-        {
-          float y[TILE * TILE * LANES] = { 0 }, dm[POINTS * LANES];
-
-          for (guint l = 0; l < lanes; l++)
-            tile_load (&pd, (t0 + l) / wk->tw * TILE, (t0 + l) % wk->tw * TILE, TILE, y, l);
-          output_transform_t (y, dm);
-          for (guint p = 0; p < POINTS; p++)
-            copy_lanes (dst + p * point_stride + t0, dm + p * LANES, lanes);
-        }
-    }
+  planes_to_points (wk, start, end, wk->dy, c->c_out, c->oh, c->ow, 0, TILE, output_transform_t,
+                    wk->m);
 }
 
 /* Unit = (sample, input channel): dV back to the plane of dx, B dV B^T per
