@@ -32,6 +32,16 @@ void         lw_model_output_train          (LwModel *model, const float *h, con
                                              LwStepStats *stats);
 gsize        lw_model_block_out_floats      (const LwModel *model, guint block);
 
+/* lw_model_evaluate one piece at a time: block i's evaluation forward on
+ * below, adding its local classifier's correct predictions to *correct;
+ * returns its output (lw_model_block_out_floats per sample), valid until
+ * the block's next call. Then the output layer on the last block's
+ * output. */
+const float *lw_model_block_evaluate        (LwModel *model, guint block, const float *below,
+                                             const guint8 *y, guint count, guint *correct);
+void         lw_model_output_evaluate       (LwModel *model, const float *h, const guint8 *y,
+                                             guint count, guint *correct);
+
 /* Seconds per step each block (and, at index n_blocks, the output layer)
  * took in lw_model_train_step, a moving average; 0 before any step. */
 void         lw_model_block_costs           (const LwModel *model, double *costs);

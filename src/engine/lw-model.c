@@ -783,25 +783,41 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
     *stats = st;
 }
 
+const float *
+lw_model_block_evaluate (LwModel *m, guint i, const float *below, const guint8 *y, guint count,
+                         guint *correct)
+{
+  guint c;
+  const float *h = block_forward_eval (&m->blocks[i], below, y, count, m->config.nonlin, &c);
+
+  *correct += c;
+  return h;
+}
+
+void
+lw_model_output_evaluate (LwModel *m, const float *h, const guint8 *y, guint count,
+                          guint *correct)
+{
+  guint c;
+
+  lw_linear_forward (&m->out, h, count, m->logits);
+  lw_softmax_ce (m->logits, y, count, m->config.n_classes, 0.0f, NULL, &c);
+  *correct += c;
+}
+
 void
 lw_model_evaluate (LwModel *m, const float *x, const guint8 *y, guint count,
                    guint *block_correct, guint *out_correct)
 {
   const float *h = x;
-  guint correct;
+  guint ignored = 0;
 
   g_return_if_fail (count >= 1 && count <= m->config.batch_size);
 
   for (guint i = 0; i < m->n_blocks; i++)
-    {
-      h = block_forward_eval (&m->blocks[i], h, y, count, m->config.nonlin, &correct);
-      if (block_correct != NULL)
-        block_correct[i] += correct;
-    }
-  lw_linear_forward (&m->out, h, count, m->logits);
-  lw_softmax_ce (m->logits, y, count, m->config.n_classes, 0.0f, NULL, &correct);
-  if (out_correct != NULL)
-    *out_correct += correct;
+    h = lw_model_block_evaluate (m, i, h, y, count,
+                                 block_correct != NULL ? &block_correct[i] : &ignored);
+  lw_model_output_evaluate (m, h, y, count, out_correct != NULL ? out_correct : &ignored);
 }
 
 void

@@ -46,14 +46,14 @@ struct _LwPipeline {
   gboolean quit;
 };
 
-/* Contiguous stages minimising the largest stage cost; the output layer
- * rides with the last stage. first[s] is stage s's first block. */
-static void
-partition (const double *cost, guint n, guint k, guint *first)
+void
+lw_pipeline_balance (const double *cost, guint n, guint k, guint *first)
 {
   double prefix[LW_MAX_BLOCKS + 2] = { 0 };
   double best[LW_PIPELINE_MAX_STAGES + 1][LW_MAX_BLOCKS + 1];
   guint cut[LW_PIPELINE_MAX_STAGES + 1][LW_MAX_BLOCKS + 1];
+
+  g_return_if_fail (n <= LW_MAX_BLOCKS && k >= 1 && k <= MIN (n, LW_PIPELINE_MAX_STAGES));
 
   for (guint i = 0; i < n; i++)
     prefix[i + 1] = prefix[i] + cost[i];
@@ -152,7 +152,7 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
   if (!measured)
     for (guint i = 0; i <= n_blocks; i++)
       cost[i] = i < n_blocks ? 1.0 : 0.1;
-  partition (cost, n_blocks, n_stages, first);
+  lw_pipeline_balance (cost, n_blocks, n_stages, first);
 
   p = g_new0 (LwPipeline, 1);
   p->model = model;

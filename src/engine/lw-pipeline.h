@@ -30,6 +30,12 @@ G_BEGIN_DECLS
 
 typedef struct _LwPipeline LwPipeline;
 
+/* Contiguous stages of the n blocks minimising the largest stage's cost;
+ * cost has n + 1 entries, the last the output layer's, which rides with
+ * the last stage. first[s] is stage s's first block; k is 1 .. MIN (n,
+ * LW_PIPELINE_MAX_STAGES). The same costs give the same stages anywhere. */
+void        lw_pipeline_balance      (const double *cost, guint n, guint k, guint *first);
+
 /* n_stages: 1 .. MIN (blocks, LW_PIPELINE_MAX_STAGES). */
 LwPipeline *lw_pipeline_new          (LwModel *model, guint n_stages, GError **error);
 void        lw_pipeline_free         (LwPipeline *pipeline);
