@@ -1,152 +1,40 @@
-/* lw-trainer.c: shuffle (or build class-restricted batches), train on
- * every batch (the last partial one too), test, report. Buffers are
- * allocated once; only the training loop is timed for samples/s. */
+/* lw-trainer.c: train on every batch of each epoch (the last partial one
+ * too), test, report. Buffers are allocated once; only the training loop
+ * is timed for samples/s. */
 #include "lw-trainer.h"
 
-#include <math.h>
-#include <string.h>
-
-#include "data/lw-sampler.h"
 #include "engine/lw-gemm.h"
 #include "engine/lw-pipeline.h"
-#include "lw-progress.h"
-#include "lw-running-stats.h"
-
-/* Separate streams, so turning augmentation off keeps the sample order. */
-enum {
-  STREAM_SHUFFLE = 1,
-  STREAM_AUGMENT = 2,
-};
+#include "lw-batches.h"
+#include "lw-report.h"
 
 typedef struct {
   const LwCliOptions *opts;
-  const LwDataset *ds;
   LwModel *model;
-  LwMetricsCsv *csv;
-  FILE *out;
   guint n_blocks;
   float *x;
   guint8 *y;
-  LwSampler *sampler;           /* the training batches of each epoch */
-  guint32 *test_index;          /* 0 .. n_test-1 */
-  LwAugment augment;
-  gboolean use_augment;
-  LwRng shuffle_rng, augment_rng;
-  guint64 step, samples_seen;
-
-  /* The epoch in progress, as its batches' statistics come in. */
-  guint epoch;
-  double lr;
-  guint n_batches, consumed;
-  LwRunningStats epoch_stats, window;
-  gint64 start;
-  LwProgress *progress;
+  LwBatches *batches;
+  LwReport report;
 } Trainer;
-
-/* Sequential steps before a pipeline starts, so its stages balance on
- * measured costs. */
-#define PIPELINE_WARMUP_STEPS 3
-
-static void
-row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
-{
-  row->loss_out = lw_running_stats_loss_out (rs);
-  for (guint i = 0; i < rs->n_blocks; i++)
-    {
-      row->loss_pred[i] = lw_running_stats_loss_pred (rs, i);
-      row->loss_sim[i] = lw_running_stats_loss_sim (rs, i);
-      row->acc[i] = lw_running_stats_acc (rs, i);
-    }
-}
-
-static gboolean
-write_step_row (Trainer *t, guint epoch, double lr, const LwRunningStats *window, GError **error)
-{
-  LwMetricsRow row = { .kind = "step", .epoch = epoch, .step = t->step,
-                       .samples_seen = t->samples_seen, .lr = lr };
-
-  row_from_stats (&row, window);
-  row.acc_out = lw_running_stats_acc_out (window);
-  return lw_metrics_csv_write_row (t->csv, &row, FALSE, error);
-}
 
 /* Output-layer and per-block test accuracy over the whole test set. */
 static void
 evaluate (Trainer *t, double *block_acc, double *out_acc)
 {
-  const LwImageSet *test = &t->ds->test;
   guint block_correct[LW_MAX_BLOCKS] = { 0 };
-  guint out_correct = 0;
-  guint bs = t->opts->batch_size;
+  guint out_correct = 0, n = 0;
 
-  for (guint off = 0; off < test->n; off += bs)
+  for (guint b = 0; b < lw_batches_n_test (t->batches); b++)
     {
-      guint count = MIN (bs, test->n - off);
+      guint count = lw_batches_test (t->batches, b, t->x, t->y);
 
-      lw_dataset_fill_batch (t->ds, test, t->test_index + off, count, NULL, NULL, t->x, t->y);
       lw_model_evaluate (t->model, t->x, t->y, count, block_correct, &out_correct);
+      n += count;
     }
   for (guint i = 0; i < t->n_blocks; i++)
-    block_acc[i] = test->n ? (double) block_correct[i] / test->n : 0.0;
-  *out_acc = test->n ? (double) out_correct / test->n : 0.0;
-}
-
-/* Fits 80 columns up to three blocks; the learning rate is printed only
- * when the schedule changes it. */
-static void
-print_table_header (Trainer *t)
-{
-  fprintf (t->out, "%5s  %7s  %9s ", "epoch", "loss", "train-acc");
-  for (guint i = 1; i <= t->n_blocks; i++)
-    fprintf (t->out, " test-b%u", i);
-  fprintf (t->out, " %8s  %9s  %7s\n", "test-out", "samples/s", "seconds");
-  fflush (t->out);
-}
-
-static void
-print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
-                  const double *block_acc, double out_acc, double samples_per_s, double seconds)
-{
-  fprintf (t->out, "%5u  %7.4f  %8.2f%% ", epoch,
-           lw_running_stats_loss_out (rs), 100.0 * lw_running_stats_acc_out (rs));
-  for (guint i = 0; i < t->n_blocks; i++)
-    {
-      /* As wide as its header, "test-b<i>". */
-      int width = (int) strlen ("test-b") + (i + 1 < 10 ? 1 : 2);
-
-      fprintf (t->out, " %*.2f%%", width - 1, 100.0 * block_acc[i]);
-    }
-  /* A decimal for the slow conv nets, where 37 and 37.4 differ by 1%. */
-  fprintf (t->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
-           samples_per_s, seconds);
-  fflush (t->out);
-}
-
-/* One finished batch: running statistics, the metrics row, progress. */
-static gboolean
-consume (Trainer *t, const LwStepStats *stats, GError **error)
-{
-  double seconds;
-
-  lw_running_stats_add (&t->epoch_stats, stats);
-  lw_running_stats_add (&t->window, stats);
-  t->step++;
-  t->samples_seen += stats->count;
-  t->consumed++;
-
-  if (t->csv != NULL && (t->step % t->opts->log_every == 0 || t->consumed == t->n_batches))
-    {
-      if (!write_step_row (t, t->epoch, t->lr, &t->window, error))
-        return FALSE;
-      lw_running_stats_reset (&t->window, t->n_blocks);
-    }
-
-  seconds = (g_get_monotonic_time () - t->start) / (double) G_USEC_PER_SEC;
-  lw_progress_update (t->progress, t->epoch, t->opts->epochs, t->consumed, t->n_batches,
-                      seconds > 0 ? t->epoch_stats.samples / seconds : 0.0,
-                      lw_running_stats_loss_out (&t->epoch_stats),
-                      lw_running_stats_acc_out (&t->epoch_stats));
-  return TRUE;
+    block_acc[i] = n ? (double) block_correct[i] / n : 0.0;
+  *out_acc = n ? (double) out_correct / n : 0.0;
 }
 
 /* Pops the finished batches of a pipeline until at most keep are in
@@ -157,7 +45,7 @@ drain (Trainer *t, LwPipeline *p, guint keep, GError **error)
   LwStepStats stats;
 
   while (lw_pipeline_in_flight (p) > keep && lw_pipeline_pop (p, &stats))
-    if (!consume (t, &stats, error))
+    if (!lw_report_step (&t->report, &stats, error))
       return FALSE;
   return TRUE;
 }
@@ -166,19 +54,21 @@ drain (Trainer *t, LwPipeline *p, guint keep, GError **error)
 static void
 describe_stages (Trainer *t, const LwPipeline *p)
 {
-  lw_progress_clear (t->progress);
-  fprintf (t->out, "pipeline stages:");
+  FILE *out = t->report.out;
+
+  lw_progress_clear (&t->report.progress);
+  fprintf (out, "pipeline stages:");
   for (guint s = 0; s < lw_pipeline_n_stages (p); s++)
     {
       guint first, last;
 
       lw_pipeline_stage_blocks (p, s, &first, &last);
-      fprintf (t->out, "%s blocks %u-%u%s (%.0f%%)", s ? ";" : "", first + 1, last,
+      fprintf (out, "%s blocks %u-%u%s (%.0f%%)", s ? ";" : "", first + 1, last,
                s + 1 == lw_pipeline_n_stages (p) ? " + output" : "",
                100.0 * lw_pipeline_stage_share (p, s));
     }
-  fprintf (t->out, "\n");
-  fflush (t->out);
+  fprintf (out, "\n");
+  fflush (out);
 }
 
 /* One epoch's training batches; FALSE on a failed write (error set). */
@@ -186,16 +76,15 @@ static gboolean
 train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *result,
              GError **error)
 {
-  const LwImageSet *train = &t->ds->train;
   g_autoptr (LwPipeline) pipeline = NULL;
   const int threads = lw_blas_get_threads ();
+  guint n_batches = lw_batches_n_train (t->batches);
   gboolean ok = TRUE;
 
   if (t->opts->pipeline)
     lw_blas_set_threads (1);
-  for (guint b = 0; b < t->n_batches && ok; b++)
+  for (guint b = 0; b < n_batches && ok; b++)
     {
-      const guint32 *indices;
       guint count;
 
       if (*stop)
@@ -203,10 +92,8 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
           result->interrupted = TRUE;
           break;
         }
-      count = lw_sampler_next_batch (t->sampler, &t->shuffle_rng, &indices);
-      lw_dataset_fill_batch (t->ds, train, indices, count,
-                             t->use_augment ? &t->augment : NULL, &t->augment_rng, t->x, t->y);
-      if (t->opts->pipeline && pipeline == NULL && t->step >= PIPELINE_WARMUP_STEPS)
+      count = lw_batches_next_train (t->batches, t->x, t->y);
+      if (t->opts->pipeline && pipeline == NULL && t->report.step >= LW_TRAINER_WARMUP_STEPS)
         {
           guint stages = t->opts->stages ? t->opts->stages : MIN ((guint) threads, t->n_blocks);
 
@@ -216,7 +103,7 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
               ok = FALSE;
               break;
             }
-          if (t->epoch == 1)
+          if (t->report.epoch == 1)
             describe_stages (t, pipeline);
         }
       if (pipeline != NULL)
@@ -229,7 +116,7 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
           LwStepStats stats;
 
           lw_model_train_step (t->model, t->x, t->y, count, &stats);
-          ok = consume (t, &stats, error);
+          ok = lw_report_step (&t->report, &stats, error);
         }
     }
   if (pipeline != NULL && ok)
@@ -244,90 +131,42 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                 LwMetricsCsv *csv, const volatile sig_atomic_t *stop, FILE *out,
                 LwTrainResult *result, GError **error)
 {
-  const LwImageSet *train = &ds->train;
   guint bs = opts->batch_size;
-  Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out };
-  LwProgress progress;
+  Trainer t = { .opts = opts, .model = model };
   gboolean ok = TRUE;
 
-  g_return_val_if_fail (train->n > 0 && ds->test.n > 0, FALSE);
+  g_return_val_if_fail (ds->train.n > 0 && ds->test.n > 0, FALSE);
 
   *result = (LwTrainResult) { 0 };
   t.n_blocks = lw_model_n_blocks (model);
   t.x = g_new (float, (gsize) bs * lw_model_input_size (model));
   t.y = g_new (guint8, bs);
-  t.sampler = lw_sampler_new (train->labels, train->n, ds->n_classes, bs,
-                              opts->classes_per_batch, opts->classes_per_batch_until_epoch);
-  t.n_batches = lw_sampler_n_batches (t.sampler);
-  t.progress = &progress;
-  t.test_index = g_new (guint32, ds->test.n);
-  for (guint i = 0; i < ds->test.n; i++)
-    t.test_index[i] = i;
-
-  t.augment = ds->augment;
-  if (opts->no_augment)
-    {
-      t.augment.crop_pad = 0;
-      t.augment.hflip = FALSE;
-    }
-  if (opts->cutout > 0)
-    t.augment.cutout = opts->cutout;
-  t.use_augment = t.augment.crop_pad > 0 || t.augment.hflip || t.augment.cutout > 0;
-  lw_rng_init (&t.shuffle_rng, opts->seed, STREAM_SHUFFLE);
-  lw_rng_init (&t.augment_rng, opts->seed, STREAM_AUGMENT);
-
-  lw_progress_init (&progress, stderr);
-  print_table_header (&t);
+  t.batches = lw_batches_new (opts, ds);
+  lw_report_init (&t.report, opts, csv, out, t.n_blocks, lw_batches_n_train (t.batches));
+  lw_report_print_table_header (&t.report);
 
   for (guint epoch = 1; epoch <= opts->epochs && ok && !result->interrupted; epoch++)
     {
-      double lr = lw_cli_options_lr_at_epoch (opts, epoch);
       double block_acc[LW_MAX_BLOCKS], out_acc, seconds;
-      gint64 start;
 
-      lw_model_set_lr (model, (float) lr);
-      if (epoch > 1 && lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
-        fprintf (out, "learning rate %g from epoch %u\n", lr, epoch);
-      lw_sampler_begin_epoch (t.sampler, epoch, &t.shuffle_rng);
-      if (epoch > 1 && opts->classes_per_batch > 0
-          && epoch == opts->classes_per_batch_until_epoch + 1)
-        fprintf (out, "plain shuffled batches from epoch %u\n", epoch);
-      lw_running_stats_reset (&t.epoch_stats, t.n_blocks);
-      lw_running_stats_reset (&t.window, t.n_blocks);
-
-      t.epoch = epoch;
-      t.lr = lr;
-      t.consumed = 0;
-      t.start = start = g_get_monotonic_time ();
+      lw_model_set_lr (model, (float) lw_cli_options_lr_at_epoch (opts, epoch));
+      lw_batches_begin_epoch (t.batches, epoch);
+      lw_report_begin_epoch (&t.report, epoch);
       ok = train_epoch (&t, stop, result, error);
-      seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-      lw_progress_clear (&progress);
+      seconds = lw_report_end_training (&t.report);
       if (!ok || result->interrupted)
         break;
 
       evaluate (&t, block_acc, &out_acc);
-      print_epoch_line (&t, epoch, &t.epoch_stats, block_acc, out_acc,
-                        seconds > 0 ? t.epoch_stats.samples / seconds : 0.0, seconds);
+      ok = lw_report_end_epoch (&t.report, seconds, block_acc, out_acc, error);
       result->epochs_done = epoch;
       result->test_acc_out = out_acc;
-
-      if (csv != NULL)
-        {
-          LwMetricsRow row = { .kind = "epoch", .epoch = epoch, .step = t.step,
-                               .samples_seen = t.samples_seen, .lr = lr, .acc_out = out_acc };
-
-          row_from_stats (&row, &t.epoch_stats);
-          for (guint i = 0; i < t.n_blocks; i++)
-            row.acc[i] = block_acc[i];
-          ok = lw_metrics_csv_write_row (csv, &row, TRUE, error);
-        }
       if (*stop && epoch < opts->epochs)
         result->interrupted = TRUE;
     }
 
   g_free (t.x);
   g_free (t.y);
-  lw_sampler_free (t.sampler);
-  g_free (t.test_index);
+  lw_batches_free (t.batches);
   return ok;
 }

@@ -12,6 +12,10 @@
 
 G_BEGIN_DECLS
 
+/* Sequential steps before the stages of a pipeline (or of a distributed
+ * run) are drawn, so they balance on measured costs. */
+#define LW_TRAINER_WARMUP_STEPS 3
+
 typedef struct {
   guint epochs_done;
   double test_acc_out;          /* output layer after the last finished epoch */

@@ -1,0 +1,126 @@
+/* lw-report.c: the table fits 80 columns up to three blocks; the learning
+ * rate is printed only when the schedule changes it. */
+#include "lw-report.h"
+
+#include <string.h>
+
+void
+lw_report_init (LwReport *r, const LwCliOptions *opts, LwMetricsCsv *csv, FILE *out,
+                guint n_blocks, guint n_batches)
+{
+  *r = (LwReport) { .opts = opts, .csv = csv, .out = out, .n_blocks = n_blocks,
+                    .n_batches = n_batches };
+  lw_progress_init (&r->progress, stderr);
+}
+
+static void
+row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
+{
+  row->loss_out = lw_running_stats_loss_out (rs);
+  for (guint i = 0; i < rs->n_blocks; i++)
+    {
+      row->loss_pred[i] = lw_running_stats_loss_pred (rs, i);
+      row->loss_sim[i] = lw_running_stats_loss_sim (rs, i);
+      row->acc[i] = lw_running_stats_acc (rs, i);
+    }
+}
+
+void
+lw_report_print_table_header (LwReport *r)
+{
+  fprintf (r->out, "%5s  %7s  %9s ", "epoch", "loss", "train-acc");
+  for (guint i = 1; i <= r->n_blocks; i++)
+    fprintf (r->out, " test-b%u", i);
+  fprintf (r->out, " %8s  %9s  %7s\n", "test-out", "samples/s", "seconds");
+  fflush (r->out);
+}
+
+void
+lw_report_begin_epoch (LwReport *r, guint epoch)
+{
+  const LwCliOptions *opts = r->opts;
+
+  r->lr = lw_cli_options_lr_at_epoch (opts, epoch);
+  if (epoch > 1 && r->lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
+    fprintf (r->out, "learning rate %g from epoch %u\n", r->lr, epoch);
+  if (epoch > 1 && opts->classes_per_batch > 0
+      && epoch == opts->classes_per_batch_until_epoch + 1)
+    fprintf (r->out, "plain shuffled batches from epoch %u\n", epoch);
+  lw_running_stats_reset (&r->epoch_stats, r->n_blocks);
+  lw_running_stats_reset (&r->window, r->n_blocks);
+  r->epoch = epoch;
+  r->consumed = 0;
+  r->start = g_get_monotonic_time ();
+}
+
+gboolean
+lw_report_step (LwReport *r, const LwStepStats *stats, GError **error)
+{
+  double seconds;
+
+  lw_running_stats_add (&r->epoch_stats, stats);
+  lw_running_stats_add (&r->window, stats);
+  r->step++;
+  r->samples_seen += stats->count;
+  r->consumed++;
+
+  if (r->csv != NULL && (r->step % r->opts->log_every == 0 || r->consumed == r->n_batches))
+    {
+      LwMetricsRow row = { .kind = "step", .epoch = r->epoch, .step = r->step,
+                           .samples_seen = r->samples_seen, .lr = r->lr };
+
+      row_from_stats (&row, &r->window);
+      row.acc_out = lw_running_stats_acc_out (&r->window);
+      if (!lw_metrics_csv_write_row (r->csv, &row, FALSE, error))
+        return FALSE;
+      lw_running_stats_reset (&r->window, r->n_blocks);
+    }
+
+  seconds = (g_get_monotonic_time () - r->start) / (double) G_USEC_PER_SEC;
+  lw_progress_update (&r->progress, r->epoch, r->opts->epochs, r->consumed, r->n_batches,
+                      seconds > 0 ? r->epoch_stats.samples / seconds : 0.0,
+                      lw_running_stats_loss_out (&r->epoch_stats),
+                      lw_running_stats_acc_out (&r->epoch_stats));
+  return TRUE;
+}
+
+double
+lw_report_end_training (LwReport *r)
+{
+  lw_progress_clear (&r->progress);
+  return (g_get_monotonic_time () - r->start) / (double) G_USEC_PER_SEC;
+}
+
+gboolean
+lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, double out_acc,
+                     GError **error)
+{
+  const LwRunningStats *rs = &r->epoch_stats;
+  double samples_per_s = seconds > 0 ? rs->samples / seconds : 0.0;
+
+  fprintf (r->out, "%5u  %7.4f  %8.2f%% ", r->epoch,
+           lw_running_stats_loss_out (rs), 100.0 * lw_running_stats_acc_out (rs));
+  for (guint i = 0; i < r->n_blocks; i++)
+    {
+      /* As wide as its header, "test-b<i>". */
+      int width = (int) strlen ("test-b") + (i + 1 < 10 ? 1 : 2);
+
+      fprintf (r->out, " %*.2f%%", width - 1, 100.0 * block_acc[i]);
+    }
+  /* A decimal for the slow conv nets, where 37 and 37.4 differ by 1%. */
+  fprintf (r->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
+           samples_per_s, seconds);
+  fflush (r->out);
+
+  if (r->csv != NULL)
+    {
+      LwMetricsRow row = { .kind = "epoch", .epoch = r->epoch, .step = r->step,
+                           .samples_seen = r->samples_seen, .lr = r->lr, .acc_out = out_acc };
+
+      row_from_stats (&row, rs);
+      for (guint i = 0; i < r->n_blocks; i++)
+        row.acc[i] = block_acc[i];
+      return lw_metrics_csv_write_row (r->csv, &row, TRUE, error);
+    }
+  return TRUE;
+}
