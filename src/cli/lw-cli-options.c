@@ -215,6 +215,26 @@ unknown_choice (GError **error, const char *flag, const char *value, const char 
   return bad_value (error, "%s: unknown %s '%s'; choose one of %s", flag, what, value, list);
 }
 
+/* KIND:STEP, KIND corrupt or die, STEP the 1-based training step. */
+static gboolean
+parse_fault (const char *flag, const char *value, LwCliOptions *opts, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (value, ":", 2);
+  guint64 step;
+
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT64, &step, NULL))
+    return bad_value (error, "%s: '%s' is not KIND:STEP", flag, value);
+  if (g_str_equal (parts[0], "corrupt"))
+    opts->fault = LW_DISTRIBUTED_FAULT_CORRUPT;
+  else if (g_str_equal (parts[0], "die"))
+    opts->fault = LW_DISTRIBUTED_FAULT_DIE;
+  else
+    return bad_value (error, "%s: unknown fault '%s'; choose corrupt or die", flag, parts[0]);
+  opts->fault_step = step;
+  return TRUE;
+}
+
 static gboolean
 parse_option (const char *flag, const char *value, gpointer data, GError **error)
 {
@@ -313,7 +333,12 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
   if (g_str_equal (name, "stages"))
     return parse_uint (flag, value, 1, LW_PIPELINE_MAX_STAGES, &opts->stages, error);
   if (g_str_equal (name, "threads"))
-    return parse_uint (flag, value, 1, 256, &opts->threads, error);
+    {
+      opts->threads_given = TRUE;
+      return parse_uint (flag, value, 1, 256, &opts->threads, error);
+    }
+  if (g_str_equal (name, "distributed-fault"))
+    return parse_fault (flag, value, opts, error);
   if (g_str_equal (name, "limit-train"))
     return parse_uint (flag, value, 0, G_MAXUINT, &opts->limit_train, error);
   if (g_str_equal (name, "limit-test"))
@@ -419,6 +444,10 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("schedule", "sequential (default): blocks one after another, products on all threads; "
                   "pipeline: stages of blocks on threads of their own, bit-identical results", "NAME"),
     VALUE_OPTION ("stages", "Pipeline stages (default: as many as threads, at most one per block)", "N"),
+    { "distributed", 0, 0, G_OPTION_ARG_NONE, &opts->distributed,
+      "Train across the processes of an MPI job (mpirun -np K): each rank one stage of blocks", NULL },
+    { "distributed-fault", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
+      "Test only: rank 1 corrupts its message or dies at a training step", "KIND:STEP" },
     VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
     VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
     VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),
@@ -452,6 +481,17 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
     return bad_value (error, "--classes-per-batch-until-epoch: %u given without --classes-per-batch",
                       opts->classes_per_batch_until_epoch);
+  if (opts->distributed && opts->pipeline)
+    return bad_value (error, "--distributed: every rank is a stage already; "
+                      "drop --schedule pipeline");
+  if (opts->distributed && opts->stages > 0)
+    return bad_value (error, "--distributed: there are as many stages as ranks (mpirun -np K); "
+                      "drop --stages");
+  if (opts->distributed && opts->loss == LW_LOSS_BP)
+    return bad_value (error, "--distributed: --loss bp cannot be split into stages "
+                      "(its error crosses every block)");
+  if (opts->fault != LW_DISTRIBUTED_FAULT_NONE && !opts->distributed)
+    return bad_value (error, "--distributed-fault needs --distributed");
   /* --arch and --lr may come in either order too. */
   if (opts->lr == 0.0)
     opts->lr = lw_arch_default_lr (opts->arch);

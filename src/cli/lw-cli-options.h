@@ -10,6 +10,14 @@ G_BEGIN_DECLS
 
 #define LW_CLI_MAX_MILESTONES 64
 
+/* Faults a test can make rank 1 of a distributed run commit at a
+ * training step, to check that the others stop cleanly. */
+typedef enum {
+  LW_DISTRIBUTED_FAULT_NONE,
+  LW_DISTRIBUTED_FAULT_CORRUPT, /* flips a byte of the activations it sends */
+  LW_DISTRIBUTED_FAULT_DIE,     /* kills itself (SIGKILL) */
+} LwDistributedFault;
+
 typedef struct {
   LwDatasetKind dataset;
   char *data_dir;               /* NULL: the usual places */
@@ -33,8 +41,12 @@ typedef struct {
   double weight_decay;
   guint64 seed;
   guint threads;
+  gboolean threads_given;       /* --threads on the command line */
   gboolean pipeline;            /* --schedule pipeline */
   guint stages;                 /* 0: as many as threads */
+  gboolean distributed;         /* --distributed: one stage per MPI rank */
+  LwDistributedFault fault;     /* test-only: what rank 1 does wrong, and when */
+  guint64 fault_step;
   guint limit_train;            /* 0: all */
   guint limit_test;             /* 0: all */
   char *metrics;                /* NULL: no CSV */

@@ -5,15 +5,20 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include <glib.h>
+
+#include "config.h"
 
 #include "data/lw-dataset.h"
 #include "engine/lw-gemm.h"
 #include "engine/lw-model.h"
 #include "lw-cli-options.h"
+#if LW_HAVE_MPI
+#include "lw-distributed.h"
+#endif
 #include "lw-metrics-csv.h"
+#include "lw-run-header.h"
 #include "lw-trainer.h"
 
 #define EXIT_USAGE 2
@@ -50,56 +55,6 @@ fail (int status, const char *what, const GError *error)
   else
     fprintf (stderr, "layerwise-cli: %s\n", error->message);
   return status;
-}
-
-static double
-peak_rss_mib (void)
-{
-  struct rusage ru;
-
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return 0.0;
-  return ru.ru_maxrss / 1024.0;   /* Linux reports KiB */
-}
-
-static void
-print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *model)
-{
-  const LwModelConfig *cfg = lw_model_get_config (model);
-
-  printf ("dataset %s (%s): %u train, %u test, %ux%ux%u, %u classes\n",
-          ds->name, ds->source, ds->train.n, ds->test.n,
-          ds->channels, ds->height, ds->width, ds->n_classes);
-  printf ("model %s", lw_arch_to_string (cfg->arch));
-  if (lw_arch_is_conv (cfg->arch))
-    {
-      if (cfg->feat_mult > 1)
-        printf ("(%ux)", cfg->feat_mult);
-      printf (" + FC");
-    }
-  printf (" %ux%u", cfg->num_layers, cfg->num_hidden);
-  if (lw_arch_is_conv (cfg->arch))
-    printf (", dim-in-decoder %u", cfg->dim_in_decoder);
-  printf (", loss %s", lw_loss_type_to_string (cfg->loss));
-  if (cfg->loss == LW_LOSS_PREDSIM || cfg->loss == LW_LOSS_PREDSIM_BPF)
-    printf (" (beta %g)", cfg->beta);
-  printf (", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n",
-          lw_nonlin_to_string (cfg->nonlin), lw_optim_to_string (cfg->optim),
-          opts->lr, cfg->batch_size, cfg->dropout,
-          lw_model_n_params (model, FALSE) / 1e6, lw_model_n_params (model, TRUE) / 1e6);
-  printf ("%u epoch%s, seed %" G_GUINT64_FORMAT ", %d BLAS thread%s\n",
-          opts->epochs, opts->epochs == 1 ? "" : "s", opts->seed,
-          lw_blas_get_threads (), lw_blas_get_threads () == 1 ? "" : "s");
-  if (opts->pipeline)
-    printf ("pipeline schedule: %u stages, one thread each\n",
-            opts->stages ? opts->stages : MIN ((guint) lw_blas_get_threads (),
-                                                lw_model_n_blocks (model)));
-  if (opts->classes_per_batch > 0 && opts->classes_per_batch_until_epoch > 0)
-    printf ("batches of at most %u classes until epoch %u, then plain\n",
-            opts->classes_per_batch, opts->classes_per_batch_until_epoch);
-  else if (opts->classes_per_batch > 0)
-    printf ("batches of at most %u classes\n", opts->classes_per_batch);
-  fflush (stdout);
 }
 
 static int
@@ -152,7 +107,7 @@ run (const LwCliOptions *opts)
       return EXIT_USAGE;
     }
   lw_blas_set_threads ((int) opts->threads);
-  print_run_header (opts, ds, model);
+  lw_print_run_header (stdout, opts, ds, model);
   install_interrupt_handler ();
 
   if (!lw_trainer_run (opts, ds, model, csv, &stop_requested, stdout, &result, &error))
@@ -166,8 +121,21 @@ run (const LwCliOptions *opts)
   if (result.epochs_done > 0)
     printf ("final test accuracy %.2f%% (error %.2f%%)\n",
             100.0 * result.test_acc_out, 100.0 * (1.0 - result.test_acc_out));
-  printf ("peak RSS %.1f MiB\n", peak_rss_mib ());
+  printf ("peak RSS %.1f MiB\n", lw_peak_rss_mib ());
   return result.interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
+}
+
+static int
+run_distributed (const LwCliOptions *opts)
+{
+#if LW_HAVE_MPI
+  install_interrupt_handler ();
+  return lw_distributed_run (opts, &stop_requested);
+#else
+  fprintf (stderr, "layerwise-cli: --distributed: built without MPI (install Open MPI, "
+           "e.g. Debian's libopenmpi-dev, and build again)\n");
+  return EXIT_USAGE;
+#endif
 }
 
 int
@@ -181,13 +149,15 @@ main (int argc, char **argv)
   setlocale (LC_NUMERIC, "C");   /* '.' in every number printed, CSV included */
 
   lw_cli_options_init (&opts);
-  if (lw_cli_options_parse (&opts, &argc, &argv, &error))
-    status = run (&opts);
-  else
+  if (!lw_cli_options_parse (&opts, &argc, &argv, &error))
     {
       fprintf (stderr, "layerwise-cli: %s (see --help)\n", error->message);
       status = EXIT_USAGE;
     }
+  else if (opts.distributed)
+    status = run_distributed (&opts);
+  else
+    status = run (&opts);
   lw_cli_options_clear (&opts);
   return status;
 }
