@@ -85,6 +85,13 @@ static const BadCase bad_cases[] = {
   { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
   { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
     "--stages 4: this model has 3 blocks" },
+  { "distributed-with-pipeline", { "--distributed", "--schedule", "pipeline", NULL },
+    "drop --schedule pipeline" },
+  { "distributed-with-stages", { "--distributed", "--stages", "2", NULL }, "drop --stages" },
+  { "distributed-bp", { "--distributed", "--loss", "bp", NULL }, "--loss bp cannot be split" },
+  { "distributed-fault-alone", { "--distributed-fault", "die:3", NULL }, "needs --distributed" },
+  { "distributed-fault-unknown", { "--distributed", "--distributed-fault", "melt:3", NULL },
+    "melt" },
 };
 
 static void
