@@ -306,10 +306,6 @@ main (int argc, char **argv)
   /* mpirun refuses root unless told; CI runs as root. */
   g_setenv ("OMPI_ALLOW_RUN_AS_ROOT", "1", TRUE);
   g_setenv ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", TRUE);
-  /* A rank waiting for its input gives its core away instead of spinning:
-   * with more ranks than cores (and other work on them) a spinning rank
-   * starves the one it waits for. */
-  g_setenv ("OMPI_MCA_mpi_yield_when_idle", "1", TRUE);
 
   for (guint i = 0; i < G_N_ELEMENTS (same_cases); i++)
     {

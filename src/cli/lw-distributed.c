@@ -820,6 +820,11 @@ lw_distributed_run (const LwCliOptions *opts, const volatile sig_atomic_t *stop)
              .sending = { MPI_REQUEST_NULL, MPI_REQUEST_NULL } };
   int status;
 
+  /* A rank waiting for its input gives its core away instead of spinning
+   * on it: a spinning rank starves the ranks it waits for whenever they
+   * share cores (more ranks than cores, or other work on the machine).
+   * Open MPI reads this at MPI_Init; a value the user set wins. */
+  g_setenv ("OMPI_MCA_mpi_yield_when_idle", "1", FALSE);
   if (MPI_Init (NULL, NULL) != MPI_SUCCESS)
     {
       fprintf (stderr, "layerwise-cli: --distributed: cannot start MPI\n");
