@@ -413,6 +413,12 @@ static const char description[] =
   "full, and visits nearly every example once. The paper's CIFAR-100 sim and\n"
   "predsim recipes: --classes-per-batch 20 --classes-per-batch-until-epoch 200.\n"
   "\n"
+  "--distributed, under mpirun -np K (K at most the number of blocks, and 8):\n"
+  "rank k trains stage k of the blocks, rank 0 reads the data, and each batch's\n"
+  "activations go forward to the next rank; the last rank trains the output\n"
+  "layer, prints the table and writes --metrics on its host. Same results as\n"
+  "one process at --threads 1. Each rank uses one BLAS thread unless --threads.\n"
+  "\n"
   "Exit status: 0 on success, 2 for a bad flag, value or dataset, 1 for other\n"
   "failures, 130 when interrupted.";
 
