@@ -285,6 +285,7 @@ describe_stages (Dist *d)
   FILE *out = d->report.out;
   guint bs = d->opts->batch_size;
 
+  lw_progress_clear (&d->report.progress);
   fprintf (out, "distributed stages:");
   for (int s = 0; s < d->size; s++)
     {
@@ -692,6 +693,9 @@ print_finish (Dist *d)
 
   if (d->is_last)
     all = g_new (double, d->size);
+  /* Interrupted in the middle of an epoch: its progress bar goes. */
+  if (d->is_last && d->training)
+    lw_report_end_training (&d->report);
   check_mpi (d, MPI_Gather (&rss, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, d->size - 1, d->comm),
              "gathering the memory figures", -1);
   if (!d->is_last)
