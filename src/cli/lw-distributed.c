@@ -8,17 +8,11 @@
  * them. From then on each batch goes point to point, rank k to rank k+1:
  * TRAIN and EVAL messages with activations, EPOCH_END after the epoch's
  * test pass, STOP at the end. Each rank sends from two buffers in turn,
- * so it trains the next batch while the last one is on its way.
- *
- * Every MPI call returns its error (MPI_ERRORS_RETURN) and is checked; a
- * failure or a malformed message prints what happened and which ranks,
- * then MPI_Abort ends the whole job, so no rank waits forever. */
-#include "config.h"
-
+ * so it trains the next batch while the last one is on its way
+ * (lw-mpi-link.c: every call checked, a failure ends the whole job). */
 #include "lw-distributed.h"
 
 #include <mpi.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +22,7 @@
 #include "engine/lw-pipeline.h"
 #include "lw-batches.h"
 #include "lw-metrics-csv.h"
+#include "lw-mpi-link.h"
 #include "lw-report.h"
 #include "lw-run-header.h"
 #include "lw-trainer.h"
@@ -35,7 +30,6 @@
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
-#define TAG_FORWARD 7
 
 /* What the other ranks need to know of the dataset rank 0 loaded. */
 typedef struct {
@@ -49,8 +43,8 @@ typedef struct {
   const LwCliOptions *opts;
   const volatile sig_atomic_t *stop;
   LwModel *model;
-  MPI_Comm comm;
-  int rank, size;
+  LwMpiLink link;
+  int rank, size;               /* the link's, for short */
   gboolean is_first, is_last;
   guint n_blocks;
 
@@ -59,15 +53,6 @@ typedef struct {
   guint first[LW_PIPELINE_MAX_STAGES];
   double share[LW_PIPELINE_MAX_STAGES];
   guint own_first, own_last;    /* this rank's blocks [own_first, own_last) */
-
-  void *bcast;                  /* the broadcast phase's message */
-  gsize bcast_size;
-  void *inbox;                  /* from the rank below */
-  gsize inbox_size;
-  void *outbox[2];              /* to the rank above, in turn */
-  MPI_Request sending[2];
-  guint next_outbox;
-  LwWireExpect expect;
 
   guint64 step;                 /* training steps taken (or received) */
 
@@ -87,141 +72,11 @@ typedef struct {
   gboolean interrupted;
 } Dist;
 
-static G_NORETURN void abort_run (Dist *d, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-/* Says what went wrong on this rank and ends every rank of the job. */
-static G_NORETURN void
-abort_run (Dist *d, const char *fmt, ...)
-{
-  va_list args;
-
-  fflush (stdout);
-  fprintf (stderr, "layerwise-cli: rank %d: ", d->rank);
-  va_start (args, fmt);
-  vfprintf (stderr, fmt, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  fflush (stderr);
-  MPI_Abort (d->comm, EXIT_FAILURE);
-  exit (EXIT_FAILURE);
-}
-
-static void
-check_mpi (Dist *d, int rc, const char *what, int peer)
-{
-  char text[MPI_MAX_ERROR_STRING];
-  int len = 0;
-
-  if (rc == MPI_SUCCESS)
-    return;
-  MPI_Error_string (rc, text, &len);
-  if (peer >= 0)
-    abort_run (d, "%s rank %d failed: %.*s", what, peer, len, text);
-  abort_run (d, "%s failed: %.*s", what, len, text);
-}
-
-/* The worst exit status of any rank, on every rank, so that a setup step
- * that fails on one rank ends all of them alike. */
-static int
-agree (Dist *d, int status)
-{
-  int worst = status;
-
-  check_mpi (d, MPI_Allreduce (&status, &worst, 1, MPI_INT, MPI_MAX, d->comm),
-             "agreeing on the setup with the other ranks", -1);
-  return worst;
-}
-
 /* Floats per sample that cross into stage s (s >= 1). */
 static guint
 link_width (const Dist *d, guint s)
 {
   return (guint) lw_model_block_out_floats (d->model, d->first[s] - 1);
-}
-
-/* ---- sending and receiving ---- */
-
-static void *
-outbox_take (Dist *d)
-{
-  guint k = d->next_outbox;
-
-  check_mpi (d, MPI_Wait (&d->sending[k], MPI_STATUS_IGNORE), "sending to", d->rank + 1);
-  return d->outbox[k];
-}
-
-static void
-outbox_send (Dist *d, void *message)
-{
-  const LwWireHeader *h = lw_wire_header (message);
-  guint k = d->next_outbox;
-
-  lw_wire_seal (message);
-  if (d->opts->fault != LW_DISTRIBUTED_FAULT_NONE && d->rank == 1
-      && h->kind == LW_WIRE_TRAIN && h->index == d->opts->fault_step)
-    {
-      if (d->opts->fault == LW_DISTRIBUTED_FAULT_DIE)
-        raise (SIGKILL);
-      lw_wire_data (message, h->count)[0] += 1.0f;
-    }
-  check_mpi (d, MPI_Isend (message, (int) lw_wire_size (h->count, h->width), MPI_BYTE,
-                           d->rank + 1, TAG_FORWARD, d->comm, &d->sending[k]),
-             "sending to", d->rank + 1);
-  d->next_outbox = 1 - k;
-}
-
-static void
-outbox_flush (Dist *d)
-{
-  for (guint k = 0; k < 2; k++)
-    check_mpi (d, MPI_Wait (&d->sending[k], MPI_STATUS_IGNORE), "sending to", d->rank + 1);
-}
-
-static void
-check_message (Dist *d, const void *message, gsize size, int from)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!lw_wire_check (message, size, &d->expect, &error))
-    abort_run (d, "malformed message from rank %d (%s)", from, error->message);
-}
-
-static const LwWireHeader *
-receive (Dist *d)
-{
-  MPI_Status status;
-  int rc, bytes = 0, klass = MPI_SUCCESS;
-
-  rc = MPI_Recv (d->inbox, (int) d->inbox_size, MPI_BYTE, d->rank - 1, TAG_FORWARD, d->comm,
-                 &status);
-  if (rc != MPI_SUCCESS)
-    MPI_Error_class (rc, &klass);
-  if (klass == MPI_ERR_TRUNCATE)
-    abort_run (d, "malformed message from rank %d (longer than the largest one, %"
-               G_GSIZE_FORMAT " bytes)", d->rank - 1, d->inbox_size);
-  check_mpi (d, rc, "receiving from", d->rank - 1);
-  check_mpi (d, MPI_Get_count (&status, MPI_BYTE, &bytes), "receiving from", d->rank - 1);
-  check_message (d, d->inbox, (gsize) bytes, d->rank - 1);
-  return lw_wire_header (d->inbox);
-}
-
-/* Rank 0 sends d->bcast, sealed; the others receive and check it. */
-static const LwWireHeader *
-broadcast (Dist *d)
-{
-  const LwWireHeader *h = lw_wire_header (d->bcast);
-
-  check_mpi (d, MPI_Bcast (d->bcast, (int) d->bcast_size, MPI_BYTE, 0, d->comm),
-             "receiving a broadcast from", 0);
-  if (!d->is_first)
-    {
-      gsize claimed = h->magic == LW_WIRE_MAGIC && h->count <= d->expect.batch_size
-                      && h->width <= d->expect.max_width
-                      ? lw_wire_size (h->count, h->width) : d->bcast_size;
-
-      check_message (d, d->bcast, MIN (claimed, d->bcast_size), 0);
-    }
-  return h;
 }
 
 /* ---- the last rank's report ---- */
@@ -230,7 +85,7 @@ static void
 report_or_abort (Dist *d, gboolean ok, GError *error)
 {
   if (!ok)
-    abort_run (d, "%s", error->message);
+    lw_mpi_link_abort (&d->link, "%s", error->message);
 }
 
 static void
@@ -341,17 +196,14 @@ split_stages (Dist *d, const float *cost_in)
   d->own_last = d->is_last ? d->n_blocks : d->first[d->rank + 1];
   d->split = TRUE;
 
-  g_clear_pointer (&d->bcast, g_free);
   if (!d->is_first)
     {
-      d->expect.width = link_width (d, (guint) d->rank);
-      d->expect.n_stats = d->own_first;
-      d->inbox_size = lw_wire_size (bs, d->expect.width);
-      d->inbox = g_malloc (d->inbox_size);
+      d->link.expect.width = link_width (d, (guint) d->rank);
+      d->link.expect.n_stats = d->own_first;
     }
-  if (!d->is_last)
-    for (guint k = 0; k < 2; k++)
-      d->outbox[k] = g_malloc (lw_wire_size (bs, link_width (d, (guint) d->rank + 1)));
+  lw_mpi_link_alloc (&d->link, 0,
+                     d->is_first ? 0 : lw_wire_size (bs, d->link.expect.width),
+                     d->is_last ? 0 : lw_wire_size (bs, link_width (d, (guint) d->rank + 1)));
   if (d->is_last)
     describe_stages (d);
 }
@@ -364,12 +216,12 @@ send_split (Dist *d, guint epoch)
   float *data;
 
   lw_model_block_costs (d->model, cost);
-  lw_wire_begin (d->bcast, LW_WIRE_SPLIT, epoch, d->step, 1, d->n_blocks + 1);
-  data = lw_wire_data (d->bcast, 1);
+  lw_wire_begin (d->link.bcast, LW_WIRE_SPLIT, epoch, d->step, 1, d->n_blocks + 1);
+  data = lw_wire_data (d->link.bcast, 1);
   for (guint i = 0; i <= d->n_blocks; i++)
     data[i] = (float) cost[i];
-  lw_wire_seal (d->bcast);
-  broadcast (d);
+  lw_wire_seal (d->link.bcast);
+  lw_mpi_link_broadcast (&d->link);
   split_stages (d, data);
 }
 
@@ -390,16 +242,16 @@ static void
 send_warmup (Dist *d, guint epoch, guint count)
 {
   LwStepControls controls;
-  LwWireHeader *h = lw_wire_header (d->bcast);
+  LwWireHeader *h = lw_wire_header (d->link.bcast);
   guint width = lw_model_input_size (d->model);
 
   lw_model_capture_controls (d->model, &controls);
-  lw_wire_begin (d->bcast, LW_WIRE_WARMUP, epoch, d->step, count, width);
+  lw_wire_begin (d->link.bcast, LW_WIRE_WARMUP, epoch, d->step, count, width);
   lw_wire_put_controls (h, &controls, d->n_blocks);
-  memcpy (lw_wire_labels (d->bcast), d->y, count);
-  memcpy (lw_wire_data (d->bcast, count), d->x, (gsize) count * width * sizeof (float));
-  lw_wire_seal (d->bcast);
-  broadcast (d);
+  memcpy (lw_wire_labels (d->link.bcast), d->y, count);
+  memcpy (lw_wire_data (d->link.bcast, count), d->x, (gsize) count * width * sizeof (float));
+  lw_wire_seal (d->link.bcast);
+  lw_mpi_link_broadcast (&d->link);
   warmup_step (d, d->x, d->y, count);
 }
 
@@ -423,7 +275,7 @@ train_stage (Dist *d, guint epoch, guint64 index, const float *below, const guin
       return;
     }
 
-  message = outbox_take (d);
+  message = lw_mpi_link_take (&d->link);
   head = lw_wire_header (message);
   lw_wire_begin (message, LW_WIRE_TRAIN, epoch, index, count,
                  (guint) lw_model_block_out_floats (d->model, d->own_last - 1));
@@ -437,7 +289,7 @@ train_stage (Dist *d, guint epoch, guint64 index, const float *below, const guin
     }
   memcpy (lw_wire_labels (message), y, count);
   memcpy (lw_wire_data (message, count), h, (gsize) count * head->width * sizeof (float));
-  outbox_send (d, message);
+  lw_mpi_link_send (&d->link, message);
 }
 
 /* This rank's blocks of a test batch; correct holds the blocks below. */
@@ -460,7 +312,7 @@ eval_stage (Dist *d, guint epoch, guint64 index, const float *below, const guint
       return;
     }
 
-  message = outbox_take (d);
+  message = lw_mpi_link_take (&d->link);
   head = lw_wire_header (message);
   lw_wire_begin (message, LW_WIRE_EVAL, epoch, index, count,
                  (guint) lw_model_block_out_floats (d->model, d->own_last - 1));
@@ -468,18 +320,18 @@ eval_stage (Dist *d, guint epoch, guint64 index, const float *below, const guint
   memcpy (head->correct, correct, d->own_last * sizeof (guint));
   memcpy (lw_wire_labels (message), y, count);
   memcpy (lw_wire_data (message, count), h, (gsize) count * head->width * sizeof (float));
-  outbox_send (d, message);
+  lw_mpi_link_send (&d->link, message);
 }
 
 /* EPOCH_END and STOP carry no samples. */
 static void
 send_marker (Dist *d, LwWireKind kind, guint epoch, guint32 flags)
 {
-  void *message = outbox_take (d);
+  void *message = lw_mpi_link_take (&d->link);
 
   lw_wire_begin (message, kind, epoch, d->step, 0, 0);
   lw_wire_header (message)->flags = flags;
-  outbox_send (d, message);
+  lw_mpi_link_send (&d->link, message);
 }
 
 /* ---- the ranks ---- */
@@ -547,8 +399,8 @@ run_first (Dist *d)
 static void
 out_of_order (Dist *d, const LwWireHeader *h, const char *what)
 {
-  abort_run (d, "malformed message from rank %d (%s: kind %u, epoch %u, index %"
-             G_GUINT64_FORMAT ")", d->rank - 1, what, h->kind, h->epoch, h->index);
+  lw_mpi_link_abort (&d->link, "malformed message from rank %d (%s: kind %u, epoch %u, index %"
+                     G_GUINT64_FORMAT ")", d->rank - 1, what, h->kind, h->epoch, h->index);
 }
 
 static void
@@ -557,27 +409,28 @@ run_other (Dist *d)
   /* The warm-up steps, whole, on every rank. */
   for (;;)
     {
-      const LwWireHeader *h = broadcast (d);
+      const LwWireHeader *h = lw_mpi_link_broadcast (&d->link);
 
       if (h->kind == LW_WIRE_SPLIT)
         {
-          split_stages (d, lw_wire_data (d->bcast, 1));
+          split_stages (d, lw_wire_data (d->link.bcast, 1));
           break;
         }
       if (h->kind != LW_WIRE_WARMUP || h->index != d->step + 1 || h->epoch != 1)
-        abort_run (d, "malformed broadcast from rank 0 (kind %u, epoch %u, step %"
-                   G_GUINT64_FORMAT " after step %" G_GUINT64_FORMAT ")",
-                   h->kind, h->epoch, h->index, d->step);
+        lw_mpi_link_abort (&d->link, "malformed broadcast from rank 0 (kind %u, epoch %u, "
+                           "step %" G_GUINT64_FORMAT " after step %" G_GUINT64_FORMAT ")",
+                           h->kind, h->epoch, h->index, d->step);
       d->step++;
       lw_wire_apply_controls (h, d->model);
-      warmup_step (d, lw_wire_data (d->bcast, h->count), lw_wire_labels (d->bcast), h->count);
+      warmup_step (d, lw_wire_data (d->link.bcast, h->count), lw_wire_labels (d->link.bcast),
+                   h->count);
     }
 
   for (;;)
     {
-      const LwWireHeader *h = receive (d);
-      const float *below = lw_wire_data (d->inbox, h->count);
-      const guint8 *y = lw_wire_labels (d->inbox);
+      const LwWireHeader *h = lw_mpi_link_receive (&d->link);
+      const float *below = lw_wire_data (d->link.inbox, h->count);
+      const guint8 *y = lw_wire_labels (d->link.inbox);
 
       switch (h->kind)
         {
@@ -690,14 +543,15 @@ static void
 print_finish (Dist *d)
 {
   double rss = lw_peak_rss_mib (), *all = NULL;
+  int rc;
 
   if (d->is_last)
     all = g_new (double, d->size);
   /* Interrupted in the middle of an epoch: its progress bar goes. */
   if (d->is_last && d->training)
     lw_report_end_training (&d->report);
-  check_mpi (d, MPI_Gather (&rss, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, d->size - 1, d->comm),
-             "gathering the memory figures", -1);
+  rc = MPI_Gather (&rss, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, d->size - 1, d->link.comm);
+  lw_mpi_link_check (&d->link, rc, "gathering the memory figures", -1);
   if (!d->is_last)
     return;
   if (d->interrupted)
@@ -735,13 +589,13 @@ run_rank (Dist *d)
       fprintf (stderr, "layerwise-cli: rank %d: %s\n", d->rank, error->message);
       status = EXIT_USAGE;
     }
-  if ((status = agree (d, status)) != EXIT_SUCCESS)
+  if ((status = lw_mpi_link_agree (&d->link, status)) != EXIT_SUCCESS)
     return status;
 
   if (d->is_first)
     info.status = load_dataset (d, &loaded, &info);
-  check_mpi (d, MPI_Bcast (&info, sizeof info, MPI_BYTE, 0, d->comm),
-             "receiving the dataset's shape from", 0);
+  lw_mpi_link_check (&d->link, MPI_Bcast (&info, sizeof info, MPI_BYTE, 0, d->link.comm),
+                     "receiving the dataset's shape from", 0);
   if (info.status != EXIT_SUCCESS)
     return info.status;
   dataset_from_info (&shell, &info, opts->dataset);
@@ -770,22 +624,22 @@ run_rank (Dist *d)
       fprintf (stderr, "layerwise-cli: rank %d: %s\n", d->rank, error->message);
       status = EXIT_FAILURE;
     }
-  if ((status = agree (d, status)) != EXIT_SUCCESS)
+  if ((status = lw_mpi_link_agree (&d->link, status)) != EXIT_SUCCESS)
     return status;
 
   /* One BLAS thread per rank unless told: ranks share the machine's cores. */
   lw_blas_set_threads (opts->threads_given ? (int) opts->threads : 1);
   input_width = lw_model_input_size (d->model);
-  d->expect = (LwWireExpect) {
+  d->link.expect = (LwWireExpect) {
     .n_blocks = d->n_blocks, .n_classes = ds->n_classes, .batch_size = opts->batch_size,
     .input_width = input_width, .max_width = MAX (input_width, d->n_blocks + 1),
     .epochs = opts->epochs,
   };
   for (guint i = 0; i < d->n_blocks; i++)
-    d->expect.max_width = MAX (d->expect.max_width,
+    d->link.expect.max_width = MAX (d->link.expect.max_width,
                                (guint) lw_model_block_out_floats (d->model, i));
-  d->bcast_size = lw_wire_size (opts->batch_size, MAX (input_width, d->n_blocks + 1));
-  d->bcast = g_malloc0 (d->bcast_size);
+  lw_mpi_link_alloc (&d->link, lw_wire_size (opts->batch_size,
+                                             MAX (input_width, d->n_blocks + 1)), 0, 0);
   if (d->is_first)
     {
       d->batches = lw_batches_new (opts, ds);
@@ -809,19 +663,18 @@ run_rank (Dist *d)
   else
     run_other (d);
   if (!d->is_last)
-    outbox_flush (d);
+    lw_mpi_link_flush (&d->link);
 
   print_finish (d);
   if (csv != NULL && !lw_metrics_csv_close (g_steal_pointer (&csv), &error))
-    abort_run (d, "%s", error->message);
+    lw_mpi_link_abort (&d->link, "%s", error->message);
   return d->interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
 }
 
 int
 lw_distributed_run (const LwCliOptions *opts, const volatile sig_atomic_t *stop)
 {
-  Dist d = { .opts = opts, .stop = stop,
-             .sending = { MPI_REQUEST_NULL, MPI_REQUEST_NULL } };
+  Dist d = { .opts = opts, .stop = stop };
   int status;
 
   /* A rank waiting for its input gives its core away instead of spinning
@@ -836,9 +689,11 @@ lw_distributed_run (const LwCliOptions *opts, const volatile sig_atomic_t *stop)
     }
   /* Errors come back to be reported with the ranks involved. */
   MPI_Comm_set_errhandler (MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  d.comm = MPI_COMM_WORLD;
-  MPI_Comm_rank (d.comm, &d.rank);
-  MPI_Comm_size (d.comm, &d.size);
+  lw_mpi_link_init (&d.link, MPI_COMM_WORLD);
+  d.link.fault = opts->fault;
+  d.link.fault_step = opts->fault_step;
+  d.rank = d.link.rank;
+  d.size = d.link.size;
   d.is_first = d.rank == 0;
   d.is_last = d.rank == d.size - 1;
 
@@ -848,10 +703,7 @@ lw_distributed_run (const LwCliOptions *opts, const volatile sig_atomic_t *stop)
   g_clear_pointer (&d.batches, lw_batches_free);
   g_free (d.x);
   g_free (d.y);
-  g_free (d.bcast);
-  g_free (d.inbox);
-  g_free (d.outbox[0]);
-  g_free (d.outbox[1]);
+  lw_mpi_link_clear (&d.link);
   MPI_Finalize ();
   return status;
 }
