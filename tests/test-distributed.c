@@ -279,6 +279,52 @@ test_metrics_unwritable (void)
   run_clear (&run);
 }
 
+/* Every rank parses the same bad flag; the user reads about it once. */
+static void
+test_bad_flag_said_once (void)
+{
+  const char *args[] = { "--lr", "abc", NULL };
+  Run run;
+  const char *first;
+
+  if (!can_run_mpi ())
+    return;
+  run_cli (&run, 2, args);
+  g_assert_cmpint (run.status, ==, 2);
+  first = strstr (run.err, "layerwise-cli: --lr");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "layerwise-cli: --lr"));
+  run_clear (&run);
+}
+
+/* A dataset rank 0 cannot load: every rank stops before training, with
+ * status 2 and the reason said once. */
+static void
+test_dataset_missing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  const char *args[] = { "--dataset", "mnist", "--data-dir", dir, NULL };
+  Run run;
+  const char *first;
+
+  g_assert_no_error (error);
+  if (!can_run_mpi ())
+    {
+      g_rmdir (dir);
+      return;
+    }
+  run_cli (&run, 2, args);
+  g_assert_cmpint (run.status, ==, 2);
+  first = strstr (run.err, "layerwise-cli: cannot load dataset mnist");
+  g_assert_nonnull (first);
+  g_assert_nonnull (strstr (first, dir));
+  g_assert_null (strstr (first + 1, "layerwise-cli: cannot load"));
+  g_assert_null (strstr (run.out, "epoch"));
+  run_clear (&run);
+  g_rmdir (dir);
+}
+
 /* Without MPI the flag is refused in one line, status 2. */
 static void
 test_without_mpi (void)
@@ -318,6 +364,8 @@ main (int argc, char **argv)
   g_test_add_func ("/distributed/killed-rank", test_killed_rank);
   g_test_add_func ("/distributed/too-many-ranks", test_too_many_ranks);
   g_test_add_func ("/distributed/metrics-unwritable", test_metrics_unwritable);
+  g_test_add_func ("/distributed/bad-flag-said-once", test_bad_flag_said_once);
+  g_test_add_func ("/distributed/dataset-missing", test_dataset_missing);
   g_test_add_func ("/distributed/without-mpi", test_without_mpi);
   return g_test_run ();
 }

@@ -125,6 +125,16 @@ run (const LwCliOptions *opts)
   return result.interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
 }
 
+/* Under mpirun every rank parses the same command line (before MPI is
+ * started), so only rank 0 says what is wrong with it. */
+static gboolean
+is_other_mpi_rank (void)
+{
+  const char *rank = g_getenv ("OMPI_COMM_WORLD_RANK");
+
+  return rank != NULL && g_strcmp0 (rank, "0") != 0;
+}
+
 static int
 run_distributed (const LwCliOptions *opts)
 {
@@ -151,7 +161,8 @@ main (int argc, char **argv)
   lw_cli_options_init (&opts);
   if (!lw_cli_options_parse (&opts, &argc, &argv, &error))
     {
-      fprintf (stderr, "layerwise-cli: %s (see --help)\n", error->message);
+      if (!is_other_mpi_rank ())
+        fprintf (stderr, "layerwise-cli: %s (see --help)\n", error->message);
       status = EXIT_USAGE;
     }
   else if (opts.distributed)
