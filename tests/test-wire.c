@@ -235,6 +235,35 @@ test_damage (gconstpointer data)
   g_assert_nonnull (strstr (error->message, damage->reason));
 }
 
+/* The costs the stages are drawn from: finite and not negative, one per
+ * block and one for the output layer. */
+static void
+test_split_costs (void)
+{
+  gsize size = lw_wire_size (1, N_BLOCKS + 1);
+  g_autofree void *m = g_malloc0 (size);
+  const float good[N_BLOCKS + 1] = { 0.01f, 0.02f, 0.02f, 0.001f };
+
+  for (guint bad = 0; bad <= 2; bad++)
+    {
+      g_autoptr (GError) error = NULL;
+      float *costs;
+
+      lw_wire_begin (m, LW_WIRE_SPLIT, 1, 3, 1, N_BLOCKS + 1);
+      costs = lw_wire_data (m, 1);
+      memcpy (costs, good, sizeof good);
+      if (bad == 1)
+        costs[2] = NAN;
+      else if (bad == 2)
+        costs[0] = -1.0f;
+      lw_wire_seal (m);
+      g_assert_cmpint (lw_wire_check (m, size, &expect, &error), ==, bad == 0);
+      if (bad > 0)
+        g_assert_nonnull (strstr (error->message, bad == 1 ? "cost nan of part 3"
+                                                           : "cost -1 of part 1"));
+    }
+}
+
 /* EPOCH_END and STOP carry no samples and still check out. */
 static void
 test_markers (void)
@@ -259,6 +288,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wire/round-trip", test_round_trip);
   g_test_add_func ("/wire/controls-applied", test_controls_applied);
   g_test_add_func ("/wire/markers", test_markers);
+  g_test_add_func ("/wire/split-costs", test_split_costs);
   for (guint i = 0; i < G_N_ELEMENTS (damages); i++)
     {
       g_autofree char *path = g_strdup_printf ("/wire/damaged/%s", damages[i].name);

@@ -201,6 +201,14 @@ lw_wire_check (const void *message, gsize size, const LwWireExpect *e, GError **
   if (h.kind == LW_WIRE_SPLIT && (h.count != 1 || h.width != e->n_blocks + 1))
     return malformed (error, "%u costs for %u blocks and the output layer", h.width,
                       e->n_blocks);
+  if (h.kind == LW_WIRE_SPLIT)
+    for (guint i = 0; i < h.width; i++)
+      {
+        float cost = lw_wire_data ((void *) message, 1)[i];
+
+        if (!(cost >= 0.0f && isfinite (cost)))
+          return malformed (error, "cost %g of part %u", cost, i + 1);
+      }
   if ((h.kind == LW_WIRE_TRAIN || h.kind == LW_WIRE_WARMUP)
       && !check_controls (&h, e->n_blocks, error))
     return FALSE;
