@@ -162,7 +162,8 @@ describe_stages (Dist *d)
 }
 
 /* Every rank draws the same stages from the same costs, then makes the
- * buffers of its links. */
+ * buffers of its links. cost_in lies in the broadcast buffer, which goes
+ * once the costs are read. */
 static void
 split_stages (Dist *d, const float *cost_in)
 {
