@@ -292,6 +292,64 @@ test_window_trains (void)
     ;
 }
 
+static gboolean
+runs_on_stages (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_RUNNING && snap->step >= 10
+         && snap->n_stages == GPOINTER_TO_UINT (data);
+}
+
+/* --schedule pipeline runs the blocks on pipeline stages; the Training
+ * Schedule menu's action switches the running model to sequential steps
+ * without stopping it, and the choice stays for the next run. */
+static void
+test_window_schedule (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *schedule = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  guint64 step;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("small");
+  options->schedule = g_strdup ("pipeline");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_object_get (window, "schedule", &schedule, NULL);
+  g_assert_cmpstr (schedule, ==, "pipeline");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, runs_on_stages, GUINT_TO_POINTER (2), LEARN_TIMEOUT_S, "two pipeline stages");
+
+  step = shown (window)->step;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.schedule", "s", "sequential");
+  wait_until (window, runs_on_stages, GUINT_TO_POINTER (0), APPLY_TIMEOUT_S, "sequential steps");
+  g_assert_cmpuint (shown (window)->step, >, step);
+  g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, has_previous_run, NULL, LOAD_TIMEOUT_S, "the reset");
+  g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* ---- conv nets ---------------------------------------------------------- */
 
 /* Every preset builds: the architecture it names, blocks the model
@@ -721,6 +779,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
+  g_test_add_func ("/app/window/schedule", test_window_schedule);
   g_test_add_func ("/app/window/settings", test_window_settings);
   return g_test_run ();
 }

@@ -1148,6 +1148,190 @@ test_curves_bounded (void)
 }
 
 static void
+assert_series_equal (const LwSeries *a, const LwSeries *b)
+{
+  g_assert_cmpuint (a->n, ==, b->n);
+  for (guint i = 0; i < a->n; i++)
+    {
+      g_assert_cmpfloat (a->x[i], ==, b->x[i]);
+      /* NAN == NAN for these purposes. */
+      g_assert_true (a->y[i] == b->y[i] || (isnan (a->y[i]) && isnan (b->y[i])));
+    }
+}
+
+static void
+assert_curves_equal (const LwRunCurves *a, const LwRunCurves *b)
+{
+  g_assert_cmpuint (a->n_layers, ==, b->n_layers);
+  for (guint l = 0; l < a->n_layers; l++)
+    {
+      assert_series_equal (&a->layers[l].train_acc, &b->layers[l].train_acc);
+      assert_series_equal (&a->layers[l].test_acc, &b->layers[l].test_acc);
+      assert_series_equal (&a->layers[l].epoch_test_acc, &b->layers[l].epoch_test_acc);
+      assert_series_equal (&a->layers[l].loss_pred, &b->layers[l].loss_pred);
+      assert_series_equal (&a->layers[l].loss_sim, &b->layers[l].loss_sim);
+    }
+  g_assert_cmpuint (a->n_marks, ==, b->n_marks);
+  for (guint i = 0; i < a->n_marks; i++)
+    {
+      g_assert_cmpuint (a->marks[i].samples, ==, b->marks[i].samples);
+      g_assert_cmpstr (a->marks[i].label, ==, b->marks[i].label);
+    }
+}
+
+static gboolean
+is_finished (const LwSnapshot *snap, gpointer data)
+{
+  return snap->state == LW_RUN_FINISHED;
+}
+
+/* Two epochs played through with the blocks on two pipeline stages give
+ * the very curves of the sequential schedule (one BLAS thread each, as
+ * pipeline stages run with): every training point, every held-out and
+ * epoch evaluation. */
+static void
+test_schedule_same_curves (void)
+{
+  LwRunSettings st;
+  LwSession *seq, *pipe;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 64;
+  st.limit_train = 1024;
+  st.max_epochs = 2;
+  st.eval_every = 7;
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  seq = new_loaded (&st, LW_RUN_PAUSED);
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  pipe = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (seq);
+  lw_session_play (pipe);
+  {
+    g_autoptr(LwSnapshot) a = wait_for (seq, is_finished, NULL);
+    g_autoptr(LwSnapshot) b = wait_for (pipe, is_finished, NULL);
+
+    g_assert_cmpuint (a->n_stages, ==, 0);
+    g_assert_cmpuint (b->n_stages, ==, 2);
+    g_assert_cmpuint (b->stage_end[1], ==, 3);
+    g_assert_cmpuint (b->stage_end[0], >=, 1);
+    g_assert_cmpuint (b->stage_end[0], <=, 2);
+    g_assert_cmpuint (a->step, ==, 32);
+    g_assert_cmpuint (b->step, ==, 32);
+    g_assert_cmpuint (b->current.layers[3].test_acc.n, ==, 32 / 7);
+    assert_curves_equal (&a->current, &b->current);
+    for (guint l = 0; l <= a->n_blocks; l++)
+      g_assert_cmpfloat (a->last_test_acc[l], ==, b->last_test_acc[l]);
+  }
+  lw_session_free (seq);
+  lw_session_free (pipe);
+  lw_run_settings_clear (&st);
+}
+
+/* Paused means every batch handed out is trained and in the curves, with
+ * a pipeline too: one step after a pause adds exactly one point. */
+static void
+test_schedule_pause (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.model.batch_size = 32;
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 12);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) paused = synced (s);
+    g_autoptr(LwSnapshot) stepped = NULL;
+
+    g_assert_cmpuint (paused->n_stages, ==, 2);
+    g_assert_cmpuint (paused->current.layers[0].train_acc.n, ==, paused->step);
+    g_assert_cmpuint (paused->samples_seen, ==, paused->step * 32);
+    lw_session_step (s);
+    stepped = synced (s);
+    g_assert_cmpuint (stepped->step, ==, paused->step + 1);
+    g_assert_cmpuint (stepped->current.layers[0].train_acc.n, ==, stepped->step);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* The schedule switched back and forth at batch boundaries, with live
+ * changes in between, leaves the curves as if it had never changed; a
+ * stage count the model cannot use is refused. */
+static void
+test_schedule_switch_live (void)
+{
+  LwRunSettings st;
+  LwSession *ref, *sw;
+  g_autoptr(GError) error = NULL;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.eval_every = 5;
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  ref = new_loaded (&st, LW_RUN_PAUSED);
+  sw = new_loaded (&st, LW_RUN_PAUSED);
+
+  g_assert_false (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 4, &error));
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "at most 3"));
+
+  for (guint i = 0; i < 40; i++)
+    {
+      if (i == 6)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 2, NULL));
+      if (i == 12)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 3, NULL));
+      if (i == 20)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_SEQUENTIAL, 0, NULL));
+      if (i == 27)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 2, NULL));
+      if (i == 15 || i == 31)
+        for (guint k = 0; k < 2; k++)
+          {
+            LwSession *s = k ? sw : ref;
+
+            g_assert_true (lw_session_set_lr (s, i == 15 ? 2e-3 : 3e-4, NULL));
+            g_assert_true (lw_session_set_block_frozen (s, 1, i == 15, NULL));
+            lw_session_set_loss (s, i == 15 ? LW_LOSS_SIM : LW_LOSS_PREDSIM);
+          }
+      lw_session_step (ref);
+      lw_session_step (sw);
+      {
+        g_autoptr(LwSnapshot) a = synced (ref);
+        g_autoptr(LwSnapshot) b = synced (sw);
+
+        if (i == 30)
+          g_assert_cmpuint (b->n_stages, ==, 2);
+        if (i == 25)
+          g_assert_cmpuint (b->n_stages, ==, 0);
+        /* Paused: every batch handed out is in the curves. */
+        g_assert_cmpuint (b->step, ==, i + 1);
+        assert_curves_equal (&a->current, &b->current);
+      }
+    }
+  {
+    g_autoptr(LwSnapshot) a = synced (ref);
+    g_autoptr(LwSnapshot) b = synced (sw);
+
+    g_assert_cmpuint (b->schedule, ==, LW_SCHEDULE_PIPELINE);
+    g_assert_cmpuint (a->current.n_marks, >=, 6);
+  }
+  lw_session_free (ref);
+  lw_session_free (sw);
+  lw_run_settings_clear (&st);
+}
+
+static void
 on_notify (gpointer data)
 {
   g_atomic_int_inc ((gint *) data);
@@ -1212,6 +1396,9 @@ main (int argc, char **argv)
   g_test_add_func ("/session/immutable", test_immutable);
   g_test_add_func ("/session/curves-bounded", test_curves_bounded);
   g_test_add_func ("/session/notify", test_notify);
+  g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
+  g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
+  g_test_add_func ("/session/schedule/pause", test_schedule_pause);
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);
   g_test_add_func ("/session/conv/similarity", test_conv_similarity);
   g_test_add_func ("/session/conv/switch", test_conv_switch);

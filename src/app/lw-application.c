@@ -27,6 +27,9 @@ static const GOptionEntry option_entries[] = {
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("View shown first: curves, filters, similarity, overview"), N_("NAME") },
   { "threads", 't', 0, G_OPTION_ARG_INT, NULL, N_("Training threads (default: one less than the processors)"), N_("N") },
+  { "schedule", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("How training steps run: auto (default: the faster for the threads given), "
+       "sequential, or pipeline (blocks on threads of their own)"), N_("NAME") },
   { "autoplay", 'a', 0, G_OPTION_ARG_NONE, NULL, N_("Start training when the window opens"), NULL },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Large type, readable from the back of a room"), NULL },
   { "benchmark-seconds", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
@@ -48,6 +51,7 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
   LwApplication *self = LW_APPLICATION (app);
   LwAppOptions *o = &self->options;
   LwDatasetKind kind;
+  LwSchedule schedule;
   const char *s;
 
   if (g_variant_dict_contains (dict, "version"))
@@ -61,6 +65,8 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
     replace_string (&o->dataset, s);
   if (g_variant_dict_lookup (dict, "page", "&s", &s))
     replace_string (&o->page, s);
+  if (g_variant_dict_lookup (dict, "schedule", "&s", &s))
+    replace_string (&o->schedule, s);
   g_variant_dict_lookup (dict, "threads", "i", &o->threads);
   g_variant_dict_lookup (dict, "benchmark-seconds", "d", &o->benchmark_seconds);
   o->autoplay = g_variant_dict_contains (dict, "autoplay") || o->benchmark_seconds > 0;
@@ -74,6 +80,12 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
   if (o->dataset != NULL && !lw_dataset_kind_from_string (o->dataset, &kind))
     {
       g_printerr (_("layerwise: unknown dataset “%s”\n"), o->dataset);
+      return 2;
+    }
+  if (o->schedule != NULL && !lw_schedule_from_string (o->schedule, &schedule))
+    {
+      g_printerr (_("layerwise: unknown schedule “%s”: choose auto, sequential or pipeline\n"),
+                  o->schedule);
       return 2;
     }
   if (o->threads < 0 || o->threads > 256)
@@ -230,6 +242,7 @@ lw_application_finalize (GObject *object)
   LwApplication *self = LW_APPLICATION (object);
 
   g_free (self->options.preset);
+  g_free (self->options.schedule);
   g_free (self->options.dataset);
   g_free (self->options.page);
   g_clear_object (&self->settings);

@@ -105,6 +105,7 @@ enum {
   PROP_LOSS_LOG_SCALE,
   PROP_PRESENTATION,
   PROP_SIDEBAR_VISIBLE,
+  PROP_SCHEDULE,
   N_PROPS
 };
 
@@ -807,6 +808,22 @@ set_presentation (LwWindow *self, gboolean presentation)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
 }
 
+/* A schedule changes how fast steps run, never what they compute: it
+ * switches the running model at the next batch and stays for resets. */
+static void
+set_schedule (LwWindow *self, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  LwSchedule schedule;
+
+  if (!lw_schedule_from_string (name, &schedule) || schedule == self->pending.schedule)
+    return;
+  self->pending.schedule = schedule;
+  if (self->session != NULL && !lw_session_set_schedule (self->session, schedule, 0, &error))
+    g_warning ("%s", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCHEDULE]);
+}
+
 static void
 set_loss_log_scale (LwWindow *self, gboolean log_scale)
 {
@@ -834,6 +851,9 @@ lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_SIDEBAR_VISIBLE:
       g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (self->sidebar));
       break;
+    case PROP_SCHEDULE:
+      g_value_set_string (value, lw_schedule_to_string (self->pending.schedule));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -851,6 +871,9 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       break;
     case PROP_PRESENTATION:
       set_presentation (self, g_value_get_boolean (value));
+      break;
+    case PROP_SCHEDULE:
+      set_schedule (self, g_value_get_string (value));
       break;
     case PROP_SIDEBAR_VISIBLE:
       if (gtk_widget_get_visible (self->sidebar) != g_value_get_boolean (value))
@@ -913,6 +936,9 @@ lw_window_class_init (LwWindowClass *klass)
   properties[PROP_SIDEBAR_VISIBLE] =
     g_param_spec_boolean ("sidebar-visible", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SCHEDULE] =
+    g_param_spec_string ("schedule", NULL, NULL, "auto",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
@@ -970,6 +996,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
+  gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
 }
@@ -1059,6 +1086,8 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   /* One core's worth stays with the window, so that drawing never waits
    * for the training threads. */
   self->pending.threads = o->threads > 0 ? o->threads : (int) MAX (1, g_get_num_processors () - 1);
+  if (o->schedule != NULL)
+    lw_schedule_from_string (o->schedule, &self->pending.schedule);
   if (o->page != NULL && gtk_stack_get_child_by_name (self->stack, o->page) != NULL)
     gtk_stack_set_visible_child_name (self->stack, o->page);
   if (o->presentation

@@ -46,6 +46,42 @@ struct _LwPipeline {
   gboolean quit;
 };
 
+static const char *const schedule_names[LW_N_SCHEDULES] = { "auto", "sequential", "pipeline" };
+
+const char *
+lw_schedule_to_string (LwSchedule schedule)
+{
+  g_return_val_if_fail (schedule < LW_N_SCHEDULES, NULL);
+  return schedule_names[schedule];
+}
+
+gboolean
+lw_schedule_from_string (const char *name, LwSchedule *schedule)
+{
+  for (guint i = 0; i < LW_N_SCHEDULES; i++)
+    if (g_strcmp0 (name, schedule_names[i]) == 0)
+      {
+        *schedule = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint
+lw_pipeline_default_stages (guint n_blocks, int threads)
+{
+  return MAX (1, MIN (MIN ((guint) MAX (threads, 1), n_blocks), LW_PIPELINE_MAX_STAGES));
+}
+
+LwSchedule
+lw_schedule_resolve (LwSchedule schedule, guint n_blocks, int threads)
+{
+  if (schedule != LW_SCHEDULE_AUTO)
+    return schedule;
+  return lw_pipeline_default_stages (n_blocks, threads) >= 2 ? LW_SCHEDULE_PIPELINE
+                                                            : LW_SCHEDULE_SEQUENTIAL;
+}
+
 /* Contiguous stages minimising the largest stage cost; the output layer
  * rides with the last stage. first[s] is stage s's first block. */
 static void

@@ -27,6 +27,7 @@ typedef enum {
   LW_CMD_SET_BLOCK_FROZEN,
   LW_CMD_SET_DROPOUT,
   LW_CMD_SET_PROBE_IMAGE,
+  LW_CMD_SET_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
   LW_CMD_QUIT,
 } LwCommandKind;
@@ -39,6 +40,7 @@ typedef struct {
     LwLossType loss;
     gboolean frozen;
     guint index;              /* probe image */
+    LwSchedule schedule;      /* with block = its stages */
   };
   LwRunSettings *settings;    /* RESET: owned deep copy */
 } LwCommand;

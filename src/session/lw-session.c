@@ -27,6 +27,7 @@ lw_run_settings_init (LwRunSettings *settings)
     .probe_n = 64,
     .augment = TRUE,
     .threads = (int) g_get_num_processors (),
+    .schedule = LW_SCHEDULE_AUTO,
   };
   lw_model_config_init (&settings->model);
 }
@@ -265,6 +266,26 @@ lw_session_set_probe_image (LwSession *s, guint test_index, GError **error)
                     test_index, snap->test_size, snap->test_size - 1);
   cmd = lw_command_new (LW_CMD_SET_PROBE_IMAGE);
   cmd->index = test_index;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+gboolean
+lw_session_set_schedule (LwSession *s, LwSchedule schedule, guint stages, GError **error)
+{
+  guint n = atomic_load (&s->expected_blocks);
+  guint most = MIN (n, LW_PIPELINE_MAX_STAGES);
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (schedule >= LW_N_SCHEDULES)
+    return invalid (error, _("unknown schedule %u"), (guint) schedule);
+  if (stages > most)
+    return invalid (error, _("%u pipeline stages is more than this model can use: "
+                             "at most %u (one block per stage at least)"), stages, most);
+  cmd = lw_command_new (LW_CMD_SET_SCHEDULE);
+  cmd->schedule = schedule;
+  cmd->block = stages;
   queue_command (s, cmd);
   return TRUE;
 }

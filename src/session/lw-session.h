@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "engine/lw-pipeline.h"
 #include "lw-snapshot.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,8 @@ typedef struct {
   guint probe_n;              /* similarity probe batch (default 64) */
   gboolean augment;           /* the dataset's default augmentation */
   int threads;                /* BLAS and engine threads */
+  LwSchedule schedule;        /* how steps run (AUTO: lw_schedule_resolve) */
+  guint stages;               /* pipeline stages; 0: one per thread */
 } LwRunSettings;
 
 void lw_run_settings_init  (LwRunSettings *settings);
@@ -66,6 +69,11 @@ gboolean    lw_session_set_block_lr_mult (LwSession *session, guint block, doubl
 gboolean    lw_session_set_block_frozen  (LwSession *session, guint block, gboolean frozen, GError **error);
 gboolean    lw_session_set_dropout    (LwSession *session, double dropout, GError **error);
 gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GError **error);
+/* Switches the running model to another schedule at the next batch; the
+ * weights and the results do not depend on it (lw-pipeline.h). stages 0:
+ * one per thread. */
+gboolean    lw_session_set_schedule   (LwSession *session, LwSchedule schedule, guint stages,
+                                       GError **error);
 /* Drops the kept previous runs. */
 void        lw_session_clear_previous (LwSession *session);
 

@@ -8,6 +8,7 @@
 #include <glib.h>
 #include "engine/lw-model.h"
 #include "data/lw-dataset.h"
+#include "engine/lw-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -91,6 +92,9 @@ struct _LwSnapshot {
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];
   guint batch_size;
+  LwSchedule schedule;        /* as asked (AUTO may run either) */
+  guint n_stages;             /* pipeline stages running now; 0: sequential */
+  guint stage_end[LW_PIPELINE_MAX_STAGES];  /* stage s: blocks [stage_end[s-1], stage_end[s]) */
 
   /* Progress. */
   guint epoch;                /* 1-based epoch under way */

@@ -66,8 +66,16 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->last_test_acc[i] = r->last_test_acc[i];
         }
       t->probe_image_index = w->probe_image;
+      t->n_stages = lw_run_n_stages (r);
+      for (guint st = 0; st < t->n_stages; st++)
+        {
+          guint first;
+
+          lw_pipeline_stage_blocks (r->pipeline, st, &first, &t->stage_end[st]);
+        }
       lw_run_update_title (r);
     }
+  t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
   t->loss = cfg->loss;
   t->beta = cfg->beta;
@@ -106,7 +114,11 @@ refresh_visuals (LwWorker *w)
 {
   g_clear_pointer (&w->visuals, lw_visuals_unref);
   if (w->run != NULL)
-    w->visuals = lw_visuals_compute (w->run, w->probe_image);
+    {
+      lw_run_hold_model (w->run);
+      w->visuals = lw_visuals_compute (w->run, w->probe_image);
+      lw_run_release_model (w->run);
+    }
   w->visuals_dirty = FALSE;
   w->visuals_urgent = FALSE;
   w->last_visuals = g_get_monotonic_time ();
@@ -252,6 +264,8 @@ pause_run (LwWorker *w)
 {
   LwRun *r = w->run;
 
+  /* Paused means every batch handed out is trained and shown. */
+  lw_run_sync (r);
   lw_rate_stop (&r->rate, g_get_monotonic_time ());
   w->state = LW_RUN_PAUSED;
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
@@ -295,6 +309,7 @@ apply (LwSession *s, LwCommand *cmd)
         pause_run (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
       train_one (w);
+      lw_run_sync (r);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -333,6 +348,15 @@ apply (LwSession *s, LwCommand *cmd)
           w->probe_image = cmd->index;
           w->visuals_dirty = w->visuals_urgent = TRUE;
         }
+      break;
+
+    case LW_CMD_SET_SCHEDULE:
+      /* Kept for the runs a reset builds from these settings, too. */
+      w->settings.schedule = cmd->schedule;
+      w->settings.stages = cmd->block;
+      if (r != NULL)
+        lw_run_set_schedule (r, cmd->schedule, cmd->block);
+      w->publish_needed = TRUE;
       break;
 
     case LW_CMD_CLEAR_PREVIOUS:
