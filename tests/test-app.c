@@ -15,7 +15,9 @@
 #include "lw-export.h"
 #include "lw-presets.h"
 #include "lw-window-private.h"
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-image-grid.h"
 #include "widgets/lw-chart-view.h"
 #include "widgets/lw-colors.h"
@@ -639,6 +641,115 @@ prefers_dark (void)
   return dark;
 }
 
+static gboolean
+has_predictions_after_step (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->predictions != NULL && snap->predictions->step >= 40
+         && snap->state == LW_RUN_PAUSED;
+}
+
+static gboolean
+probe_is (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->probe_image_index == GPOINTER_TO_UINT (data);
+}
+
+static guint64
+confusion_total (const LwConfusion *c)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < c->n_classes * c->n_classes; i++)
+    sum += c->counts[i];
+  return sum;
+}
+
+/* The Predictions page: the confusion matrix of the layer chosen in the
+ * drop-down counts every held-out image; a click on a test image in the
+ * gallery makes it the probe image of the filters page. */
+static void
+test_window_predictions (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwCharts *charts;
+  GtkWidget *gallery_view;
+  GtkDropDown *layers;
+  const LwConfusion *confusion;
+  const LwGallery *gallery;
+  const LwPredictions *p;
+  gconstpointer data;
+  int width, height, clicked = -1;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  options->page = g_strdup ("predictions");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  charts = lw_window_get_charts (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  for (guint i = 0; i < 40; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_predictions_after_step, NULL, APPLY_TIMEOUT_S, "predictions at step 40");
+  settle (600);
+  p = shown (window)->predictions;
+
+  /* The output layer first, then the one block. */
+  layers = lw_window_get_prediction_layer_dropdown (window);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (layers)), ==, 2);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_cmpuint (confusion->n_classes, ==, 10);
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 1));
+  gtk_drop_down_set_selected (layers, 1);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 0));
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+
+  /* The gallery starts with block 1's mistakes; a click on the first
+   * image shown picks it as the probe. */
+  lw_charts_get_draw (charts, LW_CHART_GALLERY, &data);
+  gallery = data;
+  g_assert_cmpuint (gallery->n_images, ==, p->n);
+  g_assert_cmpuint (gallery->labels[gallery->order[0]], !=, gallery->predicted[gallery->order[0]]);
+  gallery_view = lw_window_get_view (window, "predictions_gallery");
+  g_assert_true (gtk_widget_get_mapped (gallery_view));
+  width = gtk_widget_get_width (gallery_view);
+  height = gtk_widget_get_height (gallery_view);
+  g_assert_cmpint (lw_window_click_gallery (window, 1, 1), ==, -1);
+  for (int y = 0; y < height && clicked < 0; y += 4)
+    for (int x = 0; x < width && clicked < 0; x += 4)
+      if (lw_gallery_hit (gallery, width, height, x, y) >= 0)
+        clicked = lw_window_click_gallery (window, x + 8, y + 8);
+  g_assert_cmpint (clicked, ==, (int) gallery->order[0]);
+  g_assert_cmpint (clicked, !=, 0);
+  wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
+  g_assert_cmpuint (lw_window_get_shown_snapshot (window)->probe_image_index, ==, (guint) clicked);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -722,5 +833,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
   g_test_add_func ("/app/window/settings", test_window_settings);
+  g_test_add_func ("/app/window/predictions", test_window_predictions);
   return g_test_run ();
 }

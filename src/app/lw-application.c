@@ -25,7 +25,7 @@ static const GOptionEntry option_entries[] = {
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("View shown first: curves, filters, similarity, overview"), N_("NAME") },
+    N_("View shown first: curves, filters, similarity, predictions, overview"), N_("NAME") },
   { "threads", 't', 0, G_OPTION_ARG_INT, NULL, N_("Training threads (default: one less than the processors)"), N_("N") },
   { "autoplay", 'a', 0, G_OPTION_ARG_NONE, NULL, N_("Start training when the window opens"), NULL },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Large type, readable from the back of a room"), NULL },
@@ -214,7 +214,8 @@ lw_application_startup (GApplication *app)
   set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);
   set_accels (gtk_app, "win.show-page::filters", "<Alt>2", NULL);
   set_accels (gtk_app, "win.show-page::similarity", "<Alt>3", NULL);
-  set_accels (gtk_app, "win.show-page::overview", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::predictions", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::overview", "<Alt>5", NULL);
   set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
 
   gtk_window_set_default_icon_name (LW_APP_ID);

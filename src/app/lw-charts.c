@@ -10,7 +10,9 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-heatmap.h"
 #include "widgets/lw-chart-image-grid.h"
 #include "widgets/lw-chart-line.h"
@@ -66,6 +68,17 @@ struct _LwCharts
   SimilarityRow sim;
   char *block_names[LW_MAX_BLOCKS];
 
+  guint prediction_layer;     /* clamped to the output layer */
+  LwConfusion confusion;
+  char *confusion_title, *confusion_caption;
+  LwGallery gallery;
+  char *gallery_caption;
+  guint32 *gallery_order;     /* for the predictions and layer shown */
+  LwImageCache *gallery_cache;
+  const LwPredictions *seen_predictions;
+  guint seen_layer;
+  guint64 gallery_serial;     /* its images change only with the order */
+
   /* Pictures change a few times a second, curves more often: their
    * caches are told apart by the data pointer they were built from. */
   const float *seen_filters, *seen_probe, *seen_sim;
@@ -73,7 +86,7 @@ struct _LwCharts
 };
 
 static const char *const chart_ids[LW_N_CHARTS] = {
-  "accuracy", "loss", "filters", "activations", "similarity",
+  "accuracy", "loss", "filters", "activations", "similarity", "confusion", "gallery",
 };
 
 const char *
@@ -107,6 +120,8 @@ lw_chart_id_title (LwChartId id)
     case LW_CHART_FILTERS:    return _("Filters");
     case LW_CHART_PROBE:      return _("Activations");
     case LW_CHART_SIMILARITY: return _("Similarity");
+    case LW_CHART_CONFUSION:  return _("Confusion matrix");
+    case LW_CHART_GALLERY:    return _("Test images");
     case LW_N_CHARTS:         break;
     }
   g_return_val_if_reached (NULL);
@@ -118,6 +133,9 @@ lw_charts_new (void)
   LwCharts *c = g_new0 (LwCharts, 1);
 
   c->scale = 1.0;
+  c->prediction_layer = G_MAXUINT;
+  c->seen_layer = G_MAXUINT;
+  c->gallery_cache = lw_image_cache_new ();
   c->acc_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
   c->loss_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
   c->marks = g_array_new (FALSE, TRUE, sizeof (LwLineMark));
@@ -153,6 +171,11 @@ lw_charts_free (LwCharts *c)
     g_free (c->block_names[i]);
   g_free (c->probe.image_title);
   g_free (c->filters_title);
+  g_free (c->confusion_title);
+  g_free (c->confusion_caption);
+  g_free (c->gallery_caption);
+  g_free (c->gallery_order);
+  lw_image_cache_free (c->gallery_cache);
   g_free (c);
 }
 
@@ -412,6 +435,73 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   return changed;
 }
 
+/* Returns whether the pictures changed: new predictions, or another layer. */
+static gboolean
+update_predictions (LwCharts *c, const LwSnapshot *snap)
+{
+  const LwPredictions *p = snap->predictions;
+  guint layer = 0;
+  gboolean changed = p != c->seen_predictions;
+
+  if (p != NULL)
+    {
+      layer = MIN (c->prediction_layer, p->n_layers - 1);
+      changed |= layer != c->seen_layer;
+    }
+  if (changed)
+    {
+      c->seen_predictions = p;
+      c->seen_layer = layer;
+      c->gallery_serial++;
+      g_clear_pointer (&c->gallery_order, g_free);
+      g_clear_pointer (&c->confusion_title, g_free);
+      g_clear_pointer (&c->confusion_caption, g_free);
+      g_clear_pointer (&c->gallery_caption, g_free);
+      if (p != NULL)
+        {
+          const char *name = layer + 1 < p->n_layers ? c->block_names[layer] : _("output layer");
+          guint wrong = p->n - p->correct[layer];
+
+          c->gallery_order = g_new (guint32, MAX (p->n, 1));
+          lw_predictions_order (p, layer, c->gallery_order);
+          /* Translators: the confusion matrix's title, e.g. "Confusion matrix of block 2". */
+          c->confusion_title = g_strdup_printf (_("Confusion matrix of %s"), name);
+          /* Translators: accuracy of a layer on the first N test images, at a training step. */
+          c->confusion_caption = g_strdup_printf (_("%.1f%% right on %u test images, step %" G_GUINT64_FORMAT),
+                                                  100.0 * p->correct[layer] / MAX (p->n, 1),
+                                                  p->n, p->step);
+          c->gallery_caption = g_strdup_printf (ngettext ("%u wrong of %u", "%u wrong of %u", wrong),
+                                                wrong, p->n);
+        }
+    }
+
+  c->confusion = (LwConfusion) {
+    .title = c->confusion_title != NULL ? c->confusion_title : _("Confusion matrix"),
+    .caption = c->confusion_caption,
+    .n_classes = p != NULL ? p->n_classes : 0,
+    .counts = p != NULL ? lw_predictions_confusion (p, layer) : NULL,
+    .color = lw_color_layer (layer),
+    .scale = c->scale,
+  };
+  c->gallery = (LwGallery) {
+    .title = _("Test images, mistakes first: true → predicted class"),
+    .caption = c->gallery_caption,
+    .n_images = p != NULL ? p->n : 0,
+    .channels = p != NULL ? p->images->channels : 0,
+    .height = p != NULL ? p->images->height : 0,
+    .width = p != NULL ? p->images->width : 0,
+    .images = p != NULL ? p->images->data : NULL,
+    .labels = p != NULL ? p->labels : NULL,
+    .predicted = p != NULL ? p->predicted + (gsize) layer * p->n : NULL,
+    .order = c->gallery_order,
+    .selected = snap->probe_image_index,
+    .scale = c->scale,
+    .serial = c->gallery_serial,
+    .cache = c->gallery_cache,
+  };
+  return changed;
+}
+
 guint
 lw_charts_update (LwCharts *c, LwSnapshot *snap)
 {
@@ -425,7 +515,12 @@ lw_charts_update (LwCharts *c, LwSnapshot *snap)
   g_ptr_array_set_size (c->strings, 0);
   update_curves (c, snap);
   if (update_pictures (c, snap))
-    changed |= 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+    changed |= 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY
+               | 1u << LW_CHART_GALLERY;
+  if (update_predictions (c, snap))
+    {
+      changed |= 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY;
+    }
   return changed;
 }
 
@@ -462,6 +557,23 @@ lw_charts_set_test_curve (LwCharts *c, LwTestCurve curve)
   g_return_if_fail (c != NULL);
   c->test_curve = curve;
   refresh (c);
+}
+
+void
+lw_charts_set_prediction_layer (LwCharts *c, guint layer)
+{
+  g_return_if_fail (c != NULL);
+  c->prediction_layer = layer;
+  refresh (c);
+}
+
+int
+lw_charts_gallery_hit (LwCharts *c, double width, double height, double x, double y)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_hit (&c->gallery, width, height, x, y);
 }
 
 void
@@ -585,6 +697,12 @@ lw_charts_get_draw (LwCharts *c, LwChartId id, gconstpointer *data)
     case LW_CHART_SIMILARITY:
       *data = &c->sim;
       return similarity_row_draw;
+    case LW_CHART_CONFUSION:
+      *data = &c->confusion;
+      return lw_confusion_draw_func;
+    case LW_CHART_GALLERY:
+      *data = &c->gallery;
+      return lw_gallery_draw_func;
     case LW_N_CHARTS:
       break;
     }

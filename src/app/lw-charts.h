@@ -16,6 +16,8 @@ typedef enum {
   LW_CHART_FILTERS,
   LW_CHART_PROBE,             /* the probe image and each block's activations */
   LW_CHART_SIMILARITY,
+  LW_CHART_CONFUSION,         /* of the chosen layer, on the held-out images */
+  LW_CHART_GALLERY,           /* the held-out images, the chosen layer's mistakes first */
   LW_N_CHARTS
 } LwChartId;
 
@@ -43,6 +45,13 @@ LwSnapshot *lw_charts_get_snapshot (LwCharts *charts);
 
 void        lw_charts_set_loss_log   (LwCharts *charts, gboolean log_scale);
 void        lw_charts_set_test_curve (LwCharts *charts, LwTestCurve curve);
+/* The layer whose predictions the confusion matrix and the gallery show:
+ * a block, or n_blocks (or more) for the output layer. */
+void        lw_charts_set_prediction_layer (LwCharts *charts, guint layer);
+/* The test image index under (x, y) of the gallery drawn at width x
+ * height, or -1. */
+int         lw_charts_gallery_hit    (LwCharts *charts, double width, double height,
+                                      double x, double y);
 /* Fonts and lines, 1 normal, larger for presentations. */
 void        lw_charts_set_scale      (LwCharts *charts, double scale);
 

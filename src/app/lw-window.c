@@ -40,6 +40,8 @@ static const ViewSpec view_specs[] = {
   { "filters_filters", LW_CHART_FILTERS },
   { "filters_probe", LW_CHART_PROBE },
   { "similarity_similarity", LW_CHART_SIMILARITY },
+  { "predictions_confusion", LW_CHART_CONFUSION },
+  { "predictions_gallery", LW_CHART_GALLERY },
   { "overview_accuracy", LW_CHART_ACCURACY },
   { "overview_loss", LW_CHART_LOSS },
   { "overview_filters", LW_CHART_FILTERS },
@@ -62,6 +64,7 @@ struct _LwWindow
   GtkDropDown *test_curve_dropdown;
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
+  GtkDropDown *prediction_layer_dropdown;
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
 
@@ -77,6 +80,7 @@ struct _LwWindow
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
+  guint shown_blocks;         /* blocks the layer drop-down offers */
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
@@ -204,6 +208,30 @@ update_filters_page (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_set_vexpand (probe, conv);
 }
 
+/* The drop-down lists the output layer first, then every block. */
+static void
+update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
+{
+  g_autoptr (GtkStringList) layers = NULL;
+  guint selected;
+
+  if (snap->state == LW_RUN_LOADING || snap->n_blocks == self->shown_blocks)
+    return;
+  selected = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+  self->shown_blocks = snap->n_blocks;
+  layers = gtk_string_list_new (NULL);
+  gtk_string_list_append (layers, _("Output layer"));
+  for (guint i = 0; i < snap->n_blocks; i++)
+    {
+      g_autofree char *name = g_strdup_printf (_("Block %u's local classifier"), i + 1);
+
+      gtk_string_list_append (layers, name);
+    }
+  gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
+  gtk_drop_down_set_selected (self->prediction_layer_dropdown,
+                              selected <= snap->n_blocks ? selected : 0);
+}
+
 static gint64
 max_chart_draw_us (LwWindow *self)
 {
@@ -319,7 +347,8 @@ take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
-  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY
+                         | 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY;
   guint changed;
 
   self->shown_serial = snap->serial;
@@ -333,6 +362,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
   update_filters_page (self, snap);
+  update_prediction_layers (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -759,6 +789,38 @@ on_page_changed (LwWindow *self)
 }
 
 static void
+on_prediction_layer_changed (LwWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+
+  /* 0 (or nothing chosen) is the output layer, i block i - 1. */
+  lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
+                                                ? G_MAXUINT : i - 1);
+  refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
+}
+
+int
+lw_window_click_gallery (LwWindow *self, double x, double y)
+{
+  GtkWidget *view;
+  int index;
+
+  g_return_val_if_fail (LW_IS_WINDOW (self), -1);
+  view = find_view (self, "predictions_gallery");
+  index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
+                                 gtk_widget_get_height (view), x, y);
+  if (index >= 0)
+    set_probe (self, (guint) index);
+  return index;
+}
+
+static void
+on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
+{
+  lw_window_click_gallery (self, x, y);
+}
+
+static void
 on_test_curve_changed (LwWindow *self)
 {
   guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
@@ -930,6 +992,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
@@ -937,6 +1000,7 @@ lw_window_class_init (LwWindowClass *klass)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
   gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
@@ -980,12 +1044,17 @@ lw_window_init (LwWindow *self)
   g_autoptr (GtkStringList) test_curves = NULL;
   g_autofree char *held_out = NULL;
   GtkEventController *keys;
+  GtkGesture *click;
 
   self->shown_state = -1;
   self->shown_conv = -1;
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
+  gtk_widget_add_controller (find_view (self, "predictions_gallery"), GTK_EVENT_CONTROLLER (click));
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -1127,6 +1196,13 @@ lw_window_get_view (LwWindow *self, const char *name)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
   return find_view (self, name);
+}
+
+GtkDropDown *
+lw_window_get_prediction_layer_dropdown (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->prediction_layer_dropdown;
 }
 
 void

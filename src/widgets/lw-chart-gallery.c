@@ -107,6 +107,8 @@ void
 lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
 {
   const LwColor wrong = { 0.84, 0.15, 0.16 };
+  /* The probe image: a blue no layer uses, seen on white and black alike. */
+  const LwColor selected = { 0.10, 0.45, 0.95 };
   const LwTheme *theme = lw_theme_get ();
   cairo_surface_t *atlas, *display;
   gconstpointer build_data[2];
@@ -149,7 +151,7 @@ lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
           double line = i == g->selected ? 3.0 * f : 2.0 * f;
 
           cairo_set_line_width (cr, line);
-          lw_cairo_set_color (cr, i == g->selected ? theme->text : wrong, 1.0);
+          lw_cairo_set_color (cr, i == g->selected ? selected : wrong, 1.0);
           cairo_rectangle (cr, x - line / 2.0, y - line / 2.0, l.side + line, l.side + line);
           cairo_stroke (cr);
         }
