@@ -14,6 +14,7 @@
 #include "lw-application.h"
 #include "lw-export.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
 #include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
@@ -27,6 +28,7 @@
 #define APPLY_TIMEOUT_S 20
 
 static gboolean have_display;
+static char *config_dir;
 
 typedef gboolean (*WindowTest) (LwWindow *window, gconstpointer data);
 
@@ -750,6 +752,109 @@ test_window_predictions (void)
     ;
 }
 
+static gboolean
+loss_is_sim (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->loss == LW_LOSS_SIM;
+}
+
+static LwSavePresetDialog *
+open_save_dialog (LwWindow *window)
+{
+  GtkWindow *dialog = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_SAVE_PRESET_DIALOG, &dialog));
+  return LW_SAVE_PRESET_DIALOG (dialog);
+}
+
+/* "Save Current Settings as Preset…": names are checked, a preset of the
+ * user's is replaced only when confirmed, and what was saved comes back
+ * as a preset of the drop-down with the window's settings. */
+static void
+test_window_save_preset (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwSavePresetDialog *dialog;
+  GtkDropDown *networks;
+  const LwPreset *saved;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  /* The live loss, and the next run's batch size and seed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 7);
+  wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
+
+  dialog = open_save_dialog (window);
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "name"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "3x256");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "built-in"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "a[b");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), " sim class ");
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+
+  saved = lw_presets_lookup ("sim class");
+  g_assert_nonnull (saved);
+  g_assert_true (saved->user);
+  g_assert_cmpint (saved->arch, ==, LW_ARCH_MLP);
+  g_assert_cmpuint (saved->num_layers, ==, 1);
+  g_assert_cmpuint (saved->num_hidden, ==, 256);
+  g_assert_cmpint (saved->dataset, ==, LW_DATASET_MNIST_SUBSET);
+  g_assert_cmpint (saved->loss, ==, LW_LOSS_SIM);
+  g_assert_cmpuint (saved->batch_size, ==, 64);
+  g_assert_cmpuint (saved->seed, ==, 7);
+  networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
+                    lw_presets_count ());
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == saved);
+  path = lw_preset_user_path ();
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[sim class]"));
+  g_assert_nonnull (strstr (text, "loss=sim"));
+
+  /* The same name again: replaced only on the second press. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 8);
+  dialog = open_save_dialog (window);
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "Replace"));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 7);
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 8);
+
+  g_unlink (path);
+  lw_presets_reload ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -822,9 +927,14 @@ test_window_settings (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   /* Xvfb has no GPU: GL through llvmpipe would take the training's CPU. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_test_init (&argc, &argv, NULL);
+  /* Presets are saved here, never among the user's own. */
+  config_dir = g_dir_make_tmp ("layerwise-app-config-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
   /* Criticals stay fatal; warnings do not, since GTK warns on machines
    * without a session bus, which a test display usually is. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
@@ -834,5 +944,14 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/conv", test_window_conv);
   g_test_add_func ("/app/window/settings", test_window_settings);
   g_test_add_func ("/app/window/predictions", test_window_predictions);
-  return g_test_run ();
+  g_test_add_func ("/app/window/save-preset", test_window_save_preset);
+  status = g_test_run ();
+  {
+    g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+
+    g_rmdir (dir);
+    g_rmdir (config_dir);
+  }
+  g_free (config_dir);
+  return status;
 }

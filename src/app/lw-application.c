@@ -20,8 +20,8 @@ G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
 
 static const GOptionEntry option_entries[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Network preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
-       "conv nets vgg-mini, vgg8b"), N_("NAME") },
+    N_("Preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
+       "conv nets vgg-mini, vgg8b; or one of yours (~/.config/layerwise/presets.ini)"), N_("NAME") },
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -68,7 +68,11 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
 
   if (o->preset != NULL && lw_presets_lookup (o->preset) == NULL)
     {
-      g_printerr (_("layerwise: unknown preset “%s”\n"), o->preset);
+      g_autofree char *names = lw_preset_list_names (lw_presets_get_list ());
+
+      if (lw_presets_get_load_error () != NULL)
+        g_printerr ("layerwise: %s\n", lw_presets_get_load_error ());
+      g_printerr (_("layerwise: unknown preset “%s”; the presets are: %s\n"), o->preset, names);
       return 2;
     }
   if (o->dataset != NULL && !lw_dataset_kind_from_string (o->dataset, &kind))

@@ -15,6 +15,7 @@
 #include "lw-block-row.h"
 #include "lw-export.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -71,6 +72,8 @@ struct _LwWindow
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
   LwRunSettings pending;      /* what the next reset builds */
+  char *preset_id;            /* the preset last chosen */
+  LwPresetSets preset_sets;   /* what it set that a reset must not take from the live run */
   LwCharts *charts;
   gint snapshot_ready;        /* atomic: set by the worker's notify */
   guint tick_id;
@@ -537,14 +540,18 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
    * the two runs can be compared on one chart. */
   if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
     {
-      self->pending.model.loss = snap->loss;
-      self->pending.model.beta = snap->beta;
+      /* ... unless a preset chosen since set them. */
+      if (!(self->preset_sets & LW_PRESET_SETS_LOSS))
+        self->pending.model.loss = snap->loss;
+      if (!(self->preset_sets & LW_PRESET_SETS_BETA))
+        self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_preset_apply). */
-      if (snap->arch == self->pending.model.arch)
+      if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
     }
+  self->preset_sets = 0;
   lw_session_reset (self->session, &self->pending);
 }
 
@@ -668,7 +675,7 @@ on_probe_spin_changed (LwWindow *self)
 static void
 show_pending (LwWindow *self)
 {
-  lw_controls_panel_show_pending (self->controls, &self->pending);
+  lw_controls_panel_show_pending (self->controls, &self->pending, self->preset_id);
 }
 
 static void
@@ -702,6 +709,21 @@ set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *par
   show_pending (self);
 }
 
+/* The preset's network, and whatever else it sets, for the next run. */
+static void
+apply_preset (LwWindow *self, const LwPreset *preset)
+{
+  lw_preset_apply (preset, &self->pending.model);
+  if (preset->sets & LW_PRESET_SETS_DATASET)
+    {
+      self->pending.dataset = preset->dataset;
+      g_clear_pointer (&self->pending.data_dir, g_free);
+    }
+  g_free (self->preset_id);
+  self->preset_id = g_strdup (preset->id);
+  self->preset_sets = preset->sets;
+}
+
 static void
 set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -713,10 +735,57 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
       g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  lw_preset_apply (preset, &self->pending.model);
+  apply_preset (self, preset);
   show_pending (self);
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "preset", preset->id);
+}
+
+/* What is saved: the network and dataset of the next run, the live loss,
+ * rate and beta, the batch size and seed of the next run. */
+static void
+current_as_preset (LwWindow *self, LwPreset *p)
+{
+  LwSnapshot *snap = shown (self);
+  const LwModelConfig *m = &self->pending.model;
+  gboolean live = snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED
+                  && snap->arch == m->arch;
+
+  *p = (LwPreset) {
+    .arch = m->arch,
+    .num_layers = m->num_layers,
+    .num_hidden = m->num_hidden,
+    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+    .dataset = self->pending.dataset,
+    .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
+    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
+    .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
+    .batch_size = m->batch_size,
+    .seed = m->seed,
+  };
+}
+
+static void
+on_preset_saved (LwWindow *self, const char *name)
+{
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (self->controls);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
+}
+
+static void
+save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autofree char *path = lw_preset_user_path ();
+  LwSavePresetDialog *dialog;
+  LwPreset current;
+
+  current_as_preset (self, &current);
+  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -948,6 +1017,7 @@ lw_window_finalize (GObject *object)
   LwWindow *self = LW_WINDOW (object);
 
   lw_run_settings_clear (&self->pending);
+  g_free (self->preset_id);
   g_clear_pointer (&self->charts, lw_charts_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
@@ -1025,6 +1095,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
                                    set_dataset_folder_activated);
   gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
   gtk_widget_class_install_action (widget_class, "win.set-seed", "u", set_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
@@ -1119,7 +1190,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (preset == NULL)
     preset = lw_presets_lookup (LW_PRESET_DEFAULT);
   if (preset != NULL)
-    lw_preset_apply (preset, &self->pending.model);
+    apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   else if (remembered_dataset (self, &kind))
