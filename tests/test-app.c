@@ -6,6 +6,7 @@
  * preset: its kernels and feature maps drawn in the window, and New Run
  * switching to an MLP and back through the drop-down. Skips without a
  * display. Every wait has a deadline. */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -20,6 +21,7 @@
 #include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-image-grid.h"
+#include "widgets/lw-chart-line.h"
 #include "widgets/lw-chart-view.h"
 #include "widgets/lw-colors.h"
 
@@ -855,6 +857,130 @@ test_window_save_preset (void)
     ;
 }
 
+/* The action of the window's own shortcut for keyval, or NULL. */
+static char *
+shortcut_action (LwWindow *window, guint keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint c = 0; c < g_list_model_get_n_items (controllers); c++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, c);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (controller)); i++)
+        {
+          g_autoptr (GtkShortcut) s = g_list_model_get_item (G_LIST_MODEL (controller), i);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (s);
+          GtkShortcutAction *action = gtk_shortcut_get_action (s);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0
+              && GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+has_tested (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
+         && snap->state == LW_RUN_PAUSED;
+}
+
+/* F11 (and F5) toggle presentation mode: the charts' type and lines
+ * larger, the controls slid away, the key numbers large; Esc leaves it
+ * and brings the controls back. */
+static void
+test_window_presentation (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *f11 = NULL;
+  g_autofree char *f5 = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkRevealer *sidebar, *key_numbers;
+  GtkLabel *accuracy;
+  gconstpointer data;
+  gboolean presentation;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  f11 = shortcut_action (window, GDK_KEY_F11);
+  f5 = shortcut_action (window, GDK_KEY_F5);
+  g_assert_cmpstr (f11, ==, "win.presentation");
+  g_assert_cmpstr (f5, ==, "win.presentation");
+
+  sidebar = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "sidebar"));
+  key_numbers = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "key_numbers"));
+  accuracy = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                       "key_accuracy"));
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_true (presentation);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "presentation"));
+  g_assert_false (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_true (gtk_revealer_get_reveal_child (key_numbers));
+  for (LwChartId id = 0; id < LW_N_CHARTS; id++)
+    {
+      lw_charts_get_draw (lw_window_get_charts (window), id, &data);
+      /* Each model type keeps its presentation factor in its scale. */
+      if (id == LW_CHART_ACCURACY || id == LW_CHART_LOSS)
+        g_assert_cmpfloat (((const LwLineChart *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_CONFUSION)
+        g_assert_cmpfloat (((const LwConfusion *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_GALLERY)
+        g_assert_cmpfloat (((const LwGallery *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_FILTERS)
+        g_assert_cmpfloat (((const LwImageGrid *) data)->scale, >, 1.2);
+    }
+
+  /* The output layer's test accuracy, large, once it has been tested. */
+  for (guint i = 0; i < 200; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_tested, NULL, APPLY_TIMEOUT_S * 3, "a held-out test");
+  settle (300);
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "%"));
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "Test"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.leave-presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_false (presentation);
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &data);
+  g_assert_cmpfloat (((const LwLineChart *) data)->scale, ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -945,6 +1071,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/settings", test_window_settings);
   g_test_add_func ("/app/window/predictions", test_window_predictions);
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
+  g_test_add_func ("/app/window/presentation", test_window_presentation);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

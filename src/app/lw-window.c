@@ -59,7 +59,11 @@ struct _LwWindow
   GtkImage *play_icon;
   GtkLabel *play_label;
   GtkButton *play_button;
-  GtkWidget *sidebar;
+  GtkRevealer *sidebar;
+  GtkRevealer *key_numbers;
+  GtkLabel *key_accuracy;
+  GtkLabel *key_blocks;
+  GtkLabel *key_progress;
   LwControlsPanel *controls;
   GtkStack *stack;
   GtkDropDown *test_curve_dropdown;
@@ -88,6 +92,7 @@ struct _LwWindow
 
   gboolean loss_log_scale;
   gboolean presentation;
+  gboolean sidebar_before_presentation;
 
   /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
   double benchmark_seconds;
@@ -168,6 +173,47 @@ update_actions (LwWindow *self, LwRunState state)
     gtk_widget_remove_css_class (GTK_WIDGET (self->play_button), "suggested-action");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self->play_button), "suggested-action");
+}
+
+static void
+percent_or_dash (char *buf, gsize size, float value)
+{
+  if (isfinite (value))
+    g_snprintf (buf, size, "%.1f%%", 100.0 * value);
+  else
+    g_strlcpy (buf, "–", size);
+}
+
+/* Presentation mode's large numbers: the output layer's test accuracy
+ * (training accuracy until the first test), each block's, and progress. */
+static void
+update_key_numbers (LwWindow *self, const LwSnapshot *snap)
+{
+  GString *blocks;
+  g_autofree char *accuracy = NULL;
+  g_autofree char *progress = NULL;
+  gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
+  char value[32];
+
+  if (!self->presentation)
+    return;
+  percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[snap->n_blocks]
+                                               : snap->last_train_acc[snap->n_blocks]);
+  accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
+  gtk_label_set_text (self->key_accuracy, accuracy);
+
+  blocks = g_string_new (NULL);
+  for (guint i = 0; i < snap->n_blocks && i < 8; i++)
+    {
+      percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
+      /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
+      g_string_append_printf (blocks, _("%sb%u %s"), i > 0 ? "  " : "", i + 1, value);
+    }
+  gtk_label_set_text (self->key_blocks, blocks->str);
+  g_string_free (blocks, TRUE);
+
+  progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
+  gtk_label_set_text (self->key_progress, progress);
 }
 
 static void
@@ -366,6 +412,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   update_probe (self, snap);
   update_filters_page (self, snap);
   update_prediction_layers (self, snap);
+  update_key_numbers (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -924,6 +971,20 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
 /* Properties. */
 
 static void
+set_sidebar_visible (LwWindow *self, gboolean visible)
+{
+  if (gtk_revealer_get_reveal_child (self->sidebar) == visible)
+    return;
+  gtk_revealer_set_reveal_child (self->sidebar, visible);
+  /* Hidden controls take no keyboard focus. */
+  gtk_widget_set_can_target (GTK_WIDGET (self->sidebar), visible);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->sidebar), visible);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIDEBAR_VISIBLE]);
+}
+
+/* Fullscreen, large type and lines, the controls slid away (F9 brings
+ * them back), and the numbers that matter large under the charts. */
+static void
 set_presentation (LwWindow *self, gboolean presentation)
 {
   if (self->presentation == presentation)
@@ -931,11 +992,34 @@ set_presentation (LwWindow *self, gboolean presentation)
   self->presentation = presentation;
   lw_charts_set_scale (self->charts, presentation ? PRESENTATION_SCALE : 1.0);
   if (presentation)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+      self->sidebar_before_presentation = gtk_revealer_get_reveal_child (self->sidebar);
+      set_sidebar_visible (self, FALSE);
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+      set_sidebar_visible (self, self->sidebar_before_presentation);
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+  gtk_revealer_set_reveal_child (self->key_numbers, presentation);
+  /* Esc means nothing else while not presenting. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
+  if (shown (self) != NULL)
+    update_key_numbers (self, shown (self));
   refresh_views (self, (1u << LW_N_CHARTS) - 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
+}
+
+static void
+leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->presentation)
+    g_object_set (self, "presentation", FALSE, NULL);
 }
 
 static void
@@ -963,7 +1047,7 @@ lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       g_value_set_boolean (value, self->presentation);
       break;
     case PROP_SIDEBAR_VISIBLE:
-      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (self->sidebar));
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_revealer_get_reveal_child (self->sidebar));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -984,11 +1068,7 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       set_presentation (self, g_value_get_boolean (value));
       break;
     case PROP_SIDEBAR_VISIBLE:
-      if (gtk_widget_get_visible (self->sidebar) != g_value_get_boolean (value))
-        {
-          gtk_widget_set_visible (self->sidebar, g_value_get_boolean (value));
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_sidebar_visible (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1057,6 +1137,10 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_blocks);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_progress);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
@@ -1104,9 +1188,15 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
+  gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
+                                   leave_presentation_activated);
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
 
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
+  /* The key of presentation programs, kept from earlier versions. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
+  /* Esc leaves it, as it leaves a fullscreen slide show. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.leave-presentation", NULL);
 }
 
 static void
@@ -1119,6 +1209,7 @@ lw_window_init (LwWindow *self)
 
   self->shown_state = -1;
   self->shown_conv = -1;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));

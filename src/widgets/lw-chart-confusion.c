@@ -121,7 +121,7 @@ lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double heigh
   lw_chart_paint_image (cr, cells, mx, my, cell * C, cell * C);
   cairo_surface_destroy (cells);
 
-  cairo_set_line_width (cr, 1.0);
+  cairo_set_line_width (cr, MAX (1.0, round (f)));
   lw_cairo_set_color (cr, theme->frame, 1.0);
   cairo_rectangle (cr, mx - 0.5, my - 0.5, ceil (cell * C) + 1.0, ceil (cell * C) + 1.0);
   cairo_stroke (cr);
