@@ -749,6 +749,30 @@ test_window_predictions (void)
   wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
   g_assert_cmpuint (lw_window_get_shown_snapshot (window)->probe_image_index, ==, (guint) clicked);
 
+  /* The charts' accessible descriptions state the values shown, and
+   * follow the data. */
+  {
+    g_autofree char *before = g_strdup (lw_window_get_description (window, LW_CHART_ACCURACY));
+    g_autofree char *probe = g_strdup_printf ("Test image %d,", clicked);
+    guint64 step = 50;
+    const char *after;
+
+    g_assert_nonnull (strstr (before, "After 5120 samples"));
+    g_assert_nonnull (strstr (before, "output: training "));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_CONFUSION),
+                              "right on 1000 test images"));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_PROBE), probe));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_LOSS),
+                              "output cross-entropy"));
+    for (guint i = 0; i < 10; i++)
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+    wait_until (window, step_reached, &step, APPLY_TIMEOUT_S, "ten more steps");
+    settle (300);
+    after = lw_window_get_description (window, LW_CHART_ACCURACY);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_nonnull (strstr (after, "After 6400 samples"));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;

@@ -58,6 +58,10 @@ void        lw_charts_set_scale      (LwCharts *charts, double scale);
 /* The draw routine and its data for a chart, valid until the next update. */
 LwChartDrawFunc lw_charts_get_draw (LwCharts *charts, LwChartId id, gconstpointer *data);
 
+/* What the chart shows now, in words, for screen readers: the current
+ * values (accuracies, losses, counts), not how it looks. */
+char       *lw_charts_describe   (LwCharts *charts, LwChartId id);
+
 /* Every series of every run as CSV: run,layer,series,samples,value. */
 gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **error);
 char       *lw_charts_to_csv     (LwCharts *charts);

@@ -26,6 +26,9 @@
 #define EVAL_EVERY 200
 #define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
 #define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+/* Screen readers read a description when it changes: every two seconds
+ * at most while training, or they would never finish one. */
+#define DESCRIBE_INTERVAL (2 * G_TIME_SPAN_SECOND)
 /* A conv net's first kernels are few and small: this much height, and the
  * feature maps below take the rest. */
 #define CONV_KERNELS_HEIGHT 240
@@ -72,6 +75,8 @@ struct _LwWindow
   GtkDropDown *prediction_layer_dropdown;
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
+  char *descriptions[LW_N_CHARTS];  /* as last given to the views */
+  gint64 last_described;
 
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
@@ -393,6 +398,28 @@ take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
   return pending;
 }
 
+/* Each chart's accessible description states its current values. */
+static void
+describe_views (LwWindow *self, gint64 now, gboolean urgent)
+{
+  if (!urgent && now - self->last_described < DESCRIBE_INTERVAL)
+    return;
+  self->last_described = now;
+  for (guint id = 0; id < LW_N_CHARTS; id++)
+    {
+      g_autofree char *text = lw_charts_describe (self->charts, id);
+
+      if (g_strcmp0 (text, self->descriptions[id]) == 0)
+        continue;
+      for (guint i = 0; i < N_VIEWS; i++)
+        if (view_specs[i].chart == id)
+          gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+      g_free (self->descriptions[id]);
+      self->descriptions[id] = g_steal_pointer (&text);
+    }
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -413,6 +440,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   update_filters_page (self, snap);
   update_prediction_layers (self, snap);
   update_key_numbers (self, snap);
+  describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -1098,6 +1126,8 @@ lw_window_finalize (GObject *object)
 
   lw_run_settings_clear (&self->pending);
   g_free (self->preset_id);
+  for (guint i = 0; i < LW_N_CHARTS; i++)
+    g_free (self->descriptions[i]);
   g_clear_pointer (&self->charts, lw_charts_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
@@ -1213,6 +1243,10 @@ lw_window_init (LwWindow *self)
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; i < N_VIEWS; i++)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    lw_chart_id_title (view_specs[i].chart), -1);
 
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
@@ -1358,6 +1392,13 @@ lw_window_get_view (LwWindow *self, const char *name)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
   return find_view (self, name);
+}
+
+const char *
+lw_window_get_description (LwWindow *self, LwChartId id)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self) && id < LW_N_CHARTS, NULL);
+  return self->descriptions[id];
 }
 
 GtkDropDown *
