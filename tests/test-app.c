@@ -14,6 +14,7 @@
 
 #include "lw-application.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
@@ -186,14 +187,71 @@ find_toplevel_of_type (GType type, GtkWindow **found)
   return FALSE;
 }
 
-/* The shortcuts window and the about dialog open from their actions. */
+/* Every accelerator string the shortcuts window lists, parsed. */
+static void
+collect_shortcuts (GtkWidget *widget, GHashTable *listed)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accels = NULL;
+      g_auto (GStrv) each = NULL;
+
+      g_object_get (widget, "accelerator", &accels, NULL);
+      each = g_strsplit (accels != NULL ? accels : "", " ", -1);
+      for (guint i = 0; each[i] != NULL; i++)
+        {
+          guint key;
+          GdkModifierType mods;
+
+          if (gtk_accelerator_parse (each[i], &key, &mods))
+            g_hash_table_add (listed, gtk_accelerator_name (key, mods));
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shortcuts (child, listed);
+}
+
+/* The shortcuts window lists every accelerator of the application and
+ * the window's F11, F5 and Esc; it, the help page (F1) and the about
+ * dialog open from their actions. */
 static void
 check_dialogs (LwApplication *app, LwWindow *window)
 {
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_auto (GStrv) help_accels = NULL;
   GtkWindow *dialog = NULL;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   g_assert_true (find_toplevel_of_type (GTK_TYPE_SHORTCUTS_WINDOW, &dialog));
+  collect_shortcuts (GTK_WIDGET (dialog), listed);
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                     actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint key;
+          GdkModifierType mods;
+          g_autofree char *name = NULL;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &key, &mods));
+          name = gtk_accelerator_name (key, mods);
+          if (!g_hash_table_contains (listed, name))
+            g_error ("the shortcuts window does not list %s (%s)", accels[k], actions[i]);
+        }
+    }
+  g_assert_true (g_hash_table_contains (listed, "F11"));
+  g_assert_true (g_hash_table_contains (listed, "F5"));
+  g_assert_true (g_hash_table_contains (listed, "Escape"));
+  gtk_window_destroy (dialog);
+
+  help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help");
+  g_assert_cmpstr (help_accels[0], ==, "F1");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_HELP_WINDOW, &dialog));
   gtk_window_destroy (dialog);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);

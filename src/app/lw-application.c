@@ -221,6 +221,7 @@ lw_application_startup (GApplication *app)
   set_accels (gtk_app, "win.show-page::predictions", "<Alt>4", NULL);
   set_accels (gtk_app, "win.show-page::overview", "<Alt>5", NULL);
   set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
+  set_accels (gtk_app, "win.show-help", "F1", NULL);
 
   gtk_window_set_default_icon_name (LW_APP_ID);
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");

@@ -14,6 +14,7 @@
 
 #include "lw-block-row.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-status-bar.h"
@@ -1042,6 +1043,12 @@ set_presentation (LwWindow *self, gboolean presentation)
 }
 
 static void
+show_help_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_window_present (GTK_WINDOW (lw_help_window_new (GTK_WINDOW (widget))));
+}
+
+static void
 leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
@@ -1220,6 +1227,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
   gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
                                    leave_presentation_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
