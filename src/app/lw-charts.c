@@ -462,15 +462,17 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
         {
           const char *name = layer + 1 < p->n_layers ? c->block_names[layer] : _("output layer");
           guint wrong = p->n - p->correct[layer];
+          char step[24];
 
           c->gallery_order = g_new (guint32, MAX (p->n, 1));
           lw_predictions_order (p, layer, c->gallery_order);
           /* Translators: the confusion matrix's title, e.g. "Confusion matrix of block 2". */
           c->confusion_title = g_strdup_printf (_("Confusion matrix of %s"), name);
           /* Translators: accuracy of a layer on the first N test images, at a training step. */
-          c->confusion_caption = g_strdup_printf (_("%.1f%% right on %u test images, step %" G_GUINT64_FORMAT),
+          g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, p->step);
+          c->confusion_caption = g_strdup_printf (_("%.1f%% right on %u test images, step %s"),
                                                   100.0 * p->correct[layer] / MAX (p->n, 1),
-                                                  p->n, p->step);
+                                                  p->n, step);
           c->gallery_caption = g_strdup_printf (ngettext ("%u wrong of %u", "%u wrong of %u", wrong),
                                                 wrong, p->n);
         }
@@ -728,7 +730,10 @@ last_value (const LwSeries *s)
 static void
 describe_accuracy (LwCharts *c, const LwSnapshot *snap, GString *s)
 {
-  g_string_append_printf (s, _("After %" G_GUINT64_FORMAT " samples."), snap->samples_seen);
+  char samples[24];
+
+  g_snprintf (samples, sizeof samples, "%" G_GUINT64_FORMAT, snap->samples_seen);
+  g_string_append_printf (s, _("After %s samples."), samples);
   for (guint l = snap->n_blocks + 1; l-- > 0;)
     {
       /* Translators: e.g. "output: training 97.3%, test 97.8%." */

@@ -176,6 +176,7 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   g_autofree char *rate = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *where = NULL;
+  char seed[24];
 
   g_return_val_if_fail (settings != NULL && presets != NULL && path != NULL, NULL);
 
@@ -189,11 +190,12 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   rate = lw_format_rate (settings->lr);
   /* Translators: what a new preset holds, e.g. "mlp 3×1024 on mnist-subset, predsim,
    * lr 5e-4, beta 0.99, batch 128, seed 1". */
-  summary = g_strdup_printf (_("%s %u×%u on %s, %s, lr %s, beta %g, batch %u, seed %" G_GUINT64_FORMAT),
+  g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT, settings->seed);
+  summary = g_strdup_printf (_("%s %u×%u on %s, %s, lr %s, beta %g, batch %u, seed %s"),
                              lw_arch_to_string (settings->arch), settings->num_layers,
                              settings->num_hidden, lw_dataset_kind_to_string (settings->dataset),
                              lw_loss_type_to_string (settings->loss), rate, settings->beta,
-                             settings->batch_size, settings->seed);
+                             settings->batch_size, seed);
   gtk_label_set_text (self->summary_label, summary);
   where = g_strdup_printf (_("Saved in %s, where --preset finds it too."), path);
   gtk_label_set_text (self->path_label, where);

@@ -100,6 +100,7 @@ read_uint (GKeyFile *kf, const char *where, const char *group, const char *key,
 {
   g_autofree char *value = g_key_file_get_value (kf, group, key, NULL);
   g_autofree char *range = NULL;
+  char lo_text[24], hi_text[24];
   guint64 v;
 
   if (g_ascii_string_to_unsigned (value, 10, lo, hi, &v, NULL))
@@ -107,8 +108,9 @@ read_uint (GKeyFile *kf, const char *where, const char *group, const char *key,
       *out = v;
       return TRUE;
     }
-  range = g_strdup_printf (_("is not a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
-                           lo, hi);
+  g_snprintf (lo_text, sizeof lo_text, "%" G_GUINT64_FORMAT, lo);
+  g_snprintf (hi_text, sizeof hi_text, "%" G_GUINT64_FORMAT, hi);
+  range = g_strdup_printf (_("is not a whole number from %s to %s"), lo_text, hi_text);
   return bad_key (error, where, group, key, value, range);
 }
 
