@@ -1304,6 +1304,40 @@ test_predictions_order (void)
   g_assert_cmpmem (order, sizeof order, want1, sizeof want1);
 }
 
+static gboolean
+has_predictions (const LwSnapshot *snap, gpointer data)
+{
+  return snap->predictions != NULL;
+}
+
+/* A conv net's first pass over the held-out images waits for training
+ * (a large one's takes seconds, in which a paused worker would answer
+ * nothing); then they come while it trains. */
+static void
+test_conv_predictions_deferred (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  conv_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_null (snap->predictions);
+  }
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, has_predictions, NULL);
+
+    g_assert_cmpuint (snap->predictions->n, ==, st.eval_samples);
+    g_assert_cmpuint (snap->predictions->n_layers, ==, snap->n_blocks + 1);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1329,6 +1363,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/predictions", test_predictions);
   g_test_add_func ("/session/predictions/order", test_predictions_order);
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);
+  g_test_add_func ("/session/conv/predictions-deferred", test_conv_predictions_deferred);
   g_test_add_func ("/session/conv/similarity", test_conv_similarity);
   g_test_add_func ("/session/conv/switch", test_conv_switch);
   g_test_add_func ("/session/conv/rgb", test_conv_rgb);

@@ -22,6 +22,10 @@
  * and never taking more than 1/PREDICTIONS_COST_SHARE of the time. */
 #define PREDICTIONS_INTERVAL (2 * G_TIME_SPAN_SECOND)
 #define PREDICTIONS_COST_SHARE 20
+/* While paused the worker answers nothing during a pass: only passes
+ * known to be this quick run then (a conv net's first one is not known;
+ * VGG8b's take many seconds). */
+#define PREDICTIONS_PAUSED_COST (500 * G_TIME_SPAN_MILLISECOND)
 
 /* ------------------------------------------------------------------ */
 /* Publishing */
@@ -134,6 +138,16 @@ refresh_predictions (LwWorker *w)
   w->publish_needed = TRUE;
 }
 
+/* Between commands, outside training: only when a pass is known to be
+ * quick, or, before the first, when the network is fully connected. */
+static gboolean
+predictions_quick (LwWorker *w)
+{
+  if (w->predictions_cost > 0)
+    return w->predictions_cost <= PREDICTIONS_PAUSED_COST;
+  return w->run != NULL && !lw_arch_is_conv (lw_model_get_config (w->run->model)->arch);
+}
+
 /* While training: not too often, and the slower they are, the rarer. */
 static gboolean
 predictions_due (LwWorker *w, gint64 now)
@@ -223,7 +237,13 @@ build (LwSession *s, gboolean after_reset)
   refresh_visuals (w);
   g_clear_pointer (&w->test_images, lw_test_images_unref);
   w->test_images = lw_test_images_new (w->ds, w->run->eval_samples);
-  refresh_predictions (w);
+  w->predictions_cost = 0;
+  w->predictions_dirty = TRUE;
+  if (predictions_quick (w))
+    refresh_predictions (w);
+  else
+    /* The first pass waits for training, and its interval. */
+    w->last_predictions = g_get_monotonic_time ();
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
 }
@@ -406,7 +426,8 @@ apply_pending (LwSession *s, gboolean wait)
     return;
   if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
     refresh_visuals (w);
-  if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING)
+  if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING
+      && (w->state == LW_RUN_FINISHED || predictions_quick (w)))
     refresh_predictions (w);
   if (w->publish_needed && !w->quit)
     publish (s, TRUE);
