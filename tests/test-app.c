@@ -6,6 +6,7 @@
  * preset: its kernels and feature maps drawn in the window, and New Run
  * switching to an MLP and back through the drop-down. Skips without a
  * display. Every wait has a deadline. */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -13,10 +14,15 @@
 
 #include "lw-application.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-image-grid.h"
+#include "widgets/lw-chart-line.h"
 #include "widgets/lw-chart-view.h"
 #include "widgets/lw-colors.h"
 
@@ -25,6 +31,7 @@
 #define APPLY_TIMEOUT_S 20
 
 static gboolean have_display;
+static char *config_dir;
 
 typedef gboolean (*WindowTest) (LwWindow *window, gconstpointer data);
 
@@ -180,14 +187,71 @@ find_toplevel_of_type (GType type, GtkWindow **found)
   return FALSE;
 }
 
-/* The shortcuts window and the about dialog open from their actions. */
+/* Every accelerator string the shortcuts window lists, parsed. */
+static void
+collect_shortcuts (GtkWidget *widget, GHashTable *listed)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accels = NULL;
+      g_auto (GStrv) each = NULL;
+
+      g_object_get (widget, "accelerator", &accels, NULL);
+      each = g_strsplit (accels != NULL ? accels : "", " ", -1);
+      for (guint i = 0; each[i] != NULL; i++)
+        {
+          guint key;
+          GdkModifierType mods;
+
+          if (gtk_accelerator_parse (each[i], &key, &mods))
+            g_hash_table_add (listed, gtk_accelerator_name (key, mods));
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shortcuts (child, listed);
+}
+
+/* The shortcuts window lists every accelerator of the application and
+ * the window's F11, F5 and Esc; it, the help page (F1) and the about
+ * dialog open from their actions. */
 static void
 check_dialogs (LwApplication *app, LwWindow *window)
 {
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_auto (GStrv) help_accels = NULL;
   GtkWindow *dialog = NULL;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   g_assert_true (find_toplevel_of_type (GTK_TYPE_SHORTCUTS_WINDOW, &dialog));
+  collect_shortcuts (GTK_WIDGET (dialog), listed);
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                     actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint key;
+          GdkModifierType mods;
+          g_autofree char *name = NULL;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &key, &mods));
+          name = gtk_accelerator_name (key, mods);
+          if (!g_hash_table_contains (listed, name))
+            g_error ("the shortcuts window does not list %s (%s)", accels[k], actions[i]);
+        }
+    }
+  g_assert_true (g_hash_table_contains (listed, "F11"));
+  g_assert_true (g_hash_table_contains (listed, "F5"));
+  g_assert_true (g_hash_table_contains (listed, "Escape"));
+  gtk_window_destroy (dialog);
+
+  help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help");
+  g_assert_cmpstr (help_accels[0], ==, "F1");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_HELP_WINDOW, &dialog));
   gtk_window_destroy (dialog);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
@@ -697,6 +761,366 @@ prefers_dark (void)
   return dark;
 }
 
+static gboolean
+has_predictions_after_step (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->predictions != NULL && snap->predictions->step >= 40
+         && snap->state == LW_RUN_PAUSED;
+}
+
+static gboolean
+probe_is (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->probe_image_index == GPOINTER_TO_UINT (data);
+}
+
+static guint64
+confusion_total (const LwConfusion *c)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < c->n_classes * c->n_classes; i++)
+    sum += c->counts[i];
+  return sum;
+}
+
+/* The Predictions page: the confusion matrix of the layer chosen in the
+ * drop-down counts every held-out image; a click on a test image in the
+ * gallery makes it the probe image of the filters page. */
+static void
+test_window_predictions (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwCharts *charts;
+  GtkWidget *gallery_view;
+  GtkDropDown *layers;
+  const LwConfusion *confusion;
+  const LwGallery *gallery;
+  const LwPredictions *p;
+  gconstpointer data;
+  int width, height, clicked = -1;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  options->page = g_strdup ("predictions");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  charts = lw_window_get_charts (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  for (guint i = 0; i < 40; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_predictions_after_step, NULL, APPLY_TIMEOUT_S, "predictions at step 40");
+  settle (600);
+  p = shown (window)->predictions;
+
+  /* The output layer first, then the one block. */
+  layers = lw_window_get_prediction_layer_dropdown (window);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (layers)), ==, 2);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_cmpuint (confusion->n_classes, ==, 10);
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 1));
+  gtk_drop_down_set_selected (layers, 1);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 0));
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+
+  /* The gallery starts with block 1's mistakes; a click on the first
+   * image shown picks it as the probe. */
+  lw_charts_get_draw (charts, LW_CHART_GALLERY, &data);
+  gallery = data;
+  g_assert_cmpuint (gallery->n_images, ==, p->n);
+  g_assert_cmpuint (gallery->labels[gallery->order[0]], !=, gallery->predicted[gallery->order[0]]);
+  gallery_view = lw_window_get_view (window, "predictions_gallery");
+  g_assert_true (gtk_widget_get_mapped (gallery_view));
+  width = gtk_widget_get_width (gallery_view);
+  height = gtk_widget_get_height (gallery_view);
+  g_assert_cmpint (lw_window_click_gallery (window, 1, 1), ==, -1);
+  for (int y = 0; y < height && clicked < 0; y += 4)
+    for (int x = 0; x < width && clicked < 0; x += 4)
+      if (lw_gallery_hit (gallery, width, height, x, y) >= 0)
+        clicked = lw_window_click_gallery (window, x + 8, y + 8);
+  g_assert_cmpint (clicked, ==, (int) gallery->order[0]);
+  g_assert_cmpint (clicked, !=, 0);
+  wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
+  g_assert_cmpuint (lw_window_get_shown_snapshot (window)->probe_image_index, ==, (guint) clicked);
+
+  /* The charts' accessible descriptions state the values shown, and
+   * follow the data. */
+  {
+    g_autofree char *before = g_strdup (lw_window_get_description (window, LW_CHART_ACCURACY));
+    g_autofree char *probe = g_strdup_printf ("Test image %d,", clicked);
+    guint64 step = 50;
+    const char *after;
+
+    g_assert_nonnull (strstr (before, "After 5120 samples"));
+    g_assert_nonnull (strstr (before, "output: training "));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_CONFUSION),
+                              "right on 1000 test images"));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_PROBE), probe));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_LOSS),
+                              "output cross-entropy"));
+    for (guint i = 0; i < 10; i++)
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+    wait_until (window, step_reached, &step, APPLY_TIMEOUT_S, "ten more steps");
+    settle (300);
+    after = lw_window_get_description (window, LW_CHART_ACCURACY);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_nonnull (strstr (after, "After 6400 samples"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+loss_is_sim (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->loss == LW_LOSS_SIM;
+}
+
+static LwSavePresetDialog *
+open_save_dialog (LwWindow *window)
+{
+  GtkWindow *dialog = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_SAVE_PRESET_DIALOG, &dialog));
+  return LW_SAVE_PRESET_DIALOG (dialog);
+}
+
+/* "Save Current Settings as Preset…": names are checked, a preset of the
+ * user's is replaced only when confirmed, and what was saved comes back
+ * as a preset of the drop-down with the window's settings. */
+static void
+test_window_save_preset (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwSavePresetDialog *dialog;
+  GtkDropDown *networks;
+  const LwPreset *saved;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  /* The live loss, and the next run's batch size and seed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 7);
+  wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
+
+  dialog = open_save_dialog (window);
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "name"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "3x256");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "built-in"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "a[b");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), " sim class ");
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+
+  saved = lw_presets_lookup ("sim class");
+  g_assert_nonnull (saved);
+  g_assert_true (saved->user);
+  g_assert_cmpint (saved->arch, ==, LW_ARCH_MLP);
+  g_assert_cmpuint (saved->num_layers, ==, 1);
+  g_assert_cmpuint (saved->num_hidden, ==, 256);
+  g_assert_cmpint (saved->dataset, ==, LW_DATASET_MNIST_SUBSET);
+  g_assert_cmpint (saved->loss, ==, LW_LOSS_SIM);
+  g_assert_cmpuint (saved->batch_size, ==, 64);
+  g_assert_cmpuint (saved->seed, ==, 7);
+  networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
+                    lw_presets_count ());
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == saved);
+  path = lw_preset_user_path ();
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[sim class]"));
+  g_assert_nonnull (strstr (text, "loss=sim"));
+
+  /* The same name again: replaced only on the second press. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 8);
+  dialog = open_save_dialog (window);
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "Replace"));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 7);
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 8);
+
+  g_unlink (path);
+  lw_presets_reload ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The action of the window's own shortcut for keyval, or NULL. */
+static char *
+shortcut_action (LwWindow *window, guint keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint c = 0; c < g_list_model_get_n_items (controllers); c++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, c);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (controller)); i++)
+        {
+          g_autoptr (GtkShortcut) s = g_list_model_get_item (G_LIST_MODEL (controller), i);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (s);
+          GtkShortcutAction *action = gtk_shortcut_get_action (s);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0
+              && GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+has_tested (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
+         && snap->state == LW_RUN_PAUSED;
+}
+
+/* F11 (and F5) toggle presentation mode: the charts' type and lines
+ * larger, the controls slid away, the key numbers large; Esc leaves it
+ * and brings the controls back. */
+static void
+test_window_presentation (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *f11 = NULL;
+  g_autofree char *f5 = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkRevealer *sidebar, *key_numbers;
+  GtkLabel *accuracy;
+  gconstpointer data;
+  gboolean presentation;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  f11 = shortcut_action (window, GDK_KEY_F11);
+  f5 = shortcut_action (window, GDK_KEY_F5);
+  g_assert_cmpstr (f11, ==, "win.presentation");
+  g_assert_cmpstr (f5, ==, "win.presentation");
+
+  sidebar = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "sidebar"));
+  key_numbers = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "key_numbers"));
+  accuracy = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                       "key_accuracy"));
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_true (presentation);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "presentation"));
+  g_assert_false (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_true (gtk_revealer_get_reveal_child (key_numbers));
+  for (LwChartId id = 0; id < LW_N_CHARTS; id++)
+    {
+      lw_charts_get_draw (lw_window_get_charts (window), id, &data);
+      /* Each model type keeps its presentation factor in its scale. */
+      if (id == LW_CHART_ACCURACY || id == LW_CHART_LOSS)
+        g_assert_cmpfloat (((const LwLineChart *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_CONFUSION)
+        g_assert_cmpfloat (((const LwConfusion *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_GALLERY)
+        g_assert_cmpfloat (((const LwGallery *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_FILTERS)
+        g_assert_cmpfloat (((const LwImageGrid *) data)->scale, >, 1.2);
+    }
+
+  /* The output layer's test accuracy, large, once it has been tested. */
+  for (guint i = 0; i < 200; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_tested, NULL, APPLY_TIMEOUT_S * 3, "a held-out test");
+  settle (300);
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "%"));
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "Test"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.leave-presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_false (presentation);
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &data);
+  g_assert_cmpfloat (((const LwLineChart *) data)->scale, ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -769,9 +1193,14 @@ test_window_settings (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   /* Xvfb has no GPU: GL through llvmpipe would take the training's CPU. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_test_init (&argc, &argv, NULL);
+  /* Presets are saved here, never among the user's own. */
+  config_dir = g_dir_make_tmp ("layerwise-app-config-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
   /* Criticals stay fatal; warnings do not, since GTK warns on machines
    * without a session bus, which a test display usually is. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
@@ -781,5 +1210,16 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/conv", test_window_conv);
   g_test_add_func ("/app/window/schedule", test_window_schedule);
   g_test_add_func ("/app/window/settings", test_window_settings);
-  return g_test_run ();
+  g_test_add_func ("/app/window/predictions", test_window_predictions);
+  g_test_add_func ("/app/window/save-preset", test_window_save_preset);
+  g_test_add_func ("/app/window/presentation", test_window_presentation);
+  status = g_test_run ();
+  {
+    g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+
+    g_rmdir (dir);
+    g_rmdir (config_dir);
+  }
+  g_free (config_dir);
+  return status;
 }

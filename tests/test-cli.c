@@ -451,10 +451,79 @@ test_pipeline_same_metrics (void)
   g_rmdir (dir);
 }
 
+static char *config_dir;       /* XDG_CONFIG_HOME of every run: the user's presets */
+
+static void
+write_user_presets (const char *text)
+{
+  g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+  g_autofree char *path = g_build_filename (dir, "presets.ini", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* --preset: a built-in network, a preset of the user's with its whole
+ * recipe (flags beside it win, in any order), and the clear refusals. */
+static void
+test_preset (void)
+{
+  const char *const builtin[] = { "--preset", "vgg-mini", "--epochs", "1", "--limit-train", "64",
+                                  "--limit-test", "32", "--batch-size", "32", NULL };
+  const char *const mine[] = { "--seed", "9", "--preset", "mine", "--epochs", "1",
+                               "--limit-train", "256", "--limit-test", "64", NULL };
+  const char *const unknown[] = { "--preset", "vgg9", NULL };
+  CliRun run;
+
+  write_user_presets ("# mine\n[mine]\narch=mlp\nlayers=2\nhidden=32\nloss=sim\n"
+                      "lr=2e-3\nbatch-size=32\nseed=5\n");
+  cli_run (&run, builtin);
+  g_assert_nonnull (strstr (run.out, "model vgg-mini"));
+  g_assert_nonnull (strstr (run.out, "lr 0.003"));
+  cli_run_clear (&run);
+
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "model mlp 2x32, loss sim"));
+  g_assert_nonnull (strstr (run.out, "lr 0.002, batch 32"));
+  g_assert_nonnull (strstr (run.out, "seed 9"));
+  cli_run_clear (&run);
+
+  /* An unknown name lists the presets there are, the user's too. */
+  cli_run (&run, unknown);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "unknown preset 'vgg9'"));
+  g_assert_nonnull (strstr (run.err, "3x1024"));
+  g_assert_nonnull (strstr (run.err, "mine"));
+  cli_run_clear (&run);
+
+  /* A bad file: named, with the line or the key at fault. */
+  write_user_presets ("[mine]\narch=mlp\nlr=fast\n");
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "presets.ini"));
+  g_assert_nonnull (strstr (run.err, "[mine], key lr"));
+  g_assert_nonnull (strstr (run.err, "fast"));
+  cli_run_clear (&run);
+  write_user_presets ("[mine]\narch=mlp\nlayers 2\n");
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "presets.ini, line 3"));
+  cli_run_clear (&run);
+
+  write_user_presets ("");
+}
+
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  /* The runs read presets from here, never from the user's own. */
+  config_dir = g_dir_make_tmp ("layerwise-cli-config-XXXXXX", NULL);
+  g_assert_nonnull (config_dir);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
 
   g_test_add_func ("/cli/help", test_help);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
@@ -470,6 +539,17 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
+  g_test_add_func ("/cli/preset", test_preset);
 
-  return g_test_run ();
+  status = g_test_run ();
+  {
+    g_autofree char *file = g_build_filename (config_dir, "layerwise", "presets.ini", NULL);
+    g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+
+    g_unlink (file);
+    g_rmdir (dir);
+    g_rmdir (config_dir);
+  }
+  g_free (config_dir);
+  return status;
 }

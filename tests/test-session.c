@@ -1374,6 +1374,154 @@ test_settings_copy (void)
   g_assert_null (b.data_dir);
 }
 
+/* The confusion matrices count every held-out image once, their diagonal
+ * is what the run's own evaluation counted at the same step, and the
+ * gallery's order puts each layer's mistakes first. */
+static void
+test_predictions (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autofree guint32 *order = NULL;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    const LwPredictions *p = snap->predictions;
+
+    g_assert_nonnull (p);
+    g_assert_cmpuint (p->step, ==, 0);
+    g_assert_cmpuint (p->n, ==, st.eval_samples);
+  }
+
+  /* eval_every steps: the held-out test ran on the same images. */
+  for (guint i = 0; i < st.eval_every; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    const LwPredictions *p = snap->predictions;
+    guint C;
+
+    g_assert_cmpuint (snap->step, ==, st.eval_every);
+    g_assert_nonnull (p);
+    g_assert_cmpuint (p->n_layers, ==, snap->n_blocks + 1);
+    g_assert_cmpuint (p->n_classes, ==, 10);
+    g_assert_cmpuint (p->images->n, ==, p->n);
+    g_assert_cmpuint (p->images->channels * p->images->height * p->images->width, ==, 784);
+    C = p->n_classes;
+    order = g_new (guint32, p->n);
+    for (guint l = 0; l < p->n_layers; l++)
+      {
+        const guint32 *m = lw_predictions_confusion (p, l);
+        guint64 sum = 0, diagonal = 0, right = 0;
+
+        for (guint t = 0; t < C; t++)
+          {
+            guint64 row = 0, of_class = 0;
+
+            for (guint q = 0; q < C; q++)
+              row += m[t * C + q];
+            for (guint i = 0; i < p->n; i++)
+              of_class += p->labels[i] == t;
+            g_assert_cmpuint (row, ==, of_class);
+            sum += row;
+            diagonal += m[t * C + t];
+          }
+        for (guint i = 0; i < p->n; i++)
+          right += lw_predictions_get (p, l, i) == p->labels[i];
+        g_assert_cmpuint (sum, ==, p->n);
+        g_assert_cmpuint (diagonal, ==, p->correct[l]);
+        g_assert_cmpuint (right, ==, p->correct[l]);
+        /* The run's evaluation at this step, through lw_model_evaluate. */
+        g_assert_cmpuint (p->correct[l], ==, (guint) lroundf (snap->last_test_acc[l] * p->n));
+
+        lw_predictions_order (p, l, order);
+        for (guint k = 0; k < p->n; k++)
+          {
+            gboolean wrong = lw_predictions_get (p, l, order[k]) != p->labels[order[k]];
+
+            g_assert_cmpint (wrong, ==, k < p->n - p->correct[l]);
+            if (k > 0 && wrong == (lw_predictions_get (p, l, order[k - 1]) != p->labels[order[k - 1]]))
+              g_assert_cmpuint (order[k], >, order[k - 1]);
+          }
+      }
+    /* Better than chance after a few steps, and not yet perfect. */
+    g_assert_cmpuint (p->correct[p->n_layers - 1], >, p->n / 5);
+    g_assert_cmpuint (p->correct[p->n_layers - 1], <, p->n);
+  }
+
+  /* Training on: they follow, a few seconds behind at most. */
+  lw_session_play (s);
+  {
+    guint64 step = st.eval_every + 5;
+    g_autoptr(LwSnapshot) moved = wait_step (s, step);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->predictions->step, ==, snap->step);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* A layer's mistakes first, then what it gets right, each in test-set order. */
+static void
+test_predictions_order (void)
+{
+  static const guint8 labels[] = { 0, 1, 2, 1, 0, 2 };
+  /* Two layers: the first wrong on images 1 and 4, the second on 0 and 5. */
+  static const guint8 predicted[] = { 0, 2, 2, 1, 1, 2,
+                                      1, 1, 2, 1, 0, 0 };
+  LwPredictions p = {
+    .n = 6, .n_layers = 2, .n_classes = 3, .labels = labels, .predicted = predicted,
+  };
+  static const guint32 want0[] = { 1, 4, 0, 2, 3, 5 };
+  static const guint32 want1[] = { 0, 5, 1, 2, 3, 4 };
+  guint32 order[6];
+
+  lw_predictions_order (&p, 0, order);
+  g_assert_cmpmem (order, sizeof order, want0, sizeof want0);
+  lw_predictions_order (&p, 1, order);
+  g_assert_cmpmem (order, sizeof order, want1, sizeof want1);
+}
+
+static gboolean
+has_predictions (const LwSnapshot *snap, gpointer data)
+{
+  return snap->predictions != NULL;
+}
+
+/* A conv net's first pass over the held-out images waits for training
+ * (a large one's takes seconds, in which a paused worker would answer
+ * nothing); then they come while it trains. */
+static void
+test_conv_predictions_deferred (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  conv_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_null (snap->predictions);
+  }
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, has_predictions, NULL);
+
+    g_assert_cmpuint (snap->predictions->n, ==, st.eval_samples);
+    g_assert_cmpuint (snap->predictions->n_layers, ==, snap->n_blocks + 1);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1399,7 +1547,10 @@ main (int argc, char **argv)
   g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
   g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
   g_test_add_func ("/session/schedule/pause", test_schedule_pause);
+  g_test_add_func ("/session/predictions", test_predictions);
+  g_test_add_func ("/session/predictions/order", test_predictions_order);
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);
+  g_test_add_func ("/session/conv/predictions-deferred", test_conv_predictions_deferred);
   g_test_add_func ("/session/conv/similarity", test_conv_similarity);
   g_test_add_func ("/session/conv/switch", test_conv_switch);
   g_test_add_func ("/session/conv/rgb", test_conv_rgb);

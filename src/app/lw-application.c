@@ -20,12 +20,12 @@ G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
 
 static const GOptionEntry option_entries[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Network preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
-       "conv nets vgg-mini, vgg8b"), N_("NAME") },
+    N_("Preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
+       "conv nets vgg-mini, vgg8b; or one of yours (~/.config/layerwise/presets.ini)"), N_("NAME") },
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("View shown first: curves, filters, similarity, overview"), N_("NAME") },
+    N_("View shown first: curves, filters, similarity, predictions, overview"), N_("NAME") },
   { "threads", 't', 0, G_OPTION_ARG_INT, NULL, N_("Training threads (default: one less than the processors)"), N_("N") },
   { "schedule", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("How training steps run: auto (default: the faster for the threads given), "
@@ -74,7 +74,11 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
 
   if (o->preset != NULL && lw_presets_lookup (o->preset) == NULL)
     {
-      g_printerr (_("layerwise: unknown preset “%s”\n"), o->preset);
+      g_autofree char *names = lw_preset_list_names (lw_presets_get_list ());
+
+      if (lw_presets_get_load_error () != NULL)
+        g_printerr ("layerwise: %s\n", lw_presets_get_load_error ());
+      g_printerr (_("layerwise: unknown preset “%s”; the presets are: %s\n"), o->preset, names);
       return 2;
     }
   if (o->dataset != NULL && !lw_dataset_kind_from_string (o->dataset, &kind))
@@ -226,8 +230,10 @@ lw_application_startup (GApplication *app)
   set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);
   set_accels (gtk_app, "win.show-page::filters", "<Alt>2", NULL);
   set_accels (gtk_app, "win.show-page::similarity", "<Alt>3", NULL);
-  set_accels (gtk_app, "win.show-page::overview", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::predictions", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::overview", "<Alt>5", NULL);
   set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
+  set_accels (gtk_app, "win.show-help", "F1", NULL);
 
   gtk_window_set_default_icon_name (LW_APP_ID);
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");

@@ -16,6 +16,8 @@ typedef enum {
   LW_CHART_FILTERS,
   LW_CHART_PROBE,             /* the probe image and each block's activations */
   LW_CHART_SIMILARITY,
+  LW_CHART_CONFUSION,         /* of the chosen layer, on the held-out images */
+  LW_CHART_GALLERY,           /* the held-out images, the chosen layer's mistakes first */
   LW_N_CHARTS
 } LwChartId;
 
@@ -43,11 +45,22 @@ LwSnapshot *lw_charts_get_snapshot (LwCharts *charts);
 
 void        lw_charts_set_loss_log   (LwCharts *charts, gboolean log_scale);
 void        lw_charts_set_test_curve (LwCharts *charts, LwTestCurve curve);
+/* The layer whose predictions the confusion matrix and the gallery show:
+ * a block, or n_blocks (or more) for the output layer. */
+void        lw_charts_set_prediction_layer (LwCharts *charts, guint layer);
+/* The test image index under (x, y) of the gallery drawn at width x
+ * height, or -1. */
+int         lw_charts_gallery_hit    (LwCharts *charts, double width, double height,
+                                      double x, double y);
 /* Fonts and lines, 1 normal, larger for presentations. */
 void        lw_charts_set_scale      (LwCharts *charts, double scale);
 
 /* The draw routine and its data for a chart, valid until the next update. */
 LwChartDrawFunc lw_charts_get_draw (LwCharts *charts, LwChartId id, gconstpointer *data);
+
+/* What the chart shows now, in words, for screen readers: the current
+ * values (accuracies, losses, counts), not how it looks. */
+char       *lw_charts_describe   (LwCharts *charts, LwChartId id);
 
 /* Every series of every run as CSV: run,layer,series,samples,value. */
 gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **error);

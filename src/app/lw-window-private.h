@@ -15,6 +15,12 @@ LwControlsPanel *lw_window_get_controls (LwWindow *self);
 LwCharts        *lw_window_get_charts   (LwWindow *self);
 /* A chart view by its template name, e.g. "filters_probe". */
 GtkWidget       *lw_window_get_view     (LwWindow *self, const char *name);
+/* What a click at (x, y) on the gallery does: the image there becomes the
+ * probe image. Returns its index, or -1 when no image is there. */
+int              lw_window_click_gallery (LwWindow *self, double x, double y);
+GtkDropDown     *lw_window_get_prediction_layer_dropdown (LwWindow *self);
+/* The accessible description the chart's views were last given, or NULL. */
+const char      *lw_window_get_description (LwWindow *self, LwChartId id);
 /* Since the window opened: the longest chart draw, the longest frame
  * (layout, drawing and rendering) and the number of frames painted. */
 void             lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us,

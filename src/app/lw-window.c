@@ -14,7 +14,9 @@
 
 #include "lw-block-row.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -25,6 +27,9 @@
 #define EVAL_EVERY 200
 #define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
 #define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+/* Screen readers read a description when it changes: every two seconds
+ * at most while training, or they would never finish one. */
+#define DESCRIBE_INTERVAL (2 * G_TIME_SPAN_SECOND)
 /* A conv net's first kernels are few and small: this much height, and the
  * feature maps below take the rest. */
 #define CONV_KERNELS_HEIGHT 240
@@ -40,6 +45,8 @@ static const ViewSpec view_specs[] = {
   { "filters_filters", LW_CHART_FILTERS },
   { "filters_probe", LW_CHART_PROBE },
   { "similarity_similarity", LW_CHART_SIMILARITY },
+  { "predictions_confusion", LW_CHART_CONFUSION },
+  { "predictions_gallery", LW_CHART_GALLERY },
   { "overview_accuracy", LW_CHART_ACCURACY },
   { "overview_loss", LW_CHART_LOSS },
   { "overview_filters", LW_CHART_FILTERS },
@@ -56,18 +63,27 @@ struct _LwWindow
   GtkImage *play_icon;
   GtkLabel *play_label;
   GtkButton *play_button;
-  GtkWidget *sidebar;
+  GtkRevealer *sidebar;
+  GtkRevealer *key_numbers;
+  GtkLabel *key_accuracy;
+  GtkLabel *key_blocks;
+  GtkLabel *key_progress;
   LwControlsPanel *controls;
   GtkStack *stack;
   GtkDropDown *test_curve_dropdown;
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
+  GtkDropDown *prediction_layer_dropdown;
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
+  char *descriptions[LW_N_CHARTS];  /* as last given to the views */
+  gint64 last_described;
 
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
   LwRunSettings pending;      /* what the next reset builds */
+  char *preset_id;            /* the preset last chosen */
+  LwPresetSets preset_sets;   /* what it set that a reset must not take from the live run */
   LwCharts *charts;
   gint snapshot_ready;        /* atomic: set by the worker's notify */
   guint tick_id;
@@ -77,10 +93,12 @@ struct _LwWindow
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
+  guint shown_blocks;         /* blocks the layer drop-down offers */
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
   gboolean presentation;
+  gboolean sidebar_before_presentation;
 
   /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
   double benchmark_seconds;
@@ -165,6 +183,47 @@ update_actions (LwWindow *self, LwRunState state)
 }
 
 static void
+percent_or_dash (char *buf, gsize size, float value)
+{
+  if (isfinite (value))
+    g_snprintf (buf, size, "%.1f%%", 100.0 * value);
+  else
+    g_strlcpy (buf, "–", size);
+}
+
+/* Presentation mode's large numbers: the output layer's test accuracy
+ * (training accuracy until the first test), each block's, and progress. */
+static void
+update_key_numbers (LwWindow *self, const LwSnapshot *snap)
+{
+  GString *blocks;
+  g_autofree char *accuracy = NULL;
+  g_autofree char *progress = NULL;
+  gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
+  char value[32];
+
+  if (!self->presentation)
+    return;
+  percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[snap->n_blocks]
+                                               : snap->last_train_acc[snap->n_blocks]);
+  accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
+  gtk_label_set_text (self->key_accuracy, accuracy);
+
+  blocks = g_string_new (NULL);
+  for (guint i = 0; i < snap->n_blocks && i < 8; i++)
+    {
+      percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
+      /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
+      g_string_append_printf (blocks, _("%sb%u %s"), i > 0 ? "  " : "", i + 1, value);
+    }
+  gtk_label_set_text (self->key_blocks, blocks->str);
+  g_string_free (blocks, TRUE);
+
+  progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
+  gtk_label_set_text (self->key_progress, progress);
+}
+
+static void
 update_probe (LwWindow *self, const LwSnapshot *snap)
 {
   if (snap->test_size == 0)
@@ -203,6 +262,30 @@ update_filters_page (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_set_vexpand (filters, !conv);
   gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
   gtk_widget_set_vexpand (probe, conv);
+}
+
+/* The drop-down lists the output layer first, then every block. */
+static void
+update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
+{
+  g_autoptr (GtkStringList) layers = NULL;
+  guint selected;
+
+  if (snap->state == LW_RUN_LOADING || snap->n_blocks == self->shown_blocks)
+    return;
+  selected = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+  self->shown_blocks = snap->n_blocks;
+  layers = gtk_string_list_new (NULL);
+  gtk_string_list_append (layers, _("Output layer"));
+  for (guint i = 0; i < snap->n_blocks; i++)
+    {
+      g_autofree char *name = g_strdup_printf (_("Block %u's local classifier"), i + 1);
+
+      gtk_string_list_append (layers, name);
+    }
+  gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
+  gtk_drop_down_set_selected (self->prediction_layer_dropdown,
+                              selected <= snap->n_blocks ? selected : 0);
 }
 
 static gint64
@@ -317,10 +400,33 @@ take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
   return pending;
 }
 
+/* Each chart's accessible description states its current values. */
+static void
+describe_views (LwWindow *self, gint64 now, gboolean urgent)
+{
+  if (!urgent && now - self->last_described < DESCRIBE_INTERVAL)
+    return;
+  self->last_described = now;
+  for (guint id = 0; id < LW_N_CHARTS; id++)
+    {
+      g_autofree char *text = lw_charts_describe (self->charts, id);
+
+      if (g_strcmp0 (text, self->descriptions[id]) == 0)
+        continue;
+      for (guint i = 0; i < N_VIEWS; i++)
+        if (view_specs[i].chart == id)
+          gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+      g_free (self->descriptions[id]);
+      self->descriptions[id] = g_steal_pointer (&text);
+    }
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
-  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY
+                         | 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY;
   guint changed;
 
   self->shown_serial = snap->serial;
@@ -334,6 +440,9 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
   update_filters_page (self, snap);
+  update_prediction_layers (self, snap);
+  update_key_numbers (self, snap);
+  describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -508,14 +617,18 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
    * the two runs can be compared on one chart. */
   if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
     {
-      self->pending.model.loss = snap->loss;
-      self->pending.model.beta = snap->beta;
+      /* ... unless a preset chosen since set them. */
+      if (!(self->preset_sets & LW_PRESET_SETS_LOSS))
+        self->pending.model.loss = snap->loss;
+      if (!(self->preset_sets & LW_PRESET_SETS_BETA))
+        self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_preset_apply). */
-      if (snap->arch == self->pending.model.arch)
+      if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
     }
+  self->preset_sets = 0;
   lw_session_reset (self->session, &self->pending);
 }
 
@@ -639,7 +752,7 @@ on_probe_spin_changed (LwWindow *self)
 static void
 show_pending (LwWindow *self)
 {
-  lw_controls_panel_show_pending (self->controls, &self->pending);
+  lw_controls_panel_show_pending (self->controls, &self->pending, self->preset_id);
 }
 
 static void
@@ -673,6 +786,21 @@ set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *par
   show_pending (self);
 }
 
+/* The preset's network, and whatever else it sets, for the next run. */
+static void
+apply_preset (LwWindow *self, const LwPreset *preset)
+{
+  lw_preset_apply (preset, &self->pending.model);
+  if (preset->sets & LW_PRESET_SETS_DATASET)
+    {
+      self->pending.dataset = preset->dataset;
+      g_clear_pointer (&self->pending.data_dir, g_free);
+    }
+  g_free (self->preset_id);
+  self->preset_id = g_strdup (preset->id);
+  self->preset_sets = preset->sets;
+}
+
 static void
 set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -684,10 +812,57 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
       g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  lw_preset_apply (preset, &self->pending.model);
+  apply_preset (self, preset);
   show_pending (self);
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "preset", preset->id);
+}
+
+/* What is saved: the network and dataset of the next run, the live loss,
+ * rate and beta, the batch size and seed of the next run. */
+static void
+current_as_preset (LwWindow *self, LwPreset *p)
+{
+  LwSnapshot *snap = shown (self);
+  const LwModelConfig *m = &self->pending.model;
+  gboolean live = snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED
+                  && snap->arch == m->arch;
+
+  *p = (LwPreset) {
+    .arch = m->arch,
+    .num_layers = m->num_layers,
+    .num_hidden = m->num_hidden,
+    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+    .dataset = self->pending.dataset,
+    .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
+    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
+    .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
+    .batch_size = m->batch_size,
+    .seed = m->seed,
+  };
+}
+
+static void
+on_preset_saved (LwWindow *self, const char *name)
+{
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (self->controls);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
+}
+
+static void
+save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autofree char *path = lw_preset_user_path ();
+  LwSavePresetDialog *dialog;
+  LwPreset current;
+
+  current_as_preset (self, &current);
+  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -760,6 +935,38 @@ on_page_changed (LwWindow *self)
 }
 
 static void
+on_prediction_layer_changed (LwWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+
+  /* 0 (or nothing chosen) is the output layer, i block i - 1. */
+  lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
+                                                ? G_MAXUINT : i - 1);
+  refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
+}
+
+int
+lw_window_click_gallery (LwWindow *self, double x, double y)
+{
+  GtkWidget *view;
+  int index;
+
+  g_return_val_if_fail (LW_IS_WINDOW (self), -1);
+  view = find_view (self, "predictions_gallery");
+  index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
+                                 gtk_widget_get_height (view), x, y);
+  if (index >= 0)
+    set_probe (self, (guint) index);
+  return index;
+}
+
+static void
+on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
+{
+  lw_window_click_gallery (self, x, y);
+}
+
+static void
 on_test_curve_changed (LwWindow *self)
 {
   guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
@@ -794,6 +1001,20 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
 /* Properties. */
 
 static void
+set_sidebar_visible (LwWindow *self, gboolean visible)
+{
+  if (gtk_revealer_get_reveal_child (self->sidebar) == visible)
+    return;
+  gtk_revealer_set_reveal_child (self->sidebar, visible);
+  /* Hidden controls take no keyboard focus. */
+  gtk_widget_set_can_target (GTK_WIDGET (self->sidebar), visible);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->sidebar), visible);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIDEBAR_VISIBLE]);
+}
+
+/* Fullscreen, large type and lines, the controls slid away (F9 brings
+ * them back), and the numbers that matter large under the charts. */
+static void
 set_presentation (LwWindow *self, gboolean presentation)
 {
   if (self->presentation == presentation)
@@ -801,9 +1022,23 @@ set_presentation (LwWindow *self, gboolean presentation)
   self->presentation = presentation;
   lw_charts_set_scale (self->charts, presentation ? PRESENTATION_SCALE : 1.0);
   if (presentation)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+      self->sidebar_before_presentation = gtk_revealer_get_reveal_child (self->sidebar);
+      set_sidebar_visible (self, FALSE);
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+      set_sidebar_visible (self, self->sidebar_before_presentation);
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+  gtk_revealer_set_reveal_child (self->key_numbers, presentation);
+  /* Esc means nothing else while not presenting. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
+  if (shown (self) != NULL)
+    update_key_numbers (self, shown (self));
   refresh_views (self, (1u << LW_N_CHARTS) - 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
 }
@@ -822,6 +1057,21 @@ set_schedule (LwWindow *self, const char *name)
   if (self->session != NULL && !lw_session_set_schedule (self->session, schedule, 0, &error))
     g_warning ("%s", error->message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCHEDULE]);
+}
+
+static void
+show_help_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_window_present (GTK_WINDOW (lw_help_window_new (GTK_WINDOW (widget))));
+}
+
+static void
+leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->presentation)
+    g_object_set (self, "presentation", FALSE, NULL);
 }
 
 static void
@@ -849,7 +1099,7 @@ lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       g_value_set_boolean (value, self->presentation);
       break;
     case PROP_SIDEBAR_VISIBLE:
-      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (self->sidebar));
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_revealer_get_reveal_child (self->sidebar));
       break;
     case PROP_SCHEDULE:
       g_value_set_string (value, lw_schedule_to_string (self->pending.schedule));
@@ -876,11 +1126,7 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       set_schedule (self, g_value_get_string (value));
       break;
     case PROP_SIDEBAR_VISIBLE:
-      if (gtk_widget_get_visible (self->sidebar) != g_value_get_boolean (value))
-        {
-          gtk_widget_set_visible (self->sidebar, g_value_get_boolean (value));
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_sidebar_visible (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -909,6 +1155,9 @@ lw_window_finalize (GObject *object)
   LwWindow *self = LW_WINDOW (object);
 
   lw_run_settings_clear (&self->pending);
+  g_free (self->preset_id);
+  for (guint i = 0; i < LW_N_CHARTS; i++)
+    g_free (self->descriptions[i]);
   g_clear_pointer (&self->charts, lw_charts_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
@@ -951,11 +1200,16 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_blocks);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_progress);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
@@ -963,6 +1217,7 @@ lw_window_class_init (LwWindowClass *klass)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
   gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
@@ -987,6 +1242,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
                                    set_dataset_folder_activated);
   gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
   gtk_widget_class_install_action (widget_class, "win.set-seed", "u", set_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
@@ -995,10 +1251,17 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
+  gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
+                                   leave_presentation_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
   gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
 
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
+  /* The key of presentation programs, kept from earlier versions. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
+  /* Esc leaves it, as it leaves a fullscreen slide show. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.leave-presentation", NULL);
 }
 
 static void
@@ -1007,12 +1270,22 @@ lw_window_init (LwWindow *self)
   g_autoptr (GtkStringList) test_curves = NULL;
   g_autofree char *held_out = NULL;
   GtkEventController *keys;
+  GtkGesture *click;
 
   self->shown_state = -1;
   self->shown_conv = -1;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; i < N_VIEWS; i++)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    lw_chart_id_title (view_specs[i].chart), -1);
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
+  gtk_widget_add_controller (find_view (self, "predictions_gallery"), GTK_EVENT_CONTROLLER (click));
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -1077,7 +1350,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (preset == NULL)
     preset = lw_presets_lookup (LW_PRESET_DEFAULT);
   if (preset != NULL)
-    lw_preset_apply (preset, &self->pending.model);
+    apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   else if (remembered_dataset (self, &kind))
@@ -1156,6 +1429,20 @@ lw_window_get_view (LwWindow *self, const char *name)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
   return find_view (self, name);
+}
+
+const char *
+lw_window_get_description (LwWindow *self, LwChartId id)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self) && id < LW_N_CHARTS, NULL);
+  return self->descriptions[id];
+}
+
+GtkDropDown *
+lw_window_get_prediction_layer_dropdown (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->prediction_layer_dropdown;
 }
 
 void

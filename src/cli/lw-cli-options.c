@@ -3,6 +3,7 @@
  * is reported with the flag that carried it. */
 #include "lw-cli-options.h"
 #include "engine/lw-pipeline.h"
+#include "presets/lw-preset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -215,11 +216,69 @@ unknown_choice (GError **error, const char *flag, const char *value, const char 
   return bad_value (error, "%s: unknown %s '%s'; choose one of %s", flag, what, value, list);
 }
 
+/* The last --preset NAME (or --preset=NAME) of argv, or NULL. */
+static const char *
+find_preset (int argc, char **argv)
+{
+  const char *name = NULL;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--preset") && i + 1 < argc)
+        name = argv[++i];
+      else if (g_str_has_prefix (argv[i], "--preset="))
+        name = argv[i] + strlen ("--preset=");
+    }
+  return name;
+}
+
+/* A preset sets the defaults, whatever the flags' order: the flags given
+ * beside it win. */
+static gboolean
+apply_preset (LwCliOptions *opts, const char *id, GError **error)
+{
+  g_autoptr (GError) load_error = NULL;
+  g_autoptr (LwPresetList) list = lw_preset_list_load_default (&load_error);
+  const LwPreset *p;
+
+  if (load_error != NULL)
+    return bad_value (error, "--preset: %s", load_error->message);
+  p = lw_preset_list_lookup (list, id);
+  if (p == NULL)
+    {
+      g_autofree char *names = lw_preset_list_names (list);
+
+      return bad_value (error, "--preset: unknown preset '%s'; choose one of %s", id, names);
+    }
+  opts->arch = p->arch;
+  opts->num_layers = p->num_layers;
+  opts->num_hidden = p->num_hidden;
+  if (p->sets & LW_PRESET_SETS_DATASET)
+    opts->dataset = p->dataset;
+  if (p->sets & LW_PRESET_SETS_LOSS)
+    opts->loss = p->loss;
+  if (p->sets & LW_PRESET_SETS_LR)
+    opts->lr = p->lr;
+  if (p->sets & LW_PRESET_SETS_BETA)
+    opts->beta = p->beta;
+  if (p->sets & LW_PRESET_SETS_BATCH_SIZE)
+    opts->batch_size = p->batch_size;
+  if (p->sets & LW_PRESET_SETS_SEED)
+    opts->seed = p->seed;
+  return TRUE;
+}
+
 static gboolean
 parse_option (const char *flag, const char *value, gpointer data, GError **error)
 {
   LwCliOptions *opts = data;
   const char *name = flag + 2;   /* every flag is long: "--name" */
+
+  /* Applied before the other flags (apply_preset). */
+  if (g_str_equal (name, "preset"))
+    return TRUE;
 
   if (g_str_equal (name, "dataset"))
     {
@@ -395,6 +454,9 @@ gboolean
 lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
 {
   const GOptionEntry entries[] = {
+    VALUE_OPTION ("preset", "A named preset: its network, and its dataset, loss, lr, beta, batch size "
+                  "and seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
+                  "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini", "NAME"),
     VALUE_OPTION ("dataset", "mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100", "NAME"),
     VALUE_OPTION ("data-dir", "Folder holding the dataset's files", "DIR"),
     VALUE_OPTION ("arch", "Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini", "NAME"),
@@ -433,6 +495,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   GOptionGroup *group;
+  const char *preset;
 
   g_option_context_set_summary (context,
     "Train a neural network with layer-wise local error signals, headless.");
@@ -441,6 +504,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   g_option_group_add_entries (group, entries);
   g_option_context_set_main_group (context, group);
 
+  preset = find_preset (*argc, *argv);
+  if (preset != NULL && !apply_preset (opts, preset, error))
+    return FALSE;
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
   if (*argc > 1)

@@ -804,6 +804,47 @@ lw_model_evaluate (LwModel *m, const float *x, const guint8 *y, guint count,
     *out_correct += correct;
 }
 
+/* The index of each row's largest of k values; the first on a tie, as
+ * lw_softmax_ce counts hits. */
+static void
+argmax_rows (const float *v, guint n, guint k, guint8 *out)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const float *row = v + (gsize) i * k;
+      guint best = 0;
+
+      for (guint j = 1; j < k; j++)
+        if (row[j] > row[best])
+          best = j;
+      out[i] = (guint8) best;
+    }
+}
+
+void
+lw_model_predict (LwModel *m, const float *x, const guint8 *y, guint count,
+                  guint8 *block_pred, guint8 *out_pred)
+{
+  guint C = m->config.n_classes;
+  const float *h = x;
+  guint correct;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+  g_return_if_fail (C <= 256);
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      ModelBlock *b = &m->blocks[i];
+
+      /* Asking for the hits makes the block run its prediction head. */
+      h = block_forward_eval (b, h, y, count, m->config.nonlin, &correct);
+      argmax_rows (b->kind == BLOCK_CONV ? b->conv.logits : b->fc.logits, count, C,
+                   block_pred + (gsize) i * count);
+    }
+  lw_linear_forward (&m->out, h, count, m->logits);
+  argmax_rows (m->logits, count, C, out_pred);
+}
+
 void
 lw_model_set_loss (LwModel *m, LwLossType loss)
 {

@@ -129,6 +129,13 @@ void         lw_model_train_step          (LwModel *model, const float *x, const
 void         lw_model_evaluate            (LwModel *model, const float *x, const guint8 *y,
                                            guint count, guint *block_correct, guint *out_correct);
 
+/* Evaluation mode, like lw_model_evaluate: the class each block's local
+ * classifier predicts (block_pred: n_blocks rows of count, block after
+ * block) and the output layer's (out_pred: count). y are the samples'
+ * labels, which the heads' forward pass reads; no more than 256 classes. */
+void         lw_model_predict             (LwModel *model, const float *x, const guint8 *y,
+                                           guint count, guint8 *block_pred, guint8 *out_pred);
+
 /* Live control: effective from the next step. */
 void         lw_model_set_loss            (LwModel *model, LwLossType loss);
 void         lw_model_set_beta            (LwModel *model, float beta);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "lw-command.h"
+#include "lw-predictions.h"
 #include "lw-run.h"
 #include "lw-session.h"
 #include "lw-visuals.h"
@@ -30,6 +31,12 @@ typedef struct {
   gboolean visuals_urgent;    /* the user asked for a new one: do not wait */
   gint64 last_visuals;
   guint probe_image;
+
+  LwTestImages *test_images;  /* the first test images of the run, for predictions */
+  LwPredictions *predictions; /* NULL without a run */
+  gboolean predictions_dirty; /* the model changed since they were made */
+  gint64 last_predictions;
+  gint64 predictions_cost;    /* how long the last ones took */
 
   guint64 serial;
   gint64 last_publish;

@@ -8,6 +8,7 @@
 typedef struct {
   LwSnapshot pub;             /* first, so the public pointer is ours */
   LwVisuals *visuals;
+  LwPredictions *predictions;
   guint n_prev;
   LwFrozenRun *prev[LW_SNAPSHOT_MAX_PREVIOUS];
 } LwSnapshotPriv;
@@ -98,7 +99,20 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
       snap->probe_image = NULL;
       snap->activations = NULL;
     }
+  snap->predictions = NULL;
+  priv->predictions = NULL;
   return snap;
+}
+
+void
+lw_snapshot_set_predictions (LwSnapshot *snap, LwPredictions *preds)
+{
+  LwSnapshotPriv *priv = (LwSnapshotPriv *) snap;
+
+  g_return_if_fail (snap != NULL && snap->ref_count == 1);
+  g_clear_pointer (&priv->predictions, lw_predictions_unref);
+  priv->predictions = preds != NULL ? lw_predictions_ref (preds) : NULL;
+  snap->predictions = preds;
 }
 
 LwSnapshot *
@@ -120,6 +134,7 @@ lw_snapshot_unref (LwSnapshot *snap)
     lw_frozen_run_unref (priv->prev[i]);
   if (priv->visuals != NULL)
     lw_visuals_unref (priv->visuals);
+  lw_predictions_unref (priv->predictions);
   g_free (priv);
 }
 

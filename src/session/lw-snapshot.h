@@ -9,6 +9,7 @@
 #include "engine/lw-model.h"
 #include "data/lw-dataset.h"
 #include "engine/lw-pipeline.h"
+#include "lw-predictions.h"
 
 G_BEGIN_DECLS
 
@@ -139,6 +140,10 @@ struct _LwSnapshot {
    * block_width); zero for a fully connected block. */
   LwMapShape block_map[LW_MAX_BLOCKS];
   const float *activations;   /* concatenated, block_width[i] values per block */
+
+  /* Every layer's answers for the held-out test images, a few seconds
+   * old at most while training; NULL without a run. */
+  const LwPredictions *predictions;
 };
 
 LwSnapshot *lw_snapshot_ref   (LwSnapshot *snap);

@@ -18,6 +18,14 @@
 #define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
 /* The pictures cost megabytes per copy: at most this often while running. */
 #define VISUALS_INTERVAL (250 * G_TIME_SPAN_MILLISECOND)
+/* Predictions on the held-out images: at most this often while running,
+ * and never taking more than 1/PREDICTIONS_COST_SHARE of the time. */
+#define PREDICTIONS_INTERVAL (2 * G_TIME_SPAN_SECOND)
+#define PREDICTIONS_COST_SHARE 20
+/* While paused the worker answers nothing during a pass: only passes
+ * known to be this quick run then (a conv net's first one is not known;
+ * VGG8b's take many seconds). */
+#define PREDICTIONS_PAUSED_COST (500 * G_TIME_SPAN_MILLISECOND)
 
 /* ------------------------------------------------------------------ */
 /* Publishing */
@@ -95,6 +103,7 @@ publish (LwSession *s, gboolean notify)
   fill_template (w, &tmpl, now);
   snap = lw_snapshot_new (&tmpl, w->run != NULL ? w->run->history : NULL,
                           w->previous, w->n_previous, w->visuals);
+  lw_snapshot_set_predictions (snap, w->predictions);
 
   pthread_mutex_lock (&s->snap_lock);
   old = s->snap;
@@ -123,6 +132,41 @@ refresh_visuals (LwWorker *w)
   w->visuals_urgent = FALSE;
   w->last_visuals = g_get_monotonic_time ();
   w->publish_needed = TRUE;
+}
+
+static void
+refresh_predictions (LwWorker *w)
+{
+  LwRun *r = w->run;
+  gint64 start = g_get_monotonic_time ();
+
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
+  if (r != NULL && w->test_images != NULL && w->test_images->n > 0)
+    w->predictions = lw_predictions_compute (r->model, w->ds, w->test_images, r->x, r->y,
+                                             r->batch_size, r->step);
+  w->predictions_dirty = FALSE;
+  w->last_predictions = g_get_monotonic_time ();
+  w->predictions_cost = w->last_predictions - start;
+  w->publish_needed = TRUE;
+}
+
+/* Between commands, outside training: only when a pass is known to be
+ * quick, or, before the first, when the network is fully connected. */
+static gboolean
+predictions_quick (LwWorker *w)
+{
+  if (w->predictions_cost > 0)
+    return w->predictions_cost <= PREDICTIONS_PAUSED_COST;
+  return w->run != NULL && !lw_arch_is_conv (lw_model_get_config (w->run->model)->arch);
+}
+
+/* While training: not too often, and the slower they are, the rarer. */
+static gboolean
+predictions_due (LwWorker *w, gint64 now)
+{
+  gint64 interval = MAX (PREDICTIONS_INTERVAL, PREDICTIONS_COST_SHARE * w->predictions_cost);
+
+  return w->predictions_dirty && now - w->last_predictions >= interval;
 }
 
 /* ------------------------------------------------------------------ */
@@ -203,6 +247,15 @@ build (LwSession *s, gboolean after_reset)
   if (w->probe_image >= w->ds->test.n)
     w->probe_image = 0;
   refresh_visuals (w);
+  g_clear_pointer (&w->test_images, lw_test_images_unref);
+  w->test_images = lw_test_images_new (w->ds, w->run->eval_samples);
+  w->predictions_cost = 0;
+  w->predictions_dirty = TRUE;
+  if (predictions_quick (w))
+    refresh_predictions (w);
+  else
+    /* The first pass waits for training, and its interval. */
+    w->last_predictions = g_get_monotonic_time ();
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
 }
@@ -227,6 +280,7 @@ retire_run (LwWorker *w)
       w->previous[w->n_previous++] = lw_history_freeze (r->history);
     }
   g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
   g_clear_pointer (&w->run, lw_run_free);
 }
 
@@ -250,6 +304,7 @@ train_one (LwWorker *w)
 
   lw_rate_add (&r->rate, now, r->samples_seen);
   w->visuals_dirty = TRUE;
+  w->predictions_dirty = TRUE;
   if (finished)
     {
       lw_rate_stop (&r->rate, now);
@@ -395,6 +450,9 @@ apply_pending (LwSession *s, gboolean wait)
     return;
   if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
     refresh_visuals (w);
+  if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING
+      && (w->state == LW_RUN_FINISHED || predictions_quick (w)))
+    refresh_predictions (w);
   if (w->publish_needed && !w->quit)
     publish (s, TRUE);
   lw_command_queue_done (&s->commands, n);
@@ -422,6 +480,12 @@ lw_worker_main (gpointer data)
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
         refresh_visuals (w);
+      if (w->state == LW_RUN_FINISHED || predictions_due (w, now))
+        {
+          if (w->predictions_dirty)
+            refresh_predictions (w);
+          now = g_get_monotonic_time ();
+        }
       if (w->publish_needed || now - w->last_publish >= PUBLISH_INTERVAL)
         publish (s, TRUE);
     }
@@ -444,6 +508,8 @@ lw_worker_clear (LwSession *s)
   LwWorker *w = &s->worker;
 
   g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
+  g_clear_pointer (&w->test_images, lw_test_images_unref);
   g_clear_pointer (&w->run, lw_run_free);
   g_clear_pointer (&w->ds, lw_dataset_free);
   g_clear_pointer (&w->loaded_dir, g_free);
