@@ -47,12 +47,11 @@ void         lw_model_block_use_workspace   (LwModel *model, guint block, float 
 
 /* What lw-model-state.c saves and restores: block i's parameter slots
  * (LW_BLOCK_N_PARAMS of them), its BatchNorm with the running statistics,
- * its dropout stream and lr multiplier; the output layer's parameter slots
+ * its dropout stream; the output layer's parameter slots
  * (*n of them). */
 LwParam     *lw_model_block_param_slots     (LwModel *model, guint block);
 LwBatchNorm *lw_model_block_batchnorm       (LwModel *model, guint block);
 LwRng       *lw_model_block_dropout_rng     (LwModel *model, guint block);
-float        lw_model_get_block_lr_mult     (const LwModel *model, guint block);
 LwParam     *lw_model_output_param_slots    (LwModel *model, guint *n);
 
 G_END_DECLS

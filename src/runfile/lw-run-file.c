@@ -283,6 +283,12 @@ lw_run_file_load (const char *path, GError **error)
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
+                   "%s is a folder, not a run file", path);
+      return NULL;
+    }
   mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)
     {

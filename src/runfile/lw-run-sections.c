@@ -418,7 +418,8 @@ lw_run_config_check_writer (GKeyFile *kf, const char *writer, GError **error)
   if (!g_str_equal (stored, writer))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_INCOMPATIBLE,
-                   "the run was saved by %s, not %s; open it there", stored, writer);
+                   "the run was saved by %s, which alone can go on with it (this is %s)",
+                   stored, writer);
       return FALSE;
     }
   return TRUE;

@@ -28,6 +28,9 @@ typedef enum {
   LW_CMD_SET_DROPOUT,
   LW_CMD_SET_PROBE_IMAGE,
   LW_CMD_CLEAR_PREVIOUS,
+  LW_CMD_SAVE_RUN,
+  LW_CMD_OPEN_RUN,
+  LW_CMD_SET_AUTOSAVE,
   LW_CMD_QUIT,
 } LwCommandKind;
 
@@ -39,7 +42,9 @@ typedef struct {
     LwLossType loss;
     gboolean frozen;
     guint index;              /* probe image */
+    guint interval_s;         /* autosave */
   };
+  char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
 } LwCommand;
 

@@ -31,6 +31,16 @@ typedef struct {
   gint64 last_visuals;
   guint probe_image;
 
+  /* Run files: the last report, and the autosave. */
+  guint64 file_serial;
+  gboolean file_failed;
+  char *file_message;
+  char *autosave_path;        /* NULL: off */
+  gint64 autosave_interval;   /* µs */
+  gint64 last_autosave;
+  guint autosaved_run_id;     /* the run and step last autosaved */
+  guint64 autosaved_step;
+
   guint64 serial;
   gint64 last_publish;
   gboolean publish_needed;
