@@ -195,6 +195,16 @@ test_save_load (void)
   g_assert_no_error (error);
   s = lw_run_file_get_section (back, LW_RUN_SECTION_CONFIG);
   g_assert_cmpuint (g_bytes_get_size (s), ==, strlen ("[run]\nwriter=test\n"));
+  {
+    /* Written in pieces, the same bytes as built in memory. */
+    g_autoptr (GBytes) on_disk = NULL, in_memory = lw_run_file_to_bytes (f);
+    char *data = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    on_disk = g_bytes_new_take (data, len);
+    g_assert_true (g_bytes_equal (on_disk, in_memory));
+  }
 
   listing = g_dir_open (dir, 0, NULL);
   while (g_dir_read_name (listing) != NULL)

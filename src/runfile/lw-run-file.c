@@ -2,8 +2,13 @@
  * added; a file is built in memory and written in one piece. */
 #include "lw-run-file.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include <glib/gstdio.h>
 
 #include "engine/lw-bytes.h"
 
@@ -112,13 +117,13 @@ lw_run_file_require (const LwRunFile *f, guint32 tag, GError **error)
   return data;
 }
 
-GBytes *
-lw_run_file_to_bytes (const LwRunFile *f)
+/* Magic, version, count, length and section table. */
+static GByteArray *
+header_bytes (const LwRunFile *f)
 {
   GByteArray *out = g_byte_array_new ();
   guint n = f->sections->len;
   guint64 offset = HEADER_SIZE + (guint64) n * ENTRY_SIZE, total = offset + CRC_SIZE;
-  guint32 crc;
 
   for (guint i = 0; i < n; i++)
     total += g_bytes_get_size (g_array_index (f->sections, Section, i).data);
@@ -138,7 +143,16 @@ lw_run_file_to_bytes (const LwRunFile *f)
       lw_bytes_put_u64 (out, len);
       offset += len;
     }
-  for (guint i = 0; i < n; i++)
+  return out;
+}
+
+GBytes *
+lw_run_file_to_bytes (const LwRunFile *f)
+{
+  GByteArray *out = header_bytes (f);
+  guint32 crc;
+
+  for (guint i = 0; i < f->sections->len; i++)
     {
       gsize len;
       const guint8 *data = g_bytes_get_data (g_array_index (f->sections, Section, i).data, &len);
@@ -148,31 +162,81 @@ lw_run_file_to_bytes (const LwRunFile *f)
     }
   crc = (guint32) crc32_z (crc32_z (0L, Z_NULL, 0), out->data, out->len);
   lw_bytes_put_u32 (out, crc);
-  g_assert (out->len == total);
   return g_byte_array_free_to_bytes (out);
 }
 
+static gboolean
+write_all (int fd, const guint8 *data, gsize len)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Written section by section (a run of a big network is hundreds of
+ * megabytes: no second copy of it in memory), to a temporary file beside
+ * path, flushed to disk, then renamed over path. */
 gboolean
 lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
 {
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) local = NULL;
-  gsize len;
-  const guint8 *data;
+  g_autoptr (GByteArray) header = NULL;
+  g_autofree char *tmp = NULL;
+  gboolean ok;
+  guint32 crc, crc_le;
+  int fd, saved_errno = 0;
 
   g_return_val_if_fail (f != NULL && path != NULL, FALSE);
 
-  bytes = lw_run_file_to_bytes (f);
-  data = g_bytes_get_data (bytes, &len);
-  /* CONSISTENT: a temporary file, fsync, rename over the old one. */
-  if (!g_file_set_contents_full (path, (const char *) data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+  tmp = g_strconcat (path, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
+  if (fd < 0)
     {
+      saved_errno = errno;
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "cannot save run to %s: %s",
-                   path, local->message);
+                   path, g_strerror (saved_errno));
       return FALSE;
     }
-  return TRUE;
+  header = header_bytes (f);
+  crc = (guint32) crc32_z (crc32_z (0L, Z_NULL, 0), header->data, header->len);
+  ok = write_all (fd, header->data, header->len);
+  for (guint i = 0; i < f->sections->len && ok; i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (g_array_index (f->sections, Section, i).data, &len);
+
+      crc = (guint32) crc32_z (crc, data, len);
+      ok = write_all (fd, data, len);
+    }
+  crc_le = GUINT32_TO_LE (crc);
+  ok = ok && write_all (fd, (const guint8 *) &crc_le, 4) && fsync (fd) == 0;
+  if (!ok)
+    saved_errno = errno;
+  if (close (fd) != 0 && ok)
+    {
+      saved_errno = errno;
+      ok = FALSE;
+    }
+  if (ok && g_rename (tmp, path) != 0)
+    {
+      saved_errno = errno;
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      g_unlink (tmp);
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "cannot save run to %s: %s",
+                   path, g_strerror (saved_errno));
+    }
+  return ok;
 }
 
 static LwRunFile *
