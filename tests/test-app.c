@@ -1190,11 +1190,140 @@ test_window_settings (void)
   g_settings_reset (settings, "color-scheme");
 }
 
+/* ------------------------------------------------------------------ */
+/* Runs on disk */
+
+static gboolean
+banner_has (LwWindow *window, gconstpointer text)
+{
+  const char *banner = lw_window_get_banner (window, NULL);
+
+  return banner != NULL && strstr (banner, text) != NULL;
+}
+
+static gboolean
+restored (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->file_serial > 0 && !snap->file_failed
+         && snap->step == *(const guint64 *) data;
+}
+
+static LwWindow *
+open_window (LwApplication **app)
+{
+  g_autoptr (GError) error = NULL;
+  LwWindow *window;
+
+  *app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_NON_UNIQUE);
+  lw_application_get_options (*app)->preset = g_strdup ("small");
+  g_assert_true (g_application_register (G_APPLICATION (*app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (*app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (*app)));
+  g_assert_true (LW_IS_WINDOW (window));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  return window;
+}
+
+static void
+close_window (LwWindow *window, LwApplication *app)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (app);
+}
+
+/* Save Run writes the file and says so; Open Run of a file that is no
+ * run says what is wrong and leaves the run as it was. A window that did
+ * not close cleanly leaves its autosave, which the next window offers
+ * back; restored, it is the run as saved. A clean close leaves nothing. */
+static void
+test_window_run_files (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *run_path = NULL, *text_path = NULL, *state_dir = NULL;
+  g_autofree char *autosave = NULL, *marker = NULL, *recovered = NULL;
+  g_autoptr (GFile) run_file = NULL, text_file = NULL;
+  LwApplication *app;
+  LwWindow *window;
+  gboolean offers_restore = TRUE;
+  guint64 three = 3;
+  char *contents = NULL;
+  gsize len = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-app-runs-XXXXXX", &error);
+  g_assert_no_error (error);
+  run_path = g_build_filename (dir, "run.lwrun", NULL);
+  text_path = g_build_filename (dir, "notes.txt", NULL);
+  run_file = g_file_new_for_path (run_path);
+  text_file = g_file_new_for_path (text_path);
+  g_assert_true (g_file_set_contents (text_path, "not a run\n", -1, NULL));
+  state_dir = g_build_filename (g_get_user_data_dir (), "layerwise", NULL);
+  autosave = g_build_filename (state_dir, "autosave.lwrun", NULL);
+  marker = g_build_filename (state_dir, "running", NULL);
+  recovered = g_build_filename (state_dir, "recovered.lwrun", NULL);
+
+  window = open_window (&app);
+  g_assert_null (lw_window_get_banner (window, NULL));
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  for (guint i = 0; i < 3; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, step_reached, &three, APPLY_TIMEOUT_S, "three steps");
+
+  lw_window_save_run_to (window, run_file);
+  wait_until (window, banner_has, "Saved the run", APPLY_TIMEOUT_S, "the save");
+  g_assert_true (g_file_test (run_path, G_FILE_TEST_IS_REGULAR));
+
+  lw_window_open_run_from (window, text_file);
+  wait_until (window, banner_has, "not a Layerwise run file", APPLY_TIMEOUT_S, "the refusal");
+  g_assert_true (shown (window)->file_failed);
+  g_assert_cmpuint (shown (window)->step, ==, 3);
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  lw_window_get_banner (window, &offers_restore);
+  g_assert_false (offers_restore);
+
+  close_window (window, app);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
+
+  /* As a crash leaves things: the marker, and an autosave. */
+  g_assert_true (g_file_get_contents (run_path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (autosave, contents, (gssize) len, NULL));
+  g_free (contents);
+  g_assert_true (g_file_set_contents (marker, "1\n", -1, NULL));
+
+  window = open_window (&app);
+  g_assert_nonnull (lw_window_get_banner (window, &offers_restore));
+  g_assert_true (offers_restore);
+  g_assert_true (g_file_test (recovered, G_FILE_TEST_IS_REGULAR));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
+  wait_until (window, restored, &three, LOAD_TIMEOUT_S, "the restored run");
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  close_window (window, app);
+
+  g_unlink (recovered);
+  g_unlink (run_path);
+  g_unlink (text_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *data_home = g_dir_make_tmp ("test-app-data-XXXXXX", NULL);
   int status;
 
+  /* Autosaves and the crash marker go here, not into the user's folder. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   /* Xvfb has no GPU: GL through llvmpipe would take the training's CPU. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_test_init (&argc, &argv, NULL);
@@ -1213,12 +1342,16 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/predictions", test_window_predictions);
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
+  g_test_add_func ("/app/window/run-files", test_window_run_files);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+    g_autofree char *state_dir = g_build_filename (data_home, "layerwise", NULL);
 
     g_rmdir (dir);
     g_rmdir (config_dir);
+    g_rmdir (state_dir);
+    g_rmdir (data_home);
   }
   g_free (config_dir);
   return status;

@@ -225,6 +225,8 @@ lw_application_startup (GApplication *app)
 
   set_accels (gtk_app, "app.quit", "<Control>q", NULL);
   set_accels (gtk_app, "win.reset", "<Control>r", NULL);
+  set_accels (gtk_app, "win.save-run", "<Control>s", NULL);
+  set_accels (gtk_app, "win.open-run", "<Control>o", NULL);
   set_accels (gtk_app, "win.export-csv", "<Control>e", NULL);
   set_accels (gtk_app, "win.loss-log-scale", "<Control>l", NULL);
   set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);

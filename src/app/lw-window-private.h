@@ -26,4 +26,12 @@ const char      *lw_window_get_description (LwWindow *self, LwChartId id);
 void             lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us,
                                            gint64 *max_frame_us, guint *n_frames);
 
+/* What Save Run… and Open Run… do with the file chosen; the outcome shows
+ * in the banner above the views. */
+void             lw_window_save_run_to  (LwWindow *self, GFile *file);
+void             lw_window_open_run_from (LwWindow *self, GFile *file);
+/* The banner's text, or NULL while it is hidden; offers_restore (may be
+ * NULL): whether it offers a crash's autosave back (win.restore-recovered). */
+const char      *lw_window_get_banner   (LwWindow *self, gboolean *offers_restore);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "lw-help-window.h"
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
+#include "lw-run-files.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -78,6 +79,10 @@ struct _LwWindow
   LwChartView *views[N_VIEWS];
   char *descriptions[LW_N_CHARTS];  /* as last given to the views */
   gint64 last_described;
+  GtkRevealer *file_banner;
+  GtkWidget *file_banner_box;
+  GtkLabel *file_banner_label;
+  GtkWidget *file_banner_restore;
 
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
@@ -94,6 +99,10 @@ struct _LwWindow
   int shown_state;            /* LwRunState, -1 before the first */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
   guint shown_blocks;         /* blocks the layer drop-down offers */
+  guint64 shown_file_serial;  /* the last run-file report shown in the banner */
+  char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
+  gboolean owns_run_files;    /* this window set the crash marker and autosaves */
+  guint banner_timeout_id;
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
@@ -422,6 +431,148 @@ describe_views (LwWindow *self, gint64 now, gboolean urgent)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Run files */
+
+static gboolean
+hide_banner (gpointer data)
+{
+  LwWindow *self = data;
+
+  self->banner_timeout_id = 0;
+  gtk_revealer_set_reveal_child (self->file_banner, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* An error stays until dismissed; news goes by itself. */
+static void
+show_banner (LwWindow *self, const char *text, gboolean failed, gboolean offer_restore)
+{
+  g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
+  gtk_label_set_text (self->file_banner_label, text);
+  if (failed)
+    gtk_widget_add_css_class (self->file_banner_box, "error");
+  else
+    gtk_widget_remove_css_class (self->file_banner_box, "error");
+  gtk_widget_set_visible (self->file_banner_restore, offer_restore);
+  gtk_revealer_set_reveal_child (self->file_banner, TRUE);
+  if (!failed && !offer_restore)
+    self->banner_timeout_id = g_timeout_add_seconds (6, hide_banner, self);
+}
+
+static void
+on_banner_dismissed (LwWindow *self)
+{
+  g_clear_pointer (&self->recovered_path, g_free);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
+  hide_banner (self);
+}
+
+static void
+update_file_banner (LwWindow *self, const LwSnapshot *snap)
+{
+  if (snap->file_serial == self->shown_file_serial || snap->file_message == NULL)
+    return;
+  self->shown_file_serial = snap->file_serial;
+  show_banner (self, snap->file_message, snap->file_failed, FALSE);
+}
+
+void
+lw_window_save_run_to (LwWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      show_banner (self, _("Runs can only be saved to local files"), TRUE, FALSE);
+      return;
+    }
+  lw_session_save_run (self->session, path);
+}
+
+void
+lw_window_open_run_from (LwWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      show_banner (self, _("Runs can only be opened from local files"), TRUE, FALSE);
+      return;
+    }
+  lw_session_open_run (self->session, path);
+}
+
+static void
+save_chosen (GFile *file, gpointer data)
+{
+  g_autoptr (LwWindow) self = data;
+
+  if (self->session != NULL)
+    lw_window_save_run_to (self, file);
+}
+
+static void
+open_chosen (GFile *file, gpointer data)
+{
+  g_autoptr (LwWindow) self = data;
+
+  if (self->session != NULL)
+    lw_window_open_run_from (self, file);
+}
+
+static void
+save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_run_files_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
+}
+
+static void
+open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_run_files_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
+}
+
+static void
+restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->recovered_path == NULL)
+    return;
+  lw_session_open_run (self->session, self->recovered_path);
+  g_clear_pointer (&self->recovered_path, g_free);
+  gtk_widget_action_set_enabled (widget, "win.restore-recovered", FALSE);
+  hide_banner (self);
+}
+
+/* Autosaves, and the offer of what a crash left behind. */
+static void
+start_run_files (LwWindow *self)
+{
+  g_autofree char *autosave = lw_run_files_autosave_path ();
+
+  self->owns_run_files = TRUE;
+  self->recovered_path = lw_run_files_begin ();
+  lw_session_set_autosave (self->session, autosave, LW_AUTOSAVE_INTERVAL_S);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered",
+                                 self->recovered_path != NULL);
+  if (self->recovered_path != NULL)
+    show_banner (self, _("Layerwise did not close properly last time. Restore the run it "
+                         "saved last?"), FALSE, TRUE);
+}
+
+const char *
+lw_window_get_banner (LwWindow *self, gboolean *offers_restore)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  if (offers_restore != NULL)
+    *offers_restore = gtk_widget_get_visible (self->file_banner_restore);
+  if (!gtk_revealer_get_reveal_child (self->file_banner))
+    return NULL;
+  return gtk_label_get_text (self->file_banner_label);
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -443,6 +594,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   update_prediction_layers (self, snap);
   update_key_numbers (self, snap);
   describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
+  update_file_banner (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -463,6 +615,7 @@ answers_user (LwWindow *self, const LwSnapshot *snap)
          || old->current.n_marks != snap->current.n_marks
          || old->n_previous != snap->n_previous
          || old->probe_image_index != snap->probe_image_index
+         || old->file_serial != snap->file_serial
          || memcmp (old->block_lr_mult, snap->block_lr_mult, sizeof snap->block_lr_mult) != 0
          || memcmp (old->block_frozen, snap->block_frozen, sizeof snap->block_frozen) != 0;
 }
@@ -1143,8 +1296,15 @@ lw_window_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
   /* Joins the worker, so no notify reaches a dead window. */
   g_clear_pointer (&self->session, lw_session_free);
+  /* The window closes as it should: no crash to offer back next time. */
+  if (self->owns_run_files)
+    {
+      lw_run_files_end ();
+      self->owns_run_files = FALSE;
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_WINDOW);
   G_OBJECT_CLASS (lw_window_parent_class)->dispose (object);
 }
@@ -1158,6 +1318,7 @@ lw_window_finalize (GObject *object)
   g_free (self->preset_id);
   for (guint i = 0; i < LW_N_CHARTS; i++)
     g_free (self->descriptions[i]);
+  g_free (self->recovered_path);
   g_clear_pointer (&self->charts, lw_charts_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
@@ -1211,11 +1372,16 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_box);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_restore);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
                                                G_STRUCT_OFFSET (LwWindow, views)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_banner_dismissed);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
@@ -1248,6 +1414,10 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
   gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-run", NULL, save_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-run", NULL, open_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.restore-recovered", NULL,
+                                   restore_recovered_activated);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
@@ -1389,6 +1559,11 @@ lw_window_new (LwApplication *app)
     g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
   self->session = lw_session_new (&self->pending, on_snapshot_published, self);
+  /* A benchmark is no session of the user's: it leaves their files alone. */
+  if (o->benchmark_seconds <= 0)
+    start_run_files (self);
+  else
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
   if (o->autoplay)
     lw_session_play (self->session);
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);

@@ -45,4 +45,13 @@ gsize        lw_model_copy_params           (const LwModel *model, float *out);
 gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);
 void         lw_model_block_use_workspace   (LwModel *model, guint block, float *ws);
 
+/* What lw-model-state.c saves and restores: block i's parameter slots
+ * (LW_BLOCK_N_PARAMS of them), its BatchNorm with the running statistics,
+ * its dropout stream; the output layer's parameter slots
+ * (*n of them). */
+LwParam     *lw_model_block_param_slots     (LwModel *model, guint block);
+LwBatchNorm *lw_model_block_batchnorm       (LwModel *model, guint block);
+LwRng       *lw_model_block_dropout_rng     (LwModel *model, guint block);
+LwParam     *lw_model_output_param_slots    (LwModel *model, guint *n);
+
 G_END_DECLS

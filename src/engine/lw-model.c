@@ -996,3 +996,39 @@ lw_model_block_map_shape (const LwModel *m, guint block, LwMapShape *shape)
   *shape = (LwMapShape) { b->conv.shape.c_out, b->conv.h, b->conv.w };
   return TRUE;
 }
+
+LwParam *
+lw_model_block_param_slots (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return block_params (&m->blocks[block]);
+}
+
+LwBatchNorm *
+lw_model_block_batchnorm (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return m->blocks[block].kind == BLOCK_CONV ? &m->blocks[block].conv.bn
+                                             : &m->blocks[block].fc.bn;
+}
+
+LwRng *
+lw_model_block_dropout_rng (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return &m->dropout_rng[block];
+}
+
+float
+lw_model_get_block_lr_mult (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, 0.0f);
+  return m->lr_mult[block];
+}
+
+LwParam *
+lw_model_output_param_slots (LwModel *m, guint *n)
+{
+  *n = OUT_N_PARAMS;
+  return m->out_params;
+}

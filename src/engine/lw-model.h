@@ -144,6 +144,7 @@ void         lw_model_set_block_lr_mult   (LwModel *model, guint block, float mu
 void         lw_model_set_block_frozen    (LwModel *model, guint block, gboolean frozen);
 void         lw_model_set_dropout         (LwModel *model, float dropout);
 float        lw_model_get_block_lr        (const LwModel *model, guint block);
+float        lw_model_get_block_lr_mult   (const LwModel *model, guint block);
 gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
 
 /* Inspection, for the window. lw_model_similarity computes, in evaluation

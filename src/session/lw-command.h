@@ -29,6 +29,9 @@ typedef enum {
   LW_CMD_SET_PROBE_IMAGE,
   LW_CMD_SET_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
+  LW_CMD_SAVE_RUN,
+  LW_CMD_OPEN_RUN,
+  LW_CMD_SET_AUTOSAVE,
   LW_CMD_QUIT,
 } LwCommandKind;
 
@@ -41,7 +44,9 @@ typedef struct {
     gboolean frozen;
     guint index;              /* probe image */
     LwSchedule schedule;      /* with block = its stages */
+    guint interval_s;         /* autosave */
   };
+  char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
 } LwCommand;
 

@@ -306,7 +306,10 @@ lw_run_step (LwRun *r)
   g_return_val_if_fail (!r->finished, TRUE);
 
   if (r->batch_pos == 0)
-    lw_sampler_begin_epoch (r->sampler, r->epoch, &r->shuffle_rng);
+    {
+      r->epoch_rng = r->shuffle_rng;
+      lw_sampler_begin_epoch (r->sampler, r->epoch, &r->shuffle_rng);
+    }
   count = lw_sampler_next_batch (r->sampler, &r->shuffle_rng, &indices);
   lw_dataset_fill_batch (r->ds, &r->ds->train, indices, count,
                          r->use_augment ? &r->augment : NULL, &r->augment_rng, r->x, r->y);

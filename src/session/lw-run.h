@@ -27,6 +27,7 @@ typedef struct {
   LwAugment augment;
   gboolean use_augment;
   LwRng shuffle_rng, augment_rng;
+  LwRng epoch_rng;            /* shuffle_rng as the epoch under way began (run files) */
 
   /* Similarity probe: probe_n test samples sorted by class, fixed. */
   guint probe_n;

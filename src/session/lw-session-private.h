@@ -37,6 +37,15 @@ typedef struct {
   gboolean predictions_dirty; /* the model changed since they were made */
   gint64 last_predictions;
   gint64 predictions_cost;    /* how long the last ones took */
+  /* Run files: the last report, and the autosave. */
+  guint64 file_serial;
+  gboolean file_failed;
+  char *file_message;
+  char *autosave_path;        /* NULL: off */
+  gint64 autosave_interval;   /* µs */
+  gint64 last_autosave;
+  guint autosaved_run_id;     /* the run and step last autosaved */
+  guint64 autosaved_step;
 
   guint64 serial;
   gint64 last_publish;

@@ -132,6 +132,37 @@ lw_session_clear_previous (LwSession *s)
   send_simple (s, LW_CMD_CLEAR_PREVIOUS);
 }
 
+static void
+send_path (LwSession *s, LwCommandKind kind, const char *path, guint interval_s)
+{
+  LwCommand *cmd = lw_command_new (kind);
+
+  cmd->path = g_strdup (path);
+  cmd->interval_s = interval_s;
+  queue_command (s, cmd);
+}
+
+void
+lw_session_save_run (LwSession *s, const char *path)
+{
+  g_return_if_fail (s != NULL && path != NULL);
+  send_path (s, LW_CMD_SAVE_RUN, path, 0);
+}
+
+void
+lw_session_open_run (LwSession *s, const char *path)
+{
+  g_return_if_fail (s != NULL && path != NULL);
+  send_path (s, LW_CMD_OPEN_RUN, path, 0);
+}
+
+void
+lw_session_set_autosave (LwSession *s, const char *path, guint interval_s)
+{
+  g_return_if_fail (s != NULL);
+  send_path (s, LW_CMD_SET_AUTOSAVE, path, interval_s);
+}
+
 void
 lw_session_reset (LwSession *s, const LwRunSettings *settings)
 {

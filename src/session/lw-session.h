@@ -77,6 +77,19 @@ gboolean    lw_session_set_schedule   (LwSession *session, LwSchedule schedule, 
 /* Drops the kept previous runs. */
 void        lw_session_clear_previous (LwSession *session);
 
+/* Run files (src/runfile). Saving writes everything needed to go on with
+ * the current run exactly where it stands: settings, model and optimizer
+ * state, random streams, curves and marks. Opening one replaces the
+ * current run (its curves join the previous runs, as after a reset) and
+ * its settings, paused; a file that cannot be opened (damaged, foreign,
+ * newer, its dataset missing) leaves the current run as it was. Either
+ * way the outcome is reported in the snapshot's file_* fields. */
+void        lw_session_save_run       (LwSession *session, const char *path);
+void        lw_session_open_run       (LwSession *session, const char *path);
+/* Saves the run to path every interval_s seconds of training that
+ * changed it, and when it is paused; path NULL turns this off. */
+void        lw_session_set_autosave   (LwSession *session, const char *path, guint interval_s);
+
 /* For tests: the number of commands applied so far, and a wait until the
  * worker has applied every command sent before this call (polls; returns
  * FALSE on timeout). */

@@ -82,6 +82,12 @@ struct _LwSnapshot {
   LwRunState state;
   const char *error;          /* when FAILED: what went wrong, one line */
 
+  /* The last save or open of a run file (lw_session_save_run and
+   * friends): file_serial grows with each report. */
+  guint64 file_serial;
+  gboolean file_failed;
+  const char *file_message;   /* what was done, or what went wrong; one line */
+
   /* The run's settings as they are now. */
   const char *dataset_name;
   LwArch arch;

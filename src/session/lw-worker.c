@@ -13,6 +13,7 @@
 
 #include "engine/lw-gemm.h"
 #include "lw-controls.h"
+#include "lw-run-disk.h"
 #include "lw-snapshot-private.h"
 
 #define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
@@ -40,6 +41,9 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->serial = ++w->serial;
   t->state = w->state;
   t->error = w->error;
+  t->file_serial = w->file_serial;
+  t->file_failed = w->file_failed;
+  t->file_message = w->file_message;
   t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
   if (ds != NULL)
     {
@@ -142,8 +146,11 @@ refresh_predictions (LwWorker *w)
 
   g_clear_pointer (&w->predictions, lw_predictions_unref);
   if (r != NULL && w->test_images != NULL && w->test_images->n > 0)
-    w->predictions = lw_predictions_compute (r->model, w->ds, w->test_images, r->x, r->y,
-                                             r->batch_size, r->step);
+    {
+      w->predictions = lw_predictions_compute (lw_run_hold_model (r), w->ds, w->test_images,
+                                               r->x, r->y, r->batch_size, r->step);
+      lw_run_release_model (r);
+    }
   w->predictions_dirty = FALSE;
   w->last_predictions = g_get_monotonic_time ();
   w->predictions_cost = w->last_predictions - start;
@@ -181,15 +188,50 @@ fail (LwWorker *w, char *message)
   w->publish_needed = TRUE;
 }
 
+/* The dataset of settings, or NULL with a message for the window. */
+static LwDataset *
+open_dataset (const LwRunSettings *st, char **message)
+{
+  g_autoptr(GError) error = NULL;
+  LwDataset *ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+
+  if (ds == NULL)
+    {
+      gboolean searched = st->data_dir == NULL
+                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+
+      *message = g_strdup_printf (searched ? _("cannot load dataset %s: %s (choose its folder)")
+                                           : _("cannot load dataset %s: %s"),
+                                  lw_dataset_kind_to_string (st->dataset), error->message);
+      return NULL;
+    }
+  lw_dataset_limit_train (ds, st->limit_train);
+  if (ds->train.n == 0 || ds->test.n == 0)
+    {
+      *message = g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
+                                    "both must be non-empty"), ds->name, ds->source,
+                                  ds->train.n, ds->test.n);
+      lw_dataset_free (ds);
+      return NULL;
+    }
+  return ds;
+}
+
+static gboolean
+dataset_matches (const LwWorker *w, const LwRunSettings *st)
+{
+  return w->ds != NULL && w->ds->kind == st->dataset
+         && g_strcmp0 (w->loaded_dir, st->data_dir) == 0 && w->loaded_limit == st->limit_train;
+}
+
 static gboolean
 load_dataset (LwSession *s, gboolean announce)
 {
   LwWorker *w = &s->worker;
   const LwRunSettings *st = &w->settings;
-  g_autoptr(GError) error = NULL;
+  char *message = NULL;
 
-  if (w->ds != NULL && w->ds->kind == st->dataset
-      && g_strcmp0 (w->loaded_dir, st->data_dir) == 0 && w->loaded_limit == st->limit_train)
+  if (dataset_matches (w, st))
     return TRUE;
 
   g_clear_pointer (&w->ds, lw_dataset_free);
@@ -198,28 +240,14 @@ load_dataset (LwSession *s, gboolean announce)
   if (announce)
     publish (s, TRUE);
 
-  w->ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+  w->ds = open_dataset (st, &message);
   if (w->ds == NULL)
     {
-      gboolean searched = st->data_dir == NULL
-                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
-
-      fail (w, g_strdup_printf (searched ? _("cannot load dataset %s: %s (choose its folder)")
-                                         : _("cannot load dataset %s: %s"),
-                                lw_dataset_kind_to_string (st->dataset), error->message));
+      fail (w, message);
       return FALSE;
     }
-  lw_dataset_limit_train (w->ds, st->limit_train);
   w->loaded_dir = g_strdup (st->data_dir);
   w->loaded_limit = st->limit_train;
-  if (w->ds->train.n == 0 || w->ds->test.n == 0)
-    {
-      fail (w, g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
-                                  "both must be non-empty"), w->ds->name, w->ds->source,
-                                w->ds->train.n, w->ds->test.n));
-      g_clear_pointer (&w->ds, lw_dataset_free);
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -314,6 +342,122 @@ train_one (LwWorker *w)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Run files */
+
+static void
+report_file (LwWorker *w, gboolean failed, char *message)
+{
+  g_free (w->file_message);
+  w->file_message = message;
+  w->file_failed = failed;
+  w->file_serial++;
+  w->publish_needed = TRUE;
+}
+
+static void
+save_run (LwWorker *w, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (w->run == NULL)
+    report_file (w, TRUE, g_strdup (_("There is no run to save")));
+  else if (!lw_run_disk_save (w->run, &w->settings, path, &error))
+    report_file (w, TRUE, g_strdup_printf (_("The run was not saved: %s"), error->message));
+  else
+    report_file (w, FALSE, g_strdup_printf (_("Saved the run to %s"), path));
+}
+
+static void retire_run (LwWorker *w);
+
+/* The run in path replaces the current one, paused; on any error the
+ * current run, its dataset and settings stay as they were. */
+static void
+open_run (LwSession *s, const char *path)
+{
+  LwWorker *w = &s->worker;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LwRunFile) file = NULL;
+  LwRunSettings settings;
+  LwDataset *ds = NULL;
+  gboolean own_ds;
+  LwRun *run = NULL;
+  char *message = NULL;
+
+  file = lw_run_disk_open (path, &settings, &error);
+  if (file == NULL)
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
+      lw_run_settings_clear (&settings);
+      return;
+    }
+  settings.threads = w->settings.threads;
+  own_ds = !dataset_matches (w, &settings);
+  ds = own_ds ? open_dataset (&settings, &message) : w->ds;
+  if (ds == NULL)
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), message));
+      g_free (message);
+      lw_run_settings_clear (&settings);
+      return;
+    }
+  run = lw_run_new (ds, &settings, w->next_run_id + 1, &error);
+  if (run == NULL || !lw_run_disk_restore (run, file, &error))
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
+      lw_run_free (run);
+      if (own_ds)
+        lw_dataset_free (ds);
+      lw_run_settings_clear (&settings);
+      return;
+    }
+
+  retire_run (w);
+  w->next_run_id++;
+  if (own_ds)
+    {
+      lw_dataset_free (w->ds);
+      w->ds = ds;
+      g_free (w->loaded_dir);
+      w->loaded_dir = g_strdup (settings.data_dir);
+      w->loaded_limit = settings.limit_train;
+    }
+  lw_run_settings_clear (&w->settings);
+  w->settings = settings;
+  w->run = run;
+  g_clear_pointer (&w->error, g_free);
+  w->state = run->finished ? LW_RUN_FINISHED : LW_RUN_PAUSED;
+  atomic_store (&s->expected_blocks, run->n_blocks);
+  if (w->probe_image >= w->ds->test.n)
+    w->probe_image = 0;
+  refresh_visuals (w);
+  /* What was opened is what is on disk: nothing new to autosave. */
+  w->autosaved_run_id = w->next_run_id;
+  w->autosaved_step = run->step;
+  report_file (w, FALSE, g_strdup_printf (_("Opened the run from %s"), path));
+}
+
+/* Saves the run to the autosave file when it trained since the last
+ * autosave, and (unless forced) the interval has passed. Failures are
+ * reported like any save. */
+static void
+autosave (LwWorker *w, gboolean force)
+{
+  g_autoptr(GError) error = NULL;
+  LwRun *r = w->run;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w->autosave_path == NULL || r == NULL || r->step == 0
+      || (w->autosaved_run_id == w->next_run_id && w->autosaved_step == r->step)
+      || (!force && now - w->last_autosave < w->autosave_interval))
+    return;
+  w->last_autosave = now;
+  w->autosaved_run_id = w->next_run_id;
+  w->autosaved_step = r->step;
+  if (!lw_run_disk_save (r, &w->settings, w->autosave_path, &error))
+    report_file (w, TRUE, g_strdup_printf (_("Autosave failed: %s"), error->message));
+}
+
 static void
 pause_run (LwWorker *w)
 {
@@ -325,6 +469,7 @@ pause_run (LwWorker *w)
   w->state = LW_RUN_PAUSED;
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
+  autosave (w, TRUE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -422,6 +567,21 @@ apply (LwSession *s, LwCommand *cmd)
         }
       break;
 
+    case LW_CMD_SAVE_RUN:
+      save_run (w, cmd->path);
+      break;
+
+    case LW_CMD_OPEN_RUN:
+      open_run (s, cmd->path);
+      break;
+
+    case LW_CMD_SET_AUTOSAVE:
+      g_free (w->autosave_path);
+      w->autosave_path = g_strdup (cmd->path);
+      w->autosave_interval = (gint64) cmd->interval_s * G_USEC_PER_SEC;
+      w->last_autosave = g_get_monotonic_time ();
+      break;
+
     case LW_CMD_QUIT:
       w->quit = TRUE;
       break;
@@ -477,6 +637,7 @@ lw_worker_main (gpointer data)
         continue;
 
       train_one (w);
+      autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
         refresh_visuals (w);
@@ -514,6 +675,8 @@ lw_worker_clear (LwSession *s)
   g_clear_pointer (&w->ds, lw_dataset_free);
   g_clear_pointer (&w->loaded_dir, g_free);
   g_clear_pointer (&w->error, g_free);
+  g_clear_pointer (&w->file_message, g_free);
+  g_clear_pointer (&w->autosave_path, g_free);
   clear_previous (w);
   lw_run_settings_clear (&w->settings);
 }
