@@ -195,6 +195,86 @@ test_round_trip_conv (void)
   check_round_trip (conv_settings, 10, 6);
 }
 
+static gboolean
+wait_file_report (LwSession *s, guint64 serial)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (LwSnapshot) snap = lw_session_get_snapshot (s);
+
+      if (snap->file_serial >= serial)
+        return !snap->file_failed;
+      g_usleep (2000);
+    }
+  return FALSE;
+}
+
+/* Saved while a two-stage pipeline is training: the save takes the run
+ * at rest (every batch handed out trained and counted), and a session
+ * that opens the file and trains up to where the first one paused has
+ * the same curves and weights. */
+static void
+test_save_while_pipelined (void)
+{
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "run.lwrun", NULL);
+  g_autoptr (LwSnapshot) paused = NULL, opened = NULL, caught_up = NULL;
+  LwSession *sa, *sb;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  sa = new_session (&st);
+  lw_session_play (sa);
+  for (;;)
+    {
+      g_autoptr (LwSnapshot) snap = lw_session_get_snapshot (sa);
+
+      if (snap->step >= 8 && snap->n_stages == 2)
+        break;
+      g_usleep (1000);
+    }
+  lw_session_save_run (sa, path);
+  g_assert_true (wait_file_report (sa, 1));
+  lw_session_pause (sa);
+  paused = synced (sa);
+
+  sb = new_session (&st);
+  lw_session_open_run (sb, path);
+  opened = synced (sb);
+  g_assert_false (opened->file_failed);
+  g_assert_cmpuint (opened->step, >=, 8);
+  g_assert_cmpuint (opened->step, <=, paused->step);
+  g_assert_cmpuint (opened->current.layers[0].train_acc.n, ==, opened->step);
+  steps (sb, (guint) (paused->step - opened->step));
+  caught_up = synced (sb);
+  g_assert_cmpuint (caught_up->step, ==, paused->step);
+  for (guint l = 0; l < paused->current.n_layers; l++)
+    {
+      assert_series_equal (&paused->current.layers[l].train_acc,
+                           &caught_up->current.layers[l].train_acc);
+      assert_series_equal (&paused->current.layers[l].loss_pred,
+                           &caught_up->current.layers[l].loss_pred);
+      assert_series_equal (&paused->current.layers[l].test_acc,
+                           &caught_up->current.layers[l].test_acc);
+    }
+  g_assert_cmpmem (paused->filters, paused->filter_rows * paused->filter_cols * sizeof (float),
+                   caught_up->filters,
+                   caught_up->filter_rows * caught_up->filter_cols * sizeof (float));
+
+  lw_session_free (sa);
+  lw_session_free (sb);
+  lw_run_settings_clear (&st);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bad files */
 
@@ -408,6 +488,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/session-files/round-trip/mlp", test_round_trip_mlp);
   g_test_add_func ("/session-files/round-trip/conv", test_round_trip_conv);
+  g_test_add_func ("/session-files/save-while-pipelined", test_save_while_pipelined);
   g_test_add_func ("/session-files/bad-files", test_bad_files);
   g_test_add_func ("/session-files/save-fails", test_save_fails);
   g_test_add_func ("/session-files/autosave", test_autosave);
