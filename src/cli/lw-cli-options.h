@@ -44,6 +44,7 @@ typedef struct {
   guint target_proj_size;
   guint classes_per_batch;      /* 0: plain shuffled batches */
   guint classes_per_batch_until_epoch;   /* 0: in every epoch */
+  gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
 } LwCliOptions;
 
 void     lw_cli_options_init        (LwCliOptions *opts);

@@ -41,6 +41,10 @@ typedef struct {
   LwRunningStats epoch_stats, window;
   gint64 start;
   LwProgress *progress;
+
+  LwTrainResult *result;
+  guint skipped_in_epoch;
+  char *first_skip;             /* what the epoch's first dropped step did */
 } Trainer;
 
 /* Sequential steps before a pipeline starts, so its stages balance on
@@ -122,14 +126,72 @@ print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
   fflush (t->out);
 }
 
+char *
+lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks)
+{
+  const char *kind = div->nan ? "NaN" : "infinite";
+  g_autofree char *part = div->block < n_blocks ? g_strdup_printf ("block %u", div->block + 1)
+                                                 : g_strdup ("the output layer");
+
+  switch (div->what)
+    {
+    case LW_DIVERGED_LOSS:
+      return g_strdup_printf ("%s loss is %s", part, kind);
+    case LW_DIVERGED_GRADIENT:
+      return g_strdup_printf ("%s gradient is %s", part, kind);
+    case LW_DIVERGED_WEIGHT:
+      return g_strdup_printf ("%s update would make a weight %s", part, kind);
+    case LW_DIVERGED_NONE:
+    default:
+      g_return_val_if_reached (g_strdup (part));
+    }
+}
+
+/* A step that diverged was not applied: stop there, or (skip) count it
+ * and leave it out of the statistics. TRUE when training goes on. */
+static gboolean
+note_divergence (Trainer *t, const LwStepStats *stats)
+{
+  LwTrainResult *r = t->result;
+
+  if (!t->opts->skip_divergence)
+    {
+      r->diverged = TRUE;
+      r->diverged_epoch = t->epoch;
+      r->diverged_step = t->step + 1;
+      r->diverged_lr = t->lr;
+      r->divergence = stats->diverged;
+      return FALSE;
+    }
+  r->skipped++;
+  if (t->skipped_in_epoch++ == 0)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, t->n_blocks);
+
+      g_free (t->first_skip);
+      t->first_skip = g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", t->step + 1, what);
+    }
+  return TRUE;
+}
+
 /* One finished batch: running statistics, the metrics row, progress. */
 static gboolean
 consume (Trainer *t, const LwStepStats *stats, GError **error)
 {
   double seconds;
 
-  lw_running_stats_add (&t->epoch_stats, stats);
-  lw_running_stats_add (&t->window, stats);
+  if (t->result->diverged)
+    return TRUE;
+  if (stats->diverged.what != LW_DIVERGED_NONE)
+    {
+      if (!note_divergence (t, stats))
+        return TRUE;
+    }
+  else
+    {
+      lw_running_stats_add (&t->epoch_stats, stats);
+      lw_running_stats_add (&t->window, stats);
+    }
   t->step++;
   t->samples_seen += stats->count;
   t->consumed++;
@@ -193,7 +255,7 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
 
   if (t->opts->pipeline)
     lw_blas_set_threads (1);
-  for (guint b = 0; b < t->n_batches && ok; b++)
+  for (guint b = 0; b < t->n_batches && ok && !result->diverged; b++)
     {
       const guint32 *indices;
       guint count;
@@ -246,7 +308,8 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
 {
   const LwImageSet *train = &ds->train;
   guint bs = opts->batch_size;
-  Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out };
+  Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out,
+                .result = result };
   LwProgress progress;
   gboolean ok = TRUE;
 
@@ -298,11 +361,12 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
       t.epoch = epoch;
       t.lr = lr;
       t.consumed = 0;
+      t.skipped_in_epoch = 0;
       t.start = start = g_get_monotonic_time ();
       ok = train_epoch (&t, stop, result, error);
       seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
       lw_progress_clear (&progress);
-      if (!ok || result->interrupted)
+      if (!ok || result->interrupted || result->diverged)
         break;
 
       evaluate (&t, block_acc, &out_acc);
@@ -310,6 +374,9 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                         seconds > 0 ? t.epoch_stats.samples / seconds : 0.0, seconds);
       result->epochs_done = epoch;
       result->test_acc_out = out_acc;
+      if (t.skipped_in_epoch > 0)
+        fprintf (out, "skipped %u step%s that diverged in epoch %u (the first, %s)\n",
+                 t.skipped_in_epoch, t.skipped_in_epoch == 1 ? "" : "s", epoch, t.first_skip);
 
       if (csv != NULL)
         {
@@ -325,6 +392,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
         result->interrupted = TRUE;
     }
 
+  g_free (t.first_skip);
   g_free (t.x);
   g_free (t.y);
   lw_sampler_free (t.sampler);
