@@ -45,6 +45,15 @@ gsize        lw_model_copy_params           (const LwModel *model, float *out);
 /* Where part (a block; n_blocks: the output layer) starts in that order. */
 gsize        lw_model_param_offset          (const LwModel *model, guint part);
 
+/* Every value training changes and a checkpoint keeps, in a fixed order:
+ * each tensor's weights (with t, its step count), first and second
+ * moments (t NULL), and each block's BatchNorm running mean and variance. */
+typedef void (*LwStateFunc) (float *values, gsize n, guint64 *t, gpointer data);
+void         lw_model_visit_state           (LwModel *model, LwStateFunc fn, gpointer data);
+/* After something other than a step wrote that state (a checkpoint
+ * restored, a run resumed): lets the divergence guard measure it again. */
+void         lw_model_state_changed         (LwModel *model);
+
 /* Conv blocks share one workspace; a schedule that runs blocks at once
  * gives each group its own (ws NULL: back to the shared one). */
 gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);

@@ -726,6 +726,46 @@ lw_model_copy_params (const LwModel *m, float *out)
   return total;
 }
 
+static LwBatchNorm *
+block_bn (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? &b->conv.bn : &b->fc.bn;
+}
+
+static void
+visit_param (LwParam *p, LwStateFunc fn, gpointer data)
+{
+  fn (p->w, p->n, &p->t, data);
+  fn (p->m, p->n, NULL, data);
+  fn (p->v, p->n, NULL, data);
+}
+
+void
+lw_model_visit_state (LwModel *m, LwStateFunc fn, gpointer data)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      LwBatchNorm *bn = block_bn (&m->blocks[i]);
+
+      for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+        visit_param (&block_params (&m->blocks[i])[k], fn, data);
+      fn (bn->running_mean, bn->d, NULL, data);
+      fn (bn->running_var, bn->d, NULL, data);
+    }
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    visit_param (&m->out_params[k], fn, data);
+}
+
+void
+lw_model_state_changed (LwModel *m)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+      lw_param_rescan (&block_params (&m->blocks[i])[k]);
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    lw_param_rescan (&m->out_params[k]);
+}
+
 gsize
 lw_model_param_offset (const LwModel *m, guint part)
 {

@@ -217,12 +217,16 @@ lw_run_step (LwRun *r)
   lw_dataset_fill_batch (r->ds, &r->ds->train, indices, count,
                          r->use_augment ? &r->augment : NULL, &r->augment_rng, r->x, r->y);
   lw_model_train_step (r->model, r->x, r->y, count, &stats);
+  r->diverged = stats.diverged;
 
   r->batch_pos++;
   r->step++;
   r->samples_seen += count;
-  lw_recent_add (&r->window, &stats);
-  record_train (r);
+  if (stats.diverged.what == LW_DIVERGED_NONE)
+    {
+      lw_recent_add (&r->window, &stats);
+      record_train (r);
+    }
 
   if (r->eval_every > 0 && r->step % r->eval_every == 0)
     record_test (r, r->eval_samples, LW_CURVE_TEST_ACC);

@@ -40,6 +40,7 @@ typedef struct {
   float block_lr_mult[LW_MAX_BLOCKS];
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
+  LwDivergence diverged;      /* of the last step: what == NONE when it was applied */
 
   LwRecent window;
   LwRate rate;
@@ -52,8 +53,9 @@ LwRun   *lw_run_new   (const LwDataset *ds, const LwRunSettings *settings,
 void     lw_run_free  (LwRun *run);
 
 /* One batch: train, record, evaluate when due. Returns TRUE when that
- * batch ended the last epoch (run->finished). Allocates nothing beyond
- * the curves' amortised growth. */
+ * batch ended the last epoch (run->finished). A batch whose step diverged
+ * (run->diverged) counts as seen but adds nothing to the curves.
+ * Allocates nothing beyond the curves' amortised growth. */
 gboolean lw_run_step  (LwRun *run);
 
 /* Title for the curves, e.g. "predsim, lr 5e-4". */

@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 
+#include "engine/lw-checkpoint.h"
 #include "lw-command.h"
 #include "lw-run.h"
 #include "lw-session.h"
@@ -30,6 +31,13 @@ typedef struct {
   gboolean visuals_urgent;    /* the user asked for a new one: do not wait */
   gint64 last_visuals;
   guint probe_image;
+
+  /* The last good state, for going back after a divergence. */
+  LwCheckpoint *checkpoint;   /* NULL without a run */
+  guint64 checkpoint_step;
+  char *divergence;           /* while paused after a divergence: what happened */
+  LwDivergence diverged;
+  guint64 diverged_step;
 
   guint64 serial;
   gint64 last_publish;

@@ -132,6 +132,18 @@ lw_session_clear_previous (LwSession *s)
 }
 
 void
+lw_session_restore_last_good (LwSession *s)
+{
+  send_simple (s, LW_CMD_RESTORE_GOOD);
+}
+
+void
+lw_session_lower_lr (LwSession *s)
+{
+  send_simple (s, LW_CMD_LOWER_LR);
+}
+
+void
 lw_session_reset (LwSession *s, const LwRunSettings *settings)
 {
   LwCommand *cmd;

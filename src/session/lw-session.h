@@ -69,6 +69,17 @@ gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GE
 /* Drops the kept previous runs. */
 void        lw_session_clear_previous (LwSession *session);
 
+/* When training diverges (a NaN or an infinity: the step is not applied)
+ * the worker pauses and the snapshot says where. It keeps a copy of the
+ * last good state, taken when the run starts, at every pause and every
+ * LW_SESSION_CHECKPOINT_EVERY steps while running. */
+#define LW_SESSION_CHECKPOINT_EVERY 500
+/* Back to that copy (weights, optimizer state, BatchNorm statistics),
+ * paused; the curves go on, with a mark. Nothing without a run. */
+void        lw_session_restore_last_good (LwSession *session);
+/* The learning rate divided by 10, and training goes on. */
+void        lw_session_lower_lr       (LwSession *session);
+
 /* For tests: the number of commands applied so far, and a wait until the
  * worker has applied every command sent before this call (polls; returns
  * FALSE on timeout). */

@@ -27,6 +27,7 @@ typedef enum {
   LW_MARK_RESET,
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
+  LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
 } LwMarkKind;
 
 typedef struct {
@@ -79,6 +80,16 @@ struct _LwSnapshot {
   guint64 serial;             /* grows with every publish */
   LwRunState state;
   const char *error;          /* when FAILED: what went wrong, one line */
+
+  /* Training diverged and paused: what happened (which block, what), one
+   * translated line, and the engine's account; NULL and what == NONE
+   * otherwise. Cleared by play, step, restore, lower lr and reset. */
+  const char *divergence;
+  LwDivergence diverged;
+  guint64 diverged_step;      /* the step that diverged, 1-based */
+  /* A good state to go back to was kept at this step (0: the start). */
+  gboolean can_restore;
+  guint64 checkpoint_step;
 
   /* The run's settings as they are now. */
   const char *dataset_name;

@@ -8,11 +8,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/lw-gemm.h"
 #include "lw-controls.h"
+#include "lw-label.h"
 #include "lw-snapshot-private.h"
 
 #define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
@@ -32,6 +34,11 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->serial = ++w->serial;
   t->state = w->state;
   t->error = w->error;
+  t->divergence = w->divergence;
+  t->diverged = w->diverged;
+  t->diverged_step = w->diverged_step;
+  t->can_restore = w->checkpoint != NULL && !lw_checkpoint_is_empty (w->checkpoint);
+  t->checkpoint_step = w->checkpoint_step;
   t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
   if (ds != NULL)
     {
@@ -114,6 +121,96 @@ refresh_visuals (LwWorker *w)
 }
 
 /* ------------------------------------------------------------------ */
+/* Divergence */
+
+static void
+clear_divergence (LwWorker *w)
+{
+  g_clear_pointer (&w->divergence, g_free);
+  w->diverged = (LwDivergence) { 0 };
+  w->diverged_step = 0;
+  w->publish_needed = TRUE;
+}
+
+/* "the gradient of block 2 is NaN", for the window. */
+static char *
+describe_divergence (const LwDivergence *d, guint n_blocks)
+{
+  g_autofree char *part = d->block < n_blocks
+                          /* Translators: the part of the network where training diverged. */
+                          ? g_strdup_printf (_("block %u"), d->block + 1)
+                          : g_strdup (_("the output layer"));
+
+  switch (d->what)
+    {
+    case LW_DIVERGED_LOSS:
+      return g_strdup_printf (d->nan ? _("the loss of %s is NaN") : _("the loss of %s is infinite"),
+                              part);
+    case LW_DIVERGED_GRADIENT:
+      return g_strdup_printf (d->nan ? _("the gradient of %s is NaN")
+                                     : _("the gradient of %s is infinite"), part);
+    case LW_DIVERGED_WEIGHT:
+      return g_strdup_printf (d->nan ? _("the update of %s would make a weight NaN")
+                                     : _("the update of %s would make a weight infinite"), part);
+    case LW_DIVERGED_NONE:
+    default:
+      g_return_val_if_reached (g_strdup (part));
+    }
+}
+
+/* The step just taken was not applied: pause, and say where and what. */
+static void
+note_divergence (LwWorker *w)
+{
+  LwRun *r = w->run;
+  g_autofree char *what = describe_divergence (&r->diverged, r->n_blocks);
+  char lr[32], step[32];
+
+  lw_rate_stop (&r->rate, g_get_monotonic_time ());
+  if (w->state == LW_RUN_RUNNING)
+    w->state = LW_RUN_PAUSED;
+  w->diverged = r->diverged;
+  w->diverged_step = r->step;
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, r->step);
+  g_free (w->divergence);
+  w->divergence = g_strdup_printf (_("Training diverged at step %s: %s (learning rate %s). "
+                                     "Nothing non-finite was applied."), step, what,
+                                   lw_label_number (lr, sizeof lr,
+                                                    lw_model_get_config (r->model)->lr));
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, "%s", _("diverged"));
+  w->visuals_urgent = TRUE;
+  w->publish_needed = TRUE;
+}
+
+static void
+take_checkpoint (LwWorker *w)
+{
+  lw_checkpoint_take (w->checkpoint, w->run->model);
+  w->checkpoint_step = w->run->step;
+}
+
+/* Back to the last good state, paused (not through pause_run, which
+ * would keep the present state as the good one). */
+static void
+restore_good (LwWorker *w)
+{
+  LwRun *r = w->run;
+  char step[32];
+
+  if (r == NULL || !lw_checkpoint_restore (w->checkpoint, r->model))
+    return;
+  if (w->state == LW_RUN_RUNNING)
+    {
+      lw_rate_stop (&r->rate, g_get_monotonic_time ());
+      w->state = LW_RUN_PAUSED;
+    }
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, w->checkpoint_step);
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, _("back to step %s"), step);
+  clear_divergence (w);
+  w->visuals_dirty = w->visuals_urgent = TRUE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Building a run */
 
 static void
@@ -188,6 +285,10 @@ build (LwSession *s, gboolean after_reset)
     }
   if (after_reset)
     lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
+  /* The start is the first good state; allocated once per run. */
+  w->checkpoint = lw_checkpoint_new (w->run->model);
+  lw_checkpoint_take (w->checkpoint, w->run->model);
+  w->checkpoint_step = 0;
   if (w->probe_image >= w->ds->test.n)
     w->probe_image = 0;
   refresh_visuals (w);
@@ -216,6 +317,8 @@ retire_run (LwWorker *w)
     }
   g_clear_pointer (&w->visuals, lw_visuals_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  clear_divergence (w);
 }
 
 static void
@@ -238,6 +341,10 @@ train_one (LwWorker *w)
 
   lw_rate_add (&r->rate, now, r->samples_seen);
   w->visuals_dirty = TRUE;
+  if (r->diverged.what != LW_DIVERGED_NONE)
+    note_divergence (w);
+  else if (r->step - w->checkpoint_step >= LW_SESSION_CHECKPOINT_EVERY)
+    take_checkpoint (w);
   if (finished)
     {
       lw_rate_stop (&r->rate, now);
@@ -256,6 +363,38 @@ pause_run (LwWorker *w)
   w->state = LW_RUN_PAUSED;
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
+  /* Where the user stopped to look is a good state to come back to. */
+  take_checkpoint (w);
+}
+
+/* Training goes on after a divergence: the notice has had its say. */
+static void
+play (LwWorker *w)
+{
+  LwRun *r = w->run;
+
+  if (w->divergence != NULL)
+    clear_divergence (w);
+  lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+  w->state = LW_RUN_RUNNING;
+  w->publish_needed = TRUE;
+}
+
+static void
+lower_lr (LwWorker *w)
+{
+  LwRun *r = w->run;
+  float lr = lw_model_get_config (r->model)->lr / 10.0f;
+  char num[32];
+
+  /* A rate that small is as good as none; it stays as it is. */
+  if (lr >= FLT_MIN)
+    {
+      lw_model_set_lr (r->model, lr);
+      lw_history_add_mark (r->history, LW_MARK_LR, r->samples_seen, _("lr %s"),
+                           lw_label_number (num, sizeof num, lr));
+    }
+  play (w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -276,11 +415,7 @@ apply (LwSession *s, LwCommand *cmd)
     {
     case LW_CMD_PLAY:
       if (trainable && w->state == LW_RUN_PAUSED)
-        {
-          lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-          w->state = LW_RUN_RUNNING;
-          w->publish_needed = TRUE;
-        }
+        play (w);
       break;
 
     case LW_CMD_PAUSE:
@@ -293,6 +428,8 @@ apply (LwSession *s, LwCommand *cmd)
         break;
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
+      if (w->divergence != NULL)
+        clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
       train_one (w);
       if (w->state != LW_RUN_FINISHED)
@@ -333,6 +470,16 @@ apply (LwSession *s, LwCommand *cmd)
           w->probe_image = cmd->index;
           w->visuals_dirty = w->visuals_urgent = TRUE;
         }
+      break;
+
+    case LW_CMD_RESTORE_GOOD:
+      if (r != NULL && w->state != LW_RUN_LOADING && w->state != LW_RUN_FAILED)
+        restore_good (w);
+      break;
+
+    case LW_CMD_LOWER_LR:
+      if (trainable)
+        lower_lr (w);
       break;
 
     case LW_CMD_CLEAR_PREVIOUS:
@@ -421,6 +568,8 @@ lw_worker_clear (LwSession *s)
 
   g_clear_pointer (&w->visuals, lw_visuals_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  g_clear_pointer (&w->divergence, g_free);
   g_clear_pointer (&w->ds, lw_dataset_free);
   g_clear_pointer (&w->loaded_dir, g_free);
   g_clear_pointer (&w->error, g_free);
