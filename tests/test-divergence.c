@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/lw-checkpoint.h"
 #include "engine/lw-model-private.h"
 #include "engine/lw-optim.h"
 #include "engine/lw-pipeline.h"
@@ -410,6 +411,51 @@ test_pipeline_same_as_sequential (void)
   data_free (d);
 }
 
+/* A checkpoint holds all a model learned: training on from it again
+ * repeats the same steps bit for bit (Adam's moments and step counts
+ * included), and restoring an empty one changes nothing. */
+static void
+test_checkpoint_replay (void)
+{
+  LwModelConfig c = mlp_config (LW_LOSS_PREDSIM, LW_OPTIM_ADAM, 1e-3f);
+  g_autoptr (LwModel) m = NULL;
+  g_autoptr (LwCheckpoint) cp = NULL;
+  g_autofree float *first = NULL, *again = NULL, *at_checkpoint = NULL;
+  gsize n;
+  Data *d;
+
+  m = model_new (&c);
+  d = data_for (m, 6);
+  n = lw_model_copy_params (m, NULL);
+  cp = lw_checkpoint_new (m);
+  g_assert_true (lw_checkpoint_is_empty (cp));
+  lw_model_train_step (m, batch_x (d, 0), batch_y (d, 0), d->batch, NULL);
+  first = params_copy (m);
+  g_assert_false (lw_checkpoint_restore (cp, m));
+  again = params_copy (m);
+  g_assert_cmpmem (again, n * sizeof (float), first, n * sizeof (float));
+  g_clear_pointer (&first, g_free);
+  g_clear_pointer (&again, g_free);
+
+  for (guint i = 1; i < 3; i++)
+    lw_model_train_step (m, batch_x (d, i), batch_y (d, i), d->batch, NULL);
+  lw_checkpoint_take (cp, m);
+  at_checkpoint = params_copy (m);
+  for (guint i = 3; i < 6; i++)
+    lw_model_train_step (m, batch_x (d, i), batch_y (d, i), d->batch, NULL);
+  first = params_copy (m);
+
+  g_assert_true (lw_checkpoint_restore (cp, m));
+  again = params_copy (m);
+  g_assert_cmpmem (again, n * sizeof (float), at_checkpoint, n * sizeof (float));
+  g_clear_pointer (&again, g_free);
+  for (guint i = 3; i < 6; i++)
+    lw_model_train_step (m, batch_x (d, i), batch_y (d, i), d->batch, NULL);
+  again = params_copy (m);
+  g_assert_cmpmem (again, n * sizeof (float), first, n * sizeof (float));
+  data_free (d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -422,5 +468,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/divergence/mlp/huge-lr", test_mlp_huge_lr);
   g_test_add_func ("/engine/divergence/vgg-mini/huge-lr", test_vgg_mini_huge_lr);
   g_test_add_func ("/engine/divergence/pipeline", test_pipeline_same_as_sequential);
+  g_test_add_func ("/engine/checkpoint/replay", test_checkpoint_replay);
   return g_test_run ();
 }

@@ -137,7 +137,7 @@ static char *
 describe_divergence (const LwDivergence *d, guint n_blocks)
 {
   g_autofree char *part = d->block < n_blocks
-                          /* Translators: where training diverged, as it goes into "the loss of %s is NaN" and the like. */
+                          /* Translators: as in "the loss of %s is NaN". */
                           ? g_strdup_printf (_("block %u"), d->block + 1)
                           : g_strdup (_("the output layer"));
 
