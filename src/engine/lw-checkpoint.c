@@ -73,6 +73,7 @@ lw_checkpoint_take (LwCheckpoint *c, LwModel *model)
 {
   Walk wk = { c, 0, 0, TAKE };
 
+  g_return_if_fail (c != NULL && model != NULL);
   lw_model_visit_state (model, walk, &wk);
   g_assert (wk.value_pos == c->n_values && wk.step_pos == c->n_steps);
   c->taken = TRUE;
@@ -83,6 +84,7 @@ lw_checkpoint_restore (const LwCheckpoint *c, LwModel *model)
 {
   Walk wk = { (LwCheckpoint *) c, 0, 0, RESTORE };
 
+  g_return_val_if_fail (c != NULL && model != NULL, FALSE);
   if (!c->taken)
     return FALSE;
   lw_model_visit_state (model, walk, &wk);
