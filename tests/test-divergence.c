@@ -343,6 +343,38 @@ test_mlp_huge_lr (void)
   drive_to_divergence (&c, 50);
 }
 
+/* Every block at a rate of 0, the output layer at 3e38: it is the output
+ * layer that diverges, and the step says so. */
+static void
+test_output_layer_diverges (void)
+{
+  LwModelConfig c = mlp_config (LW_LOSS_PRED, LW_OPTIM_SGD, 3e38f);
+  g_autoptr (LwModel) m = model_new (&c);
+  Data *d = data_for (m, 4);
+  gboolean seen = FALSE;
+
+  for (guint i = 0; i < lw_model_n_blocks (m); i++)
+    lw_model_set_block_lr_mult (m, i, 0.0f);
+  for (guint step = 0; step < 20 && !seen; step++)
+    {
+      g_autofree float *before = params_copy (m), *after = NULL;
+      LwStepStats st;
+
+      lw_model_train_step (m, batch_x (d, step % 4), batch_y (d, step % 4), d->batch, &st);
+      g_test_message ("step %u: output loss %g, diverged: %s", step, st.loss_out,
+                      lw_diverged_what_to_string (st.diverged.what));
+      after = params_copy (m);
+      assert_all_finite (after, lw_model_copy_params (m, NULL));
+      if (st.diverged.what == LW_DIVERGED_NONE)
+        continue;
+      g_assert_cmpuint (st.diverged.block, ==, lw_model_n_blocks (m));
+      g_assert_true (parts_equal_from (m, before, after, lw_model_n_blocks (m)));
+      seen = TRUE;
+    }
+  g_assert_true (seen);
+  data_free (d);
+}
+
 static void
 test_vgg_mini_huge_lr (void)
 {
@@ -467,6 +499,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/divergence/vgg-mini/nan-input", test_vgg_mini_nan_input);
   g_test_add_func ("/engine/divergence/mlp/huge-lr", test_mlp_huge_lr);
   g_test_add_func ("/engine/divergence/vgg-mini/huge-lr", test_vgg_mini_huge_lr);
+  g_test_add_func ("/engine/divergence/output-layer", test_output_layer_diverges);
   g_test_add_func ("/engine/divergence/pipeline", test_pipeline_same_as_sequential);
   g_test_add_func ("/engine/checkpoint/replay", test_checkpoint_replay);
   return g_test_run ();

@@ -230,6 +230,35 @@ test_checkpoint_at_pause (void)
   lw_run_settings_clear (&st);
 }
 
+static gboolean
+running_past (const LwSnapshot *snap, gpointer data)
+{
+  return snap->state == LW_RUN_RUNNING && snap->step > *(guint64 *) data;
+}
+
+/* While running, a good state is kept every LW_SESSION_CHECKPOINT_EVERY
+ * steps. */
+static void
+test_checkpoint_while_running (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autoptr (LwSnapshot) snap = NULL;
+  guint64 past = LW_SESSION_CHECKPOINT_EVERY + 10;
+
+  small_settings (&st);
+  st.model.batch_size = 16;
+  st.eval_every = 0;
+  s = lw_session_new (&st, NULL, NULL);
+  lw_session_play (s);
+  snap = wait_for (s, running_past, &past);
+  g_assert_cmpuint (snap->checkpoint_step, >=, LW_SESSION_CHECKPOINT_EVERY);
+  g_assert_cmpuint (snap->checkpoint_step % LW_SESSION_CHECKPOINT_EVERY, ==, 0);
+  g_assert_cmpuint (snap->checkpoint_step, <=, snap->step);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 /* ------------------------------------------------------------------ */
 /* The control storm */
 
@@ -581,6 +610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/divergence/restore", test_divergence_restore);
   g_test_add_func ("/session/divergence/lower-lr", test_divergence_lower_lr);
   g_test_add_func ("/session/divergence/checkpoint-at-pause", test_checkpoint_at_pause);
+  g_test_add_func ("/session/divergence/checkpoint-while-running", test_checkpoint_while_running);
   g_test_add_func ("/session/control-storm", test_control_storm);
   return g_test_run ();
 }
