@@ -1316,6 +1316,132 @@ test_window_run_files (void)
   g_rmdir (dir);
 }
 
+/* ---- divergence ---------------------------------------------------------- */
+
+static gboolean
+shows_divergence (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->divergence != NULL
+         && gtk_revealer_get_reveal_child (lw_window_get_divergence_bar (window));
+}
+
+static gboolean
+divergence_gone (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->divergence == NULL && snap->state == LW_RUN_PAUSED
+         && !gtk_revealer_get_reveal_child (lw_window_get_divergence_bar (window));
+}
+
+static gboolean
+lr_lowered (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->lr == *(const float *) data;
+}
+
+/* The first descendant of w of the given type whose text (a label's, or
+ * a button's label) is text; NULL if none. */
+static GtkWidget *
+find_with_text (GtkWidget *w, GType type, const char *text)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    {
+      const char *t = GTK_IS_BUTTON (w) ? gtk_button_get_label (GTK_BUTTON (w))
+                      : GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : NULL;
+
+      if (g_strcmp0 (t, text) == 0)
+        return w;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_with_text (c, type, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A run at a rate that overflows: the window pauses and shows what
+ * happened where, with the two buttons; each does what it says. */
+static void
+test_window_diverges (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwRunSettings st;
+  LwWindow *window;
+  GtkRevealer *bar;
+  GtkWidget *restore, *lower;
+  const LwSnapshot *snap;
+  float lowered = 1e20f / 10.0f;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  lw_application_get_options (app)->preset = g_strdup ("small");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  bar = lw_window_get_divergence_bar (window);
+  g_assert_false (gtk_revealer_get_reveal_child (bar));
+  g_assert_false (gtk_widget_is_sensitive (find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON,
+                                                           "Restore Last Good State")));
+
+  /* SGD at 1e20: beyond what the controls accept, so through the session. */
+  lw_run_settings_init (&st);
+  st.limit_train = 2048;
+  st.threads = 1;
+  st.model.num_hidden = 64;
+  st.model.optim = LW_OPTIM_SGD;
+  st.model.lr = 1e20f;
+  lw_session_reset (lw_window_get_session (window), &st);
+  lw_session_play (lw_window_get_session (window));
+  wait_until (window, shows_divergence, NULL, LOAD_TIMEOUT_S, "the divergence");
+
+  snap = shown (window);
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  g_assert_nonnull (find_with_text (GTK_WIDGET (bar), GTK_TYPE_LABEL, snap->divergence));
+  g_assert_nonnull (strstr (snap->divergence, "Training diverged at step"));
+  restore = find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON, "Restore Last Good State");
+  lower = find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON, "Lower Learning Rate");
+  g_assert_nonnull (restore);
+  g_assert_nonnull (lower);
+  g_assert_true (gtk_widget_is_sensitive (restore));
+  g_assert_true (gtk_widget_is_sensitive (lower));
+  /* Play and Step still work: the user may also just go on. */
+  g_assert_true (gtk_widget_is_sensitive (find_with_text (GTK_WIDGET (window), GTK_TYPE_LABEL, "Play")));
+
+  /* Restore: the notice goes, paused, marked on the curves. */
+  g_signal_emit_by_name (restore, "clicked");
+  wait_until (window, divergence_gone, NULL, APPLY_TIMEOUT_S, "the restore");
+  g_assert_true (has_mark (shown (window), LW_MARK_DIVERGED));
+  g_assert_false (gtk_widget_is_sensitive (restore));
+
+  /* Again, then a tenth of the rate. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, shows_divergence, NULL, APPLY_TIMEOUT_S, "the second divergence");
+  g_signal_emit_by_name (lower, "clicked");
+  wait_until (window, lr_lowered, &lowered, APPLY_TIMEOUT_S, "the lower rate");
+
+  lw_run_settings_clear (&st);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1343,6 +1469,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
+  g_test_add_func ("/app/window/diverges", test_window_diverges);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

@@ -2,6 +2,7 @@
  * one clear line and status 2, and a tiny real run trains, reports and
  * writes a metrics CSV that parses. */
 #include <signal.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,6 +89,7 @@ static const BadCase bad_cases[] = {
   { "classes-per-batch-until-alone", { "--classes-per-batch-until-epoch", "5", NULL },
     "--classes-per-batch-until-epoch" },
   { "schedule-unknown", { "--schedule", "fast", NULL }, "fast" },
+  { "on-divergence-unknown", { "--on-divergence", "maybe", NULL }, "--on-divergence: unknown choice 'maybe'" },
   { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
   { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
     "--stages 4: this model has 3 blocks" },
@@ -143,11 +145,12 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 10; i++)
+  for (guint i = 0; i < 12; i++)
     {
       const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
                                             "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder",
-                                            "--classes-per-batch", "--classes-per-batch-until-epoch" }[i];
+                                            "--classes-per-batch", "--classes-per-batch-until-epoch",
+                                            "--on-divergence", "3 when\ntraining diverged" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -822,6 +825,100 @@ test_resume_bad (void)
   g_rmdir (dir);
 }
 
+/* No field of the CSV holds a NaN or an infinity (a value that is not
+ * there is an empty field). */
+static void
+assert_csv_finite (const char *path)
+{
+  guint n_columns;
+  g_auto (GStrv) lines = read_csv (path, &n_columns);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], ",", -1);
+
+      for (guint k = 1; k < n_columns; k++)
+        if (fields[k][0] != '\0')
+          g_assert_true (isfinite (parse_number (fields[k])));
+    }
+}
+
+/* SGD at lr 1e20 overflows within two steps. */
+#define DIVERGING_ARGS "--optim", "sgd", "--lr", "1e20", "--limit-train", "1000", \
+                       "--limit-test", "200", "--num-hidden", "64", "--epochs", "2", "--log-every", "2"
+
+/* A run that diverges stops with one line naming the epoch, step, block,
+ * what happened and the rate, and how to go on; status 3; the metrics
+ * written so far hold only finite numbers. */
+static void
+test_diverged_stops (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  const char *args[] = { DIVERGING_ARGS, "--threads", "1", "--metrics", csv, NULL };
+  g_autoptr (GRegex) line = g_regex_new ("^layerwise-cli: training diverged at epoch 1 step [0-9]+: "
+                                         "(block [1-3]|the output layer) (loss|gradient) is "
+                                         "(NaN|infinite) \\(learning rate 1e\\+20\\); nothing "
+                                         "non-finite was applied\\. Lower --lr, or pass "
+                                         "--on-divergence skip to drop such steps and continue\\.\n$",
+                                         0, 0, &error);
+  CliRun run;
+
+  g_assert_no_error (error);
+  cli_run (&run, args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_true (g_regex_match (line, run.err, 0, NULL));
+  g_assert_null (strstr (run.out, "final test accuracy"));
+  assert_csv_finite (csv);
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* --on-divergence skip: the run goes to its end, says after each epoch
+ * how many steps it dropped, and exits 0; the pipeline drops the same
+ * steps. */
+static void
+test_diverged_skip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  char *skipped[2] = { NULL, NULL };
+  char *text = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *args[] = { DIVERGING_ARGS, "--on-divergence", "skip", "--metrics", csv,
+                             "--threads", i == 0 ? "1" : "2",
+                             "--schedule", i == 0 ? "sequential" : "pipeline", NULL };
+      CliRun run;
+      const char *at;
+
+      cli_run (&run, args);
+      g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "final test accuracy"));
+      at = strstr (run.out, "skipped ");
+      g_assert_nonnull (at);
+      g_assert_nonnull (strstr (at, " that diverged in epoch 1 (the first, step "));
+      skipped[i] = g_strndup (at, strcspn (at, "\n"));
+      assert_csv_finite (csv);
+      g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "\nepoch,2,"));
+      g_clear_pointer (&text, g_free);
+      cli_run_clear (&run);
+    }
+  g_assert_cmpstr (skipped[0], ==, skipped[1]);
+  g_free (skipped[0]);
+  g_free (skipped[1]);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -852,6 +949,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
+  g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
+  g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
 
   status = g_test_run ();
   {

@@ -13,6 +13,8 @@ LwSession       *lw_window_get_session  (LwWindow *self);
 LwSnapshot      *lw_window_get_shown_snapshot (LwWindow *self);
 LwControlsPanel *lw_window_get_controls (LwWindow *self);
 LwCharts        *lw_window_get_charts   (LwWindow *self);
+/* The strip that says training diverged, with its two buttons. */
+GtkRevealer     *lw_window_get_divergence_bar (LwWindow *self);
 /* A chart view by its template name, e.g. "filters_probe". */
 GtkWidget       *lw_window_get_view     (LwWindow *self, const char *name);
 /* What a click at (x, y) on the gallery does: the image there becomes the

@@ -75,6 +75,8 @@ struct _LwWindow
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
   GtkDropDown *prediction_layer_dropdown;
+  GtkRevealer *divergence_bar;
+  GtkLabel *divergence_label;
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
   char *descriptions[LW_N_CHARTS];  /* as last given to the views */
@@ -189,6 +191,20 @@ update_actions (LwWindow *self, LwRunState state)
     gtk_widget_remove_css_class (GTK_WIDGET (self->play_button), "suggested-action");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self->play_button), "suggested-action");
+}
+
+/* Training diverged and paused: say where, and offer the two ways on. */
+static void
+update_divergence (LwWindow *self, const LwSnapshot *snap)
+{
+  gboolean diverged = snap->divergence != NULL;
+
+  if (diverged)
+    gtk_label_set_text (self->divergence_label, snap->divergence);
+  gtk_revealer_set_reveal_child (self->divergence_bar, diverged);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-good",
+                                 diverged && snap->can_restore);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", diverged);
 }
 
 static void
@@ -590,6 +606,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   lw_status_bar_update (self->status, snap);
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
+  update_divergence (self, snap);
   update_filters_page (self, snap);
   update_prediction_layers (self, snap);
   update_key_numbers (self, snap);
@@ -616,6 +633,8 @@ answers_user (LwWindow *self, const LwSnapshot *snap)
          || old->n_previous != snap->n_previous
          || old->probe_image_index != snap->probe_image_index
          || old->file_serial != snap->file_serial
+         || old->diverged_step != snap->diverged_step
+         || (old->divergence == NULL) != (snap->divergence == NULL)
          || memcmp (old->block_lr_mult, snap->block_lr_mult, sizeof snap->block_lr_mult) != 0
          || memcmp (old->block_frozen, snap->block_frozen, sizeof snap->block_frozen) != 0;
 }
@@ -752,6 +771,18 @@ toggle_play_activated (GtkWidget *widget, const char *name, GVariant *param)
     lw_session_pause (self->session);
   else
     lw_session_play (self->session);
+}
+
+static void
+restore_good_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_restore_last_good (LW_WINDOW (widget)->session);
+}
+
+static void
+lower_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_lower_lr (LW_WINDOW (widget)->session);
 }
 
 static void
@@ -1371,6 +1402,8 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_box);
@@ -1390,6 +1423,8 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_activated);
   gtk_widget_class_install_action (widget_class, "win.step", NULL, step_activated);
+  gtk_widget_class_install_action (widget_class, "win.restore-good", NULL, restore_good_activated);
+  gtk_widget_class_install_action (widget_class, "win.lower-lr", NULL, lower_lr_activated);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_activated);
   gtk_widget_class_install_action (widget_class, "win.clear-previous", NULL, clear_previous_activated);
   gtk_widget_class_install_action (widget_class, "win.set-loss", "s", set_loss_activated);
@@ -1568,6 +1603,8 @@ lw_window_new (LwApplication *app)
     lw_session_play (self->session);
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   update_actions (self, LW_RUN_LOADING);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-good", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", FALSE);
   return self;
 }
 
@@ -1597,6 +1634,13 @@ lw_window_get_charts (LwWindow *self)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
   return self->charts;
+}
+
+GtkRevealer *
+lw_window_get_divergence_bar (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->divergence_bar;
 }
 
 GtkWidget *

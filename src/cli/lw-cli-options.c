@@ -391,6 +391,13 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       opts->pipeline = g_str_equal (value, "pipeline");
       return TRUE;
     }
+  if (g_str_equal (name, "on-divergence"))
+    {
+      if (g_strcmp0 (value, "stop") != 0 && g_strcmp0 (value, "skip") != 0)
+        return bad_value (error, "%s: unknown choice '%s'; choose one of stop, skip", flag, value);
+      opts->skip_divergence = g_str_equal (value, "skip");
+      return TRUE;
+    }
   if (g_str_equal (name, "stages"))
     return parse_uint (flag, value, 1, LW_PIPELINE_MAX_STAGES, &opts->stages, error);
   if (g_str_equal (name, "threads"))
@@ -482,11 +489,18 @@ static const char description[] =
   "random streams, the settings, the metrics so far. --resume FILE goes on from\n"
   "there, exactly as if the run had never stopped: the same weights, metrics and\n"
   "CSV rows, bit for bit. A resumed run keeps its settings: --epochs (the total\n"
-  "to reach), --data-dir, --threads, --schedule, --stages, --metrics, --save and\n"
-  "--checkpoint-every may be given; any other flag must match the file.\n"
+  "to reach), --data-dir, --threads, --schedule, --stages, --metrics, --save,\n"
+  "--checkpoint-every and --on-divergence may be given; any other flag must\n"
+  "match the file.\n"
   "\n"
-  "Exit status: 0 on success, 2 for a bad flag, value or dataset, 1 for other\n"
-  "failures, 130 when interrupted.";
+  "A step whose loss, gradient or update is not finite (NaN or infinite: a\n"
+  "learning rate far too high) is never applied. By default training then stops\n"
+  "with a message naming the block; --on-divergence skip drops such steps and\n"
+  "goes on, counting them after each epoch.\n"
+  "\n"
+  "Exit status: 0 on success, 2 for a bad flag, value or dataset, 3 when\n"
+  "training diverged (--on-divergence stop), 1 for other failures, 130 when\n"
+  "interrupted.";
 
 gboolean
 lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
@@ -518,6 +532,8 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
     VALUE_OPTION ("schedule", "sequential (default): blocks one after another, products on all threads; "
                   "pipeline: stages of blocks on threads of their own, bit-identical results", "NAME"),
+    VALUE_OPTION ("on-divergence", "stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
+                  "skip: drop such steps and go on", "WHAT"),
     VALUE_OPTION ("stages", "Pipeline stages (default: as many as threads, at most one per block)", "N"),
     VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
     VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
@@ -757,6 +773,7 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   file.metrics = g_steal_pointer (&opts->metrics);
   file.save = g_steal_pointer (&opts->save);
   file.checkpoint_every = opts->checkpoint_every;
+  file.skip_divergence = opts->skip_divergence;
   file.resume = g_steal_pointer (&opts->resume);
   lw_cli_options_clear (opts);
   *opts = file;

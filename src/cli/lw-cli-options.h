@@ -48,6 +48,7 @@ typedef struct {
   guint checkpoint_every;       /* steps between saves to save; 0: at the end only */
   char *resume;                 /* NULL: a new run */
   GHashTable *given;            /* names of the flags on the command line ("arch", …) */
+  gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
 } LwCliOptions;
 
 void     lw_cli_options_init        (LwCliOptions *opts);

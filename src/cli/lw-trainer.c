@@ -44,6 +44,10 @@ typedef struct {
   guint64 start_samples;        /* samples_seen when this sitting began the epoch */
   gint64 start;
   LwProgress *progress;
+
+  LwTrainResult *result;
+  guint skipped_in_epoch;
+  char *first_skip;             /* what the epoch's first dropped step did */
 } Trainer;
 
 void
@@ -142,6 +146,54 @@ print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
   fflush (t->out);
 }
 
+char *
+lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks)
+{
+  const char *kind = div->nan ? "NaN" : "infinite";
+  g_autofree char *part = div->block < n_blocks ? g_strdup_printf ("block %u", div->block + 1)
+                                                 : g_strdup ("the output layer");
+
+  switch (div->what)
+    {
+    case LW_DIVERGED_LOSS:
+      return g_strdup_printf ("%s loss is %s", part, kind);
+    case LW_DIVERGED_GRADIENT:
+      return g_strdup_printf ("%s gradient is %s", part, kind);
+    case LW_DIVERGED_WEIGHT:
+      return g_strdup_printf ("%s update would make a weight %s", part, kind);
+    case LW_DIVERGED_NONE:
+    default:
+      g_return_val_if_reached (g_strdup (part));
+    }
+}
+
+/* A step that diverged was not applied: stop there, or (skip) count it
+ * and leave it out of the statistics. TRUE when training goes on. */
+static gboolean
+note_divergence (Trainer *t, const LwStepStats *stats)
+{
+  LwTrainResult *r = t->result;
+
+  if (!t->opts->skip_divergence)
+    {
+      r->diverged = TRUE;
+      r->diverged_epoch = t->st->pos.epoch;
+      r->diverged_step = t->st->pos.step + 1;
+      r->diverged_lr = t->lr;
+      r->divergence = stats->diverged;
+      return FALSE;
+    }
+  r->skipped++;
+  if (t->skipped_in_epoch++ == 0)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, t->n_blocks);
+
+      g_free (t->first_skip);
+      t->first_skip = g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", t->st->pos.step + 1, what);
+    }
+  return TRUE;
+}
+
 /* One finished batch: running statistics, the metrics row, progress. */
 static gboolean
 consume (Trainer *t, const LwStepStats *stats, GError **error)
@@ -149,8 +201,18 @@ consume (Trainer *t, const LwStepStats *stats, GError **error)
   LwTrainerState *st = t->st;
   double seconds;
 
-  lw_running_stats_add (&st->epoch_stats, stats);
-  lw_running_stats_add (&st->window, stats);
+  if (t->result->diverged)
+    return TRUE;
+  if (stats->diverged.what != LW_DIVERGED_NONE)
+    {
+      if (!note_divergence (t, stats))
+        return TRUE;
+    }
+  else
+    {
+      lw_running_stats_add (&st->epoch_stats, stats);
+      lw_running_stats_add (&st->window, stats);
+    }
   st->pos.step++;
   st->pos.samples_seen += stats->count;
   st->pos.batch_pos++;
@@ -245,7 +307,7 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
     lw_blas_set_threads (1);
   /* Batches pushed: ahead of st->pos.batch_pos while a pipeline has
    * batches in flight. */
-  for (guint b = st->pos.batch_pos; b < t->n_batches && ok; b++)
+  for (guint b = st->pos.batch_pos; b < t->n_batches && ok && !result->diverged; b++)
     {
       const guint32 *indices;
       guint count;
@@ -320,7 +382,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
   const LwImageSet *train = &ds->train;
   guint bs = opts->batch_size;
   Trainer t = { .opts = opts, .ds = ds, .model = model, .csv = csv, .out = out, .st = st,
-                .save = save, .save_data = save_data };
+                .save = save, .save_data = save_data, .result = result };
   LwProgress progress;
   gboolean ok = TRUE;
 
@@ -389,11 +451,12 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
 
       t.lr = lr;
       t.start_samples = st->pos.samples_seen;
+      t.skipped_in_epoch = 0;
       t.start = start = g_get_monotonic_time ();
       ok = train_epoch (&t, stop, result, error);
       seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
       lw_progress_clear (&progress);
-      if (!ok || result->interrupted)
+      if (!ok || result->interrupted || result->diverged)
         break;
 
       evaluate (&t, block_acc, &out_acc);
@@ -402,6 +465,9 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                         seconds);
       result->epochs_done = epoch;
       result->test_acc_out = st->last_test_acc = out_acc;
+      if (t.skipped_in_epoch > 0)
+        fprintf (out, "skipped %u step%s that diverged in epoch %u (the first, %s)\n",
+                 t.skipped_in_epoch, t.skipped_in_epoch == 1 ? "" : "s", epoch, t.first_skip);
 
       if (csv != NULL)
         {
@@ -422,6 +488,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
         result->interrupted = TRUE;
     }
 
+  g_free (t.first_skip);
   g_free (t.x);
   g_free (t.y);
   lw_sampler_free (t.sampler);

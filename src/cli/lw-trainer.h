@@ -18,7 +18,18 @@ typedef struct {
   guint epochs_done;
   double test_acc_out;          /* output layer after the last finished epoch */
   gboolean interrupted;
+  /* Stopped on a step that diverged (not with --on-divergence skip). */
+  gboolean diverged;
+  guint diverged_epoch;
+  guint64 diverged_step;        /* global, 1-based, as in the metrics CSV */
+  double diverged_lr;
+  LwDivergence divergence;
+  guint64 skipped;              /* steps dropped with --on-divergence skip */
 } LwTrainResult;
+
+/* "block 2 gradient is NaN", "the output layer loss is infinite", ...
+ * (blocks 1-based, as in the epoch table). */
+char    *lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks);
 
 /* Where a run stands besides its model: what a run file keeps of it. */
 typedef struct {
@@ -50,8 +61,9 @@ typedef gboolean (*LwTrainerSaveFunc) (const LwTrainerState *state, gpointer dat
  * pass; csv may be NULL. Every opts->checkpoint_every steps save is
  * called (when not NULL); a failed checkpoint is reported on stderr and
  * training goes on. Stops early, with result->interrupted, once *stop
- * becomes non-zero. state is left where the run stopped. FALSE only when
- * the metrics file cannot be written. */
+ * becomes non-zero, and with result->diverged at a step that diverged
+ * unless opts->skip_divergence. state is left where the run stopped.
+ * FALSE only when the metrics file cannot be written. */
 gboolean lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                          LwTrainerState *state, LwMetricsCsv *csv,
                          LwTrainerSaveFunc save, gpointer save_data,

@@ -1,6 +1,6 @@
 /* main.c: layerwise-cli — headless training with layer-wise local losses.
- * Exit status: 0 done, 2 bad flag/value/dataset, 1 other failure,
- * 130 interrupted. */
+ * Exit status: 0 done, 2 bad flag/value/dataset, 3 training diverged,
+ * 1 other failure, 130 interrupted. */
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "lw-trainer.h"
 
 #define EXIT_USAGE 2
+#define EXIT_DIVERGED 3
 #define EXIT_INTERRUPTED 130
 
 static volatile sig_atomic_t stop_requested;
@@ -250,6 +251,18 @@ run (LwCliOptions *opts)
   if (!lw_metrics_csv_close (g_steal_pointer (&csv), &error))
     return fail (EXIT_FAILURE, NULL, error);
 
+  if (result.diverged)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&result.divergence,
+                                                              lw_model_n_blocks (model));
+
+      fflush (stdout);
+      fprintf (stderr, "layerwise-cli: training diverged at epoch %u step %" G_GUINT64_FORMAT
+               ": %s (learning rate %g); nothing non-finite was applied. Lower --lr, or pass "
+               "--on-divergence skip to drop such steps and continue.\n",
+               result.diverged_epoch, result.diverged_step, what, result.diverged_lr);
+      return EXIT_DIVERGED;
+    }
   if (result.interrupted)
     printf ("interrupted after %u finished epoch%s\n", result.epochs_done,
             result.epochs_done == 1 ? "" : "s");

@@ -229,7 +229,9 @@ lw_model_state_read (LwModel *model, const guint8 *data, gsize len, GError **err
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!read_state (model, data, len, FALSE, error))
+  if (!read_state (model, data, len, FALSE, error) || !read_state (model, data, len, TRUE, NULL))
     return FALSE;
-  return read_state (model, data, len, TRUE, NULL);
+  /* The divergence guard's bounds on the weights start afresh. */
+  lw_model_state_changed (model);
+  return TRUE;
 }

@@ -118,8 +118,19 @@ run_stage (Stage *st, Slot *sl)
   LwModel *m = st->p->model;
   const float *h = st->index == 0 ? sl->x : sl->h[st->index - 1];
 
+  /* As in lw_model_train_step, a block that diverged ends the batch's
+   * step: the stages after it pass the slot on untouched. */
+  if (sl->stats.diverged.what != LW_DIVERGED_NONE)
+    return;
   for (guint i = st->first; i < st->last; i++)
-    h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
+    {
+      h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
+      if (h == NULL)
+        {
+          sl->stats.diverged = sl->stats.block[i].diverged;
+          return;
+        }
+    }
   if (st->index + 1 == st->p->n_stages)
     lw_model_output_train (m, h, sl->y, sl->count, &sl->controls, &sl->stats);
   else
@@ -334,7 +345,7 @@ lw_pipeline_push (LwPipeline *p, const float *x, const guint8 *y, guint count)
   memcpy (sl->x, x, (gsize) count * lw_model_input_size (m) * sizeof (float));
   memcpy (sl->y, y, count);
   lw_model_capture_controls (m, &sl->controls);
-  sl->stats = (LwStepStats) { .n_blocks = lw_model_n_blocks (m), .count = count };
+  lw_step_stats_init (&sl->stats, lw_model_n_blocks (m), count);
   sl->whole = sl->controls.ctx.loss == LW_LOSS_BP;
   if (sl->whole)
     {

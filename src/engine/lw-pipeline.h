@@ -11,6 +11,12 @@
  * gives bit-identical weights and statistics to lw_model_train_step on
  * the same batches.
  *
+ * A batch that diverges in some block (LwStepStats.diverged) goes no
+ * further, as in lw_model_train_step, and the batches behind it train on:
+ * the same results as sequential steps that drop it. A caller that stops
+ * at a divergence should know that the blocks before the one that
+ * diverged may already have trained on the batches pushed after it.
+ *
  * bp steps cannot be split (the error crosses every block): a batch pushed
  * while the loss is bp waits for the batches before it and then runs as
  * one ordinary step on the caller's thread.

@@ -32,6 +32,8 @@ typedef enum {
   LW_CMD_SAVE_RUN,
   LW_CMD_OPEN_RUN,
   LW_CMD_SET_AUTOSAVE,
+  LW_CMD_RESTORE_GOOD,
+  LW_CMD_LOWER_LR,
   LW_CMD_QUIT,
 } LwCommandKind;
 

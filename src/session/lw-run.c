@@ -220,6 +220,17 @@ record_step (LwRun *r, const LwStepStats *stats)
 {
   r->step++;
   r->samples_seen += stats->count;
+  /* A diverged step applied nothing beyond the part named: it is not a
+   * point on the curves. The first one stays for the worker to report. */
+  if (stats->diverged.what != LW_DIVERGED_NONE)
+    {
+      if (r->diverged.what == LW_DIVERGED_NONE)
+        {
+          r->diverged = stats->diverged;
+          r->diverged_step = r->step;
+        }
+      return;
+    }
   lw_recent_add (&r->window, stats);
   record_train (r);
 }

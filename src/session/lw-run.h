@@ -50,6 +50,8 @@ typedef struct {
   float block_lr_mult[LW_MAX_BLOCKS];
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
+  LwDivergence diverged;      /* the first step that diverged since cleared: what == NONE if none */
+  guint64 diverged_step;      /* its step number (1-based) */
 
   LwRecent window;
   LwRate rate;
@@ -65,7 +67,10 @@ void     lw_run_free  (LwRun *run);
  * batch ended the last epoch (run->finished). Allocates nothing beyond
  * the curves' amortised growth. With a pipeline the batch is handed to
  * it and the ones it finished are recorded; it is drained before every
- * evaluation, so the curves are those of the sequential schedule. */
+ * evaluation, so the curves are those of the sequential schedule. A
+ * batch whose step diverged counts as seen but adds nothing to the
+ * curves; the first such since the worker last looked stays in
+ * run->diverged (with its step) until the worker clears it. */
 gboolean lw_run_step  (LwRun *run);
 
 /* Records every batch still in a pipeline: afterwards step and

@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 
+#include "engine/lw-checkpoint.h"
 #include "lw-command.h"
 #include "lw-predictions.h"
 #include "lw-run.h"
@@ -46,6 +47,12 @@ typedef struct {
   gint64 last_autosave;
   guint autosaved_run_id;     /* the run and step last autosaved */
   guint64 autosaved_step;
+  /* The last good state, for going back after a divergence. */
+  LwCheckpoint *checkpoint;   /* NULL without a run */
+  guint64 checkpoint_step;
+  char *divergence;           /* while paused after a divergence: what happened */
+  LwDivergence diverged;
+  guint64 diverged_step;
 
   guint64 serial;
   gint64 last_publish;

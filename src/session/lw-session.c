@@ -164,6 +164,18 @@ lw_session_set_autosave (LwSession *s, const char *path, guint interval_s)
 }
 
 void
+lw_session_restore_last_good (LwSession *s)
+{
+  send_simple (s, LW_CMD_RESTORE_GOOD);
+}
+
+void
+lw_session_lower_lr (LwSession *s)
+{
+  send_simple (s, LW_CMD_LOWER_LR);
+}
+
+void
 lw_session_reset (LwSession *s, const LwRunSettings *settings)
 {
   LwCommand *cmd;

@@ -89,6 +89,16 @@ void        lw_session_open_run       (LwSession *session, const char *path);
 /* Saves the run to path every interval_s seconds of training that
  * changed it, and when it is paused; path NULL turns this off. */
 void        lw_session_set_autosave   (LwSession *session, const char *path, guint interval_s);
+/* When training diverges (a NaN or an infinity: the step is not applied)
+ * the worker pauses and the snapshot says where. It keeps a copy of the
+ * last good state, taken when the run starts, at every pause and every
+ * LW_SESSION_CHECKPOINT_EVERY steps while running. */
+#define LW_SESSION_CHECKPOINT_EVERY 500
+/* Back to that copy (weights, optimizer state, BatchNorm statistics),
+ * paused; the curves go on, with a mark. Nothing without a run. */
+void        lw_session_restore_last_good (LwSession *session);
+/* The learning rate divided by 10, and training goes on. */
+void        lw_session_lower_lr       (LwSession *session);
 
 /* For tests: the number of commands applied so far, and a wait until the
  * worker has applied every command sent before this call (polls; returns

@@ -46,6 +46,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
 
   size = head + string_size (tmpl->error) + string_size (tmpl->dataset_name)
          + string_size (tmpl->file_message)
+         + string_size (tmpl->divergence)
          + lw_bump_size (sizeof (LwRunCurves) * n_previous)
          + (current != NULL ? lw_history_copy_size (current) : 0);
   priv = g_malloc (size);
@@ -56,6 +57,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
   snap->error = take_string (&mem, tmpl->error);
   snap->dataset_name = take_string (&mem, tmpl->dataset_name);
   snap->file_message = take_string (&mem, tmpl->file_message);
+  snap->divergence = take_string (&mem, tmpl->divergence);
 
   prev_array = lw_bump_take (&mem, sizeof (LwRunCurves) * n_previous);
   priv->n_prev = n_previous;

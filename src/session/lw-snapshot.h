@@ -29,6 +29,7 @@ typedef enum {
   LW_MARK_RESET,
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
+  LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
 } LwMarkKind;
 
 typedef struct {
@@ -87,6 +88,15 @@ struct _LwSnapshot {
   guint64 file_serial;
   gboolean file_failed;
   const char *file_message;   /* what was done, or what went wrong; one line */
+  /* Training diverged and paused: what happened (which block, what), one
+   * translated line, and the engine's account; NULL and what == NONE
+   * otherwise. Cleared by play, step, restore, lower lr and reset. */
+  const char *divergence;
+  LwDivergence diverged;
+  guint64 diverged_step;      /* the step that diverged, 1-based */
+  /* A good state to go back to was kept at this step (0: the start). */
+  gboolean can_restore;
+  guint64 checkpoint_step;
 
   /* The run's settings as they are now. */
   const char *dataset_name;

@@ -8,12 +8,14 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/lw-gemm.h"
 #include "lw-controls.h"
 #include "lw-run-disk.h"
+#include "lw-label.h"
 #include "lw-snapshot-private.h"
 
 #define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
@@ -44,6 +46,11 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->file_serial = w->file_serial;
   t->file_failed = w->file_failed;
   t->file_message = w->file_message;
+  t->divergence = w->divergence;
+  t->diverged = w->diverged;
+  t->diverged_step = w->diverged_step;
+  t->can_restore = w->checkpoint != NULL && !lw_checkpoint_is_empty (w->checkpoint);
+  t->checkpoint_step = w->checkpoint_step;
   t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
   if (ds != NULL)
     {
@@ -177,6 +184,103 @@ predictions_due (LwWorker *w, gint64 now)
 }
 
 /* ------------------------------------------------------------------ */
+/* Divergence */
+
+static void
+clear_divergence (LwWorker *w)
+{
+  g_clear_pointer (&w->divergence, g_free);
+  w->diverged = (LwDivergence) { 0 };
+  w->diverged_step = 0;
+  w->publish_needed = TRUE;
+}
+
+/* "the gradient of block 2 is NaN", for the window. */
+static char *
+describe_divergence (const LwDivergence *d, guint n_blocks)
+{
+  g_autofree char *part = d->block < n_blocks
+                          /* Translators: as in "the loss of %s is NaN". */
+                          ? g_strdup_printf (_("block %u"), d->block + 1)
+                          : g_strdup (_("the output layer"));
+
+  switch (d->what)
+    {
+    case LW_DIVERGED_LOSS:
+      return g_strdup_printf (d->nan ? _("the loss of %s is NaN") : _("the loss of %s is infinite"),
+                              part);
+    case LW_DIVERGED_GRADIENT:
+      return g_strdup_printf (d->nan ? _("the gradient of %s is NaN")
+                                     : _("the gradient of %s is infinite"), part);
+    case LW_DIVERGED_WEIGHT:
+      return g_strdup_printf (d->nan ? _("the update of %s would make a weight NaN")
+                                     : _("the update of %s would make a weight infinite"), part);
+    case LW_DIVERGED_NONE:
+    default:
+      g_return_val_if_reached (g_strdup (part));
+    }
+}
+
+/* The step just taken was not applied: pause, and say where and what. */
+static void
+note_divergence (LwWorker *w)
+{
+  LwRun *r = w->run;
+  g_autofree char *what = NULL;
+  char lr[32], step[32];
+
+  /* The batches a pipeline still holds train on (each part of them that
+   * stays finite); the pause then shows every one. */
+  lw_run_sync (r);
+  what = describe_divergence (&r->diverged, r->n_blocks);
+
+  lw_rate_stop (&r->rate, g_get_monotonic_time ());
+  if (w->state == LW_RUN_RUNNING)
+    w->state = LW_RUN_PAUSED;
+  w->diverged = r->diverged;
+  w->diverged_step = r->diverged_step;
+  r->diverged = (LwDivergence) { 0 };
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, w->diverged_step);
+  g_free (w->divergence);
+  w->divergence = g_strdup_printf (_("Training diverged at step %s: %s (learning rate %s). "
+                                     "Nothing non-finite was applied."), step, what,
+                                   lw_label_number (lr, sizeof lr,
+                                                    lw_model_get_config (r->model)->lr));
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, "%s", _("diverged"));
+  w->visuals_urgent = TRUE;
+  w->publish_needed = TRUE;
+}
+
+static void
+take_checkpoint (LwWorker *w)
+{
+  lw_checkpoint_take (w->checkpoint, lw_run_hold_model (w->run));
+  lw_run_release_model (w->run);
+  w->checkpoint_step = w->run->step;
+}
+
+/* Back to the last good state, paused (not through pause_run, which
+ * would keep the present state as the good one). */
+static void
+restore_good (LwWorker *w)
+{
+  LwRun *r = w->run;
+  char step[32];
+
+  if (r == NULL || !lw_checkpoint_restore (w->checkpoint, r->model))
+    return;
+  if (w->state == LW_RUN_RUNNING)
+    {
+      lw_rate_stop (&r->rate, g_get_monotonic_time ());
+      w->state = LW_RUN_PAUSED;
+    }
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, w->checkpoint_step);
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, _("back to step %s"), step);
+  clear_divergence (w);
+  w->visuals_dirty = w->visuals_urgent = TRUE;
+}
+
+/* ------------------------------------------------------------------ */
 /* Building a run */
 
 static void
@@ -251,6 +355,29 @@ load_dataset (LwSession *s, gboolean announce)
   return TRUE;
 }
 
+/* What a new or opened run starts with besides the model: its start as
+ * the first good state (allocated once per run), the pictures, the test
+ * images of the predictions. */
+static void
+begin_run (LwWorker *w)
+{
+  w->checkpoint = lw_checkpoint_new (w->run->model);
+  lw_checkpoint_take (w->checkpoint, w->run->model);
+  w->checkpoint_step = w->run->step;
+  if (w->probe_image >= w->ds->test.n)
+    w->probe_image = 0;
+  refresh_visuals (w);
+  g_clear_pointer (&w->test_images, lw_test_images_unref);
+  w->test_images = lw_test_images_new (w->ds, w->run->eval_samples);
+  w->predictions_cost = 0;
+  w->predictions_dirty = TRUE;
+  if (predictions_quick (w))
+    refresh_predictions (w);
+  else
+    /* The first pass waits for training, and its interval. */
+    w->last_predictions = g_get_monotonic_time ();
+}
+
 /* A new run from w->settings, paused; or FAILED with a message. */
 static void
 build (LwSession *s, gboolean after_reset)
@@ -272,18 +399,7 @@ build (LwSession *s, gboolean after_reset)
     }
   if (after_reset)
     lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
-  if (w->probe_image >= w->ds->test.n)
-    w->probe_image = 0;
-  refresh_visuals (w);
-  g_clear_pointer (&w->test_images, lw_test_images_unref);
-  w->test_images = lw_test_images_new (w->ds, w->run->eval_samples);
-  w->predictions_cost = 0;
-  w->predictions_dirty = TRUE;
-  if (predictions_quick (w))
-    refresh_predictions (w);
-  else
-    /* The first pass waits for training, and its interval. */
-    w->last_predictions = g_get_monotonic_time ();
+  begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
 }
@@ -310,6 +426,8 @@ retire_run (LwWorker *w)
   g_clear_pointer (&w->visuals, lw_visuals_unref);
   g_clear_pointer (&w->predictions, lw_predictions_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  clear_divergence (w);
 }
 
 static void
@@ -324,15 +442,24 @@ clear_previous (LwWorker *w)
 /* Training */
 
 static void
-train_one (LwWorker *w)
+train_one (LwWorker *w, gboolean sync)
 {
   LwRun *r = w->run;
   gboolean finished = lw_run_step (r);
-  gint64 now = g_get_monotonic_time ();
+  gint64 now;
+
+  /* A single step shows its own batch, through a pipeline too. */
+  if (sync)
+    lw_run_sync (r);
+  now = g_get_monotonic_time ();
 
   lw_rate_add (&r->rate, now, r->samples_seen);
   w->visuals_dirty = TRUE;
   w->predictions_dirty = TRUE;
+  if (r->diverged.what != LW_DIVERGED_NONE)
+    note_divergence (w);
+  else if (r->step - w->checkpoint_step >= LW_SESSION_CHECKPOINT_EVERY)
+    take_checkpoint (w);
   if (finished)
     {
       lw_rate_stop (&r->rate, now);
@@ -391,7 +518,10 @@ open_run (LwSession *s, const char *path)
       lw_run_settings_clear (&settings);
       return;
     }
+  /* How to run is this machine's business, not the file's. */
   settings.threads = w->settings.threads;
+  settings.schedule = w->settings.schedule;
+  settings.stages = w->settings.stages;
   own_ds = !dataset_matches (w, &settings);
   ds = own_ds ? open_dataset (&settings, &message) : w->ds;
   if (ds == NULL)
@@ -428,9 +558,7 @@ open_run (LwSession *s, const char *path)
   g_clear_pointer (&w->error, g_free);
   w->state = run->finished ? LW_RUN_FINISHED : LW_RUN_PAUSED;
   atomic_store (&s->expected_blocks, run->n_blocks);
-  if (w->probe_image >= w->ds->test.n)
-    w->probe_image = 0;
-  refresh_visuals (w);
+  begin_run (w);
   /* What was opened is what is on disk: nothing new to autosave. */
   w->autosaved_run_id = w->next_run_id;
   w->autosaved_step = run->step;
@@ -470,6 +598,38 @@ pause_run (LwWorker *w)
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
   autosave (w, TRUE);
+  /* Where the user stopped to look is a good state to come back to. */
+  take_checkpoint (w);
+}
+
+/* Training goes on after a divergence: the notice has had its say. */
+static void
+play (LwWorker *w)
+{
+  LwRun *r = w->run;
+
+  if (w->divergence != NULL)
+    clear_divergence (w);
+  lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+  w->state = LW_RUN_RUNNING;
+  w->publish_needed = TRUE;
+}
+
+static void
+lower_lr (LwWorker *w)
+{
+  LwRun *r = w->run;
+  float lr = lw_model_get_config (r->model)->lr / 10.0f;
+  char num[32];
+
+  /* A rate that small is as good as none; it stays as it is. */
+  if (lr >= FLT_MIN)
+    {
+      lw_model_set_lr (r->model, lr);
+      lw_history_add_mark (r->history, LW_MARK_LR, r->samples_seen, _("lr %s"),
+                           lw_label_number (num, sizeof num, lr));
+    }
+  play (w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,11 +650,7 @@ apply (LwSession *s, LwCommand *cmd)
     {
     case LW_CMD_PLAY:
       if (trainable && w->state == LW_RUN_PAUSED)
-        {
-          lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-          w->state = LW_RUN_RUNNING;
-          w->publish_needed = TRUE;
-        }
+        play (w);
       break;
 
     case LW_CMD_PAUSE:
@@ -507,9 +663,10 @@ apply (LwSession *s, LwCommand *cmd)
         break;
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
+      if (w->divergence != NULL)
+        clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-      train_one (w);
-      lw_run_sync (r);
+      train_one (w, TRUE);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -557,6 +714,16 @@ apply (LwSession *s, LwCommand *cmd)
       if (r != NULL)
         lw_run_set_schedule (r, cmd->schedule, cmd->block);
       w->publish_needed = TRUE;
+      break;
+
+    case LW_CMD_RESTORE_GOOD:
+      if (r != NULL && w->state != LW_RUN_LOADING && w->state != LW_RUN_FAILED)
+        restore_good (w);
+      break;
+
+    case LW_CMD_LOWER_LR:
+      if (trainable)
+        lower_lr (w);
       break;
 
     case LW_CMD_CLEAR_PREVIOUS:
@@ -636,7 +803,7 @@ lw_worker_main (gpointer data)
       if (w->quit || w->state != LW_RUN_RUNNING)
         continue;
 
-      train_one (w);
+      train_one (w, FALSE);
       autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
@@ -672,6 +839,8 @@ lw_worker_clear (LwSession *s)
   g_clear_pointer (&w->predictions, lw_predictions_unref);
   g_clear_pointer (&w->test_images, lw_test_images_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  g_clear_pointer (&w->divergence, g_free);
   g_clear_pointer (&w->ds, lw_dataset_free);
   g_clear_pointer (&w->loaded_dir, g_free);
   g_clear_pointer (&w->error, g_free);
