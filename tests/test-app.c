@@ -414,6 +414,31 @@ test_window_schedule (void)
     ;
 }
 
+static void
+on_css_error (GtkCssProvider *provider, GtkCssSection *section, GError *error, gpointer data)
+{
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_error ("style.css: %s: %s", where, error->message);
+}
+
+/* The window's style sheet parses whole: a rule left open swallows every
+ * rule after it without a word in the window. */
+static void
+test_style (void)
+{
+  g_autoptr (GtkCssProvider) css = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  css = gtk_css_provider_new ();
+  g_signal_connect (css, "parsing-error", G_CALLBACK (on_css_error), NULL);
+  gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
+}
+
 /* ---- conv nets ---------------------------------------------------------- */
 
 /* Every preset builds: the architecture it names, blocks the model
@@ -1460,6 +1485,7 @@ main (int argc, char **argv)
    * without a session bus, which a test display usually is. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   have_display = gtk_init_check ();
+  g_test_add_func ("/app/style", test_style);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
