@@ -1431,6 +1431,65 @@ test_gallery (void)
   g_assert_cmpint (lw_gallery_hit (&g, 900, 500, 1, 1), ==, -1);
   g_assert_cmpint (lw_gallery_hit (&g, 900, 500, 899, 499), ==, -1);
 
+  /* The keyboard walks the tiles as they are laid out: right and left
+   * along the order, down and up a row, Home and End to either end, and
+   * no further than an edge. */
+  {
+    g_autoptr(GHashTable) first_row = g_hash_table_new (NULL, NULL);
+    int last = (int) g.order[shown - 1], k, y0 = 0;
+    guint cols;
+
+    /* Columns: the images a line through the first row crosses. */
+    while (y0 < 500 && lw_gallery_hit (&g, 900, 500, 20, y0) < 0)
+      y0++;
+    for (int x = 0; x < 900; x++)
+      if (lw_gallery_hit (&g, 900, 500, x, y0 + 2) >= 0)
+        g_hash_table_add (first_row, GINT_TO_POINTER (lw_gallery_hit (&g, 900, 500, x, y0 + 2) + 1));
+    cols = g_hash_table_size (first_row);
+    g_assert_cmpuint (cols, >, 1);
+    g_assert_cmpuint (cols, <, shown);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_RIGHT), ==, (int) g.order[1]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1], LW_GALLERY_MOVE_LEFT), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_LEFT), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_UP), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1], LW_GALLERY_MOVE_DOWN), ==, (int) g.order[1 + cols]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1 + cols], LW_GALLERY_MOVE_UP), ==, (int) g.order[1]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[3], LW_GALLERY_MOVE_LAST), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_RIGHT), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_DOWN), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_FIRST), ==, (int) g.order[0]);
+    /* Down from the row above a short last row: its last tile. */
+    k = (int) (((shown - 1) / cols) * cols) - 1;
+    if ((shown % cols) != 0 && k >= 0)
+      g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[k], LW_GALLERY_MOVE_DOWN), ==, last);
+    /* From an image not shown (or none), the first tile. */
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, G_MAXUINT, LW_GALLERY_MOVE_DOWN), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_position (&g, 900, 500, g.order[7]), ==, 7);
+    g_assert_cmpint (lw_gallery_position (&g, 900, 500, 4000), ==, -1);
+
+    /* The cursor is drawn as a blue band behind its tile, and only when
+     * asked for. */
+    {
+      const LwColor band = { 0.10, 0.45, 0.95 };
+      guint without, with;
+
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-no-cursor", FALSE);
+      without = count_color (image, 0, 0, 900, 500, band, 0.2, NULL);
+      cairo_surface_destroy (image);
+      g.cursor = g.order[3];
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-no-cursor", FALSE);
+      g_assert_cmpuint (count_color (image, 0, 0, 900, 500, band, 0.2, NULL), ==, without);
+      cairo_surface_destroy (image);
+      g.show_cursor = TRUE;
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-cursor", TRUE);
+      with = count_color (image, 0, 0, 900, 500, band, 0.2, NULL);
+      cairo_surface_destroy (image);
+      g_test_message ("band pixels: %u without the cursor, %u with", without, with);
+      g_assert_cmpuint (with, >, without + 200);
+      g.show_cursor = FALSE;
+    }
+  }
+
   /* A thousand images: as many as fit, the first of the order. */
   make_gallery (&s, 1000, 50, &g);
   g.serial = 1;

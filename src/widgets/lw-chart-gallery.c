@@ -103,6 +103,36 @@ build_atlas (gconstpointer data)
   return atlas;
 }
 
+static int
+position_of (const LwGallery *g, const Layout *l, guint index)
+{
+  for (guint k = 0; k < l->n; k++)
+    if (g->order[k] == index)
+      return (int) k;
+  return -1;
+}
+
+/* The keyboard's place: a band behind the tile and its caption, outlined,
+ * unlike the frames that mark mistakes and the probe image. */
+static void
+draw_cursor (const LwGallery *g, const Layout *l, cairo_t *cr, double f)
+{
+  const LwColor band = { 0.10, 0.45, 0.95 };
+  int k = position_of (g, l, g->cursor);
+  double margin = 4.0 * f, x, y;
+
+  if (k < 0)
+    return;
+  x = l->x0 + (k % l->cols) * l->pitch_x - margin;
+  y = l->y0 + (k / l->cols) * l->pitch_y - margin;
+  cairo_rectangle (cr, x, y, l->side + 2.0 * margin, l->side + caption_height (f) + 2.0 * margin);
+  lw_cairo_set_color (cr, band, 0.25);
+  cairo_fill_preserve (cr);
+  cairo_set_line_width (cr, 1.5 * f);
+  lw_cairo_set_color (cr, lw_theme_get ()->text, 1.0);
+  cairo_stroke (cr);
+}
+
 void
 lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
 {
@@ -137,6 +167,8 @@ lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
                                  ^ ((guint64) g->height << 4) ^ g->channels,
                                  build_atlas, build_data);
   display = lw_chart_image_for_target (cr, atlas, l.side / g->width, &factor);
+  if (g->show_cursor)
+    draw_cursor (g, &l, cr, f);
   for (guint k = 0; k < l.n; k++)
     {
       guint i = g->order[k];
@@ -225,4 +257,43 @@ lw_gallery_hit (const LwGallery *g, double width, double height, double x, doubl
     return -1;
   k = (guint) row * l.cols + (guint) col;
   return k < l.n ? (int) g->order[k] : -1;
+}
+
+int
+lw_gallery_position (const LwGallery *g, double width, double height, guint index)
+{
+  Layout l;
+
+  g_return_val_if_fail (g != NULL, -1);
+  if (!measured_layout (g, width, height, &l))
+    return -1;
+  return position_of (g, &l, index);
+}
+
+int
+lw_gallery_move (const LwGallery *g, double width, double height, guint from,
+                 LwGalleryMove move)
+{
+  Layout l;
+  int k, n, cols;
+
+  g_return_val_if_fail (g != NULL, -1);
+  if (!measured_layout (g, width, height, &l))
+    return -1;
+  k = position_of (g, &l, from);
+  if (k < 0)
+    return (int) g->order[0];
+  n = (int) l.n;
+  cols = (int) l.cols;
+  switch (move)
+    {
+    case LW_GALLERY_MOVE_LEFT:  k = MAX (k - 1, 0); break;
+    case LW_GALLERY_MOVE_RIGHT: k = MIN (k + 1, n - 1); break;
+    case LW_GALLERY_MOVE_UP:    k = k >= cols ? k - cols : k; break;
+    /* Down from a row above the last, partial row lands on its last tile. */
+    case LW_GALLERY_MOVE_DOWN:  k = k / cols < (n - 1) / cols ? MIN (k + cols, n - 1) : k; break;
+    case LW_GALLERY_MOVE_FIRST: k = 0; break;
+    case LW_GALLERY_MOVE_LAST:  k = n - 1; break;
+    }
+  return (int) g->order[k];
 }
