@@ -803,6 +803,78 @@ probe_is (LwWindow *window, gconstpointer data)
   return snap != NULL && snap->probe_image_index == GPOINTER_TO_UINT (data);
 }
 
+/* The widget's key controller of the given phase (borrowed). */
+static GtkEventController *
+key_controller (GtkWidget *widget, GtkPropagationPhase phase)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (c) && gtk_event_controller_get_propagation_phase (c) == phase)
+        return c;
+    }
+  g_error ("%s has no key controller in phase %d", G_OBJECT_TYPE_NAME (widget), phase);
+}
+
+/* A key press as the controller hears it; whether it took the key. */
+static gboolean
+press_key (GtkEventController *keys, guint keyval)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (keys, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
+  return handled;
+}
+
+/* Where the image's tile lies: the mean of the points that hit it. */
+static void
+tile_center (const LwGallery *g, int width, int height, guint image, double *x, double *y)
+{
+  double sx = 0.0, sy = 0.0;
+  guint n = 0;
+
+  for (int py = 0; py < height; py += 2)
+    for (int px = 0; px < width; px += 2)
+      if (lw_gallery_hit (g, width, height, px, py) == (int) image)
+        {
+          sx += px;
+          sy += py;
+          n++;
+        }
+  g_assert_cmpuint (n, >, 0);
+  *x = sx / n;
+  *y = sy / n;
+}
+
+/* The gallery's model as the window draws it now. */
+static const LwGallery *
+gallery_model (LwWindow *window)
+{
+  gconstpointer data;
+
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_GALLERY, &data);
+  return data;
+}
+
+/* The keyboard's cursor is on image, drawn, and named in the gallery's
+ * accessible description and in the line above it. */
+static void
+assert_cursor_on (LwWindow *window, guint image)
+{
+  g_autofree char *words = lw_charts_describe_gallery_image (lw_window_get_charts (window), image);
+  GtkLabel *hint = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "gallery_hint"));
+
+  g_assert_true (gallery_model (window)->show_cursor);
+  g_assert_cmpuint (gallery_model (window)->cursor, ==, image);
+  g_assert_nonnull (words);
+  g_assert_true (g_str_has_prefix (lw_window_get_description (window, LW_CHART_GALLERY), words));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (hint), words));
+}
+
 static guint64
 confusion_total (const LwConfusion *c)
 {
@@ -889,6 +961,61 @@ test_window_predictions (void)
   g_assert_cmpint (clicked, !=, 0);
   wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
   g_assert_cmpuint (lw_window_get_shown_snapshot (window)->probe_image_index, ==, (guint) clicked);
+
+  /* The keyboard does what the mouse does. The click gave the gallery the
+   * focus; arrows, Home and End move a cursor from image to image as they
+   * are laid out, each named as it is reached; Space and Enter make the
+   * cursor's image the probe image, and reach the gallery rather than the
+   * window's Play (Space) and Step (Right). */
+  {
+    GtkEventController *gallery_keys = key_controller (gallery_view, GTK_PHASE_BUBBLE);
+    GtkEventController *window_keys = key_controller (GTK_WIDGET (window), GTK_PHASE_CAPTURE);
+    guint n_shown = lw_gallery_n_shown (gallery, width, height);
+    guint second = gallery->order[1], below;
+
+    g_assert_true (gtk_widget_get_focusable (gallery_view));
+    g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == gallery_view);
+    g_assert_false (press_key (window_keys, GDK_KEY_Right));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Right));
+    g_assert_true (gtk_window_get_focus_visible (GTK_WINDOW (window)));
+    assert_cursor_on (window, second);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Down));
+    below = gallery_model (window)->cursor;
+    g_assert_cmpint (lw_gallery_position (gallery_model (window), width, height, below), >, 2);
+    {
+      double x_second, y_second, x_below, y_below;
+
+      tile_center (gallery_model (window), width, height, second, &x_second, &y_second);
+      tile_center (gallery_model (window), width, height, below, &x_below, &y_below);
+      g_assert_cmpfloat (fabs (x_below - x_second), <, 1.0);
+      g_assert_cmpfloat (y_below, >, y_second + 10.0);
+    }
+    assert_cursor_on (window, below);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Up));
+    assert_cursor_on (window, second);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_End));
+    assert_cursor_on (window, gallery_model (window)->order[n_shown - 1]);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Home));
+    assert_cursor_on (window, gallery_model (window)->order[0]);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Right));
+    g_assert_false (press_key (window_keys, GDK_KEY_space));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_space));
+    wait_until (window, probe_is, GUINT_TO_POINTER (second), APPLY_TIMEOUT_S, "the probe by Space");
+    g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (shown (window)->step, ==, 40);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Down));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Return));
+    wait_until (window, probe_is, GUINT_TO_POINTER (below), APPLY_TIMEOUT_S, "the probe by Enter");
+    clicked = (int) below;
+
+    /* Leaving the gallery hides the cursor and the line says what to do. */
+    gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+    g_assert_false (gtk_root_get_focus (GTK_ROOT (window)) == gallery_view);
+    g_assert_false (gallery_model (window)->show_cursor);
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (
+                                GTK_WIDGET (window), LW_TYPE_WINDOW, "gallery_hint"))),
+                              "arrow keys"));
+  }
 
   /* The charts' accessible descriptions state the values shown, and
    * follow the data. */

@@ -79,6 +79,8 @@ struct _LwCharts
   const LwPredictions *seen_predictions;
   guint seen_layer;
   guint64 gallery_serial;     /* its images change only with the order */
+  guint gallery_cursor;       /* the keyboard's image index, G_MAXUINT: none yet */
+  gboolean gallery_cursor_shown;
 
   /* Pictures change a few times a second, curves more often: their
    * caches are told apart by the data pointer they were built from. */
@@ -136,6 +138,7 @@ lw_charts_new (void)
   c->scale = 1.0;
   c->prediction_layer = G_MAXUINT;
   c->seen_layer = G_MAXUINT;
+  c->gallery_cursor = G_MAXUINT;
   c->gallery_cache = lw_image_cache_new ();
   c->acc_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
   c->loss_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
@@ -498,6 +501,8 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
     .predicted = p != NULL ? p->predicted + (gsize) layer * p->n : NULL,
     .order = c->gallery_order,
     .selected = snap->probe_image_index,
+    .show_cursor = c->gallery_cursor_shown && c->gallery_cursor != G_MAXUINT,
+    .cursor = c->gallery_cursor,
     .scale = c->scale,
     .serial = c->gallery_serial,
     .cache = c->gallery_cache,
@@ -577,6 +582,58 @@ lw_charts_gallery_hit (LwCharts *c, double width, double height, double x, doubl
   if (c->gallery.n_images == 0)
     return -1;
   return lw_gallery_hit (&c->gallery, width, height, x, y);
+}
+
+void
+lw_charts_set_gallery_cursor (LwCharts *c, guint index, gboolean shown)
+{
+  g_return_if_fail (c != NULL);
+  c->gallery_cursor = index;
+  c->gallery_cursor_shown = !!shown;
+  c->gallery.cursor = index;
+  c->gallery.show_cursor = shown && index != G_MAXUINT;
+}
+
+guint
+lw_charts_get_gallery_cursor (LwCharts *c)
+{
+  g_return_val_if_fail (c != NULL, G_MAXUINT);
+  return c->gallery_cursor;
+}
+
+int
+lw_charts_gallery_move (LwCharts *c, double width, double height, LwGalleryMove move)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_move (&c->gallery, width, height, c->gallery_cursor, move);
+}
+
+int
+lw_charts_gallery_position (LwCharts *c, double width, double height, guint index)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_position (&c->gallery, width, height, index);
+}
+
+char *
+lw_charts_describe_gallery_image (LwCharts *c, guint index)
+{
+  const LwGallery *g;
+
+  g_return_val_if_fail (c != NULL, NULL);
+  g = &c->gallery;
+  if (index >= g->n_images)
+    return NULL;
+  if (g->labels[index] == g->predicted[index])
+    /* Translators: a test image of the gallery: its index and true class. */
+    return g_strdup_printf (_("Test image %u: a %u, recognised."), index, g->labels[index]);
+  /* Translators: a test image of the gallery: its index, true and predicted class. */
+  return g_strdup_printf (_("Test image %u: a %u, taken for a %u."), index, g->labels[index],
+                          g->predicted[index]);
 }
 
 void
@@ -857,6 +914,12 @@ describe_gallery (LwCharts *c, GString *s)
     {
       g_string_append (s, _("No predictions yet."));
       return;
+    }
+  if (g->show_cursor && g->cursor < g->n_images)
+    {
+      g_autofree char *image = lw_charts_describe_gallery_image (c, g->cursor);
+
+      g_string_append_printf (s, "%s ", image);
     }
   g_string_append_printf (s, _("%s of the held-out test images."), c->gallery_caption);
   if (g->labels[g->order[0]] != g->predicted[g->order[0]])

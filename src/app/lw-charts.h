@@ -7,6 +7,7 @@
 
 #include "session/lw-snapshot.h"
 #include "widgets/lw-chart-export.h"
+#include "widgets/lw-chart-gallery.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,20 @@ void        lw_charts_set_prediction_layer (LwCharts *charts, guint layer);
  * height, or -1. */
 int         lw_charts_gallery_hit    (LwCharts *charts, double width, double height,
                                       double x, double y);
+/* The gallery's keyboard cursor: an image index (G_MAXUINT: none yet),
+ * drawn when shown. It stays on its image when the predictions change. */
+void        lw_charts_set_gallery_cursor (LwCharts *charts, guint index, gboolean shown);
+guint       lw_charts_get_gallery_cursor (LwCharts *charts);
+/* The image index one move away from the cursor's in the gallery drawn at
+ * width x height (lw_gallery_move), or -1 when it shows none. */
+int         lw_charts_gallery_move   (LwCharts *charts, double width, double height,
+                                      LwGalleryMove move);
+/* Where the image lies among the tiles shown (0 first), or -1. */
+int         lw_charts_gallery_position (LwCharts *charts, double width, double height,
+                                        guint index);
+/* One gallery image in words: its index, true class and what the chosen
+ * layer took it for; NULL when there is no such image. */
+char       *lw_charts_describe_gallery_image (LwCharts *charts, guint index);
 /* Fonts and lines, 1 normal, larger for presentations. */
 void        lw_charts_set_scale      (LwCharts *charts, double scale);
 

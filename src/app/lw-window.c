@@ -75,6 +75,9 @@ struct _LwWindow
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
   GtkDropDown *prediction_layer_dropdown;
+  GtkLabel *gallery_hint;
+  char *gallery_hint_text;    /* the hint, as the template has it */
+  gboolean gallery_cursor_shown;
   GtkRevealer *divergence_bar;
   GtkLabel *divergence_label;
   LwStatusBar *status;
@@ -425,6 +428,21 @@ take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
   return pending;
 }
 
+static void
+describe_chart (LwWindow *self, LwChartId id)
+{
+  g_autofree char *text = lw_charts_describe (self->charts, id);
+
+  if (g_strcmp0 (text, self->descriptions[id]) == 0)
+    return;
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (view_specs[i].chart == id)
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  g_free (self->descriptions[id]);
+  self->descriptions[id] = g_steal_pointer (&text);
+}
+
 /* Each chart's accessible description states its current values. */
 static void
 describe_views (LwWindow *self, gint64 now, gboolean urgent)
@@ -433,18 +451,24 @@ describe_views (LwWindow *self, gint64 now, gboolean urgent)
     return;
   self->last_described = now;
   for (guint id = 0; id < LW_N_CHARTS; id++)
-    {
-      g_autofree char *text = lw_charts_describe (self->charts, id);
+    describe_chart (self, id);
+}
 
-      if (g_strcmp0 (text, self->descriptions[id]) == 0)
-        continue;
-      for (guint i = 0; i < N_VIEWS; i++)
-        if (view_specs[i].chart == id)
-          gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
-                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
-      g_free (self->descriptions[id]);
-      self->descriptions[id] = g_steal_pointer (&text);
-    }
+/* The line above the gallery names the image under the keyboard's
+ * cursor while the gallery has the focus, else says what a click does. */
+static void
+update_gallery_hint (LwWindow *self)
+{
+  g_autofree char *image = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->gallery_cursor_shown)
+    image = lw_charts_describe_gallery_image (self->charts,
+                                              lw_charts_get_gallery_cursor (self->charts));
+  if (image != NULL)
+    text = g_strdup_printf ("%s %s", image,
+                            _("Enter shows it on the Filters & Activations page."));
+  gtk_label_set_text (self->gallery_hint, text != NULL ? text : self->gallery_hint_text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -611,6 +635,9 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   update_prediction_layers (self, snap);
   update_key_numbers (self, snap);
   describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
+  /* New predictions may change what the cursor's image was taken for. */
+  if (self->gallery_cursor_shown)
+    update_gallery_hint (self);
   update_file_banner (self, snap);
   if ((int) snap->state != self->shown_state)
     {
@@ -1129,6 +1156,23 @@ on_prediction_layer_changed (LwWindow *self)
   refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
 }
 
+/* The keyboard's cursor shows while the gallery has the focus and the
+ * window shows where the focus is (after a key, not after a click). */
+static void
+show_gallery_cursor (LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+
+  self->gallery_cursor_shown = gtk_widget_is_focus (view)
+                               && gtk_window_get_focus_visible (GTK_WINDOW (self));
+  lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),
+                                self->gallery_cursor_shown);
+  refresh_views (self, 1u << LW_CHART_GALLERY);
+  update_gallery_hint (self);
+  if (shown (self) != NULL)
+    describe_chart (self, LW_CHART_GALLERY);
+}
+
 int
 lw_window_click_gallery (LwWindow *self, double x, double y)
 {
@@ -1139,8 +1183,13 @@ lw_window_click_gallery (LwWindow *self, double x, double y)
   view = find_view (self, "predictions_gallery");
   index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
                                  gtk_widget_get_height (view), x, y);
-  if (index >= 0)
-    set_probe (self, (guint) index);
+  if (index < 0)
+    return -1;
+  /* The keyboard goes on from the image clicked. */
+  lw_charts_set_gallery_cursor (self->charts, (guint) index, self->gallery_cursor_shown);
+  gtk_widget_grab_focus (view);
+  show_gallery_cursor (self);
+  set_probe (self, (guint) index);
   return index;
 }
 
@@ -1148,6 +1197,79 @@ static void
 on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
 {
   lw_window_click_gallery (self, x, y);
+}
+
+/* Entering the gallery, the cursor starts on the probe image when it is
+ * shown, else on the first image; it stays where it was if still shown. */
+static void
+on_gallery_focus_enter (LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+  LwSnapshot *snap = shown (self);
+
+  if (snap != NULL
+      && lw_charts_gallery_position (self->charts, width, height,
+                                     lw_charts_get_gallery_cursor (self->charts)) < 0)
+    {
+      int start = lw_charts_gallery_position (self->charts, width, height,
+                                              snap->probe_image_index) >= 0
+                  ? (int) snap->probe_image_index
+                  : lw_charts_gallery_move (self->charts, width, height, LW_GALLERY_MOVE_FIRST);
+
+      if (start >= 0)
+        lw_charts_set_gallery_cursor (self->charts, (guint) start, FALSE);
+    }
+  show_gallery_cursor (self);
+}
+
+static void
+on_focus_visible_changed (LwWindow *self)
+{
+  if (gtk_widget_is_focus (find_view (self, "predictions_gallery")) || self->gallery_cursor_shown)
+    show_gallery_cursor (self);
+}
+
+/* Arrows, Home and End move the cursor from image to image as they are
+ * laid out; Enter or Space makes its image the probe image, as a click. */
+static gboolean
+on_gallery_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                        GdkModifierType state, LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+  guint cursor = lw_charts_get_gallery_cursor (self->charts);
+  LwGalleryMove move;
+  int next;
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:  case GDK_KEY_KP_Left:  move = LW_GALLERY_MOVE_LEFT; break;
+    case GDK_KEY_Right: case GDK_KEY_KP_Right: move = LW_GALLERY_MOVE_RIGHT; break;
+    case GDK_KEY_Up:    case GDK_KEY_KP_Up:    move = LW_GALLERY_MOVE_UP; break;
+    case GDK_KEY_Down:  case GDK_KEY_KP_Down:  move = LW_GALLERY_MOVE_DOWN; break;
+    case GDK_KEY_Home:  case GDK_KEY_KP_Home:  move = LW_GALLERY_MOVE_FIRST; break;
+    case GDK_KEY_End:   case GDK_KEY_KP_End:   move = LW_GALLERY_MOVE_LAST; break;
+    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_ISO_Enter:
+    case GDK_KEY_space: case GDK_KEY_KP_Space:
+      if (lw_charts_gallery_position (self->charts, gtk_widget_get_width (view),
+                                      gtk_widget_get_height (view), cursor) < 0)
+        return FALSE;
+      set_probe (self, cursor);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+  next = lw_charts_gallery_move (self->charts, gtk_widget_get_width (view),
+                                 gtk_widget_get_height (view), move);
+  if (next < 0)
+    return FALSE;
+  lw_charts_set_gallery_cursor (self->charts, (guint) next, TRUE);
+  /* Keys move the cursor: from now on the window shows where the focus is. */
+  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
+  show_gallery_cursor (self);
+  return TRUE;
 }
 
 static void
@@ -1160,7 +1282,7 @@ on_test_curve_changed (LwWindow *self)
 }
 
 /* Space, Right and N work wherever the focus is, except where they mean
- * something: typing in an entry, moving a slider. */
+ * something: typing in an entry, moving a slider, walking the gallery. */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, LwWindow *self)
@@ -1177,7 +1299,8 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
     case GDK_KEY_n:     action = "win.next-probe-image"; break;
     default:            return FALSE;
     }
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)))
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)
+                        || LW_IS_CHART_VIEW (focus)))
     return FALSE;
   return gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
 }
@@ -1347,6 +1470,7 @@ lw_window_finalize (GObject *object)
 
   lw_run_settings_clear (&self->pending);
   g_free (self->preset_id);
+  g_free (self->gallery_hint_text);
   for (guint i = 0; i < LW_N_CHARTS; i++)
     g_free (self->descriptions[i]);
   g_free (self->recovered_path);
@@ -1402,6 +1526,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, gallery_hint);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
@@ -1476,6 +1601,7 @@ lw_window_init (LwWindow *self)
   g_autofree char *held_out = NULL;
   GtkEventController *keys;
   GtkGesture *click;
+  GtkWidget *gallery;
 
   self->shown_state = -1;
   self->shown_conv = -1;
@@ -1488,9 +1614,19 @@ lw_window_init (LwWindow *self)
                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     lw_chart_id_title (view_specs[i].chart), -1);
 
+  gallery = find_view (self, "predictions_gallery");
+  self->gallery_hint_text = g_strdup (gtk_label_get_text (self->gallery_hint));
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
-  gtk_widget_add_controller (find_view (self, "predictions_gallery"), GTK_EVENT_CONTROLLER (click));
+  gtk_widget_add_controller (gallery, GTK_EVENT_CONTROLLER (click));
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_gallery_key_pressed), self);
+  gtk_widget_add_controller (gallery, keys);
+  keys = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (keys, "enter", G_CALLBACK (on_gallery_focus_enter), self);
+  g_signal_connect_swapped (keys, "leave", G_CALLBACK (show_gallery_cursor), self);
+  gtk_widget_add_controller (gallery, keys);
+  g_signal_connect (self, "notify::focus-visible", G_CALLBACK (on_focus_visible_changed), NULL);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
