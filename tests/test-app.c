@@ -1594,6 +1594,102 @@ test_window_diverges (void)
     ;
 }
 
+static void
+write_user_presets (const char *text)
+{
+  g_autofree char *path = lw_preset_user_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* A bad presets file of the user's: the window opens with the built-in
+ * presets and says in a banner which file and which line or key is at
+ * fault; Read Again takes the corrected file. */
+static void
+test_window_bad_presets (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = lw_preset_user_path ();
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkRevealer *banner;
+  GtkLabel *text;
+  GtkWidget *read_again;
+  GtkDropDown *networks;
+  guint n_builtin;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  g_unlink (path);
+  lw_presets_reload ();
+  n_builtin = lw_presets_count ();
+  g_assert_null (lw_presets_get_load_error ());
+  write_user_presets ("# mine\n[mine]\narch=mlp\nlayers 2\n");
+  lw_presets_reload ();
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("vgg-mini");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  banner = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                        "presets_banner"));
+  text = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                   "presets_banner_label"));
+  networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_test_message ("%s", gtk_label_get_text (text));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), path));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "line 4"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "layers 2"));
+  /* The built-in presets, and the one asked for, all there. */
+  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin);
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
+  g_assert_null (lw_presets_lookup ("mine"));
+  /* The run-file banner is another: its news does not hide this one. */
+  g_assert_null (lw_window_get_banner (window, NULL));
+
+  /* A bad value: the preset and key at fault. */
+  read_again = find_with_text (GTK_WIDGET (banner), GTK_TYPE_BUTTON, "_Read Again");
+  g_assert_nonnull (read_again);
+  write_user_presets ("[mine]\narch=mlp\nlr=fast\n");
+  g_signal_emit_by_name (read_again, "clicked");
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "[mine]"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "lr"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "fast"));
+  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+
+  /* Corrected: the banner goes, the preset comes, the choice stays. */
+  write_user_presets ("[mine]\narch=mlp\nlayers=2\nhidden=64\n");
+  g_signal_emit_by_name (read_again, "clicked");
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+  g_assert_nonnull (lw_presets_lookup ("mine"));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin + 1);
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
+
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_unlink (path);
+  lw_presets_reload ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1623,6 +1719,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
+  g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

@@ -16,11 +16,9 @@ load (void)
   g_clear_pointer (&presets, lw_preset_list_free);
   g_clear_pointer (&load_error, g_free);
   presets = lw_preset_list_load_default (&error);
+  /* Said where the user looks: the window's banner, the command line's error. */
   if (error != NULL)
-    {
-      g_warning ("%s", error->message);
-      load_error = g_strdup (error->message);
-    }
+    load_error = g_strdup (error->message);
 }
 
 LwPresetList *

@@ -88,6 +88,8 @@ struct _LwWindow
   GtkWidget *file_banner_box;
   GtkLabel *file_banner_label;
   GtkWidget *file_banner_restore;
+  GtkRevealer *presets_banner;
+  GtkLabel *presets_banner_label;
 
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
@@ -1054,10 +1056,45 @@ current_as_preset (LwWindow *self, LwPreset *p)
   };
 }
 
+/* A bad presets file of the user's is said in a banner of its own, so
+ * that run-file news never hides it; the built-in presets still work. */
+static void
+show_presets_problem (LwWindow *self)
+{
+  const char *problem = lw_presets_get_load_error ();
+  g_autofree char *text = NULL;
+
+  if (problem != NULL)
+    {
+      /* Translators: %s says which file, and the line or the preset and key at fault. */
+      text = g_strdup_printf (_("Your presets were not read: %s. The built-in presets are "
+                                "there; correct the file and press Read Again, or remove it."),
+                              problem);
+      gtk_label_set_text (self->presets_banner_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->presets_banner, problem != NULL);
+}
+
+static void
+on_presets_banner_dismissed (LwWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->presets_banner, FALSE);
+}
+
+static void
+on_presets_read_again (LwWindow *self)
+{
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (self->controls);
+  show_pending (self);
+  show_presets_problem (self);
+}
+
 static void
 on_preset_saved (LwWindow *self, const char *name)
 {
   lw_presets_reload ();
+  show_presets_problem (self);
   lw_controls_panel_reload_presets (self->controls);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
 }
@@ -1534,12 +1571,16 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_box);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_restore);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner_label);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
                                                G_STRUCT_OFFSET (LwWindow, views)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_banner_dismissed);
+  gtk_widget_class_bind_template_callback (widget_class, on_presets_banner_dismissed);
+  gtk_widget_class_bind_template_callback (widget_class, on_presets_read_again);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
@@ -1726,6 +1767,7 @@ lw_window_new (LwApplication *app)
   restore_window_state (self);
   apply_options (self, o);
   show_pending (self);
+  show_presets_problem (self);
   if (self->settings != NULL)
     g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
