@@ -1594,6 +1594,211 @@ test_window_diverges (void)
     ;
 }
 
+/* ---- keyboard ------------------------------------------------------------ */
+
+/* Widgets a user operates, outermost only (a drop-down, not the button
+ * inside it), as far as they are shown and enabled. */
+static gboolean
+is_control (GtkWidget *w)
+{
+  return GTK_IS_BUTTON (w) || GTK_IS_CHECK_BUTTON (w) || GTK_IS_SWITCH (w)
+         || GTK_IS_DROP_DOWN (w) || GTK_IS_MENU_BUTTON (w) || GTK_IS_ENTRY (w)
+         || GTK_IS_SPIN_BUTTON (w) || GTK_IS_SCALE (w) || GTK_IS_STACK_SWITCHER (w)
+         || (LW_IS_CHART_VIEW (w) && gtk_widget_get_focusable (w));
+}
+
+static void
+collect_controls (GtkWidget *w, GPtrArray *controls)
+{
+  /* Minimise, maximise and close are the window manager's, with keys of
+   * its own (GTK keeps them out of the focus chain). */
+  if (!gtk_widget_is_drawable (w) || !gtk_widget_is_sensitive (w)
+      || (GTK_IS_NATIVE (w) && !GTK_IS_WINDOW (w)) || GTK_IS_WINDOW_CONTROLS (w))
+    return;
+  /* The page switcher is a row of buttons, each one a control. */
+  if (is_control (w) && !GTK_IS_STACK_SWITCHER (w))
+    {
+      g_ptr_array_add (controls, w);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_controls (c, controls);
+}
+
+/* A control's label or tooltip, to name it in a message. */
+static const char *
+describe_control (GtkWidget *w)
+{
+  if (GTK_IS_BUTTON (w) && gtk_button_get_label (GTK_BUTTON (w)) != NULL)
+    return gtk_button_get_label (GTK_BUTTON (w));
+  if (GTK_IS_CHECK_BUTTON (w) && gtk_check_button_get_label (GTK_CHECK_BUTTON (w)) != NULL)
+    return gtk_check_button_get_label (GTK_CHECK_BUTTON (w));
+  if (gtk_widget_get_tooltip_text (w) != NULL)
+    return gtk_widget_get_tooltip_text (w);
+  return gtk_widget_get_name (w);
+}
+
+/* The control that holds the focus widget (an entry's text, a drop-down's
+ * button), or NULL. */
+static GtkWidget *
+control_of (GtkWidget *focus, GPtrArray *controls)
+{
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (g_ptr_array_find (controls, w, NULL))
+      return w;
+  return NULL;
+}
+
+typedef enum { REGION_HEADER, REGION_SIDEBAR, REGION_PAGE, REGION_OTHER } Region;
+
+static Region
+region_of (GtkWidget *w, GtkWidget *page)
+{
+  if (gtk_widget_get_ancestor (w, GTK_TYPE_HEADER_BAR) != NULL)
+    return REGION_HEADER;
+  if (gtk_widget_get_ancestor (w, LW_TYPE_CONTROLS_PANEL) != NULL)
+    return REGION_SIDEBAR;
+  if (w == page || gtk_widget_is_ancestor (w, page))
+    return REGION_PAGE;
+  return REGION_OTHER;
+}
+
+/* Where w's centre lies in the window, and its height. */
+static void
+position_of (GtkWidget *w, GtkWidget *window, double *x, double *y, double *height)
+{
+  graphene_point_t p;
+
+  g_assert_true (gtk_widget_compute_point (w, window,
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (w) / 2.0,
+                                                                 gtk_widget_get_height (w) / 2.0),
+                                           &p));
+  *x = p.x;
+  *y = p.y;
+  *height = gtk_widget_get_height (w);
+}
+
+/* Tab from the window's first control, Play, round to it again: every
+ * control of the header bar, the sidebar and the page shown is reached,
+ * once, in that order; the header bar's and the page's left to right,
+ * the sidebar's top to bottom and, in a row, left to right. */
+static void
+check_tab_order (LwWindow *window, GtkWidget *play, const char *page_name)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                              "stack"));
+  g_autoptr (GPtrArray) controls = g_ptr_array_new ();
+  g_autoptr (GPtrArray) reached = g_ptr_array_new ();
+  GtkWidget *page;
+  Region last_region = REGION_HEADER;
+  double last_x = -1.0, last_y = -1.0, last_height = 0.0;
+  gboolean in_order = TRUE;
+
+  gtk_stack_set_visible_child_name (stack, page_name);
+  page = gtk_stack_get_visible_child (stack);
+  settle (100);
+  collect_controls (GTK_WIDGET (window), controls);
+  g_assert_true (gtk_widget_grab_focus (play));
+  g_ptr_array_add (reached, play);
+  for (guint i = 0; i < 200; i++)
+    {
+      GtkWidget *focus, *control;
+
+      g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD));
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      g_assert_nonnull (focus);
+      control = control_of (focus, controls);
+      if (control == NULL)
+        g_error ("Tab on the %s page reaches %s, %s, which is no control", page_name,
+                 G_OBJECT_TYPE_NAME (focus), gtk_widget_get_name (focus));
+      if (control == play)
+        break;
+      /* A drop-down's button, then its popover's list, would be one control twice. */
+      if (reached->len > 0 && g_ptr_array_index (reached, reached->len - 1) == control)
+        continue;
+      g_assert_false (g_ptr_array_find (reached, control, NULL));
+      g_ptr_array_add (reached, control);
+    }
+  for (guint i = 0; i < reached->len; i++)
+    {
+      static const char *const regions[] = { "header bar", "sidebar", "page", "elsewhere" };
+      GtkWidget *c = g_ptr_array_index (reached, i);
+      Region region = region_of (c, page);
+      double x, y, height;
+      gboolean same_row, ok;
+
+      position_of (c, GTK_WIDGET (window), &x, &y, &height);
+      /* In one row when each one's centre lies within the other's height. */
+      same_row = fabs (y - last_y) < MIN (height, last_height) / 2.0;
+      if (region != last_region)
+        ok = region > last_region && region != REGION_OTHER;
+      else if (region == REGION_SIDEBAR)
+        ok = same_row ? x > last_x : y > last_y;
+      else
+        ok = x > last_x || (!same_row && y > last_y);
+      g_test_message ("%s page, Tab %u: %s %s, %s, at %.0f,%.0f%s", page_name, i + 1,
+                      regions[region], G_OBJECT_TYPE_NAME (c), describe_control (c), x, y,
+                      ok ? "" : " OUT OF ORDER");
+      in_order &= ok;
+      last_region = region;
+      last_x = x;
+      last_y = y;
+      last_height = height;
+    }
+  if (!in_order)
+    g_error ("Tab on the %s page goes out of order (--verbose lists it)", page_name);
+  for (guint i = 0; i < controls->len; i++)
+    if (!g_ptr_array_find (reached, g_ptr_array_index (controls, i), NULL))
+      g_error ("Tab on the %s page never reaches %s %s", page_name,
+               G_OBJECT_TYPE_NAME (g_ptr_array_index (controls, i)),
+               describe_control (g_ptr_array_index (controls, i)));
+}
+
+/* Every control is reachable by keyboard, in a sensible order, on each
+ * page with controls of its own. */
+static void
+test_window_tab_order (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *play;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  /* No cross-fade: only the page shown is on screen. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("3x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  settle (200);
+
+  /* The window opens with the focus on Play, the first control. */
+  play = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                   "play_button"));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == play);
+  check_tab_order (window, play, "curves");
+  check_tab_order (window, play, "filters");
+  check_tab_order (window, play, "predictions");
+  check_tab_order (window, play, "similarity");
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 static void
 write_user_presets (const char *text)
 {
@@ -1720,6 +1925,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/run-files", test_window_run_files);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
   g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
+  g_test_add_func ("/app/window/tab-order", test_window_tab_order);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

@@ -1783,6 +1783,9 @@ lw_window_new (LwApplication *app)
   update_actions (self, LW_RUN_LOADING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-good", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", FALSE);
+  /* The keyboard starts at the first control, Play; Tab goes on through
+   * the header bar, then the sidebar, then the page. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->play_button));
   return self;
 }
 
