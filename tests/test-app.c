@@ -41,6 +41,18 @@ wake_up (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Runs the main loop for ms: the window draws what it holds back. */
+static void
+settle (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  guint waker = g_timeout_add (10, wake_up, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (waker);
+}
+
 /* Runs the main loop (ticks, snapshots, redraws) until test holds for the
  * snapshot the window shows. */
 static void
@@ -212,6 +224,57 @@ collect_shortcuts (GtkWidget *widget, GHashTable *listed)
     collect_shortcuts (child, listed);
 }
 
+/* The widget's key controller of the given phase (borrowed). */
+static GtkEventController *
+key_controller (GtkWidget *widget, GtkPropagationPhase phase)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (c) && gtk_event_controller_get_propagation_phase (c) == phase)
+        return c;
+    }
+  g_error ("%s has no key controller in phase %d", G_OBJECT_TYPE_NAME (widget), phase);
+}
+
+/* A key press as the controller hears it; whether it took the key. */
+static gboolean
+press_key (GtkEventController *keys, guint keyval)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (keys, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
+  return handled;
+}
+
+/* The help window's text is longer than the window, and nothing in it
+ * takes the focus: the keys scroll it. */
+static void
+check_help_scrolls (GtkWindow *help)
+{
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
+    gtk_widget_get_template_child (GTK_WIDGET (help), LW_TYPE_HELP_WINDOW, "scroller"));
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scroller);
+  GtkEventController *keys = key_controller (GTK_WIDGET (help), GTK_PHASE_CAPTURE);
+  double top, bottom;
+
+  settle (300);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, gtk_adjustment_get_page_size (adj));
+  top = gtk_adjustment_get_value (adj);
+  g_assert_true (press_key (keys, GDK_KEY_Page_Down));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, top);
+  g_assert_true (press_key (keys, GDK_KEY_End));
+  bottom = gtk_adjustment_get_value (adj);
+  g_assert_cmpfloat (bottom, ==, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  g_assert_true (press_key (keys, GDK_KEY_Up));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <, bottom);
+  g_assert_true (press_key (keys, GDK_KEY_Home));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, gtk_adjustment_get_lower (adj));
+}
+
 /* The shortcuts window lists every accelerator of the application and
  * the window's F11, F5 and Esc; it, the help page (F1) and the about
  * dialog open from their actions. */
@@ -252,6 +315,7 @@ check_dialogs (LwApplication *app, LwWindow *window)
   g_assert_cmpstr (help_accels[0], ==, "F1");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);
   g_assert_true (find_toplevel_of_type (LW_TYPE_HELP_WINDOW, &dialog));
+  check_help_scrolls (dialog);
   gtk_window_destroy (dialog);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
@@ -601,18 +665,6 @@ is_mlp_paused (LwWindow *window, gconstpointer data)
          && snap->filters != NULL;
 }
 
-/* Runs the main loop for ms: the window draws what it holds back. */
-static void
-settle (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (waker);
-}
-
 /* The conv net's pictures as the window draws them: the kernels fill
  * their view with colour, and each conv block's feature maps show in its
  * layer's colour, block 1 at the top, in the part of the view right of
@@ -801,32 +853,6 @@ probe_is (LwWindow *window, gconstpointer data)
   const LwSnapshot *snap = shown (window);
 
   return snap != NULL && snap->probe_image_index == GPOINTER_TO_UINT (data);
-}
-
-/* The widget's key controller of the given phase (borrowed). */
-static GtkEventController *
-key_controller (GtkWidget *widget, GtkPropagationPhase phase)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
-
-      if (GTK_IS_EVENT_CONTROLLER_KEY (c) && gtk_event_controller_get_propagation_phase (c) == phase)
-        return c;
-    }
-  g_error ("%s has no key controller in phase %d", G_OBJECT_TYPE_NAME (widget), phase);
-}
-
-/* A key press as the controller hears it; whether it took the key. */
-static gboolean
-press_key (GtkEventController *keys, guint keyval)
-{
-  gboolean handled = FALSE;
-
-  g_signal_emit_by_name (keys, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
-  return handled;
 }
 
 /* Where the image's tile lies: the mean of the points that hit it. */

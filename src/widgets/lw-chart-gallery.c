@@ -128,7 +128,7 @@ draw_cursor (const LwGallery *g, const Layout *l, cairo_t *cr, double f)
   cairo_rectangle (cr, x, y, l->side + 2.0 * margin, l->side + caption_height (f) + 2.0 * margin);
   lw_cairo_set_color (cr, band, 0.25);
   cairo_fill_preserve (cr);
-  cairo_set_line_width (cr, 1.5 * f);
+  cairo_set_line_width (cr, 2.0 * f);
   lw_cairo_set_color (cr, lw_theme_get ()->text, 1.0);
   cairo_stroke (cr);
 }
