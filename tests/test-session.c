@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "session/lw-history.h"
+#include "session/lw-schedule-probe.h"
 #include "session/lw-session.h"
 
 #define TIMEOUT_MS 30000
@@ -1229,6 +1230,105 @@ test_schedule_same_curves (void)
   lw_run_settings_clear (&st);
 }
 
+/* The AUTO schedule's probe: warm-up steps untimed, then sequential
+ * steps until it has seen enough, the pipeline's fill untimed, pipelined
+ * steps, and the faster kept. */
+static void
+test_schedule_probe (void)
+{
+  for (guint faster = 0; faster < 2; faster++)
+    {
+      LwScheduleProbe p;
+      guint seq_steps = 0, pipe_steps = 0;
+      double ratio;
+
+      lw_schedule_probe_start (&p, 3);
+      for (guint i = 0; i < 3; i++)
+        {
+          g_assert_false (lw_schedule_probe_wants_pipeline (&p));
+          /* Warm-up: slow and untimed. */
+          lw_schedule_probe_add (&p, 128, 10.0, 2);
+        }
+      while (p.phase == LW_PROBE_SEQUENTIAL)
+        {
+          g_assert_false (lw_schedule_probe_wants_pipeline (&p));
+          lw_schedule_probe_add (&p, 128, 0.2, 2);
+          seq_steps++;
+        }
+      /* 1 s at least, 8 steps at least. */
+      g_assert_cmpuint (seq_steps, ==, 8);
+      g_assert_cmpfloat (lw_schedule_probe_ratio (&p), ==, 0.0);
+      /* The fill: two steps, slow and untimed. */
+      lw_schedule_probe_add (&p, 128, 10.0, 2);
+      lw_schedule_probe_add (&p, 128, 10.0, 2);
+      while (p.phase == LW_PROBE_PIPELINE)
+        {
+          g_assert_true (lw_schedule_probe_wants_pipeline (&p));
+          lw_schedule_probe_add (&p, 128, faster ? 0.125 : 0.25, 2);
+          pipe_steps++;
+        }
+      g_assert_cmpuint (pipe_steps, ==, 8);
+      ratio = lw_schedule_probe_ratio (&p);
+      g_assert_cmpfloat_with_epsilon (ratio, faster ? 1.6 : 0.8, 1e-9);
+      g_assert_true (lw_schedule_probe_wants_pipeline (&p) == (faster == 1));
+      /* Decided: more steps change nothing. */
+      lw_schedule_probe_add (&p, 128, 100.0, 2);
+      g_assert_cmpfloat (lw_schedule_probe_ratio (&p), ==, ratio);
+    }
+}
+
+static gboolean
+auto_decided (const LwSnapshot *snap, gpointer data)
+{
+  return !snap->schedule_probing && snap->schedule_ratio > 0.0;
+}
+
+/* AUTO on two threads times both schedules on the running model and keeps
+ * the faster: the snapshot says which and by how much; on one thread it
+ * has nothing to choose. */
+static void
+test_schedule_auto (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.num_hidden = 256;
+  st.threads = 2;
+  st.schedule = LW_SCHEDULE_AUTO;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, auto_decided, NULL);
+
+    g_test_message ("AUTO: pipeline at %.2fx sequential after %" G_GUINT64_FORMAT " steps",
+                    snap->schedule_ratio, snap->step);
+    g_assert_cmpuint (snap->schedule, ==, LW_SCHEDULE_AUTO);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->n_stages, ==, snap->schedule_ratio > 1.0 ? 2 : 0);
+  }
+  lw_session_free (s);
+
+  st.threads = 1;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  for (guint i = 0; i < 12; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_false (snap->schedule_probing);
+    g_assert_cmpfloat (snap->schedule_ratio, ==, 0.0);
+    g_assert_cmpuint (snap->n_stages, ==, 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 /* Paused means every batch handed out is trained and in the curves, with
  * a pipeline too: one step after a pause adds exactly one point. */
 static void
@@ -1547,6 +1647,8 @@ main (int argc, char **argv)
   g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
   g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
   g_test_add_func ("/session/schedule/pause", test_schedule_pause);
+  g_test_add_func ("/session/schedule/probe", test_schedule_probe);
+  g_test_add_func ("/session/schedule/auto", test_schedule_auto);
   g_test_add_func ("/session/predictions", test_predictions);
   g_test_add_func ("/session/predictions/order", test_predictions_order);
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);

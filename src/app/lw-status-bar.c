@@ -115,6 +115,27 @@ update_schedule_tooltip (LwStatusBar *self, const LwSnapshot *snap)
   else
     /* Translators: %s lists the stages, e.g. "blocks 1–2 | block 3". */
     tip = g_strdup_printf (_("Pipeline stages: %s + output layer"), stages->str);
+  if (snap->schedule_probing)
+    {
+      g_autofree char *both = g_strdup_printf ("%s\n%s", tip,
+                                               _("Automatic schedule: timing sequential and "
+                                                 "pipelined steps to keep the faster"));
+      g_free (tip);
+      tip = g_steal_pointer (&both);
+    }
+  else if (snap->schedule_ratio > 0.0)
+    {
+      char ratio[16];
+      g_autofree char *why = NULL, *both = NULL;
+
+      g_snprintf (ratio, sizeof ratio, "%.2f", snap->schedule_ratio);
+      /* Translators: %s is a ratio such as 1.12. */
+      why = g_strdup_printf (_("Automatic schedule: the pipeline ran at %s× the sequential speed"),
+                             ratio);
+      both = g_strdup_printf ("%s\n%s", tip, why);
+      g_free (tip);
+      tip = g_steal_pointer (&both);
+    }
   if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->speed_label)), tip) != 0)
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->speed_label), tip);
 }

@@ -362,6 +362,15 @@ report_timings (LwWindow *self, const LwSnapshot *snap, const char *what)
            max_chart_draw_us (self) / 1000.0, self->max_frame_us / 1000.0, self->n_frames,
            100.0 * ui_cpu, 100.0 * snap->last_train_acc[snap->n_blocks],
            gtk_stack_get_visible_child_name (self->stack));
+  fprintf (stderr, "layerwise:   schedule %s: %s", lw_schedule_to_string (snap->schedule),
+           snap->n_stages > 0 ? "pipeline" : "sequential");
+  if (snap->n_stages > 0)
+    fprintf (stderr, " of %u stages", snap->n_stages);
+  if (snap->schedule_probing)
+    fprintf (stderr, " (still timing both)");
+  else if (snap->schedule_ratio > 0.0)
+    fprintf (stderr, " (the pipeline timed at %.2fx sequential)", snap->schedule_ratio);
+  fprintf (stderr, "\n");
   for (guint i = 0; i < N_VIEWS; i++)
     if (lw_chart_view_get_n_draws (self->views[i]) > 0)
       fprintf (stderr, "layerwise:   %-22s %4u draws, max %.2f ms\n", view_specs[i].name,

@@ -113,6 +113,7 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
     lw_dataset_fill_batch (ds, &ds->test, r->probe_index, r->probe_n, NULL, NULL,
                            r->probe_x, r->probe_y);
 
+  lw_schedule_probe_start (&r->probe, PIPELINE_WARMUP_STEPS);
   r->schedule = settings->schedule;
   r->stages = settings->stages;
   r->threads = settings->threads > 0 ? settings->threads : (int) g_get_num_processors ();
@@ -274,8 +275,28 @@ lw_run_release_model (LwRun *r)
 void
 lw_run_set_schedule (LwRun *r, LwSchedule schedule, guint stages)
 {
+  if (schedule == r->schedule && stages == r->stages)
+    return;
   r->schedule = schedule;
   r->stages = stages;
+  /* The blocks' costs are known by now: no warm-up. */
+  lw_schedule_probe_start (&r->probe, r->steps_pushed >= PIPELINE_WARMUP_STEPS ? 0
+                                      : PIPELINE_WARMUP_STEPS - (guint) r->steps_pushed);
+}
+
+/* AUTO, and a pipeline possible: the probe chooses. */
+static gboolean
+auto_chooses (const LwRun *r)
+{
+  return r->schedule == LW_SCHEDULE_AUTO
+         && lw_schedule_resolve (LW_SCHEDULE_AUTO, r->n_blocks, r->threads) == LW_SCHEDULE_PIPELINE;
+}
+
+gboolean
+lw_run_schedule_probing (const LwRun *r, double *ratio)
+{
+  *ratio = auto_chooses (r) ? lw_schedule_probe_ratio (&r->probe) : 0.0;
+  return auto_chooses (r) && r->probe.phase != LW_PROBE_DONE;
 }
 
 guint
@@ -284,18 +305,29 @@ lw_run_n_stages (const LwRun *r)
   return r->pipeline != NULL ? lw_pipeline_n_stages (r->pipeline) : 0;
 }
 
+/* The stages a pipeline of this run has: as asked, or one per thread;
+ * two at least, even on one thread, and no more than the blocks. */
+static guint
+pipeline_stages (const LwRun *r)
+{
+  guint most = MIN (r->n_blocks, LW_PIPELINE_MAX_STAGES);
+
+  if (r->stages > 0)
+    return MIN (r->stages, most);
+  return MIN (MAX (lw_pipeline_default_stages (r->n_blocks, r->threads), 2), most);
+}
+
 /* Makes, remakes or drops the pipeline to match the schedule asked for.
  * Results do not depend on it, so this may happen at any batch. */
 static void
 apply_schedule (LwRun *r)
 {
   LwSchedule schedule = lw_schedule_resolve (r->schedule, r->n_blocks, r->threads);
-  guint most = MIN (r->n_blocks, LW_PIPELINE_MAX_STAGES);
-  /* A pipeline asked for has two stages at least, even on one thread. */
-  guint stages = r->stages > 0 ? MIN (r->stages, most)
-                               : MIN (MAX (lw_pipeline_default_stages (r->n_blocks, r->threads), 2),
-                                      most);
+  guint stages = pipeline_stages (r);
   gboolean want = schedule == LW_SCHEDULE_PIPELINE && stages >= 2;
+
+  if (auto_chooses (r))
+    want = want && lw_schedule_probe_wants_pipeline (&r->probe);
 
   if (r->pipeline != NULL && (!want || lw_pipeline_n_stages (r->pipeline) != stages))
     {
@@ -312,6 +344,7 @@ lw_run_step (LwRun *r)
   const guint32 *indices;
   guint count;
   gboolean eval_due;
+  gint64 start;
   LwStepStats stats;
 
   g_return_val_if_fail (!r->finished, TRUE);
@@ -330,6 +363,7 @@ lw_run_step (LwRun *r)
   eval_due = r->eval_every > 0 && r->steps_pushed % r->eval_every == 0;
 
   apply_schedule (r);
+  start = g_get_monotonic_time ();
   if (r->pipeline != NULL)
     {
       lw_pipeline_push (r->pipeline, r->x, r->y, count);
@@ -341,6 +375,9 @@ lw_run_step (LwRun *r)
       lw_model_train_step (r->model, r->x, r->y, count, &stats);
       record_step (r, &stats);
     }
+  if (auto_chooses (r))
+    lw_schedule_probe_add (&r->probe, count, (g_get_monotonic_time () - start) / 1e6,
+                           pipeline_stages (r));
 
   if (eval_due)
     record_test (r, r->eval_samples, LW_CURVE_TEST_ACC);

@@ -9,6 +9,7 @@
 #include "engine/lw-pipeline.h"
 #include "lw-history.h"
 #include "lw-rate.h"
+#include "lw-schedule-probe.h"
 #include "lw-session.h"
 #include "lw-recent.h"
 
@@ -41,6 +42,7 @@ typedef struct {
   guint stages;               /* 0: one per thread */
   int threads;
   LwPipeline *pipeline;       /* NULL: sequential steps */
+  LwScheduleProbe probe;      /* AUTO on two threads or more: which is faster here */
 
   guint n_batches, batch_pos; /* batch_pos: batches of this epoch handed out */
   guint epoch;                /* 1-based, under way */
@@ -87,6 +89,10 @@ void     lw_run_release_model (LwRun *run);
 void     lw_run_set_schedule  (LwRun *run, LwSchedule schedule, guint stages);
 /* Stages of the pipeline running now; 0 when steps run sequentially. */
 guint    lw_run_n_stages      (const LwRun *run);
+/* Under AUTO: TRUE while the two schedules are being timed; ratio gets
+ * pipeline samples/s over sequential once decided (0 otherwise, and when
+ * AUTO had nothing to choose). */
+gboolean lw_run_schedule_probing (const LwRun *run, double *ratio);
 
 /* Title for the curves, e.g. "predsim, lr 5e-4". */
 void     lw_run_update_title (LwRun *run);
