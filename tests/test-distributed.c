@@ -193,6 +193,60 @@ test_same_metrics (gconstpointer data)
   g_rmdir (dir);
 }
 
+/* SGD at lr 1e20 overflows within a few steps, as in test-cli. */
+#define DIVERGING_ARGS "--optim", "sgd", "--lr", "1e20", "--limit-train", "1000", \
+                       "--limit-test", "200", "--num-hidden", "64", "--epochs", "2", \
+                       "--log-every", "2"
+
+/* A step that diverges on any rank stops the whole job with status 3 and
+ * the one-process message; with --on-divergence skip, two ranks drop the
+ * same steps as one process and write the same metrics. */
+static void
+test_diverges (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *seq_csv = NULL, *dist_csv = NULL, *seq = NULL, *got = NULL;
+  const char *stop_args[] = { DIVERGING_ARGS, NULL };
+  Run run;
+
+  if (!can_run_mpi ())
+    return;
+  run_cli (&run, 2, stop_args);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "training diverged at epoch 1 step "));
+  g_assert_nonnull (strstr (run.err, "nothing non-finite was applied"));
+  run_clear (&run);
+
+  dir = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  g_assert_no_error (error);
+  seq_csv = g_build_filename (dir, "sequential.csv", NULL);
+  dist_csv = g_build_filename (dir, "distributed.csv", NULL);
+  {
+    const char *args[] = { DIVERGING_ARGS, "--on-divergence", "skip", "--threads", "1",
+                           "--metrics", seq_csv, NULL };
+
+    run_cli (&run, 0, args);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "skipped "));
+    run_clear (&run);
+  }
+  {
+    const char *args[] = { DIVERGING_ARGS, "--on-divergence", "skip", "--metrics", dist_csv,
+                           NULL };
+
+    run_cli (&run, 2, args);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "skipped "));
+    run_clear (&run);
+  }
+  g_assert_true (g_file_get_contents (seq_csv, &seq, NULL, NULL));
+  g_assert_true (g_file_get_contents (dist_csv, &got, NULL, NULL));
+  g_assert_cmpstr (got, ==, seq);
+  g_unlink (seq_csv);
+  g_unlink (dist_csv);
+  g_rmdir (dir);
+}
+
 static const char *const fault_args[] = {
   "--limit-train", "1500", "--limit-test", "500", "--epochs", "2", "--num-hidden", "96",
   NULL, NULL, NULL,
@@ -360,6 +414,7 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, &same_cases[i], test_same_metrics);
     }
+  g_test_add_func ("/distributed/diverges", test_diverges);
   g_test_add_func ("/distributed/corrupted-message", test_corrupted_message);
   g_test_add_func ("/distributed/killed-rank", test_killed_rank);
   g_test_add_func ("/distributed/too-many-ranks", test_too_many_ranks);

@@ -204,6 +204,15 @@ newer_version (void *m, gsize *size)
   lw_wire_seal (m);
 }
 
+/* A divergence claimed for a block that is not below the stage. */
+static void
+divergence_above (void *m, gsize *size)
+{
+  lw_wire_header (m)->diverged_what = LW_DIVERGED_GRADIENT;
+  lw_wire_header (m)->diverged_block = 2;
+  lw_wire_seal (m);
+}
+
 static const Damage damages[] = {
   { "payload-bit", flip_payload, "payload checksum mismatch at step 17" },
   { "header-field", flip_header, "header checksum mismatch" },
@@ -217,7 +226,8 @@ static const Damage damages[] = {
   { "bp", bp_loss, "loss 3" },
   { "epoch", epoch_beyond_run, "epoch 5 of 4" },
   { "kind", unknown_kind, "unknown kind 99" },
-  { "version", newer_version, "version 2" },
+  { "version", newer_version, "version 3; this build speaks 2" },
+  { "divergence", divergence_above, "a divergence 2 in block 3" },
 };
 
 static void

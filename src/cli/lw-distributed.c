@@ -93,6 +93,19 @@ finish_train (Dist *d, const LwStepStats *stats)
 {
   g_autoptr (GError) error = NULL;
 
+  /* Nothing non-finite was applied; the run stops (exit status 3), as in
+   * one process, or (skip) leaves the step out of the statistics. */
+  if (stats->diverged.what != LW_DIVERGED_NONE && !d->opts->skip_divergence)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, d->n_blocks);
+
+      lw_mpi_link_abort_status (&d->link, 3, "training diverged at epoch %u step %"
+                                G_GUINT64_FORMAT ": %s (learning rate %g); nothing non-finite "
+                                "was applied. Lower --lr, or pass --on-divergence skip to drop "
+                                "such steps and continue.", d->report.epoch,
+                                d->report.step + 1, what, d->report.lr);
+    }
+
   report_or_abort (d, lw_report_step (&d->report, stats, &error), error);
 }
 
@@ -267,11 +280,18 @@ train_stage (Dist *d, guint epoch, guint64 index, const float *below, const guin
   LwWireHeader *head;
   void *message;
 
-  for (guint i = d->own_first; i < d->own_last; i++)
-    h = lw_model_block_train (d->model, i, h, y, count, controls, &stats->block[i]);
+  /* As in one process, a block that diverged ends the batch's step: the
+   * ranks after it pass it on untrained. */
+  for (guint i = d->own_first; i < d->own_last && stats->diverged.what == LW_DIVERGED_NONE; i++)
+    {
+      h = lw_model_block_train (d->model, i, h, y, count, controls, &stats->block[i]);
+      if (h == NULL)
+        stats->diverged = stats->block[i].diverged;
+    }
   if (d->is_last)
     {
-      lw_model_output_train (d->model, h, y, count, controls, stats);
+      if (stats->diverged.what == LW_DIVERGED_NONE)
+        lw_model_output_train (d->model, h, y, count, controls, stats);
       finish_train (d, stats);
       return;
     }
@@ -288,8 +308,14 @@ train_stage (Dist *d, guint epoch, guint64 index, const float *below, const guin
       head->loss_sim[i] = stats->block[i].loss_sim;
       head->correct[i] = stats->block[i].correct;
     }
+  head->diverged_what = stats->diverged.what;
+  head->diverged_block = stats->diverged.block;
+  head->diverged_nan = stats->diverged.nan;
   memcpy (lw_wire_labels (message), y, count);
-  memcpy (lw_wire_data (message, count), h, (gsize) count * head->width * sizeof (float));
+  if (stats->diverged.what == LW_DIVERGED_NONE)
+    memcpy (lw_wire_data (message, count), h, (gsize) count * head->width * sizeof (float));
+  else
+    memset (lw_wire_data (message, count), 0, (gsize) count * head->width * sizeof (float));
   lw_mpi_link_send (&d->link, message);
 }
 
@@ -444,10 +470,14 @@ run_other (Dist *d)
                                                           || h->epoch != d->report.epoch)))
               out_of_order (d, h, "a training batch out of order");
             d->step++;
+            lw_step_stats_init (&stats, d->n_blocks, h->count);
             for (guint i = 0; i < h->n_stats; i++)
               stats.block[i] = (LwBlockStats) { .loss_pred = h->loss_pred[i],
                                                 .loss_sim = h->loss_sim[i],
                                                 .correct = h->correct[i] };
+            stats.diverged = (LwDivergence) { .what = h->diverged_what,
+                                              .block = h->diverged_block,
+                                              .nan = h->diverged_nan != 0 };
             lw_wire_apply_controls (h, d->model);
             lw_model_capture_controls (d->model, &controls);
             train_stage (d, h->epoch, h->index, below, y, h->count, &controls, &stats);
@@ -585,7 +615,7 @@ run_rank (Dist *d)
 
   /* Opened first, so a bad path fails before any loading. */
   if (d->is_last && opts->metrics != NULL
-      && (csv = lw_metrics_csv_open (opts->metrics, &error)) == NULL)
+      && (csv = lw_metrics_csv_open (opts->metrics, FALSE, &error)) == NULL)
     {
       fprintf (stderr, "layerwise-cli: rank %d: %s\n", d->rank, error->message);
       status = EXIT_USAGE;
@@ -629,7 +659,7 @@ run_rank (Dist *d)
     return status;
 
   /* One BLAS thread per rank unless told: ranks share the machine's cores. */
-  lw_blas_set_threads (opts->threads_given ? (int) opts->threads : 1);
+  lw_blas_set_threads (g_hash_table_contains (opts->given, "threads") ? (int) opts->threads : 1);
   input_width = lw_model_input_size (d->model);
   d->link.expect = (LwWireExpect) {
     .n_blocks = d->n_blocks, .n_classes = ds->n_classes, .batch_size = opts->batch_size,

@@ -26,20 +26,34 @@ lw_mpi_link_clear (LwMpiLink *link)
   g_clear_pointer (&link->outbox[1], g_free);
 }
 
+G_NORETURN static void
+abort_valist (const LwMpiLink *link, int status, const char *fmt, va_list args)
+{
+  fflush (stdout);
+  fprintf (stderr, "layerwise-cli: rank %d: ", link->rank);
+  vfprintf (stderr, fmt, args);
+  fputc ('\n', stderr);
+  fflush (stderr);
+  MPI_Abort (link->comm, status);
+  exit (status);
+}
+
 G_NORETURN void
 lw_mpi_link_abort (const LwMpiLink *link, const char *fmt, ...)
 {
   va_list args;
 
-  fflush (stdout);
-  fprintf (stderr, "layerwise-cli: rank %d: ", link->rank);
   va_start (args, fmt);
-  vfprintf (stderr, fmt, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  fflush (stderr);
-  MPI_Abort (link->comm, EXIT_FAILURE);
-  exit (EXIT_FAILURE);
+  abort_valist (link, EXIT_FAILURE, fmt, args);
+}
+
+G_NORETURN void
+lw_mpi_link_abort_status (const LwMpiLink *link, int status, const char *fmt, ...)
+{
+  va_list args;
+
+  va_start (args, fmt);
+  abort_valist (link, status, fmt, args);
 }
 
 void

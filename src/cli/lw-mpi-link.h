@@ -40,6 +40,9 @@ void                lw_mpi_link_clear      (LwMpiLink *link);
 /* "layerwise-cli: rank R: " and the message on stderr; ends the job. */
 G_NORETURN void     lw_mpi_link_abort      (const LwMpiLink *link, const char *fmt, ...)
                                            G_GNUC_PRINTF (2, 3);
+/* The same, ending the job with status (e.g. 3: training diverged). */
+G_NORETURN void     lw_mpi_link_abort_status (const LwMpiLink *link, int status,
+                                              const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 /* Ends the job when rc is an error, saying what failed and with which
  * peer (-1: a collective). */
 void                lw_mpi_link_check      (const LwMpiLink *link, int rc, const char *what,

@@ -48,6 +48,7 @@ lw_report_begin_epoch (LwReport *r, guint epoch)
     fprintf (r->out, "plain shuffled batches from epoch %u\n", epoch);
   lw_running_stats_reset (&r->epoch_stats, r->n_blocks);
   lw_running_stats_reset (&r->window, r->n_blocks);
+  r->skipped_in_epoch = 0;
   r->epoch = epoch;
   r->consumed = 0;
   r->start = g_get_monotonic_time ();
@@ -58,8 +59,14 @@ lw_report_step (LwReport *r, const LwStepStats *stats, GError **error)
 {
   double seconds;
 
-  lw_running_stats_add (&r->epoch_stats, stats);
-  lw_running_stats_add (&r->window, stats);
+  /* A step that diverged (--on-divergence skip) is counted, not averaged. */
+  if (stats->diverged.what == LW_DIVERGED_NONE)
+    {
+      lw_running_stats_add (&r->epoch_stats, stats);
+      lw_running_stats_add (&r->window, stats);
+    }
+  else
+    r->skipped_in_epoch++;
   r->step++;
   r->samples_seen += stats->count;
   r->consumed++;
@@ -110,6 +117,9 @@ lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, doubl
   /* A decimal for the slow conv nets, where 37 and 37.4 differ by 1%. */
   fprintf (r->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
            samples_per_s, seconds);
+  if (r->skipped_in_epoch > 0)
+    fprintf (r->out, "skipped %u step%s that diverged in epoch %u\n", r->skipped_in_epoch,
+             r->skipped_in_epoch == 1 ? "" : "s", r->epoch);
   fflush (r->out);
 
   if (r->csv != NULL)

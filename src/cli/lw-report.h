@@ -26,6 +26,7 @@ typedef struct {
   guint epoch;
   double lr;
   guint consumed;
+  guint skipped_in_epoch;       /* steps that diverged and were left out */
   LwRunningStats epoch_stats, window;
   gint64 start;
   LwProgress progress;

@@ -212,5 +212,11 @@ lw_wire_check (const void *message, gsize size, const LwWireExpect *e, GError **
   if ((h.kind == LW_WIRE_TRAIN || h.kind == LW_WIRE_WARMUP)
       && !check_controls (&h, e->n_blocks, error))
     return FALSE;
+  /* A divergence comes from a block below (or none), on a training batch. */
+  if (h.diverged_what != LW_DIVERGED_NONE
+      && (h.kind != LW_WIRE_TRAIN || h.diverged_what > LW_DIVERGED_WEIGHT
+          || h.diverged_block >= e->n_stats || h.diverged_nan > 1))
+    return malformed (error, "a divergence %u in block %u at step %" G_GUINT64_FORMAT,
+                      h.diverged_what, h.diverged_block + 1, h.index);
   return TRUE;
 }

@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 GQuark lw_wire_error_quark (void);
 
 #define LW_WIRE_MAGIC   0x504d574cu     /* "LWMP" in memory on little-endian */
-#define LW_WIRE_VERSION 1
+#define LW_WIRE_VERSION 2
 
 typedef enum {
   LW_WIRE_WARMUP = 1,   /* a training batch every rank steps on whole (broadcast) */
@@ -55,6 +55,10 @@ typedef struct {
   float loss_pred[LW_MAX_BLOCKS];
   float loss_sim[LW_MAX_BLOCKS];
   guint32 correct[LW_MAX_BLOCKS];
+  /* A training batch whose step diverged below: what (LwDivergedWhat,
+   * 0: none), in which block (n_blocks: the output layer), NaN or not.
+   * Its activations are zeros; no rank after it trains on it. */
+  guint32 diverged_what, diverged_block, diverged_nan;
   guint32 payload_sum;
   guint32 header_sum;           /* over every byte above */
 } LwWireHeader;
