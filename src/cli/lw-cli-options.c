@@ -2,6 +2,11 @@
  * train.py, method.md §6), each checked as it is read so that a bad value
  * is reported with the flag that carried it. */
 #include "lw-cli-options.h"
+
+#include "config.h"
+
+#include <inttypes.h>
+#include <glib/gi18n.h>
 #include "engine/lw-pipeline.h"
 #include "presets/lw-preset.h"
 
@@ -81,17 +86,17 @@ parse_uint64 (const char *flag, const char *value, guint64 min, guint64 max,
   while (g_ascii_isspace (*p))
     p++;
   if (*p == '-' && g_ascii_isdigit (p[1]))
-    return bad_value (error, "%s: '%s' is negative; expected a whole number from %" G_GUINT64_FORMAT
-                      " to %" G_GUINT64_FORMAT, flag, value, min, max);
+    return bad_value (error, _("%s: '%s' is negative; expected a whole number from %" PRIu64
+                      " to %" PRIu64), flag, value, min, max);
   if (!g_ascii_isdigit (*p))
-    return bad_value (error, "%s: '%s' is not a whole number", flag, value);
+    return bad_value (error, _("%s: '%s' is not a whole number"), flag, value);
   errno = 0;
   v = g_ascii_strtoull (p, &end, 10);
   if (*end != '\0')
-    return bad_value (error, "%s: '%s' is not a whole number", flag, value);
+    return bad_value (error, _("%s: '%s' is not a whole number"), flag, value);
   if (errno == ERANGE || v < min || v > max)
-    return bad_value (error, "%s: %s is out of range; expected %" G_GUINT64_FORMAT
-                      " to %" G_GUINT64_FORMAT, flag, value, min, max);
+    return bad_value (error, _("%s: %s is out of range; expected %" PRIu64
+                      " to %" PRIu64), flag, value, min, max);
   *out = v;
   return TRUE;
 }
@@ -118,12 +123,12 @@ parse_double (const char *flag, const char *value, double lo, double hi, gboolea
   errno = 0;
   v = g_ascii_strtod (value, &end);
   if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
-    return bad_value (error, "%s: '%s' is not a number", flag, value);
+    return bad_value (error, _("%s: '%s' is not a number"), flag, value);
   if (v < lo || v > hi || (hi_open && v >= hi))
     {
       if (isinf (hi))
-        return bad_value (error, "%s: %s is out of range; expected at least %g", flag, value, lo);
-      return bad_value (error, "%s: %s is out of range; expected %g <= value %s %g",
+        return bad_value (error, _("%s: %s is out of range; expected at least %g"), flag, value, lo);
+      return bad_value (error, _("%s: %s is out of range; expected %g <= value %s %g"),
                         flag, value, lo, hi_open ? "<" : "<=", hi);
     }
   *out = v;
@@ -136,7 +141,7 @@ parse_positive_double (const char *flag, const char *value, double *out, GError 
   if (!parse_double (flag, value, -INFINITY, INFINITY, FALSE, out, error))
     return FALSE;
   if (*out <= 0.0)
-    return bad_value (error, "%s: %s is out of range; expected a number above 0", flag, value);
+    return bad_value (error, _("%s: %s is out of range; expected a number above 0"), flag, value);
   return TRUE;
 }
 
@@ -157,10 +162,10 @@ parse_milestones (LwCliOptions *opts, const char *flag, const char *value, GErro
       g_autofree char *item = g_strstrip (g_strdup (parts[i]));
 
       if (n == LW_CLI_MAX_MILESTONES)
-        return bad_value (error, "%s: more than %d milestones in '%s'", flag,
+        return bad_value (error, _("%s: more than %d milestones in '%s'"), flag,
                           LW_CLI_MAX_MILESTONES, value);
       if (item[0] == '\0')
-        return bad_value (error, "%s: empty entry in '%s'; expected epochs such as 50,75,89,94",
+        return bad_value (error, _("%s: empty entry in '%s'; expected epochs such as 50,75,89,94"),
                           flag, value);
       if (!parse_uint (flag, item, 1, G_MAXINT, &opts->milestones[n], error))
         return FALSE;
@@ -217,7 +222,7 @@ unknown_choice (GError **error, const char *flag, const char *value, const char 
 {
   g_autofree char *list = choices (to_string, n);
 
-  return bad_value (error, "%s: unknown %s '%s'; choose one of %s", flag, what, value, list);
+  return bad_value (error, _("%s: unknown %s '%s'; choose one of %s"), flag, what, value, list);
 }
 
 /* KIND:STEP, KIND corrupt or die, STEP the 1-based training step. */
@@ -229,13 +234,13 @@ parse_fault (const char *flag, const char *value, LwCliOptions *opts, GError **e
 
   if (g_strv_length (parts) != 2
       || !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT64, &step, NULL))
-    return bad_value (error, "%s: '%s' is not KIND:STEP", flag, value);
+    return bad_value (error, _("%s: '%s' is not KIND:STEP"), flag, value);
   if (g_str_equal (parts[0], "corrupt"))
     opts->fault = LW_DISTRIBUTED_FAULT_CORRUPT;
   else if (g_str_equal (parts[0], "die"))
     opts->fault = LW_DISTRIBUTED_FAULT_DIE;
   else
-    return bad_value (error, "%s: unknown fault '%s'; choose corrupt or die", flag, parts[0]);
+    return bad_value (error, _("%s: unknown fault '%s'; choose corrupt or die"), flag, parts[0]);
   opts->fault_step = step;
   return TRUE;
 }
@@ -274,7 +279,7 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
     {
       g_autofree char *names = lw_preset_list_names (list);
 
-      return bad_value (error, "--preset: unknown preset '%s'; choose one of %s", id, names);
+      return bad_value (error, _("--preset: unknown preset '%s'; choose one of %s"), id, names);
     }
   opts->arch = p->arch;
   opts->num_layers = p->num_layers;
@@ -299,7 +304,7 @@ static gboolean
 parse_file_name (const char *flag, const char *value, char **out, GError **error)
 {
   if (value[0] == '\0')
-    return bad_value (error, "%s: empty file name", flag);
+    return bad_value (error, _("%s: empty file name"), flag);
   g_free (*out);
   *out = g_strdup (value);
   return TRUE;
@@ -317,7 +322,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
     {
       /* Given bare on the command line; "true"/"false" in a run file. */
       if (value != NULL && !g_str_equal (value, "true") && !g_str_equal (value, "false"))
-        return bad_value (error, "%s: '%s' is neither true nor false", flag, value);
+        return bad_value (error, _("%s: '%s' is neither true nor false"), flag, value);
       opts->no_augment = value == NULL || g_str_equal (value, "true");
       return TRUE;
     }
@@ -333,20 +338,20 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwDatasetKind kind;
 
       if (!lw_dataset_kind_from_string (value, &kind))
-        return unknown_choice (error, flag, value, "dataset", dataset_name, LW_N_DATASETS);
+        return unknown_choice (error, flag, value, _("dataset"), dataset_name, LW_N_DATASETS);
       opts->dataset = kind;
       return TRUE;
     }
   if (g_str_equal (name, "data-dir"))
     {
       if (value[0] == '\0')
-        return bad_value (error, "%s: empty folder name", flag);
+        return bad_value (error, _("%s: empty folder name"), flag);
       if (!g_file_test (value, G_FILE_TEST_EXISTS))
-        return bad_value (error, "%s: no such folder '%s'", flag, value);
+        return bad_value (error, _("%s: no such folder '%s'"), flag, value);
       if (!g_file_test (value, G_FILE_TEST_IS_DIR))
-        return bad_value (error, "%s: '%s' is not a folder", flag, value);
+        return bad_value (error, _("%s: '%s' is not a folder"), flag, value);
       if (access (value, R_OK | X_OK) != 0)
-        return bad_value (error, "%s: cannot read folder '%s': %s", flag, value,
+        return bad_value (error, _("%s: cannot read folder '%s': %s"), flag, value,
                           g_strerror (errno));
       g_free (opts->data_dir);
       opts->data_dir = g_strdup (value);
@@ -357,7 +362,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwArch arch;
 
       if (!lw_arch_from_string (value, &arch))
-        return unknown_choice (error, flag, value, "architecture", arch_name, LW_N_ARCHS);
+        return unknown_choice (error, flag, value, _("architecture"), arch_name, LW_N_ARCHS);
       opts->arch = arch;
       return TRUE;
     }
@@ -366,7 +371,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwLossType loss;
 
       if (!lw_loss_type_from_string (value, &loss))
-        return unknown_choice (error, flag, value, "loss", loss_name, LW_N_LOSSES);
+        return unknown_choice (error, flag, value, _("loss"), loss_name, LW_N_LOSSES);
       opts->loss = loss;
       return TRUE;
     }
@@ -375,7 +380,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwNonlin nonlin;
 
       if (!lw_nonlin_from_string (value, &nonlin))
-        return unknown_choice (error, flag, value, "nonlinearity", nonlin_name,
+        return unknown_choice (error, flag, value, _("nonlinearity"), nonlin_name,
                                LW_NONLIN_LEAKY_RELU + 1);
       opts->nonlin = nonlin;
       return TRUE;
@@ -385,7 +390,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwOptimKind optim;
 
       if (!lw_optim_from_string (value, &optim))
-        return unknown_choice (error, flag, value, "optimizer", optim_name, LW_OPTIM_SGD + 1);
+        return unknown_choice (error, flag, value, _("optimizer"), optim_name, LW_OPTIM_SGD + 1);
       opts->optim = optim;
       return TRUE;
     }
@@ -406,7 +411,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
   if (g_str_equal (name, "schedule"))
     {
       if (g_strcmp0 (value, "sequential") != 0 && g_strcmp0 (value, "pipeline") != 0)
-        return bad_value (error, "%s: unknown schedule '%s'; choose one of sequential, pipeline",
+        return bad_value (error, _("%s: unknown schedule '%s'; choose one of sequential, pipeline"),
                           flag, value);
       opts->pipeline = g_str_equal (value, "pipeline");
       return TRUE;
@@ -414,7 +419,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
   if (g_str_equal (name, "on-divergence"))
     {
       if (g_strcmp0 (value, "stop") != 0 && g_strcmp0 (value, "skip") != 0)
-        return bad_value (error, "%s: unknown choice '%s'; choose one of stop, skip", flag, value);
+        return bad_value (error, _("%s: unknown choice '%s'; choose one of stop, skip"), flag, value);
       opts->skip_divergence = g_str_equal (value, "skip");
       return TRUE;
     }
@@ -471,7 +476,7 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
 #define VALUE_OPTION(name, help, arg) \
   { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
 
-static const char description[] =
+static const char description[] = N_(
   "Every hidden layer is trained only by its own local loss (Nøkland & Eidnes 2019);\n"
   "only the output layer sees the global cross-entropy. --loss bp trains the same\n"
   "network with ordinary end-to-end backprop for comparison.\n"
@@ -531,68 +536,73 @@ static const char description[] =
   "\n"
   "Exit status: 0 on success, 2 for a bad flag, value or dataset, 3 when\n"
   "training diverged (--on-divergence stop), 1 for other failures, 130 when\n"
-  "interrupted.";
+  "interrupted.");
 
 gboolean
 lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
 {
   const GOptionEntry entries[] = {
-    VALUE_OPTION ("preset", "A named preset: its network, and its dataset, loss, lr, beta, batch size "
+    VALUE_OPTION ("preset", N_("A named preset: its network, and its dataset, loss, lr, beta, batch size "
                   "and seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
-                  "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini", "NAME"),
-    VALUE_OPTION ("dataset", "mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100", "NAME"),
-    VALUE_OPTION ("data-dir", "Folder holding the dataset's files", "DIR"),
-    VALUE_OPTION ("arch", "Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini", "NAME"),
-    VALUE_OPTION ("num-layers", "Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, vgg-mini 1, after the conv layers)", "N"),
-    VALUE_OPTION ("num-hidden", "Units per hidden FC layer (default 1024; vgg-mini 256)", "N"),
-    VALUE_OPTION ("feat-mult", "Conv archs: multiply the conv channels by N, 1..16 (default 1; the paper's (2x), (3x))", "N"),
-    VALUE_OPTION ("dim-in-decoder", "Conv archs: largest input of a local head, the map is average-pooled down to it (default 4096; the paper's MNIST-family recipes 1024)", "N"),
-    VALUE_OPTION ("loss", "pred, sim, predsim (default), bp, pred-bpf, sim-bpf, predsim-bpf", "NAME"),
-    VALUE_OPTION ("beta", "Weight of the sim part in predsim, 0..1 (default 0.99)", "B"),
-    VALUE_OPTION ("lr", "Learning rate (default 5e-4; vgg-mini 3e-3)", "RATE"),
-    VALUE_OPTION ("lr-decay-milestones", "Comma-separated epochs after which lr is multiplied by the decay factor (default none)", "LIST"),
-    VALUE_OPTION ("lr-decay-fact", "Learning-rate decay factor (default 0.25)", "F"),
-    VALUE_OPTION ("epochs", "Epochs to train (default 3)", "N"),
-    VALUE_OPTION ("batch-size", "Mini-batch size for training and testing (default 128)", "N"),
-    VALUE_OPTION ("dropout", "Dropout after every hidden layer, 0 <= p < 1 (default 0)", "P"),
-    VALUE_OPTION ("nonlin", "relu (default) or leakyrelu (slope 0.01)", "NAME"),
-    VALUE_OPTION ("optim", "adam (default) or sgd", "NAME"),
-    VALUE_OPTION ("momentum", "SGD momentum, 0 <= m < 1 (default 0)", "M"),
-    VALUE_OPTION ("weight-decay", "L2 weight decay (default 0)", "W"),
-    VALUE_OPTION ("seed", "Seed for weights, shuffling, augmentation and dropout (default 1)", "N"),
-    VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
-    VALUE_OPTION ("schedule", "sequential (default): blocks one after another, products on all threads; "
-                  "pipeline: stages of blocks on threads of their own, bit-identical results", "NAME"),
-    VALUE_OPTION ("on-divergence", "stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
-                  "skip: drop such steps and go on", "WHAT"),
-    VALUE_OPTION ("stages", "Pipeline stages (default: as many as threads, at most one per block)", "N"),
+                  "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini"), "NAME"),
+    VALUE_OPTION ("dataset", N_("mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100"), "NAME"),
+    VALUE_OPTION ("data-dir", N_("Folder holding the dataset's files"), "DIR"),
+    VALUE_OPTION ("arch", N_("Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini"), "NAME"),
+    VALUE_OPTION ("num-layers", N_("Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, vgg-mini 1, after the conv layers)"), "N"),
+    VALUE_OPTION ("num-hidden", N_("Units per hidden FC layer (default 1024; vgg-mini 256)"), "N"),
+    VALUE_OPTION ("feat-mult", N_("Conv archs: multiply the conv channels by N, 1..16 (default 1; the paper's (2x), (3x))"), "N"),
+    VALUE_OPTION ("dim-in-decoder", N_("Conv archs: largest input of a local head, the map is average-pooled down to it (default 4096; the paper's MNIST-family recipes 1024)"), "N"),
+    VALUE_OPTION ("loss", N_("pred, sim, predsim (default), bp, pred-bpf, sim-bpf, predsim-bpf"), "NAME"),
+    VALUE_OPTION ("beta", N_("Weight of the sim part in predsim, 0..1 (default 0.99)"), "B"),
+    VALUE_OPTION ("lr", N_("Learning rate (default 5e-4; vgg-mini 3e-3)"), "RATE"),
+    VALUE_OPTION ("lr-decay-milestones", N_("Comma-separated epochs after which lr is multiplied by the decay factor (default none)"), "LIST"),
+    VALUE_OPTION ("lr-decay-fact", N_("Learning-rate decay factor (default 0.25)"), "F"),
+    VALUE_OPTION ("epochs", N_("Epochs to train (default 3)"), "N"),
+    VALUE_OPTION ("batch-size", N_("Mini-batch size for training and testing (default 128)"), "N"),
+    VALUE_OPTION ("dropout", N_("Dropout after every hidden layer, 0 <= p < 1 (default 0)"), "P"),
+    VALUE_OPTION ("nonlin", N_("relu (default) or leakyrelu (slope 0.01)"), "NAME"),
+    VALUE_OPTION ("optim", N_("adam (default) or sgd"), "NAME"),
+    VALUE_OPTION ("momentum", N_("SGD momentum, 0 <= m < 1 (default 0)"), "M"),
+    VALUE_OPTION ("weight-decay", N_("L2 weight decay (default 0)"), "W"),
+    VALUE_OPTION ("seed", N_("Seed for weights, shuffling, augmentation and dropout (default 1)"), "N"),
+    VALUE_OPTION ("threads", N_("BLAS threads (default: number of processors)"), "N"),
+    VALUE_OPTION ("schedule", N_("sequential (default): blocks one after another, products on all threads; "
+                  "pipeline: stages of blocks on threads of their own, bit-identical results"), "NAME"),
+    VALUE_OPTION ("on-divergence", N_("stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
+                  "skip: drop such steps and go on"), "WHAT"),
+    VALUE_OPTION ("stages", N_("Pipeline stages (default: as many as threads, at most one per block)"), "N"),
     { "distributed", 0, 0, G_OPTION_ARG_NONE, &opts->distributed,
-      "Train across the processes of an MPI job (mpirun -np K): each rank one stage of blocks", NULL },
+      N_("Train across the processes of an MPI job (mpirun -np K): each rank one stage of blocks"), NULL },
     { "distributed-fault", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
+      /* Hidden, so left untranslated. */
       "Test only: rank 1 corrupts its message or dies at a training step", "KIND:STEP" },
-    VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
-    VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
-    VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),
-    VALUE_OPTION ("log-every", "Steps between step rows in the metrics CSV (default 20)", "N"),
+    VALUE_OPTION ("limit-train", N_("Use only the first N training samples (default 0 = all)"), "N"),
+    VALUE_OPTION ("limit-test", N_("Test on only the first N test samples (default 0 = all)"), "N"),
+    VALUE_OPTION ("metrics", N_("Write per-step and per-epoch metrics as CSV to FILE"), "FILE"),
+    VALUE_OPTION ("log-every", N_("Steps between step rows in the metrics CSV (default 20)"), "N"),
     { "no-augment", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
-      "Turn off the dataset's training augmentation (crop, flip)", NULL },
-    VALUE_OPTION ("cutout", "Cut out one square hole of side L from every training image (default 0 = off; the paper: 14 for the MNIST family, 16 for CIFAR)", "L"),
-    VALUE_OPTION ("target-proj-size", "Length of the random label code of the bpf losses (default 128)", "N"),
-    VALUE_OPTION ("classes-per-batch", "Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)", "K"),
-    VALUE_OPTION ("classes-per-batch-until-epoch", "Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)", "E"),
-    VALUE_OPTION ("save", "Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)", "FILE"),
-    VALUE_OPTION ("checkpoint-every", "Also save the run every N training steps (needs --save or --resume)", "N"),
-    VALUE_OPTION ("resume", "Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another", "FILE"),
+      N_("Turn off the dataset's training augmentation (crop, flip)"), NULL },
+    VALUE_OPTION ("cutout", N_("Cut out one square hole of side L from every training image (default 0 = off; the paper: 14 for the MNIST family, 16 for CIFAR)"), "L"),
+    VALUE_OPTION ("target-proj-size", N_("Length of the random label code of the bpf losses (default 128)"), "N"),
+    VALUE_OPTION ("classes-per-batch", N_("Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)"), "K"),
+    VALUE_OPTION ("classes-per-batch-until-epoch", N_("Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)"), "E"),
+    VALUE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
+    VALUE_OPTION ("checkpoint-every", N_("Also save the run every N training steps (needs --save or --resume)"), "N"),
+    VALUE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   GOptionGroup *group;
   const char *preset;
 
+  /* The summary, the description and every flag's text are looked up in
+   * GETTEXT_PACKAGE when --help is printed; the flag names stay as they are. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-    "Train a neural network with layer-wise local error signals, headless.");
+    N_("Train a neural network with layer-wise local error signals, headless."));
   g_option_context_set_description (context, description);
   group = g_option_group_new (NULL, NULL, NULL, opts, NULL);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_group_add_entries (group, entries);
   g_option_context_set_main_group (context, group);
 
@@ -602,31 +612,31 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
   if (*argc > 1)
-    return bad_value (error, "unexpected argument '%s'", (*argv)[1]);
+    return bad_value (error, _("unexpected argument '%s'"), (*argv)[1]);
   /* Checked after parsing, so the order of the flags does not matter. */
   if (opts->classes_per_batch > opts->batch_size)
-    return bad_value (error, "--classes-per-batch: %u is more than the batch size %u",
+    return bad_value (error, _("--classes-per-batch: %u is more than the batch size %u"),
                       opts->classes_per_batch, opts->batch_size);
   if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
-    return bad_value (error, "--classes-per-batch-until-epoch: %u given without --classes-per-batch",
+    return bad_value (error, _("--classes-per-batch-until-epoch: %u given without --classes-per-batch"),
                       opts->classes_per_batch_until_epoch);
   if (opts->distributed && opts->pipeline)
-    return bad_value (error, "--distributed: every rank is a stage already; "
-                      "drop --schedule pipeline");
+    return bad_value (error, _("--distributed: every rank is a stage already; "
+                      "drop --schedule pipeline"));
   if (opts->distributed && opts->stages > 0)
-    return bad_value (error, "--distributed: there are as many stages as ranks (mpirun -np K); "
-                      "drop --stages");
+    return bad_value (error, _("--distributed: there are as many stages as ranks (mpirun -np K); "
+                      "drop --stages"));
   if (opts->distributed && opts->loss == LW_LOSS_BP)
-    return bad_value (error, "--distributed: --loss bp cannot be split into stages "
-                      "(its error crosses every block)");
+    return bad_value (error, _("--distributed: --loss bp cannot be split into stages "
+                      "(its error crosses every block)"));
   if (opts->fault != LW_DISTRIBUTED_FAULT_NONE && !opts->distributed)
-    return bad_value (error, "--distributed-fault needs --distributed");
+    return bad_value (error, _("--distributed-fault needs --distributed"));
   if (opts->distributed && (opts->save != NULL || opts->resume != NULL
                             || opts->checkpoint_every > 0))
-    return bad_value (error, "--distributed: a distributed run is not saved or resumed; "
-                      "drop --save, --resume and --checkpoint-every");
+    return bad_value (error, _("--distributed: a distributed run is not saved or resumed; "
+                      "drop --save, --resume and --checkpoint-every"));
   if (opts->checkpoint_every > 0 && opts->save == NULL && opts->resume == NULL)
-    return bad_value (error, "--checkpoint-every: %u given without --save FILE",
+    return bad_value (error, _("--checkpoint-every: %u given without --save FILE"),
                       opts->checkpoint_every);
   /* --arch and --lr may come in either order too. */
   if (opts->lr == 0.0)
@@ -638,7 +648,7 @@ gboolean
 lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset *ds, GError **error)
 {
   if (opts->classes_per_batch > ds->n_classes)
-    return bad_value (error, "--classes-per-batch: %u is more than the %u classes of %s",
+    return bad_value (error, _("--classes-per-batch: %u is more than the %u classes of %s"),
                       opts->classes_per_batch, ds->n_classes, ds->name);
   return TRUE;
 }
@@ -784,13 +794,13 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
       g_autofree char *flag = g_strconcat ("--", run_flags[i], NULL);
 
       if (value == NULL)
-        ok = bad_value (error, "--resume: %s lacks the setting %s", path, flag);
+        ok = bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
       else if (!parse_value (&file, flag, value, &local))
-        ok = bad_value (error, "--resume: %s has a bad setting: %s", path, local->message);
+        ok = bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
     }
   epochs = g_key_file_get_value (kf, group, "epochs", NULL);
   if (ok && (epochs == NULL || !parse_value (&file, "--epochs", epochs, &local)))
-    ok = bad_value (error, "--resume: %s lacks a valid number of epochs", path);
+    ok = bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);
 
   for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
     {
@@ -801,8 +811,8 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
       mine = flag_text (opts, run_flags[i], FALSE);
       theirs = flag_text (&file, run_flags[i], FALSE);
       if (!g_str_equal (mine, theirs))
-        ok = bad_value (error, "--%s %s: the run in %s was trained with --%s %s, and a resumed "
-                        "run keeps its settings (leave the flag out)", run_flags[i], mine, path,
+        ok = bad_value (error, _("--%s %s: the run in %s was trained with --%s %s, and a resumed "
+                        "run keeps its settings (leave the flag out)"), run_flags[i], mine, path,
                         run_flags[i], theirs);
     }
   if (!ok)

@@ -1,6 +1,10 @@
 /* lw-cli-run.c: a CLI run file's sections, written and read back. */
 #include "lw-cli-run.h"
 
+#include "config.h"
+
+#include <glib/gi18n.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -149,8 +153,8 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
     if (pos.batch_pos > n_batches || pos.epoch > 1000001)
       {
         g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                     "the run file's position (epoch %u, batch %u) is past the %u batches of "
-                     "an epoch", pos.epoch, pos.batch_pos, n_batches);
+                     _("the run file's position (epoch %u, batch %u) is past the %u batches of "
+                       "an epoch"), pos.epoch, pos.batch_pos, n_batches);
         return FALSE;
       }
   }
@@ -160,7 +164,7 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
   if (!read_stats (&r, n_blocks, &epoch_stats) || !read_stats (&r, n_blocks, &window))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file's running statistics are damaged");
+                   _("the run file's running statistics are damaged"));
       return FALSE;
     }
   last_test_acc = lw_byte_reader_f64 (&r);
@@ -168,7 +172,7 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
       || !(last_test_acc >= 0.0 && last_test_acc <= 1.0))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file's running statistics are damaged");
+                   _("the run file's running statistics are damaged"));
       return FALSE;
     }
 
@@ -177,7 +181,7 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
       || !g_utf8_validate ((const char *) data, len, NULL))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file's metrics are damaged");
+                   _("the run file's metrics are damaged"));
       return FALSE;
     }
 

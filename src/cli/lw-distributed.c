@@ -12,6 +12,11 @@
  * (lw-mpi-link.c: every call checked, a failure ends the whole job). */
 #include "lw-distributed.h"
 
+#include "config.h"
+
+#include <inttypes.h>
+#include <glib/gi18n.h>
+
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,10 +104,10 @@ finish_train (Dist *d, const LwStepStats *stats)
     {
       g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, d->n_blocks);
 
-      lw_mpi_link_abort_status (&d->link, 3, "training diverged at epoch %u step %"
-                                G_GUINT64_FORMAT ": %s (learning rate %g); nothing non-finite "
+      lw_mpi_link_abort_status (&d->link, 3, _("training diverged at epoch %u step %"
+                                PRIu64 ": %s (learning rate %g); nothing non-finite "
                                 "was applied. Lower --lr, or pass --on-divergence skip to drop "
-                                "such steps and continue.", d->report.epoch,
+                                "such steps and continue."), d->report.epoch,
                                 d->report.step + 1, what, d->report.lr);
     }
 
@@ -154,6 +159,7 @@ describe_stages (Dist *d)
   guint bs = d->opts->batch_size;
 
   lw_progress_clear (&d->report.progress);
+  /* Not translated: bench/ and tests read the stage lines. */
   fprintf (out, "distributed stages:");
   for (int s = 0; s < d->size; s++)
     {
@@ -528,9 +534,9 @@ load_dataset (Dist *d, LwDataset **ds, DatasetInfo *info)
       gboolean searched = opts->data_dir == NULL
                           && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
 
-      fprintf (stderr, "layerwise-cli: cannot load dataset %s: %s%s\n",
+      fprintf (stderr, _("layerwise-cli: cannot load dataset %s: %s%s\n"),
                lw_dataset_kind_to_string (opts->dataset), error->message,
-               searched ? " (name the folder with --data-dir DIR)" : "");
+               searched ? _(" (name the folder with --data-dir DIR)") : "");
       return EXIT_USAGE;
     }
   *ds = loaded;
@@ -538,8 +544,8 @@ load_dataset (Dist *d, LwDataset **ds, DatasetInfo *info)
   lw_dataset_limit_test (loaded, opts->limit_test);
   if (loaded->train.n == 0 || loaded->test.n == 0)
     {
-      fprintf (stderr, "layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
-               "both must be non-empty\n", loaded->name, loaded->source, loaded->train.n,
+      fprintf (stderr, _("layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
+                         "both must be non-empty\n"), loaded->name, loaded->source, loaded->train.n,
                loaded->test.n);
       return EXIT_USAGE;
     }
@@ -586,11 +592,13 @@ print_finish (Dist *d)
   if (!d->is_last)
     return;
   if (d->interrupted)
-    printf ("interrupted after %u finished epoch%s\n", d->epochs_done,
-            d->epochs_done == 1 ? "" : "s");
+    printf (g_dngettext (GETTEXT_PACKAGE, "interrupted after %u finished epoch\n",
+                         "interrupted after %u finished epochs\n", d->epochs_done),
+            d->epochs_done);
   if (d->epochs_done > 0)
-    printf ("final test accuracy %.2f%% (error %.2f%%)\n",
+    printf (_("final test accuracy %.2f%% (error %.2f%%)\n"),
             100.0 * d->test_acc_out, 100.0 * (1.0 - d->test_acc_out));
+  /* Not translated: bench/ reads it. */
   printf ("peak RSS");
   for (int r = 0; r < d->size; r++)
     printf ("%s %.1f MiB (rank %d)", r ? "," : "", all[r], r);
@@ -637,7 +645,7 @@ run_rank (Dist *d)
   if (d->model == NULL)
     {
       if (d->is_first)
-        fprintf (stderr, "layerwise-cli: cannot build the model: %s\n", error->message);
+        fprintf (stderr, _("layerwise-cli: cannot build the model: %s\n"), error->message);
       return EXIT_USAGE;
     }
   d->n_blocks = lw_model_n_blocks (d->model);
@@ -645,8 +653,8 @@ run_rank (Dist *d)
   if ((guint) d->size > max_stages)
     {
       if (d->is_first)
-        fprintf (stderr, "layerwise-cli: --distributed: %d ranks, but this model splits into at "
-                 "most %u stages (one block each at least); run mpirun -np 1 to %u\n",
+        fprintf (stderr, _("layerwise-cli: --distributed: %d ranks, but this model splits into at "
+                           "most %u stages (one block each at least); run mpirun -np 1 to %u\n"),
                  d->size, max_stages, max_stages);
       return EXIT_USAGE;
     }
@@ -680,8 +688,9 @@ run_rank (Dist *d)
   if (d->is_last)
     {
       lw_print_run_header (stdout, opts, ds, d->model);
-      printf ("distributed: %d rank%s, each a stage of blocks\n", d->size,
-              d->size == 1 ? "" : "s");
+      printf (g_dngettext (GETTEXT_PACKAGE, "distributed: %d rank, each a stage of blocks\n",
+                           "distributed: %d ranks, each a stage of blocks\n", (gulong) d->size),
+              d->size);
       lw_report_init (&d->report, opts, csv, stdout,
                       d->n_blocks, (info.n_train + opts->batch_size - 1) / opts->batch_size);
       lw_report_print_table_header (&d->report);
@@ -715,7 +724,7 @@ lw_distributed_run (const LwCliOptions *opts, const volatile sig_atomic_t *stop)
   g_setenv ("OMPI_MCA_mpi_yield_when_idle", "1", FALSE);
   if (MPI_Init (NULL, NULL) != MPI_SUCCESS)
     {
-      fprintf (stderr, "layerwise-cli: --distributed: cannot start MPI\n");
+      fprintf (stderr, _("layerwise-cli: --distributed: cannot start MPI\n"));
       return EXIT_FAILURE;
     }
   /* Errors come back to be reported with the ranks involved. */

@@ -2,6 +2,10 @@
  * a number), numbers always with '.' whatever the locale. */
 #include "lw-metrics-csv.h"
 
+#include "config.h"
+
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,7 +24,7 @@ write_failed (LwMetricsCsv *csv, GError **error)
   int saved = errno;
 
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-               "cannot write metrics file '%s': %s", csv->path, g_strerror (saved));
+               _("cannot write metrics file '%s': %s"), csv->path, g_strerror (saved));
   return FALSE;
 }
 
@@ -35,7 +39,7 @@ lw_metrics_csv_open (const char *path, gboolean keep_text, GError **error)
       int saved = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "--metrics: cannot create '%s': %s", path, g_strerror (saved));
+                   _("--metrics: cannot create '%s': %s"), path, g_strerror (saved));
       return NULL;
     }
   csv = g_new0 (LwMetricsCsv, 1);
@@ -131,7 +135,7 @@ lw_metrics_csv_close (LwMetricsCsv *csv, GError **error)
       int saved = errno;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot write metrics file '%s': %s", csv->path, g_strerror (saved));
+                   _("cannot write metrics file '%s': %s"), csv->path, g_strerror (saved));
       ok = FALSE;
     }
   g_free (csv->path);

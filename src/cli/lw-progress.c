@@ -1,6 +1,10 @@
 /* lw-progress.c: redraws in place with '\r' and erase-to-end-of-line. */
 #include "lw-progress.h"
 
+#include "config.h"
+
+#include <glib/gi18n.h>
+
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -28,9 +32,10 @@ lw_progress_update (LwProgress *p, guint epoch, guint n_epochs, guint batch, gui
                     double samples_per_s, double loss, double acc)
 {
   char text[160];
+  char label[64];
   char bar[BAR_MAX + 1];
   gint64 now;
-  int text_len, bar_len, filled;
+  int bar_len, filled;
 
   if (!p->enabled)
     return;
@@ -39,17 +44,22 @@ lw_progress_update (LwProgress *p, guint epoch, guint n_epochs, guint batch, gui
     return;
   p->last_draw_us = now;
 
-  text_len = g_snprintf (text, sizeof text, " %u/%u  %.0f samples/s  loss %.4f  acc %.2f%%",
-                         batch, n_batches, samples_per_s, loss, 100.0 * acc);
-  /* "epoch E/N [" + bar + "]" + text must fit, or the terminal wraps. */
-  bar_len = (int) p->width - 1 - text_len - (int) strlen ("epoch 999/999 []");
+  /* Translators: batches done/in all, speed, the running loss and accuracy. */
+  g_snprintf (text, sizeof text, _(" %u/%u  %.0f samples/s  loss %.4f  acc %.2f%%"),
+              batch, n_batches, samples_per_s, loss, 100.0 * acc);
+  /* Translators: the progress bar's label: epoch E of N. */
+  g_snprintf (label, sizeof label, _("epoch %u/%u"), epoch, n_epochs);
+  /* label + " [" + bar + "]" + text must fit, or the terminal wraps;
+   * counted in characters, as a translation may hold umlauts. */
+  bar_len = (int) p->width - 1 - (int) g_utf8_strlen (text, -1) - (int) g_utf8_strlen (label, -1)
+            - (int) strlen (" []");
   bar_len = CLAMP (bar_len, BAR_MIN, BAR_MAX);
   filled = n_batches ? (int) ((guint64) bar_len * batch / n_batches) : 0;
   for (int i = 0; i < bar_len; i++)
     bar[i] = i < filled ? '#' : '-';
   bar[bar_len] = '\0';
 
-  fprintf (p->out, "\r\033[Kepoch %u/%u [%s]%s", epoch, n_epochs, bar, text);
+  fprintf (p->out, "\r\033[K%s [%s]%s", label, bar, text);
   fflush (p->out);
   p->shown = TRUE;
 }

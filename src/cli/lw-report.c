@@ -2,6 +2,10 @@
  * rate is printed only when the schedule changes it. */
 #include "lw-report.h"
 
+#include "config.h"
+
+#include <glib/gi18n.h>
+
 #include <string.h>
 
 void
@@ -42,10 +46,10 @@ lw_report_begin_epoch (LwReport *r, guint epoch)
 
   r->lr = lw_cli_options_lr_at_epoch (opts, epoch);
   if (epoch > 1 && r->lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
-    fprintf (r->out, "learning rate %g from epoch %u\n", r->lr, epoch);
+    fprintf (r->out, _("learning rate %g from epoch %u\n"), r->lr, epoch);
   if (epoch > 1 && opts->classes_per_batch > 0
       && epoch == opts->classes_per_batch_until_epoch + 1)
-    fprintf (r->out, "plain shuffled batches from epoch %u\n", epoch);
+    fprintf (r->out, _("plain shuffled batches from epoch %u\n"), epoch);
   lw_running_stats_reset (&r->epoch_stats, r->n_blocks);
   lw_running_stats_reset (&r->window, r->n_blocks);
   r->skipped_in_epoch = 0;
@@ -118,8 +122,9 @@ lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, doubl
   fprintf (r->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
            samples_per_s, seconds);
   if (r->skipped_in_epoch > 0)
-    fprintf (r->out, "skipped %u step%s that diverged in epoch %u\n", r->skipped_in_epoch,
-             r->skipped_in_epoch == 1 ? "" : "s", r->epoch);
+    fprintf (r->out, g_dngettext (GETTEXT_PACKAGE, "skipped %u step that diverged in epoch %u\n",
+                                  "skipped %u steps that diverged in epoch %u\n", r->skipped_in_epoch),
+             r->skipped_in_epoch, r->epoch);
   fflush (r->out);
 
   if (r->csv != NULL)

@@ -1,6 +1,11 @@
 /* lw-run-header.c: the lines before the epoch table. */
 #include "lw-run-header.h"
 
+#include "config.h"
+
+#include <inttypes.h>
+#include <glib/gi18n.h>
+
 #include <sys/resource.h>
 
 #include "engine/lw-gemm.h"
@@ -21,10 +26,12 @@ lw_print_run_header (FILE *out, const LwCliOptions *opts, const LwDataset *ds,
 {
   const LwModelConfig *cfg = lw_model_get_config (model);
 
-  fprintf (out, "dataset %s (%s): %u train, %u test, %ux%ux%u, %u classes\n",
+  /* Translators: name (source): training and test samples, channels x height
+   * x width, classes. */
+  fprintf (out, _("dataset %s (%s): %u train, %u test, %ux%ux%u, %u classes\n"),
            ds->name, ds->source, ds->train.n, ds->test.n,
            ds->channels, ds->height, ds->width, ds->n_classes);
-  fprintf (out, "model %s", lw_arch_to_string (cfg->arch));
+  fprintf (out, _("model %s"), lw_arch_to_string (cfg->arch));
   if (lw_arch_is_conv (cfg->arch))
     {
       if (cfg->feat_mult > 1)
@@ -34,25 +41,28 @@ lw_print_run_header (FILE *out, const LwCliOptions *opts, const LwDataset *ds,
   fprintf (out, " %ux%u", cfg->num_layers, cfg->num_hidden);
   if (lw_arch_is_conv (cfg->arch))
     fprintf (out, ", dim-in-decoder %u", cfg->dim_in_decoder);
-  fprintf (out, ", loss %s", lw_loss_type_to_string (cfg->loss));
+  fprintf (out, _(", loss %s"), lw_loss_type_to_string (cfg->loss));
   if (cfg->loss == LW_LOSS_PREDSIM || cfg->loss == LW_LOSS_PREDSIM_BPF)
     fprintf (out, " (beta %g)", cfg->beta);
-  fprintf (out, ", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n",
+  /* Translators: nonlinearity, optimizer, then its settings; M is million. */
+  fprintf (out, _(", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n"),
            lw_nonlin_to_string (cfg->nonlin), lw_optim_to_string (cfg->optim),
            opts->lr, cfg->batch_size, cfg->dropout,
            lw_model_n_params (model, FALSE) / 1e6, lw_model_n_params (model, TRUE) / 1e6);
-  fprintf (out, "%u epoch%s, seed %" G_GUINT64_FORMAT ", %d BLAS thread%s\n",
-           opts->epochs, opts->epochs == 1 ? "" : "s", opts->seed,
-           lw_blas_get_threads (), lw_blas_get_threads () == 1 ? "" : "s");
+  fprintf (out, g_dngettext (GETTEXT_PACKAGE, "%u epoch", "%u epochs", opts->epochs), opts->epochs);
+  fprintf (out, _(", seed %" PRIu64), opts->seed);
+  fprintf (out, g_dngettext (GETTEXT_PACKAGE, ", %d BLAS thread\n", ", %d BLAS threads\n",
+                             (gulong) lw_blas_get_threads ()),
+           lw_blas_get_threads ());
   if (opts->pipeline)
-    fprintf (out, "pipeline schedule: %u stages, one thread each\n",
+    fprintf (out, _("pipeline schedule: %u stages, one thread each\n"),
              opts->stages ? opts->stages : MIN ((guint) lw_blas_get_threads (),
                                                  lw_model_n_blocks (model)));
   if (opts->classes_per_batch > 0 && opts->classes_per_batch_until_epoch > 0)
-    fprintf (out, "batches of at most %u classes until epoch %u, then plain\n",
+    fprintf (out, _("batches of at most %u classes until epoch %u, then plain\n"),
              opts->classes_per_batch, opts->classes_per_batch_until_epoch);
   else if (opts->classes_per_batch > 0)
-    fprintf (out, "batches of at most %u classes\n", opts->classes_per_batch);
+    fprintf (out, _("batches of at most %u classes\n"), opts->classes_per_batch);
   fflush (out);
 }
 

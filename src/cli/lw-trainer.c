@@ -3,6 +3,11 @@
  * allocated once; only the training loop is timed for samples/s. */
 #include "lw-trainer.h"
 
+#include "config.h"
+
+#include <inttypes.h>
+#include <glib/gi18n.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -117,6 +122,8 @@ evaluate (Trainer *t, double *block_acc, double *out_acc)
 
 /* Fits 80 columns up to three blocks; the learning rate is printed only
  * when the schedule changes it. */
+/* The table stays in English with '.' decimals: bench/ and tests read its
+ * columns. */
 static void
 print_table_header (Trainer *t)
 {
@@ -149,18 +156,21 @@ print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
 char *
 lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks)
 {
-  const char *kind = div->nan ? "NaN" : "infinite";
-  g_autofree char *part = div->block < n_blocks ? g_strdup_printf ("block %u", div->block + 1)
-                                                 : g_strdup ("the output layer");
+  /* The same words as the window's (src/session/lw-worker.c). */
+  g_autofree char *part = div->block < n_blocks ? g_strdup_printf (_("block %u"), div->block + 1)
+                                                 : g_strdup (_("the output layer"));
 
   switch (div->what)
     {
     case LW_DIVERGED_LOSS:
-      return g_strdup_printf ("%s loss is %s", part, kind);
+      return g_strdup_printf (div->nan ? _("the loss of %s is NaN") : _("the loss of %s is infinite"),
+                              part);
     case LW_DIVERGED_GRADIENT:
-      return g_strdup_printf ("%s gradient is %s", part, kind);
+      return g_strdup_printf (div->nan ? _("the gradient of %s is NaN")
+                                       : _("the gradient of %s is infinite"), part);
     case LW_DIVERGED_WEIGHT:
-      return g_strdup_printf ("%s update would make a weight %s", part, kind);
+      return g_strdup_printf (div->nan ? _("the update of %s would make a weight NaN")
+                                       : _("the update of %s would make a weight infinite"), part);
     case LW_DIVERGED_NONE:
     default:
       g_return_val_if_reached (g_strdup (part));
@@ -189,7 +199,7 @@ note_divergence (Trainer *t, const LwStepStats *stats)
       g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, t->n_blocks);
 
       g_free (t->first_skip);
-      t->first_skip = g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", t->st->pos.step + 1, what);
+      t->first_skip = g_strdup_printf (_("step %" PRIu64 ": %s"), t->st->pos.step + 1, what);
     }
   return TRUE;
 }
@@ -265,7 +275,7 @@ checkpoint_if_due (Trainer *t, LwPipeline *pipeline, GError **error)
   if (!t->save (t->st, t->save_data, &save_error))
     {
       lw_progress_clear (t->progress);
-      fprintf (stderr, "layerwise-cli: checkpoint at step %" G_GUINT64_FORMAT " not saved: %s\n",
+      fprintf (stderr, _("layerwise-cli: checkpoint at step %" PRIu64 " not saved: %s\n"),
                t->st->pos.step, save_error->message);
     }
   t->next_checkpoint = (t->st->pos.step / every + 1) * every;
@@ -277,6 +287,7 @@ static void
 describe_stages (Trainer *t, const LwPipeline *p)
 {
   lw_progress_clear (t->progress);
+  /* Not translated, like the table: scripts read it. */
   fprintf (t->out, "pipeline stages:");
   for (guint s = 0; s < lw_pipeline_n_stages (p); s++)
     {
@@ -427,9 +438,10 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
       /* Said once, as the epoch begins (not again when resumed within it). */
       if (st->pos.batch_pos == 0 && epoch > 1 && lr != lw_cli_options_lr_at_epoch (opts, epoch - 1))
         {
+          /* The run file keeps the English label; the terminal gets the user's. */
           g_autofree char *label = g_strdup_printf ("learning rate %g from epoch %u", lr, epoch);
 
-          fprintf (out, "%s\n", label);
+          fprintf (out, _("learning rate %g from epoch %u\n"), lr, epoch);
           lw_run_interventions_add (st->interventions, st->pos.samples_seen,
                                     LW_CLI_INTERVENTION_LR, label);
         }
@@ -439,7 +451,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
         {
           g_autofree char *label = g_strdup_printf ("plain shuffled batches from epoch %u", epoch);
 
-          fprintf (out, "%s\n", label);
+          fprintf (out, _("plain shuffled batches from epoch %u\n"), epoch);
           lw_run_interventions_add (st->interventions, st->pos.samples_seen,
                                     LW_CLI_INTERVENTION_PLAIN_BATCHES, label);
         }
@@ -466,8 +478,12 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
       result->epochs_done = epoch;
       result->test_acc_out = st->last_test_acc = out_acc;
       if (t.skipped_in_epoch > 0)
-        fprintf (out, "skipped %u step%s that diverged in epoch %u (the first, %s)\n",
-                 t.skipped_in_epoch, t.skipped_in_epoch == 1 ? "" : "s", epoch, t.first_skip);
+        /* Translators: how many steps, the epoch, then e.g. "step 12: the loss of block 2 is NaN". */
+        fprintf (out, g_dngettext (GETTEXT_PACKAGE,
+                                   "skipped %u step that diverged in epoch %u (the first, %s)\n",
+                                   "skipped %u steps that diverged in epoch %u (the first, %s)\n",
+                                   t.skipped_in_epoch),
+                 t.skipped_in_epoch, epoch, t.first_skip);
 
       if (csv != NULL)
         {

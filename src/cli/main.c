@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <glib.h>
-
 #include "config.h"
+
+#include <inttypes.h>
+#include <glib/gi18n.h>
 
 #include "data/lw-dataset.h"
 #include "engine/lw-gemm.h"
@@ -110,17 +111,19 @@ run (LwCliOptions *opts)
       gboolean searched = opts->data_dir == NULL
                           && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
 
-      fprintf (stderr, "layerwise-cli: cannot load dataset %s: %s%s\n",
+      /* Translators: the dataset name, then why it could not be loaded. */
+      fprintf (stderr, _("layerwise-cli: cannot load dataset %s: %s%s\n"),
                lw_dataset_kind_to_string (opts->dataset), error->message,
-               searched ? " (name the folder with --data-dir DIR)" : "");
+               searched ? _(" (name the folder with --data-dir DIR)") : "");
       return EXIT_USAGE;
     }
   lw_dataset_limit_train (ds, opts->limit_train);
   lw_dataset_limit_test (ds, opts->limit_test);
   if (ds->train.n == 0 || ds->test.n == 0)
     {
-      fprintf (stderr, "layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
-               "both must be non-empty\n", ds->name, ds->source, ds->train.n, ds->test.n);
+      /* Translators: dataset name, its source (a folder or "compiled in"), counts. */
+      fprintf (stderr, _("layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
+                         "both must be non-empty\n"), ds->name, ds->source, ds->train.n, ds->test.n);
       return EXIT_USAGE;
     }
   if (!lw_cli_options_check_dataset (opts, ds, &error))
@@ -129,7 +132,7 @@ run (LwCliOptions *opts)
   lw_cli_options_to_config (opts, ds, &config);
   model = lw_model_new (&config, &error);
   if (model == NULL)
-    return fail (EXIT_USAGE, "cannot build the model", error);
+    return fail (EXIT_USAGE, _("cannot build the model"), error);
 
   lw_trainer_state_init (&state, opts, lw_model_n_blocks (model));
   if (resume_contents != NULL)
@@ -138,13 +141,17 @@ run (LwCliOptions *opts)
                                &error))
         {
           lw_trainer_state_clear (&state);
-          fprintf (stderr, "layerwise-cli: --resume: %s: %s\n", opts->resume, error->message);
+          /* Translators: the run file, then what is wrong with it. */
+          fprintf (stderr, _("layerwise-cli: --resume: %s: %s\n"), opts->resume, error->message);
           return EXIT_USAGE;
         }
       if (state.pos.epoch > opts->epochs)
         {
-          printf ("the run in %s has finished its %u epoch%s; give --epochs with more to go on\n",
-                  opts->resume, state.pos.epoch - 1, state.pos.epoch == 2 ? "" : "s");
+          printf (g_dngettext (GETTEXT_PACKAGE,
+                               "the run in %s has finished its %u epoch; give --epochs with more to go on\n",
+                               "the run in %s has finished its %u epochs; give --epochs with more to go on\n",
+                               state.pos.epoch - 1),
+                  opts->resume, state.pos.epoch - 1);
           lw_trainer_state_clear (&state);
           return EXIT_SUCCESS;
         }
@@ -160,8 +167,8 @@ run (LwCliOptions *opts)
 
   if (opts->pipeline && opts->stages > lw_model_n_blocks (model))
     {
-      fprintf (stderr, "layerwise-cli: --stages %u: this model has %u blocks, so at most %u "
-               "stages\n", opts->stages, lw_model_n_blocks (model), lw_model_n_blocks (model));
+      fprintf (stderr, _("layerwise-cli: --stages %u: this model has %u blocks, so at most %u "
+                         "stages\n"), opts->stages, lw_model_n_blocks (model), lw_model_n_blocks (model));
       lw_trainer_state_clear (&state);
       return EXIT_USAGE;
     }
@@ -177,7 +184,7 @@ run (LwCliOptions *opts)
   lw_blas_set_threads ((int) opts->threads);
   lw_print_run_header (stdout, opts, ds, model);
   if (opts->resume != NULL)
-    printf ("resuming %s at epoch %u, step %" G_GUINT64_FORMAT "\n", opts->resume,
+    printf (_("resuming %s at epoch %u, step %" PRIu64 "\n"), opts->resume,
             state.pos.epoch, state.pos.step);
   install_interrupt_handler ();
 
@@ -192,12 +199,12 @@ run (LwCliOptions *opts)
   if (opts->save != NULL)
     {
       if (save_run (&state, &save, &error))
-        printf ("saved the run to %s (epoch %u, step %" G_GUINT64_FORMAT ")\n", opts->save,
+        printf (_("saved the run to %s (epoch %u, step %" PRIu64 ")\n"), opts->save,
                 state.pos.epoch - (state.pos.batch_pos == 0 ? 1 : 0), state.pos.step);
       else
         {
           fflush (stdout);
-          fprintf (stderr, "layerwise-cli: the run was not saved: %s\n", error->message);
+          fprintf (stderr, _("layerwise-cli: the run was not saved: %s\n"), error->message);
           g_clear_error (&error);
           status = EXIT_FAILURE;
         }
@@ -212,18 +219,22 @@ run (LwCliOptions *opts)
                                                               lw_model_n_blocks (model));
 
       fflush (stdout);
-      fprintf (stderr, "layerwise-cli: training diverged at epoch %u step %" G_GUINT64_FORMAT
-               ": %s (learning rate %g); nothing non-finite was applied. Lower --lr, or pass "
-               "--on-divergence skip to drop such steps and continue.\n",
+      /* Translators: epoch, step, what diverged (e.g. "block 2 loss is NaN"), the
+       * learning rate. */
+      fprintf (stderr, _("layerwise-cli: training diverged at epoch %u step %" PRIu64
+                         ": %s (learning rate %g); nothing non-finite was applied. Lower --lr, "
+                         "or pass --on-divergence skip to drop such steps and continue.\n"),
                result.diverged_epoch, result.diverged_step, what, result.diverged_lr);
       return EXIT_DIVERGED;
     }
   if (result.interrupted)
-    printf ("interrupted after %u finished epoch%s\n", result.epochs_done,
-            result.epochs_done == 1 ? "" : "s");
+    printf (g_dngettext (GETTEXT_PACKAGE, "interrupted after %u finished epoch\n",
+                         "interrupted after %u finished epochs\n", result.epochs_done),
+            result.epochs_done);
   if (result.epochs_done > 0)
-    printf ("final test accuracy %.2f%% (error %.2f%%)\n",
+    printf (_("final test accuracy %.2f%% (error %.2f%%)\n"),
             100.0 * result.test_acc_out, 100.0 * (1.0 - result.test_acc_out));
+  /* Not translated: bench/ reads it. */
   printf ("peak RSS %.1f MiB\n", lw_peak_rss_mib ());
   return status;
 }
@@ -245,8 +256,8 @@ run_distributed (const LwCliOptions *opts)
   install_interrupt_handler ();
   return lw_distributed_run (opts, &stop_requested);
 #else
-  fprintf (stderr, "layerwise-cli: --distributed: built without MPI (install Open MPI, "
-           "e.g. Debian's libopenmpi-dev, and build again)\n");
+  fprintf (stderr, _("layerwise-cli: --distributed: built without MPI (install Open MPI, "
+                     "e.g. Debian's libopenmpi-dev, and build again)\n"));
   return EXIT_USAGE;
 #endif
 }
@@ -258,14 +269,22 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int status;
 
+  const char *localedir = g_getenv ("LAYERWISE_LOCALEDIR");
+
   setlocale (LC_ALL, "");
-  setlocale (LC_NUMERIC, "C");   /* '.' in every number printed, CSV included */
+  /* '.' in every number printed: scripts read the table and the CSV. */
+  setlocale (LC_NUMERIC, "C");
+  /* An uninstalled build finds its translations through
+   * LAYERWISE_LOCALEDIR (./run.sh and meson devenv set it). */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   lw_cli_options_init (&opts);
   if (!lw_cli_options_parse (&opts, &argc, &argv, &error))
     {
       if (!is_other_mpi_rank ())
-        fprintf (stderr, "layerwise-cli: %s (see --help)\n", error->message);
+        fprintf (stderr, _("layerwise-cli: %s (see --help)\n"), error->message);
       status = EXIT_USAGE;
     }
   else if (opts.distributed)
