@@ -6,6 +6,8 @@
 #
 #   bench/accuracy-seeds.sh [--seeds "1 2 3 4 5"] [--threads T]
 set -euo pipefail
+# The CLI speaks the user's language; the lines read below are English.
+export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seeds="1 2 3 4 5"

@@ -12,6 +12,8 @@
 # many epochs each run had. Each run writes its metrics CSV and log to DIR
 # (default bench/out/paper); summary.md there gathers the final test errors.
 set -euo pipefail
+# The CLI speaks the user's language; the lines read below are English.
+export LC_ALL=C
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 epochs_mnist=100

@@ -927,6 +927,95 @@ test_diverged_skip (void)
   g_rmdir (dir);
 }
 
+/* Runs the CLI in German: LANGUAGE=de under C.UTF-8 (LANGUAGE is ignored
+ * under C), with the build's catalogue, so no German locale is needed. */
+static void
+cli_run_german (CliRun *run, const char *const *args)
+{
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  g_setenv ("LAYERWISE_LOCALEDIR", LW_TEST_LOCALEDIR, TRUE);
+  cli_run (run, args);
+  g_unsetenv ("LANGUAGE");
+  g_unsetenv ("LC_ALL");
+  g_unsetenv ("LAYERWISE_LOCALEDIR");
+}
+
+/* Messages and --help in German; what scripts read (the epoch table and
+ * the metrics CSV) byte for byte as in English, '.' decimals included. */
+static void
+test_german (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("layerwise-cli-de-XXXXXX", NULL);
+  g_autofree char *csv_c = g_build_filename (dir, "c.csv", NULL);
+  g_autofree char *csv_de = g_build_filename (dir, "de.csv", NULL);
+  g_autofree char *text_c = NULL, *text_de = NULL;
+  const char *bad[] = { "--lr", "abc", NULL };
+  const char *help[] = { "--help", NULL };
+  const char *train_c[] = { "--epochs", "2", "--limit-train", "300", "--limit-test", "200",
+                            "--num-layers", "1", "--num-hidden", "16", "--threads", "1",
+                            "--metrics", csv_c, NULL };
+  const char *train_de[] = { "--epochs", "2", "--limit-train", "300", "--limit-test", "200",
+                             "--num-layers", "1", "--num-hidden", "16", "--threads", "1",
+                             "--metrics", csv_de, NULL };
+  CliRun run, run_c;
+  const char *table_c, *table_de;
+
+  cli_run_german (&run, bad);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.err, ==, "layerwise-cli: --lr: 'abc' ist keine Zahl (siehe --help)\n");
+  cli_run_clear (&run);
+
+  cli_run_german (&run, help);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Ein neuronales Netz mit schichtweisen lokalen"));
+  g_assert_nonnull (strstr (run.out, "Lernrate (Standard 5e-4; vgg-mini 3e-3)"));
+  g_assert_nonnull (strstr (run.out, "Exit-Status: 0 bei Erfolg"));
+  g_assert_nonnull (strstr (run.out, "--lr-decay-milestones"));     /* flag names stay */
+  g_assert_null (strstr (run.out, "Learning rate (default"));
+  cli_run_clear (&run);
+
+  cli_run (&run_c, train_c);
+  cli_run_german (&run, train_de);
+  g_assert_cmpint (run_c.status, ==, 0);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "endgültige Testgenauigkeit "));
+  g_assert_nonnull (strstr (run.out, "\npeak RSS "));
+  g_assert_null (strstr (run.out, "final test accuracy"));
+  /* The table: from its header to the line after the last epoch. */
+  table_c = strstr (run_c.out, "epoch     loss");
+  table_de = strstr (run.out, "epoch     loss");
+  g_assert_nonnull (table_c);
+  g_assert_nonnull (table_de);
+  g_assert_cmpint (strstr (table_c, "final") - table_c, ==,
+                   strstr (table_de, "endgültige") - table_de);
+  /* Columns but the last two (speed and seconds vary run to run). */
+  {
+    g_auto (GStrv) lines_c = g_strsplit (table_c, "\n", 4);
+    g_auto (GStrv) lines_de = g_strsplit (table_de, "\n", 4);
+
+    g_assert_cmpstr (lines_c[0], ==, lines_de[0]);
+    for (int i = 1; i <= 2; i++)
+      {
+        g_assert_nonnull (strstr (lines_de[i], "%"));
+        g_assert_null (strchr (lines_de[i], ','));
+        g_assert_cmpint (strncmp (lines_c[i], lines_de[i], strlen ("    1   2.3233      6.64%    9.65%    9.30%")),
+                         ==, 0);
+      }
+  }
+  g_assert_true (g_file_get_contents (csv_c, &text_c, NULL, NULL));
+  g_assert_true (g_file_get_contents (csv_de, &text_de, NULL, NULL));
+  g_assert_cmpstr (text_c, ==, text_de);
+  g_assert_nonnull (strstr (text_de, "kind,epoch,step,samples_seen,lr,"));
+  g_assert_nonnull (strstr (text_de, ",0.0005,"));
+  cli_run_clear (&run);
+  cli_run_clear (&run_c);
+  g_unlink (csv_c);
+  g_unlink (csv_de);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -939,6 +1028,7 @@ main (int argc, char **argv)
   g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
 
   g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/german", test_german);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad/%s", bad_cases[i].name);
