@@ -866,8 +866,8 @@ test_diverged_stops (void)
   g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
   const char *args[] = { DIVERGING_ARGS, "--threads", "1", "--metrics", csv, NULL };
   g_autoptr (GRegex) line = g_regex_new ("^layerwise-cli: training diverged at epoch 1 step [0-9]+: "
-                                         "(block [1-3]|the output layer) (loss|gradient) is "
-                                         "(NaN|infinite) \\(learning rate 1e\\+20\\); nothing "
+                                         "the (loss|gradient) of (block [1-3]|the output layer) "
+                                         "is (NaN|infinite) \\(learning rate 1e\\+20\\); nothing "
                                          "non-finite was applied\\. Lower --lr, or pass "
                                          "--on-divergence skip to drop such steps and continue\\.\n$",
                                          0, 0, &error);

@@ -31,7 +31,7 @@ typedef struct {
   guint64 skipped;              /* steps dropped with --on-divergence skip */
 } LwTrainResult;
 
-/* "block 2 gradient is NaN", "the output layer loss is infinite", ...
+/* "the gradient of block 2 is NaN", "the loss of the output layer is infinite", ...
  * (blocks 1-based, as in the epoch table). */
 char    *lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks);
 

@@ -219,7 +219,7 @@ run (LwCliOptions *opts)
                                                               lw_model_n_blocks (model));
 
       fflush (stdout);
-      /* Translators: epoch, step, what diverged (e.g. "block 2 loss is NaN"), the
+      /* Translators: epoch, step, what diverged (e.g. "the loss of block 2 is NaN"), the
        * learning rate. */
       fprintf (stderr, _("layerwise-cli: training diverged at epoch %u step %" PRIu64
                          ": %s (learning rate %g); nothing non-finite was applied. Lower --lr, "
