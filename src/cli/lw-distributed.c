@@ -432,8 +432,8 @@ run_first (Dist *d)
 static void
 out_of_order (Dist *d, const LwWireHeader *h, const char *what)
 {
-  lw_mpi_link_abort (&d->link, "malformed message from rank %d (%s: kind %u, epoch %u, index %"
-                     G_GUINT64_FORMAT ")", d->rank - 1, what, h->kind, h->epoch, h->index);
+  lw_mpi_link_abort (&d->link, _("malformed message from rank %d (%s: kind %u, epoch %u, index %"
+                       PRIu64 ")"), d->rank - 1, what, h->kind, h->epoch, h->index);
 }
 
 static void
@@ -450,8 +450,8 @@ run_other (Dist *d)
           break;
         }
       if (h->kind != LW_WIRE_WARMUP || h->index != d->step + 1 || h->epoch != 1)
-        lw_mpi_link_abort (&d->link, "malformed broadcast from rank 0 (kind %u, epoch %u, "
-                           "step %" G_GUINT64_FORMAT " after step %" G_GUINT64_FORMAT ")",
+        lw_mpi_link_abort (&d->link, _("malformed broadcast from rank 0 (kind %u, epoch %u, "
+                             "step %" PRIu64 " after step %" PRIu64 ")"),
                            h->kind, h->epoch, h->index, d->step);
       d->step++;
       lw_wire_apply_controls (h, d->model);
@@ -588,7 +588,7 @@ print_finish (Dist *d)
   if (d->is_last && d->training)
     lw_report_end_training (&d->report);
   rc = MPI_Gather (&rss, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, d->size - 1, d->link.comm);
-  lw_mpi_link_check (&d->link, rc, "gathering the memory figures", -1);
+  lw_mpi_link_check (&d->link, rc, _("gathering the memory figures"), -1);
   if (!d->is_last)
     return;
   if (d->interrupted)
@@ -634,7 +634,7 @@ run_rank (Dist *d)
   if (d->is_first)
     info.status = load_dataset (d, &loaded, &info);
   lw_mpi_link_check (&d->link, MPI_Bcast (&info, sizeof info, MPI_BYTE, 0, d->link.comm),
-                     "receiving the dataset's shape from", 0);
+                     _("receiving the dataset's shape from"), 0);
   if (info.status != EXIT_SUCCESS)
     return info.status;
   dataset_from_info (&shell, &info, opts->dataset);

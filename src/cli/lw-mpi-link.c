@@ -1,11 +1,14 @@
 /* lw-mpi-link.c: point-to-point messages on one tag, in order (MPI does
  * not let two messages between the same ranks overtake each other). */
+#include "config.h"
+
 #include "lw-mpi-link.h"
 
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <glib/gi18n-lib.h>
 
 #define TAG_FORWARD 7
 
@@ -66,8 +69,8 @@ lw_mpi_link_check (const LwMpiLink *link, int rc, const char *what, int peer)
     return;
   MPI_Error_string (rc, text, &len);
   if (peer >= 0)
-    lw_mpi_link_abort (link, "%s rank %d failed: %.*s", what, peer, len, text);
-  lw_mpi_link_abort (link, "%s failed: %.*s", what, len, text);
+    lw_mpi_link_abort (link, _("%s rank %d failed: %.*s"), what, peer, len, text);
+  lw_mpi_link_abort (link, _("%s failed: %.*s"), what, len, text);
 }
 
 int
@@ -76,7 +79,7 @@ lw_mpi_link_agree (const LwMpiLink *link, int status)
   int worst = status;
 
   lw_mpi_link_check (link, MPI_Allreduce (&status, &worst, 1, MPI_INT, MPI_MAX, link->comm),
-                     "agreeing on the setup with the other ranks", -1);
+                     _("agreeing on the setup with the other ranks"), -1);
   return worst;
 }
 
@@ -104,7 +107,7 @@ check_message (const LwMpiLink *link, const void *message, gsize size, int from)
   g_autoptr (GError) error = NULL;
 
   if (!lw_wire_check (message, size, &link->expect, &error))
-    lw_mpi_link_abort (link, "malformed message from rank %d (%s)", from, error->message);
+    lw_mpi_link_abort (link, _("malformed message from rank %d (%s)"), from, error->message);
 }
 
 const LwWireHeader *
@@ -114,7 +117,7 @@ lw_mpi_link_broadcast (LwMpiLink *link)
 
   lw_mpi_link_check (link, MPI_Bcast (link->bcast, (int) link->bcast_size, MPI_BYTE, 0,
                                       link->comm),
-                     "receiving a broadcast from", 0);
+                     _("receiving a broadcast from"), 0);
   if (link->rank != 0)
     {
       /* The buffer has a fixed size; the header says how much of it is
@@ -133,7 +136,7 @@ lw_mpi_link_take (LwMpiLink *link)
 {
   guint k = link->next_outbox;
 
-  lw_mpi_link_check (link, MPI_Wait (&link->sending[k], MPI_STATUS_IGNORE), "sending to",
+  lw_mpi_link_check (link, MPI_Wait (&link->sending[k], MPI_STATUS_IGNORE), _("sending to"),
                      link->rank + 1);
   return link->outbox[k];
 }
@@ -156,7 +159,7 @@ lw_mpi_link_send (LwMpiLink *link, void *message)
   lw_mpi_link_check (link, MPI_Isend (message, (int) lw_wire_size (h->count, h->width),
                                       MPI_BYTE, link->rank + 1, TAG_FORWARD, link->comm,
                                       &link->sending[k]),
-                     "sending to", link->rank + 1);
+                     _("sending to"), link->rank + 1);
   link->next_outbox = 1 - k;
 }
 
@@ -164,7 +167,7 @@ void
 lw_mpi_link_flush (LwMpiLink *link)
 {
   for (guint k = 0; k < 2; k++)
-    lw_mpi_link_check (link, MPI_Wait (&link->sending[k], MPI_STATUS_IGNORE), "sending to",
+    lw_mpi_link_check (link, MPI_Wait (&link->sending[k], MPI_STATUS_IGNORE), _("sending to"),
                        link->rank + 1);
 }
 
@@ -179,10 +182,10 @@ lw_mpi_link_receive (LwMpiLink *link)
   if (rc != MPI_SUCCESS)
     MPI_Error_class (rc, &klass);
   if (klass == MPI_ERR_TRUNCATE)
-    lw_mpi_link_abort (link, "malformed message from rank %d (longer than the largest one, %"
-                       G_GSIZE_FORMAT " bytes)", link->rank - 1, link->inbox_size);
+    lw_mpi_link_abort (link, _("malformed message from rank %d (longer than the largest one, "
+                         "%zu bytes)"), link->rank - 1, link->inbox_size);
   lw_mpi_link_check (link, rc, "receiving from", link->rank - 1);
-  lw_mpi_link_check (link, MPI_Get_count (&status, MPI_BYTE, &bytes), "receiving from",
+  lw_mpi_link_check (link, MPI_Get_count (&status, MPI_BYTE, &bytes), _("receiving from"),
                      link->rank - 1);
   check_message (link, link->inbox, (gsize) bytes, link->rank - 1);
   return lw_wire_header (link->inbox);

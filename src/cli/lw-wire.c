@@ -1,9 +1,13 @@
 /* lw-wire.c: the checksum is FNV-1a over 32-bit words in four lanes, so
  * it keeps up with the network: a byte flipped anywhere changes it. */
+#include "config.h"
+
 #include "lw-wire.h"
 
 #include <math.h>
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (lw-wire-error-quark, lw_wire_error)
 
@@ -144,14 +148,14 @@ static gboolean
 check_controls (const LwWireHeader *h, guint n_blocks, GError **error)
 {
   if (h->loss >= LW_N_LOSSES || h->loss == LW_LOSS_BP)
-    return malformed (error, "loss %u at step %" G_GUINT64_FORMAT, h->loss, h->index);
+    return malformed (error, _("loss %u at step %" PRIu64), h->loss, h->index);
   if (!(h->beta >= 0.0f && h->beta <= 1.0f) || !(h->lr >= 0.0f && isfinite (h->lr))
       || !(h->dropout >= 0.0f && h->dropout < 1.0f))
-    return malformed (error, "beta %g, lr %g, dropout %g at step %" G_GUINT64_FORMAT,
+    return malformed (error, _("beta %g, lr %g, dropout %g at step %" PRIu64),
                       h->beta, h->lr, h->dropout, h->index);
   for (guint i = 0; i < n_blocks; i++)
     if (!(h->lr_mult[i] >= 0.0f && isfinite (h->lr_mult[i])) || h->frozen[i] > 1)
-      return malformed (error, "block %u's controls at step %" G_GUINT64_FORMAT, i + 1, h->index);
+      return malformed (error, _("block %u's controls at step %" PRIu64), i + 1, h->index);
   return TRUE;
 }
 
@@ -162,44 +166,43 @@ lw_wire_check (const void *message, gsize size, const LwWireExpect *e, GError **
   gboolean activations;
 
   if (size < HEADER_BYTES)
-    return malformed (error, "%" G_GSIZE_FORMAT " bytes, shorter than a header of %"
-                      G_GSIZE_FORMAT, size, HEADER_BYTES);
+    return malformed (error, _("%zu bytes, shorter than a header of %zu"), size, HEADER_BYTES);
   memcpy (&h, message, HEADER_BYTES);
   if (h.magic != LW_WIRE_MAGIC)
-    return malformed (error, "magic 0x%08x, not 0x%08x", h.magic, LW_WIRE_MAGIC);
+    return malformed (error, _("magic 0x%08x, not 0x%08x"), h.magic, LW_WIRE_MAGIC);
   if (h.version != LW_WIRE_VERSION)
-    return malformed (error, "version %u; this build speaks %u", h.version, LW_WIRE_VERSION);
+    return malformed (error, _("version %u; this build speaks %u"), h.version, LW_WIRE_VERSION);
   if (h.header_sum != checksum (message, offsetof (LwWireHeader, header_sum)))
-    return malformed (error, "header checksum mismatch");
+    return malformed (error, _("header checksum mismatch"));
   if (h.kind < LW_WIRE_WARMUP || h.kind >= LW_WIRE_N_KINDS)
-    return malformed (error, "unknown kind %u", h.kind);
+    return malformed (error, _("unknown kind %u"), h.kind);
   if (h.count > e->batch_size || h.width > e->max_width)
-    return malformed (error, "%u samples of %u floats; at most %u of %u", h.count, h.width,
+    return malformed (error, _("%u samples of %u floats; at most %u of %u"), h.count, h.width,
                       e->batch_size, e->max_width);
   if (lw_wire_size (h.count, h.width) != size)
-    return malformed (error, "%" G_GSIZE_FORMAT " bytes, its header says %" G_GSIZE_FORMAT,
+    return malformed (error, _("%zu bytes, its header says %zu"),
                       size, lw_wire_size (h.count, h.width));
   if (h.payload_sum != checksum ((const guint8 *) message + HEADER_BYTES, size - HEADER_BYTES))
-    return malformed (error, "payload checksum mismatch at step %" G_GUINT64_FORMAT, h.index);
+    return malformed (error, _("payload checksum mismatch at step %" PRIu64), h.index);
   if (h.epoch < 1 || h.epoch > e->epochs)
-    return malformed (error, "epoch %u of %u", h.epoch, e->epochs);
+    return malformed (error, _("epoch %u of %u"), h.epoch, e->epochs);
 
   activations = h.kind == LW_WIRE_TRAIN || h.kind == LW_WIRE_EVAL;
   if (activations && (h.count == 0 || h.width != e->width || h.n_stats != e->n_stats))
-    return malformed (error, "%u samples of %u floats with %u blocks' statistics; "
-                      "expected %u floats and %u blocks", h.count, h.width, h.n_stats,
+    return malformed (error, _("%u samples of %u floats with %u blocks' statistics; "
+                        "expected %u floats and %u blocks"), h.count, h.width, h.n_stats,
                       e->width, e->n_stats);
   if (h.kind != LW_WIRE_SPLIT)
     for (guint i = 0; i < h.count; i++)
       if (((const guint8 *) message)[HEADER_BYTES + i] >= e->n_classes)
-        return malformed (error, "label %u of sample %u at step %" G_GUINT64_FORMAT
-                          " (%u classes)", ((const guint8 *) message)[HEADER_BYTES + i], i,
+        return malformed (error, _("label %u of sample %u at step %" PRIu64
+                            " (%u classes)"), ((const guint8 *) message)[HEADER_BYTES + i], i,
                           h.index, e->n_classes);
   if (h.kind == LW_WIRE_WARMUP && (h.count == 0 || h.width != e->input_width))
-    return malformed (error, "a warm-up batch of %u samples of %u floats; expected %u floats",
+    return malformed (error, _("a warm-up batch of %u samples of %u floats; expected %u floats"),
                       h.count, h.width, e->input_width);
   if (h.kind == LW_WIRE_SPLIT && (h.count != 1 || h.width != e->n_blocks + 1))
-    return malformed (error, "%u costs for %u blocks and the output layer", h.width,
+    return malformed (error, _("%u costs for %u blocks and the output layer"), h.width,
                       e->n_blocks);
   if (h.kind == LW_WIRE_SPLIT)
     for (guint i = 0; i < h.width; i++)
@@ -207,7 +210,7 @@ lw_wire_check (const void *message, gsize size, const LwWireExpect *e, GError **
         float cost = lw_wire_data ((void *) message, 1)[i];
 
         if (!(cost >= 0.0f && isfinite (cost)))
-          return malformed (error, "cost %g of part %u", cost, i + 1);
+          return malformed (error, _("cost %g of part %u"), cost, i + 1);
       }
   if ((h.kind == LW_WIRE_TRAIN || h.kind == LW_WIRE_WARMUP)
       && !check_controls (&h, e->n_blocks, error))
@@ -216,7 +219,7 @@ lw_wire_check (const void *message, gsize size, const LwWireExpect *e, GError **
   if (h.diverged_what != LW_DIVERGED_NONE
       && (h.kind != LW_WIRE_TRAIN || h.diverged_what > LW_DIVERGED_WEIGHT
           || h.diverged_block >= e->n_stats || h.diverged_nan > 1))
-    return malformed (error, "a divergence %u in block %u at step %" G_GUINT64_FORMAT,
+    return malformed (error, _("a divergence %u in block %u at step %" PRIu64),
                       h.diverged_what, h.diverged_block + 1, h.index);
   return TRUE;
 }

@@ -1,9 +1,12 @@
 /* lw-cifar.c: the CIFAR-10 / CIFAR-100 "binary version". No header: fixed
  * records of label byte(s) then 3072 pixel bytes (3x32x32, CHW), so the
  * file size alone gives the count. */
+#include "config.h"
+
 #include "lw-data-private.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define CIFAR_SIDE   32u
 #define CIFAR_PIXELS (3u * CIFAR_SIDE * CIFAR_SIDE)
@@ -59,14 +62,14 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   if (len == 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: file is empty", path);
+                   _("%s: file is empty"), path);
       return FALSE;
     }
   if (len % record != 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: size %" G_GSIZE_FORMAT " is not a multiple of the %"
-                   G_GSIZE_FORMAT "-byte CIFAR record", path, len, record);
+                   _("%s: size %zu is not a multiple of the %zu-byte CIFAR record"),
+                   path, len, record);
       return FALSE;
     }
   n = len / record;
@@ -75,7 +78,7 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   if (pixels == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: not enough memory for %" G_GSIZE_FORMAT " images", path, n);
+                   _("%s: not enough memory for %zu images"), path, n);
       return FALSE;
     }
   set->pixels = pixels;
@@ -83,7 +86,7 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   if (labels == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: not enough memory for %" G_GSIZE_FORMAT " labels", path, n);
+                   _("%s: not enough memory for %zu labels"), path, n);
       return FALSE;
     }
   set->labels = labels;
@@ -96,8 +99,8 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
       if (label >= layout->n_classes)
         {
           g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_LABEL,
-                       "%s: label %u of record %" G_GSIZE_FORMAT " is out of range "
-                       "(%u classes)", path, label, i, layout->n_classes);
+                       _("%s: label %u of record %zu is out of range "
+                         "(%u classes)"), path, label, i, layout->n_classes);
           return FALSE;
         }
       labels[set->n + i] = label;
@@ -136,7 +139,8 @@ lw_cifar_load (const char *dir, gboolean is_100, LwImageSet *train,
     {
       g_autofree char *want = g_build_filename (dir, layout->train[0], NULL);
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING,
-                   "%s: no such file (nor in the %s subfolder)", want, layout->subdir);
+                   /* Translators: a file name, then a folder name. */
+                   _("%s: no such file (nor in the %s subfolder)"), want, layout->subdir);
       return FALSE;
     }
   if (!load_split (real, layout->train, layout, train, error))

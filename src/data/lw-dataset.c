@@ -1,7 +1,10 @@
 /* lw-dataset.c: what each dataset kind is (shape, statistics, default
  * augmentation), loading one from a folder or the embedded subset, and the
  * few operations on a loaded dataset. */
+#include "config.h"
+
 #include "lw-data-private.h"
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (lw-dataset-error-quark, lw_dataset_error)
 
@@ -89,7 +92,7 @@ lw_data_check_labels (const char *name, const guint8 *labels, guint n,
     if (labels[i] >= n_classes)
       {
         g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_LABEL,
-                     "%s: label %u at index %u is out of range (%u classes)",
+                     _("%s: label %u at index %u is out of range (%u classes)"),
                      name, labels[i], i, n_classes);
         return FALSE;
       }
@@ -110,7 +113,8 @@ not_found_message (LwDatasetKind kind)
   g_auto(GStrv) dirs = lw_dataset_candidate_dirs (kind);
   g_autofree char *list = g_strjoinv (", ", dirs);
 
-  return g_strdup_printf ("No %s dataset found; looked in %s", kinds[kind].name, list);
+  /* Translators: a dataset name (mnist, cifar10, ...), then a list of folders. */
+  return g_strdup_printf (_("No %s dataset found; looked in %s"), kinds[kind].name, list);
 }
 
 LwDataset *

@@ -1,5 +1,7 @@
 /* lw-gz.c: reads a file whole and gunzips buffers, refusing anything that
  * would make us allocate more than the caller's limit. */
+#include "config.h"
+
 #include "lw-data-private.h"
 
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 /* Deflate cannot expand data by more than about 1032:1, so the compressed
  * size bounds the output size whatever the gzip trailer claims. */
@@ -25,8 +28,10 @@ too_big (const char *name, const char *what, gsize limit, GError **error)
 {
   g_autofree char *shown = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
 
+  /* Translators: a file name, then "decompresses to" or "is", then a size
+   * such as "2.0 GiB". */
   g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-               "%s: %s more than %s, refused", name, what, shown);
+               _("%s: %s more than %s, refused"), name, what, shown);
 }
 
 static gsize
@@ -58,20 +63,20 @@ lw_data_gunzip (const char *name, const guint8 *data, gsize len, gsize max_out,
   if (!lw_data_is_gzip (data, len))
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: not gzip data", name);
+                   _("%s: not gzip data"), name);
       return NULL;
     }
   if (len > G_MAXUINT)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: compressed file too large", name);
+                   _("%s: compressed file too large"), name);
       return NULL;
     }
   /* 16 + MAX_WBITS: gzip wrapper only, so the CRC and length are checked. */
   if (inflateInit2 (&zs, 16 + MAX_WBITS) != Z_OK)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: cannot start gzip decoder", name);
+                   _("%s: cannot start gzip decoder"), name);
       return NULL;
     }
 
@@ -93,7 +98,7 @@ lw_data_gunzip (const char *name, const guint8 *data, gsize len, gsize max_out,
 
           if (cap > max_out)
             {
-              too_big (name, "decompresses to", max_out, error);
+              too_big (name, _("decompresses to"), max_out, error);
               goto fail;
             }
           /* One byte past the limit tells "exactly max_out" from "more". */
@@ -122,7 +127,7 @@ lw_data_gunzip (const char *name, const guint8 *data, gsize len, gsize max_out,
           if (zs.avail_in > 0)
             {
               g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                           "%s: unexpected data after the end of the gzip stream", name);
+                           _("%s: unexpected data after the end of the gzip stream"), name);
               goto fail;
             }
           break;
@@ -135,20 +140,21 @@ lw_data_gunzip (const char *name, const guint8 *data, gsize len, gsize max_out,
         {
           /* No input left but the stream has not ended. */
           g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                       "%s: gzip data ends early (truncated file)", name);
+                       _("%s: gzip data ends early (truncated file)"), name);
           goto fail;
         }
       if (ret == Z_MEM_ERROR)
         goto oom;
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: corrupt gzip data (%s)", name,
-                   zs.msg != NULL ? zs.msg : "unknown zlib error");
+                   /* Translators: the second %s is zlib's own (English) reason. */
+                   _("%s: corrupt gzip data (%s)"), name,
+                   zs.msg != NULL ? zs.msg : _("unknown zlib error"));
       goto fail;
     }
 
   if (used > max_out)
     {
-      too_big (name, "decompresses to", max_out, error);
+      too_big (name, _("decompresses to"), max_out, error);
       goto fail;
     }
   inflateEnd (&zs);
@@ -164,7 +170,7 @@ lw_data_gunzip (const char *name, const guint8 *data, gsize len, gsize max_out,
 
 oom:
   g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-               "%s: not enough memory to decompress", name);
+               _("%s: not enough memory to decompress"), name);
 fail:
   inflateEnd (&zs);
   g_free (out);
@@ -190,13 +196,14 @@ read_raw (const char *path, gsize *out_len, GError **error)
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING,
-                   "%s: not a regular file", path);
+                   _("%s: not a regular file"), path);
       close (fd);
       return NULL;
     }
   if ((guint64) st.st_size > LW_DATA_MAX_BYTES)
     {
-      too_big (path, "is", LW_DATA_MAX_BYTES, error);
+      /* Translators: as in "FILE: is more than 2.0 GiB, refused". */
+      too_big (path, C_("file size", "is"), LW_DATA_MAX_BYTES, error);
       close (fd);
       return NULL;
     }
@@ -205,7 +212,7 @@ read_raw (const char *path, gsize *out_len, GError **error)
   if (buf == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: not enough memory to read the file", path);
+                   _("%s: not enough memory to read the file"), path);
       close (fd);
       return NULL;
     }
@@ -220,7 +227,7 @@ read_raw (const char *path, gsize *out_len, GError **error)
           g_set_error (error, LW_DATASET_ERROR, r < 0 ? LW_DATASET_ERROR_MISSING
                                                       : LW_DATASET_ERROR_TRUNCATED,
                        "%s: %s", path,
-                       r < 0 ? g_strerror (saved) : "file shrank while being read");
+                       r < 0 ? g_strerror (saved) : _("file shrank while being read"));
           g_free (buf);
           close (fd);
           return NULL;

@@ -2,9 +2,13 @@
  * Big-endian header: magic (0x0803 images, 0x0801 labels), counts, then
  * unsigned bytes. Every header field is checked against the buffer size
  * before it sizes anything. */
+#include "config.h"
+
 #include "lw-data-private.h"
 
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #define IDX_IMAGES_MAGIC 0x00000803u
 #define IDX_LABELS_MAGIC 0x00000801u
@@ -26,14 +30,15 @@ check_header (const char *name, guint8 *buf, gsize len, gsize header_len,
   if (len == 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: file is empty", name);
+                   _("%s: file is empty"), name);
       g_free (buf);
       return FALSE;
     }
   if (len < header_len)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: %" G_GSIZE_FORMAT " bytes, too short for an IDX %s header",
+                   /* Translators: the last %s is "image" or "label". */
+                   _("%s: %zu bytes, too short for an IDX %s header"),
                    name, len, what);
       g_free (buf);
       return FALSE;
@@ -42,7 +47,8 @@ check_header (const char *name, guint8 *buf, gsize len, gsize header_len,
   if (magic != want)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: not an IDX %s file (magic number 0x%08x, expected 0x%08x)",
+                   /* Translators: the second %s is "image" or "label". */
+                   _("%s: not an IDX %s file (magic number 0x%08x, expected 0x%08x)"),
                    name, what, magic, want);
       g_free (buf);
       return FALSE;
@@ -60,16 +66,17 @@ check_payload (const char *name, guint8 *buf, gsize len, gsize header_len,
   if (need > have)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   "%s: header announces %s (%" G_GUINT64_FORMAT " bytes) but only %"
-                   G_GSIZE_FORMAT " bytes follow", name, announced, need, have);
+                   /* Translators: the second %s is, e.g., "60000 images of 28x28". */
+                   _("%s: header announces %s (%" PRIu64 " bytes) but only %zu bytes follow"),
+                   name, announced, need, have);
       g_free (buf);
       return FALSE;
     }
   if (need < have)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: header announces %s (%" G_GUINT64_FORMAT " bytes) but %"
-                   G_GSIZE_FORMAT " bytes follow", name, announced, need, have);
+                   _("%s: header announces %s (%" PRIu64 " bytes) but %zu bytes follow"),
+                   name, announced, need, have);
       g_free (buf);
       return FALSE;
     }
@@ -94,7 +101,7 @@ lw_idx_take_images (const char *name, guint8 *buf, gsize len,
   guint32 n, rows, cols;
   guint64 need;
 
-  if (!check_header (name, buf, len, 16, IDX_IMAGES_MAGIC, "image", error))
+  if (!check_header (name, buf, len, 16, IDX_IMAGES_MAGIC, C_("IDX file kind", "image"), error))
     return FALSE;
   n = be32 (buf + 4);
   rows = be32 (buf + 8);
@@ -102,21 +109,23 @@ lw_idx_take_images (const char *name, guint8 *buf, gsize len,
   if (n == 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: holds no images", name);
+                   _("%s: holds no images"), name);
       g_free (buf);
       return FALSE;
     }
   if (rows == 0 || cols == 0 || rows > IDX_MAX_SIDE || cols > IDX_MAX_SIDE)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: absurd image size %ux%u", name, rows, cols);
+                   _("%s: absurd image size %ux%u"), name, rows, cols);
       g_free (buf);
       return FALSE;
     }
   /* < 2^32 * 2^24: cannot overflow 64 bits. */
   need = (guint64) n * rows * cols;
   {
-    g_autofree char *announced = g_strdup_printf ("%u images of %ux%u", n, rows, cols);
+    g_autofree char *announced = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u image of %ux%u",
+                                                                "%u images of %ux%u", n),
+                                                   n, rows, cols);
     if (!check_payload (name, buf, len, 16, need, announced, error))
       return FALSE;
   }
@@ -135,18 +144,19 @@ lw_idx_take_labels (const char *name, guint8 *buf, gsize len,
 {
   guint32 n;
 
-  if (!check_header (name, buf, len, 8, IDX_LABELS_MAGIC, "label", error))
+  if (!check_header (name, buf, len, 8, IDX_LABELS_MAGIC, C_("IDX file kind", "label"), error))
     return FALSE;
   n = be32 (buf + 4);
   if (n == 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: holds no labels", name);
+                   _("%s: holds no labels"), name);
       g_free (buf);
       return FALSE;
     }
   {
-    g_autofree char *announced = g_strdup_printf ("%u labels", n);
+    g_autofree char *announced = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u label",
+                                                                "%u labels", n), n);
     if (!check_payload (name, buf, len, 8, n, announced, error))
       return FALSE;
   }
@@ -173,7 +183,7 @@ lw_idx_load_split (const char *dir, const char *images_base, const char *labels_
   if (got.height != height || got.width != width)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   "%s: images are %ux%u, this dataset has %ux%u",
+                   _("%s: images are %ux%u, this dataset has %ux%u"),
                    images_path, got.height, got.width, height, width);
       lw_image_set_clear (&got);
       return FALSE;
@@ -188,7 +198,8 @@ lw_idx_load_split (const char *dir, const char *images_base, const char *labels_
   if (n_labels != got.n)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISMATCH,
-                   "%s: %u labels, but %s holds %u images",
+                   /* Translators: labels file, count, images file, count. */
+                   _("%s: %u labels, but %s holds %u images"),
                    labels_path, n_labels, images_path, got.n);
       lw_image_set_clear (&got);
       return FALSE;

@@ -1,10 +1,13 @@
 /* lw-source.c: turns (folder, base name) into decoded bytes, trying the raw
  * name and then name.gz, for real folders and the embedded resource alike. */
+#include "config.h"
+
 #include "lw-data-private.h"
 #include "lw-data-resources.h"
 
 #include <string.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 static gboolean
 is_resource (const char *dir)
@@ -54,7 +57,7 @@ read_resource (const char *path, gsize *out_len, GError **error)
   if (bytes == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING,
-                   "%s: not in the embedded resources", path);
+                   _("%s: not in the embedded resources"), path);
       return NULL;
     }
   data = g_bytes_get_data (bytes, &len);
@@ -81,7 +84,7 @@ lw_data_source_read (const char *dir, const char *base, char **shown,
   else
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING,
-                   "%s: no such file (nor %s.gz)", raw, base);
+                   _("%s: no such file (nor %s.gz)"), raw, base);
       return NULL;
     }
 

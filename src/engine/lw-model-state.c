@@ -1,11 +1,15 @@
 /* lw-model-state.c: the model state in a fixed order, read in two passes
  * (check, then copy) so that a bad state never half-overwrites a model. */
+#include "config.h"
+
 #include "lw-model-state.h"
 #include "lw-block.h"
 #include "lw-bytes.h"
 #include "lw-model-private.h"
 
 #include <math.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #define STATE_MAGIC 0x534d574cu   /* "LWMS" */
 #define STATE_VERSION 1u
@@ -87,17 +91,17 @@ state_error (GError **error, const char *fmt, ...)
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID, "model state: %s", msg);
+  g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID, _("model state: %s"), msg);
   return FALSE;
 }
 
 static gboolean
 short_state (GError **error)
 {
-  return state_error (error, "ends early");
+  return state_error (error, _("ends early"));
 }
 
-/* where: "block 2" or "output layer", for messages. */
+/* where: "block 2" or "output layer" (translated), for messages. */
 static gboolean
 read_params (LwByteReader *r, LwParam *params, guint n, guint flags, gboolean apply,
              const char *where, GError **error)
@@ -107,7 +111,7 @@ read_params (LwByteReader *r, LwParam *params, guint n, guint flags, gboolean ap
   if (!lw_byte_reader_ok (r))
     return short_state (error);
   if (stored != n)
-    return state_error (error, "%s has %u parameter tensors, the network %u", where, stored, n);
+    return state_error (error, _("%s has %u parameter tensors, the network %u"), where, stored, n);
   for (guint k = 0; k < n; k++)
     {
       LwParam *p = &params[k];
@@ -117,8 +121,8 @@ read_params (LwByteReader *r, LwParam *params, guint n, guint flags, gboolean ap
       if (!lw_byte_reader_ok (r))
         return short_state (error);
       if (size != p->n)
-        return state_error (error, "%s, tensor %u has %" G_GUINT64_FORMAT " values, the network %"
-                            G_GSIZE_FORMAT, where, k + 1, size, p->n);
+        return state_error (error, _("%s, tensor %u has %" PRIu64 " values, the network %zu"),
+                            where, k + 1, size, p->n);
       if (!lw_byte_reader_floats (r, apply ? p->w : NULL, p->n)
           || ((flags & HAS_MOMENT1) && !lw_byte_reader_floats (r, apply ? p->m : NULL, p->n))
           || ((flags & HAS_MOMENT2) && !lw_byte_reader_floats (r, apply ? p->v : NULL, p->n)))
@@ -152,22 +156,22 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
   if (!lw_byte_reader_ok (&r))
     return short_state (error);
   if (magic != STATE_MAGIC)
-    return state_error (error, "not a model state");
+    return state_error (error, _("not a model state"));
   if (version != STATE_VERSION)
-    return state_error (error, "version %u; this program reads version %u", version,
+    return state_error (error, _("version %u; this program reads version %u"), version,
                         STATE_VERSION);
   if (stored_blocks != n_blocks)
-    return state_error (error, "%u blocks, the network %u", stored_blocks, n_blocks);
+    return state_error (error, _("%u blocks, the network %u"), stored_blocks, n_blocks);
   if (flags != expected_flags)
-    return state_error (error, "optimizer state of another optimizer");
+    return state_error (error, _("optimizer state of another optimizer"));
   if (loss >= LW_N_LOSSES)
-    return state_error (error, "unknown loss type %u", loss);
+    return state_error (error, _("unknown loss type %u"), loss);
   if (!(beta >= 0.0f && beta <= 1.0f))
-    return state_error (error, "beta %g is outside 0 to 1", beta);
+    return state_error (error, _("beta %g is outside 0 to 1"), beta);
   if (!(lr >= 0.0f && isfinite (lr)))
-    return state_error (error, "learning rate %g is not a non-negative number", lr);
+    return state_error (error, _("learning rate %g is not a non-negative number"), lr);
   if (!(dropout >= 0.0f && dropout < 1.0f))
-    return state_error (error, "dropout %g is outside 0 to below 1", dropout);
+    return state_error (error, _("dropout %g is outside 0 to below 1"), dropout);
   if (apply)
     {
       lw_model_set_loss (model, loss);
@@ -191,14 +195,14 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
       if (!lw_byte_reader_ok (&r))
         return short_state (error);
       if (!(mult >= 0.0f && isfinite (mult)))
-        return state_error (error, "block %u: lr multiplier %g is not a non-negative number",
+        return state_error (error, _("block %u: lr multiplier %g is not a non-negative number"),
                             i + 1, mult);
       if (frozen > 1)
-        return state_error (error, "block %u: frozen switch is %u", i + 1, frozen);
+        return state_error (error, _("block %u: frozen switch is %u"), i + 1, frozen);
       if ((rng.s[0] | rng.s[1] | rng.s[2] | rng.s[3]) == 0)
-        return state_error (error, "block %u: dropout generator state is all zero", i + 1);
+        return state_error (error, _("block %u: dropout generator state is all zero"), i + 1);
       if (bn_d != bn->d)
-        return state_error (error, "block %u has %u BatchNorm features, the network %u",
+        return state_error (error, _("block %u has %u BatchNorm features, the network %u"),
                             i + 1, bn_d, bn->d);
       if (!lw_byte_reader_floats (&r, apply ? bn->running_mean : NULL, bn->d)
           || !lw_byte_reader_floats (&r, apply ? bn->running_var : NULL, bn->d))
@@ -209,16 +213,16 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
           lw_model_set_block_frozen (model, i, frozen);
           *lw_model_block_dropout_rng (model, i) = rng;
         }
-      g_snprintf (where, sizeof where, "block %u", i + 1);
+      g_snprintf (where, sizeof where, _("block %u"), i + 1);
       if (!read_params (&r, lw_model_block_param_slots (model, i), LW_BLOCK_N_PARAMS, flags,
                         apply, where, error))
         return FALSE;
     }
   out_params = lw_model_output_param_slots (model, &n_out);
-  if (!read_params (&r, out_params, n_out, flags, apply, "output layer", error))
+  if (!read_params (&r, out_params, n_out, flags, apply, _("output layer"), error))
     return FALSE;
   if (lw_byte_reader_remaining (&r) != 0)
-    return state_error (error, "%" G_GSIZE_FORMAT " bytes left over after the output layer",
+    return state_error (error, _("%zu bytes left over after the output layer"),
                         lw_byte_reader_remaining (&r));
   return TRUE;
 }

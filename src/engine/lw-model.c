@@ -1,5 +1,7 @@
 /* lw-model.c: the block stack, the output layer, the training step and
  * the live controls. */
+#include "config.h"
+
 #include "lw-model.h"
 #include "lw-model-private.h"
 #include "lw-block.h"
@@ -9,6 +11,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (lw-model-error-quark, lw_model_error)
 
@@ -272,7 +275,7 @@ conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const char **what
         {
           if (size < 2)
             {
-              *what = "input is too small for the architecture";
+              *what = _("input is too small for the architecture");
               return 0;
             }
           shapes[n - 1].pool_after = TRUE;
@@ -299,54 +302,55 @@ conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const char **what
 static gboolean
 check_config (const LwModelConfig *c, GError **error)
 {
+  g_autofree char *owned = NULL;  /* a message with a number in it */
   const char *what = NULL;
   LwConvBlockShape shapes[MAX_LAYOUT];
 
   if (c->arch >= LW_N_ARCHS)
-    what = "unknown architecture";
+    what = _("unknown architecture");
   else if (c->nonlin != LW_NONLIN_RELU && c->nonlin != LW_NONLIN_LEAKY_RELU)
-    what = "unknown activation function";
+    what = _("unknown activation function");
   else if (c->optim != LW_OPTIM_ADAM && c->optim != LW_OPTIM_SGD)
-    what = "unknown optimizer";
+    what = _("unknown optimizer");
   else if (c->in_channels == 0 || c->in_height == 0 || c->in_width == 0)
-    what = "input size must be positive";
+    what = _("input size must be positive");
   else if ((guint64) c->in_channels * c->in_height * c->in_width > (1u << 24))
-    what = "input is too large";
+    what = _("input is too large");
   else if (c->n_classes < 2 || c->n_classes > 256)
-    what = "number of classes must be between 2 and 256";
+    what = _("number of classes must be between 2 and 256");
   else if (c->num_layers < 1 || c->num_layers > LW_MAX_BLOCKS)
-    what = "number of layers must be between 1 and " G_STRINGIFY (LW_MAX_BLOCKS);
+    what = owned = g_strdup_printf (_("number of layers must be between 1 and %u"), LW_MAX_BLOCKS);
   else if (c->num_hidden < 1 || c->num_hidden > 65536)
-    what = "hidden units must be between 1 and 65536";
+    what = _("hidden units must be between 1 and 65536");
   else if (c->batch_size < 1 || c->batch_size > 65536)
-    what = "batch size must be between 1 and 65536";
+    what = _("batch size must be between 1 and 65536");
   else if (c->loss >= LW_N_LOSSES)
-    what = "unknown loss type";
+    what = _("unknown loss type");
   else if (!(c->beta >= 0.0f && c->beta <= 1.0f))
-    what = "beta must be between 0 and 1";
+    what = _("beta must be between 0 and 1");
   else if (!(c->lr >= 0.0f && isfinite (c->lr)))
-    what = "learning rate must be a non-negative number";
+    what = _("learning rate must be a non-negative number");
   else if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
-    what = "dropout must be at least 0 and below 1";
+    what = _("dropout must be at least 0 and below 1");
   else if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
-    what = "momentum must be at least 0 and below 1";
+    what = _("momentum must be at least 0 and below 1");
   else if (!(c->weight_decay >= 0.0f && isfinite (c->weight_decay)))
-    what = "weight decay must be a non-negative number";
+    what = _("weight decay must be a non-negative number");
   else if (c->target_proj_size < 1 || c->target_proj_size > 4096)
-    what = "target projection size must be between 1 and 4096";
+    what = _("target projection size must be between 1 and 4096");
   else if (lw_arch_is_conv (c->arch))
     {
       guint n_conv;
 
       if (c->feat_mult < 1 || c->feat_mult > 16)
-        what = "feature multiplier must be between 1 and 16";
+        what = _("feature multiplier must be between 1 and 16");
       else if (c->dim_in_decoder < 1 || c->dim_in_decoder > (1u << 20))
-        what = "decoder input size must be between 1 and 1048576";
+        what = _("decoder input size must be between 1 and 1048576");
       else if (c->in_height != c->in_width)
-        what = "conv architectures need square inputs";
+        what = _("conv architectures need square inputs");
       else if ((n_conv = conv_shapes (c, shapes, &what)) > 0
                && n_conv + c->num_layers > LW_MAX_BLOCKS)
-        what = "too many blocks";
+        what = _("too many blocks");
     }
 
   if (what != NULL)

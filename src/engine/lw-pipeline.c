@@ -7,11 +7,14 @@
  * once stage s-1 has finished it (stage 0: once it is pushed). A slot is
  * reused once its batch has been popped. One mutex and condition guard the
  * counters; the work itself runs unlocked, each stage on its own blocks. */
+#include "config.h"
+
 #include "lw-pipeline.h"
 #include "lw-gemm.h"
 #include "lw-model-private.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 typedef struct {
   guint count;
@@ -187,7 +190,7 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
   if (n_stages < 1 || n_stages > MIN (n_blocks, LW_PIPELINE_MAX_STAGES))
     {
       g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID,
-                   "a pipeline of this model has 1 to %u stages (one per block at most), not %u",
+                   _("a pipeline of this model has 1 to %u stages (one per block at most), not %u"),
                    MIN (n_blocks, LW_PIPELINE_MAX_STAGES), n_stages);
       return NULL;
     }

@@ -1,5 +1,7 @@
 /* lw-run-file.c: the container. Sections are kept as GBytes in the order
  * added; a file is built in memory and written in one piece. */
+#include "config.h"
+
 #include "lw-run-file.h"
 
 #include <errno.h>
@@ -11,6 +13,8 @@
 #include <glib/gstdio.h>
 
 #include "engine/lw-bytes.h"
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (lw-run-file-error-quark, lw_run_file_error)
 
@@ -112,7 +116,7 @@ lw_run_file_require (const LwRunFile *f, guint32 tag, GError **error)
     {
       tag_name (tag, name);
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file has no %s section", name);
+                   _("the run file has no %s section"), name);
     }
   return data;
 }
@@ -201,7 +205,7 @@ lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
   if (fd < 0)
     {
       saved_errno = errno;
-      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "cannot save run to %s: %s",
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot save run to %s: %s"),
                    path, g_strerror (saved_errno));
       return FALSE;
     }
@@ -233,7 +237,7 @@ lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
   if (!ok)
     {
       g_unlink (tmp);
-      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "cannot save run to %s: %s",
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot save run to %s: %s"),
                    path, g_strerror (saved_errno));
     }
   return ok;
@@ -267,53 +271,53 @@ lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len == 0)
-    return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED, "the file is empty");
+    return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED, _("the file is empty"));
   if (len < sizeof magic || memcmp (data, magic, sizeof magic) != 0)
     {
       /* A prefix of the magic is a run file cut short, not a foreign one. */
       if (len < sizeof magic && memcmp (data, magic, len) == 0)
         return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED,
-                           "the run file is cut short: %" G_GSIZE_FORMAT " bytes", len);
-      return read_error (error, LW_RUN_FILE_ERROR_FOREIGN, "not a Layerwise run file");
+                           _("the run file is cut short: %zu bytes"), len);
+      return read_error (error, LW_RUN_FILE_ERROR_FOREIGN, _("not a Layerwise run file"));
     }
   if (len < HEADER_SIZE)
     return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED,
-                       "the run file is cut short: %" G_GSIZE_FORMAT " bytes", len);
+                       _("the run file is cut short: %zu bytes"), len);
 
   lw_byte_reader_init (&r, data + sizeof magic, len - sizeof magic);
   version = lw_byte_reader_u32 (&r);
   n = lw_byte_reader_u32 (&r);
   total = lw_byte_reader_u64 (&r);
   if (version == 0)
-    return read_error (error, LW_RUN_FILE_ERROR_CORRUPT, "the run file is damaged (version 0)");
+    return read_error (error, LW_RUN_FILE_ERROR_CORRUPT, _("the run file is damaged (version 0)"));
   if (version > LW_RUN_FILE_VERSION)
     return read_error (error, LW_RUN_FILE_ERROR_VERSION,
-                       "the run file was written by a newer Layerwise (format %u; this one "
-                       "reads up to %u)", version, LW_RUN_FILE_VERSION);
+                       _("the run file was written by a newer Layerwise (format %u; this one "
+                         "reads up to %u)"), version, LW_RUN_FILE_VERSION);
   if (total > len)
     return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED,
-                       "the run file is cut short: %" G_GSIZE_FORMAT " of %" G_GUINT64_FORMAT
-                       " bytes", len, total);
+                       _("the run file is cut short: %zu of %" PRIu64
+                         " bytes"), len, total);
   if (total < len)
     return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                       "the run file is damaged: %" G_GUINT64_FORMAT " bytes expected, %"
-                       G_GSIZE_FORMAT " found", total, len);
+                       _("the run file is damaged: %" PRIu64 " bytes expected, %zu found"),
+                       total, len);
   if (len < HEADER_SIZE + CRC_SIZE)
-    return read_error (error, LW_RUN_FILE_ERROR_CORRUPT, "the run file is damaged (too short)");
+    return read_error (error, LW_RUN_FILE_ERROR_CORRUPT, _("the run file is damaged (too short)"));
 
   crc = (guint32) crc32_z (crc32_z (0L, Z_NULL, 0), data, len - CRC_SIZE);
   memcpy (&stored_crc, data + len - CRC_SIZE, 4);
   if (GUINT32_FROM_LE (stored_crc) != crc)
     return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                       "the run file is damaged (checksum mismatch)");
+                       _("the run file is damaged (checksum mismatch)"));
 
   if (n > LW_RUN_FILE_MAX_SECTIONS)
     return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                       "the run file is damaged (%u sections)", n);
+                       _("the run file is damaged (%u sections)"), n);
   table_end = HEADER_SIZE + (guint64) n * ENTRY_SIZE;
   if (table_end > len - CRC_SIZE)
     return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                       "the run file is damaged (section table past the end)");
+                       _("the run file is damaged (section table past the end)"));
 
   f = lw_run_file_new ();
   for (guint i = 0; i < n; i++)
@@ -329,10 +333,10 @@ lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
       if (reserved != 0 || offset < table_end || offset > len - CRC_SIZE
           || size > len - CRC_SIZE - offset)
         return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                           "the run file is damaged (section %s out of bounds)", name);
+                           _("the run file is damaged (section %s out of bounds)"), name);
       if (find (f, tag) != NULL)
         return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
-                           "the run file is damaged (section %s twice)", name);
+                           _("the run file is damaged (section %s twice)"), name);
       lw_run_file_take_section (f, tag, g_bytes_new (data + offset, size));
     }
   return g_steal_pointer (&f);
@@ -350,7 +354,7 @@ lw_run_file_load (const char *path, GError **error)
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
-                   "%s is a folder, not a run file", path);
+                   _("%s is a folder, not a run file"), path);
       return NULL;
     }
   mapped = g_mapped_file_new (path, FALSE, &local);

@@ -1,6 +1,8 @@
 /* lw-run-sections.c: position and interventions as little-endian
  * records, settings as key-file text (readable with any text viewer, and
  * extensible without a format change). */
+#include "config.h"
+
 #include "lw-run-sections.h"
 
 #include <math.h>
@@ -9,6 +11,8 @@
 
 #include "engine/lw-bytes.h"
 #include "lw-run-file.h"
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #define MAX_INTERVENTIONS 1000000u
 #define MAX_LABEL 1024u
@@ -76,13 +80,13 @@ lw_run_position_from_bytes (GBytes *bytes, LwRunPosition *pos, GError **error)
   rngs_ok = read_rng (&r, &p.epoch_shuffle_rng);
   rngs_ok = read_rng (&r, &p.augment_rng) && rngs_ok;
   if (!lw_byte_reader_ok (&r) || lw_byte_reader_remaining (&r) != 0)
-    return section_error (error, "the run file's position is %" G_GSIZE_FORMAT " bytes, "
-                          "not 56", len);
+    return section_error (error, _("the run file's position is %zu bytes, "
+                            "not 56"), len);
   if (p.epoch == 0 || !rngs_ok)
-    return section_error (error, "the run file's position is damaged");
+    return section_error (error, _("the run file's position is damaged"));
   if (p.samples_seen < p.step)
-    return section_error (error, "the run file's position is damaged (%" G_GUINT64_FORMAT
-                          " steps but %" G_GUINT64_FORMAT " samples)", p.step, p.samples_seen);
+    return section_error (error, _("the run file's position is damaged (%" PRIu64
+                            " steps but %" PRIu64 " samples)"), p.step, p.samples_seen);
   *pos = p;
   return TRUE;
 }
@@ -143,7 +147,7 @@ lw_run_interventions_from_bytes (GBytes *bytes, GError **error)
   /* Each takes at least 16 bytes: a count beyond that is a lie. */
   if (!lw_byte_reader_ok (&r) || n > MAX_INTERVENTIONS || n > lw_byte_reader_remaining (&r) / 16)
     {
-      section_error (error, "the run file's list of interventions is damaged");
+      section_error (error, _("the run file's list of interventions is damaged"));
       return NULL;
     }
   for (guint i = 0; i < n; i++)
@@ -154,14 +158,14 @@ lw_run_interventions_from_bytes (GBytes *bytes, GError **error)
 
       if (label == NULL)
         {
-          section_error (error, "the run file's intervention %u is damaged", i + 1);
+          section_error (error, _("the run file's intervention %u is damaged"), i + 1);
           return NULL;
         }
       lw_run_interventions_add (list, samples, kind, label);
     }
   if (lw_byte_reader_remaining (&r) != 0)
     {
-      section_error (error, "the run file's list of interventions is damaged");
+      section_error (error, _("the run file's list of interventions is damaged"));
       return NULL;
     }
   return g_steal_pointer (&list);
@@ -198,11 +202,11 @@ get_u64 (GKeyFile *kf, const char *group, const char *key, guint64 max, guint64 
   guint64 v;
 
   if (s == NULL)
-    return section_error (error, "the run file's settings lack [%s] %s", group, key);
+    return section_error (error, _("the run file's settings lack [%s] %s"), group, key);
   v = g_ascii_strtoull (s, &end, 10);
   if (!g_ascii_isdigit (s[0]) || *end != '\0' || v > max)
-    return section_error (error, "the run file's setting [%s] %s = %s is not a whole number "
-                          "up to %" G_GUINT64_FORMAT, group, key, s, max);
+    return section_error (error, _("the run file's setting [%s] %s = %s is not a whole number "
+                            "up to %" PRIu64), group, key, s, max);
   *out = v;
   return TRUE;
 }
@@ -226,10 +230,10 @@ get_float (GKeyFile *kf, const char *group, const char *key, float *out, GError 
   double v;
 
   if (s == NULL)
-    return section_error (error, "the run file's settings lack [%s] %s", group, key);
+    return section_error (error, _("the run file's settings lack [%s] %s"), group, key);
   v = g_ascii_strtod (s, &end);
   if (end == s || *end != '\0' || !isfinite (v))
-    return section_error (error, "the run file's setting [%s] %s = %s is not a number",
+    return section_error (error, _("the run file's setting [%s] %s = %s is not a number"),
                           group, key, s);
   *out = (float) v;
   return TRUE;
@@ -243,10 +247,10 @@ get_name (GKeyFile *kf, const char *group, const char *key,
   g_autofree char *s = g_key_file_get_value (kf, group, key, NULL);
 
   if (s == NULL)
-    return section_error (error, "the run file's settings lack [%s] %s", group, key);
+    return section_error (error, _("the run file's settings lack [%s] %s"), group, key);
   if (!from_string (s, out))
-    return section_error (error, "the run file's setting [%s] %s = %s is unknown to this "
-                          "version of Layerwise", group, key, s);
+    return section_error (error, _("the run file's setting [%s] %s = %s is unknown to this "
+                            "version of Layerwise"), group, key, s);
   return TRUE;
 }
 
@@ -356,7 +360,7 @@ lw_run_config_check_dataset (GKeyFile *kf, const LwDataset *ds, GError **error)
   guint64 train_crc, test_crc;
 
   if (name == NULL)
-    return section_error (error, "the run file's settings lack [%s] name", DATASET_GROUP);
+    return section_error (error, _("the run file's settings lack [%s] name"), DATASET_GROUP);
   if (!get_uint (kf, DATASET_GROUP, "train", &train, error)
       || !get_uint (kf, DATASET_GROUP, "test", &test, error)
       || !get_u64 (kf, DATASET_GROUP, "train_labels_crc32", G_MAXUINT32, &train_crc, error)
@@ -366,10 +370,10 @@ lw_run_config_check_dataset (GKeyFile *kf, const LwDataset *ds, GError **error)
       || train_crc != labels_crc (&ds->train) || test_crc != labels_crc (&ds->test))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_INCOMPATIBLE,
-                   "the run was trained on %s with %u training and %u test samples; the "
-                   "dataset found (%s, %s) has %u and %u%s", name, train, test, ds->name,
+                   _("the run was trained on %s with %u training and %u test samples; the "
+                     "dataset found (%s, %s) has %u and %u%s"), name, train, test, ds->name,
                    ds->source, ds->train.n, ds->test.n,
-                   train == ds->train.n && test == ds->test.n ? ", with other labels" : "");
+                   train == ds->train.n && test == ds->test.n ? _(", with other labels") : "");
       return FALSE;
     }
   return TRUE;
@@ -395,7 +399,7 @@ lw_run_config_from_bytes (GBytes *bytes, GError **error)
   if (len == 0 || memchr (text, '\0', len) != NULL
       || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))
     {
-      section_error (error, "the run file's settings are damaged%s%s",
+      section_error (error, _("the run file's settings are damaged%s%s"),
                      local != NULL ? ": " : "", local != NULL ? local->message : "");
       return NULL;
     }
@@ -414,11 +418,11 @@ lw_run_config_check_writer (GKeyFile *kf, const char *writer, GError **error)
   g_autofree char *stored = g_key_file_get_string (kf, RUN_GROUP, "writer", NULL);
 
   if (stored == NULL)
-    return section_error (error, "the run file's settings lack [%s] writer", RUN_GROUP);
+    return section_error (error, _("the run file's settings lack [%s] writer"), RUN_GROUP);
   if (!g_str_equal (stored, writer))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_INCOMPATIBLE,
-                   "the run was saved by %s, which alone can go on with it (this is %s)",
+                   _("the run was saved by %s, which alone can go on with it (this is %s)"),
                    stored, writer);
       return FALSE;
     }
