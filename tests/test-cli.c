@@ -950,7 +950,9 @@ test_german (void)
   g_autofree char *csv_c = g_build_filename (dir, "c.csv", NULL);
   g_autofree char *csv_de = g_build_filename (dir, "de.csv", NULL);
   g_autofree char *text_c = NULL, *text_de = NULL;
+  g_autofree char *garbage = g_build_filename (dir, "train-images-idx3-ubyte", NULL);
   const char *bad[] = { "--lr", "abc", NULL };
+  const char *bad_data[] = { "--dataset", "mnist", "--data-dir", dir, NULL };
   const char *help[] = { "--help", NULL };
   const char *train_c[] = { "--epochs", "2", "--limit-train", "300", "--limit-test", "200",
                             "--num-layers", "1", "--num-hidden", "16", "--threads", "1",
@@ -966,6 +968,18 @@ test_german (void)
   g_assert_cmpint (run.status, ==, 2);
   g_assert_cmpstr (run.err, ==, "layerwise-cli: --lr: 'abc' ist keine Zahl (siehe --help)\n");
   cli_run_clear (&run);
+
+  /* The data loader's reason comes out German too, not just the CLI's frame. */
+  g_assert_true (g_file_set_contents (garbage, "garbage garbage!", -1, NULL));
+  cli_run_german (&run, bad_data);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "layerwise-cli: Datensatz mnist kann nicht geladen werden: "));
+  g_assert_nonnull (strstr (run.err, "train-images-idx3-ubyte: keine IDX-Bild-Datei "
+                                     "(Kennzahl 0x67617262, erwartet 0x00000803)\n"));
+  g_assert_null (strstr (run.err, "not an IDX"));
+  cli_run_clear (&run);
+  g_unlink (garbage);
 
   cli_run_german (&run, help);
   g_assert_cmpint (run.status, ==, 0);
