@@ -3,6 +3,8 @@
 # the strings the sources have now. The template is extracted afresh (as
 # `ninja layerwise-pot` would, into a temporary folder) and merged into
 # each .po; then msgfmt must count no fuzzy and no untranslated message.
+# The built-in presets' labels are translated in data/presets.ini itself
+# (label[LANG]=, read by GKeyFile), so every preset there needs one too.
 set -eu
 
 src=$1
@@ -34,5 +36,34 @@ for lang in $(grep -v '^#' "$src/po/LINGUAS"); do
       msgattrib --untranslated "$tmp/$lang.po" 2>/dev/null | grep '^msgid "..*"' || true
       status=1 ;;
   esac
+done
+
+# Each [preset] with a label= needs a non-empty label[LANG]= for every language.
+for lang in $(grep -v '^#' "$src/po/LINGUAS"); do
+  missing=$(awk -v lang="$lang" '
+    function finish() {
+      if (group != "" && labelled && !translated) print group
+    }
+    /^[[:space:]]*\[.*\][[:space:]]*$/ {
+      finish()
+      group = $0; gsub(/^[[:space:]]+|[[:space:]]+$/, "", group)
+      labelled = 0; translated = 0; next
+    }
+    /^[[:space:]]*label[[:space:]]*=/ { labelled = 1 }
+    {
+      line = $0; sub(/^[[:space:]]+/, "", line)
+      if (index(line, "label[" lang "]") == 1) {
+        value = substr(line, length("label[" lang "]") + 1)
+        if (value ~ /^[[:space:]]*=[[:space:]]*[^[:space:]]/) translated = 1
+      }
+    }
+    END { finish() }
+  ' "$src/data/presets.ini")
+  if [ -n "$missing" ]; then
+    echo "$lang: data/presets.ini: no label[$lang]= in" $missing
+    status=1
+  else
+    echo "$lang: every preset of data/presets.ini has a label[$lang]"
+  fi
 done
 exit $status

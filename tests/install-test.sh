@@ -45,6 +45,7 @@ expect "$share/metainfo/$app_id.metainfo.xml"
 expect "$share/icons/hicolor/scalable/apps/$app_id.svg"
 expect "$share/icons/hicolor/symbolic/apps/$app_id-symbolic.svg"
 expect "$share/glib-2.0/schemas/$app_id.gschema.xml"
+expect "$share/layerwise/presets.ini"
 for lang in $(grep -v '^#' "$po_dir/LINGUAS"); do
   expect "$locale/$lang/LC_MESSAGES/layerwise.mo"
 done

@@ -6,6 +6,7 @@
  * preset: its kernels and feature maps drawn in the window, and New Run
  * switching to an MLP and back through the drop-down. Skips without a
  * display. Every wait has a deadline. */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -13,10 +14,15 @@
 
 #include "lw-application.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-image-grid.h"
+#include "widgets/lw-chart-line.h"
 #include "widgets/lw-chart-view.h"
 #include "widgets/lw-colors.h"
 
@@ -25,6 +31,7 @@
 #define APPLY_TIMEOUT_S 20
 
 static gboolean have_display;
+static char *config_dir;
 
 typedef gboolean (*WindowTest) (LwWindow *window, gconstpointer data);
 
@@ -32,6 +39,18 @@ static gboolean
 wake_up (gpointer data)
 {
   return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop for ms: the window draws what it holds back. */
+static void
+settle (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  guint waker = g_timeout_add (10, wake_up, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (waker);
 }
 
 /* Runs the main loop (ticks, snapshots, redraws) until test holds for the
@@ -180,14 +199,123 @@ find_toplevel_of_type (GType type, GtkWindow **found)
   return FALSE;
 }
 
-/* The shortcuts window and the about dialog open from their actions. */
+/* Every accelerator string the shortcuts window lists, parsed. */
+static void
+collect_shortcuts (GtkWidget *widget, GHashTable *listed)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *accels = NULL;
+      g_auto (GStrv) each = NULL;
+
+      g_object_get (widget, "accelerator", &accels, NULL);
+      each = g_strsplit (accels != NULL ? accels : "", " ", -1);
+      for (guint i = 0; each[i] != NULL; i++)
+        {
+          guint key;
+          GdkModifierType mods;
+
+          if (gtk_accelerator_parse (each[i], &key, &mods))
+            g_hash_table_add (listed, gtk_accelerator_name (key, mods));
+        }
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_shortcuts (child, listed);
+}
+
+/* The widget's key controller of the given phase (borrowed). */
+static GtkEventController *
+key_controller (GtkWidget *widget, GtkPropagationPhase phase)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (c) && gtk_event_controller_get_propagation_phase (c) == phase)
+        return c;
+    }
+  g_error ("%s has no key controller in phase %d", G_OBJECT_TYPE_NAME (widget), phase);
+}
+
+/* A key press as the controller hears it; whether it took the key. */
+static gboolean
+press_key (GtkEventController *keys, guint keyval)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (keys, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
+  return handled;
+}
+
+/* The help window's text is longer than the window, and nothing in it
+ * takes the focus: the keys scroll it. */
+static void
+check_help_scrolls (GtkWindow *help)
+{
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (
+    gtk_widget_get_template_child (GTK_WIDGET (help), LW_TYPE_HELP_WINDOW, "scroller"));
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scroller);
+  GtkEventController *keys = key_controller (GTK_WIDGET (help), GTK_PHASE_CAPTURE);
+  double top, bottom;
+
+  settle (300);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, gtk_adjustment_get_page_size (adj));
+  top = gtk_adjustment_get_value (adj);
+  g_assert_true (press_key (keys, GDK_KEY_Page_Down));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, top);
+  g_assert_true (press_key (keys, GDK_KEY_End));
+  bottom = gtk_adjustment_get_value (adj);
+  g_assert_cmpfloat (bottom, ==, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  g_assert_true (press_key (keys, GDK_KEY_Up));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <, bottom);
+  g_assert_true (press_key (keys, GDK_KEY_Home));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, gtk_adjustment_get_lower (adj));
+}
+
+/* The shortcuts window lists every accelerator of the application and
+ * the window's F11, F5 and Esc; it, the help page (F1) and the about
+ * dialog open from their actions. */
 static void
 check_dialogs (LwApplication *app, LwWindow *window)
 {
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  g_auto (GStrv) help_accels = NULL;
   GtkWindow *dialog = NULL;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   g_assert_true (find_toplevel_of_type (GTK_TYPE_SHORTCUTS_WINDOW, &dialog));
+  collect_shortcuts (GTK_WIDGET (dialog), listed);
+  for (guint i = 0; actions[i] != NULL; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                     actions[i]);
+
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint key;
+          GdkModifierType mods;
+          g_autofree char *name = NULL;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &key, &mods));
+          name = gtk_accelerator_name (key, mods);
+          if (!g_hash_table_contains (listed, name))
+            g_error ("the shortcuts window does not list %s (%s)", accels[k], actions[i]);
+        }
+    }
+  g_assert_true (g_hash_table_contains (listed, "F11"));
+  g_assert_true (g_hash_table_contains (listed, "F5"));
+  g_assert_true (g_hash_table_contains (listed, "Escape"));
+  gtk_window_destroy (dialog);
+
+  help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help");
+  g_assert_cmpstr (help_accels[0], ==, "F1");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_HELP_WINDOW, &dialog));
+  check_help_scrolls (dialog);
   gtk_window_destroy (dialog);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
@@ -290,6 +418,89 @@ test_window_trains (void)
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+static gboolean
+runs_on_stages (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_RUNNING && snap->step >= 10
+         && snap->n_stages == GPOINTER_TO_UINT (data);
+}
+
+/* --schedule pipeline runs the blocks on pipeline stages; the Training
+ * Schedule menu's action switches the running model to sequential steps
+ * without stopping it, and the choice stays for the next run. */
+static void
+test_window_schedule (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *schedule = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  guint64 step;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("small");
+  options->schedule = g_strdup ("pipeline");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_object_get (window, "schedule", &schedule, NULL);
+  g_assert_cmpstr (schedule, ==, "pipeline");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, runs_on_stages, GUINT_TO_POINTER (2), LEARN_TIMEOUT_S, "two pipeline stages");
+
+  step = shown (window)->step;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.schedule", "s", "sequential");
+  wait_until (window, runs_on_stages, GUINT_TO_POINTER (0), APPLY_TIMEOUT_S, "sequential steps");
+  g_assert_cmpuint (shown (window)->step, >, step);
+  g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, has_previous_run, NULL, LOAD_TIMEOUT_S, "the reset");
+  g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+on_css_error (GtkCssProvider *provider, GtkCssSection *section, GError *error, gpointer data)
+{
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_error ("style.css: %s: %s", where, error->message);
+}
+
+/* The window's style sheet parses whole: a rule left open swallows every
+ * rule after it without a word in the window. */
+static void
+test_style (void)
+{
+  g_autoptr (GtkCssProvider) css = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  css = gtk_css_provider_new ();
+  g_signal_connect (css, "parsing-error", G_CALLBACK (on_css_error), NULL);
+  gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
 }
 
 /* ---- conv nets ---------------------------------------------------------- */
@@ -452,18 +663,6 @@ is_mlp_paused (LwWindow *window, gconstpointer data)
 
   return snap != NULL && snap->state == LW_RUN_PAUSED && snap->arch == LW_ARCH_MLP
          && snap->filters != NULL;
-}
-
-/* Runs the main loop for ms: the window draws what it holds back. */
-static void
-settle (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (waker);
 }
 
 /* The conv net's pictures as the window draws them: the kernels fill
@@ -639,6 +838,467 @@ prefers_dark (void)
   return dark;
 }
 
+static gboolean
+has_predictions_after_step (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->predictions != NULL && snap->predictions->step >= 40
+         && snap->state == LW_RUN_PAUSED;
+}
+
+static gboolean
+probe_is (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->probe_image_index == GPOINTER_TO_UINT (data);
+}
+
+/* Where the image's tile lies: the mean of the points that hit it. */
+static void
+tile_center (const LwGallery *g, int width, int height, guint image, double *x, double *y)
+{
+  double sx = 0.0, sy = 0.0;
+  guint n = 0;
+
+  for (int py = 0; py < height; py += 2)
+    for (int px = 0; px < width; px += 2)
+      if (lw_gallery_hit (g, width, height, px, py) == (int) image)
+        {
+          sx += px;
+          sy += py;
+          n++;
+        }
+  g_assert_cmpuint (n, >, 0);
+  *x = sx / n;
+  *y = sy / n;
+}
+
+/* The gallery's model as the window draws it now. */
+static const LwGallery *
+gallery_model (LwWindow *window)
+{
+  gconstpointer data;
+
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_GALLERY, &data);
+  return data;
+}
+
+/* The keyboard's cursor is on image, drawn, and named in the gallery's
+ * accessible description and in the line above it. */
+static void
+assert_cursor_on (LwWindow *window, guint image)
+{
+  g_autofree char *words = lw_charts_describe_gallery_image (lw_window_get_charts (window), image);
+  GtkLabel *hint = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "gallery_hint"));
+
+  g_assert_true (gallery_model (window)->show_cursor);
+  g_assert_cmpuint (gallery_model (window)->cursor, ==, image);
+  g_assert_nonnull (words);
+  g_assert_true (g_str_has_prefix (lw_window_get_description (window, LW_CHART_GALLERY), words));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (hint), words));
+}
+
+static guint64
+confusion_total (const LwConfusion *c)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < c->n_classes * c->n_classes; i++)
+    sum += c->counts[i];
+  return sum;
+}
+
+/* The Predictions page: the confusion matrix of the layer chosen in the
+ * drop-down counts every held-out image; a click on a test image in the
+ * gallery makes it the probe image of the filters page. */
+static void
+test_window_predictions (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwCharts *charts;
+  GtkWidget *gallery_view;
+  GtkDropDown *layers;
+  const LwConfusion *confusion;
+  const LwGallery *gallery;
+  const LwPredictions *p;
+  gconstpointer data;
+  int width, height, clicked = -1;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  options->page = g_strdup ("predictions");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  charts = lw_window_get_charts (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  for (guint i = 0; i < 40; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_predictions_after_step, NULL, APPLY_TIMEOUT_S, "predictions at step 40");
+  settle (600);
+  p = shown (window)->predictions;
+
+  /* The output layer first, then the one block. */
+  layers = lw_window_get_prediction_layer_dropdown (window);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (layers)), ==, 2);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_cmpuint (confusion->n_classes, ==, 10);
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 1));
+  gtk_drop_down_set_selected (layers, 1);
+  lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_true (confusion->counts == lw_predictions_confusion (p, 0));
+  g_assert_cmpuint (confusion_total (confusion), ==, p->n);
+
+  /* The gallery starts with block 1's mistakes; a click on the first
+   * image shown picks it as the probe. */
+  lw_charts_get_draw (charts, LW_CHART_GALLERY, &data);
+  gallery = data;
+  g_assert_cmpuint (gallery->n_images, ==, p->n);
+  g_assert_cmpuint (gallery->labels[gallery->order[0]], !=, gallery->predicted[gallery->order[0]]);
+  gallery_view = lw_window_get_view (window, "predictions_gallery");
+  g_assert_true (gtk_widget_get_mapped (gallery_view));
+  width = gtk_widget_get_width (gallery_view);
+  height = gtk_widget_get_height (gallery_view);
+  g_assert_cmpint (lw_window_click_gallery (window, 1, 1), ==, -1);
+  for (int y = 0; y < height && clicked < 0; y += 4)
+    for (int x = 0; x < width && clicked < 0; x += 4)
+      if (lw_gallery_hit (gallery, width, height, x, y) >= 0)
+        clicked = lw_window_click_gallery (window, x + 8, y + 8);
+  g_assert_cmpint (clicked, ==, (int) gallery->order[0]);
+  g_assert_cmpint (clicked, !=, 0);
+  wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
+  g_assert_cmpuint (lw_window_get_shown_snapshot (window)->probe_image_index, ==, (guint) clicked);
+
+  /* The keyboard does what the mouse does. The click gave the gallery the
+   * focus; arrows, Home and End move a cursor from image to image as they
+   * are laid out, each named as it is reached; Space and Enter make the
+   * cursor's image the probe image, and reach the gallery rather than the
+   * window's Play (Space) and Step (Right). */
+  {
+    GtkEventController *gallery_keys = key_controller (gallery_view, GTK_PHASE_BUBBLE);
+    GtkEventController *window_keys = key_controller (GTK_WIDGET (window), GTK_PHASE_CAPTURE);
+    guint n_shown = lw_gallery_n_shown (gallery, width, height);
+    guint second = gallery->order[1], below;
+
+    g_assert_true (gtk_widget_get_focusable (gallery_view));
+    g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == gallery_view);
+    g_assert_false (press_key (window_keys, GDK_KEY_Right));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Right));
+    g_assert_true (gtk_window_get_focus_visible (GTK_WINDOW (window)));
+    assert_cursor_on (window, second);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Down));
+    below = gallery_model (window)->cursor;
+    g_assert_cmpint (lw_gallery_position (gallery_model (window), width, height, below), >, 2);
+    {
+      double x_second, y_second, x_below, y_below;
+
+      tile_center (gallery_model (window), width, height, second, &x_second, &y_second);
+      tile_center (gallery_model (window), width, height, below, &x_below, &y_below);
+      g_assert_cmpfloat (fabs (x_below - x_second), <, 1.0);
+      g_assert_cmpfloat (y_below, >, y_second + 10.0);
+    }
+    assert_cursor_on (window, below);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Up));
+    assert_cursor_on (window, second);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_End));
+    assert_cursor_on (window, gallery_model (window)->order[n_shown - 1]);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Home));
+    assert_cursor_on (window, gallery_model (window)->order[0]);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Right));
+    g_assert_false (press_key (window_keys, GDK_KEY_space));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_space));
+    wait_until (window, probe_is, GUINT_TO_POINTER (second), APPLY_TIMEOUT_S, "the probe by Space");
+    g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+    g_assert_cmpuint (shown (window)->step, ==, 40);
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Down));
+    g_assert_true (press_key (gallery_keys, GDK_KEY_Return));
+    wait_until (window, probe_is, GUINT_TO_POINTER (below), APPLY_TIMEOUT_S, "the probe by Enter");
+    clicked = (int) below;
+
+    /* Leaving the gallery hides the cursor and the line says what to do. */
+    gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+    g_assert_false (gtk_root_get_focus (GTK_ROOT (window)) == gallery_view);
+    g_assert_false (gallery_model (window)->show_cursor);
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (
+                                GTK_WIDGET (window), LW_TYPE_WINDOW, "gallery_hint"))),
+                              "arrow keys"));
+  }
+
+  /* The charts' accessible descriptions state the values shown, and
+   * follow the data. */
+  {
+    g_autofree char *before = g_strdup (lw_window_get_description (window, LW_CHART_ACCURACY));
+    g_autofree char *probe = g_strdup_printf ("Test image %d,", clicked);
+    guint64 step = 50;
+    const char *after;
+
+    g_assert_nonnull (strstr (before, "After 5120 samples"));
+    g_assert_nonnull (strstr (before, "output: training "));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_CONFUSION),
+                              "right on 1000 test images"));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_PROBE), probe));
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_LOSS),
+                              "output cross-entropy"));
+    for (guint i = 0; i < 10; i++)
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+    wait_until (window, step_reached, &step, APPLY_TIMEOUT_S, "ten more steps");
+    settle (300);
+    after = lw_window_get_description (window, LW_CHART_ACCURACY);
+    g_assert_cmpstr (after, !=, before);
+    g_assert_nonnull (strstr (after, "After 6400 samples"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+loss_is_sim (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->loss == LW_LOSS_SIM;
+}
+
+static LwSavePresetDialog *
+open_save_dialog (LwWindow *window)
+{
+  GtkWindow *dialog = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL);
+  g_assert_true (find_toplevel_of_type (LW_TYPE_SAVE_PRESET_DIALOG, &dialog));
+  return LW_SAVE_PRESET_DIALOG (dialog);
+}
+
+/* "Save Current Settings as Preset…": names are checked, a preset of the
+ * user's is replaced only when confirmed, and what was saved comes back
+ * as a preset of the drop-down with the window's settings. */
+static void
+test_window_save_preset (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwSavePresetDialog *dialog;
+  GtkDropDown *networks;
+  const LwPreset *saved;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  /* The live loss, and the next run's batch size and seed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 7);
+  wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
+
+  dialog = open_save_dialog (window);
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "name"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "3x256");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "built-in"));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "a[b");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), " sim class ");
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+
+  saved = lw_presets_lookup ("sim class");
+  g_assert_nonnull (saved);
+  g_assert_true (saved->user);
+  g_assert_cmpint (saved->arch, ==, LW_ARCH_MLP);
+  g_assert_cmpuint (saved->num_layers, ==, 1);
+  g_assert_cmpuint (saved->num_hidden, ==, 256);
+  g_assert_cmpint (saved->dataset, ==, LW_DATASET_MNIST_SUBSET);
+  g_assert_cmpint (saved->loss, ==, LW_LOSS_SIM);
+  g_assert_cmpuint (saved->batch_size, ==, 64);
+  g_assert_cmpuint (saved->seed, ==, 7);
+  networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
+                    lw_presets_count ());
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == saved);
+  path = lw_preset_user_path ();
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[sim class]"));
+  g_assert_nonnull (strstr (text, "loss=sim"));
+
+  /* The same name again: replaced only on the second press. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 8);
+  dialog = open_save_dialog (window);
+  gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
+  g_assert_false (lw_save_preset_dialog_save (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "Replace"));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 7);
+  g_assert_true (lw_save_preset_dialog_save (dialog));
+  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 8);
+
+  g_unlink (path);
+  lw_presets_reload ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The action of the window's own shortcut for keyval, or NULL. */
+static char *
+shortcut_action (LwWindow *window, guint keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+
+  for (guint c = 0; c < g_list_model_get_n_items (controllers); c++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, c);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (controller)); i++)
+        {
+          g_autoptr (GtkShortcut) s = g_list_model_get_item (G_LIST_MODEL (controller), i);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (s);
+          GtkShortcutAction *action = gtk_shortcut_get_action (s);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0
+              && GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+has_tested (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
+         && snap->state == LW_RUN_PAUSED;
+}
+
+/* F11 (and F5) toggle presentation mode: the charts' type and lines
+ * larger, the controls slid away, the key numbers large; Esc leaves it
+ * and brings the controls back. */
+static void
+test_window_presentation (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *f11 = NULL;
+  g_autofree char *f5 = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkRevealer *sidebar, *key_numbers;
+  GtkLabel *accuracy;
+  gconstpointer data;
+  gboolean presentation;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("1x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  f11 = shortcut_action (window, GDK_KEY_F11);
+  f5 = shortcut_action (window, GDK_KEY_F5);
+  g_assert_cmpstr (f11, ==, "win.presentation");
+  g_assert_cmpstr (f5, ==, "win.presentation");
+
+  sidebar = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "sidebar"));
+  key_numbers = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "key_numbers"));
+  accuracy = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                       "key_accuracy"));
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_true (presentation);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "presentation"));
+  g_assert_false (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_true (gtk_revealer_get_reveal_child (key_numbers));
+  for (LwChartId id = 0; id < LW_N_CHARTS; id++)
+    {
+      lw_charts_get_draw (lw_window_get_charts (window), id, &data);
+      /* Each model type keeps its presentation factor in its scale. */
+      if (id == LW_CHART_ACCURACY || id == LW_CHART_LOSS)
+        g_assert_cmpfloat (((const LwLineChart *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_CONFUSION)
+        g_assert_cmpfloat (((const LwConfusion *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_GALLERY)
+        g_assert_cmpfloat (((const LwGallery *) data)->scale, >, 1.2);
+      else if (id == LW_CHART_FILTERS)
+        g_assert_cmpfloat (((const LwImageGrid *) data)->scale, >, 1.2);
+    }
+
+  /* The output layer's test accuracy, large, once it has been tested. */
+  for (guint i = 0; i < 200; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_tested, NULL, APPLY_TIMEOUT_S * 3, "a held-out test");
+  settle (300);
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "%"));
+  g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "Test"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.leave-presentation", NULL);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_false (presentation);
+  g_assert_true (gtk_revealer_get_reveal_child (sidebar));
+  g_assert_false (gtk_revealer_get_reveal_child (key_numbers));
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &data);
+  g_assert_cmpfloat (((const LwLineChart *) data)->scale, ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -708,19 +1368,600 @@ test_window_settings (void)
   g_settings_reset (settings, "color-scheme");
 }
 
+/* ------------------------------------------------------------------ */
+/* Runs on disk */
+
+static gboolean
+banner_has (LwWindow *window, gconstpointer text)
+{
+  const char *banner = lw_window_get_banner (window, NULL);
+
+  return banner != NULL && strstr (banner, text) != NULL;
+}
+
+static gboolean
+restored (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->file_serial > 0 && !snap->file_failed
+         && snap->step == *(const guint64 *) data;
+}
+
+static LwWindow *
+open_window (LwApplication **app)
+{
+  g_autoptr (GError) error = NULL;
+  LwWindow *window;
+
+  *app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_NON_UNIQUE);
+  lw_application_get_options (*app)->preset = g_strdup ("small");
+  g_assert_true (g_application_register (G_APPLICATION (*app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (*app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (*app)));
+  g_assert_true (LW_IS_WINDOW (window));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  return window;
+}
+
+static void
+close_window (LwWindow *window, LwApplication *app)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (app);
+}
+
+/* Save Run writes the file and says so; Open Run of a file that is no
+ * run says what is wrong and leaves the run as it was. A window that did
+ * not close cleanly leaves its autosave, which the next window offers
+ * back; restored, it is the run as saved. A clean close leaves nothing. */
+static void
+test_window_run_files (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *run_path = NULL, *text_path = NULL, *state_dir = NULL;
+  g_autofree char *autosave = NULL, *marker = NULL, *recovered = NULL;
+  g_autoptr (GFile) run_file = NULL, text_file = NULL;
+  LwApplication *app;
+  LwWindow *window;
+  gboolean offers_restore = TRUE;
+  guint64 three = 3;
+  char *contents = NULL;
+  gsize len = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-app-runs-XXXXXX", &error);
+  g_assert_no_error (error);
+  run_path = g_build_filename (dir, "run.lwrun", NULL);
+  text_path = g_build_filename (dir, "notes.txt", NULL);
+  run_file = g_file_new_for_path (run_path);
+  text_file = g_file_new_for_path (text_path);
+  g_assert_true (g_file_set_contents (text_path, "not a run\n", -1, NULL));
+  state_dir = g_build_filename (g_get_user_data_dir (), "layerwise", NULL);
+  autosave = g_build_filename (state_dir, "autosave.lwrun", NULL);
+  marker = g_build_filename (state_dir, "running", NULL);
+  recovered = g_build_filename (state_dir, "recovered.lwrun", NULL);
+
+  window = open_window (&app);
+  g_assert_null (lw_window_get_banner (window, NULL));
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+  for (guint i = 0; i < 3; i++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, step_reached, &three, APPLY_TIMEOUT_S, "three steps");
+
+  lw_window_save_run_to (window, run_file);
+  wait_until (window, banner_has, "Saved the run", APPLY_TIMEOUT_S, "the save");
+  g_assert_true (g_file_test (run_path, G_FILE_TEST_IS_REGULAR));
+
+  lw_window_open_run_from (window, text_file);
+  wait_until (window, banner_has, "not a Layerwise run file", APPLY_TIMEOUT_S, "the refusal");
+  g_assert_true (shown (window)->file_failed);
+  g_assert_cmpuint (shown (window)->step, ==, 3);
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  lw_window_get_banner (window, &offers_restore);
+  g_assert_false (offers_restore);
+
+  close_window (window, app);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
+
+  /* As a crash leaves things: the marker, and an autosave. */
+  g_assert_true (g_file_get_contents (run_path, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (autosave, contents, (gssize) len, NULL));
+  g_free (contents);
+  g_assert_true (g_file_set_contents (marker, "1\n", -1, NULL));
+
+  window = open_window (&app);
+  g_assert_nonnull (lw_window_get_banner (window, &offers_restore));
+  g_assert_true (offers_restore);
+  g_assert_true (g_file_test (recovered, G_FILE_TEST_IS_REGULAR));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
+  wait_until (window, restored, &three, LOAD_TIMEOUT_S, "the restored run");
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  close_window (window, app);
+
+  g_unlink (recovered);
+  g_unlink (run_path);
+  g_unlink (text_path);
+  g_rmdir (dir);
+}
+
+/* ---- divergence ---------------------------------------------------------- */
+
+static gboolean
+shows_divergence (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->divergence != NULL
+         && gtk_revealer_get_reveal_child (lw_window_get_divergence_bar (window));
+}
+
+static gboolean
+divergence_gone (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->divergence == NULL && snap->state == LW_RUN_PAUSED
+         && !gtk_revealer_get_reveal_child (lw_window_get_divergence_bar (window));
+}
+
+static gboolean
+lr_lowered (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->lr == *(const float *) data;
+}
+
+/* The first descendant of w of the given type whose text (a label's, or
+ * a button's label) is text; NULL if none. */
+static GtkWidget *
+find_with_text (GtkWidget *w, GType type, const char *text)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    {
+      const char *t = GTK_IS_BUTTON (w) ? gtk_button_get_label (GTK_BUTTON (w))
+                      : GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : NULL;
+
+      if (g_strcmp0 (t, text) == 0)
+        return w;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_with_text (c, type, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A run at a rate that overflows: the window pauses and shows what
+ * happened where, with the two buttons; each does what it says. */
+static void
+test_window_diverges (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwRunSettings st;
+  LwWindow *window;
+  GtkRevealer *bar;
+  GtkWidget *restore, *lower;
+  const LwSnapshot *snap;
+  float lowered = 1e20f / 10.0f;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  lw_application_get_options (app)->preset = g_strdup ("small");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  bar = lw_window_get_divergence_bar (window);
+  g_assert_false (gtk_revealer_get_reveal_child (bar));
+  g_assert_false (gtk_widget_is_sensitive (find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON,
+                                                           "Restore Last Good State")));
+
+  /* SGD at 1e20: beyond what the controls accept, so through the session. */
+  lw_run_settings_init (&st);
+  st.limit_train = 2048;
+  st.threads = 1;
+  st.model.num_hidden = 64;
+  st.model.optim = LW_OPTIM_SGD;
+  st.model.lr = 1e20f;
+  lw_session_reset (lw_window_get_session (window), &st);
+  lw_session_play (lw_window_get_session (window));
+  wait_until (window, shows_divergence, NULL, LOAD_TIMEOUT_S, "the divergence");
+
+  snap = shown (window);
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  g_assert_nonnull (find_with_text (GTK_WIDGET (bar), GTK_TYPE_LABEL, snap->divergence));
+  g_assert_nonnull (strstr (snap->divergence, "Training diverged at step"));
+  restore = find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON, "Restore Last Good State");
+  lower = find_with_text (GTK_WIDGET (bar), GTK_TYPE_BUTTON, "Lower Learning Rate");
+  g_assert_nonnull (restore);
+  g_assert_nonnull (lower);
+  g_assert_true (gtk_widget_is_sensitive (restore));
+  g_assert_true (gtk_widget_is_sensitive (lower));
+  /* Play and Step still work: the user may also just go on. */
+  g_assert_true (gtk_widget_is_sensitive (find_with_text (GTK_WIDGET (window), GTK_TYPE_LABEL, "Play")));
+
+  /* Restore: the notice goes, paused, marked on the curves. */
+  g_signal_emit_by_name (restore, "clicked");
+  wait_until (window, divergence_gone, NULL, APPLY_TIMEOUT_S, "the restore");
+  g_assert_true (has_mark (shown (window), LW_MARK_DIVERGED));
+  g_assert_false (gtk_widget_is_sensitive (restore));
+
+  /* Again, then a tenth of the rate. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, shows_divergence, NULL, APPLY_TIMEOUT_S, "the second divergence");
+  g_signal_emit_by_name (lower, "clicked");
+  wait_until (window, lr_lowered, &lowered, APPLY_TIMEOUT_S, "the lower rate");
+
+  lw_run_settings_clear (&st);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ---- keyboard ------------------------------------------------------------ */
+
+/* Widgets a user operates, outermost only (a drop-down, not the button
+ * inside it), as far as they are shown and enabled. */
+static gboolean
+is_control (GtkWidget *w)
+{
+  return GTK_IS_BUTTON (w) || GTK_IS_CHECK_BUTTON (w) || GTK_IS_SWITCH (w)
+         || GTK_IS_DROP_DOWN (w) || GTK_IS_MENU_BUTTON (w) || GTK_IS_ENTRY (w)
+         || GTK_IS_SPIN_BUTTON (w) || GTK_IS_SCALE (w) || GTK_IS_STACK_SWITCHER (w)
+         || (LW_IS_CHART_VIEW (w) && gtk_widget_get_focusable (w));
+}
+
+static void
+collect_controls (GtkWidget *w, GPtrArray *controls)
+{
+  /* Minimise, maximise and close are the window manager's, with keys of
+   * its own (GTK keeps them out of the focus chain). */
+  if (!gtk_widget_is_drawable (w) || !gtk_widget_is_sensitive (w)
+      || (GTK_IS_NATIVE (w) && !GTK_IS_WINDOW (w)) || GTK_IS_WINDOW_CONTROLS (w))
+    return;
+  /* The page switcher is a row of buttons, each one a control. */
+  if (is_control (w) && !GTK_IS_STACK_SWITCHER (w))
+    {
+      g_ptr_array_add (controls, w);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_controls (c, controls);
+}
+
+/* A control's label or tooltip, to name it in a message. */
+static const char *
+describe_control (GtkWidget *w)
+{
+  if (GTK_IS_BUTTON (w) && gtk_button_get_label (GTK_BUTTON (w)) != NULL)
+    return gtk_button_get_label (GTK_BUTTON (w));
+  if (GTK_IS_CHECK_BUTTON (w) && gtk_check_button_get_label (GTK_CHECK_BUTTON (w)) != NULL)
+    return gtk_check_button_get_label (GTK_CHECK_BUTTON (w));
+  if (gtk_widget_get_tooltip_text (w) != NULL)
+    return gtk_widget_get_tooltip_text (w);
+  return gtk_widget_get_name (w);
+}
+
+/* The control that holds the focus widget (an entry's text, a drop-down's
+ * button), or NULL. */
+static GtkWidget *
+control_of (GtkWidget *focus, GPtrArray *controls)
+{
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (g_ptr_array_find (controls, w, NULL))
+      return w;
+  return NULL;
+}
+
+typedef enum { REGION_HEADER, REGION_SIDEBAR, REGION_PAGE, REGION_OTHER } Region;
+
+static Region
+region_of (GtkWidget *w, GtkWidget *page)
+{
+  if (gtk_widget_get_ancestor (w, GTK_TYPE_HEADER_BAR) != NULL)
+    return REGION_HEADER;
+  if (gtk_widget_get_ancestor (w, LW_TYPE_CONTROLS_PANEL) != NULL)
+    return REGION_SIDEBAR;
+  if (w == page || gtk_widget_is_ancestor (w, page))
+    return REGION_PAGE;
+  return REGION_OTHER;
+}
+
+/* Where w's centre lies in the window, and its height. */
+static void
+position_of (GtkWidget *w, GtkWidget *window, double *x, double *y, double *height)
+{
+  graphene_point_t p;
+
+  g_assert_true (gtk_widget_compute_point (w, window,
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (w) / 2.0,
+                                                                 gtk_widget_get_height (w) / 2.0),
+                                           &p));
+  *x = p.x;
+  *y = p.y;
+  *height = gtk_widget_get_height (w);
+}
+
+/* Tab from the window's first control, Play, round to it again: every
+ * control of the header bar, the sidebar and the page shown is reached,
+ * once, in that order; the header bar's and the page's left to right,
+ * the sidebar's top to bottom and, in a row, left to right. */
+static void
+check_tab_order (LwWindow *window, GtkWidget *play, const char *page_name)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                              "stack"));
+  g_autoptr (GPtrArray) controls = g_ptr_array_new ();
+  g_autoptr (GPtrArray) reached = g_ptr_array_new ();
+  GtkWidget *page;
+  Region last_region = REGION_HEADER;
+  double last_x = -1.0, last_y = -1.0, last_height = 0.0;
+  gboolean in_order = TRUE;
+
+  gtk_stack_set_visible_child_name (stack, page_name);
+  page = gtk_stack_get_visible_child (stack);
+  settle (100);
+  collect_controls (GTK_WIDGET (window), controls);
+  g_assert_true (gtk_widget_grab_focus (play));
+  g_ptr_array_add (reached, play);
+  for (guint i = 0; i < 200; i++)
+    {
+      GtkWidget *focus, *control;
+
+      g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD));
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      g_assert_nonnull (focus);
+      control = control_of (focus, controls);
+      if (control == NULL)
+        g_error ("Tab on the %s page reaches %s, %s, which is no control", page_name,
+                 G_OBJECT_TYPE_NAME (focus), gtk_widget_get_name (focus));
+      if (control == play)
+        break;
+      /* A drop-down's button, then its popover's list, would be one control twice. */
+      if (reached->len > 0 && g_ptr_array_index (reached, reached->len - 1) == control)
+        continue;
+      g_assert_false (g_ptr_array_find (reached, control, NULL));
+      g_ptr_array_add (reached, control);
+    }
+  for (guint i = 0; i < reached->len; i++)
+    {
+      static const char *const regions[] = { "header bar", "sidebar", "page", "elsewhere" };
+      GtkWidget *c = g_ptr_array_index (reached, i);
+      Region region = region_of (c, page);
+      double x, y, height;
+      gboolean same_row, ok;
+
+      position_of (c, GTK_WIDGET (window), &x, &y, &height);
+      /* In one row when each one's centre lies within the other's height. */
+      same_row = fabs (y - last_y) < MIN (height, last_height) / 2.0;
+      if (region != last_region)
+        ok = region > last_region && region != REGION_OTHER;
+      else if (region == REGION_SIDEBAR)
+        ok = same_row ? x > last_x : y > last_y;
+      else
+        ok = x > last_x || (!same_row && y > last_y);
+      g_test_message ("%s page, Tab %u: %s %s, %s, at %.0f,%.0f%s", page_name, i + 1,
+                      regions[region], G_OBJECT_TYPE_NAME (c), describe_control (c), x, y,
+                      ok ? "" : " OUT OF ORDER");
+      in_order &= ok;
+      last_region = region;
+      last_x = x;
+      last_y = y;
+      last_height = height;
+    }
+  if (!in_order)
+    g_error ("Tab on the %s page goes out of order (--verbose lists it)", page_name);
+  for (guint i = 0; i < controls->len; i++)
+    if (!g_ptr_array_find (reached, g_ptr_array_index (controls, i), NULL))
+      g_error ("Tab on the %s page never reaches %s %s", page_name,
+               G_OBJECT_TYPE_NAME (g_ptr_array_index (controls, i)),
+               describe_control (g_ptr_array_index (controls, i)));
+}
+
+/* Every control is reachable by keyboard, in a sensible order, on each
+ * page with controls of its own. */
+static void
+test_window_tab_order (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *play;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  /* No cross-fade: only the page shown is on screen. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("3x256");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  settle (200);
+
+  /* The window opens with the focus on Play, the first control. */
+  play = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                   "play_button"));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == play);
+  check_tab_order (window, play, "curves");
+  check_tab_order (window, play, "filters");
+  check_tab_order (window, play, "predictions");
+  check_tab_order (window, play, "similarity");
+
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+write_user_presets (const char *text)
+{
+  g_autofree char *path = lw_preset_user_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* A bad presets file of the user's: the window opens with the built-in
+ * presets and says in a banner which file and which line or key is at
+ * fault; Read Again takes the corrected file. */
+static void
+test_window_bad_presets (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = lw_preset_user_path ();
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkRevealer *banner;
+  GtkLabel *text;
+  GtkWidget *read_again;
+  GtkDropDown *networks;
+  guint n_builtin;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  g_unlink (path);
+  lw_presets_reload ();
+  n_builtin = lw_presets_count ();
+  g_assert_null (lw_presets_get_load_error ());
+  write_user_presets ("# mine\n[mine]\narch=mlp\nlayers 2\n");
+  lw_presets_reload ();
+
+  app = lw_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  options = lw_application_get_options (app);
+  options->preset = g_strdup ("vgg-mini");
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  banner = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                        "presets_banner"));
+  text = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                   "presets_banner_label"));
+  networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
+
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_test_message ("%s", gtk_label_get_text (text));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), path));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "line 4"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "layers 2"));
+  /* The built-in presets, and the one asked for, all there. */
+  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin);
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
+  g_assert_null (lw_presets_lookup ("mine"));
+  /* The run-file banner is another: its news does not hide this one. */
+  g_assert_null (lw_window_get_banner (window, NULL));
+
+  /* A bad value: the preset and key at fault. */
+  read_again = find_with_text (GTK_WIDGET (banner), GTK_TYPE_BUTTON, "_Read Again");
+  g_assert_nonnull (read_again);
+  write_user_presets ("[mine]\narch=mlp\nlr=fast\n");
+  g_signal_emit_by_name (read_again, "clicked");
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "[mine]"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "lr"));
+  g_assert_nonnull (strstr (gtk_label_get_text (text), "fast"));
+  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+
+  /* Corrected: the banner goes, the preset comes, the choice stays. */
+  write_user_presets ("[mine]\narch=mlp\nlayers=2\nhidden=64\n");
+  g_signal_emit_by_name (read_again, "clicked");
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+  g_assert_nonnull (lw_presets_lookup ("mine"));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin + 1);
+  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
+
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_unlink (path);
+  lw_presets_reload ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *data_home = g_dir_make_tmp ("test-app-data-XXXXXX", NULL);
+  int status;
+
+  /* Autosaves and the crash marker go here, not into the user's folder. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   /* Xvfb has no GPU: GL through llvmpipe would take the training's CPU. */
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_test_init (&argc, &argv, NULL);
+  /* Presets are saved here, never among the user's own. */
+  config_dir = g_dir_make_tmp ("layerwise-app-config-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
   /* Criticals stay fatal; warnings do not, since GTK warns on machines
    * without a session bus, which a test display usually is. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   have_display = gtk_init_check ();
+  g_test_add_func ("/app/style", test_style);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
+  g_test_add_func ("/app/window/schedule", test_window_schedule);
   g_test_add_func ("/app/window/settings", test_window_settings);
-  return g_test_run ();
+  g_test_add_func ("/app/window/predictions", test_window_predictions);
+  g_test_add_func ("/app/window/save-preset", test_window_save_preset);
+  g_test_add_func ("/app/window/presentation", test_window_presentation);
+  g_test_add_func ("/app/window/run-files", test_window_run_files);
+  g_test_add_func ("/app/window/diverges", test_window_diverges);
+  g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
+  g_test_add_func ("/app/window/tab-order", test_window_tab_order);
+  status = g_test_run ();
+  {
+    g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+    g_autofree char *state_dir = g_build_filename (data_home, "layerwise", NULL);
+
+    g_rmdir (dir);
+    g_rmdir (config_dir);
+    g_rmdir (state_dir);
+    g_rmdir (data_home);
+  }
+  g_free (config_dir);
+  return status;
 }

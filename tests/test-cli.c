@@ -1,12 +1,19 @@
 /* test-cli.c: layerwise-cli as a user meets it — bad flags are refused with
  * one clear line and status 2, and a tiny real run trains, reports and
  * writes a metrics CSV that parses. */
+#include <signal.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
+
+#include "runfile/lw-run-file.h"
+#include "runfile/lw-run-sections.h"
 
 #ifndef LW_CLI_PATH
 #error "LW_CLI_PATH must name the layerwise-cli executable"
@@ -82,9 +89,14 @@ static const BadCase bad_cases[] = {
   { "classes-per-batch-until-alone", { "--classes-per-batch-until-epoch", "5", NULL },
     "--classes-per-batch-until-epoch" },
   { "schedule-unknown", { "--schedule", "fast", NULL }, "fast" },
+  { "on-divergence-unknown", { "--on-divergence", "maybe", NULL }, "--on-divergence: unknown choice 'maybe'" },
   { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
   { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
     "--stages 4: this model has 3 blocks" },
+  { "checkpoint-without-save", { "--checkpoint-every", "5", NULL },
+    "--checkpoint-every: 5 given without --save FILE" },
+  { "save-unwritable", { "--save", "/nonexistent/dir/run.lwrun", "--limit-train", "100", NULL },
+    "/nonexistent/dir/run.lwrun" },
 };
 
 static void
@@ -133,11 +145,12 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 10; i++)
+  for (guint i = 0; i < 12; i++)
     {
       const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
                                             "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder",
-                                            "--classes-per-batch", "--classes-per-batch-until-epoch" }[i];
+                                            "--classes-per-batch", "--classes-per-batch-until-epoch",
+                                            "--on-divergence", "3 when\ntraining diverged" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -451,10 +464,471 @@ test_pipeline_same_metrics (void)
   g_rmdir (dir);
 }
 
+static char *config_dir;       /* XDG_CONFIG_HOME of every run: the user's presets */
+
+static void
+write_user_presets (const char *text)
+{
+  g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+  g_autofree char *path = g_build_filename (dir, "presets.ini", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* --preset: a built-in network, a preset of the user's with its whole
+ * recipe (flags beside it win, in any order), and the clear refusals. */
+static void
+test_preset (void)
+{
+  const char *const builtin[] = { "--preset", "vgg-mini", "--epochs", "1", "--limit-train", "64",
+                                  "--limit-test", "32", "--batch-size", "32", NULL };
+  const char *const mine[] = { "--seed", "9", "--preset", "mine", "--epochs", "1",
+                               "--limit-train", "256", "--limit-test", "64", NULL };
+  const char *const unknown[] = { "--preset", "vgg9", NULL };
+  CliRun run;
+
+  write_user_presets ("# mine\n[mine]\narch=mlp\nlayers=2\nhidden=32\nloss=sim\n"
+                      "lr=2e-3\nbatch-size=32\nseed=5\n");
+  cli_run (&run, builtin);
+  g_assert_nonnull (strstr (run.out, "model vgg-mini"));
+  g_assert_nonnull (strstr (run.out, "lr 0.003"));
+  cli_run_clear (&run);
+
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "model mlp 2x32, loss sim"));
+  g_assert_nonnull (strstr (run.out, "lr 0.002, batch 32"));
+  g_assert_nonnull (strstr (run.out, "seed 9"));
+  cli_run_clear (&run);
+
+  /* An unknown name lists the presets there are, the user's too. */
+  cli_run (&run, unknown);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "unknown preset 'vgg9'"));
+  g_assert_nonnull (strstr (run.err, "3x1024"));
+  g_assert_nonnull (strstr (run.err, "mine"));
+  cli_run_clear (&run);
+
+  /* A bad file: named, with the line or the key at fault. */
+  write_user_presets ("[mine]\narch=mlp\nlr=fast\n");
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "presets.ini"));
+  g_assert_nonnull (strstr (run.err, "[mine], key lr"));
+  g_assert_nonnull (strstr (run.err, "fast"));
+  cli_run_clear (&run);
+  write_user_presets ("[mine]\narch=mlp\nlayers 2\n");
+  cli_run (&run, mine);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "presets.ini, line 3"));
+  cli_run_clear (&run);
+
+  write_user_presets ("");
+}
+
+/* ------------------------------------------------------------------ */
+/* Runs on disk */
+
+static char *
+read_file (const char *path)
+{
+  char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+/* args, then --epochs epochs --metrics csv --save run; asserts success. */
+static void
+run_ok (const char *const *args, const char *epochs, const char *csv, const char *save,
+        const char *resume)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  CliRun run;
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--epochs");
+  g_ptr_array_add (argv, (gpointer) epochs);
+  g_ptr_array_add (argv, (gpointer) "--metrics");
+  g_ptr_array_add (argv, (gpointer) csv);
+  if (save != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--save");
+      g_ptr_array_add (argv, (gpointer) save);
+    }
+  if (resume != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--resume");
+      g_ptr_array_add (argv, (gpointer) resume);
+    }
+  g_ptr_array_add (argv, NULL);
+  cli_run (&run, (const char *const *) argv->pdata);
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+}
+
+/* Two epochs straight, against one epoch saved and a second resumed
+ * from the file (with nothing but --epochs, --threads, --metrics given):
+ * the same metrics CSV and the same final run file, byte for byte (the
+ * run file holds every parameter, moment and random stream). */
+static void
+check_resume_identical (const char *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+  g_autofree char *straight_run = g_build_filename (dir, "straight.lwrun", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *resumed_run = g_build_filename (dir, "resumed.lwrun", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  g_autoptr (GBytes) ra = NULL, rb = NULL;
+  const char *resume_args[] = { "--threads", "1", NULL };
+
+  g_assert_no_error (error);
+  run_ok (args, "2", straight_csv, straight_run, NULL);
+  run_ok (args, "1", resumed_csv, resumed_run, NULL);
+  a = read_file (resumed_csv);
+  g_assert_null (strstr (a, "epoch,2,"));
+  g_free (a);
+  run_ok (resume_args, "2", resumed_csv, NULL, resumed_run);
+
+  a = read_file (straight_csv);
+  b = read_file (resumed_csv);
+  g_assert_nonnull (strstr (a, "epoch,2,"));
+  g_assert_true (g_str_equal (b, a));
+  ra = read_bytes (straight_run);
+  rb = read_bytes (resumed_run);
+  g_assert_cmpuint (g_bytes_get_size (ra), >, 10000);
+  g_assert_true (g_bytes_equal (ra, rb));
+
+  g_unlink (straight_csv);
+  g_unlink (straight_run);
+  g_unlink (resumed_csv);
+  g_unlink (resumed_run);
+  g_rmdir (dir);
+}
+
+static void
+test_resume_mlp (void)
+{
+  const char *args[] = { "--limit-train", "1000", "--limit-test", "300", "--num-hidden", "64",
+                         "--dropout", "0.1", "--log-every", "3", "--lr-decay-milestones", "1",
+                         "--threads", "1", NULL };
+
+  check_resume_identical (args);
+}
+
+static void
+test_resume_conv (void)
+{
+  const char *args[] = { "--arch", "vgg-mini", "--limit-train", "640", "--limit-test", "200",
+                         "--num-hidden", "32", "--dropout", "0.1", "--log-every", "2",
+                         "--optim", "sgd", "--momentum", "0.9", "--lr", "0.01",
+                         "--threads", "1", NULL };
+
+  check_resume_identical (args);
+}
+
+static ino_t
+inode_of (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Interrupted mid-epoch (Ctrl-C, after its first periodic checkpoint),
+ * the run saves where it stopped and exits 130; resumed, it ends exactly
+ * as a run that was never interrupted, through the pipeline schedule. */
+static void
+test_resume_interrupted (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *run_file = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  const char *common[] = { "--limit-train", "20000", "--limit-test", "200", "--num-hidden", "512",
+                           "--dropout", "0.1", "--threads", "1", "--log-every", "5", NULL };
+  const char *argv[] = { LW_CLI_PATH, "--limit-train", "20000", "--limit-test", "200",
+                         "--num-hidden", "512", "--dropout", "0.1", "--threads", "1",
+                         "--log-every", "5", "--epochs", "1", "--metrics", resumed_csv,
+                         "--save", run_file, "--checkpoint-every", "10", NULL };
+  const char *resume_args[] = { "--schedule", "pipeline", "--threads", "2", NULL };
+  GPid pid;
+  ino_t first = 0;
+  int wait_status = 0;
+  gint64 deadline;
+  g_autoptr (GBytes) saved = NULL;
+  g_autoptr (LwRunFile) file = NULL;
+  LwRunPosition pos;
+
+  g_assert_no_error (error);
+  run_ok (common, "1", straight_csv, NULL, NULL);
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error));
+  g_assert_no_error (error);
+  /* The save before training, then the checkpoint at step 10 replaces it. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while ((first = inode_of (run_file)) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (2000);
+  while (inode_of (run_file) == first && g_get_monotonic_time () < deadline)
+    g_usleep (2000);
+  kill (pid, SIGINT);
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (wait_status));
+  if (WEXITSTATUS (wait_status) == 0)
+    {
+      g_test_skip ("the run ended before it could be interrupted");
+      return;
+    }
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 130);
+  saved = read_bytes (run_file);
+  file = lw_run_file_read_bytes (g_bytes_get_data (saved, NULL), g_bytes_get_size (saved), &error);
+  g_assert_no_error (error);
+  g_assert_true (lw_run_position_from_bytes (lw_run_file_get_section (file, LW_RUN_SECTION_POSITION),
+                                             &pos, &error));
+  g_test_message ("interrupted at epoch %u, batch %u", pos.epoch, pos.batch_pos);
+  g_assert_cmpuint (pos.epoch, ==, 1);
+  g_assert_cmpuint (pos.batch_pos, >=, 10);
+
+  run_ok (resume_args, "1", resumed_csv, NULL, run_file);
+  a = read_file (straight_csv);
+  b = read_file (resumed_csv);
+  g_assert_true (g_str_equal (b, a));
+
+  g_unlink (straight_csv);
+  g_unlink (resumed_csv);
+  g_unlink (run_file);
+  g_rmdir (dir);
+}
+
+/* The file with its bytes changed by edit, its checksum made right again
+ * when fix_crc. */
+static char *
+write_variant (const char *dir, const char *name, GBytes *good, gsize keep, gsize offset,
+               guint32 value, gboolean fix_crc)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  gsize len;
+  g_autofree guint8 *data = g_bytes_unref_to_data (g_bytes_ref (good), &len);
+
+  if (offset != G_MAXSIZE)
+    {
+      guint32 le = GUINT32_TO_LE (value);
+
+      memcpy (data + offset, &le, 4);
+    }
+  if (fix_crc)
+    {
+      guint32 crc = GUINT32_TO_LE ((guint32) crc32_z (crc32_z (0L, Z_NULL, 0), data, len - 4));
+
+      memcpy (data + len - 4, &crc, 4);
+    }
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) MIN (keep, len), NULL));
+  return path;
+}
+
+/* A file that cannot be resumed is refused with one line saying why, exit
+ * status 2, nothing trained, and the file left as it was. */
+static void
+test_resume_bad (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *good = g_build_filename (dir, "good.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.lwrun", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.lwrun", NULL);
+  g_autofree char *cut = NULL, *flipped = NULL, *newer = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                         "--threads", "1", NULL };
+  gsize len;
+
+  g_assert_no_error (error);
+  run_ok (args, "1", csv, good, NULL);
+  bytes = read_bytes (good);
+  len = g_bytes_get_size (bytes);
+  cut = write_variant (dir, "cut.lwrun", bytes, len / 2, G_MAXSIZE, 0, FALSE);
+  flipped = write_variant (dir, "flipped.lwrun", bytes, len, len / 3, 0x12345678u, FALSE);
+  newer = write_variant (dir, "newer.lwrun", bytes, len, 8, 99, TRUE);
+  g_assert_true (g_file_set_contents (text, "just some notes\n", -1, NULL));
+
+  {
+    const struct { const char *args[8]; const char *must_mention; } cases[] = {
+      { { "--resume", good, "--arch", "vgg-mini", "--epochs", "2", NULL },
+        "--arch vgg-mini: the run in" },
+      { { "--resume", good, "--num-hidden", "32", "--epochs", "2", NULL },
+        "trained with --num-hidden 16" },
+      { { "--resume", cut, NULL }, "cut short" },
+      { { "--resume", flipped, NULL }, "checksum mismatch" },
+      { { "--resume", newer, NULL }, "newer Layerwise" },
+      { { "--resume", text, NULL }, "not a Layerwise run file" },
+      { { "--resume", missing, NULL }, "missing.lwrun" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        CliRun run;
+        const char *newline;
+        g_autoptr (GBytes) after = NULL;
+
+        cli_run (&run, cases[i].args);
+        g_test_message ("stderr: %s", run.err);
+        g_assert_cmpint (run.status, ==, 2);
+        g_assert_nonnull (strstr (run.err, cases[i].must_mention));
+        newline = strchr (run.err, '\n');
+        g_assert_nonnull (newline);
+        g_assert_cmpstr (newline + 1, ==, "");
+        g_assert_null (strstr (run.out, "final test accuracy"));
+        cli_run_clear (&run);
+        after = read_bytes (good);
+        g_assert_true (g_bytes_equal (after, bytes));
+      }
+  }
+  /* The same values as the file's are no contradiction. */
+  {
+    const char *same[] = { "--resume", good, "--num-hidden", "16", "--lr", "0.0005",
+                           "--epochs", "2", "--threads", "1", NULL };
+    CliRun run;
+
+    cli_run (&run, same);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "resuming"));
+    cli_run_clear (&run);
+  }
+
+  g_unlink (good);
+  g_unlink (csv);
+  g_unlink (cut);
+  g_unlink (flipped);
+  g_unlink (newer);
+  g_unlink (text);
+  g_rmdir (dir);
+}
+
+/* No field of the CSV holds a NaN or an infinity (a value that is not
+ * there is an empty field). */
+static void
+assert_csv_finite (const char *path)
+{
+  guint n_columns;
+  g_auto (GStrv) lines = read_csv (path, &n_columns);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = g_strsplit (lines[i], ",", -1);
+
+      for (guint k = 1; k < n_columns; k++)
+        if (fields[k][0] != '\0')
+          g_assert_true (isfinite (parse_number (fields[k])));
+    }
+}
+
+/* SGD at lr 1e20 overflows within two steps. */
+#define DIVERGING_ARGS "--optim", "sgd", "--lr", "1e20", "--limit-train", "1000", \
+                       "--limit-test", "200", "--num-hidden", "64", "--epochs", "2", "--log-every", "2"
+
+/* A run that diverges stops with one line naming the epoch, step, block,
+ * what happened and the rate, and how to go on; status 3; the metrics
+ * written so far hold only finite numbers. */
+static void
+test_diverged_stops (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  const char *args[] = { DIVERGING_ARGS, "--threads", "1", "--metrics", csv, NULL };
+  g_autoptr (GRegex) line = g_regex_new ("^layerwise-cli: training diverged at epoch 1 step [0-9]+: "
+                                         "(block [1-3]|the output layer) (loss|gradient) is "
+                                         "(NaN|infinite) \\(learning rate 1e\\+20\\); nothing "
+                                         "non-finite was applied\\. Lower --lr, or pass "
+                                         "--on-divergence skip to drop such steps and continue\\.\n$",
+                                         0, 0, &error);
+  CliRun run;
+
+  g_assert_no_error (error);
+  cli_run (&run, args);
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_true (g_regex_match (line, run.err, 0, NULL));
+  g_assert_null (strstr (run.out, "final test accuracy"));
+  assert_csv_finite (csv);
+  cli_run_clear (&run);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* --on-divergence skip: the run goes to its end, says after each epoch
+ * how many steps it dropped, and exits 0; the pipeline drops the same
+ * steps. */
+static void
+test_diverged_skip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  char *skipped[2] = { NULL, NULL };
+  char *text = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *args[] = { DIVERGING_ARGS, "--on-divergence", "skip", "--metrics", csv,
+                             "--threads", i == 0 ? "1" : "2",
+                             "--schedule", i == 0 ? "sequential" : "pipeline", NULL };
+      CliRun run;
+      const char *at;
+
+      cli_run (&run, args);
+      g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "final test accuracy"));
+      at = strstr (run.out, "skipped ");
+      g_assert_nonnull (at);
+      g_assert_nonnull (strstr (at, " that diverged in epoch 1 (the first, step "));
+      skipped[i] = g_strndup (at, strcspn (at, "\n"));
+      assert_csv_finite (csv);
+      g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "\nepoch,2,"));
+      g_clear_pointer (&text, g_free);
+      cli_run_clear (&run);
+    }
+  g_assert_cmpstr (skipped[0], ==, skipped[1]);
+  g_free (skipped[0]);
+  g_free (skipped[1]);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  /* The runs read presets from here, never from the user's own. */
+  config_dir = g_dir_make_tmp ("layerwise-cli-config-XXXXXX", NULL);
+  g_assert_nonnull (config_dir);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
 
   g_test_add_func ("/cli/help", test_help);
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
@@ -470,6 +944,23 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
+  g_test_add_func ("/cli/preset", test_preset);
+  g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
+  g_test_add_func ("/cli/resume/conv", test_resume_conv);
+  g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
+  g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
+  g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
+  g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
 
-  return g_test_run ();
+  status = g_test_run ();
+  {
+    g_autofree char *file = g_build_filename (config_dir, "layerwise", "presets.ini", NULL);
+    g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
+
+    g_unlink (file);
+    g_rmdir (dir);
+    g_rmdir (config_dir);
+  }
+  g_free (config_dir);
+  return status;
 }

@@ -799,7 +799,7 @@ check_global (const Case *c)
   mask = g_memdup2 (f.b.mask, sizeof (float) * CB_N * c->c_out);
 
   main_dw = grad_copy (&f, LW_BLOCK_MAIN_W);
-  lw_conv_block_probe_update (&f.b, f.y, CB_N, &f.ctx, &st);
+  lw_conv_block_probe_update (&f.b, f.y, CB_N, &f.ctx, &st, NULL);
   g_assert_true (gc_bits_equal (f.b.main.dw, main_dw, f.b.params[LW_BLOCK_MAIN_W].n));
   g_assert_true (isnan (st.loss_sim));
   probe_dw = grad_copy (&f, LW_BLOCK_PRED_W);
@@ -808,7 +808,7 @@ check_global (const Case *c)
   check_param ("bp", "probe head dW", &p, &f, LW_BLOCK_PRED_W, probe_dw);
 
   memcpy (f.b.dout, g_out, sizeof (float) * CB_N * f.b.out_map);
-  lw_conv_block_global_backward (&f.b, f.x, CB_N, &f.ctx, dx);
+  lw_conv_block_global_backward (&f.b, f.x, CB_N, &f.ctx, dx, NULL);
   assert_unchanged (&f);
   dw = grad_copy (&f, LW_BLOCK_MAIN_W);
   dgamma = grad_copy (&f, LW_BLOCK_BN_GAMMA);
@@ -1058,8 +1058,8 @@ run_all_modes (Fixture *f, LwRng *drop_rng)
     }
   f->ctx.loss = LW_LOSS_BP;
   lw_conv_block_forward_train (&f->b, f->x, CB_N, &f->ctx, drop_rng);
-  lw_conv_block_probe_update (&f->b, f->y, CB_N, &f->ctx, NULL);
-  lw_conv_block_global_backward (&f->b, f->x, CB_N, &f->ctx, NULL);
+  lw_conv_block_probe_update (&f->b, f->y, CB_N, &f->ctx, NULL, NULL);
+  lw_conv_block_global_backward (&f->b, f->x, CB_N, &f->ctx, NULL, NULL);
   lw_conv_block_forward_eval (&f->b, f->x, f->y, CB_N, f->ctx.nonlin, &correct);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "lw-application.h"
@@ -101,6 +102,12 @@ test_window_german (void)
 int
 main (int argc, char **argv)
 {
+  g_autofree char *data_home = g_dir_make_tmp ("test-i18n-data-XXXXXX", NULL);
+  g_autofree char *state_dir = g_build_filename (data_home, "layerwise", NULL);
+  int status;
+
+  /* The window's crash marker goes here, not into the user's folder. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   /* LANGUAGE is honoured by any locale but C and POSIX. */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
@@ -115,5 +122,8 @@ main (int argc, char **argv)
   have_display = gtk_init_check ();
   g_test_add_func ("/i18n/catalogue", test_catalogue);
   g_test_add_func ("/i18n/window/german", test_window_german);
-  return g_test_run ();
+  status = g_test_run ();
+  g_rmdir (state_dir);
+  g_rmdir (data_home);
+  return status;
 }

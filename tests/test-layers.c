@@ -1103,7 +1103,7 @@ test_block_global (void)
   /* The probe trains the softmax head on the detached activation and
    * leaves the block's weights and their gradient alone. */
   main_dw = g_memdup2 (f.b.main.dw, sizeof (float) * BK_IN * BK_OUT);
-  lw_block_probe_update (&f.b, f.y, BK_N, &f.ctx, &st);
+  lw_block_probe_update (&f.b, f.y, BK_N, &f.ctx, &st, NULL);
   g_assert_true (gc_bits_equal (f.b.main.dw, main_dw, BK_IN * BK_OUT));
   g_assert_true (isnan (st.loss_sim));
   probe_dw = g_memdup2 (f.b.pred.dw, sizeof (float) * BK_OUT * BK_CLASSES);
@@ -1112,7 +1112,7 @@ test_block_global (void)
   check_block_param ("bp probe head dW", &p, f.b.pred.w, probe_dw, BK_OUT * BK_CLASSES, 1e-4);
 
   memcpy (f.b.dout, g_out, sizeof g_out);
-  lw_block_global_backward (&f.b, f.x, BK_N, &f.ctx, dx);
+  lw_block_global_backward (&f.b, f.x, BK_N, &f.ctx, dx, NULL);
   assert_block_unchanged (&f);
   dw = g_memdup2 (f.b.main.dw, sizeof (float) * BK_IN * BK_OUT);
   dgamma = g_memdup2 (f.b.bn.dgamma, sizeof (float) * BK_OUT);

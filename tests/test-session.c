@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "session/lw-history.h"
+#include "session/lw-schedule-probe.h"
 #include "session/lw-session.h"
 
 #define TIMEOUT_MS 30000
@@ -1140,6 +1141,289 @@ test_curves_bounded (void)
 }
 
 static void
+assert_series_equal (const LwSeries *a, const LwSeries *b)
+{
+  g_assert_cmpuint (a->n, ==, b->n);
+  for (guint i = 0; i < a->n; i++)
+    {
+      g_assert_cmpfloat (a->x[i], ==, b->x[i]);
+      /* NAN == NAN for these purposes. */
+      g_assert_true (a->y[i] == b->y[i] || (isnan (a->y[i]) && isnan (b->y[i])));
+    }
+}
+
+static void
+assert_curves_equal (const LwRunCurves *a, const LwRunCurves *b)
+{
+  g_assert_cmpuint (a->n_layers, ==, b->n_layers);
+  for (guint l = 0; l < a->n_layers; l++)
+    {
+      assert_series_equal (&a->layers[l].train_acc, &b->layers[l].train_acc);
+      assert_series_equal (&a->layers[l].test_acc, &b->layers[l].test_acc);
+      assert_series_equal (&a->layers[l].epoch_test_acc, &b->layers[l].epoch_test_acc);
+      assert_series_equal (&a->layers[l].loss_pred, &b->layers[l].loss_pred);
+      assert_series_equal (&a->layers[l].loss_sim, &b->layers[l].loss_sim);
+    }
+  g_assert_cmpuint (a->n_marks, ==, b->n_marks);
+  for (guint i = 0; i < a->n_marks; i++)
+    {
+      g_assert_cmpuint (a->marks[i].samples, ==, b->marks[i].samples);
+      g_assert_cmpstr (a->marks[i].label, ==, b->marks[i].label);
+    }
+}
+
+static gboolean
+is_finished (const LwSnapshot *snap, gpointer data)
+{
+  return snap->state == LW_RUN_FINISHED;
+}
+
+/* Two epochs played through with the blocks on two pipeline stages give
+ * the very curves of the sequential schedule (one BLAS thread each, as
+ * pipeline stages run with): every training point, every held-out and
+ * epoch evaluation. */
+static void
+test_schedule_same_curves (void)
+{
+  LwRunSettings st;
+  LwSession *seq, *pipe;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 64;
+  st.limit_train = 1024;
+  st.max_epochs = 2;
+  st.eval_every = 7;
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  seq = new_loaded (&st, LW_RUN_PAUSED);
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  pipe = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (seq);
+  lw_session_play (pipe);
+  {
+    g_autoptr(LwSnapshot) a = wait_for (seq, is_finished, NULL);
+    g_autoptr(LwSnapshot) b = wait_for (pipe, is_finished, NULL);
+
+    g_assert_cmpuint (a->n_stages, ==, 0);
+    g_assert_cmpuint (b->n_stages, ==, 2);
+    g_assert_cmpuint (b->stage_end[1], ==, 3);
+    g_assert_cmpuint (b->stage_end[0], >=, 1);
+    g_assert_cmpuint (b->stage_end[0], <=, 2);
+    g_assert_cmpuint (a->step, ==, 32);
+    g_assert_cmpuint (b->step, ==, 32);
+    g_assert_cmpuint (b->current.layers[3].test_acc.n, ==, 32 / 7);
+    assert_curves_equal (&a->current, &b->current);
+    for (guint l = 0; l <= a->n_blocks; l++)
+      g_assert_cmpfloat (a->last_test_acc[l], ==, b->last_test_acc[l]);
+  }
+  lw_session_free (seq);
+  lw_session_free (pipe);
+  lw_run_settings_clear (&st);
+}
+
+/* The AUTO schedule's probe: warm-up steps untimed, then sequential
+ * steps until it has seen enough, the pipeline's fill untimed, pipelined
+ * steps, and the faster kept. */
+static void
+test_schedule_probe (void)
+{
+  for (guint faster = 0; faster < 2; faster++)
+    {
+      LwScheduleProbe p;
+      guint seq_steps = 0, pipe_steps = 0;
+      double ratio;
+
+      lw_schedule_probe_start (&p, 3);
+      for (guint i = 0; i < 3; i++)
+        {
+          g_assert_false (lw_schedule_probe_wants_pipeline (&p));
+          /* Warm-up: slow and untimed. */
+          lw_schedule_probe_add (&p, 128, 10.0, 2);
+        }
+      while (p.phase == LW_PROBE_SEQUENTIAL)
+        {
+          g_assert_false (lw_schedule_probe_wants_pipeline (&p));
+          lw_schedule_probe_add (&p, 128, 0.2, 2);
+          seq_steps++;
+        }
+      /* 1 s at least, 8 steps at least. */
+      g_assert_cmpuint (seq_steps, ==, 8);
+      g_assert_cmpfloat (lw_schedule_probe_ratio (&p), ==, 0.0);
+      /* The fill: two steps, slow and untimed. */
+      lw_schedule_probe_add (&p, 128, 10.0, 2);
+      lw_schedule_probe_add (&p, 128, 10.0, 2);
+      while (p.phase == LW_PROBE_PIPELINE)
+        {
+          g_assert_true (lw_schedule_probe_wants_pipeline (&p));
+          lw_schedule_probe_add (&p, 128, faster ? 0.125 : 0.25, 2);
+          pipe_steps++;
+        }
+      g_assert_cmpuint (pipe_steps, ==, 8);
+      ratio = lw_schedule_probe_ratio (&p);
+      g_assert_cmpfloat_with_epsilon (ratio, faster ? 1.6 : 0.8, 1e-9);
+      g_assert_true (lw_schedule_probe_wants_pipeline (&p) == (faster == 1));
+      /* Decided: more steps change nothing. */
+      lw_schedule_probe_add (&p, 128, 100.0, 2);
+      g_assert_cmpfloat (lw_schedule_probe_ratio (&p), ==, ratio);
+    }
+}
+
+static gboolean
+auto_decided (const LwSnapshot *snap, gpointer data)
+{
+  return !snap->schedule_probing && snap->schedule_ratio > 0.0;
+}
+
+/* AUTO on two threads times both schedules on the running model and keeps
+ * the faster: the snapshot says which and by how much; on one thread it
+ * has nothing to choose. */
+static void
+test_schedule_auto (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.num_hidden = 256;
+  st.threads = 2;
+  st.schedule = LW_SCHEDULE_AUTO;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, auto_decided, NULL);
+
+    g_test_message ("AUTO: pipeline at %.2fx sequential after %" G_GUINT64_FORMAT " steps",
+                    snap->schedule_ratio, snap->step);
+    g_assert_cmpuint (snap->schedule, ==, LW_SCHEDULE_AUTO);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->n_stages, ==, snap->schedule_ratio > 1.0 ? 2 : 0);
+  }
+  lw_session_free (s);
+
+  st.threads = 1;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  for (guint i = 0; i < 12; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_false (snap->schedule_probing);
+    g_assert_cmpfloat (snap->schedule_ratio, ==, 0.0);
+    g_assert_cmpuint (snap->n_stages, ==, 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* Paused means every batch handed out is trained and in the curves, with
+ * a pipeline too: one step after a pause adds exactly one point. */
+static void
+test_schedule_pause (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  small_settings (&st);
+  st.model.batch_size = 32;
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_step (s, 12);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) paused = synced (s);
+    g_autoptr(LwSnapshot) stepped = NULL;
+
+    g_assert_cmpuint (paused->n_stages, ==, 2);
+    g_assert_cmpuint (paused->current.layers[0].train_acc.n, ==, paused->step);
+    g_assert_cmpuint (paused->samples_seen, ==, paused->step * 32);
+    lw_session_step (s);
+    stepped = synced (s);
+    g_assert_cmpuint (stepped->step, ==, paused->step + 1);
+    g_assert_cmpuint (stepped->current.layers[0].train_acc.n, ==, stepped->step);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* The schedule switched back and forth at batch boundaries, with live
+ * changes in between, leaves the curves as if it had never changed; a
+ * stage count the model cannot use is refused. */
+static void
+test_schedule_switch_live (void)
+{
+  LwRunSettings st;
+  LwSession *ref, *sw;
+  g_autoptr(GError) error = NULL;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.eval_every = 5;
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  ref = new_loaded (&st, LW_RUN_PAUSED);
+  sw = new_loaded (&st, LW_RUN_PAUSED);
+
+  g_assert_false (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 4, &error));
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "at most 3"));
+
+  for (guint i = 0; i < 40; i++)
+    {
+      if (i == 6)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 2, NULL));
+      if (i == 12)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 3, NULL));
+      if (i == 20)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_SEQUENTIAL, 0, NULL));
+      if (i == 27)
+        g_assert_true (lw_session_set_schedule (sw, LW_SCHEDULE_PIPELINE, 2, NULL));
+      if (i == 15 || i == 31)
+        for (guint k = 0; k < 2; k++)
+          {
+            LwSession *s = k ? sw : ref;
+
+            g_assert_true (lw_session_set_lr (s, i == 15 ? 2e-3 : 3e-4, NULL));
+            g_assert_true (lw_session_set_block_frozen (s, 1, i == 15, NULL));
+            lw_session_set_loss (s, i == 15 ? LW_LOSS_SIM : LW_LOSS_PREDSIM);
+          }
+      lw_session_step (ref);
+      lw_session_step (sw);
+      {
+        g_autoptr(LwSnapshot) a = synced (ref);
+        g_autoptr(LwSnapshot) b = synced (sw);
+
+        if (i == 30)
+          g_assert_cmpuint (b->n_stages, ==, 2);
+        if (i == 25)
+          g_assert_cmpuint (b->n_stages, ==, 0);
+        /* Paused: every batch handed out is in the curves. */
+        g_assert_cmpuint (b->step, ==, i + 1);
+        assert_curves_equal (&a->current, &b->current);
+      }
+    }
+  {
+    g_autoptr(LwSnapshot) a = synced (ref);
+    g_autoptr(LwSnapshot) b = synced (sw);
+
+    g_assert_cmpuint (b->schedule, ==, LW_SCHEDULE_PIPELINE);
+    g_assert_cmpuint (a->current.n_marks, >=, 6);
+  }
+  lw_session_free (ref);
+  lw_session_free (sw);
+  lw_run_settings_clear (&st);
+}
+
+static void
 on_notify (gpointer data)
 {
   g_atomic_int_inc ((gint *) data);
@@ -1180,6 +1464,154 @@ test_settings_copy (void)
   g_assert_null (b.data_dir);
 }
 
+/* The confusion matrices count every held-out image once, their diagonal
+ * is what the run's own evaluation counted at the same step, and the
+ * gallery's order puts each layer's mistakes first. */
+static void
+test_predictions (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  g_autofree guint32 *order = NULL;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    const LwPredictions *p = snap->predictions;
+
+    g_assert_nonnull (p);
+    g_assert_cmpuint (p->step, ==, 0);
+    g_assert_cmpuint (p->n, ==, st.eval_samples);
+  }
+
+  /* eval_every steps: the held-out test ran on the same images. */
+  for (guint i = 0; i < st.eval_every; i++)
+    lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+    const LwPredictions *p = snap->predictions;
+    guint C;
+
+    g_assert_cmpuint (snap->step, ==, st.eval_every);
+    g_assert_nonnull (p);
+    g_assert_cmpuint (p->n_layers, ==, snap->n_blocks + 1);
+    g_assert_cmpuint (p->n_classes, ==, 10);
+    g_assert_cmpuint (p->images->n, ==, p->n);
+    g_assert_cmpuint (p->images->channels * p->images->height * p->images->width, ==, 784);
+    C = p->n_classes;
+    order = g_new (guint32, p->n);
+    for (guint l = 0; l < p->n_layers; l++)
+      {
+        const guint32 *m = lw_predictions_confusion (p, l);
+        guint64 sum = 0, diagonal = 0, right = 0;
+
+        for (guint t = 0; t < C; t++)
+          {
+            guint64 row = 0, of_class = 0;
+
+            for (guint q = 0; q < C; q++)
+              row += m[t * C + q];
+            for (guint i = 0; i < p->n; i++)
+              of_class += p->labels[i] == t;
+            g_assert_cmpuint (row, ==, of_class);
+            sum += row;
+            diagonal += m[t * C + t];
+          }
+        for (guint i = 0; i < p->n; i++)
+          right += lw_predictions_get (p, l, i) == p->labels[i];
+        g_assert_cmpuint (sum, ==, p->n);
+        g_assert_cmpuint (diagonal, ==, p->correct[l]);
+        g_assert_cmpuint (right, ==, p->correct[l]);
+        /* The run's evaluation at this step, through lw_model_evaluate. */
+        g_assert_cmpuint (p->correct[l], ==, (guint) lroundf (snap->last_test_acc[l] * p->n));
+
+        lw_predictions_order (p, l, order);
+        for (guint k = 0; k < p->n; k++)
+          {
+            gboolean wrong = lw_predictions_get (p, l, order[k]) != p->labels[order[k]];
+
+            g_assert_cmpint (wrong, ==, k < p->n - p->correct[l]);
+            if (k > 0 && wrong == (lw_predictions_get (p, l, order[k - 1]) != p->labels[order[k - 1]]))
+              g_assert_cmpuint (order[k], >, order[k - 1]);
+          }
+      }
+    /* Better than chance after a few steps, and not yet perfect. */
+    g_assert_cmpuint (p->correct[p->n_layers - 1], >, p->n / 5);
+    g_assert_cmpuint (p->correct[p->n_layers - 1], <, p->n);
+  }
+
+  /* Training on: they follow, a few seconds behind at most. */
+  lw_session_play (s);
+  {
+    guint64 step = st.eval_every + 5;
+    g_autoptr(LwSnapshot) moved = wait_step (s, step);
+  }
+  lw_session_pause (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->predictions->step, ==, snap->step);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* A layer's mistakes first, then what it gets right, each in test-set order. */
+static void
+test_predictions_order (void)
+{
+  static const guint8 labels[] = { 0, 1, 2, 1, 0, 2 };
+  /* Two layers: the first wrong on images 1 and 4, the second on 0 and 5. */
+  static const guint8 predicted[] = { 0, 2, 2, 1, 1, 2,
+                                      1, 1, 2, 1, 0, 0 };
+  LwPredictions p = {
+    .n = 6, .n_layers = 2, .n_classes = 3, .labels = labels, .predicted = predicted,
+  };
+  static const guint32 want0[] = { 1, 4, 0, 2, 3, 5 };
+  static const guint32 want1[] = { 0, 5, 1, 2, 3, 4 };
+  guint32 order[6];
+
+  lw_predictions_order (&p, 0, order);
+  g_assert_cmpmem (order, sizeof order, want0, sizeof want0);
+  lw_predictions_order (&p, 1, order);
+  g_assert_cmpmem (order, sizeof order, want1, sizeof want1);
+}
+
+static gboolean
+has_predictions (const LwSnapshot *snap, gpointer data)
+{
+  return snap->predictions != NULL;
+}
+
+/* A conv net's first pass over the held-out images waits for training
+ * (a large one's takes seconds, in which a paused worker would answer
+ * nothing); then they come while it trains. */
+static void
+test_conv_predictions_deferred (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  conv_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_null (snap->predictions);
+  }
+  lw_session_play (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, has_predictions, NULL);
+
+    g_assert_cmpuint (snap->predictions->n, ==, st.eval_samples);
+    g_assert_cmpuint (snap->predictions->n_layers, ==, snap->n_blocks + 1);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1202,7 +1634,15 @@ main (int argc, char **argv)
   g_test_add_func ("/session/immutable", test_immutable);
   g_test_add_func ("/session/curves-bounded", test_curves_bounded);
   g_test_add_func ("/session/notify", test_notify);
+  g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
+  g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
+  g_test_add_func ("/session/schedule/pause", test_schedule_pause);
+  g_test_add_func ("/session/schedule/probe", test_schedule_probe);
+  g_test_add_func ("/session/schedule/auto", test_schedule_auto);
+  g_test_add_func ("/session/predictions", test_predictions);
+  g_test_add_func ("/session/predictions/order", test_predictions_order);
   g_test_add_func ("/session/conv/visuals", test_conv_visuals);
+  g_test_add_func ("/session/conv/predictions-deferred", test_conv_predictions_deferred);
   g_test_add_func ("/session/conv/similarity", test_conv_similarity);
   g_test_add_func ("/session/conv/switch", test_conv_switch);
   g_test_add_func ("/session/conv/rgb", test_conv_rgb);

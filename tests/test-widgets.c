@@ -10,7 +10,9 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-export.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-heatmap.h"
 #include "widgets/lw-chart-image-grid.h"
@@ -1303,6 +1305,221 @@ remove_tmp_dir (void)
   g_rmdir (tmp_dir);
 }
 
+/* ---- confusion matrix, gallery --------------------------------------- */
+
+static guint32 *
+make_confusion (Store *s, guint C, guint per_class, guint wrong_3_as_8)
+{
+  guint32 *m = store_alloc (s, sizeof (guint32) * C * C);
+
+  for (guint c = 0; c < C; c++)
+    m[c * C + c] = per_class;
+  if (C > 8)
+    {
+      m[3 * C + 3] -= wrong_3_as_8;
+      m[3 * C + 8] += wrong_3_as_8;
+    }
+  return m;
+}
+
+static void
+test_confusion (void)
+{
+  LwColor color = lw_color_layer (3);
+  Store s;
+  LwConfusion perfect, mixed, big, empty = { .title = "empty" };
+  cairo_surface_t *image;
+  guint n_perfect, n_mixed;
+  double wall, cpu;
+
+  store_init (&s, 11);
+  perfect = (LwConfusion) {
+    .title = "Output layer", .caption = "100.0%", .n_classes = 10,
+    .counts = make_confusion (&s, 10, 100, 0), .color = color,
+  };
+  mixed = perfect;
+  mixed.counts = make_confusion (&s, 10, 100, 40);
+
+  /* The diagonal in the layer's colour; a class mistaken for another
+   * shades that cell too. */
+  image = render (lw_confusion_draw_func, &perfect, 600, 500, "confusion-perfect", TRUE);
+  n_perfect = count_color (image, 0, 0, 600, 500, color, 0.5, NULL);
+  g_assert_cmpuint (n_perfect, >, 10 * 20 * 20);
+  cairo_surface_destroy (image);
+  image = render (lw_confusion_draw_func, &mixed, 600, 500, "confusion-mixed", TRUE);
+  n_mixed = count_color (image, 0, 0, 600, 500, color, 0.5, NULL);
+  g_assert_cmpuint (n_mixed, >, n_perfect + 20 * 20);
+  cairo_surface_destroy (image);
+
+  image = render (lw_confusion_draw_func, &empty, 300, 200, "confusion-empty", FALSE);
+  cairo_surface_destroy (image);
+
+  /* CIFAR-100: ten thousand cells in a frame. */
+  big = perfect;
+  big.n_classes = 100;
+  big.counts = make_confusion (&s, 100, 10, 5);
+  time_draw (lw_confusion_draw_func, &big, 900, 700, 1, 9, &wall, &cpu);
+  g_test_message ("100-class confusion matrix at 900x700: median %.2f ms CPU, %.2f ms wall",
+                  cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  time_draw (lw_confusion_draw_func, &mixed, 900, 700, 1, 9, &wall, &cpu);
+  g_test_message ("10-class confusion matrix with counts: median %.2f ms CPU, %.2f ms wall",
+                  cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  store_clear (&s);
+}
+
+static void
+make_gallery (Store *s, guint n, guint n_wrong, LwGallery *g)
+{
+  float *images = store_alloc (s, sizeof (float) * n * 784);
+  guint8 *labels = store_alloc (s, n);
+  guint8 *predicted = store_alloc (s, n);
+  guint32 *order = store_alloc (s, sizeof (guint32) * n);
+  guint k = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      for (guint p = 0; p < 784; p++)
+        images[(gsize) i * 784 + p] = (float) noise (s, 1.0);
+      labels[i] = i % 10;
+      /* Every (n / n_wrong)-th image is wrong. */
+      predicted[i] = i % (n / n_wrong) == 1 ? (i + 1) % 10 : i % 10;
+    }
+  for (guint i = 0; i < n; i++)
+    if (predicted[i] != labels[i])
+      order[k++] = i;
+  for (guint i = 0; i < n; i++)
+    if (predicted[i] == labels[i])
+      order[k++] = i;
+  *g = (LwGallery) {
+    .title = "Test images, mistakes first", .caption = "40 of 40",
+    .n_images = n, .channels = 1, .height = 28, .width = 28,
+    .images = images, .labels = labels, .predicted = predicted, .order = order,
+    .selected = G_MAXUINT,
+  };
+}
+
+static void
+test_gallery (void)
+{
+  const LwColor red = { 0.84, 0.15, 0.16 };
+  g_autoptr(LwImageCache) cache = lw_image_cache_new ();
+  g_autoptr(GHashTable) hit = g_hash_table_new (NULL, NULL);
+  Store s;
+  LwGallery g;
+  cairo_surface_t *image;
+  guint shown;
+  int first = -1;
+  double wall, cpu;
+
+  store_init (&s, 5);
+  make_gallery (&s, 40, 8, &g);
+  g.selected = g.order[12];
+  image = render (lw_gallery_draw_func, &g, 900, 500, "gallery", TRUE);
+  /* The mistakes are framed and captioned in red. */
+  g_assert_cmpuint (count_color (image, 0, 0, 900, 500, red, 0.8, NULL), >, 8 * 100);
+  cairo_surface_destroy (image);
+
+  /* Every image shown answers a click on it, and nothing else does; the
+   * top left one is the first in the order. */
+  shown = lw_gallery_n_shown (&g, 900, 500);
+  g_assert_cmpuint (shown, ==, 40);
+  for (int y = 0; y < 500; y += 3)
+    for (int x = 0; x < 900; x += 3)
+      {
+        int i = lw_gallery_hit (&g, 900, 500, x, y);
+
+        if (i < 0)
+          continue;
+        if (first < 0)
+          first = i;
+        g_assert_cmpint (i, <, 40);
+        g_hash_table_add (hit, GINT_TO_POINTER (i + 1));
+      }
+  g_assert_cmpint (first, ==, (int) g.order[0]);
+  g_assert_cmpuint (g_hash_table_size (hit), ==, 40);
+  g_assert_cmpint (lw_gallery_hit (&g, 900, 500, 1, 1), ==, -1);
+  g_assert_cmpint (lw_gallery_hit (&g, 900, 500, 899, 499), ==, -1);
+
+  /* The keyboard walks the tiles as they are laid out: right and left
+   * along the order, down and up a row, Home and End to either end, and
+   * no further than an edge. */
+  {
+    g_autoptr(GHashTable) first_row = g_hash_table_new (NULL, NULL);
+    int last = (int) g.order[shown - 1], k, y0 = 0;
+    guint cols;
+
+    /* Columns: the images a line through the first row crosses. */
+    while (y0 < 500 && lw_gallery_hit (&g, 900, 500, 20, y0) < 0)
+      y0++;
+    for (int x = 0; x < 900; x++)
+      if (lw_gallery_hit (&g, 900, 500, x, y0 + 2) >= 0)
+        g_hash_table_add (first_row, GINT_TO_POINTER (lw_gallery_hit (&g, 900, 500, x, y0 + 2) + 1));
+    cols = g_hash_table_size (first_row);
+    g_assert_cmpuint (cols, >, 1);
+    g_assert_cmpuint (cols, <, shown);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_RIGHT), ==, (int) g.order[1]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1], LW_GALLERY_MOVE_LEFT), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_LEFT), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[0], LW_GALLERY_MOVE_UP), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1], LW_GALLERY_MOVE_DOWN), ==, (int) g.order[1 + cols]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[1 + cols], LW_GALLERY_MOVE_UP), ==, (int) g.order[1]);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[3], LW_GALLERY_MOVE_LAST), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_RIGHT), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_DOWN), ==, last);
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, last, LW_GALLERY_MOVE_FIRST), ==, (int) g.order[0]);
+    /* Down from the row above a short last row: its last tile. */
+    k = (int) (((shown - 1) / cols) * cols) - 1;
+    if ((shown % cols) != 0 && k >= 0)
+      g_assert_cmpint (lw_gallery_move (&g, 900, 500, g.order[k], LW_GALLERY_MOVE_DOWN), ==, last);
+    /* From an image not shown (or none), the first tile. */
+    g_assert_cmpint (lw_gallery_move (&g, 900, 500, G_MAXUINT, LW_GALLERY_MOVE_DOWN), ==, (int) g.order[0]);
+    g_assert_cmpint (lw_gallery_position (&g, 900, 500, g.order[7]), ==, 7);
+    g_assert_cmpint (lw_gallery_position (&g, 900, 500, 4000), ==, -1);
+
+    /* The cursor is drawn as a blue band behind its tile, and only when
+     * asked for. */
+    {
+      const LwColor band = { 0.10, 0.45, 0.95 };
+      guint without, with;
+
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-no-cursor", FALSE);
+      without = count_color (image, 0, 0, 900, 500, band, 0.2, NULL);
+      cairo_surface_destroy (image);
+      g.cursor = g.order[3];
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-no-cursor", FALSE);
+      g_assert_cmpuint (count_color (image, 0, 0, 900, 500, band, 0.2, NULL), ==, without);
+      cairo_surface_destroy (image);
+      g.show_cursor = TRUE;
+      image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-cursor", TRUE);
+      with = count_color (image, 0, 0, 900, 500, band, 0.2, NULL);
+      cairo_surface_destroy (image);
+      g_test_message ("band pixels: %u without the cursor, %u with", without, with);
+      g_assert_cmpuint (with, >, without + 200);
+      g.show_cursor = FALSE;
+    }
+  }
+
+  /* A thousand images: as many as fit, the first of the order. */
+  make_gallery (&s, 1000, 50, &g);
+  g.serial = 1;
+  g.cache = cache;
+  shown = lw_gallery_n_shown (&g, 900, 500);
+  g_assert_cmpuint (shown, >, 50);
+  g_assert_cmpuint (shown, <, 1000);
+  time_draw (lw_gallery_draw_func, &g, 900, 500, 1, 9, &wall, &cpu);
+  g_test_message ("gallery of %u shown at 900x500: median %.2f ms CPU, %.2f ms wall",
+                  shown, cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  g_assert_cmpuint (lw_image_cache_get_n_builds (cache), ==, 1);
+  g.serial = 0;
+  time_draw (lw_gallery_draw_func, &g, 900, 500, 1, 5, &wall, &cpu);
+  g_test_message ("the same, rebuilt each draw: median %.2f ms CPU, %.2f ms wall", cpu, wall);
+  g_assert_cmpfloat (cpu, <, FRAME_BUDGET_MS);
+  store_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1333,6 +1550,8 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/feature-maps/draw", test_feature_maps);
   g_test_add_func ("/widgets/feature-maps/wide", test_feature_maps_wide);
   g_test_add_func ("/widgets/feature-maps/bad-input", test_feature_maps_bad);
+  g_test_add_func ("/widgets/confusion/draw", test_confusion);
+  g_test_add_func ("/widgets/gallery/draw", test_gallery);
   g_test_add_func ("/widgets/export/error", test_export_error);
   g_test_add_func ("/widgets/view/snapshot", test_view);
 

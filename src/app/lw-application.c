@@ -20,13 +20,16 @@ G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
 
 static const GOptionEntry option_entries[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Network preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
-       "conv nets vgg-mini, vgg8b"), N_("NAME") },
+    N_("Preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
+       "conv nets vgg-mini, vgg8b; or one of yours (~/.config/layerwise/presets.ini)"), N_("NAME") },
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("View shown first: curves, filters, similarity, overview"), N_("NAME") },
+    N_("View shown first: curves, filters, similarity, predictions, overview"), N_("NAME") },
   { "threads", 't', 0, G_OPTION_ARG_INT, NULL, N_("Training threads (default: one less than the processors)"), N_("N") },
+  { "schedule", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("How training steps run: auto (default: the faster for the threads given), "
+       "sequential, or pipeline (blocks on threads of their own)"), N_("NAME") },
   { "autoplay", 'a', 0, G_OPTION_ARG_NONE, NULL, N_("Start training when the window opens"), NULL },
   { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Large type, readable from the back of a room"), NULL },
   { "benchmark-seconds", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
@@ -48,6 +51,7 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
   LwApplication *self = LW_APPLICATION (app);
   LwAppOptions *o = &self->options;
   LwDatasetKind kind;
+  LwSchedule schedule;
   const char *s;
 
   if (g_variant_dict_contains (dict, "version"))
@@ -61,6 +65,8 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
     replace_string (&o->dataset, s);
   if (g_variant_dict_lookup (dict, "page", "&s", &s))
     replace_string (&o->page, s);
+  if (g_variant_dict_lookup (dict, "schedule", "&s", &s))
+    replace_string (&o->schedule, s);
   g_variant_dict_lookup (dict, "threads", "i", &o->threads);
   g_variant_dict_lookup (dict, "benchmark-seconds", "d", &o->benchmark_seconds);
   o->autoplay = g_variant_dict_contains (dict, "autoplay") || o->benchmark_seconds > 0;
@@ -68,12 +74,22 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
 
   if (o->preset != NULL && lw_presets_lookup (o->preset) == NULL)
     {
-      g_printerr (_("layerwise: unknown preset “%s”\n"), o->preset);
+      g_autofree char *names = lw_preset_list_names (lw_presets_get_list ());
+
+      if (lw_presets_get_load_error () != NULL)
+        g_printerr ("layerwise: %s\n", lw_presets_get_load_error ());
+      g_printerr (_("layerwise: unknown preset “%s”; the presets are: %s\n"), o->preset, names);
       return 2;
     }
   if (o->dataset != NULL && !lw_dataset_kind_from_string (o->dataset, &kind))
     {
       g_printerr (_("layerwise: unknown dataset “%s”\n"), o->dataset);
+      return 2;
+    }
+  if (o->schedule != NULL && !lw_schedule_from_string (o->schedule, &schedule))
+    {
+      g_printerr (_("layerwise: unknown schedule “%s”: choose auto, sequential or pipeline\n"),
+                  o->schedule);
       return 2;
     }
   if (o->threads < 0 || o->threads > 256)
@@ -209,13 +225,17 @@ lw_application_startup (GApplication *app)
 
   set_accels (gtk_app, "app.quit", "<Control>q", NULL);
   set_accels (gtk_app, "win.reset", "<Control>r", NULL);
+  set_accels (gtk_app, "win.save-run", "<Control>s", NULL);
+  set_accels (gtk_app, "win.open-run", "<Control>o", NULL);
   set_accels (gtk_app, "win.export-csv", "<Control>e", NULL);
   set_accels (gtk_app, "win.loss-log-scale", "<Control>l", NULL);
   set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);
   set_accels (gtk_app, "win.show-page::filters", "<Alt>2", NULL);
   set_accels (gtk_app, "win.show-page::similarity", "<Alt>3", NULL);
-  set_accels (gtk_app, "win.show-page::overview", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::predictions", "<Alt>4", NULL);
+  set_accels (gtk_app, "win.show-page::overview", "<Alt>5", NULL);
   set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
+  set_accels (gtk_app, "win.show-help", "F1", NULL);
 
   gtk_window_set_default_icon_name (LW_APP_ID);
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
@@ -230,6 +250,7 @@ lw_application_finalize (GObject *object)
   LwApplication *self = LW_APPLICATION (object);
 
   g_free (self->options.preset);
+  g_free (self->options.schedule);
   g_free (self->options.dataset);
   g_free (self->options.page);
   g_clear_object (&self->settings);

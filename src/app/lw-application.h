@@ -13,6 +13,7 @@ typedef struct {
   char *dataset;              /* dataset name, NULL: the embedded subset */
   char *page;                 /* view shown first, NULL: curves */
   int threads;                /* 0: every processor */
+  char *schedule;             /* auto, sequential or pipeline; NULL: auto */
   gboolean autoplay;          /* start training when the window opens */
   gboolean presentation;      /* large type, for a classroom */
   double benchmark_seconds;   /* > 0: train this long, print timings, quit */

@@ -10,10 +10,13 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
+#include "widgets/lw-chart-gallery.h"
 #include "widgets/lw-chart-heatmap.h"
 #include "widgets/lw-chart-image-grid.h"
 #include "widgets/lw-chart-line.h"
+#include "session/lw-label.h"
 
 #define PREVIOUS_ALPHA 0.35
 #define MAX_FILTER_TILES 100
@@ -66,6 +69,19 @@ struct _LwCharts
   SimilarityRow sim;
   char *block_names[LW_MAX_BLOCKS];
 
+  guint prediction_layer;     /* clamped to the output layer */
+  LwConfusion confusion;
+  char *confusion_title, *confusion_caption;
+  LwGallery gallery;
+  char *gallery_caption;
+  guint32 *gallery_order;     /* for the predictions and layer shown */
+  LwImageCache *gallery_cache;
+  const LwPredictions *seen_predictions;
+  guint seen_layer;
+  guint64 gallery_serial;     /* its images change only with the order */
+  guint gallery_cursor;       /* the keyboard's image index, G_MAXUINT: none yet */
+  gboolean gallery_cursor_shown;
+
   /* Pictures change a few times a second, curves more often: their
    * caches are told apart by the data pointer they were built from. */
   const float *seen_filters, *seen_probe, *seen_sim;
@@ -73,7 +89,7 @@ struct _LwCharts
 };
 
 static const char *const chart_ids[LW_N_CHARTS] = {
-  "accuracy", "loss", "filters", "activations", "similarity",
+  "accuracy", "loss", "filters", "activations", "similarity", "confusion", "gallery",
 };
 
 const char *
@@ -107,6 +123,8 @@ lw_chart_id_title (LwChartId id)
     case LW_CHART_FILTERS:    return _("Filters");
     case LW_CHART_PROBE:      return _("Activations");
     case LW_CHART_SIMILARITY: return _("Similarity");
+    case LW_CHART_CONFUSION:  return _("Confusion matrix");
+    case LW_CHART_GALLERY:    return _("Test images");
     case LW_N_CHARTS:         break;
     }
   g_return_val_if_reached (NULL);
@@ -118,6 +136,10 @@ lw_charts_new (void)
   LwCharts *c = g_new0 (LwCharts, 1);
 
   c->scale = 1.0;
+  c->prediction_layer = G_MAXUINT;
+  c->seen_layer = G_MAXUINT;
+  c->gallery_cursor = G_MAXUINT;
+  c->gallery_cache = lw_image_cache_new ();
   c->acc_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
   c->loss_series = g_array_new (FALSE, TRUE, sizeof (LwLineSeries));
   c->marks = g_array_new (FALSE, TRUE, sizeof (LwLineMark));
@@ -153,6 +175,11 @@ lw_charts_free (LwCharts *c)
     g_free (c->block_names[i]);
   g_free (c->probe.image_title);
   g_free (c->filters_title);
+  g_free (c->confusion_title);
+  g_free (c->confusion_caption);
+  g_free (c->gallery_caption);
+  g_free (c->gallery_order);
+  lw_image_cache_free (c->gallery_cache);
   g_free (c);
 }
 
@@ -412,6 +439,77 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   return changed;
 }
 
+/* Returns whether the pictures changed: new predictions, or another layer. */
+static gboolean
+update_predictions (LwCharts *c, const LwSnapshot *snap)
+{
+  const LwPredictions *p = snap->predictions;
+  guint layer = 0;
+  gboolean changed = p != c->seen_predictions;
+
+  if (p != NULL)
+    {
+      layer = MIN (c->prediction_layer, p->n_layers - 1);
+      changed |= layer != c->seen_layer;
+    }
+  if (changed)
+    {
+      c->seen_predictions = p;
+      c->seen_layer = layer;
+      c->gallery_serial++;
+      g_clear_pointer (&c->gallery_order, g_free);
+      g_clear_pointer (&c->confusion_title, g_free);
+      g_clear_pointer (&c->confusion_caption, g_free);
+      g_clear_pointer (&c->gallery_caption, g_free);
+      if (p != NULL)
+        {
+          const char *name = layer + 1 < p->n_layers ? c->block_names[layer] : _("output layer");
+          guint wrong = p->n - p->correct[layer];
+          char step[24];
+
+          c->gallery_order = g_new (guint32, MAX (p->n, 1));
+          lw_predictions_order (p, layer, c->gallery_order);
+          /* Translators: the confusion matrix's title, e.g. "Confusion matrix of block 2". */
+          c->confusion_title = g_strdup_printf (_("Confusion matrix of %s"), name);
+          /* Translators: accuracy of a layer on the first N test images, at a training step. */
+          g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, p->step);
+          c->confusion_caption = g_strdup_printf (_("%.1f%% right on %u test images, step %s"),
+                                                  100.0 * p->correct[layer] / MAX (p->n, 1),
+                                                  p->n, step);
+          c->gallery_caption = g_strdup_printf (ngettext ("%u wrong of %u", "%u wrong of %u", wrong),
+                                                wrong, p->n);
+        }
+    }
+
+  c->confusion = (LwConfusion) {
+    .title = c->confusion_title != NULL ? c->confusion_title : _("Confusion matrix"),
+    .caption = c->confusion_caption,
+    .n_classes = p != NULL ? p->n_classes : 0,
+    .counts = p != NULL ? lw_predictions_confusion (p, layer) : NULL,
+    .color = lw_color_layer (layer),
+    .scale = c->scale,
+  };
+  c->gallery = (LwGallery) {
+    .title = _("Test images, mistakes first: true → predicted class"),
+    .caption = c->gallery_caption,
+    .n_images = p != NULL ? p->n : 0,
+    .channels = p != NULL ? p->images->channels : 0,
+    .height = p != NULL ? p->images->height : 0,
+    .width = p != NULL ? p->images->width : 0,
+    .images = p != NULL ? p->images->data : NULL,
+    .labels = p != NULL ? p->labels : NULL,
+    .predicted = p != NULL ? p->predicted + (gsize) layer * p->n : NULL,
+    .order = c->gallery_order,
+    .selected = snap->probe_image_index,
+    .show_cursor = c->gallery_cursor_shown && c->gallery_cursor != G_MAXUINT,
+    .cursor = c->gallery_cursor,
+    .scale = c->scale,
+    .serial = c->gallery_serial,
+    .cache = c->gallery_cache,
+  };
+  return changed;
+}
+
 guint
 lw_charts_update (LwCharts *c, LwSnapshot *snap)
 {
@@ -425,7 +523,12 @@ lw_charts_update (LwCharts *c, LwSnapshot *snap)
   g_ptr_array_set_size (c->strings, 0);
   update_curves (c, snap);
   if (update_pictures (c, snap))
-    changed |= 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+    changed |= 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY
+               | 1u << LW_CHART_GALLERY;
+  if (update_predictions (c, snap))
+    {
+      changed |= 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY;
+    }
   return changed;
 }
 
@@ -462,6 +565,75 @@ lw_charts_set_test_curve (LwCharts *c, LwTestCurve curve)
   g_return_if_fail (c != NULL);
   c->test_curve = curve;
   refresh (c);
+}
+
+void
+lw_charts_set_prediction_layer (LwCharts *c, guint layer)
+{
+  g_return_if_fail (c != NULL);
+  c->prediction_layer = layer;
+  refresh (c);
+}
+
+int
+lw_charts_gallery_hit (LwCharts *c, double width, double height, double x, double y)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_hit (&c->gallery, width, height, x, y);
+}
+
+void
+lw_charts_set_gallery_cursor (LwCharts *c, guint index, gboolean shown)
+{
+  g_return_if_fail (c != NULL);
+  c->gallery_cursor = index;
+  c->gallery_cursor_shown = !!shown;
+  c->gallery.cursor = index;
+  c->gallery.show_cursor = shown && index != G_MAXUINT;
+}
+
+guint
+lw_charts_get_gallery_cursor (LwCharts *c)
+{
+  g_return_val_if_fail (c != NULL, G_MAXUINT);
+  return c->gallery_cursor;
+}
+
+int
+lw_charts_gallery_move (LwCharts *c, double width, double height, LwGalleryMove move)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_move (&c->gallery, width, height, c->gallery_cursor, move);
+}
+
+int
+lw_charts_gallery_position (LwCharts *c, double width, double height, guint index)
+{
+  g_return_val_if_fail (c != NULL, -1);
+  if (c->gallery.n_images == 0)
+    return -1;
+  return lw_gallery_position (&c->gallery, width, height, index);
+}
+
+char *
+lw_charts_describe_gallery_image (LwCharts *c, guint index)
+{
+  const LwGallery *g;
+
+  g_return_val_if_fail (c != NULL, NULL);
+  g = &c->gallery;
+  if (index >= g->n_images)
+    return NULL;
+  if (g->labels[index] == g->predicted[index])
+    /* Translators: a test image of the gallery: its index and true class. */
+    return g_strdup_printf (_("Test image %u: a %u, recognised."), index, g->labels[index]);
+  /* Translators: a test image of the gallery: its index, true and predicted class. */
+  return g_strdup_printf (_("Test image %u: a %u, taken for a %u."), index, g->labels[index],
+                          g->predicted[index]);
 }
 
 void
@@ -585,10 +757,201 @@ lw_charts_get_draw (LwCharts *c, LwChartId id, gconstpointer *data)
     case LW_CHART_SIMILARITY:
       *data = &c->sim;
       return similarity_row_draw;
+    case LW_CHART_CONFUSION:
+      *data = &c->confusion;
+      return lw_confusion_draw_func;
+    case LW_CHART_GALLERY:
+      *data = &c->gallery;
+      return lw_gallery_draw_func;
     case LW_N_CHARTS:
       break;
     }
   g_return_val_if_reached (NULL);
+}
+
+static void
+append_percent (GString *s, float v)
+{
+  if (isfinite (v))
+    g_string_append_printf (s, "%.1f%%", 100.0 * v);
+  else
+    g_string_append (s, "–");
+}
+
+static float
+last_value (const LwSeries *s)
+{
+  return s->n > 0 ? s->y[s->n - 1] : NAN;
+}
+
+static void
+describe_accuracy (LwCharts *c, const LwSnapshot *snap, GString *s)
+{
+  char samples[24];
+
+  g_snprintf (samples, sizeof samples, "%" G_GUINT64_FORMAT, snap->samples_seen);
+  g_string_append_printf (s, _("After %s samples."), samples);
+  for (guint l = snap->n_blocks + 1; l-- > 0;)
+    {
+      /* Translators: e.g. "output: training 97.3%, test 97.8%." */
+      g_string_append_printf (s, " %s: %s ", layer_name (c, l, snap->n_blocks), _("training"));
+      append_percent (s, snap->last_train_acc[l]);
+      g_string_append_printf (s, ", %s ", _("test"));
+      append_percent (s, snap->last_test_acc[l]);
+      g_string_append (s, ".");
+    }
+}
+
+static void
+describe_loss (LwCharts *c, const LwSnapshot *snap, GString *s)
+{
+  const LwRunCurves *run = &snap->current;
+  char value[32];
+
+  if (run->n_layers == 0 || run->layers[0].loss_pred.n == 0)
+    {
+      g_string_append (s, _("No losses yet."));
+      return;
+    }
+  for (guint l = 0; l < run->n_layers; l++)
+    {
+      const LwLayerCurves *layer = &run->layers[l];
+
+      lw_label_number (value, sizeof value, last_value (&layer->loss_pred));
+      if (l + 1 == run->n_layers)
+        g_string_append_printf (s, _("output cross-entropy %s."), value);
+      else
+        {
+          g_string_append_printf (s, _("%s: prediction %s"), layer_name (c, l, snap->n_blocks), value);
+          if (layer->loss_sim.n > 0)
+            {
+              lw_label_number (value, sizeof value, last_value (&layer->loss_sim));
+              g_string_append_printf (s, _(", similarity %s"), value);
+            }
+          g_string_append (s, "; ");
+        }
+    }
+}
+
+static void
+describe_probe (LwCharts *c, const LwSnapshot *snap, GString *s)
+{
+  const float *v = snap->activations;
+
+  g_string_append_printf (s, _("Test image %u, label %u."), snap->probe_image_index,
+                          snap->probe_image_label);
+  for (guint i = 0; v != NULL && i < snap->n_blocks; i++)
+    {
+      guint active = 0;
+
+      for (guint k = 0; k < snap->block_width[i]; k++)
+        active += v[k] > 0.0f;
+      /* Translators: e.g. " block 2: 43% of 256 units above zero." */
+      g_string_append_printf (s, _(" %s: %.0f%% of %u units above zero."), c->block_names[i],
+                              100.0 * active / MAX (snap->block_width[i], 1), snap->block_width[i]);
+      v += snap->block_width[i];
+    }
+}
+
+/* How far each block's similarity matrix is from the labels': the mean
+ * absolute difference, 0 when they agree. */
+static void
+describe_similarity (LwCharts *c, const LwSnapshot *snap, GString *s)
+{
+  gsize nn = (gsize) snap->probe_n * snap->probe_n;
+
+  if (snap->label_sim == NULL || snap->block_sim == NULL || nn == 0)
+    {
+      g_string_append (s, _("No similarity matrices yet."));
+      return;
+    }
+  g_string_append_printf (s, _("%u test images sorted by class. Mean difference from the "
+                               "label matrix:"), snap->probe_n);
+  for (guint i = 0; i < snap->n_blocks; i++)
+    {
+      const float *m = snap->block_sim + i * nn;
+      double sum = 0.0;
+
+      for (gsize k = 0; k < nn; k++)
+        sum += fabs (m[k] - snap->label_sim[k]);
+      g_string_append_printf (s, " %s %.2f%s", c->block_names[i], sum / nn,
+                              i + 1 < snap->n_blocks ? "," : ".");
+    }
+}
+
+static void
+describe_confusion (LwCharts *c, const LwSnapshot *snap, GString *s)
+{
+  const LwConfusion *m = &c->confusion;
+  guint C = m->n_classes, worst_t = 0, worst_p = 0;
+  guint32 worst = 0;
+
+  if (C == 0)
+    {
+      g_string_append (s, _("No predictions yet."));
+      return;
+    }
+  g_string_append_printf (s, "%s: %s.", m->title, m->caption);
+  for (guint t = 0; t < C; t++)
+    for (guint q = 0; q < C; q++)
+      if (t != q && m->counts[t * C + q] > worst)
+        {
+          worst = m->counts[t * C + q];
+          worst_t = t;
+          worst_p = q;
+        }
+  if (worst > 0)
+    g_string_append_printf (s, _(" Most often confused: %u taken for %u, %u times."),
+                            worst_t, worst_p, worst);
+}
+
+static void
+describe_gallery (LwCharts *c, GString *s)
+{
+  const LwGallery *g = &c->gallery;
+
+  if (g->n_images == 0)
+    {
+      g_string_append (s, _("No predictions yet."));
+      return;
+    }
+  if (g->show_cursor && g->cursor < g->n_images)
+    {
+      g_autofree char *image = lw_charts_describe_gallery_image (c, g->cursor);
+
+      g_string_append_printf (s, "%s ", image);
+    }
+  g_string_append_printf (s, _("%s of the held-out test images."), c->gallery_caption);
+  if (g->labels[g->order[0]] != g->predicted[g->order[0]])
+    g_string_append_printf (s, _(" The first: image %u, a %u taken for a %u."), g->order[0],
+                            g->labels[g->order[0]], g->predicted[g->order[0]]);
+}
+
+char *
+lw_charts_describe (LwCharts *c, LwChartId id)
+{
+  const LwSnapshot *snap;
+  GString *s;
+
+  g_return_val_if_fail (c != NULL && id < LW_N_CHARTS, NULL);
+  snap = c->snap;
+  if (snap == NULL)
+    return g_strdup (_("Loading."));
+  s = g_string_new (NULL);
+  switch (id)
+    {
+    case LW_CHART_ACCURACY:   describe_accuracy (c, snap, s); break;
+    case LW_CHART_LOSS:       describe_loss (c, snap, s); break;
+    case LW_CHART_FILTERS:
+      g_string_append_printf (s, "%s: %u.", c->filters.title, c->filters.n_images);
+      break;
+    case LW_CHART_PROBE:      describe_probe (c, snap, s); break;
+    case LW_CHART_SIMILARITY: describe_similarity (c, snap, s); break;
+    case LW_CHART_CONFUSION:  describe_confusion (c, snap, s); break;
+    case LW_CHART_GALLERY:    describe_gallery (c, s); break;
+    case LW_N_CHARTS:         break;
+    }
+  return g_string_free (s, FALSE);
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "session/lw-snapshot.h"
 #include "widgets/lw-chart-export.h"
+#include "widgets/lw-chart-gallery.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,8 @@ typedef enum {
   LW_CHART_FILTERS,
   LW_CHART_PROBE,             /* the probe image and each block's activations */
   LW_CHART_SIMILARITY,
+  LW_CHART_CONFUSION,         /* of the chosen layer, on the held-out images */
+  LW_CHART_GALLERY,           /* the held-out images, the chosen layer's mistakes first */
   LW_N_CHARTS
 } LwChartId;
 
@@ -43,11 +46,36 @@ LwSnapshot *lw_charts_get_snapshot (LwCharts *charts);
 
 void        lw_charts_set_loss_log   (LwCharts *charts, gboolean log_scale);
 void        lw_charts_set_test_curve (LwCharts *charts, LwTestCurve curve);
+/* The layer whose predictions the confusion matrix and the gallery show:
+ * a block, or n_blocks (or more) for the output layer. */
+void        lw_charts_set_prediction_layer (LwCharts *charts, guint layer);
+/* The test image index under (x, y) of the gallery drawn at width x
+ * height, or -1. */
+int         lw_charts_gallery_hit    (LwCharts *charts, double width, double height,
+                                      double x, double y);
+/* The gallery's keyboard cursor: an image index (G_MAXUINT: none yet),
+ * drawn when shown. It stays on its image when the predictions change. */
+void        lw_charts_set_gallery_cursor (LwCharts *charts, guint index, gboolean shown);
+guint       lw_charts_get_gallery_cursor (LwCharts *charts);
+/* The image index one move away from the cursor's in the gallery drawn at
+ * width x height (lw_gallery_move), or -1 when it shows none. */
+int         lw_charts_gallery_move   (LwCharts *charts, double width, double height,
+                                      LwGalleryMove move);
+/* Where the image lies among the tiles shown (0 first), or -1. */
+int         lw_charts_gallery_position (LwCharts *charts, double width, double height,
+                                        guint index);
+/* One gallery image in words: its index, true class and what the chosen
+ * layer took it for; NULL when there is no such image. */
+char       *lw_charts_describe_gallery_image (LwCharts *charts, guint index);
 /* Fonts and lines, 1 normal, larger for presentations. */
 void        lw_charts_set_scale      (LwCharts *charts, double scale);
 
 /* The draw routine and its data for a chart, valid until the next update. */
 LwChartDrawFunc lw_charts_get_draw (LwCharts *charts, LwChartId id, gconstpointer *data);
+
+/* What the chart shows now, in words, for screen readers: the current
+ * values (accuracies, losses, counts), not how it looks. */
+char       *lw_charts_describe   (LwCharts *charts, LwChartId id);
 
 /* Every series of every run as CSV: run,layer,series,samples,value. */
 gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **error);

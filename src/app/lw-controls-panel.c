@@ -269,8 +269,10 @@ add_dataset (LwControlsPanel *self, LwDatasetKind kind, const char *dir)
 }
 
 void
-lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings)
+lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings,
+                                const char *preset_id)
 {
+  const LwPreset *chosen = preset_id != NULL ? lw_presets_lookup (preset_id) : NULL;
   int preset;
 
   g_return_if_fail (LW_IS_CONTROLS_PANEL (self) && settings != NULL);
@@ -280,6 +282,12 @@ lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *sett
                               add_dataset (self, settings->dataset, settings->data_dir));
   preset = lw_presets_find (settings->model.arch, settings->model.num_layers,
                             settings->model.num_hidden);
+  if (chosen != NULL && chosen->arch == settings->model.arch
+      && chosen->num_layers == settings->model.num_layers
+      && chosen->num_hidden == settings->model.num_hidden)
+    for (guint i = 0; i < lw_presets_count (); i++)
+      if (lw_presets_get (i) == chosen)
+        preset = (int) i;
   gtk_drop_down_set_selected (self->preset_dropdown,
                               preset >= 0 ? (guint) preset : GTK_INVALID_LIST_POSITION);
   gtk_spin_button_set_value (self->batch_spin, settings->model.batch_size);
@@ -424,11 +432,24 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_seed_changed);
 }
 
+void
+lw_controls_panel_reload_presets (LwControlsPanel *self)
+{
+  g_autoptr (GtkStringList) presets = gtk_string_list_new (NULL);
+  gboolean syncing = self->syncing;
+
+  g_return_if_fail (LW_IS_CONTROLS_PANEL (self));
+  self->syncing = TRUE;
+  for (guint i = 0; i < lw_presets_count (); i++)
+    gtk_string_list_append (presets, lw_presets_get (i)->label);
+  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (presets));
+  self->syncing = syncing;
+}
+
 static void
 lw_controls_panel_init (LwControlsPanel *self)
 {
   g_autoptr (GPtrArray) found = NULL;
-  g_autoptr (GtkStringList) presets = gtk_string_list_new (NULL);
 
   self->shown_loss = -1;
   self->shown_beta = self->shown_lr = self->shown_dropout = NAN;
@@ -448,8 +469,6 @@ lw_controls_panel_init (LwControlsPanel *self)
   gtk_drop_down_set_model (self->dataset_dropdown, G_LIST_MODEL (self->dataset_names));
   g_object_unref (self->dataset_names);
 
-  for (guint i = 0; i < lw_presets_count (); i++)
-    gtk_string_list_append (presets, _(lw_presets_get (i)->label));
-  gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (presets));
+  lw_controls_panel_reload_presets (self);
   self->syncing = FALSE;
 }

@@ -23,7 +23,12 @@ G_DECLARE_FINAL_TYPE (LwControlsPanel, lw_controls_panel, LW, CONTROLS_PANEL, Gt
 /* The live values the engine applies, from the newest snapshot. */
 void      lw_controls_panel_update       (LwControlsPanel *self, const LwSnapshot *snap);
 /* The settings the next reset will use. */
-void      lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings);
+/* preset_id: the preset last chosen, shown when settings still have its
+ * network (may be NULL: the first preset of that network). */
+void      lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings,
+                                          const char *preset_id);
+/* The network drop-down again from lw_presets_get_list (after a save). */
+void      lw_controls_panel_reload_presets (LwControlsPanel *self);
 /* A refused value: message shown where it was typed; NULL clears. */
 void      lw_controls_panel_show_error   (LwControlsPanel *self, LwField field, const char *message);
 void      lw_controls_panel_show_block_error (LwControlsPanel *self, guint block,

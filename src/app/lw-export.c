@@ -31,6 +31,8 @@ lw_export_default_size (LwChartId id, int *width, int *height)
     [LW_CHART_FILTERS]    = { 1000, 1000 },
     [LW_CHART_PROBE]      = { 1200, 360 },
     [LW_CHART_SIMILARITY] = { 1600, 460 },
+    [LW_CHART_CONFUSION]  = { 800, 700 },
+    [LW_CHART_GALLERY]    = { 1200, 800 },
   };
 
   g_return_if_fail (id < LW_N_CHARTS);

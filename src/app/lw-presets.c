@@ -1,65 +1,76 @@
-/* lw-presets.c: architecture presets and dataset discovery for the window. */
+/* lw-presets.c: the presets the window offers (src/presets reads them) and
+ * dataset discovery for the window. */
 #include "lw-presets.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
 
-/* The conv nets keep their architecture's FC part (lw_arch_default_fc). */
-static const LwPreset presets[] = {
-  { "1x256",  N_("MLP 1 block × 256 units"), LW_ARCH_MLP, 1, 256 },
-  { "3x256",  N_("MLP 3 blocks × 256 units"), LW_ARCH_MLP, 3, 256 },
-  { "3x512",  N_("MLP 3 blocks × 512 units"), LW_ARCH_MLP, 3, 512 },
-  { "3x1024", N_("MLP 3 blocks × 1024 units (paper)"), LW_ARCH_MLP, 3, 1024 },
-  { "6x256",  N_("MLP 6 blocks × 256 units"), LW_ARCH_MLP, 6, 256 },
-  { "vgg-mini", N_("Conv VGG-mini: 16, 32, 64 channels"), LW_ARCH_VGG_MINI, 1, 256 },
-  { "vgg8b",  N_("Conv VGG8b (paper, slow)"), LW_ARCH_VGG8B, 1, 1024 },
-};
+static LwPresetList *presets;
+static char *load_error;
+
+static void
+load (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&presets, lw_preset_list_free);
+  g_clear_pointer (&load_error, g_free);
+  presets = lw_preset_list_load_default (&error);
+  /* Said where the user looks: the window's banner, the command line's error. */
+  if (error != NULL)
+    load_error = g_strdup (error->message);
+}
+
+LwPresetList *
+lw_presets_get_list (void)
+{
+  if (presets == NULL)
+    load ();
+  return presets;
+}
+
+const char *
+lw_presets_get_load_error (void)
+{
+  lw_presets_get_list ();
+  return load_error;
+}
+
+void
+lw_presets_reload (void)
+{
+  load ();
+}
 
 guint
 lw_presets_count (void)
 {
-  return G_N_ELEMENTS (presets);
+  return lw_preset_list_count (lw_presets_get_list ());
 }
 
 const LwPreset *
 lw_presets_get (guint index)
 {
-  g_return_val_if_fail (index < G_N_ELEMENTS (presets), NULL);
-  return &presets[index];
+  return lw_preset_list_get (lw_presets_get_list (), index);
 }
 
 const LwPreset *
 lw_presets_lookup (const char *id)
 {
   g_return_val_if_fail (id != NULL, NULL);
-  if (g_str_equal (id, "small"))
-    id = "3x256";
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (g_str_equal (presets[i].id, id))
-      return &presets[i];
-  return NULL;
+  return lw_preset_list_lookup (lw_presets_get_list (), id);
 }
 
 int
 lw_presets_find (LwArch arch, guint num_layers, guint num_hidden)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (presets[i].arch == arch && presets[i].num_layers == num_layers
-        && presets[i].num_hidden == num_hidden)
-      return (int) i;
-  return -1;
+  return lw_preset_list_find (lw_presets_get_list (), arch, num_layers, num_hidden);
 }
 
 void
 lw_preset_apply (const LwPreset *preset, LwModelConfig *config)
 {
-  g_return_if_fail (preset != NULL && config != NULL);
-  /* Another architecture trains at its own rate (vgg-mini's is higher). */
-  if (config->arch != preset->arch)
-    config->lr = lw_arch_default_lr (preset->arch);
-  config->arch = preset->arch;
-  config->num_layers = preset->num_layers;
-  config->num_hidden = preset->num_hidden;
+  lw_preset_apply_model (preset, config);
 }
 
 static const char *

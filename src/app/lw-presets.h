@@ -1,29 +1,29 @@
-/* lw-presets.h: the architecture presets and the datasets the window offers. */
+/* lw-presets.h: the presets and the datasets the window offers. */
 #pragma once
 
 #include <glib.h>
 
+#include "presets/lw-preset.h"
 #include "session/lw-session.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  const char *id;             /* for --preset and win.set-preset */
-  const char *label;          /* shown in the drop-down, translatable */
-  LwArch arch;
-  guint num_layers;           /* FC blocks (after the conv blocks of a conv net) */
-  guint num_hidden;
-} LwPreset;
-
-#define LW_PRESET_DEFAULT "3x1024"
+/* The presets of the window: the built-in ones and the user's, loaded at
+ * the first call (main thread only). */
+LwPresetList   *lw_presets_get_list       (void);
+/* What was wrong with the user's presets file when it was last read, or NULL. */
+const char     *lw_presets_get_load_error (void);
+/* Reads the files again, e.g. after a preset was saved. */
+void            lw_presets_reload         (void);
 
 guint           lw_presets_count  (void);
 const LwPreset *lw_presets_get    (guint index);
 /* The preset with this id, or NULL. "small" is accepted for 3x256. */
 const LwPreset *lw_presets_lookup (const char *id);
-/* Index of the preset matching the architecture and FC geometry, or -1. */
+/* Index of the first preset matching the architecture and FC geometry, or -1. */
 int             lw_presets_find   (LwArch arch, guint num_layers, guint num_hidden);
-/* Sets the settings' architecture and FC geometry to the preset's. */
+/* Sets the settings' network, and whatever else the preset sets
+ * (lw_preset_apply_model). */
 void            lw_preset_apply   (const LwPreset *preset, LwModelConfig *config);
 
 /* A dataset the user can pick: a kind and the folder it is read from

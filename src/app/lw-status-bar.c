@@ -1,4 +1,6 @@
 /* lw-status-bar.c */
+#include "config.h"
+
 #include "lw-status-bar.h"
 
 #include <math.h>
@@ -91,6 +93,53 @@ group_thousands (guint64 v)
   return g_string_free (out, FALSE);
 }
 
+/* Which blocks each pipeline stage trains, e.g. "Pipeline: blocks 1–2 |
+ * block 3 + output"; the schedule otherwise. */
+static void
+update_schedule_tooltip (LwStatusBar *self, const LwSnapshot *snap)
+{
+  g_autoptr (GString) stages = g_string_new (NULL);
+  g_autofree char *tip = NULL;
+
+  for (guint s = 0, first = 0; s < snap->n_stages; first = snap->stage_end[s], s++)
+    {
+      if (s > 0)
+        g_string_append (stages, " | ");
+      if (snap->stage_end[s] == first + 1)
+        g_string_append_printf (stages, _("block %u"), first + 1);
+      else
+        g_string_append_printf (stages, _("blocks %u–%u"), first + 1, snap->stage_end[s]);
+    }
+  if (snap->n_stages == 0)
+    tip = g_strdup (_("Blocks train one after another"));
+  else
+    /* Translators: %s lists the stages, e.g. "blocks 1–2 | block 3". */
+    tip = g_strdup_printf (_("Pipeline stages: %s + output layer"), stages->str);
+  if (snap->schedule_probing)
+    {
+      g_autofree char *both = g_strdup_printf ("%s\n%s", tip,
+                                               _("Automatic schedule: timing sequential and "
+                                                 "pipelined steps to keep the faster"));
+      g_free (tip);
+      tip = g_steal_pointer (&both);
+    }
+  else if (snap->schedule_ratio > 0.0)
+    {
+      char ratio[16];
+      g_autofree char *why = NULL, *both = NULL;
+
+      g_snprintf (ratio, sizeof ratio, "%.2f", snap->schedule_ratio);
+      /* Translators: %s is a ratio such as 1.12. */
+      why = g_strdup_printf (_("Automatic schedule: the pipeline ran at %s× the sequential speed"),
+                             ratio);
+      both = g_strdup_printf ("%s\n%s", tip, why);
+      g_free (tip);
+      tip = g_steal_pointer (&both);
+    }
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->speed_label)), tip) != 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->speed_label), tip);
+}
+
 void
 lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
 {
@@ -115,10 +164,16 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
   set_printf (self->epoch_label, _("Epoch %u"), MAX (snap->epoch, 1));
   step = group_thousands (snap->step);
   set_printf (self->step_label, _("Step %s"), step);
-  if (snap->state == LW_RUN_RUNNING && snap->samples_per_s > 0)
+  if (snap->state == LW_RUN_RUNNING && snap->samples_per_s > 0 && snap->n_stages > 0)
+    set_printf (self->speed_label,
+                g_dngettext (GETTEXT_PACKAGE, "%.0f samples/s on %u pipeline stage",
+                             "%.0f samples/s on %u pipeline stages", snap->n_stages),
+                snap->samples_per_s, snap->n_stages);
+  else if (snap->state == LW_RUN_RUNNING && snap->samples_per_s > 0)
     set_printf (self->speed_label, _("%.0f samples/s"), snap->samples_per_s);
   else
     set_text (self->speed_label, _("– samples/s"));
+  update_schedule_tooltip (self, snap);
   secs = (guint) snap->elapsed_s;
   set_printf (self->elapsed_label, _("%u:%02u:%02u elapsed"), secs / 3600, secs / 60 % 60, secs % 60);
   set_printf (self->loss_label, _("%s on %s"), lw_loss_type_to_string (snap->loss),

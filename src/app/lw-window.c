@@ -14,7 +14,10 @@
 
 #include "lw-block-row.h"
 #include "lw-export.h"
+#include "lw-help-window.h"
 #include "lw-presets.h"
+#include "lw-save-preset-dialog.h"
+#include "lw-run-files.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -25,6 +28,9 @@
 #define EVAL_EVERY 200
 #define MIN_SHOW_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
 #define MIN_PICTURES_INTERVAL (500 * G_TIME_SPAN_MILLISECOND)
+/* Screen readers read a description when it changes: every two seconds
+ * at most while training, or they would never finish one. */
+#define DESCRIBE_INTERVAL (2 * G_TIME_SPAN_SECOND)
 /* A conv net's first kernels are few and small: this much height, and the
  * feature maps below take the rest. */
 #define CONV_KERNELS_HEIGHT 240
@@ -40,6 +46,8 @@ static const ViewSpec view_specs[] = {
   { "filters_filters", LW_CHART_FILTERS },
   { "filters_probe", LW_CHART_PROBE },
   { "similarity_similarity", LW_CHART_SIMILARITY },
+  { "predictions_confusion", LW_CHART_CONFUSION },
+  { "predictions_gallery", LW_CHART_GALLERY },
   { "overview_accuracy", LW_CHART_ACCURACY },
   { "overview_loss", LW_CHART_LOSS },
   { "overview_filters", LW_CHART_FILTERS },
@@ -56,18 +64,38 @@ struct _LwWindow
   GtkImage *play_icon;
   GtkLabel *play_label;
   GtkButton *play_button;
-  GtkWidget *sidebar;
+  GtkRevealer *sidebar;
+  GtkRevealer *key_numbers;
+  GtkLabel *key_accuracy;
+  GtkLabel *key_blocks;
+  GtkLabel *key_progress;
   LwControlsPanel *controls;
   GtkStack *stack;
   GtkDropDown *test_curve_dropdown;
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
+  GtkDropDown *prediction_layer_dropdown;
+  GtkLabel *gallery_hint;
+  char *gallery_hint_text;    /* the hint, as the template has it */
+  gboolean gallery_cursor_shown;
+  GtkRevealer *divergence_bar;
+  GtkLabel *divergence_label;
   LwStatusBar *status;
   LwChartView *views[N_VIEWS];
+  char *descriptions[LW_N_CHARTS];  /* as last given to the views */
+  gint64 last_described;
+  GtkRevealer *file_banner;
+  GtkWidget *file_banner_box;
+  GtkLabel *file_banner_label;
+  GtkWidget *file_banner_restore;
+  GtkRevealer *presets_banner;
+  GtkLabel *presets_banner_label;
 
   GSettings *settings;        /* the user's preferences, or NULL */
   LwSession *session;
   LwRunSettings pending;      /* what the next reset builds */
+  char *preset_id;            /* the preset last chosen */
+  LwPresetSets preset_sets;   /* what it set that a reset must not take from the live run */
   LwCharts *charts;
   gint snapshot_ready;        /* atomic: set by the worker's notify */
   guint tick_id;
@@ -77,10 +105,16 @@ struct _LwWindow
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
+  guint shown_blocks;         /* blocks the layer drop-down offers */
+  guint64 shown_file_serial;  /* the last run-file report shown in the banner */
+  char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
+  gboolean owns_run_files;    /* this window set the crash marker and autosaves */
+  guint banner_timeout_id;
   gboolean syncing_probe;
 
   gboolean loss_log_scale;
   gboolean presentation;
+  gboolean sidebar_before_presentation;
 
   /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
   double benchmark_seconds;
@@ -105,6 +139,7 @@ enum {
   PROP_LOSS_LOG_SCALE,
   PROP_PRESENTATION,
   PROP_SIDEBAR_VISIBLE,
+  PROP_SCHEDULE,
   N_PROPS
 };
 
@@ -163,6 +198,61 @@ update_actions (LwWindow *self, LwRunState state)
     gtk_widget_add_css_class (GTK_WIDGET (self->play_button), "suggested-action");
 }
 
+/* Training diverged and paused: say where, and offer the two ways on. */
+static void
+update_divergence (LwWindow *self, const LwSnapshot *snap)
+{
+  gboolean diverged = snap->divergence != NULL;
+
+  if (diverged)
+    gtk_label_set_text (self->divergence_label, snap->divergence);
+  gtk_revealer_set_reveal_child (self->divergence_bar, diverged);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-good",
+                                 diverged && snap->can_restore);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", diverged);
+}
+
+static void
+percent_or_dash (char *buf, gsize size, float value)
+{
+  if (isfinite (value))
+    g_snprintf (buf, size, "%.1f%%", 100.0 * value);
+  else
+    g_strlcpy (buf, "–", size);
+}
+
+/* Presentation mode's large numbers: the output layer's test accuracy
+ * (training accuracy until the first test), each block's, and progress. */
+static void
+update_key_numbers (LwWindow *self, const LwSnapshot *snap)
+{
+  GString *blocks;
+  g_autofree char *accuracy = NULL;
+  g_autofree char *progress = NULL;
+  gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
+  char value[32];
+
+  if (!self->presentation)
+    return;
+  percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[snap->n_blocks]
+                                               : snap->last_train_acc[snap->n_blocks]);
+  accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
+  gtk_label_set_text (self->key_accuracy, accuracy);
+
+  blocks = g_string_new (NULL);
+  for (guint i = 0; i < snap->n_blocks && i < 8; i++)
+    {
+      percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
+      /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
+      g_string_append_printf (blocks, _("%sb%u %s"), i > 0 ? "  " : "", i + 1, value);
+    }
+  gtk_label_set_text (self->key_blocks, blocks->str);
+  g_string_free (blocks, TRUE);
+
+  progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
+  gtk_label_set_text (self->key_progress, progress);
+}
+
 static void
 update_probe (LwWindow *self, const LwSnapshot *snap)
 {
@@ -202,6 +292,30 @@ update_filters_page (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_set_vexpand (filters, !conv);
   gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
   gtk_widget_set_vexpand (probe, conv);
+}
+
+/* The drop-down lists the output layer first, then every block. */
+static void
+update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
+{
+  g_autoptr (GtkStringList) layers = NULL;
+  guint selected;
+
+  if (snap->state == LW_RUN_LOADING || snap->n_blocks == self->shown_blocks)
+    return;
+  selected = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+  self->shown_blocks = snap->n_blocks;
+  layers = gtk_string_list_new (NULL);
+  gtk_string_list_append (layers, _("Output layer"));
+  for (guint i = 0; i < snap->n_blocks; i++)
+    {
+      g_autofree char *name = g_strdup_printf (_("Block %u's local classifier"), i + 1);
+
+      gtk_string_list_append (layers, name);
+    }
+  gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
+  gtk_drop_down_set_selected (self->prediction_layer_dropdown,
+                              selected <= snap->n_blocks ? selected : 0);
 }
 
 static gint64
@@ -248,6 +362,15 @@ report_timings (LwWindow *self, const LwSnapshot *snap, const char *what)
            max_chart_draw_us (self) / 1000.0, self->max_frame_us / 1000.0, self->n_frames,
            100.0 * ui_cpu, 100.0 * snap->last_train_acc[snap->n_blocks],
            gtk_stack_get_visible_child_name (self->stack));
+  fprintf (stderr, "layerwise:   schedule %s: %s", lw_schedule_to_string (snap->schedule),
+           snap->n_stages > 0 ? "pipeline" : "sequential");
+  if (snap->n_stages > 0)
+    fprintf (stderr, " of %u stages", snap->n_stages);
+  if (snap->schedule_probing)
+    fprintf (stderr, " (still timing both)");
+  else if (snap->schedule_ratio > 0.0)
+    fprintf (stderr, " (the pipeline timed at %.2fx sequential)", snap->schedule_ratio);
+  fprintf (stderr, "\n");
   for (guint i = 0; i < N_VIEWS; i++)
     if (lw_chart_view_get_n_draws (self->views[i]) > 0)
       fprintf (stderr, "layerwise:   %-22s %4u draws, max %.2f ms\n", view_specs[i].name,
@@ -317,9 +440,195 @@ take_pending_pictures (LwWindow *self, gint64 now, gboolean urgent)
 }
 
 static void
+describe_chart (LwWindow *self, LwChartId id)
+{
+  g_autofree char *text = lw_charts_describe (self->charts, id);
+
+  if (g_strcmp0 (text, self->descriptions[id]) == 0)
+    return;
+  for (guint i = 0; i < N_VIEWS; i++)
+    if (view_specs[i].chart == id)
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  g_free (self->descriptions[id]);
+  self->descriptions[id] = g_steal_pointer (&text);
+}
+
+/* Each chart's accessible description states its current values. */
+static void
+describe_views (LwWindow *self, gint64 now, gboolean urgent)
+{
+  if (!urgent && now - self->last_described < DESCRIBE_INTERVAL)
+    return;
+  self->last_described = now;
+  for (guint id = 0; id < LW_N_CHARTS; id++)
+    describe_chart (self, id);
+}
+
+/* The line above the gallery names the image under the keyboard's
+ * cursor while the gallery has the focus, else says what a click does. */
+static void
+update_gallery_hint (LwWindow *self)
+{
+  g_autofree char *image = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->gallery_cursor_shown)
+    image = lw_charts_describe_gallery_image (self->charts,
+                                              lw_charts_get_gallery_cursor (self->charts));
+  if (image != NULL)
+    text = g_strdup_printf ("%s %s", image,
+                            _("Enter shows it on the Filters & Activations page."));
+  gtk_label_set_text (self->gallery_hint, text != NULL ? text : self->gallery_hint_text);
+}
+
+/* ------------------------------------------------------------------ */
+/* Run files */
+
+static gboolean
+hide_banner (gpointer data)
+{
+  LwWindow *self = data;
+
+  self->banner_timeout_id = 0;
+  gtk_revealer_set_reveal_child (self->file_banner, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* An error stays until dismissed; news goes by itself. */
+static void
+show_banner (LwWindow *self, const char *text, gboolean failed, gboolean offer_restore)
+{
+  g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
+  gtk_label_set_text (self->file_banner_label, text);
+  if (failed)
+    gtk_widget_add_css_class (self->file_banner_box, "error");
+  else
+    gtk_widget_remove_css_class (self->file_banner_box, "error");
+  gtk_widget_set_visible (self->file_banner_restore, offer_restore);
+  gtk_revealer_set_reveal_child (self->file_banner, TRUE);
+  if (!failed && !offer_restore)
+    self->banner_timeout_id = g_timeout_add_seconds (6, hide_banner, self);
+}
+
+static void
+on_banner_dismissed (LwWindow *self)
+{
+  g_clear_pointer (&self->recovered_path, g_free);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
+  hide_banner (self);
+}
+
+static void
+update_file_banner (LwWindow *self, const LwSnapshot *snap)
+{
+  if (snap->file_serial == self->shown_file_serial || snap->file_message == NULL)
+    return;
+  self->shown_file_serial = snap->file_serial;
+  show_banner (self, snap->file_message, snap->file_failed, FALSE);
+}
+
+void
+lw_window_save_run_to (LwWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      show_banner (self, _("Runs can only be saved to local files"), TRUE, FALSE);
+      return;
+    }
+  lw_session_save_run (self->session, path);
+}
+
+void
+lw_window_open_run_from (LwWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      show_banner (self, _("Runs can only be opened from local files"), TRUE, FALSE);
+      return;
+    }
+  lw_session_open_run (self->session, path);
+}
+
+static void
+save_chosen (GFile *file, gpointer data)
+{
+  g_autoptr (LwWindow) self = data;
+
+  if (self->session != NULL)
+    lw_window_save_run_to (self, file);
+}
+
+static void
+open_chosen (GFile *file, gpointer data)
+{
+  g_autoptr (LwWindow) self = data;
+
+  if (self->session != NULL)
+    lw_window_open_run_from (self, file);
+}
+
+static void
+save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_run_files_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
+}
+
+static void
+open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_run_files_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
+}
+
+static void
+restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->recovered_path == NULL)
+    return;
+  lw_session_open_run (self->session, self->recovered_path);
+  g_clear_pointer (&self->recovered_path, g_free);
+  gtk_widget_action_set_enabled (widget, "win.restore-recovered", FALSE);
+  hide_banner (self);
+}
+
+/* Autosaves, and the offer of what a crash left behind. */
+static void
+start_run_files (LwWindow *self)
+{
+  g_autofree char *autosave = lw_run_files_autosave_path ();
+
+  self->owns_run_files = TRUE;
+  self->recovered_path = lw_run_files_begin ();
+  lw_session_set_autosave (self->session, autosave, LW_AUTOSAVE_INTERVAL_S);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered",
+                                 self->recovered_path != NULL);
+  if (self->recovered_path != NULL)
+    show_banner (self, _("Layerwise did not close properly last time. Restore the run it "
+                         "saved last?"), FALSE, TRUE);
+}
+
+const char *
+lw_window_get_banner (LwWindow *self, gboolean *offers_restore)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  if (offers_restore != NULL)
+    *offers_restore = gtk_widget_get_visible (self->file_banner_restore);
+  if (!gtk_revealer_get_reveal_child (self->file_banner))
+    return NULL;
+  return gtk_label_get_text (self->file_banner_label);
+}
+
+static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
-  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY;
+  const guint pictures = 1u << LW_CHART_FILTERS | 1u << LW_CHART_PROBE | 1u << LW_CHART_SIMILARITY
+                         | 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY;
   guint changed;
 
   self->shown_serial = snap->serial;
@@ -332,7 +641,15 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   lw_status_bar_update (self->status, snap);
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
+  update_divergence (self, snap);
   update_filters_page (self, snap);
+  update_prediction_layers (self, snap);
+  update_key_numbers (self, snap);
+  describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
+  /* New predictions may change what the cursor's image was taken for. */
+  if (self->gallery_cursor_shown)
+    update_gallery_hint (self);
+  update_file_banner (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
@@ -353,6 +670,9 @@ answers_user (LwWindow *self, const LwSnapshot *snap)
          || old->current.n_marks != snap->current.n_marks
          || old->n_previous != snap->n_previous
          || old->probe_image_index != snap->probe_image_index
+         || old->file_serial != snap->file_serial
+         || old->diverged_step != snap->diverged_step
+         || (old->divergence == NULL) != (snap->divergence == NULL)
          || memcmp (old->block_lr_mult, snap->block_lr_mult, sizeof snap->block_lr_mult) != 0
          || memcmp (old->block_frozen, snap->block_frozen, sizeof snap->block_frozen) != 0;
 }
@@ -492,6 +812,18 @@ toggle_play_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+restore_good_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_restore_last_good (LW_WINDOW (widget)->session);
+}
+
+static void
+lower_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  lw_session_lower_lr (LW_WINDOW (widget)->session);
+}
+
+static void
 step_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   lw_session_step (LW_WINDOW (widget)->session);
@@ -507,14 +839,18 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
    * the two runs can be compared on one chart. */
   if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
     {
-      self->pending.model.loss = snap->loss;
-      self->pending.model.beta = snap->beta;
+      /* ... unless a preset chosen since set them. */
+      if (!(self->preset_sets & LW_PRESET_SETS_LOSS))
+        self->pending.model.loss = snap->loss;
+      if (!(self->preset_sets & LW_PRESET_SETS_BETA))
+        self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_preset_apply). */
-      if (snap->arch == self->pending.model.arch)
+      if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
     }
+  self->preset_sets = 0;
   lw_session_reset (self->session, &self->pending);
 }
 
@@ -638,7 +974,7 @@ on_probe_spin_changed (LwWindow *self)
 static void
 show_pending (LwWindow *self)
 {
-  lw_controls_panel_show_pending (self->controls, &self->pending);
+  lw_controls_panel_show_pending (self->controls, &self->pending, self->preset_id);
 }
 
 static void
@@ -672,6 +1008,21 @@ set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *par
   show_pending (self);
 }
 
+/* The preset's network, and whatever else it sets, for the next run. */
+static void
+apply_preset (LwWindow *self, const LwPreset *preset)
+{
+  lw_preset_apply (preset, &self->pending.model);
+  if (preset->sets & LW_PRESET_SETS_DATASET)
+    {
+      self->pending.dataset = preset->dataset;
+      g_clear_pointer (&self->pending.data_dir, g_free);
+    }
+  g_free (self->preset_id);
+  self->preset_id = g_strdup (preset->id);
+  self->preset_sets = preset->sets;
+}
+
 static void
 set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -683,10 +1034,92 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
       g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  lw_preset_apply (preset, &self->pending.model);
+  apply_preset (self, preset);
   show_pending (self);
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "preset", preset->id);
+}
+
+/* What is saved: the network and dataset of the next run, the live loss,
+ * rate and beta, the batch size and seed of the next run. */
+static void
+current_as_preset (LwWindow *self, LwPreset *p)
+{
+  LwSnapshot *snap = shown (self);
+  const LwModelConfig *m = &self->pending.model;
+  gboolean live = snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED
+                  && snap->arch == m->arch;
+
+  *p = (LwPreset) {
+    .arch = m->arch,
+    .num_layers = m->num_layers,
+    .num_hidden = m->num_hidden,
+    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+    .dataset = self->pending.dataset,
+    .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
+    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
+    .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
+    .batch_size = m->batch_size,
+    .seed = m->seed,
+  };
+}
+
+/* A bad presets file of the user's is said in a banner of its own, so
+ * that run-file news never hides it; the built-in presets still work. */
+static void
+show_presets_problem (LwWindow *self)
+{
+  const char *problem = lw_presets_get_load_error ();
+  g_autofree char *text = NULL;
+
+  if (problem != NULL)
+    {
+      /* Translators: %s says which file, and the line or the preset and key at fault. */
+      text = g_strdup_printf (_("Your presets were not read: %s. The built-in presets are "
+                                "there; correct the file and press Read Again, or remove it."),
+                              problem);
+      gtk_label_set_text (self->presets_banner_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->presets_banner, problem != NULL);
+}
+
+static void
+on_presets_banner_dismissed (LwWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->presets_banner, FALSE);
+}
+
+static void
+on_presets_read_again (LwWindow *self)
+{
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (self->controls);
+  show_pending (self);
+  show_presets_problem (self);
+}
+
+static void
+on_preset_saved (LwWindow *self, const char *name)
+{
+  lw_presets_reload ();
+  show_presets_problem (self);
+  lw_controls_panel_reload_presets (self->controls);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
+}
+
+static void
+save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autofree char *path = lw_preset_user_path ();
+  LwSavePresetDialog *dialog;
+  LwPreset current;
+
+  current_as_preset (self, &current);
+  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -759,6 +1192,133 @@ on_page_changed (LwWindow *self)
 }
 
 static void
+on_prediction_layer_changed (LwWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
+
+  /* 0 (or nothing chosen) is the output layer, i block i - 1. */
+  lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
+                                                ? G_MAXUINT : i - 1);
+  refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
+}
+
+/* The keyboard's cursor shows while the gallery has the focus and the
+ * window shows where the focus is (after a key, not after a click). */
+static void
+show_gallery_cursor (LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+
+  self->gallery_cursor_shown = gtk_widget_is_focus (view)
+                               && gtk_window_get_focus_visible (GTK_WINDOW (self));
+  lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),
+                                self->gallery_cursor_shown);
+  refresh_views (self, 1u << LW_CHART_GALLERY);
+  update_gallery_hint (self);
+  if (shown (self) != NULL)
+    describe_chart (self, LW_CHART_GALLERY);
+}
+
+int
+lw_window_click_gallery (LwWindow *self, double x, double y)
+{
+  GtkWidget *view;
+  int index;
+
+  g_return_val_if_fail (LW_IS_WINDOW (self), -1);
+  view = find_view (self, "predictions_gallery");
+  index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
+                                 gtk_widget_get_height (view), x, y);
+  if (index < 0)
+    return -1;
+  /* The keyboard goes on from the image clicked. */
+  lw_charts_set_gallery_cursor (self->charts, (guint) index, self->gallery_cursor_shown);
+  gtk_widget_grab_focus (view);
+  show_gallery_cursor (self);
+  set_probe (self, (guint) index);
+  return index;
+}
+
+static void
+on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
+{
+  lw_window_click_gallery (self, x, y);
+}
+
+/* Entering the gallery, the cursor starts on the probe image when it is
+ * shown, else on the first image; it stays where it was if still shown. */
+static void
+on_gallery_focus_enter (LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+  LwSnapshot *snap = shown (self);
+
+  if (snap != NULL
+      && lw_charts_gallery_position (self->charts, width, height,
+                                     lw_charts_get_gallery_cursor (self->charts)) < 0)
+    {
+      int start = lw_charts_gallery_position (self->charts, width, height,
+                                              snap->probe_image_index) >= 0
+                  ? (int) snap->probe_image_index
+                  : lw_charts_gallery_move (self->charts, width, height, LW_GALLERY_MOVE_FIRST);
+
+      if (start >= 0)
+        lw_charts_set_gallery_cursor (self->charts, (guint) start, FALSE);
+    }
+  show_gallery_cursor (self);
+}
+
+static void
+on_focus_visible_changed (LwWindow *self)
+{
+  if (gtk_widget_is_focus (find_view (self, "predictions_gallery")) || self->gallery_cursor_shown)
+    show_gallery_cursor (self);
+}
+
+/* Arrows, Home and End move the cursor from image to image as they are
+ * laid out; Enter or Space makes its image the probe image, as a click. */
+static gboolean
+on_gallery_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                        GdkModifierType state, LwWindow *self)
+{
+  GtkWidget *view = find_view (self, "predictions_gallery");
+  guint cursor = lw_charts_get_gallery_cursor (self->charts);
+  LwGalleryMove move;
+  int next;
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:  case GDK_KEY_KP_Left:  move = LW_GALLERY_MOVE_LEFT; break;
+    case GDK_KEY_Right: case GDK_KEY_KP_Right: move = LW_GALLERY_MOVE_RIGHT; break;
+    case GDK_KEY_Up:    case GDK_KEY_KP_Up:    move = LW_GALLERY_MOVE_UP; break;
+    case GDK_KEY_Down:  case GDK_KEY_KP_Down:  move = LW_GALLERY_MOVE_DOWN; break;
+    case GDK_KEY_Home:  case GDK_KEY_KP_Home:  move = LW_GALLERY_MOVE_FIRST; break;
+    case GDK_KEY_End:   case GDK_KEY_KP_End:   move = LW_GALLERY_MOVE_LAST; break;
+    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_ISO_Enter:
+    case GDK_KEY_space: case GDK_KEY_KP_Space:
+      if (lw_charts_gallery_position (self->charts, gtk_widget_get_width (view),
+                                      gtk_widget_get_height (view), cursor) < 0)
+        return FALSE;
+      set_probe (self, cursor);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+  next = lw_charts_gallery_move (self->charts, gtk_widget_get_width (view),
+                                 gtk_widget_get_height (view), move);
+  if (next < 0)
+    return FALSE;
+  lw_charts_set_gallery_cursor (self->charts, (guint) next, TRUE);
+  /* Keys move the cursor: from now on the window shows where the focus is. */
+  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
+  show_gallery_cursor (self);
+  return TRUE;
+}
+
+static void
 on_test_curve_changed (LwWindow *self)
 {
   guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
@@ -768,7 +1328,7 @@ on_test_curve_changed (LwWindow *self)
 }
 
 /* Space, Right and N work wherever the focus is, except where they mean
- * something: typing in an entry, moving a slider. */
+ * something: typing in an entry, moving a slider, walking the gallery. */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, LwWindow *self)
@@ -785,13 +1345,28 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
     case GDK_KEY_n:     action = "win.next-probe-image"; break;
     default:            return FALSE;
     }
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)))
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)
+                        || LW_IS_CHART_VIEW (focus)))
     return FALSE;
   return gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
 }
 
 /* Properties. */
 
+static void
+set_sidebar_visible (LwWindow *self, gboolean visible)
+{
+  if (gtk_revealer_get_reveal_child (self->sidebar) == visible)
+    return;
+  gtk_revealer_set_reveal_child (self->sidebar, visible);
+  /* Hidden controls take no keyboard focus. */
+  gtk_widget_set_can_target (GTK_WIDGET (self->sidebar), visible);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->sidebar), visible);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIDEBAR_VISIBLE]);
+}
+
+/* Fullscreen, large type and lines, the controls slid away (F9 brings
+ * them back), and the numbers that matter large under the charts. */
 static void
 set_presentation (LwWindow *self, gboolean presentation)
 {
@@ -800,11 +1375,56 @@ set_presentation (LwWindow *self, gboolean presentation)
   self->presentation = presentation;
   lw_charts_set_scale (self->charts, presentation ? PRESENTATION_SCALE : 1.0);
   if (presentation)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+      self->sidebar_before_presentation = gtk_revealer_get_reveal_child (self->sidebar);
+      set_sidebar_visible (self, FALSE);
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+      set_sidebar_visible (self, self->sidebar_before_presentation);
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+  gtk_revealer_set_reveal_child (self->key_numbers, presentation);
+  /* Esc means nothing else while not presenting. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
+  if (shown (self) != NULL)
+    update_key_numbers (self, shown (self));
   refresh_views (self, (1u << LW_N_CHARTS) - 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
+}
+
+/* A schedule changes how fast steps run, never what they compute: it
+ * switches the running model at the next batch and stays for resets. */
+static void
+set_schedule (LwWindow *self, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  LwSchedule schedule;
+
+  if (!lw_schedule_from_string (name, &schedule) || schedule == self->pending.schedule)
+    return;
+  self->pending.schedule = schedule;
+  if (self->session != NULL && !lw_session_set_schedule (self->session, schedule, 0, &error))
+    g_warning ("%s", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCHEDULE]);
+}
+
+static void
+show_help_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_window_present (GTK_WINDOW (lw_help_window_new (GTK_WINDOW (widget))));
+}
+
+static void
+leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  if (self->presentation)
+    g_object_set (self, "presentation", FALSE, NULL);
 }
 
 static void
@@ -832,7 +1452,10 @@ lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       g_value_set_boolean (value, self->presentation);
       break;
     case PROP_SIDEBAR_VISIBLE:
-      g_value_set_boolean (value, self->sidebar == NULL || gtk_widget_get_visible (self->sidebar));
+      g_value_set_boolean (value, self->sidebar == NULL || gtk_revealer_get_reveal_child (self->sidebar));
+      break;
+    case PROP_SCHEDULE:
+      g_value_set_string (value, lw_schedule_to_string (self->pending.schedule));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -852,12 +1475,11 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_PRESENTATION:
       set_presentation (self, g_value_get_boolean (value));
       break;
+    case PROP_SCHEDULE:
+      set_schedule (self, g_value_get_string (value));
+      break;
     case PROP_SIDEBAR_VISIBLE:
-      if (gtk_widget_get_visible (self->sidebar) != g_value_get_boolean (value))
-        {
-          gtk_widget_set_visible (self->sidebar, g_value_get_boolean (value));
-          g_object_notify_by_pspec (object, pspec);
-        }
+      set_sidebar_visible (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -874,8 +1496,15 @@ lw_window_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
   /* Joins the worker, so no notify reaches a dead window. */
   g_clear_pointer (&self->session, lw_session_free);
+  /* The window closes as it should: no crash to offer back next time. */
+  if (self->owns_run_files)
+    {
+      lw_run_files_end ();
+      self->owns_run_files = FALSE;
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_WINDOW);
   G_OBJECT_CLASS (lw_window_parent_class)->dispose (object);
 }
@@ -886,6 +1515,11 @@ lw_window_finalize (GObject *object)
   LwWindow *self = LW_WINDOW (object);
 
   lw_run_settings_clear (&self->pending);
+  g_free (self->preset_id);
+  g_free (self->gallery_hint_text);
+  for (guint i = 0; i < LW_N_CHARTS; i++)
+    g_free (self->descriptions[i]);
+  g_free (self->recovered_path);
   g_clear_pointer (&self->charts, lw_charts_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lw_window_parent_class)->finalize (object);
@@ -913,6 +1547,9 @@ lw_window_class_init (LwWindowClass *klass)
   properties[PROP_SIDEBAR_VISIBLE] =
     g_param_spec_boolean ("sidebar-visible", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SCHEDULE] =
+    g_param_spec_string ("schedule", NULL, NULL, "auto",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
@@ -925,24 +1562,44 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_blocks);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_progress);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, gallery_hint);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_box);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_label);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_restore);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner_label);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
                                                G_STRUCT_OFFSET (LwWindow, views)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_banner_dismissed);
+  gtk_widget_class_bind_template_callback (widget_class, on_presets_banner_dismissed);
+  gtk_widget_class_bind_template_callback (widget_class, on_presets_read_again);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
   gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
   gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
   gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_activated);
   gtk_widget_class_install_action (widget_class, "win.step", NULL, step_activated);
+  gtk_widget_class_install_action (widget_class, "win.restore-good", NULL, restore_good_activated);
+  gtk_widget_class_install_action (widget_class, "win.lower-lr", NULL, lower_lr_activated);
   gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_activated);
   gtk_widget_class_install_action (widget_class, "win.clear-previous", NULL, clear_previous_activated);
   gtk_widget_class_install_action (widget_class, "win.set-loss", "s", set_loss_activated);
@@ -961,17 +1618,30 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
                                    set_dataset_folder_activated);
   gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
   gtk_widget_class_install_action (widget_class, "win.set-seed", "u", set_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
   gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-run", NULL, save_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-run", NULL, open_run_activated);
+  gtk_widget_class_install_action (widget_class, "win.restore-recovered", NULL,
+                                   restore_recovered_activated);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
   gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
+  gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
+                                   leave_presentation_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
+  gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
 
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
+  /* The key of presentation programs, kept from earlier versions. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
+  /* Esc leaves it, as it leaves a fullscreen slide show. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.leave-presentation", NULL);
 }
 
 static void
@@ -980,12 +1650,33 @@ lw_window_init (LwWindow *self)
   g_autoptr (GtkStringList) test_curves = NULL;
   g_autofree char *held_out = NULL;
   GtkEventController *keys;
+  GtkGesture *click;
+  GtkWidget *gallery;
 
   self->shown_state = -1;
   self->shown_conv = -1;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; i < N_VIEWS; i++)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    lw_chart_id_title (view_specs[i].chart), -1);
+
+  gallery = find_view (self, "predictions_gallery");
+  self->gallery_hint_text = g_strdup (gtk_label_get_text (self->gallery_hint));
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
+  gtk_widget_add_controller (gallery, GTK_EVENT_CONTROLLER (click));
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_gallery_key_pressed), self);
+  gtk_widget_add_controller (gallery, keys);
+  keys = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (keys, "enter", G_CALLBACK (on_gallery_focus_enter), self);
+  g_signal_connect_swapped (keys, "leave", G_CALLBACK (show_gallery_cursor), self);
+  gtk_widget_add_controller (gallery, keys);
+  g_signal_connect (self, "notify::focus-visible", G_CALLBACK (on_focus_visible_changed), NULL);
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -1050,7 +1741,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (preset == NULL)
     preset = lw_presets_lookup (LW_PRESET_DEFAULT);
   if (preset != NULL)
-    lw_preset_apply (preset, &self->pending.model);
+    apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   else if (remembered_dataset (self, &kind))
@@ -1059,6 +1750,8 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   /* One core's worth stays with the window, so that drawing never waits
    * for the training threads. */
   self->pending.threads = o->threads > 0 ? o->threads : (int) MAX (1, g_get_num_processors () - 1);
+  if (o->schedule != NULL)
+    lw_schedule_from_string (o->schedule, &self->pending.schedule);
   if (o->page != NULL && gtk_stack_get_child_by_name (self->stack, o->page) != NULL)
     gtk_stack_set_visible_child_name (self->stack, o->page);
   if (o->presentation
@@ -1083,14 +1776,25 @@ lw_window_new (LwApplication *app)
   restore_window_state (self);
   apply_options (self, o);
   show_pending (self);
+  show_presets_problem (self);
   if (self->settings != NULL)
     g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
   self->session = lw_session_new (&self->pending, on_snapshot_published, self);
+  /* A benchmark is no session of the user's: it leaves their files alone. */
+  if (o->benchmark_seconds <= 0)
+    start_run_files (self);
+  else
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
   if (o->autoplay)
     lw_session_play (self->session);
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   update_actions (self, LW_RUN_LOADING);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-good", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", FALSE);
+  /* The keyboard starts at the first control, Play; Tab goes on through
+   * the header bar, then the sidebar, then the page. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->play_button));
   return self;
 }
 
@@ -1122,11 +1826,32 @@ lw_window_get_charts (LwWindow *self)
   return self->charts;
 }
 
+GtkRevealer *
+lw_window_get_divergence_bar (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->divergence_bar;
+}
+
 GtkWidget *
 lw_window_get_view (LwWindow *self, const char *name)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self) && name != NULL, NULL);
   return find_view (self, name);
+}
+
+const char *
+lw_window_get_description (LwWindow *self, LwChartId id)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self) && id < LW_N_CHARTS, NULL);
+  return self->descriptions[id];
+}
+
+GtkDropDown *
+lw_window_get_prediction_layer_dropdown (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->prediction_layer_dropdown;
 }
 
 void

@@ -3,6 +3,7 @@
  * is reported with the flag that carried it. */
 #include "lw-cli-options.h"
 #include "engine/lw-pipeline.h"
+#include "presets/lw-preset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,6 +40,7 @@ lw_cli_options_init (LwCliOptions *opts)
   opts->log_every = 20;
   opts->cutout = 0;
   opts->target_proj_size = 128;
+  opts->given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
@@ -46,6 +48,9 @@ lw_cli_options_clear (LwCliOptions *opts)
 {
   g_clear_pointer (&opts->data_dir, g_free);
   g_clear_pointer (&opts->metrics, g_free);
+  g_clear_pointer (&opts->save, g_free);
+  g_clear_pointer (&opts->resume, g_free);
+  g_clear_pointer (&opts->given, g_hash_table_unref);
 }
 
 static gboolean
@@ -215,11 +220,93 @@ unknown_choice (GError **error, const char *flag, const char *value, const char 
   return bad_value (error, "%s: unknown %s '%s'; choose one of %s", flag, what, value, list);
 }
 
-static gboolean
-parse_option (const char *flag, const char *value, gpointer data, GError **error)
+/* The last --preset NAME (or --preset=NAME) of argv, or NULL. */
+static const char *
+find_preset (int argc, char **argv)
 {
-  LwCliOptions *opts = data;
+  const char *name = NULL;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--preset") && i + 1 < argc)
+        name = argv[++i];
+      else if (g_str_has_prefix (argv[i], "--preset="))
+        name = argv[i] + strlen ("--preset=");
+    }
+  return name;
+}
+
+/* A preset sets the defaults, whatever the flags' order: the flags given
+ * beside it win. */
+static gboolean
+apply_preset (LwCliOptions *opts, const char *id, GError **error)
+{
+  g_autoptr (GError) load_error = NULL;
+  g_autoptr (LwPresetList) list = lw_preset_list_load_default (&load_error);
+  const LwPreset *p;
+
+  if (load_error != NULL)
+    return bad_value (error, "--preset: %s", load_error->message);
+  p = lw_preset_list_lookup (list, id);
+  if (p == NULL)
+    {
+      g_autofree char *names = lw_preset_list_names (list);
+
+      return bad_value (error, "--preset: unknown preset '%s'; choose one of %s", id, names);
+    }
+  opts->arch = p->arch;
+  opts->num_layers = p->num_layers;
+  opts->num_hidden = p->num_hidden;
+  if (p->sets & LW_PRESET_SETS_DATASET)
+    opts->dataset = p->dataset;
+  if (p->sets & LW_PRESET_SETS_LOSS)
+    opts->loss = p->loss;
+  if (p->sets & LW_PRESET_SETS_LR)
+    opts->lr = p->lr;
+  if (p->sets & LW_PRESET_SETS_BETA)
+    opts->beta = p->beta;
+  if (p->sets & LW_PRESET_SETS_BATCH_SIZE)
+    opts->batch_size = p->batch_size;
+  if (p->sets & LW_PRESET_SETS_SEED)
+    opts->seed = p->seed;
+  return TRUE;
+}
+
+/* A file name flag: not empty. */
+static gboolean
+parse_file_name (const char *flag, const char *value, char **out, GError **error)
+{
+  if (value[0] == '\0')
+    return bad_value (error, "%s: empty file name", flag);
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **error)
+{
   const char *name = flag + 2;   /* every flag is long: "--name" */
+
+  /* Applied before the other flags (apply_preset). */
+  if (g_str_equal (name, "preset"))
+    return TRUE;
+  if (g_str_equal (name, "no-augment"))
+    {
+      /* Given bare on the command line; "true"/"false" in a run file. */
+      if (value != NULL && !g_str_equal (value, "true") && !g_str_equal (value, "false"))
+        return bad_value (error, "%s: '%s' is neither true nor false", flag, value);
+      opts->no_augment = value == NULL || g_str_equal (value, "true");
+      return TRUE;
+    }
+  if (g_str_equal (name, "save"))
+    return parse_file_name (flag, value, &opts->save, error);
+  if (g_str_equal (name, "resume"))
+    return parse_file_name (flag, value, &opts->resume, error);
+  if (g_str_equal (name, "checkpoint-every"))
+    return parse_uint (flag, value, 1, G_MAXUINT, &opts->checkpoint_every, error);
 
   if (g_str_equal (name, "dataset"))
     {
@@ -283,13 +370,7 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
       return TRUE;
     }
   if (g_str_equal (name, "metrics"))
-    {
-      if (value[0] == '\0')
-        return bad_value (error, "%s: empty file name", flag);
-      g_free (opts->metrics);
-      opts->metrics = g_strdup (value);
-      return TRUE;
-    }
+    return parse_file_name (flag, value, &opts->metrics, error);
   if (g_str_equal (name, "num-layers"))
     return parse_uint (flag, value, 1, LW_MAX_BLOCKS, &opts->num_layers, error);
   if (g_str_equal (name, "num-hidden"))
@@ -308,6 +389,13 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
         return bad_value (error, "%s: unknown schedule '%s'; choose one of sequential, pipeline",
                           flag, value);
       opts->pipeline = g_str_equal (value, "pipeline");
+      return TRUE;
+    }
+  if (g_str_equal (name, "on-divergence"))
+    {
+      if (g_strcmp0 (value, "stop") != 0 && g_strcmp0 (value, "skip") != 0)
+        return bad_value (error, "%s: unknown choice '%s'; choose one of stop, skip", flag, value);
+      opts->skip_divergence = g_str_equal (value, "skip");
       return TRUE;
     }
   if (g_str_equal (name, "stages"))
@@ -349,6 +437,15 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
   return FALSE;
 }
 
+static gboolean
+parse_option (const char *flag, const char *value, gpointer data, GError **error)
+{
+  LwCliOptions *opts = data;
+
+  g_hash_table_add (opts->given, g_strdup (flag + 2));
+  return parse_value (opts, flag, value, error);
+}
+
 #define VALUE_OPTION(name, help, arg) \
   { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
 
@@ -388,13 +485,30 @@ static const char description[] =
   "full, and visits nearly every example once. The paper's CIFAR-100 sim and\n"
   "predsim recipes: --classes-per-batch 20 --classes-per-batch-until-epoch 200.\n"
   "\n"
-  "Exit status: 0 on success, 2 for a bad flag, value or dataset, 1 for other\n"
-  "failures, 130 when interrupted.";
+  "--save FILE keeps everything needed to go on: weights, optimizer state, the\n"
+  "random streams, the settings, the metrics so far. --resume FILE goes on from\n"
+  "there, exactly as if the run had never stopped: the same weights, metrics and\n"
+  "CSV rows, bit for bit. A resumed run keeps its settings: --epochs (the total\n"
+  "to reach), --data-dir, --threads, --schedule, --stages, --metrics, --save,\n"
+  "--checkpoint-every and --on-divergence may be given; any other flag must\n"
+  "match the file.\n"
+  "\n"
+  "A step whose loss, gradient or update is not finite (NaN or infinite: a\n"
+  "learning rate far too high) is never applied. By default training then stops\n"
+  "with a message naming the block; --on-divergence skip drops such steps and\n"
+  "goes on, counting them after each epoch.\n"
+  "\n"
+  "Exit status: 0 on success, 2 for a bad flag, value or dataset, 3 when\n"
+  "training diverged (--on-divergence stop), 1 for other failures, 130 when\n"
+  "interrupted.";
 
 gboolean
 lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
 {
   const GOptionEntry entries[] = {
+    VALUE_OPTION ("preset", "A named preset: its network, and its dataset, loss, lr, beta, batch size "
+                  "and seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
+                  "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini", "NAME"),
     VALUE_OPTION ("dataset", "mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100", "NAME"),
     VALUE_OPTION ("data-dir", "Folder holding the dataset's files", "DIR"),
     VALUE_OPTION ("arch", "Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini", "NAME"),
@@ -418,21 +532,27 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("threads", "BLAS threads (default: number of processors)", "N"),
     VALUE_OPTION ("schedule", "sequential (default): blocks one after another, products on all threads; "
                   "pipeline: stages of blocks on threads of their own, bit-identical results", "NAME"),
+    VALUE_OPTION ("on-divergence", "stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
+                  "skip: drop such steps and go on", "WHAT"),
     VALUE_OPTION ("stages", "Pipeline stages (default: as many as threads, at most one per block)", "N"),
     VALUE_OPTION ("limit-train", "Use only the first N training samples (default 0 = all)", "N"),
     VALUE_OPTION ("limit-test", "Test on only the first N test samples (default 0 = all)", "N"),
     VALUE_OPTION ("metrics", "Write per-step and per-epoch metrics as CSV to FILE", "FILE"),
     VALUE_OPTION ("log-every", "Steps between step rows in the metrics CSV (default 20)", "N"),
-    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &opts->no_augment,
+    { "no-augment", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
       "Turn off the dataset's training augmentation (crop, flip)", NULL },
     VALUE_OPTION ("cutout", "Cut out one square hole of side L from every training image (default 0 = off; the paper: 14 for the MNIST family, 16 for CIFAR)", "L"),
     VALUE_OPTION ("target-proj-size", "Length of the random label code of the bpf losses (default 128)", "N"),
     VALUE_OPTION ("classes-per-batch", "Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)", "K"),
     VALUE_OPTION ("classes-per-batch-until-epoch", "Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)", "E"),
+    VALUE_OPTION ("save", "Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)", "FILE"),
+    VALUE_OPTION ("checkpoint-every", "Also save the run every N training steps (needs --save or --resume)", "N"),
+    VALUE_OPTION ("resume", "Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another", "FILE"),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   GOptionGroup *group;
+  const char *preset;
 
   g_option_context_set_summary (context,
     "Train a neural network with layer-wise local error signals, headless.");
@@ -441,6 +561,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   g_option_group_add_entries (group, entries);
   g_option_context_set_main_group (context, group);
 
+  preset = find_preset (*argc, *argv);
+  if (preset != NULL && !apply_preset (opts, preset, error))
+    return FALSE;
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
   if (*argc > 1)
@@ -452,6 +575,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
     return bad_value (error, "--classes-per-batch-until-epoch: %u given without --classes-per-batch",
                       opts->classes_per_batch_until_epoch);
+  if (opts->checkpoint_every > 0 && opts->save == NULL && opts->resume == NULL)
+    return bad_value (error, "--checkpoint-every: %u given without --save FILE",
+                      opts->checkpoint_every);
   /* --arch and --lr may come in either order too. */
   if (opts->lr == 0.0)
     opts->lr = lw_arch_default_lr (opts->arch);
@@ -505,4 +631,151 @@ lw_cli_options_to_config (const LwCliOptions *opts, const LwDataset *ds, LwModel
   config->weight_decay = (float) opts->weight_decay;
   config->target_proj_size = opts->target_proj_size;
   config->seed = opts->seed;
+}
+
+/* The flags that define a run, as stored in a run file. */
+static const char *const run_flags[] = {
+  "dataset", "arch", "num-layers", "num-hidden", "feat-mult", "dim-in-decoder", "loss", "beta",
+  "lr", "lr-decay-milestones", "lr-decay-fact", "batch-size", "dropout", "nonlin", "optim",
+  "momentum", "weight-decay", "seed", "limit-train", "limit-test", "log-every", "no-augment",
+  "cutout", "target-proj-size", "classes-per-batch", "classes-per-batch-until-epoch",
+};
+
+/* Exact in a run file; to six digits when a flag is compared with one,
+ * so that --lr 0.003 matches the default 3e-3 held as a float. */
+static char *
+double_text (double v, gboolean exact)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, exact ? "%.17g" : "%g", v));
+}
+
+/* A flag's value as text that parses back to the same value (to six
+ * digits unless exact): the values in effect (an architecture's default
+ * FC size written out). */
+static char *
+flag_text (const LwCliOptions *o, const char *name, gboolean exact)
+{
+  guint layers, hidden;
+
+  lw_arch_default_fc (o->arch, &layers, &hidden);
+#define IS(n) g_str_equal (name, n)
+  if (IS ("dataset")) return g_strdup (lw_dataset_kind_to_string (o->dataset));
+  if (IS ("arch")) return g_strdup (lw_arch_to_string (o->arch));
+  if (IS ("num-layers")) return g_strdup_printf ("%u", o->num_layers ? o->num_layers : layers);
+  if (IS ("num-hidden")) return g_strdup_printf ("%u", o->num_hidden ? o->num_hidden : hidden);
+  if (IS ("feat-mult")) return g_strdup_printf ("%u", o->feat_mult);
+  if (IS ("dim-in-decoder")) return g_strdup_printf ("%u", o->dim_in_decoder);
+  if (IS ("loss")) return g_strdup (lw_loss_type_to_string (o->loss));
+  if (IS ("beta")) return double_text (o->beta, exact);
+  if (IS ("lr")) return double_text (o->lr, exact);
+  if (IS ("lr-decay-fact")) return double_text (o->lr_decay_fact, exact);
+  if (IS ("batch-size")) return g_strdup_printf ("%u", o->batch_size);
+  if (IS ("dropout")) return double_text (o->dropout, exact);
+  if (IS ("nonlin")) return g_strdup (lw_nonlin_to_string (o->nonlin));
+  if (IS ("optim")) return g_strdup (lw_optim_to_string (o->optim));
+  if (IS ("momentum")) return double_text (o->momentum, exact);
+  if (IS ("weight-decay")) return double_text (o->weight_decay, exact);
+  if (IS ("seed")) return g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
+  if (IS ("limit-train")) return g_strdup_printf ("%u", o->limit_train);
+  if (IS ("limit-test")) return g_strdup_printf ("%u", o->limit_test);
+  if (IS ("log-every")) return g_strdup_printf ("%u", o->log_every);
+  if (IS ("no-augment")) return g_strdup (o->no_augment ? "true" : "false");
+  if (IS ("cutout")) return g_strdup_printf ("%u", o->cutout);
+  if (IS ("target-proj-size")) return g_strdup_printf ("%u", o->target_proj_size);
+  if (IS ("classes-per-batch")) return g_strdup_printf ("%u", o->classes_per_batch);
+  if (IS ("classes-per-batch-until-epoch"))
+    return g_strdup_printf ("%u", o->classes_per_batch_until_epoch);
+  if (IS ("lr-decay-milestones"))
+    {
+      GString *s = g_string_new (o->n_milestones == 0 ? "none" : NULL);
+
+      for (guint i = 0; i < o->n_milestones; i++)
+        g_string_append_printf (s, "%s%u", i ? "," : "", o->milestones[i]);
+      return g_string_free (s, FALSE);
+    }
+#undef IS
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static char *
+flag_value (const LwCliOptions *o, const char *name)
+{
+  return flag_text (o, name, TRUE);
+}
+
+void
+lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *group)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (run_flags); i++)
+    {
+      g_autofree char *value = flag_value (opts, run_flags[i]);
+
+      g_key_file_set_value (kf, group, run_flags[i], value);
+    }
+  g_key_file_set_uint64 (kf, group, "epochs", opts->epochs);
+}
+
+gboolean
+lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, const char *path,
+                       GError **error)
+{
+  LwCliOptions file;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *epochs = NULL;
+  gboolean ok = TRUE;
+
+  lw_cli_options_init (&file);
+  for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
+    {
+      g_autofree char *value = g_key_file_get_value (kf, group, run_flags[i], NULL);
+      g_autofree char *flag = g_strconcat ("--", run_flags[i], NULL);
+
+      if (value == NULL)
+        ok = bad_value (error, "--resume: %s lacks the setting %s", path, flag);
+      else if (!parse_value (&file, flag, value, &local))
+        ok = bad_value (error, "--resume: %s has a bad setting: %s", path, local->message);
+    }
+  epochs = g_key_file_get_value (kf, group, "epochs", NULL);
+  if (ok && (epochs == NULL || !parse_value (&file, "--epochs", epochs, &local)))
+    ok = bad_value (error, "--resume: %s lacks a valid number of epochs", path);
+
+  for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
+    {
+      g_autofree char *mine = NULL, *theirs = NULL;
+
+      if (!g_hash_table_contains (opts->given, run_flags[i]))
+        continue;
+      mine = flag_text (opts, run_flags[i], FALSE);
+      theirs = flag_text (&file, run_flags[i], FALSE);
+      if (!g_str_equal (mine, theirs))
+        ok = bad_value (error, "--%s %s: the run in %s was trained with --%s %s, and a resumed "
+                        "run keeps its settings (leave the flag out)", run_flags[i], mine, path,
+                        run_flags[i], theirs);
+    }
+  if (!ok)
+    {
+      lw_cli_options_clear (&file);
+      return FALSE;
+    }
+
+  /* What may change between two sittings comes from the command line. */
+  if (g_hash_table_contains (opts->given, "epochs"))
+    file.epochs = opts->epochs;
+  g_clear_pointer (&file.given, g_hash_table_unref);
+  file.given = g_steal_pointer (&opts->given);
+  file.data_dir = g_steal_pointer (&opts->data_dir);
+  file.threads = opts->threads;
+  file.pipeline = opts->pipeline;
+  file.stages = opts->stages;
+  file.metrics = g_steal_pointer (&opts->metrics);
+  file.save = g_steal_pointer (&opts->save);
+  file.checkpoint_every = opts->checkpoint_every;
+  file.skip_divergence = opts->skip_divergence;
+  file.resume = g_steal_pointer (&opts->resume);
+  lw_cli_options_clear (opts);
+  *opts = file;
+  return TRUE;
 }

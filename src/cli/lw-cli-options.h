@@ -44,6 +44,11 @@ typedef struct {
   guint target_proj_size;
   guint classes_per_batch;      /* 0: plain shuffled batches */
   guint classes_per_batch_until_epoch;   /* 0: in every epoch */
+  char *save;                   /* NULL: the run is not saved */
+  guint checkpoint_every;       /* steps between saves to save; 0: at the end only */
+  char *resume;                 /* NULL: a new run */
+  GHashTable *given;            /* names of the flags on the command line ("arch", …) */
+  gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
 } LwCliOptions;
 
 void     lw_cli_options_init        (LwCliOptions *opts);
@@ -60,6 +65,19 @@ gboolean lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset
 
 /* The learning rate of epoch (1-based): lr * fact^(#milestones m <= epoch-1). */
 double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);
+
+/* The settings that make a run what it is (everything but where its
+ * files are, how long it trains and on how many threads), as the text of
+ * their flags, into group of kf; epochs too. */
+void     lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *group);
+
+/* For --resume: replaces the run-defining settings of opts by those of
+ * the file (group of kf), keeping opts' data folder, epochs, threads,
+ * schedule, metrics and save flags when they were given (epochs
+ * otherwise from the file). A run-defining flag given with a value the
+ * file does not have is refused with a message naming both values. */
+gboolean lw_cli_options_resume      (LwCliOptions *opts, GKeyFile *kf, const char *group,
+                                     const char *path, GError **error);
 
 /* Fills a model configuration from the options and the dataset's geometry. */
 void     lw_cli_options_to_config   (const LwCliOptions *opts, const LwDataset *ds,

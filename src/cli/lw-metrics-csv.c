@@ -7,9 +7,11 @@
 #include <stdio.h>
 
 struct _LwMetricsCsv {
-  FILE *file;
+  FILE *file;                   /* NULL: kept in text only */
   char *path;
   guint n_blocks;
+  GString *line;                /* the line being written, reused */
+  GString *text;                /* everything written, for a run file; or NULL */
 };
 
 static gboolean
@@ -23,12 +25,12 @@ write_failed (LwMetricsCsv *csv, GError **error)
 }
 
 LwMetricsCsv *
-lw_metrics_csv_open (const char *path, GError **error)
+lw_metrics_csv_open (const char *path, gboolean keep_text, GError **error)
 {
   LwMetricsCsv *csv;
-  FILE *file = fopen (path, "w");
+  FILE *file = path != NULL ? fopen (path, "w") : NULL;
 
-  if (file == NULL)
+  if (path != NULL && file == NULL)
     {
       int saved = errno;
 
@@ -39,7 +41,23 @@ lw_metrics_csv_open (const char *path, GError **error)
   csv = g_new0 (LwMetricsCsv, 1);
   csv->file = file;
   csv->path = g_strdup (path);
+  csv->line = g_string_new (NULL);
+  csv->text = keep_text ? g_string_new (NULL) : NULL;
   return csv;
+}
+
+/* Puts out the line built in csv->line. */
+static gboolean
+put_line (LwMetricsCsv *csv, gboolean flush, GError **error)
+{
+  if (csv->text != NULL)
+    g_string_append_len (csv->text, csv->line->str, csv->line->len);
+  if (csv->file == NULL)
+    return TRUE;
+  if (fwrite (csv->line->str, 1, csv->line->len, csv->file) != csv->line->len
+      || (flush && fflush (csv->file) != 0) || ferror (csv->file))
+    return write_failed (csv, error);
+  return TRUE;
 }
 
 gboolean
@@ -48,40 +66,55 @@ lw_metrics_csv_write_header (LwMetricsCsv *csv, guint n_blocks, GError **error)
   g_return_val_if_fail (n_blocks <= LW_MAX_BLOCKS, FALSE);
 
   csv->n_blocks = n_blocks;
-  fputs ("kind,epoch,step,samples_seen,lr,loss_out,acc_out", csv->file);
+  g_string_assign (csv->line, "kind,epoch,step,samples_seen,lr,loss_out,acc_out");
   for (guint i = 1; i <= n_blocks; i++)
-    fprintf (csv->file, ",block%u_loss_pred,block%u_loss_sim,block%u_acc", i, i, i);
-  if (fputc ('\n', csv->file) == EOF || fflush (csv->file) != 0)
-    return write_failed (csv, error);
-  return TRUE;
+    g_string_append_printf (csv->line, ",block%u_loss_pred,block%u_loss_sim,block%u_acc", i, i, i);
+  g_string_append_c (csv->line, '\n');
+  return put_line (csv, TRUE, error);
+}
+
+gboolean
+lw_metrics_csv_continue (LwMetricsCsv *csv, const char *text, guint n_blocks, GError **error)
+{
+  g_return_val_if_fail (n_blocks <= LW_MAX_BLOCKS, FALSE);
+  csv->n_blocks = n_blocks;
+  g_string_assign (csv->line, text);
+  return put_line (csv, TRUE, error);
+}
+
+const char *
+lw_metrics_csv_text (const LwMetricsCsv *csv)
+{
+  return csv->text != NULL ? csv->text->str : NULL;
 }
 
 static void
-put_number (FILE *file, double v)
+put_number (GString *line, double v)
 {
-  fputc (',', file);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (line, ',');
   if (!isnan (v))
-    fprintf (file, "%.6g", v);
+    g_string_append (line, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
 }
 
 gboolean
 lw_metrics_csv_write_row (LwMetricsCsv *csv, const LwMetricsRow *row, gboolean flush,
                           GError **error)
 {
-  fprintf (csv->file, "%s,%u,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
-           row->kind, row->epoch, row->step, row->samples_seen);
-  put_number (csv->file, row->lr);
-  put_number (csv->file, row->loss_out);
-  put_number (csv->file, row->acc_out);
+  g_string_printf (csv->line, "%s,%u,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+                   row->kind, row->epoch, row->step, row->samples_seen);
+  put_number (csv->line, row->lr);
+  put_number (csv->line, row->loss_out);
+  put_number (csv->line, row->acc_out);
   for (guint i = 0; i < csv->n_blocks; i++)
     {
-      put_number (csv->file, row->loss_pred[i]);
-      put_number (csv->file, row->loss_sim[i]);
-      put_number (csv->file, row->acc[i]);
+      put_number (csv->line, row->loss_pred[i]);
+      put_number (csv->line, row->loss_sim[i]);
+      put_number (csv->line, row->acc[i]);
     }
-  if (fputc ('\n', csv->file) == EOF || (flush && fflush (csv->file) != 0) || ferror (csv->file))
-    return write_failed (csv, error);
-  return TRUE;
+  g_string_append_c (csv->line, '\n');
+  return put_line (csv, flush, error);
 }
 
 gboolean
@@ -91,9 +124,9 @@ lw_metrics_csv_close (LwMetricsCsv *csv, GError **error)
 
   if (csv == NULL)
     return TRUE;
-  if (ferror (csv->file) || fflush (csv->file) != 0)
+  if (csv->file != NULL && (ferror (csv->file) || fflush (csv->file) != 0))
     ok = write_failed (csv, error);
-  if (fclose (csv->file) != 0 && ok)
+  if (csv->file != NULL && fclose (csv->file) != 0 && ok)
     {
       int saved = errno;
 
@@ -102,6 +135,9 @@ lw_metrics_csv_close (LwMetricsCsv *csv, GError **error)
       ok = FALSE;
     }
   g_free (csv->path);
+  g_string_free (csv->line, TRUE);
+  if (csv->text != NULL)
+    g_string_free (csv->text, TRUE);
   g_free (csv);
   return ok;
 }

@@ -24,9 +24,16 @@ typedef struct {
   double acc[LW_MAX_BLOCKS];
 } LwMetricsRow;
 
-/* Creates (truncates) path; the error names the file. */
-LwMetricsCsv *lw_metrics_csv_open         (const char *path, GError **error);
+/* Creates (truncates) path; the error names the file. path NULL: no
+ * file. keep_text: everything written is also kept, for a run file. */
+LwMetricsCsv *lw_metrics_csv_open         (const char *path, gboolean keep_text, GError **error);
 gboolean      lw_metrics_csv_write_header (LwMetricsCsv *csv, guint n_blocks, GError **error);
+/* A resumed run: the header and rows written so far, as kept in its run
+ * file, in place of the header. */
+gboolean      lw_metrics_csv_continue     (LwMetricsCsv *csv, const char *text, guint n_blocks,
+                                           GError **error);
+/* Everything written so far, when kept; else NULL. */
+const char   *lw_metrics_csv_text         (const LwMetricsCsv *csv);
 gboolean      lw_metrics_csv_write_row    (LwMetricsCsv *csv, const LwMetricsRow *row,
                                            gboolean flush, GError **error);
 /* Closes and frees; FALSE if anything written was lost. */

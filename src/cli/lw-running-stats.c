@@ -2,6 +2,7 @@
  * batch must weigh less, so sums are kept weighted by the batch size. */
 #include "lw-running-stats.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -29,10 +30,12 @@ lw_running_stats_add (LwRunningStats *rs, const LwStepStats *stats)
     }
 }
 
+/* No trained batch (every one diverged and was dropped): no value, which
+ * the metrics CSV leaves empty. */
 static double
 mean (const LwRunningStats *rs, double sum)
 {
-  return rs->samples ? sum / (double) rs->samples : 0.0;
+  return rs->samples ? sum / (double) rs->samples : NAN;
 }
 
 double

@@ -1,6 +1,6 @@
 /* main.c: layerwise-cli — headless training with layer-wise local losses.
- * Exit status: 0 done, 2 bad flag/value/dataset, 1 other failure,
- * 130 interrupted. */
+ * Exit status: 0 done, 2 bad flag/value/dataset, 3 training diverged,
+ * 1 other failure, 130 interrupted. */
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,10 +13,12 @@
 #include "engine/lw-gemm.h"
 #include "engine/lw-model.h"
 #include "lw-cli-options.h"
+#include "lw-cli-run.h"
 #include "lw-metrics-csv.h"
 #include "lw-trainer.h"
 
 #define EXIT_USAGE 2
+#define EXIT_DIVERGED 3
 #define EXIT_INTERRUPTED 130
 
 static volatile sig_atomic_t stop_requested;
@@ -102,18 +104,49 @@ print_run_header (const LwCliOptions *opts, const LwDataset *ds, const LwModel *
   fflush (stdout);
 }
 
+typedef struct {
+  const LwCliOptions *opts;
+  const LwDataset *ds;
+  LwModel *model;
+  LwMetricsCsv *csv;
+} SaveContext;
+
+static gboolean
+save_run (const LwTrainerState *state, gpointer data, GError **error)
+{
+  SaveContext *c = data;
+
+  return lw_cli_run_save (c->opts->save, c->opts, c->ds, c->model, state,
+                          lw_metrics_csv_text (c->csv), error);
+}
+
 static int
-run (const LwCliOptions *opts)
+run (LwCliOptions *opts)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LwMetricsCsv) csv = NULL;
   g_autoptr (LwDataset) ds = NULL;
   g_autoptr (LwModel) model = NULL;
+  g_autoptr (GKeyFile) resume_config = NULL;
+  g_autoptr (GBytes) resume_contents = NULL;
+  g_autofree char *metrics_text = NULL;
   LwModelConfig config;
   LwTrainResult result;
+  LwTrainerState state = { 0 };
+  SaveContext save = { .opts = opts };
+  int status;
 
-  /* Opened first, so a bad path fails before any loading. */
-  if (opts->metrics != NULL && (csv = lw_metrics_csv_open (opts->metrics, &error)) == NULL)
+  /* A resumed run takes its settings from the file, before anything else. */
+  if (opts->resume != NULL
+      && !lw_cli_run_open (opts->resume, opts, &resume_config, &resume_contents, &error))
+    return fail (EXIT_USAGE, NULL, error);
+  if (opts->resume != NULL && opts->save == NULL)
+    opts->save = g_strdup (opts->resume);
+
+  /* Opened first, so a bad path fails before any loading. A run that is
+   * saved keeps its rows, so that its CSV can go on after a resume. */
+  if ((opts->metrics != NULL || opts->save != NULL)
+      && (csv = lw_metrics_csv_open (opts->metrics, opts->save != NULL, &error)) == NULL)
     return fail (EXIT_USAGE, NULL, error);
 
   ds = lw_dataset_load (opts->dataset, opts->data_dir, &error);
@@ -142,24 +175,94 @@ run (const LwCliOptions *opts)
   model = lw_model_new (&config, &error);
   if (model == NULL)
     return fail (EXIT_USAGE, "cannot build the model", error);
-  if (csv != NULL && !lw_metrics_csv_write_header (csv, lw_model_n_blocks (model), &error))
-    return fail (EXIT_FAILURE, NULL, error);
+
+  lw_trainer_state_init (&state, opts, lw_model_n_blocks (model));
+  if (resume_contents != NULL)
+    {
+      if (!lw_cli_run_restore (resume_contents, resume_config, ds, model, &state, &metrics_text,
+                               &error))
+        {
+          lw_trainer_state_clear (&state);
+          fprintf (stderr, "layerwise-cli: --resume: %s: %s\n", opts->resume, error->message);
+          return EXIT_USAGE;
+        }
+      if (state.pos.epoch > opts->epochs)
+        {
+          printf ("the run in %s has finished its %u epoch%s; give --epochs with more to go on\n",
+                  opts->resume, state.pos.epoch - 1, state.pos.epoch == 2 ? "" : "s");
+          lw_trainer_state_clear (&state);
+          return EXIT_SUCCESS;
+        }
+    }
+  if (csv != NULL
+      && !(metrics_text != NULL
+           ? lw_metrics_csv_continue (csv, metrics_text, lw_model_n_blocks (model), &error)
+           : lw_metrics_csv_write_header (csv, lw_model_n_blocks (model), &error)))
+    {
+      lw_trainer_state_clear (&state);
+      return fail (EXIT_FAILURE, NULL, error);
+    }
 
   if (opts->pipeline && opts->stages > lw_model_n_blocks (model))
     {
       fprintf (stderr, "layerwise-cli: --stages %u: this model has %u blocks, so at most %u "
                "stages\n", opts->stages, lw_model_n_blocks (model), lw_model_n_blocks (model));
+      lw_trainer_state_clear (&state);
       return EXIT_USAGE;
     }
+  save = (SaveContext) { .opts = opts, .ds = ds, .model = model, .csv = csv };
+  /* Saved once before training, so an unwritable path fails now rather
+   * than after hours. */
+  if (opts->save != NULL && !save_run (&state, &save, &error))
+    {
+      lw_trainer_state_clear (&state);
+      return fail (EXIT_USAGE, "--save", error);
+    }
+
   lw_blas_set_threads ((int) opts->threads);
   print_run_header (opts, ds, model);
+  if (opts->resume != NULL)
+    printf ("resuming %s at epoch %u, step %" G_GUINT64_FORMAT "\n", opts->resume,
+            state.pos.epoch, state.pos.step);
   install_interrupt_handler ();
 
-  if (!lw_trainer_run (opts, ds, model, csv, &stop_requested, stdout, &result, &error))
-    return fail (EXIT_FAILURE, NULL, error);
+  if (!lw_trainer_run (opts, ds, model, &state, csv, opts->save != NULL ? save_run : NULL, &save,
+                       &stop_requested, stdout, &result, &error))
+    {
+      lw_trainer_state_clear (&state);
+      return fail (EXIT_FAILURE, NULL, error);
+    }
+  status = result.interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
+  /* Interrupted or not, what was learned is kept. */
+  if (opts->save != NULL)
+    {
+      if (save_run (&state, &save, &error))
+        printf ("saved the run to %s (epoch %u, step %" G_GUINT64_FORMAT ")\n", opts->save,
+                state.pos.epoch - (state.pos.batch_pos == 0 ? 1 : 0), state.pos.step);
+      else
+        {
+          fflush (stdout);
+          fprintf (stderr, "layerwise-cli: the run was not saved: %s\n", error->message);
+          g_clear_error (&error);
+          status = EXIT_FAILURE;
+        }
+    }
+  lw_trainer_state_clear (&state);
   if (!lw_metrics_csv_close (g_steal_pointer (&csv), &error))
     return fail (EXIT_FAILURE, NULL, error);
 
+  if (result.diverged)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&result.divergence,
+                                                              lw_model_n_blocks (model));
+
+      fflush (stdout);
+      fprintf (stderr, "layerwise-cli: training diverged at epoch %u step %" G_GUINT64_FORMAT
+               ": %s (learning rate %g); nothing non-finite was applied. Lower --lr, or pass "
+               "--on-divergence skip to drop such steps and continue.\n",
+               result.diverged_epoch, result.diverged_step, what, result.diverged_lr);
+      return EXIT_DIVERGED;
+    }
   if (result.interrupted)
     printf ("interrupted after %u finished epoch%s\n", result.epochs_done,
             result.epochs_done == 1 ? "" : "s");
@@ -167,7 +270,7 @@ run (const LwCliOptions *opts)
     printf ("final test accuracy %.2f%% (error %.2f%%)\n",
             100.0 * result.test_acc_out, 100.0 * (1.0 - result.test_acc_out));
   printf ("peak RSS %.1f MiB\n", peak_rss_mib ());
-  return result.interrupted ? EXIT_INTERRUPTED : EXIT_SUCCESS;
+  return status;
 }
 
 int

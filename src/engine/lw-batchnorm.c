@@ -67,8 +67,14 @@ lw_batchnorm_forward_train (LwBatchNorm *bn, const float *x, guint n, float *xha
   for (guint j = 0; j < d; j++)
     {
       float v = var[j] * inv_n;
-      bn->running_mean[j] = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean[j];
-      bn->running_var[j] = (1.0f - bn->momentum) * bn->running_var[j] + bn->momentum * v * unbias;
+      float running_mean = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean[j];
+      float running_var = (1.0f - bn->momentum) * bn->running_var[j] + bn->momentum * v * unbias;
+      /* A diverging batch must not spoil what evaluation normalises with. */
+      if (isfinite (running_mean) && isfinite (running_var))
+        {
+          bn->running_mean[j] = running_mean;
+          bn->running_var[j] = running_var;
+        }
       bn->inv_std[j] = 1.0f / sqrtf (v + bn->eps);
     }
   for (guint i = 0; i < n; i++)

@@ -51,7 +51,7 @@ train_range (gsize start, gsize end, gpointer data)
   for (gsize j = start; j < end; j++)
     {
       double sum = 0.0, sq = 0.0, var;
-      float mean, inv_std, g, b;
+      float mean, inv_std, g, b, running_mean, running_var;
 
       for (guint i = 0; i < ps->n; i++)
         {
@@ -77,9 +77,15 @@ train_range (gsize start, gsize end, gpointer data)
       inv_std = (float) (1.0 / sqrt (var + bn->eps));
       bn->mean[j] = mean;
       bn->inv_std[j] = inv_std;
-      bn->running_mean[j] = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean;
-      bn->running_var[j] = (1.0f - bn->momentum) * bn->running_var[j]
-                           + bn->momentum * (float) (var * unbias);
+      running_mean = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean;
+      running_var = (1.0f - bn->momentum) * bn->running_var[j]
+                    + bn->momentum * (float) (var * unbias);
+      /* A diverging batch must not spoil what evaluation normalises with. */
+      if (isfinite (running_mean) && isfinite (running_var))
+        {
+          bn->running_mean[j] = running_mean;
+          bn->running_var[j] = running_var;
+        }
 
       g = bn->gamma[j];
       b = bn->beta[j];

@@ -84,21 +84,24 @@ lw_block_clear (LwBlock *b)
   g_clear_pointer (&b->dout, g_free);
 }
 
+/* Updates are gathered and applied together once every gradient of the
+ * block is known (each head's backward uses its weights before their
+ * update, so the order does not change the result). */
 static void
-step_param (LwBlock *b, guint which, const LwStepContext *ctx)
+add_param (LwBlock *b, LwUpdate *u, guint which, const LwStepContext *ctx)
 {
-  lw_param_step (&b->params[which], &ctx->optim, ctx->lr * b->lr_mult);
+  lw_update_add (u, &b->params[which], ctx->lr * b->lr_mult);
 }
 
 static void
-step_main (LwBlock *b, const LwStepContext *ctx)
+add_main (LwBlock *b, LwUpdate *u, const LwStepContext *ctx)
 {
   if (b->frozen)
     return;
-  step_param (b, LW_BLOCK_MAIN_W, ctx);
-  step_param (b, LW_BLOCK_MAIN_B, ctx);
-  step_param (b, LW_BLOCK_BN_GAMMA, ctx);
-  step_param (b, LW_BLOCK_BN_BETA, ctx);
+  add_param (b, u, LW_BLOCK_MAIN_W, ctx);
+  add_param (b, u, LW_BLOCK_MAIN_B, ctx);
+  add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
+  add_param (b, u, LW_BLOCK_BN_BETA, ctx);
 }
 
 const float *
@@ -122,20 +125,20 @@ lw_block_forward_train (LwBlock *b, const float *x, guint n,
  * the head trains the block (otherwise it is a probe). */
 static float
 pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
-           float scale, gboolean into_block, guint *correct)
+           float scale, gboolean into_block, guint *correct, LwUpdate *u)
 {
   float loss = lw_softmax_ce (b->logits, y, n, ctx->classes, scale, b->dlogits, correct);
 
   lw_linear_backward (&b->pred, b->a, b->dlogits, n, into_block ? b->da : NULL, b->da_written);
   b->da_written |= into_block;
-  step_param (b, LW_BLOCK_PRED_W, ctx);
-  step_param (b, LW_BLOCK_PRED_B, ctx);
+  add_param (b, u, LW_BLOCK_PRED_W, ctx);
+  add_param (b, u, LW_BLOCK_PRED_B, ctx);
   return loss;
 }
 
 static float
 sim_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
-          float scale, gboolean into_block)
+          float scale, gboolean into_block, LwUpdate *u)
 {
   float loss;
 
@@ -145,7 +148,7 @@ sim_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   lw_similarity_backward (b->u, b->norm, b->gs, n, b->n_out, b->du, b->dhsim);
   lw_linear_backward (&b->sim, b->a, b->dhsim, n, into_block ? b->da : NULL, b->da_written);
   b->da_written |= into_block;
-  step_param (b, LW_BLOCK_SIM_W, ctx);
+  add_param (b, u, LW_BLOCK_SIM_W, ctx);
   return loss;
 }
 
@@ -153,7 +156,7 @@ sim_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
  * through the fixed feedback matrix instead of the head's weights. */
 static float
 bpf_pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
-               float scale, gboolean into_block)
+               float scale, gboolean into_block, LwUpdate *u)
 {
   float loss;
 
@@ -165,8 +168,8 @@ bpf_pred_head (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
       lw_feedback_backward (b->feedback, b->n_out, ctx->code_len, b->dzb, n, b->da, b->da_written);
       b->da_written = TRUE;
     }
-  step_param (b, LW_BLOCK_BPF_W, ctx);
-  step_param (b, LW_BLOCK_BPF_B, ctx);
+  add_param (b, u, LW_BLOCK_BPF_W, ctx);
+  add_param (b, u, LW_BLOCK_BPF_B, ctx);
   return loss;
 }
 
@@ -211,13 +214,22 @@ lw_loss_plan (const LwStepContext *ctx, LwLossPlan *plan)
   };
 }
 
-void
+gboolean
+lw_loss_plan_check (const LwLossPlan *plan, float ce, LwBlockStats *st)
+{
+  if ((plan->sim || plan->bpf_sim) && !lw_loss_check (st->loss_sim, &st->diverged))
+    return FALSE;
+  return lw_loss_check (st->loss_pred, &st->diverged) && lw_loss_check (ce, &st->diverged);
+}
+
+gboolean
 lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
                        const LwStepContext *ctx, LwBlockStats *stats)
 {
   gsize nd = (gsize) n * b->n_out;
-  gboolean train = !b->frozen;
-  LwBlockStats st = { NAN, NAN, 0 };
+  gboolean train = !b->frozen, applied;
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  LwUpdate u = { 0 };
   LwLossPlan plan;
   float ce;
 
@@ -228,13 +240,13 @@ lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
   lw_linear_forward (&b->pred, b->a, n, b->logits);
 
   if (plan.sim)
-    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train);
+    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train, &u);
   if (plan.bpf_sim)
     st.loss_sim = bpf_sim (b, y, n, ctx, plan.w_sim, train);
   if (plan.bpf_pred)
-    st.loss_pred = bpf_pred_head (b, y, n, ctx, plan.w_pred, train);
+    st.loss_pred = bpf_pred_head (b, y, n, ctx, plan.w_pred, train, &u);
   ce = pred_head (b, y, n, ctx, plan.pred_trains_block ? plan.w_pred : 1.0f,
-                  train && plan.pred_trains_block, &st.correct);
+                  train && plan.pred_trains_block, &st.correct, &u);
   if (!plan.bpf_pred)
     st.loss_pred = ce;
 
@@ -243,29 +255,39 @@ lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
       lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
       lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
       lw_linear_backward (&b->main, x, b->da, n, NULL, FALSE);
-      step_main (b, ctx);
+      add_main (b, &u, ctx);
     }
+  applied = lw_loss_plan_check (&plan, ce, &st) && lw_update_commit (&u, &ctx->optim, &st.diverged);
 
   if (stats != NULL)
     *stats = st;
+  return applied;
 }
 
-void
+gboolean
 lw_block_probe_update (LwBlock *b, const guint8 *y, guint n,
-                       const LwStepContext *ctx, LwBlockStats *stats)
+                       const LwStepContext *ctx, LwBlockStats *stats, LwUpdate *pending)
 {
-  LwBlockStats st = { NAN, NAN, 0 };
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  LwUpdate u = { 0 };
+  gboolean ok;
 
   lw_linear_forward (&b->pred, b->a, n, b->logits);
-  st.loss_pred = pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct);
+  st.loss_pred = pred_head (b, y, n, ctx, 1.0f, FALSE, &st.correct, pending != NULL ? pending : &u);
+  ok = lw_loss_check (st.loss_pred, &st.diverged)
+       && (pending != NULL || lw_update_commit (&u, &ctx->optim, &st.diverged));
   if (stats != NULL)
     *stats = st;
+  return ok;
 }
 
-void
+gboolean
 lw_block_global_backward (LwBlock *b, const float *x, guint n,
-                          const LwStepContext *ctx, float *dx)
+                          const LwStepContext *ctx, float *dx, LwUpdate *pending)
 {
+  LwUpdate u = { 0 };
+  LwDivergence div;
+
   gsize nd = (gsize) n * b->n_out;
 
   if (ctx->dropout > 0.0f)
@@ -276,7 +298,8 @@ lw_block_global_backward (LwBlock *b, const float *x, guint n,
   lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
   /* dx uses the weights before this step's update, as autograd would. */
   lw_linear_backward (&b->main, x, b->da, n, dx, FALSE);
-  step_main (b, ctx);
+  add_main (b, pending != NULL ? pending : &u, ctx);
+  return pending != NULL || lw_update_commit (&u, &ctx->optim, &div);
 }
 
 const float *

@@ -53,6 +53,9 @@ typedef struct {
 } LwLossPlan;
 
 void         lw_loss_plan             (const LwStepContext *ctx, LwLossPlan *plan);
+/* Whether the losses the plan computed (in st, and the softmax head's
+ * ce) are finite; else fills st->diverged. */
+gboolean     lw_loss_plan_check       (const LwLossPlan *plan, float ce, LwBlockStats *st);
 
 typedef struct {
   guint n_in, n_out;
@@ -86,15 +89,22 @@ void         lw_block_clear           (LwBlock *b);
 /* Training forward; returns the output to feed the next block. */
 const float *lw_block_forward_train   (LwBlock *b, const float *x, guint n,
                                        const LwStepContext *ctx, LwRng *dropout_rng);
-/* Local modes: the block's own losses, their gradients, and the updates. */
-void         lw_block_local_update    (LwBlock *b, const float *x, const guint8 *y, guint n,
+/* Local modes: the block's own losses, their gradients, and the updates,
+ * applied only when every loss, gradient and new value is finite; FALSE
+ * (and stats->diverged) when nothing was applied. */
+gboolean     lw_block_local_update    (LwBlock *b, const float *x, const guint8 *y, guint n,
                                        const LwStepContext *ctx, LwBlockStats *stats);
-/* bp mode: trains the prediction head as a probe on the detached activation. */
-void         lw_block_probe_update    (LwBlock *b, const guint8 *y, guint n,
-                                       const LwStepContext *ctx, LwBlockStats *stats);
-/* bp mode: from b->dout back to the block's weights, and to dx when non-NULL. */
-void         lw_block_global_backward (LwBlock *b, const float *x, guint n,
-                                       const LwStepContext *ctx, float *dx);
+/* bp mode: trains the prediction head as a probe on the detached
+ * activation. Its update goes to pending, or is applied at once when
+ * pending is NULL; FALSE when the loss (or that update) is not finite. */
+gboolean     lw_block_probe_update    (LwBlock *b, const guint8 *y, guint n,
+                                       const LwStepContext *ctx, LwBlockStats *stats,
+                                       LwUpdate *pending);
+/* bp mode: from b->dout back to the block's gradients, and to dx when
+ * non-NULL; the update goes to pending, or is applied at once when
+ * pending is NULL (FALSE: not applied, it was not finite). */
+gboolean     lw_block_global_backward (LwBlock *b, const float *x, guint n,
+                                       const LwStepContext *ctx, float *dx, LwUpdate *pending);
 
 /* Evaluation forward (running BN statistics, no dropout): activation into
  * b->a, returns it; correct (may be NULL) gets the prediction head's hits. */

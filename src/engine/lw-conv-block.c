@@ -215,21 +215,24 @@ lw_conv_block_use_workspace (LwConvBlock *b, float *ws)
   carve_workspace (b, ws, b->main.max_n);
 }
 
+/* Updates are gathered and applied together once every gradient of the
+ * block is known (each head's backward uses its weights before their
+ * update, so the order does not change the result). */
 static void
-step_param (LwConvBlock *b, guint which, const LwStepContext *ctx)
+add_param (LwConvBlock *b, LwUpdate *u, guint which, const LwStepContext *ctx)
 {
-  lw_param_step (&b->params[which], &ctx->optim, ctx->lr * b->lr_mult);
+  lw_update_add (u, &b->params[which], ctx->lr * b->lr_mult);
 }
 
 static void
-step_main (LwConvBlock *b, const LwStepContext *ctx)
+add_main (LwConvBlock *b, LwUpdate *u, const LwStepContext *ctx)
 {
   if (b->frozen)
     return;
-  step_param (b, LW_BLOCK_MAIN_W, ctx);
-  step_param (b, LW_BLOCK_MAIN_B, ctx);
-  step_param (b, LW_BLOCK_BN_GAMMA, ctx);
-  step_param (b, LW_BLOCK_BN_BETA, ctx);
+  add_param (b, u, LW_BLOCK_MAIN_W, ctx);
+  add_param (b, u, LW_BLOCK_MAIN_B, ctx);
+  add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
+  add_param (b, u, LW_BLOCK_BN_BETA, ctx);
 }
 
 const float *
@@ -308,7 +311,7 @@ map_similarity_backward (LwConvBlock *b, const float *f, guint n, gboolean std, 
  * reaches da only when the head trains the block (else it is a probe). */
 static float
 pred_head (LwConvBlock *b, const float *pf, const guint8 *y, guint n, const LwStepContext *ctx,
-           float scale, gboolean into_block, guint *correct)
+           float scale, gboolean into_block, guint *correct, LwUpdate *u)
 {
   const gboolean pooled = b->pred_view.pooled;
   float loss = lw_softmax_ce (b->logits, y, n, ctx->classes, scale, b->dlogits, correct);
@@ -325,15 +328,15 @@ pred_head (LwConvBlock *b, const float *pf, const guint8 *y, guint n, const LwSt
       lw_linear_backward (&b->pred, pf, b->dlogits, n, b->da, b->da_written);
       b->da_written = TRUE;
     }
-  step_param (b, LW_BLOCK_PRED_W, ctx);
-  step_param (b, LW_BLOCK_PRED_B, ctx);
+  add_param (b, u, LW_BLOCK_PRED_W, ctx);
+  add_param (b, u, LW_BLOCK_PRED_B, ctx);
   return loss;
 }
 
 /* The learned sim head: conv3x3 of a, reduced, S against the one-hot table. */
 static float
 sim_head (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
-          float scale, gboolean into_block)
+          float scale, gboolean into_block, LwUpdate *u)
 {
   const gsize hw = (gsize) b->h * b->w;
   float loss;
@@ -345,7 +348,7 @@ sim_head (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   map_similarity_backward (b, b->hsim, n, b->sim_std, hw, d, b->dtmp);
   lw_conv2d_backward (&b->sim, b->a, b->dtmp, n, into_block ? b->da : NULL, b->da_written);
   b->da_written |= into_block;
-  step_param (b, LW_BLOCK_SIM_W, ctx);
+  add_param (b, u, LW_BLOCK_SIM_W, ctx);
   return loss;
 }
 
@@ -354,7 +357,7 @@ sim_head (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
  * weights, then back through the (fixed) pool. */
 static float
 bpf_pred_head (LwConvBlock *b, const float *pf, const guint8 *y, guint n,
-               const LwStepContext *ctx, float scale, gboolean into_block)
+               const LwStepContext *ctx, float scale, gboolean into_block, LwUpdate *u)
 {
   const guint dim = b->pred_view.dim;
   float loss;
@@ -372,8 +375,8 @@ bpf_pred_head (LwConvBlock *b, const float *pf, const guint8 *y, guint n,
       lw_feedback_backward (b->feedback, dim, ctx->code_len, b->dzb, n, b->da, b->da_written);
       b->da_written = TRUE;
     }
-  step_param (b, LW_BLOCK_BPF_W, ctx);
-  step_param (b, LW_BLOCK_BPF_B, ctx);
+  add_param (b, u, LW_BLOCK_BPF_W, ctx);
+  add_param (b, u, LW_BLOCK_BPF_B, ctx);
   return loss;
 }
 
@@ -399,13 +402,14 @@ bpf_sim (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   return loss;
 }
 
-void
+gboolean
 lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, guint n,
                             const LwStepContext *ctx, LwBlockStats *stats)
 {
   const gsize nd = n * b->map;
-  gboolean train = !b->frozen;
-  LwBlockStats st = { NAN, NAN, 0 };
+  gboolean train = !b->frozen, applied;
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  LwUpdate u = { 0 };
   LwLossPlan plan;
   const float *pf;
   float ce;
@@ -418,13 +422,13 @@ lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, gui
   lw_linear_forward (&b->pred, pf, n, b->logits);
 
   if (plan.sim)
-    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train);
+    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train, &u);
   if (plan.bpf_sim)
     st.loss_sim = bpf_sim (b, y, n, ctx, plan.w_sim, train);
   if (plan.bpf_pred)
-    st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, plan.w_pred, train);
+    st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, plan.w_pred, train, &u);
   ce = pred_head (b, pf, y, n, ctx, plan.pred_trains_block ? plan.w_pred : 1.0f,
-                  train && plan.pred_trains_block, &st.correct);
+                  train && plan.pred_trains_block, &st.correct, &u);
   if (!plan.bpf_pred)
     st.loss_pred = ce;
 
@@ -433,30 +437,41 @@ lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, gui
       lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
       lw_batchnorm2d_backward (&b->bn, b->xhat, b->da, n, b->da);
       lw_conv2d_backward (&b->main, x, b->da, n, NULL, FALSE);
-      step_main (b, ctx);
+      add_main (b, &u, ctx);
     }
+  applied = lw_loss_plan_check (&plan, ce, &st) && lw_update_commit (&u, &ctx->optim, &st.diverged);
 
   if (stats != NULL)
     *stats = st;
+  return applied;
 }
 
-void
+gboolean
 lw_conv_block_probe_update (LwConvBlock *b, const guint8 *y, guint n,
-                            const LwStepContext *ctx, LwBlockStats *stats)
+                            const LwStepContext *ctx, LwBlockStats *stats, LwUpdate *pending)
 {
-  LwBlockStats st = { NAN, NAN, 0 };
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
   const float *pf = view_forward (&b->pred_view, b->a, n, b->feat);
+  LwUpdate u = { 0 };
+  gboolean ok;
 
   lw_linear_forward (&b->pred, pf, n, b->logits);
-  st.loss_pred = pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct);
+  st.loss_pred = pred_head (b, pf, y, n, ctx, 1.0f, FALSE, &st.correct,
+                            pending != NULL ? pending : &u);
+  ok = lw_loss_check (st.loss_pred, &st.diverged)
+       && (pending != NULL || lw_update_commit (&u, &ctx->optim, &st.diverged));
   if (stats != NULL)
     *stats = st;
+  return ok;
 }
 
-void
+gboolean
 lw_conv_block_global_backward (LwConvBlock *b, const float *x, guint n,
-                               const LwStepContext *ctx, float *dx)
+                               const LwStepContext *ctx, float *dx, LwUpdate *pending)
 {
+  LwUpdate u = { 0 };
+  LwDivergence div;
+
   const gsize nd = n * b->map;
 
   if (b->shape.pool_after)
@@ -469,7 +484,8 @@ lw_conv_block_global_backward (LwConvBlock *b, const float *x, guint n,
   lw_batchnorm2d_backward (&b->bn, b->xhat, b->da, n, b->da);
   /* dx uses the weights before this step's update, as autograd would. */
   lw_conv2d_backward (&b->main, x, b->da, n, dx, FALSE);
-  step_main (b, ctx);
+  add_main (b, pending != NULL ? pending : &u, ctx);
+  return pending != NULL || lw_update_commit (&u, &ctx->optim, &div);
 }
 
 const float *

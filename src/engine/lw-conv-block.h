@@ -103,17 +103,25 @@ void         lw_conv_block_use_workspace   (LwConvBlock *b, float *ws);
  * feed the next block (n x out_map). */
 const float *lw_conv_block_forward_train   (LwConvBlock *b, const float *x, guint n,
                                             const LwStepContext *ctx, LwRng *dropout_rng);
-/* Local modes: the block's own losses, their gradients, and the updates. */
-void         lw_conv_block_local_update    (LwConvBlock *b, const float *x, const guint8 *y,
+/* Local modes: the block's own losses, their gradients, and the updates,
+ * applied only when every loss, gradient and new value is finite; FALSE
+ * (and stats->diverged) when nothing was applied. */
+gboolean     lw_conv_block_local_update    (LwConvBlock *b, const float *x, const guint8 *y,
                                             guint n, const LwStepContext *ctx,
                                             LwBlockStats *stats);
-/* bp mode: trains the prediction head as a probe on the detached activation. */
-void         lw_conv_block_probe_update    (LwConvBlock *b, const guint8 *y, guint n,
-                                            const LwStepContext *ctx, LwBlockStats *stats);
+/* bp mode: trains the prediction head as a probe on the detached
+ * activation; the update goes to pending, or is applied at once when
+ * pending is NULL. FALSE when the loss (or that update) is not finite. */
+gboolean     lw_conv_block_probe_update    (LwConvBlock *b, const guint8 *y, guint n,
+                                            const LwStepContext *ctx, LwBlockStats *stats,
+                                            LwUpdate *pending);
 /* bp mode: from b->dout back through the max pool, dropout, activation and
- * BN to the block's weights, and to dx when non-NULL. */
-void         lw_conv_block_global_backward (LwConvBlock *b, const float *x, guint n,
-                                            const LwStepContext *ctx, float *dx);
+ * BN to the block's gradients, and to dx when non-NULL; the update goes to
+ * pending, or is applied at once when pending is NULL (FALSE: not
+ * applied, it was not finite). */
+gboolean     lw_conv_block_global_backward (LwConvBlock *b, const float *x, guint n,
+                                            const LwStepContext *ctx, float *dx,
+                                            LwUpdate *pending);
 
 /* Evaluation forward (running BN statistics, no dropout): activation into
  * b->a; returns the output to feed the next block; correct (may be NULL)

@@ -20,14 +20,17 @@ void         lw_model_capture_controls      (const LwModel *model, LwStepControl
 
 /* Block i's part of a local step (not bp): forward on below, then its own
  * heads and update. Returns its detached output, lw_model_block_out_floats
- * per sample, valid until the block's next call. Touches only block i's
+ * per sample, valid until the block's next call; NULL when its update
+ * diverged and was not applied (stats->diverged, with block = i), after
+ * which no later part may train on the batch. Touches only block i's
  * state, so different blocks may run on different threads as long as
  * each block sees its batches in order and no two share a workspace. */
 const float *lw_model_block_train           (LwModel *model, guint block, const float *below,
                                              const guint8 *y, guint count,
                                              const LwStepControls *controls, LwBlockStats *stats);
-/* The output layer's step on the last block's output h. */
-void         lw_model_output_train          (LwModel *model, const float *h, const guint8 *y,
+/* The output layer's step on the last block's output h; FALSE, with
+ * stats->diverged (block = n_blocks), when it diverged and was not applied. */
+gboolean     lw_model_output_train          (LwModel *model, const float *h, const guint8 *y,
                                              guint count, const LwStepControls *controls,
                                              LwStepStats *stats);
 gsize        lw_model_block_out_floats      (const LwModel *model, guint block);
@@ -39,10 +42,30 @@ void         lw_model_block_costs           (const LwModel *model, double *costs
 /* Every trainable value (blocks with their heads, then the output
  * layer) in a fixed order into out, which may be NULL; returns how many. */
 gsize        lw_model_copy_params           (const LwModel *model, float *out);
+/* Where part (a block; n_blocks: the output layer) starts in that order. */
+gsize        lw_model_param_offset          (const LwModel *model, guint part);
+
+/* Every value training changes and a checkpoint keeps, in a fixed order:
+ * each tensor's weights (with t, its step count), first and second
+ * moments (t NULL), and each block's BatchNorm running mean and variance. */
+typedef void (*LwStateFunc) (float *values, gsize n, guint64 *t, gpointer data);
+void         lw_model_visit_state           (LwModel *model, LwStateFunc fn, gpointer data);
+/* After something other than a step wrote that state (a checkpoint
+ * restored, a run resumed): lets the divergence guard measure it again. */
+void         lw_model_state_changed         (LwModel *model);
 
 /* Conv blocks share one workspace; a schedule that runs blocks at once
  * gives each group its own (ws NULL: back to the shared one). */
 gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);
 void         lw_model_block_use_workspace   (LwModel *model, guint block, float *ws);
+
+/* What lw-model-state.c saves and restores: block i's parameter slots
+ * (LW_BLOCK_N_PARAMS of them), its BatchNorm with the running statistics,
+ * its dropout stream; the output layer's parameter slots
+ * (*n of them). */
+LwParam     *lw_model_block_param_slots     (LwModel *model, guint block);
+LwBatchNorm *lw_model_block_batchnorm       (LwModel *model, guint block);
+LwRng       *lw_model_block_dropout_rng     (LwModel *model, guint block);
+LwParam     *lw_model_output_param_slots    (LwModel *model, guint *n);
 
 G_END_DECLS

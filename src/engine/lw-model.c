@@ -119,6 +119,32 @@ lw_loss_type_is_bpf (LwLossType loss)
 }
 
 const char *
+lw_diverged_what_to_string (LwDivergedWhat what)
+{
+  switch (what)
+    {
+    case LW_DIVERGED_NONE:
+      return "none";
+    case LW_DIVERGED_LOSS:
+      return "loss";
+    case LW_DIVERGED_GRADIENT:
+      return "gradient";
+    case LW_DIVERGED_WEIGHT:
+      return "weight";
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+void
+lw_step_stats_init (LwStepStats *stats, guint n_blocks, guint count)
+{
+  *stats = (LwStepStats) { .n_blocks = n_blocks, .count = count, .loss_out = NAN };
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    stats->block[i] = (LwBlockStats) { .loss_pred = NAN, .loss_sim = NAN };
+}
+
+const char *
 lw_nonlin_to_string (LwNonlin nonlin)
 {
   return nonlin == LW_NONLIN_LEAKY_RELU ? "leakyrelu" : "relu";
@@ -396,34 +422,32 @@ block_forward_train (ModelBlock *b, const float *x, guint n, const LwStepContext
   return lw_block_forward_train (&b->fc, x, n, ctx, dropout_rng);
 }
 
-static void
+static gboolean
 block_local_update (ModelBlock *b, const float *x, const guint8 *y, guint n,
                     const LwStepContext *ctx, LwBlockStats *stats)
 {
   if (b->kind == BLOCK_CONV)
-    lw_conv_block_local_update (&b->conv, x, y, n, ctx, stats);
-  else
-    lw_block_local_update (&b->fc, x, y, n, ctx, stats);
+    return lw_conv_block_local_update (&b->conv, x, y, n, ctx, stats);
+  return lw_block_local_update (&b->fc, x, y, n, ctx, stats);
 }
 
-static void
+static gboolean
 block_probe_update (ModelBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
-                    LwBlockStats *stats)
+                    LwBlockStats *stats, LwUpdate *pending)
 {
   if (b->kind == BLOCK_CONV)
-    lw_conv_block_probe_update (&b->conv, y, n, ctx, stats);
-  else
-    lw_block_probe_update (&b->fc, y, n, ctx, stats);
+    return lw_conv_block_probe_update (&b->conv, y, n, ctx, stats, pending);
+  return lw_block_probe_update (&b->fc, y, n, ctx, stats, pending);
 }
 
 static void
 block_global_backward (ModelBlock *b, const float *x, guint n, const LwStepContext *ctx,
-                       float *dx)
+                       float *dx, LwUpdate *pending)
 {
   if (b->kind == BLOCK_CONV)
-    lw_conv_block_global_backward (&b->conv, x, n, ctx, dx);
+    lw_conv_block_global_backward (&b->conv, x, n, ctx, dx, pending);
   else
-    lw_block_global_backward (&b->fc, x, n, ctx, dx);
+    lw_block_global_backward (&b->fc, x, n, ctx, dx, pending);
 }
 
 /* Evaluation forward; returns what goes to the next block. */
@@ -627,7 +651,11 @@ lw_model_block_train (LwModel *m, guint i, const float *below, const guint8 *y, 
 
   apply_block_controls (m, i, c);
   h = m->fed[i] = block_forward_train (b, below, count, &c->ctx, &m->dropout_rng[i]);
-  block_local_update (b, below, y, count, &c->ctx, stats);
+  if (!block_local_update (b, below, y, count, &c->ctx, stats))
+    {
+      stats->diverged.block = i;
+      return NULL;
+    }
   return h;
 }
 
@@ -640,21 +668,27 @@ output_scale (const LwStepControls *c)
 }
 
 static void
-step_output (LwModel *m, const LwStepContext *ctx)
+add_output (LwModel *m, LwUpdate *u, const LwStepContext *ctx)
 {
   for (guint i = 0; i < OUT_N_PARAMS; i++)
-    lw_param_step (&m->out_params[i], &ctx->optim, ctx->lr);
+    lw_update_add (u, &m->out_params[i], ctx->lr);
 }
 
-void
+gboolean
 lw_model_output_train (LwModel *m, const float *h, const guint8 *y, guint count,
                        const LwStepControls *c, LwStepStats *st)
 {
+  LwUpdate u = { 0 };
+
   lw_linear_forward (&m->out, h, count, m->logits);
   st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
                                 m->dlogits, &st->correct_out);
   lw_linear_backward (&m->out, h, m->dlogits, count, NULL, FALSE);
-  step_output (m, &c->ctx);
+  add_output (m, &u, &c->ctx);
+  if (lw_loss_check (st->loss_out, &st->diverged) && lw_update_commit (&u, &c->ctx.optim, &st->diverged))
+    return TRUE;
+  st->diverged.block = m->n_blocks;
+  return FALSE;
 }
 
 gsize
@@ -692,6 +726,58 @@ lw_model_copy_params (const LwModel *m, float *out)
   return total;
 }
 
+static LwBatchNorm *
+block_bn (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? &b->conv.bn : &b->fc.bn;
+}
+
+static void
+visit_param (LwParam *p, LwStateFunc fn, gpointer data)
+{
+  fn (p->w, p->n, &p->t, data);
+  fn (p->m, p->n, NULL, data);
+  fn (p->v, p->n, NULL, data);
+}
+
+void
+lw_model_visit_state (LwModel *m, LwStateFunc fn, gpointer data)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      LwBatchNorm *bn = block_bn (&m->blocks[i]);
+
+      for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+        visit_param (&block_params (&m->blocks[i])[k], fn, data);
+      fn (bn->running_mean, bn->d, NULL, data);
+      fn (bn->running_var, bn->d, NULL, data);
+    }
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    visit_param (&m->out_params[k], fn, data);
+}
+
+void
+lw_model_state_changed (LwModel *m)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+      lw_param_rescan (&block_params (&m->blocks[i])[k]);
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    lw_param_rescan (&m->out_params[k]);
+}
+
+gsize
+lw_model_param_offset (const LwModel *m, guint part)
+{
+  gsize total = 0;
+
+  g_return_val_if_fail (part <= m->n_blocks, 0);
+  for (guint i = 0; i < part; i++)
+    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+      total += block_params ((ModelBlock *) &m->blocks[i])[k].n;
+  return total;
+}
+
 gsize
 lw_model_block_workspace_floats (const LwModel *m, guint i)
 {
@@ -715,14 +801,41 @@ note_cost (LwModel *m, guint part, gint64 t0, gint64 t1)
   m->cost[part] = m->cost[part] == 0.0 ? s : 0.9 * m->cost[part] + 0.1 * s;
 }
 
+/* The first part of a bp step that cannot be applied, in the order the
+ * step ran: probes' losses, the output's loss, then each part's update. */
+static gboolean
+check_global_step (LwModel *m, LwUpdate *pending, const LwStepControls *c, LwStepStats *st)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    if (!lw_loss_check (st->block[i].loss_pred, &st->diverged))
+      {
+        st->diverged.block = i;
+        return FALSE;
+      }
+  if (!lw_loss_check (st->loss_out, &st->diverged))
+    {
+      st->diverged.block = m->n_blocks;
+      return FALSE;
+    }
+  for (guint i = 0; i <= m->n_blocks; i++)
+    if (!lw_update_check (&pending[i], &c->ctx.optim, &st->diverged))
+      {
+        st->diverged.block = i;
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* bp: the blocks feed forward with probe heads, then the output error
- * goes back through every block. */
+ * goes back through every block; one update of the whole network, applied
+ * only when all of it is finite. */
 static void
 global_step (LwModel *m, const float *x, const guint8 *y, guint count,
              const LwStepControls *c, LwStepStats *st)
 {
   const LwStepContext *ctx = &c->ctx;
   const float *h = x;
+  LwUpdate pending[LW_MAX_BLOCKS + 1] = { 0 };
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
@@ -730,7 +843,7 @@ global_step (LwModel *m, const float *x, const guint8 *y, guint count,
 
       apply_block_controls (m, i, c);
       h = m->fed[i] = block_forward_train (b, h, count, ctx, &m->dropout_rng[i]);
-      block_probe_update (b, y, count, ctx, &st->block[i]);
+      block_probe_update (b, y, count, ctx, &st->block[i], &pending[i]);
     }
 
   lw_linear_forward (&m->out, h, count, m->logits);
@@ -746,9 +859,13 @@ global_step (LwModel *m, const float *x, const guint8 *y, guint count,
       const float *below = i > 0 ? m->fed[i - 1] : x;
       float *dx = i > 0 ? block_dout (&m->blocks[i - 1]) : NULL;
 
-      block_global_backward (&m->blocks[i], below, count, ctx, dx);
+      block_global_backward (&m->blocks[i], below, count, ctx, dx, &pending[i]);
     }
-  step_output (m, ctx);
+  add_output (m, &pending[m->n_blocks], ctx);
+  if (!check_global_step (m, pending, c, st))
+    return;
+  for (guint i = 0; i <= m->n_blocks; i++)
+    lw_update_apply (&pending[i], &ctx->optim);
 }
 
 void
@@ -756,27 +873,35 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
                      LwStepStats *stats)
 {
   LwStepControls c;
-  LwStepStats st = { .n_blocks = m->n_blocks, .count = count };
+  LwStepStats st;
   const float *h = x;
   gint64 t0, t1;
 
   g_return_if_fail (count >= 1 && count <= m->config.batch_size);
   lw_model_capture_controls (m, &c);
+  lw_step_stats_init (&st, m->n_blocks, count);
 
   if (c.ctx.loss == LW_LOSS_BP)
     global_step (m, x, y, count, &c, &st);
   else
     {
       t0 = g_get_monotonic_time ();
-      for (guint i = 0; i < m->n_blocks; i++)
+      /* A block that diverged ends the step: the layers above it do not
+       * see the batch. */
+      for (guint i = 0; i < m->n_blocks && h != NULL; i++)
         {
           h = lw_model_block_train (m, i, h, y, count, &c, &st.block[i]);
           t1 = g_get_monotonic_time ();
           note_cost (m, i, t0, t1);
           t0 = t1;
+          if (h == NULL)
+            st.diverged = st.block[i].diverged;
         }
-      lw_model_output_train (m, h, y, count, &c, &st);
-      note_cost (m, m->n_blocks, t0, g_get_monotonic_time ());
+      if (h != NULL)
+        {
+          lw_model_output_train (m, h, y, count, &c, &st);
+          note_cost (m, m->n_blocks, t0, g_get_monotonic_time ());
+        }
     }
 
   if (stats != NULL)
@@ -802,6 +927,47 @@ lw_model_evaluate (LwModel *m, const float *x, const guint8 *y, guint count,
   lw_softmax_ce (m->logits, y, count, m->config.n_classes, 0.0f, NULL, &correct);
   if (out_correct != NULL)
     *out_correct += correct;
+}
+
+/* The index of each row's largest of k values; the first on a tie, as
+ * lw_softmax_ce counts hits. */
+static void
+argmax_rows (const float *v, guint n, guint k, guint8 *out)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const float *row = v + (gsize) i * k;
+      guint best = 0;
+
+      for (guint j = 1; j < k; j++)
+        if (row[j] > row[best])
+          best = j;
+      out[i] = (guint8) best;
+    }
+}
+
+void
+lw_model_predict (LwModel *m, const float *x, const guint8 *y, guint count,
+                  guint8 *block_pred, guint8 *out_pred)
+{
+  guint C = m->config.n_classes;
+  const float *h = x;
+  guint correct;
+
+  g_return_if_fail (count >= 1 && count <= m->config.batch_size);
+  g_return_if_fail (C <= 256);
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      ModelBlock *b = &m->blocks[i];
+
+      /* Asking for the hits makes the block run its prediction head. */
+      h = block_forward_eval (b, h, y, count, m->config.nonlin, &correct);
+      argmax_rows (b->kind == BLOCK_CONV ? b->conv.logits : b->fc.logits, count, C,
+                   block_pred + (gsize) i * count);
+    }
+  lw_linear_forward (&m->out, h, count, m->logits);
+  argmax_rows (m->logits, count, C, out_pred);
 }
 
 void
@@ -954,4 +1120,40 @@ lw_model_block_map_shape (const LwModel *m, guint block, LwMapShape *shape)
     return FALSE;
   *shape = (LwMapShape) { b->conv.shape.c_out, b->conv.h, b->conv.w };
   return TRUE;
+}
+
+LwParam *
+lw_model_block_param_slots (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return block_params (&m->blocks[block]);
+}
+
+LwBatchNorm *
+lw_model_block_batchnorm (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return m->blocks[block].kind == BLOCK_CONV ? &m->blocks[block].conv.bn
+                                             : &m->blocks[block].fc.bn;
+}
+
+LwRng *
+lw_model_block_dropout_rng (LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return &m->dropout_rng[block];
+}
+
+float
+lw_model_get_block_lr_mult (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, 0.0f);
+  return m->lr_mult[block];
+}
+
+LwParam *
+lw_model_output_param_slots (LwModel *m, guint *n)
+{
+  *n = OUT_N_PARAMS;
+  return m->out_params;
 }

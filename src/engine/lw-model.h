@@ -92,19 +92,46 @@ gboolean     lw_nonlin_from_string        (const char *name, LwNonlin *nonlin);
 const char  *lw_optim_to_string           (LwOptimKind optim);
 gboolean     lw_optim_from_string         (const char *name, LwOptimKind *optim);
 
+/* Why a step was not applied: a NaN or an infinity where training needs
+ * finite numbers (a learning rate far too high, or bad input). */
+typedef enum {
+  LW_DIVERGED_NONE,
+  LW_DIVERGED_LOSS,           /* a loss */
+  LW_DIVERGED_GRADIENT,       /* a gradient */
+  LW_DIVERGED_WEIGHT,         /* the update would make a weight or its optimizer state so */
+} LwDivergedWhat;
+
+typedef struct {
+  LwDivergedWhat what;
+  gboolean nan;               /* a NaN; else an infinity */
+  guint block;                /* in LwStepStats: the block, n_blocks for the output layer */
+} LwDivergence;
+
 typedef struct {
   float loss_pred;            /* the block's prediction part (CE, or BCE for bpf), unweighted */
   float loss_sim;             /* the block's similarity part, unweighted */
   guint correct;              /* local classifier correct on the batch */
+  LwDivergence diverged;      /* set when the block's update was not applied */
 } LwBlockStats;
 
+/* When a step diverges, the update of the part that diverged is not
+ * applied, nor anything after it: the blocks below it have learned from
+ * the batch, it and the layers above have not (bp: nothing has, its step
+ * is one update of the whole network). Nothing non-finite is ever
+ * written to a weight, an optimizer state or a BatchNorm statistic. */
 typedef struct {
   guint n_blocks;
   guint count;                /* samples in the batch */
   LwBlockStats block[LW_MAX_BLOCKS];
   float loss_out;             /* output layer cross-entropy, unweighted */
   guint correct_out;
+  LwDivergence diverged;      /* what == LW_DIVERGED_NONE: applied in full */
 } LwStepStats;
+
+const char  *lw_diverged_what_to_string   (LwDivergedWhat what);
+/* Stats of a step none of whose parts has run yet: NaN losses, nothing
+ * correct, not diverged. */
+void         lw_step_stats_init           (LwStepStats *stats, guint n_blocks, guint count);
 
 typedef struct _LwModel LwModel;
 
@@ -119,7 +146,8 @@ guint        lw_model_input_size          (const LwModel *model);
 gsize        lw_model_n_params            (const LwModel *model, gboolean with_heads);
 
 /* One training step on count <= batch_size samples: x is count * input_size
- * floats, y the labels. stats may be NULL. */
+ * floats, y the labels. stats may be NULL; stats->diverged says whether
+ * (and where) the step diverged and was cut short. */
 void         lw_model_train_step          (LwModel *model, const float *x, const guint8 *y,
                                            guint count, LwStepStats *stats);
 
@@ -129,6 +157,13 @@ void         lw_model_train_step          (LwModel *model, const float *x, const
 void         lw_model_evaluate            (LwModel *model, const float *x, const guint8 *y,
                                            guint count, guint *block_correct, guint *out_correct);
 
+/* Evaluation mode, like lw_model_evaluate: the class each block's local
+ * classifier predicts (block_pred: n_blocks rows of count, block after
+ * block) and the output layer's (out_pred: count). y are the samples'
+ * labels, which the heads' forward pass reads; no more than 256 classes. */
+void         lw_model_predict             (LwModel *model, const float *x, const guint8 *y,
+                                           guint count, guint8 *block_pred, guint8 *out_pred);
+
 /* Live control: effective from the next step. */
 void         lw_model_set_loss            (LwModel *model, LwLossType loss);
 void         lw_model_set_beta            (LwModel *model, float beta);
@@ -137,6 +172,7 @@ void         lw_model_set_block_lr_mult   (LwModel *model, guint block, float mu
 void         lw_model_set_block_frozen    (LwModel *model, guint block, gboolean frozen);
 void         lw_model_set_dropout         (LwModel *model, float dropout);
 float        lw_model_get_block_lr        (const LwModel *model, guint block);
+float        lw_model_get_block_lr_mult   (const LwModel *model, guint block);
 gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
 
 /* Inspection, for the window. lw_model_similarity computes, in evaluation

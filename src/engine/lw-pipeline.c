@@ -46,6 +46,42 @@ struct _LwPipeline {
   gboolean quit;
 };
 
+static const char *const schedule_names[LW_N_SCHEDULES] = { "auto", "sequential", "pipeline" };
+
+const char *
+lw_schedule_to_string (LwSchedule schedule)
+{
+  g_return_val_if_fail (schedule < LW_N_SCHEDULES, NULL);
+  return schedule_names[schedule];
+}
+
+gboolean
+lw_schedule_from_string (const char *name, LwSchedule *schedule)
+{
+  for (guint i = 0; i < LW_N_SCHEDULES; i++)
+    if (g_strcmp0 (name, schedule_names[i]) == 0)
+      {
+        *schedule = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint
+lw_pipeline_default_stages (guint n_blocks, int threads)
+{
+  return MAX (1, MIN (MIN ((guint) MAX (threads, 1), n_blocks), LW_PIPELINE_MAX_STAGES));
+}
+
+LwSchedule
+lw_schedule_resolve (LwSchedule schedule, guint n_blocks, int threads)
+{
+  if (schedule != LW_SCHEDULE_AUTO)
+    return schedule;
+  return lw_pipeline_default_stages (n_blocks, threads) >= 2 ? LW_SCHEDULE_PIPELINE
+                                                            : LW_SCHEDULE_SEQUENTIAL;
+}
+
 /* Contiguous stages minimising the largest stage cost; the output layer
  * rides with the last stage. first[s] is stage s's first block. */
 static void
@@ -82,8 +118,19 @@ run_stage (Stage *st, Slot *sl)
   LwModel *m = st->p->model;
   const float *h = st->index == 0 ? sl->x : sl->h[st->index - 1];
 
+  /* As in lw_model_train_step, a block that diverged ends the batch's
+   * step: the stages after it pass the slot on untouched. */
+  if (sl->stats.diverged.what != LW_DIVERGED_NONE)
+    return;
   for (guint i = st->first; i < st->last; i++)
-    h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
+    {
+      h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
+      if (h == NULL)
+        {
+          sl->stats.diverged = sl->stats.block[i].diverged;
+          return;
+        }
+    }
   if (st->index + 1 == st->p->n_stages)
     lw_model_output_train (m, h, sl->y, sl->count, &sl->controls, &sl->stats);
   else
@@ -298,7 +345,7 @@ lw_pipeline_push (LwPipeline *p, const float *x, const guint8 *y, guint count)
   memcpy (sl->x, x, (gsize) count * lw_model_input_size (m) * sizeof (float));
   memcpy (sl->y, y, count);
   lw_model_capture_controls (m, &sl->controls);
-  sl->stats = (LwStepStats) { .n_blocks = lw_model_n_blocks (m), .count = count };
+  lw_step_stats_init (&sl->stats, lw_model_n_blocks (m), count);
   sl->whole = sl->controls.ctx.loss == LW_LOSS_BP;
   if (sl->whole)
     {

@@ -11,14 +11,23 @@
  * gives bit-identical weights and statistics to lw_model_train_step on
  * the same batches.
  *
+ * A batch that diverges in some block (LwStepStats.diverged) goes no
+ * further, as in lw_model_train_step, and the batches behind it train on:
+ * the same results as sequential steps that drop it. A caller that stops
+ * at a divergence should know that the blocks before the one that
+ * diverged may already have trained on the batches pushed after it.
+ *
  * bp steps cannot be split (the error crosses every block): a batch pushed
  * while the loss is bp waits for the batches before it and then runs as
  * one ordinary step on the caller's thread.
  *
- * While a pipeline exists the model belongs to it: the caller may change
- * the live controls (lw_model_set_*) between pushes, and must pop every
- * batch and free the pipeline before evaluating or inspecting the model.
- * It sets the process's BLAS threads to 1 and restores them when freed. */
+ * While batches are in flight the model belongs to the pipeline: the
+ * caller may change the live controls (lw_model_set_*) between pushes, and
+ * nothing else. Once every pushed batch is popped the stages are idle and
+ * the caller may evaluate and inspect the model on its own thread.
+ * The pipeline sets the process's BLAS threads to 1 and restores them when
+ * freed; a caller that raises them for its own work while the pipeline is
+ * idle sets them back to 1 before the next push. */
 #pragma once
 
 #include <glib.h>
@@ -27,6 +36,24 @@
 G_BEGIN_DECLS
 
 #define LW_PIPELINE_MAX_STAGES 8
+
+/* How training steps are run. */
+typedef enum {
+  LW_SCHEDULE_AUTO,           /* whichever is faster for the threads given */
+  LW_SCHEDULE_SEQUENTIAL,     /* blocks one after another, products on every thread */
+  LW_SCHEDULE_PIPELINE,       /* stages of blocks on threads of their own */
+  LW_N_SCHEDULES
+} LwSchedule;
+
+const char *lw_schedule_to_string   (LwSchedule schedule);
+gboolean    lw_schedule_from_string (const char *name, LwSchedule *schedule);
+/* What AUTO means for n_blocks blocks on threads threads: a pipeline of
+ * lw_pipeline_default_stages stages once there are two threads and two
+ * blocks to give them (it measured faster than sequential for the MLP and
+ * the conv preset on 2 cores, bench/bench-pipeline.sh), else sequential. */
+LwSchedule  lw_schedule_resolve     (LwSchedule schedule, guint n_blocks, int threads);
+/* One stage per thread, at most one per block. */
+guint       lw_pipeline_default_stages (guint n_blocks, int threads);
 
 typedef struct _LwPipeline LwPipeline;
 

@@ -22,6 +22,7 @@ lw_command_free (LwCommand *cmd)
       lw_run_settings_clear (cmd->settings);
       g_free (cmd->settings);
     }
+  g_free (cmd->path);
   g_free (cmd);
 }
 

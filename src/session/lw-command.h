@@ -27,7 +27,13 @@ typedef enum {
   LW_CMD_SET_BLOCK_FROZEN,
   LW_CMD_SET_DROPOUT,
   LW_CMD_SET_PROBE_IMAGE,
+  LW_CMD_SET_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
+  LW_CMD_SAVE_RUN,
+  LW_CMD_OPEN_RUN,
+  LW_CMD_SET_AUTOSAVE,
+  LW_CMD_RESTORE_GOOD,
+  LW_CMD_LOWER_LR,
   LW_CMD_QUIT,
 } LwCommandKind;
 
@@ -39,7 +45,10 @@ typedef struct {
     LwLossType loss;
     gboolean frozen;
     guint index;              /* probe image */
+    LwSchedule schedule;      /* with block = its stages */
+    guint interval_s;         /* autosave */
   };
+  char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
 } LwCommand;
 

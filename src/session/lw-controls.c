@@ -12,7 +12,8 @@ lw_controls_apply (LwRun *r, const LwCommand *cmd)
 {
   const LwModelConfig *cfg = lw_model_get_config (r->model);
   LwHistory *h = r->history;
-  guint64 at = r->samples_seen;
+  /* From the next batch handed out (a pipeline may still hold some). */
+  guint64 at = r->samples_pushed;
   float v = (float) cmd->value;
   char num[32];
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/lw-gemm.h"
 #include "lw-label.h"
 
 /* Separate streams, so turning augmentation off keeps the sample order. */
@@ -16,6 +17,10 @@ enum {
   STREAM_SHUFFLE = 1,
   STREAM_AUGMENT = 2,
 };
+
+/* Sequential steps before a pipeline is made, so its stages balance on
+ * measured costs. */
+#define PIPELINE_WARMUP_STEPS 3
 
 /* probe_n test samples, an equal share per class (the first classes get
  * the remainder), each class's first ones in test-set order: the same
@@ -108,6 +113,11 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
     lw_dataset_fill_batch (ds, &ds->test, r->probe_index, r->probe_n, NULL, NULL,
                            r->probe_x, r->probe_y);
 
+  lw_schedule_probe_start (&r->probe, PIPELINE_WARMUP_STEPS);
+  r->schedule = settings->schedule;
+  r->stages = settings->stages;
+  r->threads = settings->threads > 0 ? settings->threads : (int) g_get_num_processors ();
+
   r->n_batches = lw_sampler_n_batches (r->sampler);
   r->epoch = 1;
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
@@ -127,6 +137,7 @@ lw_run_free (LwRun *r)
 {
   if (r == NULL)
     return;
+  g_clear_pointer (&r->pipeline, lw_pipeline_free);
   lw_model_free (r->model);
   g_free (r->x);
   g_free (r->y);
@@ -179,7 +190,9 @@ record_test (LwRun *r, guint n, LwCurve curve)
 
   if (n == 0)
     return;
+  lw_run_hold_model (r);
   evaluate (r, n, acc);
+  lw_run_release_model (r);
   for (guint l = 0; l <= r->n_blocks; l++)
     {
       lw_history_add (r->history, l, curve, (double) r->samples_seen, acc[l]);
@@ -202,29 +215,171 @@ record_train (LwRun *r)
     }
 }
 
+/* One finished batch into the running statistics and the curves. */
+static void
+record_step (LwRun *r, const LwStepStats *stats)
+{
+  r->step++;
+  r->samples_seen += stats->count;
+  /* A diverged step applied nothing beyond the part named: it is not a
+   * point on the curves. The first one stays for the worker to report. */
+  if (stats->diverged.what != LW_DIVERGED_NONE)
+    {
+      if (r->diverged.what == LW_DIVERGED_NONE)
+        {
+          r->diverged = stats->diverged;
+          r->diverged_step = r->step;
+        }
+      return;
+    }
+  lw_recent_add (&r->window, stats);
+  record_train (r);
+}
+
+/* Records the pipeline's finished batches until at most keep are in
+ * flight (waiting for them as needed). */
+static void
+drain (LwRun *r, guint keep)
+{
+  LwStepStats stats;
+
+  while (lw_pipeline_in_flight (r->pipeline) > keep && lw_pipeline_pop (r->pipeline, &stats))
+    record_step (r, &stats);
+}
+
+void
+lw_run_sync (LwRun *r)
+{
+  if (r->pipeline != NULL)
+    drain (r, 0);
+}
+
+LwModel *
+lw_run_hold_model (LwRun *r)
+{
+  if (r->pipeline != NULL)
+    {
+      drain (r, 0);
+      lw_blas_set_threads (r->threads);
+    }
+  return r->model;
+}
+
+void
+lw_run_release_model (LwRun *r)
+{
+  if (r->pipeline != NULL)
+    lw_blas_set_threads (1);
+}
+
+void
+lw_run_set_schedule (LwRun *r, LwSchedule schedule, guint stages)
+{
+  if (schedule == r->schedule && stages == r->stages)
+    return;
+  r->schedule = schedule;
+  r->stages = stages;
+  /* The blocks' costs are known by now: no warm-up. */
+  lw_schedule_probe_start (&r->probe, r->steps_pushed >= PIPELINE_WARMUP_STEPS ? 0
+                                      : PIPELINE_WARMUP_STEPS - (guint) r->steps_pushed);
+}
+
+/* AUTO, and a pipeline possible: the probe chooses. */
+static gboolean
+auto_chooses (const LwRun *r)
+{
+  return r->schedule == LW_SCHEDULE_AUTO
+         && lw_schedule_resolve (LW_SCHEDULE_AUTO, r->n_blocks, r->threads) == LW_SCHEDULE_PIPELINE;
+}
+
+gboolean
+lw_run_schedule_probing (const LwRun *r, double *ratio)
+{
+  *ratio = auto_chooses (r) ? lw_schedule_probe_ratio (&r->probe) : 0.0;
+  return auto_chooses (r) && r->probe.phase != LW_PROBE_DONE;
+}
+
+guint
+lw_run_n_stages (const LwRun *r)
+{
+  return r->pipeline != NULL ? lw_pipeline_n_stages (r->pipeline) : 0;
+}
+
+/* The stages a pipeline of this run has: as asked, or one per thread;
+ * two at least, even on one thread, and no more than the blocks. */
+static guint
+pipeline_stages (const LwRun *r)
+{
+  guint most = MIN (r->n_blocks, LW_PIPELINE_MAX_STAGES);
+
+  if (r->stages > 0)
+    return MIN (r->stages, most);
+  return MIN (MAX (lw_pipeline_default_stages (r->n_blocks, r->threads), 2), most);
+}
+
+/* Makes, remakes or drops the pipeline to match the schedule asked for.
+ * Results do not depend on it, so this may happen at any batch. */
+static void
+apply_schedule (LwRun *r)
+{
+  LwSchedule schedule = lw_schedule_resolve (r->schedule, r->n_blocks, r->threads);
+  guint stages = pipeline_stages (r);
+  gboolean want = schedule == LW_SCHEDULE_PIPELINE && stages >= 2;
+
+  if (auto_chooses (r))
+    want = want && lw_schedule_probe_wants_pipeline (&r->probe);
+
+  if (r->pipeline != NULL && (!want || lw_pipeline_n_stages (r->pipeline) != stages))
+    {
+      drain (r, 0);
+      g_clear_pointer (&r->pipeline, lw_pipeline_free);
+    }
+  if (want && r->pipeline == NULL && r->steps_pushed >= PIPELINE_WARMUP_STEPS)
+    r->pipeline = lw_pipeline_new (r->model, stages, NULL);
+}
+
 gboolean
 lw_run_step (LwRun *r)
 {
   const guint32 *indices;
   guint count;
+  gboolean eval_due;
+  gint64 start;
   LwStepStats stats;
 
   g_return_val_if_fail (!r->finished, TRUE);
 
   if (r->batch_pos == 0)
-    lw_sampler_begin_epoch (r->sampler, r->epoch, &r->shuffle_rng);
+    {
+      r->epoch_rng = r->shuffle_rng;
+      lw_sampler_begin_epoch (r->sampler, r->epoch, &r->shuffle_rng);
+    }
   count = lw_sampler_next_batch (r->sampler, &r->shuffle_rng, &indices);
   lw_dataset_fill_batch (r->ds, &r->ds->train, indices, count,
                          r->use_augment ? &r->augment : NULL, &r->augment_rng, r->x, r->y);
-  lw_model_train_step (r->model, r->x, r->y, count, &stats);
-
   r->batch_pos++;
-  r->step++;
-  r->samples_seen += count;
-  lw_recent_add (&r->window, &stats);
-  record_train (r);
+  r->steps_pushed++;
+  r->samples_pushed += count;
+  eval_due = r->eval_every > 0 && r->steps_pushed % r->eval_every == 0;
 
-  if (r->eval_every > 0 && r->step % r->eval_every == 0)
+  apply_schedule (r);
+  start = g_get_monotonic_time ();
+  if (r->pipeline != NULL)
+    {
+      lw_pipeline_push (r->pipeline, r->x, r->y, count);
+      /* Keep every stage busy; empty it where the curves need the model. */
+      drain (r, eval_due || r->batch_pos == r->n_batches ? 0 : lw_pipeline_n_stages (r->pipeline));
+    }
+  else
+    {
+      lw_model_train_step (r->model, r->x, r->y, count, &stats);
+      record_step (r, &stats);
+    }
+  if (auto_chooses (r))
+    lw_schedule_probe_add (&r->probe, count, (g_get_monotonic_time () - start) / 1e6,
+                           pipeline_stages (r));
+
+  if (eval_due)
     record_test (r, r->eval_samples, LW_CURVE_TEST_ACC);
 
   if (r->batch_pos == r->n_batches)

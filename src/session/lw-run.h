@@ -6,8 +6,10 @@
 #include <glib.h>
 
 #include "data/lw-sampler.h"
+#include "engine/lw-pipeline.h"
 #include "lw-history.h"
 #include "lw-rate.h"
+#include "lw-schedule-probe.h"
 #include "lw-session.h"
 #include "lw-recent.h"
 
@@ -26,6 +28,7 @@ typedef struct {
   LwAugment augment;
   gboolean use_augment;
   LwRng shuffle_rng, augment_rng;
+  LwRng epoch_rng;            /* shuffle_rng as the epoch under way began (run files) */
 
   /* Similarity probe: probe_n test samples sorted by class, fixed. */
   guint probe_n;
@@ -33,13 +36,24 @@ typedef struct {
   float *probe_x;
   guint8 *probe_y;
 
-  guint n_batches, batch_pos;
+  /* How steps run: sequentially, or through a pipeline of stages made
+   * once the first steps have measured the blocks' costs. */
+  LwSchedule schedule;        /* as asked; AUTO resolved with threads */
+  guint stages;               /* 0: one per thread */
+  int threads;
+  LwPipeline *pipeline;       /* NULL: sequential steps */
+  LwScheduleProbe probe;      /* AUTO on two threads or more: which is faster here */
+
+  guint n_batches, batch_pos; /* batch_pos: batches of this epoch handed out */
   guint epoch;                /* 1-based, under way */
-  guint64 step, samples_seen;
+  guint64 step, samples_seen; /* finished and recorded */
+  guint64 steps_pushed, samples_pushed;  /* handed out; ahead while a pipeline runs */
   gboolean finished;
   float block_lr_mult[LW_MAX_BLOCKS];
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
+  LwDivergence diverged;      /* the first step that diverged since cleared: what == NONE if none */
+  guint64 diverged_step;      /* its step number (1-based) */
 
   LwRecent window;
   LwRate rate;
@@ -53,8 +67,32 @@ void     lw_run_free  (LwRun *run);
 
 /* One batch: train, record, evaluate when due. Returns TRUE when that
  * batch ended the last epoch (run->finished). Allocates nothing beyond
- * the curves' amortised growth. */
+ * the curves' amortised growth. With a pipeline the batch is handed to
+ * it and the ones it finished are recorded; it is drained before every
+ * evaluation, so the curves are those of the sequential schedule. A
+ * batch whose step diverged counts as seen but adds nothing to the
+ * curves; the first such since the worker last looked stays in
+ * run->diverged (with its step) until the worker clears it. */
 gboolean lw_run_step  (LwRun *run);
+
+/* Records every batch still in a pipeline: afterwards step and
+ * samples_seen count every batch handed out. */
+void     lw_run_sync  (LwRun *run);
+
+/* The model for inspection on the caller's thread (lw_visuals_compute):
+ * the pipeline drained and the products on every thread; release before
+ * the next step. */
+LwModel *lw_run_hold_model    (LwRun *run);
+void     lw_run_release_model (LwRun *run);
+
+/* Takes effect at the next batch. */
+void     lw_run_set_schedule  (LwRun *run, LwSchedule schedule, guint stages);
+/* Stages of the pipeline running now; 0 when steps run sequentially. */
+guint    lw_run_n_stages      (const LwRun *run);
+/* Under AUTO: TRUE while the two schedules are being timed; ratio gets
+ * pipeline samples/s over sequential once decided (0 otherwise, and when
+ * AUTO had nothing to choose). */
+gboolean lw_run_schedule_probing (const LwRun *run, double *ratio);
 
 /* Title for the curves, e.g. "predsim, lr 5e-4". */
 void     lw_run_update_title (LwRun *run);

@@ -4,7 +4,9 @@
 
 #include <stdatomic.h>
 
+#include "engine/lw-checkpoint.h"
 #include "lw-command.h"
+#include "lw-predictions.h"
 #include "lw-run.h"
 #include "lw-session.h"
 #include "lw-visuals.h"
@@ -30,6 +32,27 @@ typedef struct {
   gboolean visuals_urgent;    /* the user asked for a new one: do not wait */
   gint64 last_visuals;
   guint probe_image;
+
+  LwTestImages *test_images;  /* the first test images of the run, for predictions */
+  LwPredictions *predictions; /* NULL without a run */
+  gboolean predictions_dirty; /* the model changed since they were made */
+  gint64 last_predictions;
+  gint64 predictions_cost;    /* how long the last ones took */
+  /* Run files: the last report, and the autosave. */
+  guint64 file_serial;
+  gboolean file_failed;
+  char *file_message;
+  char *autosave_path;        /* NULL: off */
+  gint64 autosave_interval;   /* µs */
+  gint64 last_autosave;
+  guint autosaved_run_id;     /* the run and step last autosaved */
+  guint64 autosaved_step;
+  /* The last good state, for going back after a divergence. */
+  LwCheckpoint *checkpoint;   /* NULL without a run */
+  guint64 checkpoint_step;
+  char *divergence;           /* while paused after a divergence: what happened */
+  LwDivergence diverged;
+  guint64 diverged_step;
 
   guint64 serial;
   gint64 last_publish;

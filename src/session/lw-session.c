@@ -27,6 +27,7 @@ lw_run_settings_init (LwRunSettings *settings)
     .probe_n = 64,
     .augment = TRUE,
     .threads = (int) g_get_num_processors (),
+    .schedule = LW_SCHEDULE_AUTO,
   };
   lw_model_config_init (&settings->model);
 }
@@ -129,6 +130,49 @@ void
 lw_session_clear_previous (LwSession *s)
 {
   send_simple (s, LW_CMD_CLEAR_PREVIOUS);
+}
+
+static void
+send_path (LwSession *s, LwCommandKind kind, const char *path, guint interval_s)
+{
+  LwCommand *cmd = lw_command_new (kind);
+
+  cmd->path = g_strdup (path);
+  cmd->interval_s = interval_s;
+  queue_command (s, cmd);
+}
+
+void
+lw_session_save_run (LwSession *s, const char *path)
+{
+  g_return_if_fail (s != NULL && path != NULL);
+  send_path (s, LW_CMD_SAVE_RUN, path, 0);
+}
+
+void
+lw_session_open_run (LwSession *s, const char *path)
+{
+  g_return_if_fail (s != NULL && path != NULL);
+  send_path (s, LW_CMD_OPEN_RUN, path, 0);
+}
+
+void
+lw_session_set_autosave (LwSession *s, const char *path, guint interval_s)
+{
+  g_return_if_fail (s != NULL);
+  send_path (s, LW_CMD_SET_AUTOSAVE, path, interval_s);
+}
+
+void
+lw_session_restore_last_good (LwSession *s)
+{
+  send_simple (s, LW_CMD_RESTORE_GOOD);
+}
+
+void
+lw_session_lower_lr (LwSession *s)
+{
+  send_simple (s, LW_CMD_LOWER_LR);
 }
 
 void
@@ -265,6 +309,26 @@ lw_session_set_probe_image (LwSession *s, guint test_index, GError **error)
                     test_index, snap->test_size, snap->test_size - 1);
   cmd = lw_command_new (LW_CMD_SET_PROBE_IMAGE);
   cmd->index = test_index;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+gboolean
+lw_session_set_schedule (LwSession *s, LwSchedule schedule, guint stages, GError **error)
+{
+  guint n = atomic_load (&s->expected_blocks);
+  guint most = MIN (n, LW_PIPELINE_MAX_STAGES);
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  if (schedule >= LW_N_SCHEDULES)
+    return invalid (error, _("unknown schedule %u"), (guint) schedule);
+  if (stages > most)
+    return invalid (error, _("%u pipeline stages is more than this model can use: "
+                             "at most %u (one block per stage at least)"), stages, most);
+  cmd = lw_command_new (LW_CMD_SET_SCHEDULE);
+  cmd->schedule = schedule;
+  cmd->block = stages;
   queue_command (s, cmd);
   return TRUE;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "engine/lw-pipeline.h"
 #include "lw-snapshot.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,8 @@ typedef struct {
   guint probe_n;              /* similarity probe batch (default 64) */
   gboolean augment;           /* the dataset's default augmentation */
   int threads;                /* BLAS and engine threads */
+  LwSchedule schedule;        /* how steps run (AUTO: lw_schedule_resolve) */
+  guint stages;               /* pipeline stages; 0: one per thread */
 } LwRunSettings;
 
 void lw_run_settings_init  (LwRunSettings *settings);
@@ -66,8 +69,36 @@ gboolean    lw_session_set_block_lr_mult (LwSession *session, guint block, doubl
 gboolean    lw_session_set_block_frozen  (LwSession *session, guint block, gboolean frozen, GError **error);
 gboolean    lw_session_set_dropout    (LwSession *session, double dropout, GError **error);
 gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GError **error);
+/* Switches the running model to another schedule at the next batch; the
+ * weights and the results do not depend on it (lw-pipeline.h). stages 0:
+ * one per thread. */
+gboolean    lw_session_set_schedule   (LwSession *session, LwSchedule schedule, guint stages,
+                                       GError **error);
 /* Drops the kept previous runs. */
 void        lw_session_clear_previous (LwSession *session);
+
+/* Run files (src/runfile). Saving writes everything needed to go on with
+ * the current run exactly where it stands: settings, model and optimizer
+ * state, random streams, curves and marks. Opening one replaces the
+ * current run (its curves join the previous runs, as after a reset) and
+ * its settings, paused; a file that cannot be opened (damaged, foreign,
+ * newer, its dataset missing) leaves the current run as it was. Either
+ * way the outcome is reported in the snapshot's file_* fields. */
+void        lw_session_save_run       (LwSession *session, const char *path);
+void        lw_session_open_run       (LwSession *session, const char *path);
+/* Saves the run to path every interval_s seconds of training that
+ * changed it, and when it is paused; path NULL turns this off. */
+void        lw_session_set_autosave   (LwSession *session, const char *path, guint interval_s);
+/* When training diverges (a NaN or an infinity: the step is not applied)
+ * the worker pauses and the snapshot says where. It keeps a copy of the
+ * last good state, taken when the run starts, at every pause and every
+ * LW_SESSION_CHECKPOINT_EVERY steps while running. */
+#define LW_SESSION_CHECKPOINT_EVERY 500
+/* Back to that copy (weights, optimizer state, BatchNorm statistics),
+ * paused; the curves go on, with a mark. Nothing without a run. */
+void        lw_session_restore_last_good (LwSession *session);
+/* The learning rate divided by 10, and training goes on. */
+void        lw_session_lower_lr       (LwSession *session);
 
 /* For tests: the number of commands applied so far, and a wait until the
  * worker has applied every command sent before this call (polls; returns

@@ -15,4 +15,7 @@ LwSnapshot *lw_snapshot_new (const LwSnapshot *tmpl,
                              LwFrozenRun *const *previous, guint n_previous,
                              LwVisuals *visuals);
 
+/* Gives a snapshot not yet published a reference to preds (may be NULL). */
+void        lw_snapshot_set_predictions (LwSnapshot *snap, LwPredictions *preds);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 typedef struct {
   LwSnapshot pub;             /* first, so the public pointer is ours */
   LwVisuals *visuals;
+  LwPredictions *predictions;
   guint n_prev;
   LwFrozenRun *prev[LW_SNAPSHOT_MAX_PREVIOUS];
 } LwSnapshotPriv;
@@ -44,6 +45,8 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
   g_return_val_if_fail (n_previous <= LW_SNAPSHOT_MAX_PREVIOUS, NULL);
 
   size = head + string_size (tmpl->error) + string_size (tmpl->dataset_name)
+         + string_size (tmpl->file_message)
+         + string_size (tmpl->divergence)
          + lw_bump_size (sizeof (LwRunCurves) * n_previous)
          + (current != NULL ? lw_history_copy_size (current) : 0);
   priv = g_malloc (size);
@@ -53,6 +56,8 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
   snap->ref_count = 1;
   snap->error = take_string (&mem, tmpl->error);
   snap->dataset_name = take_string (&mem, tmpl->dataset_name);
+  snap->file_message = take_string (&mem, tmpl->file_message);
+  snap->divergence = take_string (&mem, tmpl->divergence);
 
   prev_array = lw_bump_take (&mem, sizeof (LwRunCurves) * n_previous);
   priv->n_prev = n_previous;
@@ -98,7 +103,20 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
       snap->probe_image = NULL;
       snap->activations = NULL;
     }
+  snap->predictions = NULL;
+  priv->predictions = NULL;
   return snap;
+}
+
+void
+lw_snapshot_set_predictions (LwSnapshot *snap, LwPredictions *preds)
+{
+  LwSnapshotPriv *priv = (LwSnapshotPriv *) snap;
+
+  g_return_if_fail (snap != NULL && snap->ref_count == 1);
+  g_clear_pointer (&priv->predictions, lw_predictions_unref);
+  priv->predictions = preds != NULL ? lw_predictions_ref (preds) : NULL;
+  snap->predictions = preds;
 }
 
 LwSnapshot *
@@ -120,6 +138,7 @@ lw_snapshot_unref (LwSnapshot *snap)
     lw_frozen_run_unref (priv->prev[i]);
   if (priv->visuals != NULL)
     lw_visuals_unref (priv->visuals);
+  lw_predictions_unref (priv->predictions);
   g_free (priv);
 }
 

@@ -8,6 +8,8 @@
 #include <glib.h>
 #include "engine/lw-model.h"
 #include "data/lw-dataset.h"
+#include "engine/lw-pipeline.h"
+#include "lw-predictions.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,7 @@ typedef enum {
   LW_MARK_RESET,
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
+  LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
 } LwMarkKind;
 
 typedef struct {
@@ -80,6 +83,21 @@ struct _LwSnapshot {
   LwRunState state;
   const char *error;          /* when FAILED: what went wrong, one line */
 
+  /* The last save or open of a run file (lw_session_save_run and
+   * friends): file_serial grows with each report. */
+  guint64 file_serial;
+  gboolean file_failed;
+  const char *file_message;   /* what was done, or what went wrong; one line */
+  /* Training diverged and paused: what happened (which block, what), one
+   * translated line, and the engine's account; NULL and what == NONE
+   * otherwise. Cleared by play, step, restore, lower lr and reset. */
+  const char *divergence;
+  LwDivergence diverged;
+  guint64 diverged_step;      /* the step that diverged, 1-based */
+  /* A good state to go back to was kept at this step (0: the start). */
+  gboolean can_restore;
+  guint64 checkpoint_step;
+
   /* The run's settings as they are now. */
   const char *dataset_name;
   LwArch arch;
@@ -91,6 +109,11 @@ struct _LwSnapshot {
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];
   guint batch_size;
+  LwSchedule schedule;        /* as asked (AUTO may run either) */
+  guint n_stages;             /* pipeline stages running now; 0: sequential */
+  gboolean schedule_probing;  /* AUTO is timing both schedules to choose */
+  double schedule_ratio;      /* AUTO chose: pipeline / sequential samples/s (0: no choice made) */
+  guint stage_end[LW_PIPELINE_MAX_STAGES];  /* stage s: blocks [stage_end[s-1], stage_end[s]) */
 
   /* Progress. */
   guint epoch;                /* 1-based epoch under way */
@@ -135,6 +158,10 @@ struct _LwSnapshot {
    * block_width); zero for a fully connected block. */
   LwMapShape block_map[LW_MAX_BLOCKS];
   const float *activations;   /* concatenated, block_width[i] values per block */
+
+  /* Every layer's answers for the held-out test images, a few seconds
+   * old at most while training; NULL without a run. */
+  const LwPredictions *predictions;
 };
 
 LwSnapshot *lw_snapshot_ref   (LwSnapshot *snap);

@@ -8,16 +8,27 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/lw-gemm.h"
 #include "lw-controls.h"
+#include "lw-run-disk.h"
+#include "lw-label.h"
 #include "lw-snapshot-private.h"
 
 #define PUBLISH_INTERVAL (50 * G_TIME_SPAN_MILLISECOND)
 /* The pictures cost megabytes per copy: at most this often while running. */
 #define VISUALS_INTERVAL (250 * G_TIME_SPAN_MILLISECOND)
+/* Predictions on the held-out images: at most this often while running,
+ * and never taking more than 1/PREDICTIONS_COST_SHARE of the time. */
+#define PREDICTIONS_INTERVAL (2 * G_TIME_SPAN_SECOND)
+#define PREDICTIONS_COST_SHARE 20
+/* While paused the worker answers nothing during a pass: only passes
+ * known to be this quick run then (a conv net's first one is not known;
+ * VGG8b's take many seconds). */
+#define PREDICTIONS_PAUSED_COST (500 * G_TIME_SPAN_MILLISECOND)
 
 /* ------------------------------------------------------------------ */
 /* Publishing */
@@ -32,6 +43,14 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->serial = ++w->serial;
   t->state = w->state;
   t->error = w->error;
+  t->file_serial = w->file_serial;
+  t->file_failed = w->file_failed;
+  t->file_message = w->file_message;
+  t->divergence = w->divergence;
+  t->diverged = w->diverged;
+  t->diverged_step = w->diverged_step;
+  t->can_restore = w->checkpoint != NULL && !lw_checkpoint_is_empty (w->checkpoint);
+  t->checkpoint_step = w->checkpoint_step;
   t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
   if (ds != NULL)
     {
@@ -66,8 +85,17 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->last_test_acc[i] = r->last_test_acc[i];
         }
       t->probe_image_index = w->probe_image;
+      t->n_stages = lw_run_n_stages (r);
+      t->schedule_probing = lw_run_schedule_probing (r, &t->schedule_ratio);
+      for (guint st = 0; st < t->n_stages; st++)
+        {
+          guint first;
+
+          lw_pipeline_stage_blocks (r->pipeline, st, &first, &t->stage_end[st]);
+        }
       lw_run_update_title (r);
     }
+  t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
   t->loss = cfg->loss;
   t->beta = cfg->beta;
@@ -87,6 +115,7 @@ publish (LwSession *s, gboolean notify)
   fill_template (w, &tmpl, now);
   snap = lw_snapshot_new (&tmpl, w->run != NULL ? w->run->history : NULL,
                           w->previous, w->n_previous, w->visuals);
+  lw_snapshot_set_predictions (snap, w->predictions);
 
   pthread_mutex_lock (&s->snap_lock);
   old = s->snap;
@@ -106,11 +135,150 @@ refresh_visuals (LwWorker *w)
 {
   g_clear_pointer (&w->visuals, lw_visuals_unref);
   if (w->run != NULL)
-    w->visuals = lw_visuals_compute (w->run, w->probe_image);
+    {
+      lw_run_hold_model (w->run);
+      w->visuals = lw_visuals_compute (w->run, w->probe_image);
+      lw_run_release_model (w->run);
+    }
   w->visuals_dirty = FALSE;
   w->visuals_urgent = FALSE;
   w->last_visuals = g_get_monotonic_time ();
   w->publish_needed = TRUE;
+}
+
+static void
+refresh_predictions (LwWorker *w)
+{
+  LwRun *r = w->run;
+  gint64 start = g_get_monotonic_time ();
+
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
+  if (r != NULL && w->test_images != NULL && w->test_images->n > 0)
+    {
+      w->predictions = lw_predictions_compute (lw_run_hold_model (r), w->ds, w->test_images,
+                                               r->x, r->y, r->batch_size, r->step);
+      lw_run_release_model (r);
+    }
+  w->predictions_dirty = FALSE;
+  w->last_predictions = g_get_monotonic_time ();
+  w->predictions_cost = w->last_predictions - start;
+  w->publish_needed = TRUE;
+}
+
+/* Between commands, outside training: only when a pass is known to be
+ * quick, or, before the first, when the network is fully connected. */
+static gboolean
+predictions_quick (LwWorker *w)
+{
+  if (w->predictions_cost > 0)
+    return w->predictions_cost <= PREDICTIONS_PAUSED_COST;
+  return w->run != NULL && !lw_arch_is_conv (lw_model_get_config (w->run->model)->arch);
+}
+
+/* While training: not too often, and the slower they are, the rarer. */
+static gboolean
+predictions_due (LwWorker *w, gint64 now)
+{
+  gint64 interval = MAX (PREDICTIONS_INTERVAL, PREDICTIONS_COST_SHARE * w->predictions_cost);
+
+  return w->predictions_dirty && now - w->last_predictions >= interval;
+}
+
+/* ------------------------------------------------------------------ */
+/* Divergence */
+
+static void
+clear_divergence (LwWorker *w)
+{
+  g_clear_pointer (&w->divergence, g_free);
+  w->diverged = (LwDivergence) { 0 };
+  w->diverged_step = 0;
+  w->publish_needed = TRUE;
+}
+
+/* "the gradient of block 2 is NaN", for the window. */
+static char *
+describe_divergence (const LwDivergence *d, guint n_blocks)
+{
+  g_autofree char *part = d->block < n_blocks
+                          /* Translators: as in "the loss of %s is NaN". */
+                          ? g_strdup_printf (_("block %u"), d->block + 1)
+                          : g_strdup (_("the output layer"));
+
+  switch (d->what)
+    {
+    case LW_DIVERGED_LOSS:
+      return g_strdup_printf (d->nan ? _("the loss of %s is NaN") : _("the loss of %s is infinite"),
+                              part);
+    case LW_DIVERGED_GRADIENT:
+      return g_strdup_printf (d->nan ? _("the gradient of %s is NaN")
+                                     : _("the gradient of %s is infinite"), part);
+    case LW_DIVERGED_WEIGHT:
+      return g_strdup_printf (d->nan ? _("the update of %s would make a weight NaN")
+                                     : _("the update of %s would make a weight infinite"), part);
+    case LW_DIVERGED_NONE:
+    default:
+      g_return_val_if_reached (g_strdup (part));
+    }
+}
+
+/* The step just taken was not applied: pause, and say where and what. */
+static void
+note_divergence (LwWorker *w)
+{
+  LwRun *r = w->run;
+  g_autofree char *what = NULL;
+  char lr[32], step[32];
+
+  /* The batches a pipeline still holds train on (each part of them that
+   * stays finite); the pause then shows every one. */
+  lw_run_sync (r);
+  what = describe_divergence (&r->diverged, r->n_blocks);
+
+  lw_rate_stop (&r->rate, g_get_monotonic_time ());
+  if (w->state == LW_RUN_RUNNING)
+    w->state = LW_RUN_PAUSED;
+  w->diverged = r->diverged;
+  w->diverged_step = r->diverged_step;
+  r->diverged = (LwDivergence) { 0 };
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, w->diverged_step);
+  g_free (w->divergence);
+  w->divergence = g_strdup_printf (_("Training diverged at step %s: %s (learning rate %s). "
+                                     "Nothing non-finite was applied."), step, what,
+                                   lw_label_number (lr, sizeof lr,
+                                                    lw_model_get_config (r->model)->lr));
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, "%s", _("diverged"));
+  w->visuals_urgent = TRUE;
+  w->publish_needed = TRUE;
+}
+
+static void
+take_checkpoint (LwWorker *w)
+{
+  lw_checkpoint_take (w->checkpoint, lw_run_hold_model (w->run));
+  lw_run_release_model (w->run);
+  w->checkpoint_step = w->run->step;
+}
+
+/* Back to the last good state, paused (not through pause_run, which
+ * would keep the present state as the good one). */
+static void
+restore_good (LwWorker *w)
+{
+  LwRun *r = w->run;
+  char step[32];
+
+  if (r == NULL || !lw_checkpoint_restore (w->checkpoint, r->model))
+    return;
+  if (w->state == LW_RUN_RUNNING)
+    {
+      lw_rate_stop (&r->rate, g_get_monotonic_time ());
+      w->state = LW_RUN_PAUSED;
+    }
+  g_snprintf (step, sizeof step, "%" G_GUINT64_FORMAT, w->checkpoint_step);
+  lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, _("back to step %s"), step);
+  clear_divergence (w);
+  w->visuals_dirty = w->visuals_urgent = TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -125,15 +293,50 @@ fail (LwWorker *w, char *message)
   w->publish_needed = TRUE;
 }
 
+/* The dataset of settings, or NULL with a message for the window. */
+static LwDataset *
+open_dataset (const LwRunSettings *st, char **message)
+{
+  g_autoptr(GError) error = NULL;
+  LwDataset *ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+
+  if (ds == NULL)
+    {
+      gboolean searched = st->data_dir == NULL
+                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+
+      *message = g_strdup_printf (searched ? _("cannot load dataset %s: %s (choose its folder)")
+                                           : _("cannot load dataset %s: %s"),
+                                  lw_dataset_kind_to_string (st->dataset), error->message);
+      return NULL;
+    }
+  lw_dataset_limit_train (ds, st->limit_train);
+  if (ds->train.n == 0 || ds->test.n == 0)
+    {
+      *message = g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
+                                    "both must be non-empty"), ds->name, ds->source,
+                                  ds->train.n, ds->test.n);
+      lw_dataset_free (ds);
+      return NULL;
+    }
+  return ds;
+}
+
+static gboolean
+dataset_matches (const LwWorker *w, const LwRunSettings *st)
+{
+  return w->ds != NULL && w->ds->kind == st->dataset
+         && g_strcmp0 (w->loaded_dir, st->data_dir) == 0 && w->loaded_limit == st->limit_train;
+}
+
 static gboolean
 load_dataset (LwSession *s, gboolean announce)
 {
   LwWorker *w = &s->worker;
   const LwRunSettings *st = &w->settings;
-  g_autoptr(GError) error = NULL;
+  char *message = NULL;
 
-  if (w->ds != NULL && w->ds->kind == st->dataset
-      && g_strcmp0 (w->loaded_dir, st->data_dir) == 0 && w->loaded_limit == st->limit_train)
+  if (dataset_matches (w, st))
     return TRUE;
 
   g_clear_pointer (&w->ds, lw_dataset_free);
@@ -142,29 +345,38 @@ load_dataset (LwSession *s, gboolean announce)
   if (announce)
     publish (s, TRUE);
 
-  w->ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+  w->ds = open_dataset (st, &message);
   if (w->ds == NULL)
     {
-      gboolean searched = st->data_dir == NULL
-                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
-
-      fail (w, g_strdup_printf (searched ? _("cannot load dataset %s: %s (choose its folder)")
-                                         : _("cannot load dataset %s: %s"),
-                                lw_dataset_kind_to_string (st->dataset), error->message));
+      fail (w, message);
       return FALSE;
     }
-  lw_dataset_limit_train (w->ds, st->limit_train);
   w->loaded_dir = g_strdup (st->data_dir);
   w->loaded_limit = st->limit_train;
-  if (w->ds->train.n == 0 || w->ds->test.n == 0)
-    {
-      fail (w, g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
-                                  "both must be non-empty"), w->ds->name, w->ds->source,
-                                w->ds->train.n, w->ds->test.n));
-      g_clear_pointer (&w->ds, lw_dataset_free);
-      return FALSE;
-    }
   return TRUE;
+}
+
+/* What a new or opened run starts with besides the model: its start as
+ * the first good state (allocated once per run), the pictures, the test
+ * images of the predictions. */
+static void
+begin_run (LwWorker *w)
+{
+  w->checkpoint = lw_checkpoint_new (w->run->model);
+  lw_checkpoint_take (w->checkpoint, w->run->model);
+  w->checkpoint_step = w->run->step;
+  if (w->probe_image >= w->ds->test.n)
+    w->probe_image = 0;
+  refresh_visuals (w);
+  g_clear_pointer (&w->test_images, lw_test_images_unref);
+  w->test_images = lw_test_images_new (w->ds, w->run->eval_samples);
+  w->predictions_cost = 0;
+  w->predictions_dirty = TRUE;
+  if (predictions_quick (w))
+    refresh_predictions (w);
+  else
+    /* The first pass waits for training, and its interval. */
+    w->last_predictions = g_get_monotonic_time ();
 }
 
 /* A new run from w->settings, paused; or FAILED with a message. */
@@ -188,9 +400,7 @@ build (LwSession *s, gboolean after_reset)
     }
   if (after_reset)
     lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
-  if (w->probe_image >= w->ds->test.n)
-    w->probe_image = 0;
-  refresh_visuals (w);
+  begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
 }
@@ -215,7 +425,10 @@ retire_run (LwWorker *w)
       w->previous[w->n_previous++] = lw_history_freeze (r->history);
     }
   g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  clear_divergence (w);
 }
 
 static void
@@ -230,14 +443,24 @@ clear_previous (LwWorker *w)
 /* Training */
 
 static void
-train_one (LwWorker *w)
+train_one (LwWorker *w, gboolean sync)
 {
   LwRun *r = w->run;
   gboolean finished = lw_run_step (r);
-  gint64 now = g_get_monotonic_time ();
+  gint64 now;
+
+  /* A single step shows its own batch, through a pipeline too. */
+  if (sync)
+    lw_run_sync (r);
+  now = g_get_monotonic_time ();
 
   lw_rate_add (&r->rate, now, r->samples_seen);
   w->visuals_dirty = TRUE;
+  w->predictions_dirty = TRUE;
+  if (r->diverged.what != LW_DIVERGED_NONE)
+    note_divergence (w);
+  else if (r->step - w->checkpoint_step >= LW_SESSION_CHECKPOINT_EVERY)
+    take_checkpoint (w);
   if (finished)
     {
       lw_rate_stop (&r->rate, now);
@@ -247,15 +470,167 @@ train_one (LwWorker *w)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Run files */
+
+static void
+report_file (LwWorker *w, gboolean failed, char *message)
+{
+  g_free (w->file_message);
+  w->file_message = message;
+  w->file_failed = failed;
+  w->file_serial++;
+  w->publish_needed = TRUE;
+}
+
+static void
+save_run (LwWorker *w, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (w->run == NULL)
+    report_file (w, TRUE, g_strdup (_("There is no run to save")));
+  else if (!lw_run_disk_save (w->run, &w->settings, path, &error))
+    report_file (w, TRUE, g_strdup_printf (_("The run was not saved: %s"), error->message));
+  else
+    report_file (w, FALSE, g_strdup_printf (_("Saved the run to %s"), path));
+}
+
+static void retire_run (LwWorker *w);
+
+/* The run in path replaces the current one, paused; on any error the
+ * current run, its dataset and settings stay as they were. */
+static void
+open_run (LwSession *s, const char *path)
+{
+  LwWorker *w = &s->worker;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LwRunFile) file = NULL;
+  LwRunSettings settings;
+  LwDataset *ds = NULL;
+  gboolean own_ds;
+  LwRun *run = NULL;
+  char *message = NULL;
+
+  file = lw_run_disk_open (path, &settings, &error);
+  if (file == NULL)
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
+      lw_run_settings_clear (&settings);
+      return;
+    }
+  /* How to run is this machine's business, not the file's. */
+  settings.threads = w->settings.threads;
+  settings.schedule = w->settings.schedule;
+  settings.stages = w->settings.stages;
+  own_ds = !dataset_matches (w, &settings);
+  ds = own_ds ? open_dataset (&settings, &message) : w->ds;
+  if (ds == NULL)
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), message));
+      g_free (message);
+      lw_run_settings_clear (&settings);
+      return;
+    }
+  run = lw_run_new (ds, &settings, w->next_run_id + 1, &error);
+  if (run == NULL || !lw_run_disk_restore (run, file, &error))
+    {
+      report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
+      lw_run_free (run);
+      if (own_ds)
+        lw_dataset_free (ds);
+      lw_run_settings_clear (&settings);
+      return;
+    }
+
+  retire_run (w);
+  w->next_run_id++;
+  if (own_ds)
+    {
+      lw_dataset_free (w->ds);
+      w->ds = ds;
+      g_free (w->loaded_dir);
+      w->loaded_dir = g_strdup (settings.data_dir);
+      w->loaded_limit = settings.limit_train;
+    }
+  lw_run_settings_clear (&w->settings);
+  w->settings = settings;
+  w->run = run;
+  g_clear_pointer (&w->error, g_free);
+  w->state = run->finished ? LW_RUN_FINISHED : LW_RUN_PAUSED;
+  atomic_store (&s->expected_blocks, run->n_blocks);
+  begin_run (w);
+  /* What was opened is what is on disk: nothing new to autosave. */
+  w->autosaved_run_id = w->next_run_id;
+  w->autosaved_step = run->step;
+  report_file (w, FALSE, g_strdup_printf (_("Opened the run from %s"), path));
+}
+
+/* Saves the run to the autosave file when it trained since the last
+ * autosave, and (unless forced) the interval has passed. Failures are
+ * reported like any save. */
+static void
+autosave (LwWorker *w, gboolean force)
+{
+  g_autoptr(GError) error = NULL;
+  LwRun *r = w->run;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w->autosave_path == NULL || r == NULL || r->step == 0
+      || (w->autosaved_run_id == w->next_run_id && w->autosaved_step == r->step)
+      || (!force && now - w->last_autosave < w->autosave_interval))
+    return;
+  w->last_autosave = now;
+  w->autosaved_run_id = w->next_run_id;
+  w->autosaved_step = r->step;
+  if (!lw_run_disk_save (r, &w->settings, w->autosave_path, &error))
+    report_file (w, TRUE, g_strdup_printf (_("Autosave failed: %s"), error->message));
+}
+
 static void
 pause_run (LwWorker *w)
 {
   LwRun *r = w->run;
 
+  /* Paused means every batch handed out is trained and shown. */
+  lw_run_sync (r);
   lw_rate_stop (&r->rate, g_get_monotonic_time ());
   w->state = LW_RUN_PAUSED;
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
+  autosave (w, TRUE);
+  /* Where the user stopped to look is a good state to come back to. */
+  take_checkpoint (w);
+}
+
+/* Training goes on after a divergence: the notice has had its say. */
+static void
+play (LwWorker *w)
+{
+  LwRun *r = w->run;
+
+  if (w->divergence != NULL)
+    clear_divergence (w);
+  lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+  w->state = LW_RUN_RUNNING;
+  w->publish_needed = TRUE;
+}
+
+static void
+lower_lr (LwWorker *w)
+{
+  LwRun *r = w->run;
+  float lr = lw_model_get_config (r->model)->lr / 10.0f;
+  char num[32];
+
+  /* A rate that small is as good as none; it stays as it is. */
+  if (lr >= FLT_MIN)
+    {
+      lw_model_set_lr (r->model, lr);
+      lw_history_add_mark (r->history, LW_MARK_LR, r->samples_seen, _("lr %s"),
+                           lw_label_number (num, sizeof num, lr));
+    }
+  play (w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -276,11 +651,7 @@ apply (LwSession *s, LwCommand *cmd)
     {
     case LW_CMD_PLAY:
       if (trainable && w->state == LW_RUN_PAUSED)
-        {
-          lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-          w->state = LW_RUN_RUNNING;
-          w->publish_needed = TRUE;
-        }
+        play (w);
       break;
 
     case LW_CMD_PAUSE:
@@ -293,8 +664,10 @@ apply (LwSession *s, LwCommand *cmd)
         break;
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
+      if (w->divergence != NULL)
+        clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-      train_one (w);
+      train_one (w, TRUE);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -335,12 +708,46 @@ apply (LwSession *s, LwCommand *cmd)
         }
       break;
 
+    case LW_CMD_SET_SCHEDULE:
+      /* Kept for the runs a reset builds from these settings, too. */
+      w->settings.schedule = cmd->schedule;
+      w->settings.stages = cmd->block;
+      if (r != NULL)
+        lw_run_set_schedule (r, cmd->schedule, cmd->block);
+      w->publish_needed = TRUE;
+      break;
+
+    case LW_CMD_RESTORE_GOOD:
+      if (r != NULL && w->state != LW_RUN_LOADING && w->state != LW_RUN_FAILED)
+        restore_good (w);
+      break;
+
+    case LW_CMD_LOWER_LR:
+      if (trainable)
+        lower_lr (w);
+      break;
+
     case LW_CMD_CLEAR_PREVIOUS:
       if (w->n_previous > 0)
         {
           clear_previous (w);
           w->publish_needed = TRUE;
         }
+      break;
+
+    case LW_CMD_SAVE_RUN:
+      save_run (w, cmd->path);
+      break;
+
+    case LW_CMD_OPEN_RUN:
+      open_run (s, cmd->path);
+      break;
+
+    case LW_CMD_SET_AUTOSAVE:
+      g_free (w->autosave_path);
+      w->autosave_path = g_strdup (cmd->path);
+      w->autosave_interval = (gint64) cmd->interval_s * G_USEC_PER_SEC;
+      w->last_autosave = g_get_monotonic_time ();
       break;
 
     case LW_CMD_QUIT:
@@ -371,6 +778,9 @@ apply_pending (LwSession *s, gboolean wait)
     return;
   if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
     refresh_visuals (w);
+  if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING
+      && (w->state == LW_RUN_FINISHED || predictions_quick (w)))
+    refresh_predictions (w);
   if (w->publish_needed && !w->quit)
     publish (s, TRUE);
   lw_command_queue_done (&s->commands, n);
@@ -394,10 +804,17 @@ lw_worker_main (gpointer data)
       if (w->quit || w->state != LW_RUN_RUNNING)
         continue;
 
-      train_one (w);
+      train_one (w, FALSE);
+      autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
         refresh_visuals (w);
+      if (w->state == LW_RUN_FINISHED || predictions_due (w, now))
+        {
+          if (w->predictions_dirty)
+            refresh_predictions (w);
+          now = g_get_monotonic_time ();
+        }
       if (w->publish_needed || now - w->last_publish >= PUBLISH_INTERVAL)
         publish (s, TRUE);
     }
@@ -420,10 +837,16 @@ lw_worker_clear (LwSession *s)
   LwWorker *w = &s->worker;
 
   g_clear_pointer (&w->visuals, lw_visuals_unref);
+  g_clear_pointer (&w->predictions, lw_predictions_unref);
+  g_clear_pointer (&w->test_images, lw_test_images_unref);
   g_clear_pointer (&w->run, lw_run_free);
+  g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
+  g_clear_pointer (&w->divergence, g_free);
   g_clear_pointer (&w->ds, lw_dataset_free);
   g_clear_pointer (&w->loaded_dir, g_free);
   g_clear_pointer (&w->error, g_free);
+  g_clear_pointer (&w->file_message, g_free);
+  g_clear_pointer (&w->autosave_path, g_free);
   clear_previous (w);
   lw_run_settings_clear (&w->settings);
 }

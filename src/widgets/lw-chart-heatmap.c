@@ -231,7 +231,7 @@ lw_heatmap_draw (const LwHeatmap *h, cairo_t *cr, double width, double height)
   lw_chart_paint_image (cr, cells, mx, my, h->cols * cell, h->rows * cell);
   cairo_surface_destroy (cells);
 
-  cairo_set_line_width (cr, 1.0);
+  cairo_set_line_width (cr, MAX (1.0, round (f)));
   lw_cairo_set_color (cr, theme->frame, 1.0);
   cairo_rectangle (cr, floor (mx) - 0.5, floor (my) - 0.5,
                    ceil (h->cols * cell) + 1.0, ceil (h->rows * cell) + 1.0);

@@ -1,0 +1,95 @@
+/* lw-preset.h: named presets of a run (network, and optionally dataset,
+ * loss, learning rate, beta, batch size, seed), read from key files: the
+ * built-in ones (data/presets.ini, installed, with a compiled-in copy for
+ * uninstalled builds) and the user's own, which come after them and may
+ * replace them. Used by the window and by layerwise-cli; no GTK. */
+#pragma once
+
+#include <glib.h>
+
+#include "data/lw-dataset.h"
+#include "engine/lw-model.h"
+
+G_BEGIN_DECLS
+
+/* The user's presets, under g_get_user_config_dir (). */
+#define LW_PRESET_USER_FILE "layerwise/presets.ini"
+#define LW_PRESET_DEFAULT "3x1024"
+
+/* Which of the optional settings a preset sets. */
+typedef enum {
+  LW_PRESET_SETS_DATASET    = 1 << 0,
+  LW_PRESET_SETS_LOSS       = 1 << 1,
+  LW_PRESET_SETS_LR         = 1 << 2,
+  LW_PRESET_SETS_BETA       = 1 << 3,
+  LW_PRESET_SETS_BATCH_SIZE = 1 << 4,
+  LW_PRESET_SETS_SEED       = 1 << 5,
+} LwPresetSets;
+
+typedef struct {
+  char *id;                   /* the group name: --preset NAME */
+  char *label;                /* in the user's language; the id when none is given */
+  gboolean user;              /* from the user's file */
+  LwArch arch;
+  guint num_layers;           /* FC blocks (after the conv blocks of a conv net) */
+  guint num_hidden;
+  LwPresetSets sets;
+  LwDatasetKind dataset;
+  LwLossType loss;
+  double lr;
+  double beta;
+  guint batch_size;
+  guint64 seed;
+} LwPreset;
+
+typedef struct _LwPresetList LwPresetList;
+
+#define LW_PRESET_ERROR (lw_preset_error_quark ())
+GQuark lw_preset_error_quark (void);
+typedef enum {
+  LW_PRESET_ERROR_PARSE,      /* a file that is not a key file, or a bad value */
+  LW_PRESET_ERROR_NAME,       /* an empty or unusable preset name */
+} LwPresetError;
+
+LwPresetList   *lw_preset_list_new        (void);
+void            lw_preset_list_free       (LwPresetList *list);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwPresetList, lw_preset_list_free)
+
+/* The built-in presets, then the user's file if there is one. On a bad
+ * user file, error says which file, line or key; the list then holds the
+ * built-in presets. */
+LwPresetList   *lw_preset_list_load_default (GError **error);
+/* Adds the presets of a key file (replacing those of the same name).
+ * where names the file in messages. Nothing is added on error. */
+gboolean        lw_preset_list_add_data   (LwPresetList *list, const char *data, gsize length,
+                                           const char *where, gboolean user, GError **error);
+gboolean        lw_preset_list_add_file   (LwPresetList *list, const char *path,
+                                           gboolean user, GError **error);
+
+guint           lw_preset_list_count      (const LwPresetList *list);
+const LwPreset *lw_preset_list_get        (const LwPresetList *list, guint index);
+/* The preset of this name, or NULL. "small" is accepted for 3x256. */
+const LwPreset *lw_preset_list_lookup     (const LwPresetList *list, const char *id);
+/* Index of the first preset with this architecture and FC geometry, or -1. */
+int             lw_preset_list_find       (const LwPresetList *list, LwArch arch,
+                                           guint num_layers, guint num_hidden);
+/* "1x256, 3x256, …": every name, for messages. */
+char           *lw_preset_list_names      (const LwPresetList *list);
+
+/* Whether id can name a preset: not empty, no brackets, line breaks or
+ * spaces at either end; error says why not. */
+gboolean        lw_preset_name_check      (const char *id, GError **error);
+/* Writes preset into the user's file at path (created with its folder
+ * if missing), replacing a preset of the same name; the other presets in
+ * it are kept as they were. */
+gboolean        lw_preset_save            (const LwPreset *preset, const char *path,
+                                           GError **error);
+/* g_get_user_config_dir ()/layerwise/presets.ini */
+char           *lw_preset_user_path       (void);
+
+/* The model settings a preset sets: its network, and its loss, learning
+ * rate, beta, batch size and seed when it sets them. Another
+ * architecture without a rate of its own starts at its default rate. */
+void            lw_preset_apply_model     (const LwPreset *preset, LwModelConfig *config);
+
+G_END_DECLS

@@ -1,0 +1,76 @@
+/* lw-run-file.h: a run on disk, as layerwise-cli and the window write it.
+ *
+ * A run file is a container of tagged sections; what goes into the
+ * sections (settings, model state, position, history) is up to the
+ * writer. Layout, every number little-endian:
+ *
+ *   0   magic "\x89LWRUN\r\n" (8 bytes; the \r\n catches text-mode copies)
+ *   8   u32 format version (LW_RUN_FILE_VERSION)
+ *   12  u32 number of sections (at most LW_RUN_FILE_MAX_SECTIONS)
+ *   16  u64 length of the whole file
+ *   24  section table: per section u32 tag, u32 0, u64 offset, u64 length
+ *   ..  the sections' bytes
+ *   -4  u32 CRC-32 (zlib's) of everything before it
+ *
+ * Saving is atomic: the bytes go to a temporary file beside the target,
+ * which is flushed to disk and then renamed over it, so a crash while
+ * saving leaves the previous file whole. Reading checks the magic, the
+ * version, the length and the checksum before it looks at a section, and
+ * every offset against the file's bounds: any bytes at all give either a
+ * run file or an error saying what is wrong, never a crash. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define LW_RUN_FILE_VERSION 1u
+#define LW_RUN_FILE_MAX_SECTIONS 64u
+/* The extension the window offers; any name works. */
+#define LW_RUN_FILE_EXTENSION ".lwrun"
+
+#define LW_RUN_FILE_ERROR (lw_run_file_error_quark ())
+GQuark lw_run_file_error_quark (void);
+
+typedef enum {
+  LW_RUN_FILE_ERROR_FOREIGN,      /* not a run file at all */
+  LW_RUN_FILE_ERROR_TRUNCATED,    /* shorter than its header says */
+  LW_RUN_FILE_ERROR_CORRUPT,      /* checksum or structure wrong */
+  LW_RUN_FILE_ERROR_VERSION,      /* written by a newer Layerwise */
+  LW_RUN_FILE_ERROR_INCOMPATIBLE, /* valid, but does not fit: other program, shapes, dataset */
+  LW_RUN_FILE_ERROR_IO,           /* cannot read or write the file */
+} LwRunFileError;
+
+/* Section tags: four ASCII characters. */
+#define LW_RUN_TAG(a, b, c, d) \
+  ((guint32) (a) | ((guint32) (b) << 8) | ((guint32) (c) << 16) | ((guint32) (d) << 24))
+#define LW_RUN_SECTION_CONFIG        LW_RUN_TAG ('C', 'O', 'N', 'F')  /* GKeyFile text */
+#define LW_RUN_SECTION_MODEL         LW_RUN_TAG ('M', 'O', 'D', 'L')  /* lw-model-state.h */
+#define LW_RUN_SECTION_POSITION      LW_RUN_TAG ('P', 'O', 'S', 'N')  /* LwRunPosition */
+#define LW_RUN_SECTION_INTERVENTIONS LW_RUN_TAG ('I', 'N', 'T', 'V')  /* LwRunIntervention list */
+
+typedef struct _LwRunFile LwRunFile;
+
+LwRunFile   *lw_run_file_new          (void);
+void         lw_run_file_free         (LwRunFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwRunFile, lw_run_file_free)
+
+/* Adds (or replaces) the section tag; takes data. */
+void         lw_run_file_take_section (LwRunFile *file, guint32 tag, GBytes *data);
+/* The section, or NULL when the file has none. */
+GBytes      *lw_run_file_get_section  (const LwRunFile *file, guint32 tag);
+/* The section, or NULL with an error naming what is missing. */
+GBytes      *lw_run_file_require      (const LwRunFile *file, guint32 tag, GError **error);
+
+GBytes      *lw_run_file_to_bytes     (const LwRunFile *file);
+/* Atomic save (see above); the error names the file. */
+gboolean     lw_run_file_save         (const LwRunFile *file, const char *path, GError **error);
+
+/* Parses a whole file held in memory: the container only (magic,
+ * version, length, checksum, section table). The single entry point for
+ * fuzzing; never aborts on bad input. */
+LwRunFile   *lw_run_file_read_bytes   (const guint8 *data, gsize len, GError **error);
+/* Reads path and parses it; the error starts with the file's name. */
+LwRunFile   *lw_run_file_load         (const char *path, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,300 @@
+/* test-presets.c: the presets' key files: the built-in ones, every key of
+ * a user's preset, bad files refused with the file and the line or key
+ * named, a user's preset replacing a built-in one, and a save read back. */
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "presets/lw-preset.h"
+
+static char *tmp_dir;
+
+static void
+test_builtin (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LwPresetList) list = lw_preset_list_load_default (&error);
+  static const char *const ids[] = { "1x256", "3x256", "3x512", "3x1024", "6x256", "vgg-mini", "vgg8b" };
+  const LwPreset *p;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (lw_preset_list_count (list), ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      LwModelConfig config;
+      g_autoptr (LwModel) model = NULL;
+
+      p = lw_preset_list_get (list, i);
+      g_assert_cmpstr (p->id, ==, ids[i]);
+      g_assert_false (p->user);
+      g_assert_cmpuint (p->sets, ==, 0);
+      g_assert_cmpstr (p->label, !=, p->id);
+      /* Every one builds. */
+      lw_model_config_init (&config);
+      config.batch_size = 2;
+      lw_preset_apply_model (p, &config);
+      model = lw_model_new (&config, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (lw_model_n_blocks (model), ==, lw_model_config_n_blocks (&config));
+    }
+  p = lw_preset_list_lookup (list, "3x1024");
+  g_assert_cmpint (p->arch, ==, LW_ARCH_MLP);
+  g_assert_cmpuint (p->num_layers, ==, 3);
+  g_assert_cmpuint (p->num_hidden, ==, 1024);
+  g_assert_cmpstr (p->label, ==, "MLP 3 blocks × 1024 units (paper)");
+  g_assert_true (lw_preset_list_lookup (list, "small") == lw_preset_list_lookup (list, "3x256"));
+  g_assert_cmpint (lw_preset_list_lookup (list, "vgg-mini")->arch, ==, LW_ARCH_VGG_MINI);
+  g_assert_null (lw_preset_list_lookup (list, "vgg9"));
+  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 6, 256), ==, 4);
+  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_VGG_MINI, 3, 1024), ==, -1);
+}
+
+static void
+test_every_key (void)
+{
+  static const char text[] =
+    "# a comment\n"
+    "[recipe]\n"
+    "label=My recipe\n"
+    "label[de]=Mein Rezept\n"
+    "arch=vgg-mini\n"
+    "layers=2\n"
+    "hidden=128\n"
+    "dataset=fashion-mnist\n"
+    "loss=pred-bpf\n"
+    "lr=2.5e-3\n"
+    "beta=0.01\n"
+    "batch-size=64\n"
+    "seed=18446744073709551615\n"
+    "\n"
+    "[bare]\n"
+    "arch=vgg8b\n";
+  g_autoptr (LwPresetList) list = lw_preset_list_new ();
+  g_autoptr (GError) error = NULL;
+  const LwPreset *p;
+  LwModelConfig config;
+
+  g_assert_true (lw_preset_list_add_data (list, text, strlen (text), "test.ini", TRUE, &error));
+  g_assert_no_error (error);
+  p = lw_preset_list_lookup (list, "recipe");
+  g_assert_true (p->user);
+  g_assert_cmpint (p->arch, ==, LW_ARCH_VGG_MINI);
+  g_assert_cmpuint (p->num_layers, ==, 2);
+  g_assert_cmpuint (p->num_hidden, ==, 128);
+  g_assert_cmpint (p->dataset, ==, LW_DATASET_FASHION_MNIST);
+  g_assert_cmpint (p->loss, ==, LW_LOSS_PRED_BPF);
+  g_assert_cmpfloat (p->lr, ==, 2.5e-3);
+  g_assert_cmpfloat (p->beta, ==, 0.01);
+  g_assert_cmpuint (p->batch_size, ==, 64);
+  g_assert_cmpuint (p->seed, ==, G_MAXUINT64);
+  g_assert_cmpuint (p->sets, ==, LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+                                 | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE
+                                 | LW_PRESET_SETS_SEED);
+
+  lw_model_config_init (&config);
+  lw_preset_apply_model (p, &config);
+  g_assert_cmpint (config.loss, ==, LW_LOSS_PRED_BPF);
+  g_assert_cmpfloat (config.lr, ==, 2.5e-3f);
+  g_assert_cmpfloat (config.beta, ==, 0.01f);
+  g_assert_cmpuint (config.batch_size, ==, 64);
+
+  /* Only the network: the architecture's own FC part, its own rate, the
+   * rest left as it was. */
+  p = lw_preset_list_lookup (list, "bare");
+  g_assert_cmpuint (p->sets, ==, 0);
+  g_assert_cmpstr (p->label, ==, "bare");
+  g_assert_cmpuint (p->num_layers, ==, 1);
+  g_assert_cmpuint (p->num_hidden, ==, 1024);
+  lw_preset_apply_model (p, &config);
+  g_assert_cmpint (config.arch, ==, LW_ARCH_VGG8B);
+  g_assert_cmpfloat (config.lr, ==, lw_arch_default_lr (LW_ARCH_VGG8B));
+  g_assert_cmpint (config.loss, ==, LW_LOSS_PRED_BPF);
+}
+
+typedef struct {
+  const char *text;
+  const char *must_say;       /* the line or the key, and the value */
+} BadFile;
+
+static const BadFile bad_files[] = {
+  { "[a]\narch=mlp\nlayers two\n", "bad.ini, line 3: “layers two”" },
+  { "arch=mlp\n", "bad.ini" },
+  { "[a]\narch=mlp\n[b\n", "bad.ini, line 3" },
+  { "[a]\narch=transformer\n", "preset [a], key arch: “transformer”" },
+  { "[a]\nlayers=2\n", "preset [a] has no arch key" },
+  { "[a]\narch=mlp\nlayers=0\n", "preset [a], key layers: “0” is not a whole number from 1 to 32" },
+  { "[a]\narch=mlp\nlayers=33\n", "key layers: “33”" },
+  { "[a]\narch=mlp\nhidden=-5\n", "key hidden: “-5”" },
+  { "[a]\narch=mlp\nlr=0\n", "key lr: “0” is not a number above 0" },
+  { "[a]\narch=mlp\nlr=nan\n", "key lr: “nan”" },
+  { "[a]\narch=mlp\nlr=1e-3x\n", "key lr: “1e-3x”" },
+  { "[a]\narch=mlp\nbeta=1.5\n", "key beta: “1.5” is not a number from 0 to 1" },
+  { "[a]\narch=mlp\nbatch-size=4096\n", "key batch-size: “4096”" },
+  { "[a]\narch=mlp\nseed=-1\n", "key seed: “-1”" },
+  { "[a]\narch=mlp\nloss=hebb\n", "key loss: “hebb”" },
+  { "[a]\narch=mlp\ndataset=imagenet\n", "key dataset: “imagenet”" },
+  { "[a]\narch=mlp\nlearning-rate=1e-3\n", "preset [a]: unknown key learning-rate" },
+  { "[ a]\narch=mlp\n", "“ a” cannot name a preset" },
+  { "[a]\narch=mlp\n[b]\narch=mlp\nlr=x\n", "preset [b], key lr" },
+  { "[a]\narch=mlp\n\xff\n", "bad.ini: not UTF-8" },
+};
+
+/* Refused with a message that names the file and the line or key, and
+ * nothing of the file is added, not even its good presets. */
+static void
+test_bad_file (gconstpointer data)
+{
+  const BadFile *bad = data;
+  g_autoptr (LwPresetList) list = lw_preset_list_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (lw_preset_list_add_data (list, bad->text, strlen (bad->text), "bad.ini",
+                                           TRUE, &error));
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, bad->must_say) == NULL)
+    g_error ("“%s” does not say “%s”", error->message, bad->must_say);
+  g_assert_cmpuint (lw_preset_list_count (list), ==, 0);
+}
+
+static char *
+user_file (const char *text)
+{
+  char *path = g_build_filename (tmp_dir, "layerwise", "presets.ini", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  if (text != NULL)
+    g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  else
+    g_unlink (path);
+  return path;
+}
+
+/* The user's file comes after the built-in presets and may replace one;
+ * a bad one leaves the built-in presets and says what is wrong. */
+static void
+test_user_file (void)
+{
+  g_autofree char *path = user_file ("[3x256]\narch=mlp\nlayers=3\nhidden=256\nloss=bp\n"
+                                     "[mine]\narch=mlp\nlayers=1\nhidden=64\n");
+  g_autoptr (LwPresetList) list = NULL;
+  g_autoptr (LwPresetList) broken = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *names = NULL;
+
+  list = lw_preset_list_load_default (&error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lw_preset_list_count (list), ==, 8);
+  g_assert_true (lw_preset_list_lookup (list, "3x256")->user);
+  g_assert_cmpint (lw_preset_list_lookup (list, "3x256")->loss, ==, LW_LOSS_BP);
+  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 3, 256), ==, 1);
+  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 1, 64), ==, 7);
+  names = lw_preset_list_names (list);
+  g_assert_cmpstr (names, ==, "1x256, 3x256, 3x512, 3x1024, 6x256, vgg-mini, vgg8b, mine");
+
+  g_free (user_file ("[mine]\narch=mlp\nbeta=2\n"));
+  broken = lw_preset_list_load_default (&error);
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "key beta"));
+  g_assert_cmpuint (lw_preset_list_count (broken), ==, 7);
+  g_assert_null (lw_preset_list_lookup (broken, "mine"));
+  g_free (user_file (NULL));
+}
+
+/* A save writes what reads back the same, beside what the file held. */
+static void
+test_save (void)
+{
+  g_autofree char *path = user_file ("# my presets\n[other]\narch=mlp\nlayers=2\nhidden=32\n");
+  g_autoptr (LwPresetList) list = lw_preset_list_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  LwPreset p = {
+    .id = (char *) "fashion bp", .label = (char *) "fashion bp", .arch = LW_ARCH_MLP,
+    .num_layers = 3, .num_hidden = 512,
+    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+    .dataset = LW_DATASET_FASHION_MNIST, .loss = LW_LOSS_BP, .lr = 1.5e-3, .beta = 0.5,
+    .batch_size = 256, .seed = 42,
+  };
+  const LwPreset *back;
+
+  g_assert_true (lw_preset_save (&p, path, &error));
+  g_assert_no_error (error);
+  p.lr = 2e-3;                /* saved again: replaced, not added */
+  g_assert_true (lw_preset_save (&p, path, &error));
+  g_assert_true (lw_preset_list_add_file (list, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (lw_preset_list_count (list), ==, 2);
+  g_assert_nonnull (lw_preset_list_lookup (list, "other"));
+  back = lw_preset_list_lookup (list, "fashion bp");
+  g_assert_nonnull (back);
+  g_assert_cmpint (back->arch, ==, p.arch);
+  g_assert_cmpuint (back->num_layers, ==, 3);
+  g_assert_cmpuint (back->num_hidden, ==, 512);
+  g_assert_cmpuint (back->sets, ==, p.sets);
+  g_assert_cmpint (back->dataset, ==, LW_DATASET_FASHION_MNIST);
+  g_assert_cmpint (back->loss, ==, LW_LOSS_BP);
+  g_assert_cmpfloat (back->lr, ==, 2e-3);
+  g_assert_cmpfloat (back->beta, ==, 0.5);
+  g_assert_cmpuint (back->batch_size, ==, 256);
+  g_assert_cmpuint (back->seed, ==, 42);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "# my presets"));
+
+  /* Names that cannot be a group are refused, and nothing is written. */
+  p.id = (char *) "";
+  g_assert_false (lw_preset_save (&p, path, &error));
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_NAME);
+  g_clear_error (&error);
+  p.id = (char *) "a]b";
+  g_assert_false (lw_preset_save (&p, path, &error));
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_NAME);
+  g_clear_error (&error);
+
+  /* A file that is not a key file is not overwritten. */
+  g_free (user_file ("[broken\n"));
+  p.id = (char *) "fine";
+  g_assert_false (lw_preset_save (&p, path, &error));
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "[broken\n");
+  g_free (user_file (NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("layerwise-presets-XXXXXX", NULL);
+  /* The user's file is looked for here. */
+  g_setenv ("XDG_CONFIG_HOME", tmp_dir, TRUE);
+  /* The labels in English, whatever the language of the one running it. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+
+  g_test_add_func ("/presets/builtin", test_builtin);
+  g_test_add_func ("/presets/every-key", test_every_key);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_files); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/presets/bad/%u", i);
+
+      g_test_add_data_func (path, &bad_files[i], test_bad_file);
+    }
+  g_test_add_func ("/presets/user-file", test_user_file);
+  g_test_add_func ("/presets/save", test_save);
+  status = g_test_run ();
+  {
+    g_autofree char *dir = g_build_filename (tmp_dir, "layerwise", NULL);
+
+    g_rmdir (dir);
+    g_rmdir (tmp_dir);
+  }
+  g_free (tmp_dir);
+  return status;
+}

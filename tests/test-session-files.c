@@ -1,0 +1,496 @@
+/* test-session-files.c: saving and opening runs in the session, as the
+ * window's File menu and autosave use them. An opened run trains on
+ * exactly as the saved one; a file that cannot be opened leaves the
+ * current run as it was, and says why. */
+#include <string.h>
+#include <zlib.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "runfile/lw-run-file.h"
+#include "session/lw-session.h"
+
+#define TIMEOUT_MS 60000
+
+static void
+small_settings (LwRunSettings *st)
+{
+  lw_run_settings_init (st);
+  st->dataset = LW_DATASET_MNIST_SUBSET;
+  st->limit_train = 1024;
+  st->threads = 1;
+  st->model.num_hidden = 32;
+  st->model.num_layers = 2;
+  st->model.dropout = 0.1f;
+  st->eval_every = 5;
+  st->eval_samples = 128;
+  st->probe_n = 16;
+}
+
+static void
+conv_settings (LwRunSettings *st)
+{
+  small_settings (st);
+  st->model.arch = LW_ARCH_VGG_MINI;
+  st->model.num_layers = 1;
+  st->model.batch_size = 32;
+  st->limit_train = 256;
+}
+
+static LwSnapshot *
+synced (LwSession *s)
+{
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+  return lw_session_get_snapshot (s);
+}
+
+static LwSession *
+new_session (const LwRunSettings *st)
+{
+  LwSession *s = lw_session_new (st, NULL, NULL);
+  g_autoptr (LwSnapshot) snap = NULL;
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      snap = lw_session_get_snapshot (s);
+      if (snap->state != LW_RUN_LOADING)
+        break;
+      g_clear_pointer (&snap, lw_snapshot_unref);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (2000);
+    }
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  return s;
+}
+
+static void
+steps (LwSession *s, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    lw_session_step (s);
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+}
+
+static void
+assert_series_equal (const LwSeries *a, const LwSeries *b)
+{
+  g_assert_cmpuint (a->n, ==, b->n);
+  g_assert_cmpmem (a->x, a->n * sizeof (double), b->x, b->n * sizeof (double));
+  g_assert_cmpmem (a->y, a->n * sizeof (float), b->y, b->n * sizeof (float));
+}
+
+/* Two snapshots of the same run, bit for bit where it matters: position,
+ * controls, latest values, every curve and mark, the first block's
+ * weights. */
+static void
+assert_same_run (const LwSnapshot *a, const LwSnapshot *b)
+{
+  g_assert_cmpuint (a->step, ==, b->step);
+  g_assert_cmpuint (a->epoch, ==, b->epoch);
+  g_assert_cmpuint (a->samples_seen, ==, b->samples_seen);
+  g_assert_cmpuint (a->n_blocks, ==, b->n_blocks);
+  g_assert_cmpint (a->loss, ==, b->loss);
+  g_assert_true (a->lr == b->lr && a->beta == b->beta && a->dropout == b->dropout);
+  g_assert_cmpmem (a->block_lr_mult, sizeof a->block_lr_mult, b->block_lr_mult,
+                   sizeof b->block_lr_mult);
+  g_assert_cmpmem (a->block_frozen, sizeof a->block_frozen, b->block_frozen,
+                   sizeof b->block_frozen);
+  g_assert_cmpmem (a->last_train_acc, sizeof a->last_train_acc, b->last_train_acc,
+                   sizeof b->last_train_acc);
+  g_assert_cmpmem (a->last_test_acc, sizeof a->last_test_acc, b->last_test_acc,
+                   sizeof b->last_test_acc);
+  g_assert_cmpuint (a->current.n_layers, ==, b->current.n_layers);
+  for (guint l = 0; l < a->current.n_layers; l++)
+    {
+      assert_series_equal (&a->current.layers[l].train_acc, &b->current.layers[l].train_acc);
+      assert_series_equal (&a->current.layers[l].test_acc, &b->current.layers[l].test_acc);
+      assert_series_equal (&a->current.layers[l].epoch_test_acc,
+                           &b->current.layers[l].epoch_test_acc);
+      assert_series_equal (&a->current.layers[l].loss_pred, &b->current.layers[l].loss_pred);
+      assert_series_equal (&a->current.layers[l].loss_sim, &b->current.layers[l].loss_sim);
+    }
+  g_assert_cmpuint (a->current.n_marks, ==, b->current.n_marks);
+  for (guint i = 0; i < a->current.n_marks; i++)
+    {
+      g_assert_cmpint (a->current.marks[i].kind, ==, b->current.marks[i].kind);
+      g_assert_cmpuint (a->current.marks[i].samples, ==, b->current.marks[i].samples);
+      g_assert_cmpstr (a->current.marks[i].label, ==, b->current.marks[i].label);
+    }
+  g_assert_nonnull (a->filters);
+  g_assert_nonnull (b->filters);
+  g_assert_cmpuint (a->filter_rows * a->filter_cols, ==, b->filter_rows * b->filter_cols);
+  g_assert_cmpmem (a->filters, a->filter_rows * a->filter_cols * sizeof (float),
+                   b->filters, b->filter_rows * b->filter_cols * sizeof (float));
+}
+
+/* Train into the second epoch with controls changed, save mid-epoch, go
+ * on; another session (other settings) opens the file and goes on the
+ * same number of steps: the same run, bit for bit. */
+static void
+check_round_trip (void (*make_settings) (LwRunSettings *), guint before, guint after)
+{
+  LwRunSettings st, other;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "run.lwrun", NULL);
+  g_autoptr (LwSnapshot) saved = NULL, opened = NULL, a = NULL, b = NULL;
+  LwSession *sa, *sb;
+
+  g_assert_no_error (error);
+  make_settings (&st);
+  sa = new_session (&st);
+  steps (sa, before / 2);
+  g_assert_true (lw_session_set_lr (sa, 2e-3, NULL));
+  g_assert_true (lw_session_set_block_frozen (sa, 0, TRUE, NULL));
+  g_assert_true (lw_session_set_block_lr_mult (sa, 1, 0.5, NULL));
+  lw_session_set_loss (sa, LW_LOSS_PRED);
+  steps (sa, before - before / 2);
+  lw_session_save_run (sa, path);
+  saved = synced (sa);
+  g_test_message ("%s", saved->file_message);
+  g_assert_false (saved->file_failed);
+  g_assert_cmpuint (saved->file_serial, ==, 1);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (saved->epoch, >=, 2);
+
+  small_settings (&other);
+  other.model.seed = 99;
+  other.model.num_hidden = 16;
+  sb = new_session (&other);
+  lw_session_open_run (sb, path);
+  opened = synced (sb);
+  g_test_message ("%s", opened->file_message);
+  g_assert_false (opened->file_failed);
+  g_assert_cmpint (opened->state, ==, LW_RUN_PAUSED);
+  assert_same_run (saved, opened);
+  /* The run it replaced is kept dimmed, as after a reset (it had not
+   * trained, so there is none here). */
+  g_assert_cmpuint (opened->n_previous, ==, 0);
+
+  steps (sa, after);
+  steps (sb, after);
+  a = synced (sa);
+  b = synced (sb);
+  assert_same_run (a, b);
+
+  lw_session_free (sa);
+  lw_session_free (sb);
+  lw_run_settings_clear (&st);
+  lw_run_settings_clear (&other);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_round_trip_mlp (void)
+{
+  check_round_trip (small_settings, 11, 9);
+}
+
+static void
+test_round_trip_conv (void)
+{
+  check_round_trip (conv_settings, 10, 6);
+}
+
+static gboolean
+wait_file_report (LwSession *s, guint64 serial)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (LwSnapshot) snap = lw_session_get_snapshot (s);
+
+      if (snap->file_serial >= serial)
+        return !snap->file_failed;
+      g_usleep (2000);
+    }
+  return FALSE;
+}
+
+/* Saved while a two-stage pipeline is training: the save takes the run
+ * at rest (every batch handed out trained and counted), and a session
+ * that opens the file and trains up to where the first one paused has
+ * the same curves and weights. */
+static void
+test_save_while_pipelined (void)
+{
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "run.lwrun", NULL);
+  g_autoptr (LwSnapshot) paused = NULL, opened = NULL, caught_up = NULL;
+  LwSession *sa, *sb;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  sa = new_session (&st);
+  lw_session_play (sa);
+  for (;;)
+    {
+      g_autoptr (LwSnapshot) snap = lw_session_get_snapshot (sa);
+
+      if (snap->step >= 8 && snap->n_stages == 2)
+        break;
+      g_usleep (1000);
+    }
+  lw_session_save_run (sa, path);
+  g_assert_true (wait_file_report (sa, 1));
+  lw_session_pause (sa);
+  paused = synced (sa);
+
+  sb = new_session (&st);
+  lw_session_open_run (sb, path);
+  opened = synced (sb);
+  g_assert_false (opened->file_failed);
+  g_assert_cmpuint (opened->step, >=, 8);
+  g_assert_cmpuint (opened->step, <=, paused->step);
+  g_assert_cmpuint (opened->current.layers[0].train_acc.n, ==, opened->step);
+  steps (sb, (guint) (paused->step - opened->step));
+  caught_up = synced (sb);
+  g_assert_cmpuint (caught_up->step, ==, paused->step);
+  for (guint l = 0; l < paused->current.n_layers; l++)
+    {
+      assert_series_equal (&paused->current.layers[l].train_acc,
+                           &caught_up->current.layers[l].train_acc);
+      assert_series_equal (&paused->current.layers[l].loss_pred,
+                           &caught_up->current.layers[l].loss_pred);
+      assert_series_equal (&paused->current.layers[l].test_acc,
+                           &caught_up->current.layers[l].test_acc);
+    }
+  g_assert_cmpmem (paused->filters, paused->filter_rows * paused->filter_cols * sizeof (float),
+                   caught_up->filters,
+                   caught_up->filter_rows * caught_up->filter_cols * sizeof (float));
+
+  lw_session_free (sa);
+  lw_session_free (sb);
+  lw_run_settings_clear (&st);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad files */
+
+static GBytes *
+file_bytes (const char *path)
+{
+  char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+static void
+write_bytes (const char *path, const void *data, gsize len)
+{
+  g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+}
+
+/* A valid file whose settings have key = value (group [group]). */
+static void
+write_with_setting (const char *path, GBytes *good, const char *group, const char *key,
+                    const char *value)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LwRunFile) f = lw_run_file_read_bytes (g_bytes_get_data (good, NULL),
+                                                    g_bytes_get_size (good), &error);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  GBytes *conf;
+  gsize len;
+  char *text;
+
+  g_assert_no_error (error);
+  conf = lw_run_file_get_section (f, LW_RUN_SECTION_CONFIG);
+  g_assert_true (g_key_file_load_from_data (kf, g_bytes_get_data (conf, NULL),
+                                            g_bytes_get_size (conf), 0, NULL));
+  g_key_file_set_value (kf, group, key, value);
+  text = g_key_file_to_data (kf, &len, NULL);
+  lw_run_file_take_section (f, LW_RUN_SECTION_CONFIG, g_bytes_new_take (text, len));
+  g_assert_true (lw_run_file_save (f, path, &error));
+}
+
+static void
+test_bad_files (void)
+{
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *good = g_build_filename (dir, "good.lwrun", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.lwrun", NULL);
+  g_autoptr (GBytes) good_bytes = NULL;
+  g_autoptr (LwSnapshot) before = NULL;
+  static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+  const struct { const char *name; const char *group, *key, *value; const char *message; } edits[] = {
+    { "shapes", "model", "num_hidden", "48", "model state" },
+    { "other data", "session", "limit_train", "512", "1024 training" },
+    { "missing dataset", "session", "dataset", "kmnist", "kmnist" },
+    { "unknown arch", "model", "arch", "resnet", "resnet" },
+    { "cli file", "run", "writer", "layerwise-cli", "layerwise-cli" },
+  };
+  gsize len;
+  const guint8 *data;
+  guint64 serial;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  small_settings (&st);
+  s = new_session (&st);
+  steps (s, 4);
+  lw_session_save_run (s, good);
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+  steps (s, 3);
+  before = synced (s);
+  serial = before->file_serial;
+  good_bytes = file_bytes (good);
+  data = g_bytes_get_data (good_bytes, &len);
+
+  for (guint i = 0; i < 9 + G_N_ELEMENTS (edits); i++)
+    {
+      g_autoptr (LwSnapshot) after = NULL;
+      const char *message;
+      g_autofree guint8 *copy = g_memdup2 (data, len);
+
+      g_unlink (bad);
+      switch (i)
+        {
+        case 0: write_bytes (bad, data, len / 2); message = "cut short"; break;
+        case 1: write_bytes (bad, data, 20); message = "cut short"; break;
+        case 2: copy[len / 2] ^= 0x40; write_bytes (bad, copy, len); message = "checksum"; break;
+        case 3: write_bytes (bad, png, sizeof png); message = "not a Layerwise run file"; break;
+        case 4: write_bytes (bad, "hello\n", 6); message = "not a Layerwise run file"; break;
+        case 5:
+          {
+            guint32 v = GUINT32_TO_LE (LW_RUN_FILE_VERSION + 1), crc;
+
+            memcpy (copy + 8, &v, 4);
+            crc = GUINT32_TO_LE ((guint32) crc32_z (crc32_z (0L, Z_NULL, 0), copy, len - 4));
+            memcpy (copy + len - 4, &crc, 4);
+            write_bytes (bad, copy, len);
+            message = "newer Layerwise";
+          }
+          break;
+        case 6: write_bytes (bad, "", 0); message = "empty"; break;
+        case 7: message = "bad.lwrun"; break;   /* no such file */
+        case 8: g_assert_true (g_mkdir (bad, 0700) == 0); message = "bad.lwrun"; break;
+        default:
+          {
+            guint e = i - 9;
+
+            write_with_setting (bad, good_bytes, edits[e].group, edits[e].key, edits[e].value);
+            message = edits[e].message;
+          }
+          break;
+        }
+      lw_session_open_run (s, bad);
+      after = synced (s);
+      g_test_message ("case %u: %s", i, after->file_message);
+      g_assert_true (after->file_failed);
+      g_assert_cmpuint (after->file_serial, ==, ++serial);
+      g_assert_nonnull (strstr (after->file_message, message));
+      g_assert_cmpint (after->state, ==, LW_RUN_PAUSED);
+      assert_same_run (before, after);
+      if (i == 8)
+        g_rmdir (bad);
+    }
+  /* The run is alive and trains on. */
+  steps (s, 1);
+  {
+    g_autoptr (LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->step, ==, before->step + 1);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_unlink (good);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+/* A save that cannot be written says so; the session goes on. */
+static void
+test_save_fails (void)
+{
+  LwRunSettings st;
+  g_autoptr (LwSnapshot) snap = NULL;
+  LwSession *s;
+
+  small_settings (&st);
+  s = new_session (&st);
+  steps (s, 1);
+  lw_session_save_run (s, "/nonexistent/folder/run.lwrun");
+  snap = synced (s);
+  g_test_message ("%s", snap->file_message);
+  g_assert_true (snap->file_failed);
+  g_assert_nonnull (strstr (snap->file_message, "/nonexistent/folder/run.lwrun"));
+  g_assert_cmpuint (snap->step, ==, 1);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* Pausing a run that trained writes the autosave file, which opens as
+ * that run. */
+static void
+test_autosave (void)
+{
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "autosave.lwrun", NULL);
+  g_autoptr (LwSnapshot) paused = NULL, opened = NULL;
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  LwSession *s, *t;
+
+  g_assert_no_error (error);
+  small_settings (&st);
+  s = new_session (&st);
+  lw_session_set_autosave (s, path, 3600);
+  steps (s, 2);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  lw_session_play (s);
+  for (;;)
+    {
+      g_autoptr (LwSnapshot) snap = lw_session_get_snapshot (s);
+
+      if (snap->step >= 6)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (2000);
+    }
+  lw_session_pause (s);
+  paused = synced (s);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  t = new_session (&st);
+  lw_session_open_run (t, path);
+  opened = synced (t);
+  g_assert_false (opened->file_failed);
+  assert_same_run (paused, opened);
+
+  lw_session_free (s);
+  lw_session_free (t);
+  lw_run_settings_clear (&st);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session-files/round-trip/mlp", test_round_trip_mlp);
+  g_test_add_func ("/session-files/round-trip/conv", test_round_trip_conv);
+  g_test_add_func ("/session-files/save-while-pipelined", test_save_while_pipelined);
+  g_test_add_func ("/session-files/bad-files", test_bad_files);
+  g_test_add_func ("/session-files/save-fails", test_save_fails);
+  g_test_add_func ("/session-files/autosave", test_autosave);
+  return g_test_run ();
+}
