@@ -21,7 +21,7 @@ read_as (const uint8_t *data, size_t size, gboolean is_100)
 
       if (!lw_cifar_append_records ("fuzz-cifar", data, size, is_100, &set, &error))
         {
-          fuzz_check_refusal (error, "fuzz-cifar");
+          fuzz_check_refusal (&error, "fuzz-cifar");
           g_assert_cmpuint (set.n, ==, before);
           break;
         }

@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (plain == NULL)
     {
-      fuzz_check_refusal (error, "fuzz.gz");
+      fuzz_check_refusal (&error, "fuzz.gz");
       g_assert_null (want);
       return 0;
     }
@@ -73,6 +73,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (lw_idx_take_images ("fuzz.gz", plain, len, &set, &error))
     lw_image_set_clear (&set);
   else
-    fuzz_check_refusal (error, "fuzz.gz");
+    fuzz_check_refusal (&error, "fuzz.gz");
   return 0;
 }

@@ -19,7 +19,7 @@ read_as_images (const uint8_t *data, size_t size)
 
   if (!lw_idx_take_images ("fuzz-images", fuzz_copy (data, size), size, &set, &error))
     {
-      fuzz_check_refusal (error, "fuzz-images");
+      fuzz_check_refusal (&error, "fuzz-images");
       return;
     }
   g_assert_cmpuint (set.n, ==, be32 (data + 4));
@@ -42,7 +42,7 @@ read_as_labels (const uint8_t *data, size_t size)
 
   if (!lw_idx_take_labels ("fuzz-labels", fuzz_copy (data, size), size, &labels, &n, &error))
     {
-      fuzz_check_refusal (error, "fuzz-labels");
+      fuzz_check_refusal (&error, "fuzz-labels");
       return;
     }
   g_assert_cmpuint (n, ==, be32 (data + 4));
@@ -56,7 +56,7 @@ read_as_labels (const uint8_t *data, size_t size)
   else
     {
       g_assert_false (in_range);
-      fuzz_check_refusal (error, "fuzz-labels");
+      fuzz_check_refusal (&error, "fuzz-labels");
     }
   g_free (labels);
 }

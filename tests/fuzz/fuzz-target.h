@@ -25,12 +25,13 @@ fuzz_copy (const uint8_t *data, size_t size)
   return buf;
 }
 
-/* A refusal is a dataset error naming the input, never a bare FALSE. */
+/* A refusal is a dataset error naming the input, never a bare FALSE.
+ * Frees it and clears *error for the next call. */
 static inline void
-fuzz_check_refusal (GError *error, const char *name)
+fuzz_check_refusal (GError **error, const char *name)
 {
-  g_assert_nonnull (error);
-  g_assert_true (error->domain == LW_DATASET_ERROR);
-  g_assert_true (g_str_has_prefix (error->message, name));
-  g_error_free (error);
+  g_assert_nonnull (*error);
+  g_assert_true ((*error)->domain == LW_DATASET_ERROR);
+  g_assert_true (g_str_has_prefix ((*error)->message, name));
+  g_clear_error (error);
 }

@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
 """make-seeds.py: writes the seed corpora of the fuzz targets, tiny valid
 files of each format, into tests/fuzz/corpus/<target>/. The output is
-committed; run again only to change the seeds."""
+committed; run again only to change the seeds.
+
+    make-seeds.py [RUN_FILE]
+
+RUN_FILE: a run saved by layerwise-cli, the smallest there is:
+    layerwise-cli --num-hidden 1 --num-layers 1 --epochs 1 --limit-train 128 \
+        --limit-test 128 --batch-size 32 --threads 1 --save RUN_FILE
+It becomes fuzz-run-file's seed as it is and without its model section."""
 import gzip
 import os
 import struct
+import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -55,6 +64,41 @@ SEEDS = {
         "bomb.gz": gz(bytes(300000)),
     },
 }
+
+
+def run_file_sections(data):
+    """The (tag, bytes) sections of a run file (lw-run-file.h)."""
+    _magic, _version, count, _length = struct.unpack_from("<8sIIQ", data, 0)
+    sections = []
+    for i in range(count):
+        tag, _zero, offset, length = struct.unpack_from("<IIQQ", data, 24 + 24 * i)
+        sections.append((tag, data[offset:offset + length]))
+    return sections
+
+
+def run_file(sections):
+    table_end = 24 + 24 * len(sections)
+    length = table_end + sum(len(b) for _, b in sections) + 4
+    out = struct.pack("<8sIIQ", b"\x89LWRUN\r\n", 1, len(sections), length)
+    offset = table_end
+    for tag, body in sections:
+        out += struct.pack("<IIQQ", tag, 0, offset, len(body))
+        offset += len(body)
+    out += b"".join(b for _, b in sections)
+    return out + struct.pack("<I", zlib.crc32(out))
+
+
+if len(sys.argv) > 1:
+    with open(sys.argv[1], "rb") as f:
+        saved = f.read()
+    model = struct.unpack("<I", b"MODL")[0]
+    SEEDS["fuzz-run-file"] = {
+        "cli-1x1.lwrun": saved,
+        "no-model.lwrun": run_file([s for s in run_file_sections(saved) if s[0] != model]),
+        "empty.lwrun": run_file([]),
+    }
+    # The parser's own reading of the original must match ours.
+    assert run_file(run_file_sections(saved)) == saved
 
 for target, files in SEEDS.items():
     folder = os.path.join(HERE, "corpus", target)

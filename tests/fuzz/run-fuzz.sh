@@ -44,6 +44,8 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN
 # The fast unwinder whatever the caller chose: every input allocates, and
 # what a target leaks is ours, built with frame pointers.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=1"
+# GLib's slice allocator would hide a freed GError from ASan.
+export G_SLICE=always-malloc
 status=0
 "$fuzzer" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
   -artifact_prefix="$artifacts/$name-" "$corpus" "${inputs[@]}" >"$log" 2>&1 || status=$?
