@@ -1335,9 +1335,7 @@ test_schedule_pause (void)
   st.stages = 2;
   s = new_loaded (&st, LW_RUN_PAUSED);
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 12);
-  }
+  lw_snapshot_unref (wait_step (s, 12));
   lw_session_pause (s);
   {
     g_autoptr(LwSnapshot) paused = synced (s);
@@ -1543,10 +1541,7 @@ test_predictions (void)
 
   /* Training on: they follow, a few seconds behind at most. */
   lw_session_play (s);
-  {
-    guint64 step = st.eval_every + 5;
-    g_autoptr(LwSnapshot) moved = wait_step (s, step);
-  }
+  lw_snapshot_unref (wait_step (s, st.eval_every + 5));
   lw_session_pause (s);
   {
     g_autoptr(LwSnapshot) snap = synced (s);
