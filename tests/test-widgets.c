@@ -22,7 +22,7 @@
 #include "widgets/lw-colors.h"
 
 /* One frame at 60 Hz; LW_TEST_TIME_SCALE stretches it for builds that are
- * slower by design (./run.sh sanitize sets 4 for ASan and UBSan). */
+ * slower by design (./run.sh sanitize sets 8). */
 #define FRAME_BUDGET_MS (16.0 * time_scale ())
 
 static char *tmp_dir;
