@@ -10,6 +10,7 @@
  *   M  [36][c_out][T]      transform-domain output (or output gradient)
  * so every transform point xi is one row-major product M_xi = U_xi V_xi. */
 #include "lw-winograd.h"
+#include "lw-target-clones.h"
 #include "lw-gemm.h"
 #include "lw-parallel.h"
 
@@ -27,22 +28,8 @@
  * applies its 1-D map to the columns and then to the rows. */
 
 #define LANES 8
-/* The transform loops, built for AVX2 too and picked at load time. Not
- * under ThreadSanitizer: it instruments the ifunc resolver, which the
- * dynamic loader runs before the TSan runtime is up, and the program
- * crashes before main. */
-#if defined(__SANITIZE_THREAD__)
-#define LW_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LW_TSAN 1
-#endif
-#endif
-#ifdef LW_TSAN
-#define CLONES
-#else
-#define CLONES __attribute__ ((target_clones ("avx2", "default")))
-#endif
+/* The transform loops, built for AVX2 too and picked at load time. */
+#define CLONES LW_AVX2_CLONE
 #define ALWAYS_INLINE static inline __attribute__ ((always_inline))
 #define FOR_LANES for (guint l = 0; l < LANES; l++)
 #define I(k) in[(k) * is + l]
