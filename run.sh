@@ -194,8 +194,10 @@ run_sanitize() {
     || failed+=("TSan tests")
 
   # CPU time too: wall time on a shared machine says little.
+  # (times in this shell, not in a $(...) subshell, which has no children.)
   local cpu
-  cpu=$(times | tail -n 1)
+  times >"$ASAN_BUILD_DIR/times.txt"
+  cpu=$(tail -n 1 "$ASAN_BUILD_DIR/times.txt")
   say "sanitizer step took $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s wall; CPU of its programs: user ${cpu% *}, system ${cpu#* }"
   [ ${#failed[@]} -eq 0 ] || die "failed: ${failed[*]}"
   say "no sanitizer reports, no leaks, no fuzz crashes"
