@@ -30,7 +30,7 @@ for dir in "$@"; do
 done
 
 tmp=""
-cleanup() { [ -n "$tmp" ] && rm -rf "$tmp"; }
+cleanup() { if [ -n "$tmp" ]; then rm -rf "$tmp"; fi; }
 trap cleanup EXIT
 if [ -z "$corpus" ]; then
   tmp=$(mktemp -d)
