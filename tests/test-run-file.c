@@ -333,8 +333,12 @@ test_config_model (void)
   g_assert_nonnull (strstr (error->message, "lack [model] lr"));
   g_clear_error (&error);
 
-  g_assert_null (lw_run_config_from_bytes (g_bytes_new_static ("\xff\xfe binary", 9), &error));
-  g_assert_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT);
+  {
+    g_autoptr (GBytes) binary = g_bytes_new_static ("\xff\xfe binary", 9);
+
+    g_assert_null (lw_run_config_from_bytes (binary, &error));
+    g_assert_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT);
+  }
 }
 
 /* A run is not continued on other data. */

@@ -920,9 +920,7 @@ test_learns (void)
   small_settings (&st);
   s = new_loaded (&st, LW_RUN_PAUSED);
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 120);
-  }
+  lw_snapshot_unref (wait_step (s, 120));
   lw_session_pause (s);
   {
     g_autoptr(LwSnapshot) snap = synced (s);
@@ -954,9 +952,7 @@ test_finishes (void)
   st.max_epochs = 2;
   s = new_loaded (&st, LW_RUN_PAUSED);
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 8);
-  }
+  lw_snapshot_unref (wait_step (s, 8));
   lw_session_play (s);
   lw_session_step (s);
   {
@@ -993,9 +989,7 @@ test_classes_per_batch (void)
     g_assert_cmpuint (snap->samples_seen, ==, 512);
   }
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 8);
-  }
+  lw_snapshot_unref (wait_step (s, 8));
   {
     g_autoptr(LwSnapshot) snap = synced (s);
     g_assert_cmpint (snap->state, ==, LW_RUN_FINISHED);
@@ -1024,9 +1018,7 @@ test_free_while_running (void)
   small_settings (&st);
   s = new_loaded (&st, LW_RUN_PAUSED);
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 5);
-  }
+  lw_snapshot_unref (wait_step (s, 5));
   start = g_get_monotonic_time ();
   lw_session_free (s);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
@@ -1343,9 +1335,7 @@ test_schedule_pause (void)
   st.stages = 2;
   s = new_loaded (&st, LW_RUN_PAUSED);
   lw_session_play (s);
-  {
-    g_autoptr(LwSnapshot) snap = wait_step (s, 12);
-  }
+  lw_snapshot_unref (wait_step (s, 12));
   lw_session_pause (s);
   {
     g_autoptr(LwSnapshot) paused = synced (s);
@@ -1446,9 +1436,7 @@ test_notify (void)
 
   small_settings (&st);
   s = lw_session_new (&st, on_notify, &count);
-  {
-    g_autoptr(LwSnapshot) snap = wait_for (s, is_loaded, NULL);
-  }
+  lw_snapshot_unref (wait_for (s, is_loaded, NULL));
   lw_session_step (s);
   g_assert_true (lw_session_sync (s, TIMEOUT_MS));
   g_assert_cmpint (g_atomic_int_get (&count), >=, 2);
@@ -1553,10 +1541,7 @@ test_predictions (void)
 
   /* Training on: they follow, a few seconds behind at most. */
   lw_session_play (s);
-  {
-    guint64 step = st.eval_every + 5;
-    g_autoptr(LwSnapshot) moved = wait_step (s, step);
-  }
+  lw_snapshot_unref (wait_step (s, st.eval_every + 5));
   lw_session_pause (s);
   {
     g_autoptr(LwSnapshot) snap = synced (s);

@@ -45,31 +45,26 @@ lw_cifar_resolve_dir (const char *dir, gboolean is_100)
   return NULL;
 }
 
-/* Appends the records of one file to set. */
-static gboolean
-append_file (const char *dir, const char *base, const CifarLayout *layout,
-             LwImageSet *set, GError **error)
+gboolean
+lw_cifar_append_records (const char *name, const guint8 *buf, gsize len,
+                         gboolean is_100, LwImageSet *set, GError **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree guint8 *buf = NULL;
+  const CifarLayout *layout = is_100 ? &cifar100 : &cifar10;
   const gsize record = layout->label_offset + 1 + CIFAR_PIXELS;
   guint8 *pixels, *labels;
-  gsize len, n;
+  gsize n;
 
-  buf = lw_data_source_read (dir, base, &path, &len, error);
-  if (buf == NULL)
-    return FALSE;
   if (len == 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
-                   _("%s: file is empty"), path);
+                   _("%s: file is empty"), name);
       return FALSE;
     }
   if (len % record != 0)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_TRUNCATED,
                    _("%s: size %zu is not a multiple of the %zu-byte CIFAR record"),
-                   path, len, record);
+                   name, len, record);
       return FALSE;
     }
   n = len / record;
@@ -78,7 +73,7 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   if (pixels == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   _("%s: not enough memory for %zu images"), path, n);
+                   _("%s: not enough memory for %zu images"), name, n);
       return FALSE;
     }
   set->pixels = pixels;
@@ -86,7 +81,7 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   if (labels == NULL)
     {
       g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_FORMAT,
-                   _("%s: not enough memory for %zu labels"), path, n);
+                   _("%s: not enough memory for %zu labels"), name, n);
       return FALSE;
     }
   set->labels = labels;
@@ -100,7 +95,7 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
         {
           g_set_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_LABEL,
                        _("%s: label %u of record %zu is out of range "
-                         "(%u classes)"), path, label, i, layout->n_classes);
+                         "(%u classes)"), name, label, i, layout->n_classes);
           return FALSE;
         }
       labels[set->n + i] = label;
@@ -111,15 +106,30 @@ append_file (const char *dir, const char *base, const CifarLayout *layout,
   return TRUE;
 }
 
+/* Appends the records of one file to set. */
 static gboolean
-load_split (const char *dir, const char *const *files, const CifarLayout *layout,
+append_file (const char *dir, const char *base, gboolean is_100,
+             LwImageSet *set, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree guint8 *buf = NULL;
+  gsize len;
+
+  buf = lw_data_source_read (dir, base, &path, &len, error);
+  if (buf == NULL)
+    return FALSE;
+  return lw_cifar_append_records (path, buf, len, is_100, set, error);
+}
+
+static gboolean
+load_split (const char *dir, const char *const *files, gboolean is_100,
             LwImageSet *set, GError **error)
 {
   set->channels = 3;
   set->height = CIFAR_SIDE;
   set->width = CIFAR_SIDE;
   for (guint i = 0; files[i] != NULL; i++)
-    if (!append_file (dir, files[i], layout, set, error))
+    if (!append_file (dir, files[i], is_100, set, error))
       {
         lw_image_set_clear (set);
         return FALSE;
@@ -143,9 +153,9 @@ lw_cifar_load (const char *dir, gboolean is_100, LwImageSet *train,
                    _("%s: no such file (nor in the %s subfolder)"), want, layout->subdir);
       return FALSE;
     }
-  if (!load_split (real, layout->train, layout, train, error))
+  if (!load_split (real, layout->train, is_100, train, error))
     return FALSE;
-  if (!load_split (real, test_files, layout, test, error))
+  if (!load_split (real, test_files, is_100, test, error))
     {
       lw_image_set_clear (train);
       return FALSE;

@@ -43,8 +43,12 @@ gboolean  lw_idx_load_split   (const char *dir, const char *images_base,
                                const char *labels_base, guint height, guint width,
                                guint n_classes, LwImageSet *set, GError **error);
 
-/* lw-cifar.c */
+/* lw-cifar.c. append_records parses one file's bytes (name only for
+ * messages) and appends its records to set; buf stays the caller's. On
+ * failure set->n is unchanged and set is only fit for lw_image_set_clear. */
 char     *lw_cifar_resolve_dir (const char *dir, gboolean cifar100);
+gboolean  lw_cifar_append_records (const char *name, const guint8 *buf, gsize len,
+                                   gboolean cifar100, LwImageSet *set, GError **error);
 gboolean  lw_cifar_load        (const char *dir, gboolean cifar100, LwImageSet *train,
                                 LwImageSet *test, char **used_dir, GError **error);
 

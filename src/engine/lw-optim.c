@@ -1,6 +1,7 @@
 /* lw-optim.c: the update rules of torch.optim.Adam and torch.optim.SGD,
  * and the check that keeps every value they write finite. */
 #include "lw-optim.h"
+#include "lw-target-clones.h"
 #include "lw-parallel.h"
 
 #include <float.h>
@@ -18,14 +19,6 @@
  * instructions on four values where AVX2 spends one, which makes the scan
  * below as slow as the Adam update itself. Where the CPU has AVX2 an
  * AVX2 copy runs instead (chosen once, at load time). */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute (target_clones)
-#define LW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef LW_AVX2_CLONE
-#define LW_AVX2_CLONE
-#endif
 
 /* The largest |x| as its bit pattern: unsigned comparison of the bits
  * without the sign orders finite values by size, then the infinity, then

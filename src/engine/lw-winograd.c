@@ -10,6 +10,7 @@
  *   M  [36][c_out][T]      transform-domain output (or output gradient)
  * so every transform point xi is one row-major product M_xi = U_xi V_xi. */
 #include "lw-winograd.h"
+#include "lw-target-clones.h"
 #include "lw-gemm.h"
 #include "lw-parallel.h"
 
@@ -28,7 +29,7 @@
 
 #define LANES 8
 /* The transform loops, built for AVX2 too and picked at load time. */
-#define CLONES __attribute__ ((target_clones ("avx2", "default")))
+#define CLONES LW_AVX2_CLONE
 #define ALWAYS_INLINE static inline __attribute__ ((always_inline))
 #define FOR_LANES for (guint l = 0; l < LANES; l++)
 #define I(k) in[(k) * is + l]

@@ -4,7 +4,7 @@
  *
  * It is built on pthreads rather than GAsyncQueue/GMutex: GLib's futex
  * mutexes are invisible to ThreadSanitizer, which then cannot check the
- * hand-over of commands and snapshots (tools/tsan-session.sh). */
+ * hand-over of commands and snapshots (./run.sh sanitize). */
 #pragma once
 
 #include <glib.h>
