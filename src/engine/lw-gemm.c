@@ -20,20 +20,23 @@ lw_gemm (gboolean trans_a, gboolean trans_b,
          const float *b, int ldb,
          float beta, float *c, int ldc)
 {
+  int threads;
+
   if (G_UNLIKELY (recording != NULL))
     {
       LwGemmCall call = { trans_a, trans_b, m, n, k, beta };
       g_array_append_val (recording, call);
     }
 
-  if (blas_threads > 1 && (gint64) m * n * k < SMALL_GEMM)
+  threads = g_atomic_int_get (&blas_threads);
+  if (threads > 1 && (gint64) m * n * k < SMALL_GEMM)
     {
       openblas_set_num_threads (1);
       cblas_sgemm (CblasRowMajor,
                    trans_a ? CblasTrans : CblasNoTrans,
                    trans_b ? CblasTrans : CblasNoTrans,
                    m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      openblas_set_num_threads (blas_threads);
+      openblas_set_num_threads (threads);
       return;
     }
 
@@ -74,6 +77,7 @@ lw_gemm_batch (gsize count, gboolean trans_a, gboolean trans_b,
 {
   Batch bt = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c,
                stride_a, stride_b, stride_c };
+  int threads;
 
   if (G_UNLIKELY (recording != NULL))
     for (gsize i = 0; i < count; i++)
@@ -83,25 +87,28 @@ lw_gemm_batch (gsize count, gboolean trans_a, gboolean trans_b,
       }
 
   /* No thread changes the BLAS thread count inside the region. */
-  if (blas_threads > 1)
+  threads = g_atomic_int_get (&blas_threads);
+  if (threads > 1)
     openblas_set_num_threads (1);
   lw_parallel_for (count, 1, batch_range, &bt);
-  if (blas_threads > 1)
-    openblas_set_num_threads (blas_threads);
+  if (threads > 1)
+    openblas_set_num_threads (threads);
 }
 
 void
 lw_blas_set_threads (int n)
 {
-  blas_threads = MAX (n, 1);
-  openblas_set_num_threads (blas_threads);
-  lw_parallel_set_threads (blas_threads);
+  n = MAX (n, 1);
+  /* Atomic: sessions in one process (windows, tests) share the count. */
+  g_atomic_int_set (&blas_threads, n);
+  openblas_set_num_threads (n);
+  lw_parallel_set_threads (n);
 }
 
 int
 lw_blas_get_threads (void)
 {
-  return blas_threads;
+  return g_atomic_int_get (&blas_threads);
 }
 
 void
