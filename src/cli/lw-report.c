@@ -1,12 +1,12 @@
 /* lw-report.c: the table fits 80 columns up to three blocks; the learning
  * rate is printed only when the schedule changes it. */
 #include "lw-report.h"
+#include "lw-epoch-table.h"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include <string.h>
 
 void
 lw_report_init (LwReport *r, const LwCliOptions *opts, LwMetricsCsv *csv, FILE *out,
@@ -17,26 +17,10 @@ lw_report_init (LwReport *r, const LwCliOptions *opts, LwMetricsCsv *csv, FILE *
   lw_progress_init (&r->progress, stderr);
 }
 
-static void
-row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
-{
-  row->loss_out = lw_running_stats_loss_out (rs);
-  for (guint i = 0; i < rs->n_blocks; i++)
-    {
-      row->loss_pred[i] = lw_running_stats_loss_pred (rs, i);
-      row->loss_sim[i] = lw_running_stats_loss_sim (rs, i);
-      row->acc[i] = lw_running_stats_acc (rs, i);
-    }
-}
-
 void
 lw_report_print_table_header (LwReport *r)
 {
-  fprintf (r->out, "%5s  %7s  %9s ", "epoch", "loss", "train-acc");
-  for (guint i = 1; i <= r->n_blocks; i++)
-    fprintf (r->out, " test-b%u", i);
-  fprintf (r->out, " %8s  %9s  %7s\n", "test-out", "samples/s", "seconds");
-  fflush (r->out);
+  lw_epoch_table_print_header (r->out, r->n_blocks);
 }
 
 void
@@ -80,7 +64,7 @@ lw_report_step (LwReport *r, const LwStepStats *stats, GError **error)
       LwMetricsRow row = { .kind = "step", .epoch = r->epoch, .step = r->step,
                            .samples_seen = r->samples_seen, .lr = r->lr };
 
-      row_from_stats (&row, &r->window);
+      lw_metrics_row_from_stats (&row, &r->window);
       row.acc_out = lw_running_stats_acc_out (&r->window);
       if (!lw_metrics_csv_write_row (r->csv, &row, FALSE, error))
         return FALSE;
@@ -109,18 +93,7 @@ lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, doubl
   const LwRunningStats *rs = &r->epoch_stats;
   double samples_per_s = seconds > 0 ? rs->samples / seconds : 0.0;
 
-  fprintf (r->out, "%5u  %7.4f  %8.2f%% ", r->epoch,
-           lw_running_stats_loss_out (rs), 100.0 * lw_running_stats_acc_out (rs));
-  for (guint i = 0; i < r->n_blocks; i++)
-    {
-      /* As wide as its header, "test-b<i>". */
-      int width = (int) strlen ("test-b") + (i + 1 < 10 ? 1 : 2);
-
-      fprintf (r->out, " %*.2f%%", width - 1, 100.0 * block_acc[i]);
-    }
-  /* A decimal for the slow conv nets, where 37 and 37.4 differ by 1%. */
-  fprintf (r->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
-           samples_per_s, seconds);
+  lw_epoch_table_print_line (r->out, r->epoch, rs, block_acc, out_acc, samples_per_s, seconds);
   if (r->skipped_in_epoch > 0)
     fprintf (r->out, g_dngettext (GETTEXT_PACKAGE, "skipped %u step that diverged in epoch %u\n",
                                   "skipped %u steps that diverged in epoch %u\n", r->skipped_in_epoch),
@@ -132,7 +105,7 @@ lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, doubl
       LwMetricsRow row = { .kind = "epoch", .epoch = r->epoch, .step = r->step,
                            .samples_seen = r->samples_seen, .lr = r->lr, .acc_out = out_acc };
 
-      row_from_stats (&row, rs);
+      lw_metrics_row_from_stats (&row, rs);
       for (guint i = 0; i < r->n_blocks; i++)
         row.acc[i] = block_acc[i];
       return lw_metrics_csv_write_row (r->csv, &row, TRUE, error);

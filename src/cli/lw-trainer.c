@@ -14,6 +14,7 @@
 #include "data/lw-sampler.h"
 #include "engine/lw-gemm.h"
 #include "engine/lw-pipeline.h"
+#include "lw-epoch-table.h"
 #include "lw-progress.h"
 #include "lw-running-stats.h"
 
@@ -76,25 +77,13 @@ lw_trainer_state_clear (LwTrainerState *st)
  * measured costs. */
 #define PIPELINE_WARMUP_STEPS 3
 
-static void
-row_from_stats (LwMetricsRow *row, const LwRunningStats *rs)
-{
-  row->loss_out = lw_running_stats_loss_out (rs);
-  for (guint i = 0; i < rs->n_blocks; i++)
-    {
-      row->loss_pred[i] = lw_running_stats_loss_pred (rs, i);
-      row->loss_sim[i] = lw_running_stats_loss_sim (rs, i);
-      row->acc[i] = lw_running_stats_acc (rs, i);
-    }
-}
-
 static gboolean
 write_step_row (Trainer *t, guint epoch, double lr, const LwRunningStats *window, GError **error)
 {
   LwMetricsRow row = { .kind = "step", .epoch = epoch, .step = t->st->pos.step,
                        .samples_seen = t->st->pos.samples_seen, .lr = lr };
 
-  row_from_stats (&row, window);
+  lw_metrics_row_from_stats (&row, window);
   row.acc_out = lw_running_stats_acc_out (window);
   return lw_metrics_csv_write_row (t->csv, &row, FALSE, error);
 }
@@ -118,39 +107,6 @@ evaluate (Trainer *t, double *block_acc, double *out_acc)
   for (guint i = 0; i < t->n_blocks; i++)
     block_acc[i] = test->n ? (double) block_correct[i] / test->n : 0.0;
   *out_acc = test->n ? (double) out_correct / test->n : 0.0;
-}
-
-/* Fits 80 columns up to three blocks; the learning rate is printed only
- * when the schedule changes it. */
-/* The table stays in English with '.' decimals: bench/ and tests read its
- * columns. */
-static void
-print_table_header (Trainer *t)
-{
-  fprintf (t->out, "%5s  %7s  %9s ", "epoch", "loss", "train-acc");
-  for (guint i = 1; i <= t->n_blocks; i++)
-    fprintf (t->out, " test-b%u", i);
-  fprintf (t->out, " %8s  %9s  %7s\n", "test-out", "samples/s", "seconds");
-  fflush (t->out);
-}
-
-static void
-print_epoch_line (Trainer *t, guint epoch, const LwRunningStats *rs,
-                  const double *block_acc, double out_acc, double samples_per_s, double seconds)
-{
-  fprintf (t->out, "%5u  %7.4f  %8.2f%% ", epoch,
-           lw_running_stats_loss_out (rs), 100.0 * lw_running_stats_acc_out (rs));
-  for (guint i = 0; i < t->n_blocks; i++)
-    {
-      /* As wide as its header, "test-b<i>". */
-      int width = (int) strlen ("test-b") + (i + 1 < 10 ? 1 : 2);
-
-      fprintf (t->out, " %*.2f%%", width - 1, 100.0 * block_acc[i]);
-    }
-  /* A decimal for the slow conv nets, where 37 and 37.4 differ by 1%. */
-  fprintf (t->out, " %7.2f%%  %9.*f  %7.1f\n", 100.0 * out_acc, samples_per_s < 100.0 ? 1 : 0,
-           samples_per_s, seconds);
-  fflush (t->out);
 }
 
 char *
@@ -425,7 +381,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
   t.use_augment = t.augment.crop_pad > 0 || t.augment.hflip || t.augment.cutout > 0;
 
   lw_progress_init (&progress, stderr);
-  print_table_header (&t);
+  lw_epoch_table_print_header (out, t.n_blocks);
 
   while (st->pos.epoch <= opts->epochs && ok && !result->interrupted)
     {
@@ -472,9 +428,11 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
         break;
 
       evaluate (&t, block_acc, &out_acc);
-      print_epoch_line (&t, epoch, &st->epoch_stats, block_acc, out_acc,
-                        seconds > 0 ? (st->pos.samples_seen - t.start_samples) / seconds : 0.0,
-                        seconds);
+      lw_epoch_table_print_line (out, epoch, &st->epoch_stats, block_acc, out_acc,
+                                 seconds > 0 ? (st->pos.samples_seen - t.start_samples) / seconds
+                                             : 0.0,
+                                 seconds);
+      fflush (out);
       result->epochs_done = epoch;
       result->test_acc_out = st->last_test_acc = out_acc;
       if (t.skipped_in_epoch > 0)
@@ -491,7 +449,7 @@ lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                                .samples_seen = st->pos.samples_seen, .lr = lr,
                                .acc_out = out_acc };
 
-          row_from_stats (&row, &st->epoch_stats);
+          lw_metrics_row_from_stats (&row, &st->epoch_stats);
           for (guint i = 0; i < t.n_blocks; i++)
             row.acc[i] = block_acc[i];
           ok = lw_metrics_csv_write_row (csv, &row, TRUE, error);
