@@ -653,6 +653,36 @@ lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset *ds, GEr
   return TRUE;
 }
 
+LwDataset *
+lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (LwDataset) ds = lw_dataset_load (opts->dataset, opts->data_dir, &local);
+
+  if (ds == NULL)
+    {
+      gboolean searched = opts->data_dir == NULL
+                          && g_error_matches (local, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+
+      /* Translators: the dataset name, then why it could not be loaded. */
+      bad_value (error, _("cannot load dataset %s: %s%s"), lw_dataset_kind_to_string (opts->dataset),
+                 local->message, searched ? _(" (name the folder with --data-dir DIR)") : "");
+      return NULL;
+    }
+  lw_dataset_limit_train (ds, opts->limit_train);
+  lw_dataset_limit_test (ds, opts->limit_test);
+  if (ds->train.n == 0 || ds->test.n == 0)
+    {
+      /* Translators: dataset name, its source (a folder or "compiled in"), counts. */
+      bad_value (error, _("dataset %s (%s) has %u training and %u test samples; "
+                          "both must be non-empty"), ds->name, ds->source, ds->train.n, ds->test.n);
+      return NULL;
+    }
+  if (!lw_cli_options_check_dataset (opts, ds, error))
+    return NULL;
+  return g_steal_pointer (&ds);
+}
+
 double
 lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
 {

@@ -73,6 +73,9 @@ gboolean lw_cli_options_parse       (LwCliOptions *opts, int *argc, char ***argv
  * batch against its number of classes); error holds one line. */
 gboolean lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset *ds,
                                        GError **error);
+/* The dataset the options name, limited as they ask and checked against
+ * them; NULL with error (one line: what, and why) when it cannot be. */
+LwDataset *lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error);
 
 /* The learning rate of epoch (1-based): lr * fact^(#milestones m <= epoch-1). */
 double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);

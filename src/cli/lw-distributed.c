@@ -528,32 +528,13 @@ load_dataset (Dist *d, LwDataset **ds, DatasetInfo *info)
   LwDataset *loaded;
 
   memset (info, 0, sizeof *info);
-  loaded = lw_dataset_load (opts->dataset, opts->data_dir, &error);
+  loaded = lw_cli_options_load_dataset (opts, &error);
   if (loaded == NULL)
-    {
-      gboolean searched = opts->data_dir == NULL
-                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
-
-      fprintf (stderr, _("layerwise-cli: cannot load dataset %s: %s%s\n"),
-               lw_dataset_kind_to_string (opts->dataset), error->message,
-               searched ? _(" (name the folder with --data-dir DIR)") : "");
-      return EXIT_USAGE;
-    }
-  *ds = loaded;
-  lw_dataset_limit_train (loaded, opts->limit_train);
-  lw_dataset_limit_test (loaded, opts->limit_test);
-  if (loaded->train.n == 0 || loaded->test.n == 0)
-    {
-      fprintf (stderr, _("layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
-                         "both must be non-empty\n"), loaded->name, loaded->source, loaded->train.n,
-               loaded->test.n);
-      return EXIT_USAGE;
-    }
-  if (!lw_cli_options_check_dataset (opts, loaded, &error))
     {
       fprintf (stderr, "layerwise-cli: %s\n", error->message);
       return EXIT_USAGE;
     }
+  *ds = loaded;
   info->n_classes = loaded->n_classes;
   info->channels = loaded->channels;
   info->height = loaded->height;

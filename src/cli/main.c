@@ -105,28 +105,8 @@ run (LwCliOptions *opts)
       && (csv = lw_metrics_csv_open (opts->metrics, opts->save != NULL, &error)) == NULL)
     return fail (EXIT_USAGE, NULL, error);
 
-  ds = lw_dataset_load (opts->dataset, opts->data_dir, &error);
+  ds = lw_cli_options_load_dataset (opts, &error);
   if (ds == NULL)
-    {
-      gboolean searched = opts->data_dir == NULL
-                          && g_error_matches (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
-
-      /* Translators: the dataset name, then why it could not be loaded. */
-      fprintf (stderr, _("layerwise-cli: cannot load dataset %s: %s%s\n"),
-               lw_dataset_kind_to_string (opts->dataset), error->message,
-               searched ? _(" (name the folder with --data-dir DIR)") : "");
-      return EXIT_USAGE;
-    }
-  lw_dataset_limit_train (ds, opts->limit_train);
-  lw_dataset_limit_test (ds, opts->limit_test);
-  if (ds->train.n == 0 || ds->test.n == 0)
-    {
-      /* Translators: dataset name, its source (a folder or "compiled in"), counts. */
-      fprintf (stderr, _("layerwise-cli: dataset %s (%s) has %u training and %u test samples; "
-                         "both must be non-empty\n"), ds->name, ds->source, ds->train.n, ds->test.n);
-      return EXIT_USAGE;
-    }
-  if (!lw_cli_options_check_dataset (opts, ds, &error))
     return fail (EXIT_USAGE, NULL, error);
 
   lw_cli_options_to_config (opts, ds, &config);
