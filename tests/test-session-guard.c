@@ -13,42 +13,8 @@
 
 #include "session/lw-label.h"
 #include "session/lw-session.h"
+#include "session-helpers.h"
 
-#define TIMEOUT_MS 30000
-
-static void
-small_settings (LwRunSettings *st)
-{
-  lw_run_settings_init (st);
-  st->dataset = LW_DATASET_MNIST_SUBSET;
-  st->limit_train = 2048;
-  st->threads = 1;
-  st->model.num_hidden = 64;
-  st->model.num_layers = 2;
-  st->eval_every = 20;
-  st->eval_samples = 256;
-  st->probe_n = 32;
-}
-
-typedef gboolean (*SnapTest) (const LwSnapshot *snap, gpointer data);
-
-static LwSnapshot *
-wait_for (LwSession *s, SnapTest test, gpointer data)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-
-  for (;;)
-    {
-      LwSnapshot *snap = lw_session_get_snapshot (s);
-
-      if (test (snap, data))
-        return snap;
-      lw_snapshot_unref (snap);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for the session");
-      g_usleep (2000);
-    }
-}
 
 static gboolean
 is_loaded (const LwSnapshot *snap, gpointer data)
@@ -60,13 +26,6 @@ static gboolean
 has_diverged (const LwSnapshot *snap, gpointer data)
 {
   return snap->divergence != NULL;
-}
-
-static LwSnapshot *
-synced (LwSession *s)
-{
-  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
-  return lw_session_get_snapshot (s);
 }
 
 static const LwMark *
