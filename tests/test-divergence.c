@@ -410,7 +410,7 @@ test_pipeline_same_as_sequential (void)
   d = data_for (seq, N);
   batch_x (d, 3)[0] = NAN;
   batch_x (d, 8)[7] = INFINITY;
-  p = lw_pipeline_new (pip, 3, &error);
+  p = lw_pipeline_new (pip, 3, 2, &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < N; i++)

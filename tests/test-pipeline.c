@@ -164,8 +164,8 @@ run_sequential (const LwModelConfig *config, const Data *d, int threads, Outcome
 
 /* warmup sequential steps first, so the stages balance on measured costs. */
 static void
-run_pipeline (const LwModelConfig *config, const Data *d, guint stages, guint warmup,
-              Outcome *o, guint *allocations)
+run_pipeline (const LwModelConfig *config, const Data *d, guint stages, guint threads,
+              guint warmup, Outcome *o, guint *allocations)
 {
   g_autoptr (LwModel) m = model_for (config);
   g_autoptr (GError) error = NULL;
@@ -179,9 +179,10 @@ run_pipeline (const LwModelConfig *config, const Data *d, guint stages, guint wa
       lw_model_train_step (m, d->x + (gsize) b * d->batch * d->in, d->y + (gsize) b * d->batch,
                            batch_count (d, b), &o->stats[b]);
     }
-  p = lw_pipeline_new (m, stages, &error);
+  p = lw_pipeline_new (m, stages, threads, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (lw_pipeline_n_stages (p), ==, stages);
+  g_assert_cmpuint (lw_pipeline_n_threads (p), ==, threads);
   for (guint b = warmup; b < d->n_batches; b++)
     {
       if (b == warmup + 10)
@@ -246,9 +247,16 @@ assert_learnt (const Outcome *o, guint n_batches)
  * OpenBLAS threads can differ in the last bit of some sums (the conv
  * net's bpf heads here; a 3x128 MLP on MNIST), so runs on two threads
  * match runs on two threads, not runs on one. */
+typedef struct {
+  guint stages, threads;
+} Shape;
+
+/* Fewer threads than stages: a thread takes whichever stage is ready, so
+ * a block runs on different threads from batch to batch (and a conv block
+ * borrows each one's workspace); the results must not show it. */
 static void
-check_schedule (const LwModelConfig *config, const Data *d, const guint *stage_counts,
-                guint n_counts, gboolean two_threads)
+check_schedule (const LwModelConfig *config, const Data *d, const Shape *shapes,
+                guint n_shapes, gboolean two_threads)
 {
   Outcome seq1 = { 0 }, seq2 = { 0 };
 
@@ -260,14 +268,15 @@ check_schedule (const LwModelConfig *config, const Data *d, const guint *stage_c
       assert_same (&seq1, &seq2, d->n_batches);
     }
 
-  for (guint i = 0; i < n_counts; i++)
+  for (guint i = 0; i < n_shapes; i++)
     {
       Outcome pipe = { 0 };
       guint allocations = G_MAXUINT;
 
-      run_pipeline (config, d, stage_counts[i], 5, &pipe, &allocations);
-      g_test_message ("%u stages: %u batches, identical; %u allocations over 50 pushes",
-                      stage_counts[i], d->n_batches, allocations);
+      run_pipeline (config, d, shapes[i].stages, shapes[i].threads, 5, &pipe, &allocations);
+      g_test_message ("%u stages on %u threads: %u batches, identical; "
+                      "%u allocations over 50 pushes",
+                      shapes[i].stages, shapes[i].threads, d->n_batches, allocations);
       assert_same (&seq1, &pipe, d->n_batches);
       g_assert_cmpuint (allocations, ==, 0);
       outcome_clear (&pipe);
@@ -280,7 +289,7 @@ static void
 test_mlp_identical (void)
 {
   LwModelConfig config;
-  const guint stages[] = { 2, 3, 4 };
+  const Shape shapes[] = { { 2, 2 }, { 3, 3 }, { 4, 4 }, { 3, 2 }, { 4, 2 }, { 4, 3 }, { 2, 1 } };
   Data *d = data_new (48, 32, 300);
 
   lw_model_config_init (&config);
@@ -294,7 +303,7 @@ test_mlp_identical (void)
   config.loss = LW_LOSS_PREDSIM;
   config.nonlin = LW_NONLIN_LEAKY_RELU;
   config.seed = 5;
-  check_schedule (&config, d, stages, G_N_ELEMENTS (stages), TRUE);
+  check_schedule (&config, d, shapes, G_N_ELEMENTS (shapes), TRUE);
   data_free (d);
 }
 
@@ -302,7 +311,7 @@ static void
 test_conv_identical (void)
 {
   LwModelConfig config;
-  const guint stages[] = { 2, 3 };
+  const Shape shapes[] = { { 2, 2 }, { 3, 3 }, { 3, 2 }, { 4, 2 } };
   Data *d = data_new (28 * 28, 16, 270);
 
   lw_model_config_init (&config);
@@ -316,7 +325,7 @@ test_conv_identical (void)
   config.batch_size = 16;
   config.loss = LW_LOSS_PREDSIM;
   config.seed = 9;
-  check_schedule (&config, d, stages, G_N_ELEMENTS (stages), FALSE);
+  check_schedule (&config, d, shapes, G_N_ELEMENTS (shapes), FALSE);
   data_free (d);
 }
 
@@ -346,7 +355,7 @@ test_balance (void)
   for (guint b = 0; b < d->n_batches; b++)
     lw_model_train_step (m, d->x + (gsize) b * d->batch * d->in, d->y + (gsize) b * d->batch,
                          d->batch, NULL);
-  p = lw_pipeline_new (m, 2, &error);
+  p = lw_pipeline_new (m, 2, 2, &error);
   g_assert_no_error (error);
   lw_pipeline_stage_blocks (p, 0, &first, &last);
   g_test_message ("2 stages: blocks [%u, %u) and the rest", first, last);
@@ -378,9 +387,17 @@ test_bad_stages (void)
     {
       g_autoptr (GError) error = NULL;
 
-      g_assert_null (lw_pipeline_new (m, bad[i], &error));
+      g_assert_null (lw_pipeline_new (m, bad[i], 1, &error));
       g_assert_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID);
       g_assert_nonnull (strstr (error->message, "1 to 3 stages"));
+    }
+  for (guint threads = 0; threads <= 4; threads += 4)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_null (lw_pipeline_new (m, 3, threads, &error));
+      g_assert_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "1 to 3 threads"));
     }
 }
 

@@ -113,8 +113,13 @@ update_schedule_tooltip (LwStatusBar *self, const LwSnapshot *snap)
   if (snap->n_stages == 0)
     tip = g_strdup (_("Blocks train one after another"));
   else
-    /* Translators: %s lists the stages, e.g. "blocks 1–2 | block 3". */
-    tip = g_strdup_printf (_("Pipeline stages: %s + output layer"), stages->str);
+    /* Translators: %s lists the stages, e.g. "blocks 1–2 | block 3"; %u
+     * is the threads that take whichever stage is ready. */
+    tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "Pipeline stages: %s + output layer, on %u thread",
+                                        "Pipeline stages: %s + output layer, on %u threads",
+                                        snap->n_stage_threads),
+                           stages->str, snap->n_stage_threads);
   if (snap->schedule_probing)
     {
       g_autofree char *both = g_strdup_printf ("%s\n%s", tip,

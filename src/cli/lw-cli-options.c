@@ -567,10 +567,10 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("seed", N_("Seed for weights, shuffling, augmentation and dropout (default 1)"), "N"),
     VALUE_OPTION ("threads", N_("BLAS threads (default: number of processors)"), "N"),
     VALUE_OPTION ("schedule", N_("sequential (default): blocks one after another, products on all threads; "
-                  "pipeline: stages of blocks on threads of their own, bit-identical results"), "NAME"),
+                  "pipeline: stages of blocks trained side by side on the threads, bit-identical results"), "NAME"),
     VALUE_OPTION ("on-divergence", N_("stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
                   "skip: drop such steps and go on"), "WHAT"),
-    VALUE_OPTION ("stages", N_("Pipeline stages (default: as many as threads, at most one per block)"), "N"),
+    VALUE_OPTION ("stages", N_("Pipeline stages (default: one more than threads, at most one per block)"), "N"),
     { "distributed", 0, 0, G_OPTION_ARG_NONE, &opts->distributed,
       N_("Train across the processes of an MPI job (mpirun -np K): each rank one stage of blocks"), NULL },
     { "distributed-fault", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,

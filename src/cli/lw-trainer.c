@@ -238,7 +238,8 @@ checkpoint_if_due (Trainer *t, LwPipeline *pipeline, GError **error)
   return TRUE;
 }
 
-/* Which blocks each stage got, and its share of the measured step. */
+/* Which blocks each stage got, its share of the measured step, and the
+ * threads that run them. */
 static void
 describe_stages (Trainer *t, const LwPipeline *p)
 {
@@ -254,7 +255,8 @@ describe_stages (Trainer *t, const LwPipeline *p)
                s + 1 == lw_pipeline_n_stages (p) ? " + output" : "",
                100.0 * lw_pipeline_stage_share (p, s));
     }
-  fprintf (t->out, "\n");
+  fprintf (t->out, "; on %u thread%s\n", lw_pipeline_n_threads (p),
+           lw_pipeline_n_threads (p) == 1 ? "" : "s");
   fflush (t->out);
 }
 
@@ -290,9 +292,11 @@ train_epoch (Trainer *t, const volatile sig_atomic_t *stop, LwTrainResult *resul
                              t->x, t->y);
       if (t->opts->pipeline && pipeline == NULL && st->pos.step >= PIPELINE_WARMUP_STEPS)
         {
-          guint stages = t->opts->stages ? t->opts->stages : MIN ((guint) threads, t->n_blocks);
+          guint stages = t->opts->stages ? t->opts->stages
+                                         : lw_pipeline_default_stages (t->n_blocks, threads);
 
-          pipeline = lw_pipeline_new (t->model, stages, error);
+          pipeline = lw_pipeline_new (t->model, stages,
+                                      lw_pipeline_default_threads (stages, threads), error);
           if (pipeline == NULL)
             {
               ok = FALSE;

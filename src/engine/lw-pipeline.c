@@ -1,12 +1,17 @@
-/* lw-pipeline.c: stages of blocks on threads, batches through a ring of
- * slots.
+/* lw-pipeline.c: stages of blocks run by a few threads, batches through
+ * a ring of slots.
  *
  * Slot k % depth carries batch k: its input, the controls it was pushed
  * with, each stage boundary's activations and the step's statistics.
- * done[s] counts the batches stage s has finished; stage s takes batch k
- * once stage s-1 has finished it (stage 0: once it is pushed). A slot is
- * reused once its batch has been popped. One mutex and condition guard the
- * counters; the work itself runs unlocked, each stage on its own blocks. */
+ * done[s] counts the batches stage s has finished; stage s is ready for
+ * batch k once stage s-1 has finished it (stage 0: once it is pushed) and
+ * no thread is running it. A free thread takes the ready stage nearest the
+ * output, so batches leave as soon as they can and their slots come free;
+ * with one stage more than threads, a thread whose stage is waiting finds
+ * another, and uneven blocks still keep every thread busy. A slot is
+ * reused once its batch has been popped. One mutex and condition guard
+ * the counters; the work itself runs unlocked, each stage on its own
+ * blocks, which only one thread at a time runs. */
 #include "config.h"
 
 #include "lw-pipeline.h"
@@ -27,18 +32,25 @@ typedef struct {
 } Slot;
 
 typedef struct {
-  LwPipeline *p;
   guint index;
   guint first, last;                  /* blocks [first, last) */
   double share;                       /* of the measured step cost */
-  float *workspace;                   /* own conv workspace (stages > 0) */
-  GThread *thread;
+  gboolean busy;                      /* a thread runs it (under the lock) */
+  guint worker;                       /* whose conv workspace its blocks use */
 } Stage;
+
+typedef struct {
+  LwPipeline *p;
+  guint index;
+  float *workspace;                   /* conv scratch; worker 0 uses the model's */
+  GThread *thread;
+} Worker;
 
 struct _LwPipeline {
   LwModel *model;
-  guint n_stages, depth;
+  guint n_stages, n_workers, depth;
   Stage stages[LW_PIPELINE_MAX_STAGES];
+  Worker workers[LW_PIPELINE_MAX_STAGES];
   Slot *slots;
   int saved_threads;
 
@@ -73,7 +85,15 @@ lw_schedule_from_string (const char *name, LwSchedule *schedule)
 guint
 lw_pipeline_default_stages (guint n_blocks, int threads)
 {
-  return MAX (1, MIN (MIN ((guint) MAX (threads, 1), n_blocks), LW_PIPELINE_MAX_STAGES));
+  guint want = (guint) MAX (threads, 1) + 1;
+
+  return MAX (1, MIN (MIN (want, n_blocks), LW_PIPELINE_MAX_STAGES));
+}
+
+guint
+lw_pipeline_default_threads (guint n_stages, int threads)
+{
+  return CLAMP ((guint) MAX (threads, 1), 1, MAX (n_stages, 1));
 }
 
 LwSchedule
@@ -81,8 +101,7 @@ lw_schedule_resolve (LwSchedule schedule, guint n_blocks, int threads)
 {
   if (schedule != LW_SCHEDULE_AUTO)
     return schedule;
-  return lw_pipeline_default_stages (n_blocks, threads) >= 2 ? LW_SCHEDULE_PIPELINE
-                                                            : LW_SCHEDULE_SEQUENTIAL;
+  return threads >= 2 && n_blocks >= 2 ? LW_SCHEDULE_PIPELINE : LW_SCHEDULE_SEQUENTIAL;
 }
 
 void
@@ -116,9 +135,9 @@ lw_pipeline_balance (const double *cost, guint n, guint k, guint *first)
 }
 
 static void
-run_stage (Stage *st, Slot *sl)
+run_stage (LwPipeline *p, Stage *st, Slot *sl)
 {
-  LwModel *m = st->p->model;
+  LwModel *m = p->model;
   const float *h = st->index == 0 ? sl->x : sl->h[st->index - 1];
 
   /* As in lw_model_train_step, a block that diverged ends the batch's
@@ -134,53 +153,78 @@ run_stage (Stage *st, Slot *sl)
           return;
         }
     }
-  if (st->index + 1 == st->p->n_stages)
+  if (st->index + 1 == p->n_stages)
     lw_model_output_train (m, h, sl->y, sl->count, &sl->controls, &sl->stats);
   else
     memcpy (sl->h[st->index], h,
             sl->count * lw_model_block_out_floats (m, st->last - 1) * sizeof (float));
 }
 
-static gpointer
-stage_main (gpointer data)
+/* The ready stage nearest the output, or NULL; under the lock. */
+static Stage *
+next_ready (LwPipeline *p, guint64 *batch)
 {
-  Stage *st = data;
-  LwPipeline *p = st->p;
+  for (guint s = p->n_stages; s-- > 0;)
+    {
+      guint64 k = p->done[s];
+
+      if (!p->stages[s].busy && (s == 0 ? p->pushed > k : p->done[s - 1] > k))
+        {
+          *batch = k;
+          return &p->stages[s];
+        }
+    }
+  return NULL;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  LwPipeline *p = w->p;
 
   for (;;)
     {
-      guint64 k;
-      gboolean ready = FALSE;
+      Stage *st;
+      Slot *sl;
+      guint64 k = 0;
 
       g_mutex_lock (&p->lock);
-      for (;;)
-        {
-          k = p->done[st->index];
-          ready = st->index == 0 ? p->pushed > k : p->done[st->index - 1] > k;
-          if (ready || p->quit)
-            break;
-          g_cond_wait (&p->cond, &p->lock);
-        }
+      while ((st = next_ready (p, &k)) == NULL && !p->quit)
+        g_cond_wait (&p->cond, &p->lock);
+      if (st != NULL)
+        st->busy = TRUE;
       g_mutex_unlock (&p->lock);
-      if (!ready)
+      if (st == NULL)
         return NULL;
 
-      if (!p->slots[k % p->depth].whole)
-        run_stage (st, &p->slots[k % p->depth]);
+      sl = &p->slots[k % p->depth];
+      if (!sl->whole)
+        {
+          /* Conv scratch is only used within a call: the blocks borrow
+           * their thread's. */
+          if (st->worker != w->index)
+            for (guint i = st->first; i < st->last; i++)
+              lw_model_block_use_workspace (p->model, i, w->workspace);
+          st->worker = w->index;
+          run_stage (p, st, sl);
+        }
 
       g_mutex_lock (&p->lock);
       p->done[st->index] = k + 1;
+      st->busy = FALSE;
       g_cond_broadcast (&p->cond);
       g_mutex_unlock (&p->lock);
     }
 }
 
 LwPipeline *
-lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
+lw_pipeline_new (LwModel *model, guint n_stages, guint n_threads, GError **error)
 {
   const LwModelConfig *config;
   guint n_blocks, first[LW_PIPELINE_MAX_STAGES];
-  double cost[LW_MAX_BLOCKS + 1];
+  double cost[LW_MAX_BLOCKS + 1], total = 0.0;
+  gsize ws = 0;
   gboolean measured = FALSE;
   LwPipeline *p;
 
@@ -192,6 +236,13 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
       g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID,
                    _("a pipeline of this model has 1 to %u stages (one per block at most), not %u"),
                    MIN (n_blocks, LW_PIPELINE_MAX_STAGES), n_stages);
+      return NULL;
+    }
+  if (n_threads < 1 || n_threads > n_stages)
+    {
+      g_set_error (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID,
+                   _("a pipeline of %u stages runs on 1 to %u threads, not %u"),
+                   n_stages, n_stages, n_threads);
       return NULL;
     }
 
@@ -207,6 +258,7 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
   p = g_new0 (LwPipeline, 1);
   p->model = model;
   p->n_stages = n_stages;
+  p->n_workers = n_threads;
   /* One batch per stage at work and one being filled. */
   p->depth = n_stages + 1;
   g_mutex_init (&p->lock);
@@ -229,9 +281,7 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
   for (guint s = 0; s < n_stages; s++)
     {
       Stage *st = &p->stages[s];
-      gsize ws = 0;
 
-      st->p = p;
       st->index = s;
       st->first = first[s];
       st->last = s + 1 < n_stages ? first[s + 1] : n_blocks;
@@ -239,26 +289,25 @@ lw_pipeline_new (LwModel *model, guint n_stages, GError **error)
         st->share += cost[i];
       if (s + 1 == n_stages)
         st->share += cost[n_blocks];
-      /* Stage 0 keeps the model's shared conv workspace. */
-      for (guint i = st->first; i < st->last && s > 0; i++)
-        ws = MAX (ws, lw_model_block_workspace_floats (model, i));
-      if (ws > 0)
-        {
-          st->workspace = g_new0 (float, ws);
-          for (guint i = st->first; i < st->last; i++)
-            lw_model_block_use_workspace (model, i, st->workspace);
-        }
+      total += st->share;
     }
-  {
-    double total = 0.0;
-
-    for (guint s = 0; s < n_stages; s++)
-      total += p->stages[s].share;
-    for (guint s = 0; s < n_stages; s++)
-      p->stages[s].share /= total;
-  }
   for (guint s = 0; s < n_stages; s++)
-    p->stages[s].thread = g_thread_new ("lw-stage", stage_main, &p->stages[s]);
+    p->stages[s].share /= total;
+
+  /* Every block uses the model's conv workspace now, worker 0's. */
+  for (guint i = 0; i < n_blocks; i++)
+    ws = MAX (ws, lw_model_block_workspace_floats (model, i));
+  for (guint w = 0; w < n_threads; w++)
+    {
+      Worker *wk = &p->workers[w];
+
+      wk->p = p;
+      wk->index = w;
+      if (w > 0 && ws > 0)
+        wk->workspace = g_new0 (float, ws);
+    }
+  for (guint w = 0; w < n_threads; w++)
+    p->workers[w].thread = g_thread_new ("lw-stage", worker_main, &p->workers[w]);
   return p;
 }
 
@@ -282,18 +331,13 @@ lw_pipeline_free (LwPipeline *p)
   p->quit = TRUE;
   g_cond_broadcast (&p->cond);
   g_mutex_unlock (&p->lock);
-  for (guint s = 0; s < p->n_stages; s++)
-    {
-      Stage *st = &p->stages[s];
-
-      g_thread_join (st->thread);
-      if (st->workspace != NULL)
-        {
-          for (guint i = st->first; i < st->last; i++)
-            lw_model_block_use_workspace (p->model, i, NULL);
-          g_free (st->workspace);
-        }
-    }
+  for (guint w = 0; w < p->n_workers; w++)
+    g_thread_join (p->workers[w].thread);
+  /* The blocks go back to the model's workspace before the others go. */
+  for (guint i = 0; i < lw_model_n_blocks (p->model); i++)
+    lw_model_block_use_workspace (p->model, i, NULL);
+  for (guint w = 0; w < p->n_workers; w++)
+    g_free (p->workers[w].workspace);
   for (guint k = 0; k < p->depth; k++)
     {
       g_free (p->slots[k].x);
@@ -312,6 +356,12 @@ guint
 lw_pipeline_n_stages (const LwPipeline *p)
 {
   return p->n_stages;
+}
+
+guint
+lw_pipeline_n_threads (const LwPipeline *p)
+{
+  return p->n_workers;
 }
 
 void

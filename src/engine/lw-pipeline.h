@@ -4,9 +4,10 @@
  * train on batch t+1 while block l+1 trains on batch t: block l's output
  * for batch t is the same either way. A pipeline splits the blocks into
  * contiguous stages (balanced by the costs lw_model_train_step measured),
- * runs each stage on its own thread with one BLAS thread, and passes the
- * detached activations and labels of each batch forward through a ring
- * of slots. Each step runs with the live controls captured when its batch
+ * runs them on a few threads with one BLAS thread each (a thread takes
+ * whichever stage is ready; one stage runs on one thread at a time), and
+ * passes the detached activations and labels of each batch forward
+ * through a ring of slots. Each step runs with the live controls captured when its batch
  * was pushed, and each block draws its own dropout stream, so a pipeline
  * gives bit-identical weights and statistics to lw_model_train_step on
  * the same batches.
@@ -47,13 +48,15 @@ typedef enum {
 
 const char *lw_schedule_to_string   (LwSchedule schedule);
 gboolean    lw_schedule_from_string (const char *name, LwSchedule *schedule);
-/* What AUTO means for n_blocks blocks on threads threads: a pipeline of
- * lw_pipeline_default_stages stages once there are two threads and two
- * blocks to give them (it measured faster than sequential for the MLP and
- * the conv preset on 2 cores, bench/bench-pipeline.sh), else sequential. */
+/* What AUTO means for n_blocks blocks on threads threads: a pipeline
+ * once there are two threads and two blocks to give them, else
+ * sequential. (The window measures both and keeps the faster.) */
 LwSchedule  lw_schedule_resolve     (LwSchedule schedule, guint n_blocks, int threads);
-/* One stage per thread, at most one per block. */
+/* One stage more than threads, so a thread whose next stage waits for
+ * its input finds another; at most one per block. */
 guint       lw_pipeline_default_stages (guint n_blocks, int threads);
+/* The threads given, at most one per stage. */
+guint       lw_pipeline_default_threads (guint n_stages, int threads);
 
 typedef struct _LwPipeline LwPipeline;
 
@@ -63,12 +66,15 @@ typedef struct _LwPipeline LwPipeline;
  * LW_PIPELINE_MAX_STAGES). The same costs give the same stages anywhere. */
 void        lw_pipeline_balance      (const double *cost, guint n, guint k, guint *first);
 
-/* n_stages: 1 .. MIN (blocks, LW_PIPELINE_MAX_STAGES). */
-LwPipeline *lw_pipeline_new          (LwModel *model, guint n_stages, GError **error);
+/* n_stages: 1 .. MIN (blocks, LW_PIPELINE_MAX_STAGES); n_threads:
+ * 1 .. n_stages. */
+LwPipeline *lw_pipeline_new          (LwModel *model, guint n_stages, guint n_threads,
+                                      GError **error);
 void        lw_pipeline_free         (LwPipeline *pipeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwPipeline, lw_pipeline_free)
 
 guint       lw_pipeline_n_stages     (const LwPipeline *pipeline);
+guint       lw_pipeline_n_threads    (const LwPipeline *pipeline);
 /* Blocks [first, last) of a stage; the last stage also trains the
  * output layer. */
 void        lw_pipeline_stage_blocks (const LwPipeline *pipeline, guint stage,

@@ -305,8 +305,8 @@ lw_run_n_stages (const LwRun *r)
   return r->pipeline != NULL ? lw_pipeline_n_stages (r->pipeline) : 0;
 }
 
-/* The stages a pipeline of this run has: as asked, or one per thread;
- * two at least, even on one thread, and no more than the blocks. */
+/* The stages a pipeline of this run has: as asked, or one more than
+ * threads; no more than the blocks. */
 static guint
 pipeline_stages (const LwRun *r)
 {
@@ -314,7 +314,15 @@ pipeline_stages (const LwRun *r)
 
   if (r->stages > 0)
     return MIN (r->stages, most);
-  return MIN (MAX (lw_pipeline_default_stages (r->n_blocks, r->threads), 2), most);
+  return lw_pipeline_default_stages (r->n_blocks, r->threads);
+}
+
+/* The threads that run them: two at least, even when one was asked for
+ * (a pipeline asked for on one thread still shows its stages at work). */
+static guint
+pipeline_threads (const LwRun *r, guint stages)
+{
+  return lw_pipeline_default_threads (stages, MAX (r->threads, 2));
 }
 
 /* Makes, remakes or drops the pipeline to match the schedule asked for.
@@ -335,7 +343,7 @@ apply_schedule (LwRun *r)
       g_clear_pointer (&r->pipeline, lw_pipeline_free);
     }
   if (want && r->pipeline == NULL && r->steps_pushed >= PIPELINE_WARMUP_STEPS)
-    r->pipeline = lw_pipeline_new (r->model, stages, NULL);
+    r->pipeline = lw_pipeline_new (r->model, stages, pipeline_threads (r, stages), NULL);
 }
 
 gboolean

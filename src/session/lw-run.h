@@ -39,7 +39,7 @@ typedef struct {
   /* How steps run: sequentially, or through a pipeline of stages made
    * once the first steps have measured the blocks' costs. */
   LwSchedule schedule;        /* as asked; AUTO resolved with threads */
-  guint stages;               /* 0: one per thread */
+  guint stages;               /* 0: one more than threads */
   int threads;
   LwPipeline *pipeline;       /* NULL: sequential steps */
   LwScheduleProbe probe;      /* AUTO on two threads or more: which is faster here */

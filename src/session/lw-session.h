@@ -31,7 +31,7 @@ typedef struct {
   gboolean augment;           /* the dataset's default augmentation */
   int threads;                /* BLAS and engine threads */
   LwSchedule schedule;        /* how steps run (AUTO: lw_schedule_resolve) */
-  guint stages;               /* pipeline stages; 0: one per thread */
+  guint stages;               /* pipeline stages; 0: one more than threads */
 } LwRunSettings;
 
 void lw_run_settings_init  (LwRunSettings *settings);

@@ -111,6 +111,7 @@ struct _LwSnapshot {
   guint batch_size;
   LwSchedule schedule;        /* as asked (AUTO may run either) */
   guint n_stages;             /* pipeline stages running now; 0: sequential */
+  guint n_stage_threads;      /* the threads that run them */
   gboolean schedule_probing;  /* AUTO is timing both schedules to choose */
   double schedule_ratio;      /* AUTO chose: pipeline / sequential samples/s (0: no choice made) */
   guint stage_end[LW_PIPELINE_MAX_STAGES];  /* stage s: blocks [stage_end[s-1], stage_end[s]) */

@@ -86,6 +86,7 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
         }
       t->probe_image_index = w->probe_image;
       t->n_stages = lw_run_n_stages (r);
+      t->n_stage_threads = r->pipeline != NULL ? lw_pipeline_n_threads (r->pipeline) : 0;
       t->schedule_probing = lw_run_schedule_probing (r, &t->schedule_ratio);
       for (guint st = 0; st < t->n_stages; st++)
         {
