@@ -565,7 +565,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("momentum", N_("SGD momentum, 0 <= m < 1 (default 0)"), "M"),
     VALUE_OPTION ("weight-decay", N_("L2 weight decay (default 0)"), "W"),
     VALUE_OPTION ("seed", N_("Seed for weights, shuffling, augmentation and dropout (default 1)"), "N"),
-    VALUE_OPTION ("threads", N_("BLAS threads (default: number of processors)"), "N"),
+    VALUE_OPTION ("threads", N_("Training threads: the products' BLAS threads, or the threads that run the pipeline's stages (default: number of processors)"), "N"),
     VALUE_OPTION ("schedule", N_("sequential (default): blocks one after another, products on all threads; "
                   "pipeline: stages of blocks trained side by side on the threads, bit-identical results"), "NAME"),
     VALUE_OPTION ("on-divergence", N_("stop (default): end with exit status 3 when a step diverges (NaN or infinite); "
