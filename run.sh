@@ -117,17 +117,26 @@ fetch_mnist() {
 }
 
 # build [DIR [NINJA_TARGET [MESON_SETUP_ARGS...]]]: configure DIR once, then build.
+# A tree configured otherwise (another compiler or other options, e.g. by
+# hand) is configured afresh: the sanitizer builds need clang and their
+# options, and a stale tree would build without them.
 build() {
   local dir=${1:-$BUILD_DIR} target=${2:-}
   shift $(( $# < 2 ? $# : 2 ))
-  local log="$dir/run-sh-build.log"
+  local log="$dir/run-sh-build.log" stamp="CC=${CC-} $*"
 
+  if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/run-sh-setup" 2>/dev/null)" != "$stamp" ]; then
+    say "$dir was configured with other settings: configuring it afresh"
+    # Not --wipe: it would keep the options given by hand before.
+    rm -rf "$dir/build.ninja" "$dir/meson-private"
+  fi
   if [ ! -f "$dir/build.ninja" ]; then
     say "configuring $dir"
     local wipe=()
     [ -d "$dir/meson-private" ] && wipe=(--wipe)   # a half-configured tree
     local out
     out=$(meson setup "${wipe[@]}" "$dir" "$@" 2>&1) || { printf '%s\n' "$out" >&2; die "meson setup failed"; }
+    printf '%s\n' "$stamp" >"$dir/run-sh-setup"
   elif [ "$INSTALLED_NOW" = 1 ]; then
     say "reconfiguring $dir for the packages just installed"
     local out
