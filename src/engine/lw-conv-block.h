@@ -96,7 +96,8 @@ void         lw_conv_block_init            (LwConvBlock *b, const LwConvBlockSha
                                             LwRng *rng);
 void         lw_conv_block_clear           (LwConvBlock *b);
 /* Replaces the block's own workspace by ws (at least b->workspace_floats
- * floats, owned by the caller); set-up only. */
+ * floats, owned by the caller); between calls only (a pipeline lends each
+ * block the workspace of the thread that runs it). */
 void         lw_conv_block_use_workspace   (LwConvBlock *b, float *ws);
 
 /* Training forward on x (n x c_in x size x size); returns the output to

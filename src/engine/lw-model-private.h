@@ -65,7 +65,8 @@ void         lw_model_visit_state           (LwModel *model, LwStateFunc fn, gpo
 void         lw_model_state_changed         (LwModel *model);
 
 /* Conv blocks share one workspace; a schedule that runs blocks at once
- * gives each group its own (ws NULL: back to the shared one). */
+ * lends each block the workspace of the thread running it, between calls
+ * (ws NULL: back to the shared one). */
 gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);
 void         lw_model_block_use_workspace   (LwModel *model, guint block, float *ws);
 
