@@ -35,6 +35,34 @@ static char *config_dir;
 
 typedef gboolean (*WindowTest) (LwWindow *window, gconstpointer data);
 
+/* A new application for one test, not unique (tests must not find each
+ * other's); set its options before app_open_window. */
+static LwApplication *
+app_new (LwAppOptions **options)
+{
+  LwApplication *app = lw_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  if (options != NULL)
+    *options = lw_application_get_options (app);
+  return app;
+}
+
+/* Registers and activates app: the window it opens. */
+static LwWindow *
+app_open_window (LwApplication *app)
+{
+  g_autoptr (GError) error = NULL;
+  LwWindow *window;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (LW_IS_WINDOW (window));
+  return window;
+}
+
 static gboolean
 wake_up (gpointer data)
 {
@@ -327,7 +355,6 @@ static void
 test_window_trains (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   LwAppOptions *options;
   LwWindow *window;
   GtkEntry *lr_entry;
@@ -342,16 +369,9 @@ test_window_trains (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("small");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (LW_IS_WINDOW (window));
+  window = app_open_window (app);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Layerwise");
 
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
@@ -436,7 +456,6 @@ static void
 test_window_schedule (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *schedule = NULL;
   LwAppOptions *options;
   LwWindow *window;
@@ -448,14 +467,10 @@ test_window_schedule (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("small");
   options->schedule = g_strdup ("pipeline");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_object_get (window, "schedule", &schedule, NULL);
   g_assert_cmpstr (schedule, ==, "pipeline");
@@ -731,7 +746,6 @@ static void
 test_window_conv (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   LwAppOptions *options;
   LwWindow *window;
   GtkWidget *filters, *probe;
@@ -743,15 +757,10 @@ test_window_conv (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("vgg-mini");
   options->page = g_strdup ("filters");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   filters = lw_window_get_view (window, "filters_filters");
   probe = lw_window_get_view (window, "filters_probe");
 
@@ -926,7 +935,6 @@ static void
 test_window_predictions (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   LwAppOptions *options;
   LwWindow *window;
   LwCharts *charts;
@@ -944,15 +952,10 @@ test_window_predictions (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("1x256");
   options->page = g_strdup ("predictions");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   charts = lw_window_get_charts (window);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
 
@@ -1105,7 +1108,6 @@ static void
 test_window_save_preset (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
   LwAppOptions *options;
@@ -1120,14 +1122,9 @@ test_window_save_preset (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("1x256");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
 
   /* The live loss, and the next run's batch size and seed. */
@@ -1227,7 +1224,6 @@ static void
 test_window_presentation (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *f11 = NULL;
   g_autofree char *f5 = NULL;
   LwAppOptions *options;
@@ -1243,14 +1239,9 @@ test_window_presentation (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("1x256");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
 
   f11 = shortcut_action (window, GDK_KEY_F11);
@@ -1327,8 +1318,7 @@ test_window_settings (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  app = app_new (NULL);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   settings = lw_application_get_settings (app);
@@ -1399,17 +1389,11 @@ restored (LwWindow *window, gconstpointer data)
 static LwWindow *
 open_window (LwApplication **app)
 {
-  g_autoptr (GError) error = NULL;
   LwWindow *window;
 
-  *app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (*app), G_APPLICATION_NON_UNIQUE);
+  *app = app_new (NULL);
   lw_application_get_options (*app)->preset = g_strdup ("small");
-  g_assert_true (g_application_register (G_APPLICATION (*app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (*app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (*app)));
-  g_assert_true (LW_IS_WINDOW (window));
+  window = app_open_window (*app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   return window;
 }
@@ -1559,7 +1543,6 @@ static void
 test_window_diverges (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   LwRunSettings st;
   LwWindow *window;
   GtkRevealer *bar;
@@ -1573,13 +1556,9 @@ test_window_diverges (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  app = app_new (NULL);
   lw_application_get_options (app)->preset = g_strdup ("small");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   bar = lw_window_get_divergence_bar (window);
   g_assert_false (gtk_revealer_get_reveal_child (bar));
@@ -1818,7 +1797,6 @@ static void
 test_window_tab_order (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   LwAppOptions *options;
   LwWindow *window;
   GtkWidget *play;
@@ -1831,14 +1809,9 @@ test_window_tab_order (void)
 
   /* No cross-fade: only the page shown is on screen. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("3x256");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   settle (200);
 
@@ -1876,7 +1849,6 @@ static void
 test_window_bad_presets (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = lw_preset_user_path ();
   LwAppOptions *options;
   LwWindow *window;
@@ -1899,14 +1871,9 @@ test_window_bad_presets (void)
   write_user_presets ("# mine\n[mine]\narch=mlp\nlayers 2\n");
   lw_presets_reload ();
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  options = lw_application_get_options (app);
+  app = app_new (&options);
   options->preset = g_strdup ("vgg-mini");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   banner = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
                                                         "presets_banner"));
   text = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
