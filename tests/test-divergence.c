@@ -13,46 +13,9 @@
 #include "engine/lw-optim.h"
 #include "engine/lw-pipeline.h"
 #include "engine/lw-rng.h"
+#include "synthetic-data.h"
 
-#define CLASSES 10
-
-typedef struct {
-  guint in, batch, n_batches;
-  float *x;
-  guint8 *y;
-} Data;
-
-/* Noisy class prototypes: every loss has something to learn. */
-static Data *
-data_new (guint in, guint batch, guint n_batches)
-{
-  Data *d = g_new0 (Data, 1);
-  g_autofree float *protos = g_new (float, (gsize) CLASSES * in);
-  LwRng rng;
-
-  lw_rng_init (&rng, 91, 0);
-  for (gsize i = 0; i < (gsize) CLASSES * in; i++)
-    protos[i] = lw_rng_uniform_in (&rng, -1.0f, 1.0f);
-  *d = (Data) { in, batch, n_batches, g_new (float, (gsize) n_batches * batch * in),
-                g_new (guint8, (gsize) n_batches * batch) };
-  for (gsize i = 0; i < (gsize) n_batches * batch; i++)
-    {
-      guint8 c = (guint8) lw_rng_below (&rng, CLASSES);
-
-      d->y[i] = c;
-      for (guint k = 0; k < in; k++)
-        d->x[i * in + k] = protos[c * in + k] + lw_rng_uniform_in (&rng, -1.0f, 1.0f);
-    }
-  return d;
-}
-
-static void
-data_free (Data *d)
-{
-  g_free (d->x);
-  g_free (d->y);
-  g_free (d);
-}
+#define CLASSES SYNTHETIC_CLASSES
 
 static float *
 batch_x (Data *d, guint b)
@@ -106,7 +69,8 @@ model_new (const LwModelConfig *c)
 static Data *
 data_for (const LwModel *m, guint n_batches)
 {
-  return data_new (lw_model_input_size (m), lw_model_get_config (m)->batch_size, n_batches);
+  return data_new (lw_model_input_size (m), lw_model_get_config (m)->batch_size, n_batches,
+                   91, 1.0f);
 }
 
 static float *

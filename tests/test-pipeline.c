@@ -9,51 +9,10 @@
 #include "engine/lw-model-private.h"
 #include "engine/lw-pipeline.h"
 #include "engine/lw-rng.h"
+#include "synthetic-data.h"
 #include "alloc-counter.h"
 
-#define CLASSES 10
-
-/* Synthetic data: noisy class prototypes, so every loss learns something
- * and the statistics move. */
-typedef struct {
-  guint in, batch, n_batches;
-  float *x;
-  guint8 *y;
-} Data;
-
-static Data *
-data_new (guint in, guint batch, guint n_batches)
-{
-  Data *d = g_new0 (Data, 1);
-  g_autofree float *protos = g_new (float, (gsize) CLASSES * in);
-  LwRng rng;
-
-  lw_rng_init (&rng, 77, 0);
-  for (gsize i = 0; i < (gsize) CLASSES * in; i++)
-    protos[i] = lw_rng_uniform_in (&rng, -1.0f, 1.0f);
-  d->in = in;
-  d->batch = batch;
-  d->n_batches = n_batches;
-  d->x = g_new (float, (gsize) n_batches * batch * in);
-  d->y = g_new (guint8, (gsize) n_batches * batch);
-  for (gsize i = 0; i < (gsize) n_batches * batch; i++)
-    {
-      guint8 c = (guint8) lw_rng_below (&rng, CLASSES);
-
-      d->y[i] = c;
-      for (guint k = 0; k < in; k++)
-        d->x[i * in + k] = protos[c * in + k] + lw_rng_uniform_in (&rng, -1.2f, 1.2f);
-    }
-  return d;
-}
-
-static void
-data_free (Data *d)
-{
-  g_free (d->x);
-  g_free (d->y);
-  g_free (d);
-}
+#define CLASSES SYNTHETIC_CLASSES
 
 /* Batch b's size: the last one of each "epoch" of 50 is short, as a real
  * epoch's last batch may be. */
@@ -290,7 +249,7 @@ test_mlp_identical (void)
 {
   LwModelConfig config;
   const Shape shapes[] = { { 2, 2 }, { 3, 3 }, { 4, 4 }, { 3, 2 }, { 4, 2 }, { 4, 3 }, { 2, 1 } };
-  Data *d = data_new (48, 32, 300);
+  Data *d = data_new (48, 32, 300, 77, 1.2f);
 
   lw_model_config_init (&config);
   config.in_channels = 1;
@@ -312,7 +271,7 @@ test_conv_identical (void)
 {
   LwModelConfig config;
   const Shape shapes[] = { { 2, 2 }, { 3, 3 }, { 3, 2 }, { 4, 2 } };
-  Data *d = data_new (28 * 28, 16, 270);
+  Data *d = data_new (28 * 28, 16, 270, 77, 1.2f);
 
   lw_model_config_init (&config);
   config.arch = LW_ARCH_VGG_MINI;
@@ -338,7 +297,7 @@ test_balance (void)
   g_autoptr (LwModel) m = NULL;
   g_autoptr (LwPipeline) p = NULL;
   g_autoptr (GError) error = NULL;
-  Data *d = data_new (4096, 64, 8);
+  Data *d = data_new (4096, 64, 8, 77, 1.2f);
   guint first, last;
 
   lw_model_config_init (&config);
