@@ -460,7 +460,7 @@ test_pipeline_same_metrics (void)
       g_test_message ("%s: %s", schedules[i][0], run.out);
       g_assert_cmpint (run.status, ==, 0);
       if (i == 1)
-        g_assert_nonnull (strstr (run.out, "pipeline schedule: 3 stages"));
+        g_assert_nonnull (strstr (run.out, "pipeline schedule: 3 stages on 2 threads"));
       cli_run_clear (&run);
     }
   g_assert_true (g_file_get_contents (seq_csv, &seq, NULL, NULL));

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "engine/lw-gemm.h"
+#include "engine/lw-pipeline.h"
 
 double
 lw_peak_rss_mib (void)
@@ -55,9 +56,16 @@ lw_print_run_header (FILE *out, const LwCliOptions *opts, const LwDataset *ds,
                              (gulong) lw_blas_get_threads ()),
            lw_blas_get_threads ());
   if (opts->pipeline)
-    fprintf (out, _("pipeline schedule: %u stages, one thread each\n"),
-             opts->stages ? opts->stages : MIN ((guint) lw_blas_get_threads (),
-                                                 lw_model_n_blocks (model)));
+    {
+      guint stages = opts->stages ? opts->stages
+                                  : lw_pipeline_default_stages (lw_model_n_blocks (model),
+                                                                lw_blas_get_threads ());
+      guint threads = lw_pipeline_default_threads (stages, lw_blas_get_threads ());
+
+      fprintf (out, g_dngettext (GETTEXT_PACKAGE, "pipeline schedule: %u stages on %u thread\n",
+                                 "pipeline schedule: %u stages on %u threads\n", threads),
+               stages, threads);
+    }
   if (opts->classes_per_batch > 0 && opts->classes_per_batch_until_epoch > 0)
     fprintf (out, _("batches of at most %u classes until epoch %u, then plain\n"),
              opts->classes_per_batch, opts->classes_per_batch_until_epoch);
