@@ -2,9 +2,11 @@
 # bench-mlp.sh — our layerwise-cli against the PyTorch reference (torch_ref.py),
 # MLP 3x1024 predsim, batch 128, one epoch of full MNIST, back to back.
 #
-#   bench/bench-mlp.sh [--threads "1 2"] [--reps N] [--quick] [--out FILE]
+#   bench/bench-mlp.sh [--threads "1 2"] [--reps N] [--quick] [--schedule NAME] [--out FILE]
 #
 #   --threads LIST   thread counts to compare (default "1 2")
+#   --schedule NAME  ours: sequential (default) or pipeline (its stages on
+#                    the T threads; on one thread it is sequential work)
 #   --reps N         runs of each program per thread count (default 3); the
 #                    table shows medians; runs alternate ours/reference
 #   --quick          train on the first 10000 samples only (smoke run)
@@ -25,6 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 THREADS="1 2"
 REPS=3
 QUICK=0
+SCHEDULE=sequential
 OUT=
 KEEP_LOGS=0
 BUILD_DIR=${LW_BUILD_DIR:-$ROOT/_build}
@@ -36,7 +39,7 @@ RUN_TIMEOUT=${LW_RUN_TIMEOUT:-600}   # seconds per run; a hung run counts as fai
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'bench-mlp.sh: warning: %s\n' "$*" >&2; }
 die()  { printf 'bench-mlp.sh: %s\n' "$1" >&2; exit "${2:-1}"; }
-usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,25s/^# \{0,1\}//p' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,6 +48,8 @@ while [ $# -gt 0 ]; do
     --reps)      [ $# -ge 2 ] || die "--reps needs a value" 2; REPS=$2; shift 2 ;;
     --reps=*)    REPS=${1#*=}; shift ;;
     --quick)     QUICK=1; shift ;;
+    --schedule)  [ $# -ge 2 ] || die "--schedule needs a value" 2; SCHEDULE=$2; shift 2 ;;
+    --schedule=*) SCHEDULE=${1#*=}; shift ;;
     --out)       [ $# -ge 2 ] || die "--out needs a value" 2; OUT=$2; shift 2 ;;
     --out=*)     OUT=${1#*=}; shift ;;
     --build-dir) [ $# -ge 2 ] || die "--build-dir needs a value" 2; BUILD_DIR=$2; shift 2 ;;
@@ -63,6 +68,10 @@ for t in $THREADS; do
   [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads must list positive integers, got '$t'" 2
 done
 [ -n "$THREADS" ] || die "--threads is empty" 2
+case "$SCHEDULE" in
+  sequential|pipeline) ;;
+  *) die "--schedule must be sequential or pipeline, not '$SCHEDULE'" 2 ;;
+esac
 
 CLI=$BUILD_DIR/src/cli/layerwise-cli
 REPLAY=$BUILD_DIR/bench/gemm-replay
@@ -86,7 +95,7 @@ LIMIT_ARGS=()
 # Same settings on both sides: the reference's defaults made explicit.
 OURS_ARGS=(--dataset mnist --data-dir "$DATA_DIR" --arch mlp --num-layers 3 --num-hidden 1024
            --loss predsim --beta 0.99 --batch-size 128 --optim adam --lr 5e-4 --epochs 1
-           --dropout 0 --nonlin relu --no-augment --seed 1 "${LIMIT_ARGS[@]}")
+           --dropout 0 --nonlin relu --no-augment --seed 1 --schedule "$SCHEDULE" "${LIMIT_ARGS[@]}")
 REF_ARGS=(--data "$DATA_DIR" --arch mlp --layers 3 --hidden 1024 --loss predsim --beta 0.99
           --batch-size 128 --lr 5e-4 --epochs 1 --dropout 0 --nonlin relu --jitter 0 --seed 1
           "${LIMIT_ARGS[@]}")
@@ -121,7 +130,7 @@ say "bench-mlp: MLP 784-1024x3-10 predsim, batch 128, Adam lr 5e-4 constant, see
     "no augmentation, no dropout, ReLU"
 say "train samples: $([ "$QUICK" -eq 1 ] && echo '10000 (--quick)' || echo 'all 60000'), test: all 10000," \
     "threads: $THREADS, reps: $REPS"
-say "ours: $CLI"
+say "ours: $CLI, schedule $SCHEDULE"
 if [ "$HAVE_REF" -eq 1 ]; then
   say "reference: $PYTHON $TORCH_REF"
 else
