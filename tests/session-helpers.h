@@ -6,7 +6,8 @@
 
 #include "session/lw-session.h"
 
-#define SESSION_TIMEOUT_MS 30000
+/* Generous: the sanitizer builds run the engine several times slower. */
+#define SESSION_TIMEOUT_MS 60000
 
 /* An MLP 2x64 on 2,048 subset images, one thread, evaluations every 20
  * steps on 256 images, a similarity probe of 32. */

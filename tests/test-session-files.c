@@ -10,18 +10,18 @@
 
 #include "runfile/lw-run-file.h"
 #include "session/lw-session.h"
+#include "session-helpers.h"
 
-#define TIMEOUT_MS 60000
+#define TIMEOUT_MS SESSION_TIMEOUT_MS
 
+/* The session tests' small MLP, smaller still, with dropout (its stream
+ * is part of what a run file keeps) and frequent evaluations. */
 static void
-small_settings (LwRunSettings *st)
+files_settings (LwRunSettings *st)
 {
-  lw_run_settings_init (st);
-  st->dataset = LW_DATASET_MNIST_SUBSET;
+  small_settings (st);
   st->limit_train = 1024;
-  st->threads = 1;
   st->model.num_hidden = 32;
-  st->model.num_layers = 2;
   st->model.dropout = 0.1f;
   st->eval_every = 5;
   st->eval_samples = 128;
@@ -31,18 +31,11 @@ small_settings (LwRunSettings *st)
 static void
 conv_settings (LwRunSettings *st)
 {
-  small_settings (st);
+  files_settings (st);
   st->model.arch = LW_ARCH_VGG_MINI;
   st->model.num_layers = 1;
   st->model.batch_size = 32;
   st->limit_train = 256;
-}
-
-static LwSnapshot *
-synced (LwSession *s)
-{
-  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
-  return lw_session_get_snapshot (s);
 }
 
 static LwSession *
@@ -155,7 +148,7 @@ check_round_trip (void (*make_settings) (LwRunSettings *), guint before, guint a
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (saved->epoch, >=, 2);
 
-  small_settings (&other);
+  files_settings (&other);
   other.model.seed = 99;
   other.model.num_hidden = 16;
   sb = new_session (&other);
@@ -186,7 +179,7 @@ check_round_trip (void (*make_settings) (LwRunSettings *), guint before, guint a
 static void
 test_round_trip_mlp (void)
 {
-  check_round_trip (small_settings, 11, 9);
+  check_round_trip (files_settings, 11, 9);
 }
 
 static void
@@ -225,7 +218,7 @@ test_save_while_pipelined (void)
   g_autoptr (LwSnapshot) paused = NULL, opened = NULL, caught_up = NULL;
   LwSession *sa, *sb;
 
-  small_settings (&st);
+  files_settings (&st);
   st.model.num_layers = 3;
   st.model.batch_size = 32;
   st.schedule = LW_SCHEDULE_PIPELINE;
@@ -341,7 +334,7 @@ test_bad_files (void)
   LwSession *s;
 
   g_assert_no_error (error);
-  small_settings (&st);
+  files_settings (&st);
   s = new_session (&st);
   steps (s, 4);
   lw_session_save_run (s, good);
@@ -422,7 +415,7 @@ test_save_fails (void)
   g_autoptr (LwSnapshot) snap = NULL;
   LwSession *s;
 
-  small_settings (&st);
+  files_settings (&st);
   s = new_session (&st);
   steps (s, 1);
   lw_session_save_run (s, "/nonexistent/folder/run.lwrun");
@@ -449,7 +442,7 @@ test_autosave (void)
   LwSession *s, *t;
 
   g_assert_no_error (error);
-  small_settings (&st);
+  files_settings (&st);
   s = new_session (&st);
   lw_session_set_autosave (s, path, 3600);
   steps (s, 2);
