@@ -1,4 +1,5 @@
-/* alloc-counter.h: counts heap allocations between start and stop, so a
+/* alloc-counter.h: counts heap allocations between start and stop (leaving
+ * out those OpenBLAS makes inside cblas_sgemm), so a
  * test can assert that a training step allocates nothing. */
 #pragma once
 
