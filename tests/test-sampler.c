@@ -312,6 +312,53 @@ test_no_allocation (void)
     }
 }
 
+/* A run resumed in epoch e builds a new sampler and enters e from the
+ * stream as the epoch began: it must draw the batches the unbroken run
+ * drew, in every epoch, class-restricted or plain, mid-epoch too. */
+static void
+test_fresh_sampler_same_epoch (void)
+{
+  enum { N = 700, BS = 50, EPOCHS = 4 };
+  g_autofree guint8 *labels = skewed_labels (N, 10);
+  g_autoptr (LwSampler) run = lw_sampler_new (labels, N, 10, BS, 3, 3);
+  LwRng rng;
+
+  lw_rng_init (&rng, 11, 1);
+  for (guint epoch = 1; epoch <= EPOCHS; epoch++)
+    {
+      g_autoptr (LwSampler) fresh = lw_sampler_new (labels, N, 10, BS, 3, 3);
+      LwRng at_start = rng, again = rng;
+      guint n_batches = lw_sampler_n_batches (run);
+
+      lw_sampler_begin_epoch (run, epoch, &rng);
+      lw_sampler_begin_epoch (fresh, epoch, &again);
+      for (guint b = 0; b < n_batches; b++)
+        {
+          const guint32 *a, *c;
+          guint na = lw_sampler_next_batch (run, &rng, &a);
+          guint nc = lw_sampler_next_batch (fresh, &again, &c);
+
+          g_assert_cmpuint (na, ==, nc);
+          g_assert_cmpmem (a, na * sizeof *a, c, nc * sizeof *c);
+        }
+      g_assert_cmpmem (&rng, sizeof rng, &again, sizeof again);
+
+      /* Mid-epoch: a third sampler skips the first half of the batches. */
+      {
+        g_autoptr (LwSampler) half = lw_sampler_new (labels, N, 10, BS, 3, 3);
+        LwRng r = at_start;
+        const guint32 *idx;
+
+        lw_sampler_begin_epoch (half, epoch, &r);
+        for (guint b = 0; b < n_batches / 2; b++)
+          lw_sampler_next_batch (half, &r, &idx);
+        for (guint b = n_batches / 2; b < n_batches; b++)
+          lw_sampler_next_batch (half, &r, &idx);
+        g_assert_cmpmem (&r, sizeof r, &rng, sizeof rng);
+      }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +370,7 @@ main (int argc, char **argv)
   g_test_add_func ("/data/sampler/deterministic", test_deterministic);
   g_test_add_func ("/data/sampler/until-epoch", test_until_epoch);
   g_test_add_func ("/data/sampler/no-allocation", test_no_allocation);
+  g_test_add_func ("/data/sampler/fresh-sampler-same-epoch", test_fresh_sampler_same_epoch);
 
   return g_test_run ();
 }

@@ -21,6 +21,8 @@
  * and let the last one run short.) */
 #include "lw-sampler.h"
 
+#include <string.h>
+
 #define NO_CLASS G_MAXUINT
 
 struct _LwSampler {
@@ -31,7 +33,8 @@ struct _LwSampler {
   guint32 *order;             /* plain: 0 .. n-1 shuffled */
 
   /* Class-restricted batches. */
-  guint32 *grouped;           /* training indices grouped by class, each group reshuffled per epoch */
+  guint32 *by_index;          /* training indices grouped by class, in index order */
+  guint32 *grouped;           /* by_index with each group shuffled for this epoch */
   guint *class_start;         /* n_classes + 1 offsets into grouped */
   guint *taken;               /* per class, drawn this epoch; past the class size, repeats */
   guint unvisited;            /* examples not drawn yet this epoch */
@@ -77,9 +80,10 @@ lw_sampler_new (const guint8 *labels, guint n, guint n_classes, guint batch_size
   for (guint c = 0; c < n_classes; c++)
     s->class_start[c + 1] += s->class_start[c];
   s->taken = g_new0 (guint, n_classes);
+  s->by_index = g_new (guint32, n);
   s->grouped = g_new (guint32, n);
   for (guint i = 0; i < n; i++)
-    s->grouped[s->class_start[labels[i]] + s->taken[labels[i]]++] = i;
+    s->by_index[s->class_start[labels[i]] + s->taken[labels[i]]++] = i;
   s->in_batch = g_new0 (gboolean, n_classes);
   s->batch_classes = g_new (guint, classes_per_batch);
   s->batch = g_new (guint32, batch_size);
@@ -92,6 +96,7 @@ lw_sampler_free (LwSampler *s)
   if (s == NULL)
     return;
   g_free (s->order);
+  g_free (s->by_index);
   g_free (s->grouped);
   g_free (s->class_start);
   g_free (s->taken);
@@ -125,6 +130,10 @@ lw_sampler_begin_epoch (LwSampler *s, guint epoch, LwRng *rng)
       lw_rng_shuffle (rng, s->order, s->n);
       return;
     }
+  /* Each epoch shuffles the groups afresh from index order, so that an
+   * epoch's batches depend only on the stream as it began: a run resumed
+   * in epoch e (its sampler new) draws what the unbroken run drew. */
+  memcpy (s->grouped, s->by_index, (gsize) s->n * sizeof *s->grouped);
   for (guint c = 0; c < s->n_classes; c++)
     {
       lw_rng_shuffle (rng, s->grouped + s->class_start[c],
