@@ -381,7 +381,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
 
       if (!lw_nonlin_from_string (value, &nonlin))
         return unknown_choice (error, flag, value, _("nonlinearity"), nonlin_name,
-                               LW_NONLIN_LEAKY_RELU + 1);
+                               LW_N_NONLINS);
       opts->nonlin = nonlin;
       return TRUE;
     }
@@ -390,7 +390,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       LwOptimKind optim;
 
       if (!lw_optim_from_string (value, &optim))
-        return unknown_choice (error, flag, value, _("optimizer"), optim_name, LW_OPTIM_SGD + 1);
+        return unknown_choice (error, flag, value, _("optimizer"), optim_name, LW_N_OPTIMS);
       opts->optim = optim;
       return TRUE;
     }

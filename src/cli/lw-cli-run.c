@@ -159,6 +159,19 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
       }
   }
 
+  for (guint i = 0; i < interventions->len; i++)
+    {
+      guint32 kind = g_array_index (interventions, LwRunIntervention, i).kind;
+
+      if (kind == 0 || kind >= LW_CLI_N_INTERVENTIONS)
+        {
+          g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
+                       _("the run file's intervention %u is of an unknown kind (%u)"), i + 1,
+                       kind);
+          return FALSE;
+        }
+    }
+
   data = g_bytes_get_data (stats, &len);
   lw_byte_reader_init (&r, data, len);
   if (!read_stats (&r, n_blocks, &epoch_stats) || !read_stats (&r, n_blocks, &window))

@@ -44,10 +44,12 @@ typedef struct {
   GArray *interventions;        /* of LwRunIntervention: the lr schedule's changes */
 } LwTrainerState;
 
-/* Kinds of LwRunIntervention the CLI records. */
+/* Kinds of LwRunIntervention the CLI records (0 is none). A run file's
+ * kinds are checked against LW_CLI_N_INTERVENTIONS, never a member. */
 enum {
   LW_CLI_INTERVENTION_LR = 1,
   LW_CLI_INTERVENTION_PLAIN_BATCHES = 2,
+  LW_CLI_N_INTERVENTIONS
 };
 
 /* A new run's state: epoch 1, nothing trained, streams seeded from opts. */

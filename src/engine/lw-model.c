@@ -147,39 +147,60 @@ lw_step_stats_init (LwStepStats *stats, guint n_blocks, guint count)
     stats->block[i] = (LwBlockStats) { .loss_pred = NAN, .loss_sim = NAN };
 }
 
+/* Names by value: a name's index is what it parses to. */
+static const char *const nonlin_names[LW_N_NONLINS] = {
+  [LW_NONLIN_RELU] = "relu",
+  [LW_NONLIN_LEAKY_RELU] = "leakyrelu",
+};
+
+static const char *const optim_names[LW_N_OPTIMS] = {
+  [LW_OPTIM_ADAM] = "adam",
+  [LW_OPTIM_SGD] = "sgd",
+};
+
+/* The index of name among n names, or -1. */
+static int
+name_index (const char *const *names, guint n, const char *name)
+{
+  for (guint i = 0; i < n && name != NULL; i++)
+    if (g_str_equal (name, names[i]))
+      return (int) i;
+  return -1;
+}
+
 const char *
 lw_nonlin_to_string (LwNonlin nonlin)
 {
-  return nonlin == LW_NONLIN_LEAKY_RELU ? "leakyrelu" : "relu";
+  g_return_val_if_fail (nonlin < LW_N_NONLINS, NULL);
+  return nonlin_names[nonlin];
 }
 
 gboolean
 lw_nonlin_from_string (const char *name, LwNonlin *nonlin)
 {
-  if (g_strcmp0 (name, "relu") == 0)
-    *nonlin = LW_NONLIN_RELU;
-  else if (g_strcmp0 (name, "leakyrelu") == 0)
-    *nonlin = LW_NONLIN_LEAKY_RELU;
-  else
+  int i = name_index (nonlin_names, LW_N_NONLINS, name);
+
+  if (i < 0)
     return FALSE;
+  *nonlin = (LwNonlin) i;
   return TRUE;
 }
 
 const char *
 lw_optim_to_string (LwOptimKind optim)
 {
-  return optim == LW_OPTIM_SGD ? "sgd" : "adam";
+  g_return_val_if_fail (optim < LW_N_OPTIMS, NULL);
+  return optim_names[optim];
 }
 
 gboolean
 lw_optim_from_string (const char *name, LwOptimKind *optim)
 {
-  if (g_strcmp0 (name, "adam") == 0)
-    *optim = LW_OPTIM_ADAM;
-  else if (g_strcmp0 (name, "sgd") == 0)
-    *optim = LW_OPTIM_SGD;
-  else
+  int i = name_index (optim_names, LW_N_OPTIMS, name);
+
+  if (i < 0)
     return FALSE;
+  *optim = (LwOptimKind) i;
   return TRUE;
 }
 

@@ -33,11 +33,13 @@ typedef enum {
 typedef enum {
   LW_NONLIN_RELU,
   LW_NONLIN_LEAKY_RELU,
+  LW_N_NONLINS
 } LwNonlin;
 
 typedef enum {
   LW_OPTIM_ADAM,
   LW_OPTIM_SGD,
+  LW_N_OPTIMS
 } LwOptimKind;
 
 typedef enum {

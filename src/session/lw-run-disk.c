@@ -341,7 +341,7 @@ lw_run_disk_restore (LwRun *r, LwRunFile *f, GError **error)
     {
       const LwRunIntervention *iv = &g_array_index (marks, LwRunIntervention, i);
 
-      if (iv->kind > LW_MARK_DROPOUT)
+      if (iv->kind >= LW_N_MARK_KINDS)
         return damaged (error, "marks");
     }
   if (!lw_model_state_read (r->model, g_bytes_get_data (model, NULL), g_bytes_get_size (model),

@@ -30,6 +30,7 @@ typedef enum {
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
   LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
+  LW_N_MARK_KINDS             /* run files check stored kinds against this, never a member */
 } LwMarkKind;
 
 typedef struct {
