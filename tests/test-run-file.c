@@ -1,12 +1,16 @@
 /* test-run-file.c: the run-file container and its common sections. What
  * is saved reads back the same; every damaged, cut, foreign or newer file
  * is refused with a message that says which, never a crash. */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "data/lw-dataset.h"
 #include "engine/lw-bytes.h"
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
@@ -316,7 +320,7 @@ test_config_model (void)
   bytes = lw_run_config_to_bytes (kf);
   back = lw_run_config_from_bytes (bytes, &error);
   g_assert_no_error (error);
-  g_assert_true (lw_run_config_get_model (back, &r, &error));
+  g_assert_true (lw_run_config_get_model (back, LW_RUN_FILE_VERSION, &r, &error));
   assert_same_config (&r, &c);
   g_assert_true (lw_run_config_check_writer (back, "layerwise-cli", &error));
   g_assert_false (lw_run_config_check_writer (back, "layerwise", &error));
@@ -324,12 +328,12 @@ test_config_model (void)
   g_clear_error (&error);
 
   g_key_file_set_string (back, "model", "arch", "resnet");
-  g_assert_false (lw_run_config_get_model (back, &r, &error));
+  g_assert_false (lw_run_config_get_model (back, LW_RUN_FILE_VERSION, &r, &error));
   g_assert_nonnull (strstr (error->message, "[model] arch = resnet"));
   g_clear_error (&error);
   g_key_file_remove_key (back, "model", "lr", NULL);
   g_key_file_set_string (back, "model", "arch", "mlp");
-  g_assert_false (lw_run_config_get_model (back, &r, &error));
+  g_assert_false (lw_run_config_get_model (back, LW_RUN_FILE_VERSION, &r, &error));
   g_assert_nonnull (strstr (error->message, "lack [model] lr"));
   g_clear_error (&error);
 
@@ -339,6 +343,268 @@ test_config_model (void)
     g_assert_null (lw_run_config_from_bytes (binary, &error));
     g_assert_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT);
   }
+}
+
+
+/* A file cut by another program while it loads (a sync client, cp,
+ * rsync --inplace) is refused, never a crash: the loader reads it rather
+ * than mapping it, where a shared mapping died of SIGBUS. The file is
+ * sparse and large, so reading it takes longer than the delays. */
+typedef struct {
+  const char *path;
+  guint delay_us;
+} Cutter;
+
+static gpointer
+cut_file (gpointer data)
+{
+  const Cutter *c = data;
+
+  g_usleep (c->delay_us);
+  g_assert_cmpint (truncate (c->path, 4096), ==, 0);
+  return NULL;
+}
+
+static void
+test_cut_while_loading (void)
+{
+  const gsize size = (gsize) 128 << 20;
+  const guint delays_us[] = { 0, 1000, 3000, 10000, 30000 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-run-file-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "big.lwrun", NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (delays_us); i++)
+    {
+      g_autoptr (GByteArray) header = g_byte_array_new ();
+      g_autoptr (LwRunFile) f = NULL;
+      Cutter cutter = { .path = path, .delay_us = delays_us[i] };
+      GThread *thread;
+      FILE *out;
+      static const guint8 magic[8] = { 0x89, 'L', 'W', 'R', 'U', 'N', '\r', '\n' };
+
+      /* A header that promises size bytes, then holes. */
+      g_byte_array_append (header, magic, sizeof magic);
+      lw_bytes_put_u32 (header, LW_RUN_FILE_VERSION);
+      lw_bytes_put_u32 (header, 0);
+      lw_bytes_put_u64 (header, size);
+      out = fopen (path, "wb");
+      g_assert_nonnull (out);
+      g_assert_cmpuint (fwrite (header->data, 1, header->len, out), ==, header->len);
+      g_assert_cmpint (fclose (out), ==, 0);
+      g_assert_cmpint (truncate (path, (off_t) size), ==, 0);
+
+      thread = g_thread_new ("cutter", cut_file, &cutter);
+      f = lw_run_file_load (path, &error);
+      g_thread_join (thread);
+      g_assert_null (f);
+      /* Cut short when the cut came first, else the holes' checksum. */
+      g_assert_true (g_error_matches (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_TRUNCATED)
+                     || g_error_matches (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT));
+      g_assert_true (g_str_has_prefix (error->message, path));
+      g_test_message ("cut after %u us: %s", delays_us[i], error->message);
+      g_clear_error (&error);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (listing) != NULL)
+    n++;
+  return n;
+}
+
+static GBytes *
+file_bytes (const char *path)
+{
+  char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+/* Saving through a symbolic link (absolute, relative, or to a file not
+ * there yet) replaces the file it points to; the link stays a link. */
+static void
+test_save_through_link (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-run-file-XXXXXX", &error);
+  g_autofree char *sub = g_build_filename (dir, "runs", NULL);
+  g_autofree char *target = g_build_filename (sub, "run.lwrun", NULL);
+  g_autofree char *abs_link = g_build_filename (dir, "abs.lwrun", NULL);
+  g_autofree char *rel_link = g_build_filename (dir, "rel.lwrun", NULL);
+  g_autofree char *chain = g_build_filename (dir, "chain.lwrun", NULL);
+  g_autofree char *dangling = g_build_filename (dir, "new.lwrun", NULL);
+  g_autofree char *new_target = g_build_filename (sub, "new-target.lwrun", NULL);
+  const char *links[] = { abs_link, rel_link, chain };
+  g_autoptr (LwRunFile) f = lw_run_file_new ();
+  g_autoptr (GBytes) expected = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (target, "old", -1, NULL));
+  g_assert_cmpint (symlink (target, abs_link), ==, 0);
+  g_assert_cmpint (symlink ("runs/run.lwrun", rel_link), ==, 0);
+  g_assert_cmpint (symlink ("rel.lwrun", chain), ==, 0);
+  g_assert_cmpint (symlink ("runs/new-target.lwrun", dangling), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autoptr (GBytes) on_disk = NULL;
+      g_autofree char *sec = g_strdup_printf ("saved through link %u", i);
+
+      lw_run_file_take_section (f, LW_RUN_SECTION_CONFIG, text_bytes (sec));
+      g_clear_pointer (&expected, g_bytes_unref);
+      expected = lw_run_file_to_bytes (f);
+      g_assert_true (lw_run_file_save (f, links[i], &error));
+      g_assert_no_error (error);
+      g_assert_true (g_file_test (links[i], G_FILE_TEST_IS_SYMLINK));
+      on_disk = file_bytes (target);
+      g_assert_true (g_bytes_equal (on_disk, expected));
+    }
+  g_assert_true (lw_run_file_save (f, dangling, &error));
+  g_assert_true (g_file_test (dangling, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (new_target, G_FILE_TEST_IS_REGULAR));
+  /* Nothing left beside them: the run files and the links. */
+  g_assert_cmpuint (count_entries (sub), ==, 2);
+  g_assert_cmpuint (count_entries (dir), ==, 5);
+
+  g_unlink (new_target);
+  g_unlink (target);
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    g_unlink (links[i]);
+  g_unlink (dangling);
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
+/* A save killed half-way (the program crashed, or was killed) leaves the
+ * previous file whole and no temporary file beside it: autosaves every
+ * few minutes must not pile up run-sized leftovers. */
+static void
+test_killed_save_leaves_nothing (void)
+{
+  const guint delays_us[] = { 2000, 10000, 40000 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-run-file-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "autosave.lwrun", NULL);
+  g_autoptr (LwRunFile) big = lw_run_file_new ();
+  g_autoptr (LwRunFile) small = lw_run_file_new ();
+  g_autoptr (GBytes) before = NULL;
+  gsize size = (gsize) 96 << 20;
+
+  g_assert_no_error (error);
+  lw_run_file_take_section (small, LW_RUN_SECTION_CONFIG, text_bytes ("the previous save"));
+  g_assert_true (lw_run_file_save (small, path, &error));
+  before = file_bytes (path);
+  lw_run_file_take_section (big, LW_RUN_SECTION_MODEL, g_bytes_new_take (g_malloc0 (size), size));
+
+  for (guint i = 0; i < G_N_ELEMENTS (delays_us); i++)
+    {
+      g_autoptr (GBytes) after = NULL;
+      int status;
+      pid_t pid = fork ();
+
+      g_assert_cmpint (pid, >=, 0);
+      if (pid == 0)
+        {
+          lw_run_file_save (big, path, NULL);
+          _exit (0);
+        }
+      g_usleep (delays_us[i]);
+      kill (pid, SIGKILL);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_test_message ("after %u us: %s", delays_us[i],
+                      WIFSIGNALED (status) ? "killed while saving" : "saved before the kill");
+      g_assert_cmpuint (count_entries (dir), ==, 1);
+      after = file_bytes (path);
+      g_assert_true (g_bytes_get_size (after) == g_bytes_get_size (before)
+                     || g_bytes_get_size (after) == 24 + 24 + size + 4);
+      if (WIFSIGNALED (status) && g_bytes_get_size (after) == g_bytes_get_size (before))
+        g_assert_true (g_bytes_equal (after, before));
+      if (g_bytes_get_size (after) != g_bytes_get_size (before))
+        {
+          /* The kill came after the rename: start again from the small file. */
+          g_assert_true (lw_run_file_save (small, path, &error));
+        }
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Every value of every enum a run file stores reads back as itself. */
+static void
+test_every_enum (void)
+{
+  for (guint arch = 0; arch < LW_N_ARCHS; arch++)
+    for (guint loss = 0; loss < LW_N_LOSSES; loss++)
+      for (guint nonlin = 0; nonlin < LW_N_NONLINS; nonlin++)
+        for (guint optim = 0; optim < LW_N_OPTIMS; optim++)
+          {
+            g_autoptr (GKeyFile) kf = g_key_file_new ();
+            g_autoptr (GKeyFile) back = NULL;
+            g_autoptr (GBytes) bytes = NULL;
+            g_autoptr (GError) error = NULL;
+            LwModelConfig c, r;
+
+            lw_model_config_init (&c);
+            c.arch = arch;
+            c.loss = loss;
+            c.nonlin = nonlin;
+            c.optim = optim;
+            lw_run_config_set_model (kf, &c);
+            bytes = lw_run_config_to_bytes (kf);
+            back = lw_run_config_from_bytes (bytes, &error);
+            g_assert_no_error (error);
+            g_assert_true (lw_run_config_get_model (back, LW_RUN_FILE_VERSION, &r, &error));
+            g_assert_no_error (error);
+            assert_same_config (&r, &c);
+          }
+  for (guint kind = 0; kind < LW_N_DATASETS; kind++)
+    {
+      LwDatasetKind back = LW_N_DATASETS;
+
+      g_assert_true (lw_dataset_kind_from_string (lw_dataset_kind_to_string (kind), &back));
+      g_assert_cmpint (back, ==, kind);
+    }
+}
+
+/* Every key a version-1 file has is required of it (and of every later
+ * version): absent, it is named. */
+static void
+test_config_required_keys (void)
+{
+  static const char *const v1_keys[] = {
+    "arch", "in_channels", "in_height", "in_width", "n_classes", "num_layers", "num_hidden",
+    "feat_mult", "dim_in_decoder", "batch_size", "loss", "beta", "lr", "dropout", "nonlin",
+    "optim", "momentum", "weight_decay", "target_proj_size", "seed",
+  };
+  LwModelConfig c;
+
+  lw_model_config_init (&c);
+  for (guint i = 0; i < G_N_ELEMENTS (v1_keys); i++)
+    for (guint version = 1; version <= LW_RUN_FILE_VERSION; version++)
+      {
+        g_autoptr (GKeyFile) kf = g_key_file_new ();
+        g_autoptr (GError) error = NULL;
+        g_autofree char *lack = g_strdup_printf ("lack [model] %s", v1_keys[i]);
+        LwModelConfig r;
+
+        lw_run_config_set_model (kf, &c);
+        g_assert_true (lw_run_config_get_model (kf, version, &r, &error));
+        g_assert_true (g_key_file_remove_key (kf, "model", v1_keys[i], NULL));
+        g_assert_false (lw_run_config_get_model (kf, version, &r, &error));
+        g_assert_nonnull (strstr (error->message, lack));
+      }
 }
 
 /* A run is not continued on other data. */
@@ -376,5 +642,10 @@ main (int argc, char **argv)
   g_test_add_func ("/run-file/sections/interventions", test_interventions);
   g_test_add_func ("/run-file/sections/config-model", test_config_model);
   g_test_add_func ("/run-file/sections/config-dataset", test_config_dataset);
+  g_test_add_func ("/run-file/sections/every-enum", test_every_enum);
+  g_test_add_func ("/run-file/sections/config-required-keys", test_config_required_keys);
+  g_test_add_func ("/run-file/load/cut-while-loading", test_cut_while_loading);
+  g_test_add_func ("/run-file/save/through-link", test_save_through_link);
+  g_test_add_func ("/run-file/save/killed-leaves-nothing", test_killed_save_leaves_nothing);
   return g_test_run ();
 }

@@ -1,5 +1,9 @@
 /* lw-run-file.c: the container. Sections are kept as GBytes in the order
  * added; a file is built in memory and written in one piece. */
+/* O_TMPFILE */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "config.h"
 
 #include "lw-run-file.h"
@@ -31,6 +35,7 @@ typedef struct {
 
 struct _LwRunFile {
   GArray *sections;           /* of Section */
+  guint32 version;            /* the format it was read in; LW_RUN_FILE_VERSION when new */
 };
 
 static void
@@ -48,6 +53,7 @@ lw_run_file_new (void)
 
   f->sections = g_array_new (FALSE, TRUE, sizeof (Section));
   g_array_set_clear_func (f->sections, section_clear);
+  f->version = LW_RUN_FILE_VERSION;
   return f;
 }
 
@@ -84,6 +90,12 @@ lw_run_file_take_section (LwRunFile *f, guint32 tag, GBytes *data)
     }
   g_return_if_fail (f->sections->len < LW_RUN_FILE_MAX_SECTIONS);
   g_array_append_val (f->sections, ((Section) { .tag = tag, .data = data }));
+}
+
+guint
+lw_run_file_get_version (const LwRunFile *f)
+{
+  return f->version;
 }
 
 GBytes *
@@ -186,30 +198,43 @@ write_all (int fd, const guint8 *data, gsize len)
   return TRUE;
 }
 
-/* Written section by section (a run of a big network is hundreds of
- * megabytes: no second copy of it in memory), to a temporary file beside
- * path, flushed to disk, then renamed over path. */
-gboolean
-lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
+/* The file path finally names: symbolic links followed (a relative
+ * target against its link's folder), so that saving through a link
+ * replaces its target and the link stays. path itself when it is no link
+ * or does not exist yet. */
+static char *
+resolve_links (const char *path)
 {
-  g_autoptr (GByteArray) header = NULL;
-  g_autofree char *tmp = NULL;
-  gboolean ok;
-  guint32 crc, crc_le;
-  int fd, saved_errno = 0;
+  g_autofree char *current = g_strdup (path);
 
-  g_return_val_if_fail (f != NULL && path != NULL, FALSE);
-
-  tmp = g_strconcat (path, ".XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
-  if (fd < 0)
+  for (guint hops = 0; hops < 40; hops++)
     {
-      saved_errno = errno;
-      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot save run to %s: %s"),
-                   path, g_strerror (saved_errno));
-      return FALSE;
+      g_autofree char *target = g_file_read_link (current, NULL);
+      g_autofree char *dir = NULL;
+
+      if (target == NULL)
+        break;
+      if (g_path_is_absolute (target))
+        {
+          g_free (current);
+          current = g_steal_pointer (&target);
+          continue;
+        }
+      dir = g_path_get_dirname (current);
+      g_free (current);
+      current = g_build_filename (dir, target, NULL);
     }
-  header = header_bytes (f);
+  return g_steal_pointer (&current);
+}
+
+/* The header, the sections and the checksum to fd; FALSE with errno set. */
+static gboolean
+write_file (const LwRunFile *f, int fd)
+{
+  g_autoptr (GByteArray) header = header_bytes (f);
+  guint32 crc, crc_le;
+  gboolean ok;
+
   crc = (guint32) crc32_z (crc32_z (0L, Z_NULL, 0), header->data, header->len);
   ok = write_all (fd, header->data, header->len);
   for (guint i = 0; i < f->sections->len && ok; i++)
@@ -221,22 +246,99 @@ lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
       ok = write_all (fd, data, len);
     }
   crc_le = GUINT32_TO_LE (crc);
-  ok = ok && write_all (fd, (const guint8 *) &crc_le, 4) && fsync (fd) == 0;
-  if (!ok)
-    saved_errno = errno;
+  return ok && write_all (fd, (const guint8 *) &crc_le, 4) && fsync (fd) == 0;
+}
+
+/* An unnamed file in dir (O_TMPFILE): a crash before it is linked leaves
+ * nothing behind. -1 where the file system cannot. */
+static int
+open_unnamed (const char *dir)
+{
+#ifdef O_TMPFILE
+  return open (dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+#else
+  errno = EOPNOTSUPP;
+  return -1;
+#endif
+}
+
+/* Gives the unnamed file fd a fresh name beginning with prefix; the name,
+ * or NULL with errno set. */
+static char *
+link_unnamed (int fd, const char *prefix)
+{
+  g_autofree char *proc = g_strdup_printf ("/proc/self/fd/%d", fd);
+
+  for (guint attempt = 0; attempt < 100; attempt++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.%06x", prefix,
+                                               g_random_int_range (0, 0x1000000));
+
+      if (linkat (AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)
+        return g_steal_pointer (&name);
+      if (errno != EEXIST)
+        return NULL;
+    }
+  return NULL;
+}
+
+/* Written section by section (a run of a big network is hundreds of
+ * megabytes: no second copy of it in memory) to a temporary file beside
+ * the target, flushed to disk, then renamed over it. */
+gboolean
+lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
+{
+  g_autofree char *target = NULL, *dir = NULL, *tmp = NULL;
+  gboolean ok;
+  int fd, saved_errno = 0;
+
+  g_return_val_if_fail (f != NULL && path != NULL, FALSE);
+
+  target = resolve_links (path);
+  dir = g_path_get_dirname (target);
+  fd = open_unnamed (dir);
+  if (fd >= 0)
+    {
+      ok = write_file (f, fd);
+      if (!ok)
+        saved_errno = errno;
+      else if ((tmp = link_unnamed (fd, target)) == NULL)
+        {
+          /* No /proc to link through: written again under a name. */
+          close (fd);
+          fd = -1;
+        }
+    }
+  if (fd < 0)
+    {
+      /* No O_TMPFILE here: a named temporary file, removed on failure. */
+      tmp = g_strconcat (target, ".XXXXXX", NULL);
+      fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          saved_errno = errno;
+          g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
+                       _("cannot save run to %s: %s"), path, g_strerror (saved_errno));
+          return FALSE;
+        }
+      ok = write_file (f, fd);
+      if (!ok)
+        saved_errno = errno;
+    }
   if (close (fd) != 0 && ok)
     {
       saved_errno = errno;
       ok = FALSE;
     }
-  if (ok && g_rename (tmp, path) != 0)
+  if (ok && g_rename (tmp, target) != 0)
     {
       saved_errno = errno;
       ok = FALSE;
     }
   if (!ok)
     {
-      g_unlink (tmp);
+      if (tmp != NULL)
+        g_unlink (tmp);
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot save run to %s: %s"),
                    path, g_strerror (saved_errno));
     }
@@ -259,16 +361,16 @@ read_error (GError **error, LwRunFileError code, const char *fmt, ...)
   return NULL;
 }
 
-LwRunFile *
-lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
+/* The sections are slices of bytes: no second copy of a big run. */
+static LwRunFile *
+read_gbytes (GBytes *bytes, GError **error)
 {
   g_autoptr (LwRunFile) f = NULL;
   LwByteReader r;
   guint32 version, n, stored_crc, crc;
   guint64 total, table_end;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
 
   if (len == 0)
     return read_error (error, LW_RUN_FILE_ERROR_TRUNCATED, _("the file is empty"));
@@ -320,6 +422,7 @@ lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
                        _("the run file is damaged (section table past the end)"));
 
   f = lw_run_file_new ();
+  f->version = version;
   for (guint i = 0; i < n; i++)
     {
       guint32 tag = lw_byte_reader_u32 (&r);
@@ -337,16 +440,33 @@ lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
       if (find (f, tag) != NULL)
         return read_error (error, LW_RUN_FILE_ERROR_CORRUPT,
                            _("the run file is damaged (section %s twice)"), name);
-      lw_run_file_take_section (f, tag, g_bytes_new (data + offset, size));
+      lw_run_file_take_section (f, tag, g_bytes_new_from_bytes (bytes, offset, size));
     }
   return g_steal_pointer (&f);
 }
 
 LwRunFile *
+lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  bytes = g_bytes_new (data, len);
+  return read_gbytes (bytes, error);
+}
+
+/* Read, not memory-mapped: a file cut by another program while it is read
+ * (a sync client, cp, rsync --inplace) then comes out short and is refused
+ * as cut short, where a shared mapping would kill the program (SIGBUS). */
+LwRunFile *
 lw_run_file_load (const char *path, GError **error)
 {
-  g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  char *contents = NULL;
+  gsize len = 0;
   LwRunFile *f;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -357,14 +477,13 @@ lw_run_file_load (const char *path, GError **error)
                    _("%s is a folder, not a run file"), path);
       return NULL;
     }
-  mapped = g_mapped_file_new (path, FALSE, &local);
-  if (mapped == NULL)
+  if (!g_file_get_contents (path, &contents, &len, &local))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "%s", local->message);
       return NULL;
     }
-  f = lw_run_file_read_bytes ((const guint8 *) g_mapped_file_get_contents (mapped),
-                              g_mapped_file_get_length (mapped), &local);
+  bytes = g_bytes_new_take (contents, len);
+  f = read_gbytes (bytes, &local);
   if (f == NULL)
     {
       g_set_error (error, LW_RUN_FILE_ERROR, local->code, "%s: %s", path, local->message);

@@ -12,19 +12,36 @@
  *   ..  the sections' bytes
  *   -4  u32 CRC-32 (zlib's) of everything before it
  *
- * Saving is atomic: the bytes go to a temporary file beside the target,
- * which is flushed to disk and then renamed over it, so a crash while
- * saving leaves the previous file whole. Reading checks the magic, the
+ * Saving is atomic: the bytes go to an unnamed temporary file in the
+ * target's folder, which is flushed to disk, given a name and renamed over
+ * the target, so a crash while saving leaves the previous file whole and
+ * no half-written file behind. A target that is a symbolic link is saved
+ * to the file it points to; the link stays. Reading checks the magic, the
  * version, the length and the checksum before it looks at a section, and
  * every offset against the file's bounds: any bytes at all give either a
- * run file or an error saying what is wrong, never a crash. */
+ * run file or an error saying what is wrong, never a crash.
+ *
+ * Compatibility (docs/run-file.md has each version's contents):
+ * - A reader accepts every version up to LW_RUN_FILE_VERSION. A key or a
+ *   section that a version did not have yet takes the value that version
+ *   implied (a later setting defaults to what the program did before it,
+ *   usually "off"); one that the file's own version has must be there.
+ * - A newer version is refused, naming it (LW_RUN_FILE_ERROR_VERSION).
+ * - Every format version has fixture files in tests/fixtures/, written by
+ *   that version's build (tests/make-run-fixtures.sh) and opened by the
+ *   tests of every later one. A change to what a file holds bumps the
+ *   version, says what it implies for older files in docs/run-file.md,
+ *   and adds its fixtures.
+ * - Every enum value a file stores is checked against its count (LW_N_*)
+ *   when read, never against a named member. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-#define LW_RUN_FILE_VERSION 1u
+/* 1: the first format (2026-11). 2: [layerwise-cli] on-divergence. */
+#define LW_RUN_FILE_VERSION 2u
 #define LW_RUN_FILE_MAX_SECTIONS 64u
 /* The extension the window offers; any name works. */
 #define LW_RUN_FILE_EXTENSION ".lwrun"
@@ -57,20 +74,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwRunFile, lw_run_file_free)
 
 /* Adds (or replaces) the section tag; takes data. */
 void         lw_run_file_take_section (LwRunFile *file, guint32 tag, GBytes *data);
+/* The format version the file was read in (LW_RUN_FILE_VERSION for a
+ * file made here): what a missing key or section means depends on it. */
+guint        lw_run_file_get_version  (const LwRunFile *file);
 /* The section, or NULL when the file has none. */
 GBytes      *lw_run_file_get_section  (const LwRunFile *file, guint32 tag);
 /* The section, or NULL with an error naming what is missing. */
 GBytes      *lw_run_file_require      (const LwRunFile *file, guint32 tag, GError **error);
 
 GBytes      *lw_run_file_to_bytes     (const LwRunFile *file);
-/* Atomic save (see above); the error names the file. */
+/* Atomic save (see above), through symbolic links; the error names the
+ * file. */
 gboolean     lw_run_file_save         (const LwRunFile *file, const char *path, GError **error);
 
 /* Parses a whole file held in memory: the container only (magic,
  * version, length, checksum, section table). The single entry point for
  * fuzzing; never aborts on bad input. */
 LwRunFile   *lw_run_file_read_bytes   (const guint8 *data, gsize len, GError **error);
-/* Reads path and parses it; the error starts with the file's name. */
+/* Reads path (read, not mapped: a file cut while it is read is refused
+ * as cut short) and parses it; the error starts with the file's name. */
 LwRunFile   *lw_run_file_load         (const char *path, GError **error);
 
 G_END_DECLS

@@ -304,33 +304,93 @@ lw_run_config_set_model (GKeyFile *kf, const LwModelConfig *c)
   set_u64 (kf, MODEL_GROUP, "seed", c->seed);
 }
 
+typedef enum {
+  KEY_UINT,
+  KEY_U64,
+  KEY_FLOAT,
+  KEY_ARCH,
+  KEY_LOSS,
+  KEY_NONLIN,
+  KEY_OPTIM,
+} KeyType;
+
+/* A setting of [model]: since is the first format version that wrote it.
+ * In an older file it is absent and keeps lw_model_config_init's value,
+ * what that version implied; a file of its version or later must have it. */
+typedef struct {
+  const char *key;
+  KeyType type;
+  gsize offset;
+  guint since;
+} ModelKey;
+
+#define MODEL_KEY(name, type, field, since) \
+  { name, type, G_STRUCT_OFFSET (LwModelConfig, field), since }
+
+static const ModelKey model_keys[] = {
+  MODEL_KEY ("arch", KEY_ARCH, arch, 1),
+  MODEL_KEY ("in_channels", KEY_UINT, in_channels, 1),
+  MODEL_KEY ("in_height", KEY_UINT, in_height, 1),
+  MODEL_KEY ("in_width", KEY_UINT, in_width, 1),
+  MODEL_KEY ("n_classes", KEY_UINT, n_classes, 1),
+  MODEL_KEY ("num_layers", KEY_UINT, num_layers, 1),
+  MODEL_KEY ("num_hidden", KEY_UINT, num_hidden, 1),
+  MODEL_KEY ("feat_mult", KEY_UINT, feat_mult, 1),
+  MODEL_KEY ("dim_in_decoder", KEY_UINT, dim_in_decoder, 1),
+  MODEL_KEY ("batch_size", KEY_UINT, batch_size, 1),
+  MODEL_KEY ("loss", KEY_LOSS, loss, 1),
+  MODEL_KEY ("beta", KEY_FLOAT, beta, 1),
+  MODEL_KEY ("lr", KEY_FLOAT, lr, 1),
+  MODEL_KEY ("dropout", KEY_FLOAT, dropout, 1),
+  MODEL_KEY ("nonlin", KEY_NONLIN, nonlin, 1),
+  MODEL_KEY ("optim", KEY_OPTIM, optim, 1),
+  MODEL_KEY ("momentum", KEY_FLOAT, momentum, 1),
+  MODEL_KEY ("weight_decay", KEY_FLOAT, weight_decay, 1),
+  MODEL_KEY ("target_proj_size", KEY_UINT, target_proj_size, 1),
+  MODEL_KEY ("seed", KEY_U64, seed, 1),
+};
+
+static gboolean
+get_model_key (GKeyFile *kf, const ModelKey *k, LwModelConfig *c, GError **error)
+{
+  gpointer field = G_STRUCT_MEMBER_P (c, k->offset);
+
+  switch (k->type)
+    {
+    case KEY_UINT:
+      return get_uint (kf, MODEL_GROUP, k->key, field, error);
+    case KEY_U64:
+      return get_u64 (kf, MODEL_GROUP, k->key, G_MAXUINT64, field, error);
+    case KEY_FLOAT:
+      return get_float (kf, MODEL_GROUP, k->key, field, error);
+    case KEY_ARCH:
+      return get_name (kf, MODEL_GROUP, k->key, arch_from, field, error);
+    case KEY_LOSS:
+      return get_name (kf, MODEL_GROUP, k->key, loss_from, field, error);
+    case KEY_NONLIN:
+      return get_name (kf, MODEL_GROUP, k->key, nonlin_from, field, error);
+    case KEY_OPTIM:
+      return get_name (kf, MODEL_GROUP, k->key, optim_from, field, error);
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+}
+
 gboolean
-lw_run_config_get_model (GKeyFile *kf, LwModelConfig *out, GError **error)
+lw_run_config_get_model (GKeyFile *kf, guint version, LwModelConfig *out, GError **error)
 {
   LwModelConfig c;
 
   lw_model_config_init (&c);
-  if (!get_name (kf, MODEL_GROUP, "arch", arch_from, &c.arch, error)
-      || !get_uint (kf, MODEL_GROUP, "in_channels", &c.in_channels, error)
-      || !get_uint (kf, MODEL_GROUP, "in_height", &c.in_height, error)
-      || !get_uint (kf, MODEL_GROUP, "in_width", &c.in_width, error)
-      || !get_uint (kf, MODEL_GROUP, "n_classes", &c.n_classes, error)
-      || !get_uint (kf, MODEL_GROUP, "num_layers", &c.num_layers, error)
-      || !get_uint (kf, MODEL_GROUP, "num_hidden", &c.num_hidden, error)
-      || !get_uint (kf, MODEL_GROUP, "feat_mult", &c.feat_mult, error)
-      || !get_uint (kf, MODEL_GROUP, "dim_in_decoder", &c.dim_in_decoder, error)
-      || !get_uint (kf, MODEL_GROUP, "batch_size", &c.batch_size, error)
-      || !get_name (kf, MODEL_GROUP, "loss", loss_from, &c.loss, error)
-      || !get_float (kf, MODEL_GROUP, "beta", &c.beta, error)
-      || !get_float (kf, MODEL_GROUP, "lr", &c.lr, error)
-      || !get_float (kf, MODEL_GROUP, "dropout", &c.dropout, error)
-      || !get_name (kf, MODEL_GROUP, "nonlin", nonlin_from, &c.nonlin, error)
-      || !get_name (kf, MODEL_GROUP, "optim", optim_from, &c.optim, error)
-      || !get_float (kf, MODEL_GROUP, "momentum", &c.momentum, error)
-      || !get_float (kf, MODEL_GROUP, "weight_decay", &c.weight_decay, error)
-      || !get_uint (kf, MODEL_GROUP, "target_proj_size", &c.target_proj_size, error)
-      || !get_u64 (kf, MODEL_GROUP, "seed", G_MAXUINT64, &c.seed, error))
-    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (model_keys); i++)
+    {
+      const ModelKey *k = &model_keys[i];
+
+      if (k->since > version && !g_key_file_has_key (kf, MODEL_GROUP, k->key, NULL))
+        continue;
+      if (!get_model_key (kf, k, &c, error))
+        return FALSE;
+    }
   *out = c;
   return TRUE;
 }

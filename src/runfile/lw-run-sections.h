@@ -43,8 +43,11 @@ GArray   *lw_run_interventions_from_bytes (GBytes *bytes, GError **error);
 
 /* The model's configuration under [model] of a key file. */
 void      lw_run_config_set_model    (GKeyFile *kf, const LwModelConfig *config);
-/* Every key must be there and in range (lw_model_new checks the rest). */
-gboolean  lw_run_config_get_model    (GKeyFile *kf, LwModelConfig *config, GError **error);
+/* Every key the file's format version wrote must be there and in range
+ * (lw_model_new checks the rest); a key added in a later version takes
+ * the value its absence implied (lw-run-file.h, Compatibility). */
+gboolean  lw_run_config_get_model    (GKeyFile *kf, guint version, LwModelConfig *config,
+                                      GError **error);
 
 /* The dataset under [dataset]: its name, sizes and a checksum of its
  * labels, so a run is not continued on other data. */

@@ -68,7 +68,7 @@ get_uint (GKeyFile *kf, const char *key, guint max, guint *out, GError **error)
 }
 
 static gboolean
-settings_from_key_file (GKeyFile *kf, LwRunSettings *st, GError **error)
+settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError **error)
 {
   g_autofree char *dataset = g_key_file_get_string (kf, SESSION_GROUP, "dataset", NULL);
   g_autoptr (GError) local = NULL;
@@ -81,7 +81,7 @@ settings_from_key_file (GKeyFile *kf, LwRunSettings *st, GError **error)
       return FALSE;
     }
   st->data_dir = g_key_file_get_string (kf, SESSION_GROUP, "data_dir", NULL);
-  if (!lw_run_config_get_model (kf, &st->model, error)
+  if (!lw_run_config_get_model (kf, version, &st->model, error)
       || !get_uint (kf, "limit_train", G_MAXUINT, &st->limit_train, error)
       || !get_uint (kf, "classes_per_batch", 65536, &st->classes_per_batch, error)
       || !get_uint (kf, "classes_per_batch_until_epoch", 1000000,
@@ -304,7 +304,7 @@ lw_run_disk_open (const char *path, LwRunSettings *settings, GError **error)
   if (f == NULL || (conf = lw_run_file_require (f, LW_RUN_SECTION_CONFIG, error)) == NULL
       || (kf = lw_run_config_from_bytes (conf, error)) == NULL
       || !lw_run_config_check_writer (kf, LW_SESSION_RUN_WRITER, error)
-      || !settings_from_key_file (kf, settings, error))
+      || !settings_from_key_file (kf, lw_run_file_get_version (f), settings, error))
     return NULL;
   return g_steal_pointer (&f);
 }

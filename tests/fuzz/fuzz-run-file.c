@@ -39,14 +39,14 @@ small_model (const LwModelConfig *c)
 }
 
 static void
-read_model (GKeyFile *kf, GBytes *state)
+read_model (GKeyFile *kf, guint version, GBytes *state)
 {
   LwModelConfig config;
   LwModel *model;
   GError *error = NULL;
 
   lw_model_config_init (&config);
-  if (!lw_run_config_get_model (kf, &config, &error))
+  if (!lw_run_config_get_model (kf, version, &config, &error))
     {
       check_refusal (&error);
       return;
@@ -82,7 +82,8 @@ read_sections (const LwRunFile *file)
         {
           if (!lw_run_config_check_writer (kf, "layerwise-cli", &error))
             check_refusal (&error);
-          read_model (kf, lw_run_file_get_section (file, LW_RUN_SECTION_MODEL));
+          read_model (kf, lw_run_file_get_version (file),
+                      lw_run_file_get_section (file, LW_RUN_SECTION_MODEL));
           g_key_file_free (kf);
         }
     }
