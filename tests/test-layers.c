@@ -294,6 +294,41 @@ test_batchnorm_forward (void)
   lw_batchnorm_clear (&bn);
 }
 
+/* A last partial batch of one sample has no variance: it leaves the
+ * running statistics as they were, where it used to pull every running
+ * variance 10% of the way to 0. Two samples update them. */
+static void
+test_batchnorm_single_sample (void)
+{
+  enum { D = 5 };
+  LwBatchNorm bn;
+  float x[2 * D], xhat[2 * D], y[2 * D], mean[D], var[D];
+
+  lw_batchnorm_init (&bn, D);
+  for (guint j = 0; j < 2 * D; j++)
+    x[j] = (float) j * 0.37f - 1.0f;
+  for (guint j = 0; j < D; j++)
+    {
+      bn.running_mean[j] = 0.25f * (float) j;
+      bn.running_var[j] = 2.0f + (float) j;
+    }
+  memcpy (mean, bn.running_mean, sizeof mean);
+  memcpy (var, bn.running_var, sizeof var);
+  lw_batchnorm_forward_train (&bn, x, 1, xhat, y);
+  g_assert_cmpmem (bn.running_mean, sizeof mean, mean, sizeof mean);
+  g_assert_cmpmem (bn.running_var, sizeof var, var, sizeof var);
+  for (guint j = 0; j < D; j++)
+    g_assert_true (isfinite (y[j]));
+
+  lw_batchnorm_forward_train (&bn, x, 2, xhat, y);
+  for (guint j = 0; j < D; j++)
+    {
+      g_assert_cmpfloat (bn.running_mean[j], !=, mean[j]);
+      g_assert_cmpfloat (bn.running_var[j], !=, var[j]);
+    }
+  lw_batchnorm_clear (&bn);
+}
+
 static void
 test_batchnorm_gradient (void)
 {
@@ -1172,6 +1207,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/linear/gradient", test_linear_gradient);
   g_test_add_func ("/engine/linear/feedback", test_linear_feedback);
   g_test_add_func ("/engine/batchnorm/forward", test_batchnorm_forward);
+  g_test_add_func ("/engine/batchnorm/single-sample", test_batchnorm_single_sample);
   g_test_add_func ("/engine/batchnorm/gradient", test_batchnorm_gradient);
   g_test_add_func ("/engine/activation/relu", test_activation_relu);
   g_test_add_func ("/engine/activation/leaky-relu", test_activation_leaky_relu);

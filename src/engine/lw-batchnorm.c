@@ -69,8 +69,11 @@ lw_batchnorm_forward_train (LwBatchNorm *bn, const float *x, guint n, float *xha
       float v = var[j] * inv_n;
       float running_mean = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean[j];
       float running_var = (1.0f - bn->momentum) * bn->running_var[j] + bn->momentum * v * unbias;
-      /* A diverging batch must not spoil what evaluation normalises with. */
-      if (isfinite (running_mean) && isfinite (running_var))
+      /* A diverging batch must not spoil what evaluation normalises with,
+       * nor a batch of one sample (a last partial batch), which has no
+       * variance to estimate: it would pull every running variance
+       * towards 0 (torch refuses such a batch outright). */
+      if (n > 1 && isfinite (running_mean) && isfinite (running_var))
         {
           bn->running_mean[j] = running_mean;
           bn->running_var[j] = running_var;

@@ -80,8 +80,10 @@ train_range (gsize start, gsize end, gpointer data)
       running_mean = (1.0f - bn->momentum) * bn->running_mean[j] + bn->momentum * mean;
       running_var = (1.0f - bn->momentum) * bn->running_var[j]
                     + bn->momentum * (float) (var * unbias);
-      /* A diverging batch must not spoil what evaluation normalises with. */
-      if (isfinite (running_mean) && isfinite (running_var))
+      /* A diverging batch must not spoil what evaluation normalises with,
+       * nor a single value per channel, which has no variance to estimate
+       * (lw-batchnorm.c). */
+      if (count > 1.0 && isfinite (running_mean) && isfinite (running_var))
         {
           bn->running_mean[j] = running_mean;
           bn->running_var[j] = running_var;
