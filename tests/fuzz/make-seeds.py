@@ -3,12 +3,15 @@
 files of each format, into tests/fuzz/corpus/<target>/. The output is
 committed; run again only to change the seeds.
 
-    make-seeds.py [RUN_FILE]
+    make-seeds.py [RUN_FILE [WINDOW_RUN_FILE]]
 
 RUN_FILE: a run saved by layerwise-cli, the smallest there is:
     layerwise-cli --num-hidden 1 --num-layers 1 --epochs 1 --limit-train 128 \
         --limit-test 128 --batch-size 32 --threads 1 --save RUN_FILE
-It becomes fuzz-run-file's seed as it is and without its model section."""
+It becomes fuzz-run-file's seed as it is and without its model section.
+WINDOW_RUN_FILE: a window run with every mark kind, such as
+tests/fixtures/window-mlp-v1.lwrun; its seed leaves the model section out
+(it holds the marks, curves, recent batches and settings)."""
 import gzip
 import os
 import struct
@@ -99,6 +102,13 @@ if len(sys.argv) > 1:
     }
     # The parser's own reading of the original must match ours.
     assert run_file(run_file_sections(saved)) == saved
+
+if len(sys.argv) > 2:
+    with open(sys.argv[2], "rb") as f:
+        window = f.read()
+    assert run_file(run_file_sections(window)) == window
+    SEEDS["fuzz-run-file"]["window-every-mark.lwrun"] = run_file(
+        [s for s in run_file_sections(window) if s[0] != model])
 
 for target, files in SEEDS.items():
     folder = os.path.join(HERE, "corpus", target)
