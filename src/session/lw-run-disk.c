@@ -50,6 +50,30 @@ settings_to_key_file (const LwRunSettings *st, const LwModel *model, GKeyFile *k
   g_key_file_set_boolean (kf, SESSION_GROUP, "augment", st->augment);
 }
 
+/* A whole-number setting of [session]; since is the first format version
+ * that wrote it. In an older file it is absent and keeps
+ * lw_run_settings_init's value, what that version implied (lw-run-file.h,
+ * Compatibility); a file of its version or later must have it. */
+typedef struct {
+  const char *key;
+  guint max;
+  gsize offset;
+  guint since;
+} SettingKey;
+
+#define SETTING(name, max, field, since) \
+  { name, max, G_STRUCT_OFFSET (LwRunSettings, field), since }
+
+static const SettingKey setting_keys[] = {
+  SETTING ("limit_train", G_MAXUINT, limit_train, 1),
+  SETTING ("classes_per_batch", 65536, classes_per_batch, 1),
+  SETTING ("classes_per_batch_until_epoch", 1000000, classes_per_batch_until_epoch, 1),
+  SETTING ("max_epochs", 1000000, max_epochs, 1),
+  SETTING ("eval_every", G_MAXUINT, eval_every, 1),
+  SETTING ("eval_samples", G_MAXUINT, eval_samples, 1),
+  SETTING ("probe_n", 4096, probe_n, 1),
+};
+
 static gboolean
 get_uint (GKeyFile *kf, const char *key, guint max, guint *out, GError **error)
 {
@@ -81,16 +105,17 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
       return FALSE;
     }
   st->data_dir = g_key_file_get_string (kf, SESSION_GROUP, "data_dir", NULL);
-  if (!lw_run_config_get_model (kf, version, &st->model, error)
-      || !get_uint (kf, "limit_train", G_MAXUINT, &st->limit_train, error)
-      || !get_uint (kf, "classes_per_batch", 65536, &st->classes_per_batch, error)
-      || !get_uint (kf, "classes_per_batch_until_epoch", 1000000,
-                    &st->classes_per_batch_until_epoch, error)
-      || !get_uint (kf, "max_epochs", 1000000, &st->max_epochs, error)
-      || !get_uint (kf, "eval_every", G_MAXUINT, &st->eval_every, error)
-      || !get_uint (kf, "eval_samples", G_MAXUINT, &st->eval_samples, error)
-      || !get_uint (kf, "probe_n", 4096, &st->probe_n, error))
+  if (!lw_run_config_get_model (kf, version, &st->model, error))
     return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (setting_keys); i++)
+    {
+      const SettingKey *k = &setting_keys[i];
+
+      if (k->since > version && !g_key_file_has_key (kf, SESSION_GROUP, k->key, NULL))
+        continue;
+      if (!get_uint (kf, k->key, k->max, G_STRUCT_MEMBER_P (st, k->offset), error))
+        return FALSE;
+    }
   st->augment = g_key_file_get_boolean (kf, SESSION_GROUP, "augment", &local);
   if (local != NULL)
     return damaged (error, "settings");
