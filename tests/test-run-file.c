@@ -3,6 +3,7 @@
  * is refused with a message that says which, never a crash. */
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -410,6 +411,30 @@ test_cut_while_loading (void)
   g_rmdir (dir);
 }
 
+/* Only regular files are read: a FIFO would block for ever, /dev/zero
+ * never end, a folder is not a run; each is refused at once, named. */
+static void
+test_not_regular (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-run-file-XXXXXX", &error);
+  g_autofree char *fifo = g_build_filename (dir, "pipe.lwrun", NULL);
+  const char *paths[] = { fifo, "/dev/zero", dir };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_assert_null (lw_run_file_load (paths[i], &error));
+      g_assert_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO);
+      g_assert_nonnull (strstr (error->message, paths[i]));
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+    }
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
 static guint
 count_entries (const char *dir)
 {
@@ -645,6 +670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/run-file/sections/every-enum", test_every_enum);
   g_test_add_func ("/run-file/sections/config-required-keys", test_config_required_keys);
   g_test_add_func ("/run-file/load/cut-while-loading", test_cut_while_loading);
+  g_test_add_func ("/run-file/load/not-regular", test_not_regular);
   g_test_add_func ("/run-file/save/through-link", test_save_through_link);
   g_test_add_func ("/run-file/save/killed-leaves-nothing", test_killed_save_leaves_nothing);
   return g_test_run ();

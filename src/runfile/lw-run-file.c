@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -459,30 +460,81 @@ lw_run_file_read_bytes (const guint8 *data, gsize len, GError **error)
 
 /* Read, not memory-mapped: a file cut by another program while it is read
  * (a sync client, cp, rsync --inplace) then comes out short and is refused
- * as cut short, where a shared mapping would kill the program (SIGBUS). */
+ * as cut short, where a shared mapping would kill the program (SIGBUS).
+ * Only regular files: a FIFO would block and /dev/zero never end. */
+GBytes *
+lw_run_file_read_contents (const char *path, GError **error)
+{
+  struct stat st;
+  guint8 *data;
+  gsize got = 0;
+  int fd, saved_errno;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot open %s: %s"), path,
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      gboolean is_dir = S_ISDIR (st.st_mode);
+
+      close (fd);
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
+                   is_dir ? _("%s is a folder, not a run file") : _("%s is not a regular file"),
+                   path);
+      return NULL;
+    }
+  /* What is there now; a file that grows meanwhile is read to this size. */
+  data = g_try_malloc (MAX ((gsize) st.st_size, 1));
+  if (data == NULL)
+    {
+      close (fd);
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
+                   _("cannot read %s: not enough memory for %" PRId64 " bytes"), path,
+                   (gint64) st.st_size);
+      return NULL;
+    }
+  while (got < (gsize) st.st_size)
+    {
+      gssize n = read (fd, data + got, (gsize) st.st_size - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved_errno = errno;
+          close (fd);
+          g_free (data);
+          g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, _("cannot read %s: %s"),
+                       path, g_strerror (saved_errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;              /* cut meanwhile: the parser says so */
+      got += (gsize) n;
+    }
+  close (fd);
+  return g_bytes_new_take (data, got);
+}
+
 LwRunFile *
 lw_run_file_load (const char *path, GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  char *contents = NULL;
-  gsize len = 0;
   LwRunFile *f;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO,
-                   _("%s is a folder, not a run file"), path);
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &contents, &len, &local))
-    {
-      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "%s", local->message);
-      return NULL;
-    }
-  bytes = g_bytes_new_take (contents, len);
+  bytes = lw_run_file_read_contents (path, error);
+  if (bytes == NULL)
+    return NULL;
   f = read_gbytes (bytes, &local);
   if (f == NULL)
     {

@@ -91,6 +91,10 @@ gboolean     lw_run_file_save         (const LwRunFile *file, const char *path, 
  * version, length, checksum, section table). The single entry point for
  * fuzzing; never aborts on bad input. */
 LwRunFile   *lw_run_file_read_bytes   (const guint8 *data, gsize len, GError **error);
+/* The bytes of the regular file path (read, not mapped; a FIFO, a device
+ * or a folder is refused), for lw_run_file_read_bytes; the error names
+ * the file. */
+GBytes      *lw_run_file_read_contents (const char *path, GError **error);
 /* Reads path (read, not mapped: a file cut while it is read is refused
  * as cut short) and parses it; the error starts with the file's name. */
 LwRunFile   *lw_run_file_load         (const char *path, GError **error);
