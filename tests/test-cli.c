@@ -2,6 +2,7 @@
  * one clear line and status 2, and a tiny real run trains, reports and
  * writes a metrics CSV that parses. */
 #include <signal.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -927,6 +928,111 @@ test_diverged_skip (void)
   g_rmdir (dir);
 }
 
+/* Runs the CLI on args plus the NULL-terminated further arguments; returns
+ * its exit status (stdout and stderr in the test log). */
+static int
+run_with (const char *const *args, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list more;
+  CliRun run;
+  int status;
+
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  va_start (more, args);
+  while ((arg = va_arg (more, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (more);
+  g_ptr_array_add (argv, NULL);
+  cli_run (&run, (const char *const *) argv->pdata);
+  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+  status = run.status;
+  cli_run_clear (&run);
+  return status;
+}
+
+/* SGD at lr 1e5: step 13 of 20 diverges in block 3, after blocks 1 and 2
+ * applied it and while the pipeline has later batches in flight. */
+#define LATE_DIVERGING_ARGS "--optim", "sgd", "--lr", "1e5", "--limit-train", "1000", \
+                            "--limit-test", "100", "--num-hidden", "64", "--batch-size", "50", \
+                            "--log-every", "3", "--epochs", "2"
+
+/* A run stopped by a divergence and saved holds exactly what its position
+ * says: resumed with --on-divergence skip, it ends with the metrics and
+ * the run file of one unbroken run with --on-divergence skip, in both
+ * schedules (and the schedules agree). */
+static void
+test_diverged_resume (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  /* --threads twice for the sequential schedule, which takes no --stages. */
+  const char *schedules[][6] = {
+    { "--schedule", "sequential", "--threads", "1", "--threads", "1" },
+    { "--schedule", "pipeline", "--threads", "2", "--stages", "3" },
+  };
+  g_autoptr (GBytes) first_run = NULL;
+  g_autofree char *first_csv = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (schedules); i++)
+    {
+      const char *const *sch = schedules[i];
+      const char *args[] = { LATE_DIVERGING_ARGS, sch[0], sch[1], sch[2], sch[3], sch[4], sch[5],
+                             NULL };
+      g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+      g_autofree char *straight_run = g_build_filename (dir, "straight.lwrun", NULL);
+      g_autofree char *stopped_csv = g_build_filename (dir, "stopped.csv", NULL);
+      g_autofree char *stopped_run = g_build_filename (dir, "stopped.lwrun", NULL);
+      g_autofree char *a = NULL, *b = NULL;
+      g_autoptr (GBytes) ra = NULL, rb = NULL;
+      CliRun run;
+
+      g_test_message ("schedule %s", sch[1]);
+      g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--metrics", straight_csv,
+                                 "--save", straight_run, NULL), ==, 0);
+      {
+        const char *stop_args[] = { LATE_DIVERGING_ARGS, sch[0], sch[1], sch[2], sch[3], sch[4],
+                                    sch[5], "--metrics", stopped_csv, "--save", stopped_run,
+                                    NULL };
+
+        cli_run (&run, stop_args);
+      }
+      g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+      g_assert_cmpint (run.status, ==, 3);
+      g_assert_nonnull (strstr (run.err, "training diverged at epoch 1 step 13: the loss of "
+                                         "block 3 is NaN"));
+      cli_run_clear (&run);
+      g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--metrics", stopped_csv,
+                                 "--resume", stopped_run, NULL), ==, 0);
+
+      a = read_file (straight_csv);
+      b = read_file (stopped_csv);
+      g_assert_nonnull (strstr (a, "\nepoch,2,"));
+      g_assert_cmpstr (b, ==, a);
+      ra = read_bytes (straight_run);
+      rb = read_bytes (stopped_run);
+      g_assert_true (g_bytes_equal (rb, ra));
+      if (i == 0)
+        {
+          first_csv = g_steal_pointer (&a);
+          first_run = g_bytes_ref (ra);
+        }
+      else
+        {
+          g_assert_cmpstr (a, ==, first_csv);
+          g_assert_true (g_bytes_equal (ra, first_run));
+        }
+      g_unlink (straight_csv);
+      g_unlink (straight_run);
+      g_unlink (stopped_csv);
+      g_unlink (stopped_run);
+    }
+  g_rmdir (dir);
+}
+
 /* Runs the CLI in German: LANGUAGE=de under C.UTF-8 (LANGUAGE is ignored
  * under C), with the build's catalogue, so no German locale is needed. */
 static void
@@ -1063,6 +1169,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
+  g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
 
   status = g_test_run ();
   {
