@@ -651,6 +651,60 @@ test_resume_conv (void)
   check_resume_identical (args);
 }
 
+/* A run file of format 1 (tests/fixtures, made by make-run-fixtures.sh),
+ * resumed from a copy to epochs, gives the metrics of one unbroken run of
+ * the command that wrote it (args) to epochs: the keys added since take
+ * the values their absence implies. */
+static void
+check_fixture_resumes (const char *name, const char *const *args, const char *epochs)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *fixture = g_build_filename (LW_TEST_FIXTURES_DIR, name, NULL);
+  g_autofree char *copy = g_build_filename (dir, name, NULL);
+  g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  g_autoptr (GBytes) bytes = read_bytes (fixture);
+  const char *resume_args[] = { "--threads", "1", NULL };
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (copy, g_bytes_get_data (bytes, NULL),
+                                      (gssize) g_bytes_get_size (bytes), NULL));
+  run_ok (args, epochs, straight_csv, NULL, NULL);
+  run_ok (resume_args, epochs, resumed_csv, NULL, copy);
+  a = read_file (straight_csv);
+  b = read_file (resumed_csv);
+  g_assert_cmpstr (b, ==, a);
+
+  g_unlink (copy);
+  g_unlink (straight_csv);
+  g_unlink (resumed_csv);
+  g_rmdir (dir);
+}
+
+static void
+test_resume_fixture_mlp (void)
+{
+  const char *args[] = { "--limit-train", "600", "--limit-test", "100", "--num-layers", "2",
+                         "--num-hidden", "32", "--threads", "1", "--log-every", "2",
+                         "--classes-per-batch", "3", "--classes-per-batch-until-epoch", "1",
+                         "--lr-decay-milestones", "1", NULL };
+
+  check_fixture_resumes ("cli-mlp-v1.lwrun", args, "3");
+}
+
+static void
+test_resume_fixture_conv (void)
+{
+  const char *args[] = { "--arch", "vgg-mini", "--num-hidden", "32", "--dim-in-decoder", "64",
+                         "--limit-train", "128", "--limit-test", "64", "--batch-size", "32",
+                         "--threads", "1", "--optim", "sgd", "--lr", "0.01", "--momentum", "0.9",
+                         "--cutout", "14", "--log-every", "1", NULL };
+
+  check_fixture_resumes ("cli-conv-v1.lwrun", args, "2");
+}
+
 static ino_t
 inode_of (const char *path)
 {
@@ -1033,6 +1087,36 @@ test_diverged_resume (void)
   g_rmdir (dir);
 }
 
+/* --on-divergence is kept in the run file: a resume without it goes on
+ * skipping, and one that gives it again may change it. */
+static void
+test_resume_keeps_on_divergence (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *saved = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.lwrun", NULL);
+  g_autoptr (GBytes) epoch1 = NULL;
+  const char *args[] = { LATE_DIVERGING_ARGS, "--threads", "1", NULL };
+  const char *resume[] = { "--threads", "1", "--epochs", "2", "--metrics", csv, NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--epochs", "1", "--save", saved,
+                             NULL), ==, 0);
+  epoch1 = read_bytes (saved);
+  g_assert_true (g_file_set_contents (copy, g_bytes_get_data (epoch1, NULL),
+                                      (gssize) g_bytes_get_size (epoch1), NULL));
+  /* Epoch 2 diverges too. */
+  g_assert_cmpint (run_with (resume, "--resume", saved, NULL), ==, 0);
+  g_assert_cmpint (run_with (resume, "--resume", copy, "--on-divergence", "stop", NULL), ==, 3);
+
+  g_unlink (csv);
+  g_unlink (saved);
+  g_unlink (copy);
+  g_rmdir (dir);
+}
+
 /* Runs the CLI in German: LANGUAGE=de under C.UTF-8 (LANGUAGE is ignored
  * under C), with the build's catalogue, so no German locale is needed. */
 static void
@@ -1166,10 +1250,13 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
+  g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
+  g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
   g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
+  g_test_add_func ("/cli/resume/keeps-on-divergence", test_resume_keeps_on_divergence);
 
   status = g_test_run ();
   {

@@ -731,6 +731,31 @@ static const char *const run_flags[] = {
   "cutout", "target-proj-size", "classes-per-batch", "classes-per-batch-until-epoch",
 };
 
+/* Flags a run file stores that a resume may change: the file's value
+ * holds unless the flag is given again. */
+static const char *const resumable_flags[] = {
+  "on-divergence",
+};
+
+/* Keys added to the options group after format 1, with the value their
+ * absence implies (what a file written before them did): such a file
+ * still opens. The keys of format 1 stay required. */
+static const struct {
+  const char *key;
+  const char *absent;
+} later_keys[] = {
+  { "on-divergence", "stop" },
+};
+
+static const char *
+absent_value (const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (later_keys); i++)
+    if (g_str_equal (later_keys[i].key, key))
+      return later_keys[i].absent;
+  return NULL;
+}
+
 /* Exact in a run file; to six digits when a flag is compared with one,
  * so that --lr 0.003 matches the default 3e-3 held as a float. */
 static char *
@@ -775,6 +800,7 @@ flag_text (const LwCliOptions *o, const char *name, gboolean exact)
   if (IS ("cutout")) return g_strdup_printf ("%u", o->cutout);
   if (IS ("target-proj-size")) return g_strdup_printf ("%u", o->target_proj_size);
   if (IS ("classes-per-batch")) return g_strdup_printf ("%u", o->classes_per_batch);
+  if (IS ("on-divergence")) return g_strdup (o->skip_divergence ? "skip" : "stop");
   if (IS ("classes-per-batch-until-epoch"))
     return g_strdup_printf ("%u", o->classes_per_batch_until_epoch);
   if (IS ("lr-decay-milestones"))
@@ -805,7 +831,32 @@ lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *
 
       g_key_file_set_value (kf, group, run_flags[i], value);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (resumable_flags); i++)
+    {
+      g_autofree char *value = flag_value (opts, resumable_flags[i]);
+
+      g_key_file_set_value (kf, group, resumable_flags[i], value);
+    }
   g_key_file_set_uint64 (kf, group, "epochs", opts->epochs);
+}
+
+/* One stored setting into file; a key added after format 1 that the file
+ * lacks takes the value its absence implies. */
+static gboolean
+read_setting (LwCliOptions *file, GKeyFile *kf, const char *group, const char *key,
+              const char *path, GError **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, group, key, NULL);
+  g_autofree char *flag = g_strconcat ("--", key, NULL);
+  g_autoptr (GError) local = NULL;
+
+  if (value == NULL && absent_value (key) != NULL)
+    value = g_strdup (absent_value (key));
+  if (value == NULL)
+    return bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
+  if (!parse_value (file, flag, value, &local))
+    return bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
+  return TRUE;
 }
 
 gboolean
@@ -819,15 +870,9 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
 
   lw_cli_options_init (&file);
   for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
-    {
-      g_autofree char *value = g_key_file_get_value (kf, group, run_flags[i], NULL);
-      g_autofree char *flag = g_strconcat ("--", run_flags[i], NULL);
-
-      if (value == NULL)
-        ok = bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
-      else if (!parse_value (&file, flag, value, &local))
-        ok = bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
-    }
+    ok = read_setting (&file, kf, group, run_flags[i], path, error);
+  for (guint i = 0; i < G_N_ELEMENTS (resumable_flags) && ok; i++)
+    ok = read_setting (&file, kf, group, resumable_flags[i], path, error);
   epochs = g_key_file_get_value (kf, group, "epochs", NULL);
   if (ok && (epochs == NULL || !parse_value (&file, "--epochs", epochs, &local)))
     ok = bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);
@@ -854,6 +899,8 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   /* What may change between two sittings comes from the command line. */
   if (g_hash_table_contains (opts->given, "epochs"))
     file.epochs = opts->epochs;
+  if (g_hash_table_contains (opts->given, "on-divergence"))
+    file.skip_divergence = opts->skip_divergence;
   g_clear_pointer (&file.given, g_hash_table_unref);
   file.given = g_steal_pointer (&opts->given);
   file.data_dir = g_steal_pointer (&opts->data_dir);
@@ -863,7 +910,6 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   file.metrics = g_steal_pointer (&opts->metrics);
   file.save = g_steal_pointer (&opts->save);
   file.checkpoint_every = opts->checkpoint_every;
-  file.skip_divergence = opts->skip_divergence;
   file.resume = g_steal_pointer (&opts->resume);
   lw_cli_options_clear (opts);
   *opts = file;
