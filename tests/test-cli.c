@@ -1117,6 +1117,53 @@ test_resume_keeps_on_divergence (void)
   g_rmdir (dir);
 }
 
+/* Paths are bytes: under the C locale a non-ASCII UTF-8 name, and one
+ * that is not UTF-8 at all, work for --save, --resume, --metrics and
+ * --data-dir (not "Invalid byte sequence in conversion input"). */
+static void
+test_file_names (void)
+{
+  const char *names[] = { "r\xc3\xa9sum\xc3\xa9", "bad\xff" };
+  const char *args[] = { "--limit-train", "200", "--limit-test", "100", "--num-hidden", "16",
+                         "--num-layers", "1", "--threads", "1", NULL };
+
+  g_setenv ("LC_ALL", "C", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+      g_autofree char *sub = g_build_filename (dir, names[i], NULL);
+      g_autofree char *base = g_strconcat (names[i], ".lwrun", NULL);
+      g_autofree char *save = g_build_filename (sub, base, NULL);
+      g_autofree char *csv = g_strconcat (save, ".csv", NULL);
+      g_autofree char *text = NULL;
+      const char *data_args[] = { "--dataset", "mnist", "--data-dir", sub, NULL };
+      CliRun run;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+      g_assert_cmpint (run_with (args, "--epochs", "1", "--metrics", csv, "--save", save, NULL),
+                       ==, 0);
+      g_assert_cmpint (run_with (args, "--epochs", "2", "--metrics", csv, "--resume", save, NULL),
+                       ==, 0);
+      text = read_file (csv);
+      g_assert_nonnull (strstr (text, "\nepoch,2,"));
+
+      /* Accepted, and searched: no dataset there. */
+      cli_run (&run, data_args);
+      g_test_message ("stderr: %s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, "train-images"));
+      cli_run_clear (&run);
+
+      g_unlink (csv);
+      g_unlink (save);
+      g_rmdir (sub);
+      g_rmdir (dir);
+    }
+  g_unsetenv ("LC_ALL");
+}
+
 /* Runs the CLI in German: LANGUAGE=de under C.UTF-8 (LANGUAGE is ignored
  * under C), with the build's catalogue, so no German locale is needed. */
 static void
@@ -1240,6 +1287,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_cases[i], test_bad_value);
     }
   g_test_add_func ("/cli/bad/data-dir-empty", test_empty_data_dir);
+  g_test_add_func ("/cli/run/file-names", test_file_names);
   g_test_add_func ("/cli/run/tiny", test_tiny_run);
   g_test_add_func ("/cli/run/tiny-conv", test_tiny_conv_run);
   g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);

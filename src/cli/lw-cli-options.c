@@ -310,6 +310,27 @@ parse_file_name (const char *flag, const char *value, char **out, GError **error
   return TRUE;
 }
 
+/* A folder flag: an existing, readable folder. value is in the file
+ * name encoding (G_OPTION_FLAG_FILENAME); messages show it as UTF-8. */
+static gboolean
+parse_data_dir (const char *flag, const char *value, char **out, GError **error)
+{
+  g_autofree char *shown = g_filename_display_name (value);
+
+  if (value[0] == '\0')
+    return bad_value (error, _("%s: empty folder name"), flag);
+  if (!g_file_test (value, G_FILE_TEST_EXISTS))
+    return bad_value (error, _("%s: no such folder '%s'"), flag, shown);
+  if (!g_file_test (value, G_FILE_TEST_IS_DIR))
+    return bad_value (error, _("%s: '%s' is not a folder"), flag, shown);
+  if (access (value, R_OK | X_OK) != 0)
+    return bad_value (error, _("%s: cannot read folder '%s': %s"), flag, shown,
+                      g_strerror (errno));
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
 static gboolean
 parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **error)
 {
@@ -343,20 +364,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       return TRUE;
     }
   if (g_str_equal (name, "data-dir"))
-    {
-      if (value[0] == '\0')
-        return bad_value (error, _("%s: empty folder name"), flag);
-      if (!g_file_test (value, G_FILE_TEST_EXISTS))
-        return bad_value (error, _("%s: no such folder '%s'"), flag, value);
-      if (!g_file_test (value, G_FILE_TEST_IS_DIR))
-        return bad_value (error, _("%s: '%s' is not a folder"), flag, value);
-      if (access (value, R_OK | X_OK) != 0)
-        return bad_value (error, _("%s: cannot read folder '%s': %s"), flag, value,
-                          g_strerror (errno));
-      g_free (opts->data_dir);
-      opts->data_dir = g_strdup (value);
-      return TRUE;
-    }
+    return parse_data_dir (flag, value, &opts->data_dir, error);
   if (g_str_equal (name, "arch"))
     {
       LwArch arch;
@@ -475,6 +483,10 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
 
 #define VALUE_OPTION(name, help, arg) \
   { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
+/* Paths are passed as they are (any bytes, in any locale), not converted
+ * to UTF-8 from the locale's charset. */
+#define FILE_OPTION(name, help, arg) \
+  { name, 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
 
 static const char description[] = N_(
   "Every hidden layer is trained only by its own local loss (Nøkland & Eidnes 2019);\n"
@@ -546,7 +558,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
                   "and seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
                   "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini"), "NAME"),
     VALUE_OPTION ("dataset", N_("mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100"), "NAME"),
-    VALUE_OPTION ("data-dir", N_("Folder holding the dataset's files"), "DIR"),
+    FILE_OPTION ("data-dir", N_("Folder holding the dataset's files"), "DIR"),
     VALUE_OPTION ("arch", N_("Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini"), "NAME"),
     VALUE_OPTION ("num-layers", N_("Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, vgg-mini 1, after the conv layers)"), "N"),
     VALUE_OPTION ("num-hidden", N_("Units per hidden FC layer (default 1024; vgg-mini 256)"), "N"),
@@ -578,7 +590,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
       "Test only: rank 1 corrupts its message or dies at a training step", "KIND:STEP" },
     VALUE_OPTION ("limit-train", N_("Use only the first N training samples (default 0 = all)"), "N"),
     VALUE_OPTION ("limit-test", N_("Test on only the first N test samples (default 0 = all)"), "N"),
-    VALUE_OPTION ("metrics", N_("Write per-step and per-epoch metrics as CSV to FILE"), "FILE"),
+    FILE_OPTION ("metrics", N_("Write per-step and per-epoch metrics as CSV to FILE"), "FILE"),
     VALUE_OPTION ("log-every", N_("Steps between step rows in the metrics CSV (default 20)"), "N"),
     { "no-augment", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
       N_("Turn off the dataset's training augmentation (crop, flip)"), NULL },
@@ -586,9 +598,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("target-proj-size", N_("Length of the random label code of the bpf losses (default 128)"), "N"),
     VALUE_OPTION ("classes-per-batch", N_("Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)"), "K"),
     VALUE_OPTION ("classes-per-batch-until-epoch", N_("Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)"), "E"),
-    VALUE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
+    FILE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
     VALUE_OPTION ("checkpoint-every", N_("Also save the run every N training steps (needs --save or --resume)"), "N"),
-    VALUE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
+    FILE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
