@@ -841,6 +841,10 @@ test_resume_bad (void)
         "--arch vgg-mini: the run in" },
       { { "--resume", good, "--num-hidden", "32", "--epochs", "2", NULL },
         "trained with --num-hidden 16" },
+      { { "--resume", good, "--preset", "vgg-mini", "--epochs", "2", NULL },
+        "--preset vgg-mini sets --arch vgg-mini: the run in" },
+      { { "--resume", good, "--preset", "3x256", "--epochs", "2", NULL },
+        "--preset 3x256 sets --num-hidden 256: the run in" },
       { { "--resume", cut, NULL }, "cut short" },
       { { "--resume", flipped, NULL }, "checksum mismatch" },
       { { "--resume", newer, NULL }, "newer Layerwise" },
@@ -867,17 +871,21 @@ test_resume_bad (void)
         g_assert_true (g_bytes_equal (after, bytes));
       }
   }
-  /* The same values as the file's are no contradiction. */
+  /* The same values as the file's are no contradiction, from a preset
+   * (what it sets, or a flag beside it) too. */
+  write_user_presets ("[same]\narch=mlp\nlayers=3\nhidden=32\n");
   {
     const char *same[] = { "--resume", good, "--num-hidden", "16", "--lr", "0.0005",
-                           "--epochs", "2", "--threads", "1", NULL };
+                           "--preset", "same", "--epochs", "2", "--threads", "1", NULL };
     CliRun run;
 
     cli_run (&run, same);
+    g_test_message ("stderr: %s", run.err);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "resuming"));
     cli_run_clear (&run);
   }
+  write_user_presets ("");
 
   g_unlink (good);
   g_unlink (csv);

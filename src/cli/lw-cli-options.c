@@ -46,6 +46,7 @@ lw_cli_options_init (LwCliOptions *opts)
   opts->cutout = 0;
   opts->target_proj_size = 128;
   opts->given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  opts->from_preset = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 void
@@ -56,6 +57,8 @@ lw_cli_options_clear (LwCliOptions *opts)
   g_clear_pointer (&opts->save, g_free);
   g_clear_pointer (&opts->resume, g_free);
   g_clear_pointer (&opts->given, g_hash_table_unref);
+  g_clear_pointer (&opts->preset, g_free);
+  g_clear_pointer (&opts->from_preset, g_hash_table_unref);
 }
 
 static gboolean
@@ -281,21 +284,27 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
 
       return bad_value (error, _("--preset: unknown preset '%s'; choose one of %s"), id, names);
     }
-  opts->arch = p->arch;
-  opts->num_layers = p->num_layers;
-  opts->num_hidden = p->num_hidden;
+  /* The names of the flags it sets, for a resume to check them (static). */
+#define SET(flag, field, value) \
+  G_STMT_START { opts->field = (value); g_hash_table_add (opts->from_preset, (gpointer) flag); } G_STMT_END
+  SET ("arch", arch, p->arch);
+  SET ("num-layers", num_layers, p->num_layers);
+  SET ("num-hidden", num_hidden, p->num_hidden);
   if (p->sets & LW_PRESET_SETS_DATASET)
-    opts->dataset = p->dataset;
+    SET ("dataset", dataset, p->dataset);
   if (p->sets & LW_PRESET_SETS_LOSS)
-    opts->loss = p->loss;
+    SET ("loss", loss, p->loss);
   if (p->sets & LW_PRESET_SETS_LR)
-    opts->lr = p->lr;
+    SET ("lr", lr, p->lr);
   if (p->sets & LW_PRESET_SETS_BETA)
-    opts->beta = p->beta;
+    SET ("beta", beta, p->beta);
   if (p->sets & LW_PRESET_SETS_BATCH_SIZE)
-    opts->batch_size = p->batch_size;
+    SET ("batch-size", batch_size, p->batch_size);
   if (p->sets & LW_PRESET_SETS_SEED)
-    opts->seed = p->seed;
+    SET ("seed", seed, p->seed);
+#undef SET
+  g_free (opts->preset);
+  opts->preset = g_strdup (id);
   return TRUE;
 }
 
@@ -852,6 +861,30 @@ lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *
   g_key_file_set_uint64 (kf, group, "epochs", opts->epochs);
 }
 
+/* A flag given for a resume, or set by its --preset (a flag given beside
+ * the preset wins, as in a new run), must have the file's value. */
+static gboolean
+check_same (const LwCliOptions *opts, const LwCliOptions *file, const char *name,
+            const char *path, GError **error)
+{
+  gboolean given = g_hash_table_contains (opts->given, name);
+  g_autofree char *mine = NULL, *theirs = NULL;
+
+  if (!given && !g_hash_table_contains (opts->from_preset, name))
+    return TRUE;
+  mine = flag_text (opts, name, FALSE);
+  theirs = flag_text (file, name, FALSE);
+  if (g_str_equal (mine, theirs))
+    return TRUE;
+  if (given)
+    return bad_value (error, _("--%s %s: the run in %s was trained with --%s %s, and a resumed "
+                      "run keeps its settings (leave the flag out)"), name, mine, path, name,
+                      theirs);
+  return bad_value (error, _("--preset %s sets --%s %s: the run in %s was trained with --%s %s, "
+                    "and a resumed run keeps its settings (leave the preset out)"),
+                    opts->preset, name, mine, path, name, theirs);
+}
+
 /* One stored setting into file; a key added after format 1 that the file
  * lacks takes the value its absence implies. */
 static gboolean
@@ -890,18 +923,7 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
     ok = bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);
 
   for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
-    {
-      g_autofree char *mine = NULL, *theirs = NULL;
-
-      if (!g_hash_table_contains (opts->given, run_flags[i]))
-        continue;
-      mine = flag_text (opts, run_flags[i], FALSE);
-      theirs = flag_text (&file, run_flags[i], FALSE);
-      if (!g_str_equal (mine, theirs))
-        ok = bad_value (error, _("--%s %s: the run in %s was trained with --%s %s, and a resumed "
-                        "run keeps its settings (leave the flag out)"), run_flags[i], mine, path,
-                        run_flags[i], theirs);
-    }
+    ok = check_same (opts, &file, run_flags[i], path, error);
   if (!ok)
     {
       lw_cli_options_clear (&file);

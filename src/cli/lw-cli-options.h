@@ -59,6 +59,8 @@ typedef struct {
   guint checkpoint_every;       /* steps between saves to save; 0: at the end only */
   char *resume;                 /* NULL: a new run */
   GHashTable *given;            /* names of the flags on the command line ("arch", …) */
+  char *preset;                 /* --preset NAME, or NULL */
+  GHashTable *from_preset;      /* names of the flags --preset set ("arch", …) */
   gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
 } LwCliOptions;
 
