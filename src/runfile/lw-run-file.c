@@ -186,21 +186,47 @@ write_all (int fd, const guint8 *data, gsize len)
   return TRUE;
 }
 
+/* path with the symbolic links of its last component followed (at most
+ * 40, as the kernel does; a relative target against its link's folder),
+ * so that a save through a link replaces the target, not the link. */
+static char *
+resolve_links (const char *path)
+{
+  char *current = g_strdup (path);
+
+  for (int i = 0; i < 40; i++)
+    {
+      g_autofree char *target = g_file_read_link (current, NULL);
+      g_autofree char *dir = NULL;
+
+      if (target == NULL)
+        break;
+      dir = g_path_get_dirname (current);
+      g_free (current);
+      current = g_path_is_absolute (target) ? g_steal_pointer (&target)
+                                            : g_build_filename (dir, target, NULL);
+    }
+  return current;
+}
+
 /* Written section by section (a run of a big network is hundreds of
  * megabytes: no second copy of it in memory), to a temporary file beside
- * path, flushed to disk, then renamed over path. */
+ * path (its target when path is a symbolic link), flushed to disk, then
+ * renamed over it. */
 gboolean
 lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
 {
   g_autoptr (GByteArray) header = NULL;
   g_autofree char *tmp = NULL;
+  g_autofree char *real = NULL;
   gboolean ok;
   guint32 crc, crc_le;
   int fd, saved_errno = 0;
 
   g_return_val_if_fail (f != NULL && path != NULL, FALSE);
 
-  tmp = g_strconcat (path, ".XXXXXX", NULL);
+  real = resolve_links (path);
+  tmp = g_strconcat (real, ".XXXXXX", NULL);
   fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
   if (fd < 0)
     {
@@ -229,7 +255,7 @@ lw_run_file_save (const LwRunFile *f, const char *path, GError **error)
       saved_errno = errno;
       ok = FALSE;
     }
-  if (ok && g_rename (tmp, path) != 0)
+  if (ok && g_rename (tmp, real) != 0)
     {
       saved_errno = errno;
       ok = FALSE;
