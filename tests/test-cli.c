@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <glib.h>
@@ -783,6 +784,53 @@ test_resume_interrupted (void)
   g_rmdir (dir);
 }
 
+/* The position saved in a run file. */
+static LwRunPosition
+saved_position (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) saved = read_bytes (path);
+  g_autoptr (LwRunFile) file = NULL;
+  LwRunPosition pos;
+
+  file = lw_run_file_read_bytes (g_bytes_get_data (saved, NULL), g_bytes_get_size (saved), &error);
+  g_assert_no_error (error);
+  g_assert_true (lw_run_position_from_bytes (lw_run_file_get_section (file, LW_RUN_SECTION_POSITION),
+                                             &pos, &error));
+  g_assert_no_error (error);
+  return pos;
+}
+
+/* --resume through a symbolic link (a relative one) saves to its target:
+ * the link stays a link, and the target holds the new epoch. */
+static void
+test_resume_symlink (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *target = g_build_filename (dir, "target.lwrun", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                         "--threads", "1", NULL };
+  const char *resume_args[] = { "--threads", "1", NULL };
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  run_ok (args, "1", csv, target, NULL);
+  g_assert_cmpint (symlink ("target.lwrun", link), ==, 0);
+  run_ok (resume_args, "2", csv, NULL, link);
+
+  g_assert_cmpint (g_lstat (link, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_cmpuint (saved_position (target).epoch, ==, 3);
+
+  g_unlink (link);
+  g_unlink (target);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 /* The file with its bytes changed by edit, its checksum made right again
  * when fix_crc. */
 static char *
@@ -1309,6 +1357,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
+  g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
   g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
