@@ -95,6 +95,11 @@ static const BadCase bad_cases[] = {
   { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
   { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
     "--stages 4: this model has 3 blocks" },
+  { "stages-without-pipeline", { "--stages", "2", NULL }, "--stages 2: stages are those of --schedule pipeline" },
+  { "stages-without-pipeline-out-of-range", { "--stages", "4", "--limit-train", "100", NULL },
+    "--stages 4: stages are those of --schedule pipeline" },
+  { "cutout-odd", { "--cutout", "15", NULL }, "--cutout 15: an odd side cuts a hole of side 14" },
+  { "cutout-one", { "--cutout", "1", NULL }, "--cutout 1: an odd side" },
   { "distributed-with-pipeline", { "--distributed", "--schedule", "pipeline", NULL },
     "drop --schedule pipeline" },
   { "distributed-with-stages", { "--distributed", "--stages", "2", NULL }, "drop --stages" },
@@ -445,8 +450,9 @@ test_pipeline_same_metrics (void)
   g_autofree char *seq_csv = g_build_filename (dir, "sequential.csv", NULL);
   g_autofree char *pipe_csv = g_build_filename (dir, "pipeline.csv", NULL);
   g_autofree char *seq = NULL, *pipe = NULL;
-  const char *schedules[][4] = { { "sequential", "1", "1", seq_csv },
-                                 { "pipeline", "2", "3", pipe_csv } };
+  /* --threads twice for the sequential schedule, which takes no --stages. */
+  const char *schedules[][5] = { { "sequential", "1", "--threads", "1", seq_csv },
+                                 { "pipeline", "2", "--stages", "3", pipe_csv } };
 
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (schedules); i++)
@@ -454,8 +460,8 @@ test_pipeline_same_metrics (void)
       const char *args[] = { "--limit-train", "1500", "--epochs", "3", "--num-hidden", "96",
                              "--dropout", "0.1", "--lr-decay-milestones", "2",
                              "--log-every", "3", "--schedule", schedules[i][0],
-                             "--threads", schedules[i][1], "--stages", schedules[i][2],
-                             "--metrics", schedules[i][3], NULL };
+                             "--threads", schedules[i][1], schedules[i][2], schedules[i][3],
+                             "--metrics", schedules[i][4], NULL };
       CliRun run;
 
       cli_run (&run, args);
@@ -706,6 +712,40 @@ test_resume_fixture_conv (void)
   check_fixture_resumes ("cli-conv-v1.lwrun", args, "2");
 }
 
+/* A run file that stored an odd --cutout (refused on the command line
+ * only) still opens: the conv fixture with cutout=13, its checksum made
+ * right again. */
+static void
+test_resume_odd_cutout (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *fixture = g_build_filename (LW_TEST_FIXTURES_DIR, "cli-conv-v1.lwrun", NULL);
+  g_autofree char *odd = g_build_filename (dir, "odd.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autoptr (GBytes) bytes = read_bytes (fixture);
+  gsize len = g_bytes_get_size (bytes);
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), len);
+  const char *key = "cutout=14\n";
+  const char *args[] = { "--threads", "1", NULL };
+  gsize at = 0;
+  guint32 crc;
+
+  g_assert_no_error (error);
+  while (at + strlen (key) <= len && memcmp (data + at, key, strlen (key)) != 0)
+    at++;
+  g_assert_cmpuint (at + strlen (key), <=, len);
+  data[at + 8] = '3';
+  crc = GUINT32_TO_LE ((guint32) crc32_z (crc32_z (0L, Z_NULL, 0), data, len - 4));
+  memcpy (data + len - 4, &crc, 4);
+  g_assert_true (g_file_set_contents (odd, (const char *) data, (gssize) len, NULL));
+  run_ok (args, "2", csv, NULL, odd);
+
+  g_unlink (odd);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 static ino_t
 inode_of (const char *path)
 {
@@ -893,6 +933,7 @@ test_resume_bad (void)
         "--preset vgg-mini sets --arch vgg-mini: the run in" },
       { { "--resume", good, "--preset", "3x256", "--epochs", "2", NULL },
         "--preset 3x256 sets --num-hidden 256: the run in" },
+      { { "--resume", good, "--stages", "2", NULL }, "--stages 2: stages are those of" },
       { { "--resume", cut, NULL }, "cut short" },
       { { "--resume", flipped, NULL }, "checksum mismatch" },
       { { "--resume", newer, NULL }, "newer Layerwise" },
@@ -1358,6 +1399,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
+  g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
   g_test_add_func ("/cli/resume/diverged", test_diverged_resume);

@@ -650,6 +650,14 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->distributed && opts->loss == LW_LOSS_BP)
     return bad_value (error, _("--distributed: --loss bp cannot be split into stages "
                       "(its error crosses every block)"));
+  if (opts->stages > 0 && !opts->pipeline)
+    return bad_value (error, _("--stages %u: stages are those of --schedule pipeline; "
+                      "give it too, or drop --stages"), opts->stages);
+  /* Here, not in parse_value: a run file that stored an odd side still opens. */
+  if (opts->cutout % 2 == 1)
+    return bad_value (error, _("--cutout %u: an odd side cuts a hole of side %u, as the reference "
+                      "code does (it clips y±L//2; 1 cuts nothing); give an even side "
+                      "(the paper uses 14 and 16)"), opts->cutout, opts->cutout - 1);
   if (opts->fault != LW_DISTRIBUTED_FAULT_NONE && !opts->distributed)
     return bad_value (error, _("--distributed-fault needs --distributed"));
   if (opts->distributed && (opts->save != NULL || opts->resume != NULL
