@@ -160,12 +160,13 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 12; i++)
+  for (guint i = 0; i < 13; i++)
     {
       const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
                                             "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder",
                                             "--classes-per-batch", "--classes-per-batch-until-epoch",
-                                            "--on-divergence", "3 when\ntraining diverged" }[i];
+                                            "--on-divergence", "3 when\ntraining diverged",
+                                            "--force" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -596,6 +597,42 @@ run_ok (const char *const *args, const char *epochs, const char *csv, const char
   cli_run_clear (&run);
 }
 
+/* The run's output in the test log, made valid UTF-8 (for TAP) where a
+ * path in it is not. */
+static void
+log_output (const CliRun *run)
+{
+  g_autofree char *out = g_utf8_make_valid (run->out, -1);
+  g_autofree char *err = g_utf8_make_valid (run->err, -1);
+
+  g_test_message ("stdout: %s\nstderr: %s", out, err);
+}
+
+/* Runs the CLI on args plus the NULL-terminated further arguments; returns
+ * its exit status (stdout and stderr in the test log). */
+static int
+run_with (const char *const *args, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list more;
+  CliRun run;
+  int status;
+
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  va_start (more, args);
+  while ((arg = va_arg (more, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (more);
+  g_ptr_array_add (argv, NULL);
+  cli_run (&run, (const char *const *) argv->pdata);
+  log_output (&run);
+  status = run.status;
+  cli_run_clear (&run);
+  return status;
+}
+
 /* Two epochs straight, against one epoch saved and a second resumed
  * from the file (with nothing but --epochs, --threads, --metrics given):
  * the same metrics CSV and the same final run file, byte for byte (the
@@ -871,6 +908,77 @@ test_resume_symlink (void)
   g_rmdir (dir);
 }
 
+/* --save does not replace a file unasked: a new run refuses any file
+ * there (and says how to go on), --resume A --save B refuses a B that is
+ * not A; --force lets both go ahead. The refused file is left as it was. */
+static void
+test_save_exists (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *run_file = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) before = NULL, after = NULL;
+  const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                         "--threads", "1", "--epochs", "1", NULL };
+  CliRun run;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (run_with (args, "--save", run_file, NULL), ==, 0);
+  before = read_bytes (run_file);
+  {
+    const char *again[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                            "--threads", "1", "--epochs", "1", "--save", run_file, NULL };
+
+    cli_run (&run, again);
+  }
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  text = g_strdup_printf ("layerwise-cli: --save %s: a file is already there (a saved run?); "
+                          "resume it with --resume %s, or pass --force to start a new run over "
+                          "it\n", run_file, run_file);
+  g_assert_cmpstr (run.err, ==, text);
+  cli_run_clear (&run);
+  after = read_bytes (run_file);
+  g_assert_true (g_bytes_equal (after, before));
+  g_clear_pointer (&after, g_bytes_unref);
+
+  /* Resumed to another file that is there: refused, unless --force. */
+  g_assert_true (g_file_set_contents (other, "keep me\n", -1, NULL));
+  {
+    const char *to_other[] = { "--resume", run_file, "--epochs", "2", "--save", other, NULL };
+
+    cli_run (&run, to_other);
+  }
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--save"));
+  g_assert_nonnull (strstr (run.err, "--force"));
+  cli_run_clear (&run);
+  g_clear_pointer (&text, g_free);
+  text = read_file (other);
+  g_assert_cmpstr (text, ==, "keep me\n");
+  after = read_bytes (run_file);
+  g_assert_true (g_bytes_equal (after, before));
+
+  /* The file resumed itself, named again: no contradiction. */
+  g_assert_cmpint (run_with (args, "--resume", run_file, "--save", run_file, "--epochs", "2",
+                             NULL), ==, 0);
+  g_assert_cmpuint (saved_position (run_file).epoch, ==, 3);
+  g_assert_cmpint (run_with (args, "--resume", run_file, "--save", other, "--epochs", "3",
+                             "--force", NULL), ==, 0);
+  g_assert_cmpuint (saved_position (other).epoch, ==, 4);
+  g_assert_cmpint (run_with (args, "--save", run_file, "--metrics", csv, "--force", NULL), ==, 0);
+  g_assert_cmpuint (saved_position (run_file).epoch, ==, 2);
+
+  g_unlink (run_file);
+  g_unlink (other);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 /* The file with its bytes changed by edit, its checksum made right again
  * when fix_crc. */
 static char *
@@ -1079,31 +1187,6 @@ test_diverged_skip (void)
   g_rmdir (dir);
 }
 
-/* Runs the CLI on args plus the NULL-terminated further arguments; returns
- * its exit status (stdout and stderr in the test log). */
-static int
-run_with (const char *const *args, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  const char *arg;
-  va_list more;
-  CliRun run;
-  int status;
-
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  va_start (more, args);
-  while ((arg = va_arg (more, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (more);
-  g_ptr_array_add (argv, NULL);
-  cli_run (&run, (const char *const *) argv->pdata);
-  g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
-  status = run.status;
-  cli_run_clear (&run);
-  return status;
-}
-
 /* SGD at lr 1e5: step 13 of 20 diverges in block 3, after blocks 1 and 2
  * applied it and while the pipeline has later batches in flight. */
 #define LATE_DIVERGING_ARGS "--optim", "sgd", "--lr", "1e5", "--limit-train", "1000", \
@@ -1248,7 +1331,7 @@ test_file_names (void)
 
       /* Accepted, and searched: no dataset there. */
       cli_run (&run, data_args);
-      g_test_message ("stderr: %s", run.err);
+      log_output (&run);
       g_assert_cmpint (run.status, ==, 2);
       g_assert_nonnull (strstr (run.err, "train-images"));
       cli_run_clear (&run);
@@ -1399,6 +1482,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
+  g_test_add_func ("/cli/save-exists", test_save_exists);
   g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);

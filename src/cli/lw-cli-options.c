@@ -547,8 +547,10 @@ static const char description[] = N_(
   "there, exactly as if the run had never stopped: the same weights, metrics and\n"
   "CSV rows, bit for bit. A resumed run keeps its settings: --epochs (the total\n"
   "to reach), --data-dir, --threads, --schedule, --stages, --metrics, --save,\n"
-  "--checkpoint-every and --on-divergence may be given; any other flag must\n"
-  "match the file.\n"
+  "--force, --checkpoint-every and --on-divergence (kept in the file otherwise)\n"
+  "may be given; any other flag, and what a --preset sets, must match the file.\n"
+  "--save refuses to replace a file that is there (a new run any file, a resumed\n"
+  "one any but the file it resumes) unless --force is given.\n"
   "\n"
   "A step whose loss, gradient or update is not finite (NaN or infinite: a\n"
   "learning rate far too high) is never applied. By default training then stops\n"
@@ -609,6 +611,8 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("classes-per-batch-until-epoch", N_("Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)"), "E"),
     FILE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
     VALUE_OPTION ("checkpoint-every", N_("Also save the run every N training steps (needs --save or --resume)"), "N"),
+    { "force", 0, 0, G_OPTION_ARG_NONE, &opts->force,
+      N_("Let --save replace a file that is already there (by default a new run refuses to, and so does --resume A --save B)"), NULL },
     FILE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
     G_OPTION_ENTRY_NULL
   };
@@ -952,6 +956,7 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   file.metrics = g_steal_pointer (&opts->metrics);
   file.save = g_steal_pointer (&opts->save);
   file.checkpoint_every = opts->checkpoint_every;
+  file.force = opts->force;
   file.resume = g_steal_pointer (&opts->resume);
   lw_cli_options_clear (opts);
   *opts = file;

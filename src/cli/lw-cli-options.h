@@ -58,6 +58,7 @@ typedef struct {
   char *save;                   /* NULL: the run is not saved */
   guint checkpoint_every;       /* steps between saves to save; 0: at the end only */
   char *resume;                 /* NULL: a new run */
+  gboolean force;               /* --force: --save may replace a file that is there */
   GHashTable *given;            /* names of the flags on the command line ("arch", …) */
   char *preset;                 /* --preset NAME, or NULL */
   GHashTable *from_preset;      /* names of the flags --preset set ("arch", …) */
