@@ -17,9 +17,9 @@ export LC_ALL=C
 
 "$cli" --limit-train 600 --limit-test 100 --num-layers 2 --num-hidden 32 --threads 1 \
   --log-every 2 --classes-per-batch 3 --classes-per-batch-until-epoch 1 \
-  --lr-decay-milestones 1 --epochs 2 --save "$out/cli-mlp-v$version.lwrun" > /dev/null
+  --lr-decay-milestones 1 --epochs 2 --force --save "$out/cli-mlp-v$version.lwrun" > /dev/null
 "$cli" --arch vgg-mini --num-hidden 32 --dim-in-decoder 64 --limit-train 128 --limit-test 64 --batch-size 32 \
   --threads 1 --optim sgd --lr 0.01 --momentum 0.9 --cutout 14 --log-every 1 --epochs 1 \
-  --save "$out/cli-conv-v$version.lwrun" > /dev/null
+  --force --save "$out/cli-conv-v$version.lwrun" > /dev/null
 "$build/tests/make-run-fixtures" "$out/window-mlp-v$version.lwrun"
 ls -l "$out"/*-v"$version".lwrun

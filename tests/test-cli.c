@@ -2,11 +2,13 @@
  * one clear line and status 2, and a tiny real run trains, reports and
  * writes a metrics CSV that parses. */
 #include <signal.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <glib.h>
@@ -93,6 +95,11 @@ static const BadCase bad_cases[] = {
   { "stages-zero", { "--schedule", "pipeline", "--stages", "0", NULL }, "--stages" },
   { "stages-above-blocks", { "--schedule", "pipeline", "--stages", "4", NULL },
     "--stages 4: this model has 3 blocks" },
+  { "stages-without-pipeline", { "--stages", "2", NULL }, "--stages 2: stages are those of --schedule pipeline" },
+  { "stages-without-pipeline-out-of-range", { "--stages", "4", "--limit-train", "100", NULL },
+    "--stages 4: stages are those of --schedule pipeline" },
+  { "cutout-odd", { "--cutout", "15", NULL }, "--cutout 15: an odd side cuts a hole of side 14" },
+  { "cutout-one", { "--cutout", "1", NULL }, "--cutout 1: an odd side" },
   { "distributed-with-pipeline", { "--distributed", "--schedule", "pipeline", NULL },
     "drop --schedule pipeline" },
   { "distributed-with-stages", { "--distributed", "--stages", "2", NULL }, "drop --stages" },
@@ -153,12 +160,13 @@ test_help (void)
 
   cli_run (&run, args);
   g_assert_cmpint (run.status, ==, 0);
-  for (guint i = 0; i < 12; i++)
+  for (guint i = 0; i < 13; i++)
     {
       const char *flag = (const char *[]) { "--loss", "--lr-decay-milestones", "--metrics", "--dataset",
                                             "--arch", "vgg-mini", "--feat-mult", "--dim-in-decoder",
                                             "--classes-per-batch", "--classes-per-batch-until-epoch",
-                                            "--on-divergence", "3 when\ntraining diverged" }[i];
+                                            "--on-divergence", "3 when\ntraining diverged",
+                                            "--force" }[i];
 
       g_assert_nonnull (strstr (run.out, flag));
     }
@@ -443,8 +451,9 @@ test_pipeline_same_metrics (void)
   g_autofree char *seq_csv = g_build_filename (dir, "sequential.csv", NULL);
   g_autofree char *pipe_csv = g_build_filename (dir, "pipeline.csv", NULL);
   g_autofree char *seq = NULL, *pipe = NULL;
-  const char *schedules[][4] = { { "sequential", "1", "1", seq_csv },
-                                 { "pipeline", "2", "3", pipe_csv } };
+  /* --threads twice for the sequential schedule, which takes no --stages. */
+  const char *schedules[][5] = { { "sequential", "1", "--threads", "1", seq_csv },
+                                 { "pipeline", "2", "--stages", "3", pipe_csv } };
 
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (schedules); i++)
@@ -452,8 +461,8 @@ test_pipeline_same_metrics (void)
       const char *args[] = { "--limit-train", "1500", "--epochs", "3", "--num-hidden", "96",
                              "--dropout", "0.1", "--lr-decay-milestones", "2",
                              "--log-every", "3", "--schedule", schedules[i][0],
-                             "--threads", schedules[i][1], "--stages", schedules[i][2],
-                             "--metrics", schedules[i][3], NULL };
+                             "--threads", schedules[i][1], schedules[i][2], schedules[i][3],
+                             "--metrics", schedules[i][4], NULL };
       CliRun run;
 
       cli_run (&run, args);
@@ -588,6 +597,42 @@ run_ok (const char *const *args, const char *epochs, const char *csv, const char
   cli_run_clear (&run);
 }
 
+/* The run's output in the test log, made valid UTF-8 (for TAP) where a
+ * path in it is not. */
+static void
+log_output (const CliRun *run)
+{
+  g_autofree char *out = g_utf8_make_valid (run->out, -1);
+  g_autofree char *err = g_utf8_make_valid (run->err, -1);
+
+  g_test_message ("stdout: %s\nstderr: %s", out, err);
+}
+
+/* Runs the CLI on args plus the NULL-terminated further arguments; returns
+ * its exit status (stdout and stderr in the test log). */
+static int
+run_with (const char *const *args, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list more;
+  CliRun run;
+  int status;
+
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  va_start (more, args);
+  while ((arg = va_arg (more, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (more);
+  g_ptr_array_add (argv, NULL);
+  cli_run (&run, (const char *const *) argv->pdata);
+  log_output (&run);
+  status = run.status;
+  cli_run_clear (&run);
+  return status;
+}
+
 /* Two epochs straight, against one epoch saved and a second resumed
  * from the file (with nothing but --epochs, --threads, --metrics given):
  * the same metrics CSV and the same final run file, byte for byte (the
@@ -648,6 +693,94 @@ test_resume_conv (void)
                          "--threads", "1", NULL };
 
   check_resume_identical (args);
+}
+
+/* A run file of format 1 (tests/fixtures, made by make-run-fixtures.sh),
+ * resumed from a copy to epochs, gives the metrics of one unbroken run of
+ * the command that wrote it (args) to epochs: the keys added since take
+ * the values their absence implies. */
+static void
+check_fixture_resumes (const char *name, const char *const *args, const char *epochs)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *fixture = g_build_filename (LW_TEST_FIXTURES_DIR, name, NULL);
+  g_autofree char *copy = g_build_filename (dir, name, NULL);
+  g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  g_autoptr (GBytes) bytes = read_bytes (fixture);
+  const char *resume_args[] = { "--threads", "1", NULL };
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (copy, g_bytes_get_data (bytes, NULL),
+                                      (gssize) g_bytes_get_size (bytes), NULL));
+  run_ok (args, epochs, straight_csv, NULL, NULL);
+  run_ok (resume_args, epochs, resumed_csv, NULL, copy);
+  a = read_file (straight_csv);
+  b = read_file (resumed_csv);
+  g_assert_cmpstr (b, ==, a);
+
+  g_unlink (copy);
+  g_unlink (straight_csv);
+  g_unlink (resumed_csv);
+  g_rmdir (dir);
+}
+
+static void
+test_resume_fixture_mlp (void)
+{
+  const char *args[] = { "--limit-train", "600", "--limit-test", "100", "--num-layers", "2",
+                         "--num-hidden", "32", "--threads", "1", "--log-every", "2",
+                         "--classes-per-batch", "3", "--classes-per-batch-until-epoch", "1",
+                         "--lr-decay-milestones", "1", NULL };
+
+  check_fixture_resumes ("cli-mlp-v1.lwrun", args, "3");
+}
+
+static void
+test_resume_fixture_conv (void)
+{
+  const char *args[] = { "--arch", "vgg-mini", "--num-hidden", "32", "--dim-in-decoder", "64",
+                         "--limit-train", "128", "--limit-test", "64", "--batch-size", "32",
+                         "--threads", "1", "--optim", "sgd", "--lr", "0.01", "--momentum", "0.9",
+                         "--cutout", "14", "--log-every", "1", NULL };
+
+  check_fixture_resumes ("cli-conv-v1.lwrun", args, "2");
+}
+
+/* A run file that stored an odd --cutout (refused on the command line
+ * only) still opens: the conv fixture with cutout=13, its checksum made
+ * right again. */
+static void
+test_resume_odd_cutout (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *fixture = g_build_filename (LW_TEST_FIXTURES_DIR, "cli-conv-v1.lwrun", NULL);
+  g_autofree char *odd = g_build_filename (dir, "odd.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autoptr (GBytes) bytes = read_bytes (fixture);
+  gsize len = g_bytes_get_size (bytes);
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (bytes, NULL), len);
+  const char *key = "cutout=14\n";
+  const char *args[] = { "--threads", "1", NULL };
+  gsize at = 0;
+  guint32 crc;
+
+  g_assert_no_error (error);
+  while (at + strlen (key) <= len && memcmp (data + at, key, strlen (key)) != 0)
+    at++;
+  g_assert_cmpuint (at + strlen (key), <=, len);
+  data[at + 8] = '3';
+  crc = GUINT32_TO_LE ((guint32) crc32_z (crc32_z (0L, Z_NULL, 0), data, len - 4));
+  memcpy (data + len - 4, &crc, 4);
+  g_assert_true (g_file_set_contents (odd, (const char *) data, (gssize) len, NULL));
+  run_ok (args, "2", csv, NULL, odd);
+
+  g_unlink (odd);
+  g_unlink (csv);
+  g_rmdir (dir);
 }
 
 static ino_t
@@ -728,6 +861,124 @@ test_resume_interrupted (void)
   g_rmdir (dir);
 }
 
+/* The position saved in a run file. */
+static LwRunPosition
+saved_position (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) saved = read_bytes (path);
+  g_autoptr (LwRunFile) file = NULL;
+  LwRunPosition pos;
+
+  file = lw_run_file_read_bytes (g_bytes_get_data (saved, NULL), g_bytes_get_size (saved), &error);
+  g_assert_no_error (error);
+  g_assert_true (lw_run_position_from_bytes (lw_run_file_get_section (file, LW_RUN_SECTION_POSITION),
+                                             &pos, &error));
+  g_assert_no_error (error);
+  return pos;
+}
+
+/* --resume through a symbolic link (a relative one) saves to its target:
+ * the link stays a link, and the target holds the new epoch. */
+static void
+test_resume_symlink (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *target = g_build_filename (dir, "target.lwrun", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                         "--threads", "1", NULL };
+  const char *resume_args[] = { "--threads", "1", NULL };
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  run_ok (args, "1", csv, target, NULL);
+  g_assert_cmpint (symlink ("target.lwrun", link), ==, 0);
+  run_ok (resume_args, "2", csv, NULL, link);
+
+  g_assert_cmpint (g_lstat (link, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_cmpuint (saved_position (target).epoch, ==, 3);
+
+  g_unlink (link);
+  g_unlink (target);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* --save does not replace a file unasked: a new run refuses any file
+ * there (and says how to go on), --resume A --save B refuses a B that is
+ * not A; --force lets both go ahead. The refused file is left as it was. */
+static void
+test_save_exists (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *run_file = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *other = g_build_filename (dir, "other.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) before = NULL, after = NULL;
+  const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                         "--threads", "1", "--epochs", "1", NULL };
+  CliRun run;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (run_with (args, "--save", run_file, NULL), ==, 0);
+  before = read_bytes (run_file);
+  {
+    const char *again[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
+                            "--threads", "1", "--epochs", "1", "--save", run_file, NULL };
+
+    cli_run (&run, again);
+  }
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  text = g_strdup_printf ("layerwise-cli: --save %s: a file is already there (a saved run?); "
+                          "resume it with --resume %s, or pass --force to start a new run over "
+                          "it\n", run_file, run_file);
+  g_assert_cmpstr (run.err, ==, text);
+  cli_run_clear (&run);
+  after = read_bytes (run_file);
+  g_assert_true (g_bytes_equal (after, before));
+  g_clear_pointer (&after, g_bytes_unref);
+
+  /* Resumed to another file that is there: refused, unless --force. */
+  g_assert_true (g_file_set_contents (other, "keep me\n", -1, NULL));
+  {
+    const char *to_other[] = { "--resume", run_file, "--epochs", "2", "--save", other, NULL };
+
+    cli_run (&run, to_other);
+  }
+  g_test_message ("stderr: %s", run.err);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--save"));
+  g_assert_nonnull (strstr (run.err, "--force"));
+  cli_run_clear (&run);
+  g_clear_pointer (&text, g_free);
+  text = read_file (other);
+  g_assert_cmpstr (text, ==, "keep me\n");
+  after = read_bytes (run_file);
+  g_assert_true (g_bytes_equal (after, before));
+
+  /* The file resumed itself, named again: no contradiction. */
+  g_assert_cmpint (run_with (args, "--resume", run_file, "--save", run_file, "--epochs", "2",
+                             NULL), ==, 0);
+  g_assert_cmpuint (saved_position (run_file).epoch, ==, 3);
+  g_assert_cmpint (run_with (args, "--resume", run_file, "--save", other, "--epochs", "3",
+                             "--force", NULL), ==, 0);
+  g_assert_cmpuint (saved_position (other).epoch, ==, 4);
+  g_assert_cmpint (run_with (args, "--save", run_file, "--metrics", csv, "--force", NULL), ==, 0);
+  g_assert_cmpuint (saved_position (run_file).epoch, ==, 2);
+
+  g_unlink (run_file);
+  g_unlink (other);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
 /* The file with its bytes changed by edit, its checksum made right again
  * when fix_crc. */
 static char *
@@ -786,6 +1037,11 @@ test_resume_bad (void)
         "--arch vgg-mini: the run in" },
       { { "--resume", good, "--num-hidden", "32", "--epochs", "2", NULL },
         "trained with --num-hidden 16" },
+      { { "--resume", good, "--preset", "vgg-mini", "--epochs", "2", NULL },
+        "--preset vgg-mini sets --arch vgg-mini: the run in" },
+      { { "--resume", good, "--preset", "3x256", "--epochs", "2", NULL },
+        "--preset 3x256 sets --num-hidden 256: the run in" },
+      { { "--resume", good, "--stages", "2", NULL }, "--stages 2: stages are those of" },
       { { "--resume", cut, NULL }, "cut short" },
       { { "--resume", flipped, NULL }, "checksum mismatch" },
       { { "--resume", newer, NULL }, "newer Layerwise" },
@@ -812,17 +1068,21 @@ test_resume_bad (void)
         g_assert_true (g_bytes_equal (after, bytes));
       }
   }
-  /* The same values as the file's are no contradiction. */
+  /* The same values as the file's are no contradiction, from a preset
+   * (what it sets, or a flag beside it) too. */
+  write_user_presets ("[same]\narch=mlp\nlayers=3\nhidden=32\n");
   {
     const char *same[] = { "--resume", good, "--num-hidden", "16", "--lr", "0.0005",
-                           "--epochs", "2", "--threads", "1", NULL };
+                           "--preset", "same", "--epochs", "2", "--threads", "1", NULL };
     CliRun run;
 
     cli_run (&run, same);
+    g_test_message ("stderr: %s", run.err);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_nonnull (strstr (run.out, "resuming"));
     cli_run_clear (&run);
   }
+  write_user_presets ("");
 
   g_unlink (good);
   g_unlink (csv);
@@ -925,6 +1185,163 @@ test_diverged_skip (void)
   g_free (skipped[1]);
   g_unlink (csv);
   g_rmdir (dir);
+}
+
+/* SGD at lr 1e5: step 13 of 20 diverges in block 3, after blocks 1 and 2
+ * applied it and while the pipeline has later batches in flight. */
+#define LATE_DIVERGING_ARGS "--optim", "sgd", "--lr", "1e5", "--limit-train", "1000", \
+                            "--limit-test", "100", "--num-hidden", "64", "--batch-size", "50", \
+                            "--log-every", "3", "--epochs", "2"
+
+/* A run stopped by a divergence and saved holds exactly what its position
+ * says: resumed with --on-divergence skip, it ends with the metrics and
+ * the run file of one unbroken run with --on-divergence skip, in both
+ * schedules (and the schedules agree). */
+static void
+test_diverged_resume (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  /* --threads twice for the sequential schedule, which takes no --stages. */
+  const char *schedules[][6] = {
+    { "--schedule", "sequential", "--threads", "1", "--threads", "1" },
+    { "--schedule", "pipeline", "--threads", "2", "--stages", "3" },
+  };
+  g_autoptr (GBytes) first_run = NULL;
+  g_autofree char *first_csv = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (schedules); i++)
+    {
+      const char *const *sch = schedules[i];
+      const char *args[] = { LATE_DIVERGING_ARGS, sch[0], sch[1], sch[2], sch[3], sch[4], sch[5],
+                             NULL };
+      g_autofree char *straight_csv = g_build_filename (dir, "straight.csv", NULL);
+      g_autofree char *straight_run = g_build_filename (dir, "straight.lwrun", NULL);
+      g_autofree char *stopped_csv = g_build_filename (dir, "stopped.csv", NULL);
+      g_autofree char *stopped_run = g_build_filename (dir, "stopped.lwrun", NULL);
+      g_autofree char *a = NULL, *b = NULL;
+      g_autoptr (GBytes) ra = NULL, rb = NULL;
+      CliRun run;
+
+      g_test_message ("schedule %s", sch[1]);
+      g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--metrics", straight_csv,
+                                 "--save", straight_run, NULL), ==, 0);
+      {
+        const char *stop_args[] = { LATE_DIVERGING_ARGS, sch[0], sch[1], sch[2], sch[3], sch[4],
+                                    sch[5], "--metrics", stopped_csv, "--save", stopped_run,
+                                    NULL };
+
+        cli_run (&run, stop_args);
+      }
+      g_test_message ("stdout: %s\nstderr: %s", run.out, run.err);
+      g_assert_cmpint (run.status, ==, 3);
+      g_assert_nonnull (strstr (run.err, "training diverged at epoch 1 step 13: the loss of "
+                                         "block 3 is NaN"));
+      cli_run_clear (&run);
+      g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--metrics", stopped_csv,
+                                 "--resume", stopped_run, NULL), ==, 0);
+
+      a = read_file (straight_csv);
+      b = read_file (stopped_csv);
+      g_assert_nonnull (strstr (a, "\nepoch,2,"));
+      g_assert_cmpstr (b, ==, a);
+      ra = read_bytes (straight_run);
+      rb = read_bytes (stopped_run);
+      g_assert_true (g_bytes_equal (rb, ra));
+      if (i == 0)
+        {
+          first_csv = g_steal_pointer (&a);
+          first_run = g_bytes_ref (ra);
+        }
+      else
+        {
+          g_assert_cmpstr (a, ==, first_csv);
+          g_assert_true (g_bytes_equal (ra, first_run));
+        }
+      g_unlink (straight_csv);
+      g_unlink (straight_run);
+      g_unlink (stopped_csv);
+      g_unlink (stopped_run);
+    }
+  g_rmdir (dir);
+}
+
+/* --on-divergence is kept in the run file: a resume without it goes on
+ * skipping, and one that gives it again may change it. */
+static void
+test_resume_keeps_on_divergence (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *saved = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.lwrun", NULL);
+  g_autoptr (GBytes) epoch1 = NULL;
+  const char *args[] = { LATE_DIVERGING_ARGS, "--threads", "1", NULL };
+  const char *resume[] = { "--threads", "1", "--epochs", "2", "--metrics", csv, NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (run_with (args, "--on-divergence", "skip", "--epochs", "1", "--save", saved,
+                             NULL), ==, 0);
+  epoch1 = read_bytes (saved);
+  g_assert_true (g_file_set_contents (copy, g_bytes_get_data (epoch1, NULL),
+                                      (gssize) g_bytes_get_size (epoch1), NULL));
+  /* Epoch 2 diverges too. */
+  g_assert_cmpint (run_with (resume, "--resume", saved, NULL), ==, 0);
+  g_assert_cmpint (run_with (resume, "--resume", copy, "--on-divergence", "stop", NULL), ==, 3);
+
+  g_unlink (csv);
+  g_unlink (saved);
+  g_unlink (copy);
+  g_rmdir (dir);
+}
+
+/* Paths are bytes: under the C locale a non-ASCII UTF-8 name, and one
+ * that is not UTF-8 at all, work for --save, --resume, --metrics and
+ * --data-dir (not "Invalid byte sequence in conversion input"). */
+static void
+test_file_names (void)
+{
+  const char *names[] = { "r\xc3\xa9sum\xc3\xa9", "bad\xff" };
+  const char *args[] = { "--limit-train", "200", "--limit-test", "100", "--num-hidden", "16",
+                         "--num-layers", "1", "--threads", "1", NULL };
+
+  g_setenv ("LC_ALL", "C", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+      g_autofree char *sub = g_build_filename (dir, names[i], NULL);
+      g_autofree char *base = g_strconcat (names[i], ".lwrun", NULL);
+      g_autofree char *save = g_build_filename (sub, base, NULL);
+      g_autofree char *csv = g_strconcat (save, ".csv", NULL);
+      g_autofree char *text = NULL;
+      const char *data_args[] = { "--dataset", "mnist", "--data-dir", sub, NULL };
+      CliRun run;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+      g_assert_cmpint (run_with (args, "--epochs", "1", "--metrics", csv, "--save", save, NULL),
+                       ==, 0);
+      g_assert_cmpint (run_with (args, "--epochs", "2", "--metrics", csv, "--resume", save, NULL),
+                       ==, 0);
+      text = read_file (csv);
+      g_assert_nonnull (strstr (text, "\nepoch,2,"));
+
+      /* Accepted, and searched: no dataset there. */
+      cli_run (&run, data_args);
+      log_output (&run);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, "train-images"));
+      cli_run_clear (&run);
+
+      g_unlink (csv);
+      g_unlink (save);
+      g_rmdir (sub);
+      g_rmdir (dir);
+    }
+  g_unsetenv ("LC_ALL");
 }
 
 /* Runs the CLI in German: LANGUAGE=de under C.UTF-8 (LANGUAGE is ignored
@@ -1050,6 +1467,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_cases[i], test_bad_value);
     }
   g_test_add_func ("/cli/bad/data-dir-empty", test_empty_data_dir);
+  g_test_add_func ("/cli/run/file-names", test_file_names);
   g_test_add_func ("/cli/run/tiny", test_tiny_run);
   g_test_add_func ("/cli/run/tiny-conv", test_tiny_conv_run);
   g_test_add_func ("/cli/run/lr-schedule", test_lr_schedule);
@@ -1060,9 +1478,16 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
+  g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
+  g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
+  g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
+  g_test_add_func ("/cli/save-exists", test_save_exists);
+  g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
+  g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
+  g_test_add_func ("/cli/resume/keeps-on-divergence", test_resume_keeps_on_divergence);
 
   status = g_test_run ();
   {

@@ -46,6 +46,7 @@ lw_cli_options_init (LwCliOptions *opts)
   opts->cutout = 0;
   opts->target_proj_size = 128;
   opts->given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  opts->from_preset = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 void
@@ -56,6 +57,8 @@ lw_cli_options_clear (LwCliOptions *opts)
   g_clear_pointer (&opts->save, g_free);
   g_clear_pointer (&opts->resume, g_free);
   g_clear_pointer (&opts->given, g_hash_table_unref);
+  g_clear_pointer (&opts->preset, g_free);
+  g_clear_pointer (&opts->from_preset, g_hash_table_unref);
 }
 
 static gboolean
@@ -281,21 +284,27 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
 
       return bad_value (error, _("--preset: unknown preset '%s'; choose one of %s"), id, names);
     }
-  opts->arch = p->arch;
-  opts->num_layers = p->num_layers;
-  opts->num_hidden = p->num_hidden;
+  /* The names of the flags it sets, for a resume to check them (static). */
+#define SET(flag, field, value) \
+  G_STMT_START { opts->field = (value); g_hash_table_add (opts->from_preset, (gpointer) flag); } G_STMT_END
+  SET ("arch", arch, p->arch);
+  SET ("num-layers", num_layers, p->num_layers);
+  SET ("num-hidden", num_hidden, p->num_hidden);
   if (p->sets & LW_PRESET_SETS_DATASET)
-    opts->dataset = p->dataset;
+    SET ("dataset", dataset, p->dataset);
   if (p->sets & LW_PRESET_SETS_LOSS)
-    opts->loss = p->loss;
+    SET ("loss", loss, p->loss);
   if (p->sets & LW_PRESET_SETS_LR)
-    opts->lr = p->lr;
+    SET ("lr", lr, p->lr);
   if (p->sets & LW_PRESET_SETS_BETA)
-    opts->beta = p->beta;
+    SET ("beta", beta, p->beta);
   if (p->sets & LW_PRESET_SETS_BATCH_SIZE)
-    opts->batch_size = p->batch_size;
+    SET ("batch-size", batch_size, p->batch_size);
   if (p->sets & LW_PRESET_SETS_SEED)
-    opts->seed = p->seed;
+    SET ("seed", seed, p->seed);
+#undef SET
+  g_free (opts->preset);
+  opts->preset = g_strdup (id);
   return TRUE;
 }
 
@@ -305,6 +314,27 @@ parse_file_name (const char *flag, const char *value, char **out, GError **error
 {
   if (value[0] == '\0')
     return bad_value (error, _("%s: empty file name"), flag);
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+/* A folder flag: an existing, readable folder. value is in the file
+ * name encoding (G_OPTION_FLAG_FILENAME); messages show it as UTF-8. */
+static gboolean
+parse_data_dir (const char *flag, const char *value, char **out, GError **error)
+{
+  g_autofree char *shown = g_filename_display_name (value);
+
+  if (value[0] == '\0')
+    return bad_value (error, _("%s: empty folder name"), flag);
+  if (!g_file_test (value, G_FILE_TEST_EXISTS))
+    return bad_value (error, _("%s: no such folder '%s'"), flag, shown);
+  if (!g_file_test (value, G_FILE_TEST_IS_DIR))
+    return bad_value (error, _("%s: '%s' is not a folder"), flag, shown);
+  if (access (value, R_OK | X_OK) != 0)
+    return bad_value (error, _("%s: cannot read folder '%s': %s"), flag, shown,
+                      g_strerror (errno));
   g_free (*out);
   *out = g_strdup (value);
   return TRUE;
@@ -343,20 +373,7 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
       return TRUE;
     }
   if (g_str_equal (name, "data-dir"))
-    {
-      if (value[0] == '\0')
-        return bad_value (error, _("%s: empty folder name"), flag);
-      if (!g_file_test (value, G_FILE_TEST_EXISTS))
-        return bad_value (error, _("%s: no such folder '%s'"), flag, value);
-      if (!g_file_test (value, G_FILE_TEST_IS_DIR))
-        return bad_value (error, _("%s: '%s' is not a folder"), flag, value);
-      if (access (value, R_OK | X_OK) != 0)
-        return bad_value (error, _("%s: cannot read folder '%s': %s"), flag, value,
-                          g_strerror (errno));
-      g_free (opts->data_dir);
-      opts->data_dir = g_strdup (value);
-      return TRUE;
-    }
+    return parse_data_dir (flag, value, &opts->data_dir, error);
   if (g_str_equal (name, "arch"))
     {
       LwArch arch;
@@ -475,6 +492,10 @@ parse_option (const char *flag, const char *value, gpointer data, GError **error
 
 #define VALUE_OPTION(name, help, arg) \
   { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
+/* Paths are passed as they are (any bytes, in any locale), not converted
+ * to UTF-8 from the locale's charset. */
+#define FILE_OPTION(name, help, arg) \
+  { name, 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, (gpointer) parse_option, help, arg }
 
 static const char description[] = N_(
   "Every hidden layer is trained only by its own local loss (Nøkland & Eidnes 2019);\n"
@@ -526,8 +547,10 @@ static const char description[] = N_(
   "there, exactly as if the run had never stopped: the same weights, metrics and\n"
   "CSV rows, bit for bit. A resumed run keeps its settings: --epochs (the total\n"
   "to reach), --data-dir, --threads, --schedule, --stages, --metrics, --save,\n"
-  "--checkpoint-every and --on-divergence may be given; any other flag must\n"
-  "match the file.\n"
+  "--force, --checkpoint-every and --on-divergence (kept in the file otherwise)\n"
+  "may be given; any other flag, and what a --preset sets, must match the file.\n"
+  "--save refuses to replace a file that is there (a new run any file, a resumed\n"
+  "one any but the file it resumes) unless --force is given.\n"
   "\n"
   "A step whose loss, gradient or update is not finite (NaN or infinite: a\n"
   "learning rate far too high) is never applied. By default training then stops\n"
@@ -546,7 +569,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
                   "and seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
                   "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini"), "NAME"),
     VALUE_OPTION ("dataset", N_("mnist-subset (default), mnist, fashion-mnist, kmnist, cifar10, cifar100"), "NAME"),
-    VALUE_OPTION ("data-dir", N_("Folder holding the dataset's files"), "DIR"),
+    FILE_OPTION ("data-dir", N_("Folder holding the dataset's files"), "DIR"),
     VALUE_OPTION ("arch", N_("Network architecture: mlp (default), vgg8b, vgg11b, vgg-mini"), "NAME"),
     VALUE_OPTION ("num-layers", N_("Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, vgg-mini 1, after the conv layers)"), "N"),
     VALUE_OPTION ("num-hidden", N_("Units per hidden FC layer (default 1024; vgg-mini 256)"), "N"),
@@ -578,7 +601,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
       "Test only: rank 1 corrupts its message or dies at a training step", "KIND:STEP" },
     VALUE_OPTION ("limit-train", N_("Use only the first N training samples (default 0 = all)"), "N"),
     VALUE_OPTION ("limit-test", N_("Test on only the first N test samples (default 0 = all)"), "N"),
-    VALUE_OPTION ("metrics", N_("Write per-step and per-epoch metrics as CSV to FILE"), "FILE"),
+    FILE_OPTION ("metrics", N_("Write per-step and per-epoch metrics as CSV to FILE"), "FILE"),
     VALUE_OPTION ("log-every", N_("Steps between step rows in the metrics CSV (default 20)"), "N"),
     { "no-augment", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) parse_option,
       N_("Turn off the dataset's training augmentation (crop, flip)"), NULL },
@@ -586,9 +609,11 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("target-proj-size", N_("Length of the random label code of the bpf losses (default 128)"), "N"),
     VALUE_OPTION ("classes-per-batch", N_("Build each training batch from at most K classes, so it has same-class pairs; K at most the batch size and the number of classes (default 0 = off; the paper's CIFAR-100 sim and predsim: 20)"), "K"),
     VALUE_OPTION ("classes-per-batch-until-epoch", N_("Plain shuffled batches again after epoch E (default 0 = never; the paper's CIFAR-100: 200)"), "E"),
-    VALUE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
+    FILE_OPTION ("save", N_("Save the run to FILE at the end, and when interrupted (everything to continue it with --resume)"), "FILE"),
     VALUE_OPTION ("checkpoint-every", N_("Also save the run every N training steps (needs --save or --resume)"), "N"),
-    VALUE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
+    { "force", 0, 0, G_OPTION_ARG_NONE, &opts->force,
+      N_("Let --save replace a file that is already there (by default a new run refuses to, and so does --resume A --save B)"), NULL },
+    FILE_OPTION ("resume", N_("Continue the run saved in FILE, with its settings, to --epochs in all; saved back to FILE unless --save names another"), "FILE"),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -629,6 +654,14 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->distributed && opts->loss == LW_LOSS_BP)
     return bad_value (error, _("--distributed: --loss bp cannot be split into stages "
                       "(its error crosses every block)"));
+  if (opts->stages > 0 && !opts->pipeline)
+    return bad_value (error, _("--stages %u: stages are those of --schedule pipeline; "
+                      "give it too, or drop --stages"), opts->stages);
+  /* Here, not in parse_value: a run file that stored an odd side still opens. */
+  if (opts->cutout % 2 == 1)
+    return bad_value (error, _("--cutout %u: an odd side cuts a hole of side %u, as the reference "
+                      "code does (it clips y±L//2; 1 cuts nothing); give an even side "
+                      "(the paper uses 14 and 16)"), opts->cutout, opts->cutout - 1);
   if (opts->fault != LW_DISTRIBUTED_FAULT_NONE && !opts->distributed)
     return bad_value (error, _("--distributed-fault needs --distributed"));
   if (opts->distributed && (opts->save != NULL || opts->resume != NULL
@@ -731,6 +764,31 @@ static const char *const run_flags[] = {
   "cutout", "target-proj-size", "classes-per-batch", "classes-per-batch-until-epoch",
 };
 
+/* Flags a run file stores that a resume may change: the file's value
+ * holds unless the flag is given again. */
+static const char *const resumable_flags[] = {
+  "on-divergence",
+};
+
+/* Keys added to the options group after format 1, with the value their
+ * absence implies (what a file written before them did): such a file
+ * still opens. The keys of format 1 stay required. */
+static const struct {
+  const char *key;
+  const char *absent;
+} later_keys[] = {
+  { "on-divergence", "stop" },
+};
+
+static const char *
+absent_value (const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (later_keys); i++)
+    if (g_str_equal (later_keys[i].key, key))
+      return later_keys[i].absent;
+  return NULL;
+}
+
 /* Exact in a run file; to six digits when a flag is compared with one,
  * so that --lr 0.003 matches the default 3e-3 held as a float. */
 static char *
@@ -775,6 +833,7 @@ flag_text (const LwCliOptions *o, const char *name, gboolean exact)
   if (IS ("cutout")) return g_strdup_printf ("%u", o->cutout);
   if (IS ("target-proj-size")) return g_strdup_printf ("%u", o->target_proj_size);
   if (IS ("classes-per-batch")) return g_strdup_printf ("%u", o->classes_per_batch);
+  if (IS ("on-divergence")) return g_strdup (o->skip_divergence ? "skip" : "stop");
   if (IS ("classes-per-batch-until-epoch"))
     return g_strdup_printf ("%u", o->classes_per_batch_until_epoch);
   if (IS ("lr-decay-milestones"))
@@ -805,7 +864,56 @@ lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *
 
       g_key_file_set_value (kf, group, run_flags[i], value);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (resumable_flags); i++)
+    {
+      g_autofree char *value = flag_value (opts, resumable_flags[i]);
+
+      g_key_file_set_value (kf, group, resumable_flags[i], value);
+    }
   g_key_file_set_uint64 (kf, group, "epochs", opts->epochs);
+}
+
+/* A flag given for a resume, or set by its --preset (a flag given beside
+ * the preset wins, as in a new run), must have the file's value. */
+static gboolean
+check_same (const LwCliOptions *opts, const LwCliOptions *file, const char *name,
+            const char *path, GError **error)
+{
+  gboolean given = g_hash_table_contains (opts->given, name);
+  g_autofree char *mine = NULL, *theirs = NULL;
+
+  if (!given && !g_hash_table_contains (opts->from_preset, name))
+    return TRUE;
+  mine = flag_text (opts, name, FALSE);
+  theirs = flag_text (file, name, FALSE);
+  if (g_str_equal (mine, theirs))
+    return TRUE;
+  if (given)
+    return bad_value (error, _("--%s %s: the run in %s was trained with --%s %s, and a resumed "
+                      "run keeps its settings (leave the flag out)"), name, mine, path, name,
+                      theirs);
+  return bad_value (error, _("--preset %s sets --%s %s: the run in %s was trained with --%s %s, "
+                    "and a resumed run keeps its settings (leave the preset out)"),
+                    opts->preset, name, mine, path, name, theirs);
+}
+
+/* One stored setting into file; a key added after format 1 that the file
+ * lacks takes the value its absence implies. */
+static gboolean
+read_setting (LwCliOptions *file, GKeyFile *kf, const char *group, const char *key,
+              const char *path, GError **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, group, key, NULL);
+  g_autofree char *flag = g_strconcat ("--", key, NULL);
+  g_autoptr (GError) local = NULL;
+
+  if (value == NULL && absent_value (key) != NULL)
+    value = g_strdup (absent_value (key));
+  if (value == NULL)
+    return bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
+  if (!parse_value (file, flag, value, &local))
+    return bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
+  return TRUE;
 }
 
 gboolean
@@ -819,32 +927,15 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
 
   lw_cli_options_init (&file);
   for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
-    {
-      g_autofree char *value = g_key_file_get_value (kf, group, run_flags[i], NULL);
-      g_autofree char *flag = g_strconcat ("--", run_flags[i], NULL);
-
-      if (value == NULL)
-        ok = bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
-      else if (!parse_value (&file, flag, value, &local))
-        ok = bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
-    }
+    ok = read_setting (&file, kf, group, run_flags[i], path, error);
+  for (guint i = 0; i < G_N_ELEMENTS (resumable_flags) && ok; i++)
+    ok = read_setting (&file, kf, group, resumable_flags[i], path, error);
   epochs = g_key_file_get_value (kf, group, "epochs", NULL);
   if (ok && (epochs == NULL || !parse_value (&file, "--epochs", epochs, &local)))
     ok = bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);
 
   for (guint i = 0; i < G_N_ELEMENTS (run_flags) && ok; i++)
-    {
-      g_autofree char *mine = NULL, *theirs = NULL;
-
-      if (!g_hash_table_contains (opts->given, run_flags[i]))
-        continue;
-      mine = flag_text (opts, run_flags[i], FALSE);
-      theirs = flag_text (&file, run_flags[i], FALSE);
-      if (!g_str_equal (mine, theirs))
-        ok = bad_value (error, _("--%s %s: the run in %s was trained with --%s %s, and a resumed "
-                        "run keeps its settings (leave the flag out)"), run_flags[i], mine, path,
-                        run_flags[i], theirs);
-    }
+    ok = check_same (opts, &file, run_flags[i], path, error);
   if (!ok)
     {
       lw_cli_options_clear (&file);
@@ -854,6 +945,8 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   /* What may change between two sittings comes from the command line. */
   if (g_hash_table_contains (opts->given, "epochs"))
     file.epochs = opts->epochs;
+  if (g_hash_table_contains (opts->given, "on-divergence"))
+    file.skip_divergence = opts->skip_divergence;
   g_clear_pointer (&file.given, g_hash_table_unref);
   file.given = g_steal_pointer (&opts->given);
   file.data_dir = g_steal_pointer (&opts->data_dir);
@@ -863,7 +956,7 @@ lw_cli_options_resume (LwCliOptions *opts, GKeyFile *kf, const char *group, cons
   file.metrics = g_steal_pointer (&opts->metrics);
   file.save = g_steal_pointer (&opts->save);
   file.checkpoint_every = opts->checkpoint_every;
-  file.skip_divergence = opts->skip_divergence;
+  file.force = opts->force;
   file.resume = g_steal_pointer (&opts->resume);
   lw_cli_options_clear (opts);
   *opts = file;

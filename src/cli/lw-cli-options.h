@@ -58,7 +58,10 @@ typedef struct {
   char *save;                   /* NULL: the run is not saved */
   guint checkpoint_every;       /* steps between saves to save; 0: at the end only */
   char *resume;                 /* NULL: a new run */
+  gboolean force;               /* --force: --save may replace a file that is there */
   GHashTable *given;            /* names of the flags on the command line ("arch", …) */
+  char *preset;                 /* --preset NAME, or NULL */
+  GHashTable *from_preset;      /* names of the flags --preset set ("arch", …) */
   gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
 } LwCliOptions;
 
@@ -82,14 +85,16 @@ double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);
 
 /* The settings that make a run what it is (everything but where its
  * files are, how long it trains and on how many threads), as the text of
- * their flags, into group of kf; epochs too. */
+ * their flags, into group of kf; epochs and --on-divergence too. */
 void     lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, const char *group);
 
 /* For --resume: replaces the run-defining settings of opts by those of
  * the file (group of kf), keeping opts' data folder, epochs, threads,
- * schedule, metrics and save flags when they were given (epochs
- * otherwise from the file). A run-defining flag given with a value the
- * file does not have is refused with a message naming both values. */
+ * schedule, metrics and save flags when they were given (epochs and
+ * --on-divergence otherwise from the file). A run-defining flag given
+ * with a value the file does not have is refused with a message naming
+ * both values. A key added after format 1 that the file lacks takes the
+ * value its absence implies; a key of format 1 missing is refused. */
 gboolean lw_cli_options_resume      (LwCliOptions *opts, GKeyFile *kf, const char *group,
                                      const char *path, GError **error);
 

@@ -22,9 +22,10 @@ static gboolean
 write_failed (LwMetricsCsv *csv, GError **error)
 {
   int saved = errno;
+  g_autofree char *name = g_filename_display_name (csv->path);
 
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-               _("cannot write metrics file '%s': %s"), csv->path, g_strerror (saved));
+               _("cannot write metrics file '%s': %s"), name, g_strerror (saved));
   return FALSE;
 }
 
@@ -37,9 +38,10 @@ lw_metrics_csv_open (const char *path, gboolean keep_text, GError **error)
   if (path != NULL && file == NULL)
     {
       int saved = errno;
+      g_autofree char *name = g_filename_display_name (path);
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   _("--metrics: cannot create '%s': %s"), path, g_strerror (saved));
+                   _("--metrics: cannot create '%s': %s"), name, g_strerror (saved));
       return NULL;
     }
   csv = g_new0 (LwMetricsCsv, 1);

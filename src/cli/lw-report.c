@@ -5,7 +5,10 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
+
+#include "lw-trainer.h"
 
 
 void
@@ -53,8 +56,13 @@ lw_report_step (LwReport *r, const LwStepStats *stats, GError **error)
       lw_running_stats_add (&r->epoch_stats, stats);
       lw_running_stats_add (&r->window, stats);
     }
-  else
-    r->skipped_in_epoch++;
+  else if (r->skipped_in_epoch++ == 0)
+    {
+      g_autofree char *what = lw_trainer_describe_divergence (&stats->diverged, r->n_blocks);
+
+      g_snprintf (r->first_skip, sizeof r->first_skip, _("step %" PRIu64 ": %s"), r->step + 1,
+                  what);
+    }
   r->step++;
   r->samples_seen += stats->count;
   r->consumed++;
@@ -95,9 +103,12 @@ lw_report_end_epoch (LwReport *r, double seconds, const double *block_acc, doubl
 
   lw_epoch_table_print_line (r->out, r->epoch, rs, block_acc, out_acc, samples_per_s, seconds);
   if (r->skipped_in_epoch > 0)
-    fprintf (r->out, g_dngettext (GETTEXT_PACKAGE, "skipped %u step that diverged in epoch %u\n",
-                                  "skipped %u steps that diverged in epoch %u\n", r->skipped_in_epoch),
-             r->skipped_in_epoch, r->epoch);
+    /* The words of one process (lw-trainer.c). */
+    fprintf (r->out, g_dngettext (GETTEXT_PACKAGE,
+                                  "skipped %u step that diverged in epoch %u (the first, %s)\n",
+                                  "skipped %u steps that diverged in epoch %u (the first, %s)\n",
+                                  r->skipped_in_epoch),
+             r->skipped_in_epoch, r->epoch, r->first_skip);
   fflush (r->out);
 
   if (r->csv != NULL)

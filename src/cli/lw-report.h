@@ -27,6 +27,7 @@ typedef struct {
   double lr;
   guint consumed;
   guint skipped_in_epoch;       /* steps that diverged and were left out */
+  char first_skip[256];         /* what the epoch's first of them did, as one process says it */
   LwRunningStats epoch_stats, window;
   gint64 start;
   LwProgress progress;

@@ -133,21 +133,23 @@ lw_trainer_describe_divergence (const LwDivergence *div, guint n_blocks)
     }
 }
 
-/* A step that diverged was not applied: stop there, or (skip) count it
- * and leave it out of the statistics. TRUE when training goes on. */
-static gboolean
+/* A step that diverged was applied up to the block before the one that
+ * diverged, and its batch drew from the augmentation stream: in either
+ * mode it is counted as a step whose statistics are left out, so that a
+ * saved position is the model's. The first one in stop mode also ends
+ * training (the pipeline's batches in flight are still counted). */
+static void
 note_divergence (Trainer *t, const LwStepStats *stats)
 {
   LwTrainResult *r = t->result;
 
-  if (!t->opts->skip_divergence)
+  if (!t->opts->skip_divergence && !r->diverged)
     {
       r->diverged = TRUE;
       r->diverged_epoch = t->st->pos.epoch;
       r->diverged_step = t->st->pos.step + 1;
       r->diverged_lr = t->lr;
       r->divergence = stats->diverged;
-      return FALSE;
     }
   r->skipped++;
   if (t->skipped_in_epoch++ == 0)
@@ -157,7 +159,6 @@ note_divergence (Trainer *t, const LwStepStats *stats)
       g_free (t->first_skip);
       t->first_skip = g_strdup_printf (_("step %" PRIu64 ": %s"), t->st->pos.step + 1, what);
     }
-  return TRUE;
 }
 
 /* One finished batch: running statistics, the metrics row, progress. */
@@ -167,13 +168,8 @@ consume (Trainer *t, const LwStepStats *stats, GError **error)
   LwTrainerState *st = t->st;
   double seconds;
 
-  if (t->result->diverged)
-    return TRUE;
   if (stats->diverged.what != LW_DIVERGED_NONE)
-    {
-      if (!note_divergence (t, stats))
-        return TRUE;
-    }
+    note_divergence (t, stats);
   else
     {
       lw_running_stats_add (&st->epoch_stats, stats);

@@ -28,7 +28,7 @@ typedef struct {
   guint64 diverged_step;        /* global, 1-based, as in the metrics CSV */
   double diverged_lr;
   LwDivergence divergence;
-  guint64 skipped;              /* steps dropped with --on-divergence skip */
+  guint64 skipped;              /* steps that diverged: counted, their statistics left out */
 } LwTrainResult;
 
 /* "the gradient of block 2 is NaN", "the loss of the output layer is infinite", ...
@@ -68,7 +68,9 @@ typedef gboolean (*LwTrainerSaveFunc) (const LwTrainerState *state, gpointer dat
  * called (when not NULL); a failed checkpoint is reported on stderr and
  * training goes on. Stops early, with result->interrupted, once *stop
  * becomes non-zero, and with result->diverged at a step that diverged
- * unless opts->skip_divergence. state is left where the run stopped.
+ * unless opts->skip_divergence: that step is counted as skip mode counts
+ * it, and so are the pipeline's batches then in flight, which are
+ * finished. state is left where the run stopped, consistent with model.
  * FALSE only when the metrics file cannot be written. */
 gboolean lw_trainer_run (const LwCliOptions *opts, const LwDataset *ds, LwModel *model,
                          LwTrainerState *state, LwMetricsCsv *csv,

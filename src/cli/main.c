@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <glib/gstdio.h>
+
 #include "config.h"
 
 #include <inttypes.h>
@@ -76,6 +78,38 @@ save_run (const LwTrainerState *state, gpointer data, GError **error)
                           lw_metrics_csv_text (c->csv), error);
 }
 
+/* --save must not replace a file unasked (a checkpoint, when a user runs
+ * the original command again instead of --resume): a new run refuses any
+ * file there, a resumed one any file but the one it resumes. */
+static gboolean
+check_save_target (const LwCliOptions *opts, GError **error)
+{
+  GStatBuf there, resumed;
+  g_autofree char *save = NULL;
+
+  if (opts->save == NULL || opts->force || g_stat (opts->save, &there) != 0)
+    return TRUE;
+  save = g_filename_display_name (opts->save);
+  if (opts->resume == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                   _("--save %s: a file is already there (a saved run?); resume it with "
+                     "--resume %s, or pass --force to start a new run over it"), save, save);
+      return FALSE;
+    }
+  if (g_stat (opts->resume, &resumed) == 0 && resumed.st_dev == there.st_dev
+      && resumed.st_ino == there.st_ino)
+    return TRUE;
+  {
+    g_autofree char *resume = g_filename_display_name (opts->resume);
+
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                 _("--save %s: a file is already there, and it is not %s, the run resumed; "
+                   "name another file, or pass --force to replace it"), save, resume);
+  }
+  return FALSE;
+}
+
 static int
 run (LwCliOptions *opts)
 {
@@ -98,6 +132,8 @@ run (LwCliOptions *opts)
     return fail (EXIT_USAGE, NULL, error);
   if (opts->resume != NULL && opts->save == NULL)
     opts->save = g_strdup (opts->resume);
+  if (!check_save_target (opts, &error))
+    return fail (EXIT_USAGE, NULL, error);
 
   /* Opened first, so a bad path fails before any loading. A run that is
    * saved keeps its rows, so that its CSV can go on after a resume. */
