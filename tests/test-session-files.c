@@ -634,6 +634,94 @@ test_saved_at_divergence_pipeline (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The window's run file of format 1 (tests/fixtures, make-run-fixtures) */
+
+static const struct { LwMarkKind kind; const char *label; } fixture_marks[] = {
+  { LW_MARK_RESET, "reset" },
+  { LW_MARK_DIVERGED, "diverged" },
+  { LW_MARK_DIVERGED, "back to step 0" },
+  { LW_MARK_LR, "lr 1e-2" },
+  { LW_MARK_LR, "b2 lr×0.5" },
+  { LW_MARK_LOSS, "beta 0.5" },
+  { LW_MARK_FREEZE, "freeze b1" },
+  { LW_MARK_DROPOUT, "dropout 0.2" },
+  { LW_MARK_LOSS, "sim" },
+  { LW_MARK_PAUSE, "pause" },
+};
+
+/* Every layer has points on its curves (the output layer no similarity
+ * loss). */
+static void
+assert_curves_drawn (const LwSnapshot *snap)
+{
+  g_assert_cmpuint (snap->current.n_layers, ==, snap->n_blocks + 1);
+  for (guint l = 0; l < snap->current.n_layers; l++)
+    {
+      const LwLayerCurves *c = &snap->current.layers[l];
+
+      g_assert_cmpuint (c->train_acc.n, >, 0);
+      g_assert_cmpuint (c->test_acc.n, >, 0);
+      g_assert_cmpuint (c->epoch_test_acc.n, >, 0);
+      g_assert_cmpuint (c->loss_pred.n, >, 0);
+      if (l < snap->n_blocks)
+        g_assert_cmpuint (c->loss_sim.n, >, 0);
+    }
+}
+
+/* The fixture, opened from a copy (opening leaves the file as it was):
+ * its position, marks and curves, and it trains on. */
+static void
+test_fixture_v1 (void)
+{
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "fixtures",
+                                                    "window-mlp-v1.lwrun", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *copy = g_build_filename (dir, "window-mlp-v1.lwrun", NULL);
+  g_autoptr (GBytes) original = file_bytes (fixture);
+  g_autoptr (GBytes) after = NULL;
+  g_autoptr (LwSnapshot) opened = NULL, trained = NULL;
+  LwRunSettings st;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  write_bytes (copy, g_bytes_get_data (original, NULL), g_bytes_get_size (original));
+  small_settings (&st);
+  s = new_session (&st);
+  lw_session_open_run (s, copy);
+  opened = synced (s);
+  g_test_message ("%s", opened->file_message);
+  g_assert_false (opened->file_failed);
+  g_assert_cmpint (opened->state, ==, LW_RUN_PAUSED);
+  /* Epoch 9 of 4 batches, its second batch done (make-run-fixtures.c). */
+  g_assert_cmpuint (opened->epoch, ==, 9);
+  g_assert_cmpuint (opened->step, ==, 34);
+  g_assert_cmpuint (opened->samples_seen, ==, 34 * 128);
+  g_assert_cmpuint (opened->current.n_marks, ==, G_N_ELEMENTS (fixture_marks));
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_marks); i++)
+    {
+      g_assert_cmpint (opened->current.marks[i].kind, ==, fixture_marks[i].kind);
+      g_assert_cmpstr (opened->current.marks[i].label, ==, fixture_marks[i].label);
+    }
+  assert_curves_drawn (opened);
+
+  steps (s, 10);
+  trained = synced (s);
+  g_assert_cmpint (trained->state, ==, LW_RUN_PAUSED);
+  g_assert_null (trained->divergence);
+  g_assert_cmpuint (trained->step, ==, 44);
+  g_assert_cmpuint (trained->epoch, ==, 12);   /* epoch 11 ended with step 44 */
+  g_assert_cmpuint (trained->file_serial, ==, opened->file_serial);
+  after = file_bytes (copy);
+  g_assert_true (g_bytes_equal (original, after));
+
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_unlink (copy);
+  g_rmdir (dir);
+}
+
+/* ------------------------------------------------------------------ */
 /* Bad files */
 
 /* A valid file whose settings have key = value (group [group]). */
@@ -836,6 +924,7 @@ main (int argc, char **argv)
                    test_saved_at_divergence_sequential);
   g_test_add_func ("/session-files/saved-at-divergence/pipeline",
                    test_saved_at_divergence_pipeline);
+  g_test_add_func ("/session-files/fixture-v1", test_fixture_v1);
   g_test_add_func ("/session-files/bad-files", test_bad_files);
   g_test_add_func ("/session-files/save-fails", test_save_fails);
   g_test_add_func ("/session-files/autosave", test_autosave);
