@@ -1486,6 +1486,54 @@ test_window_run_files (void)
   g_rmdir (dir);
 }
 
+/* A save killed between writing and renaming leaves NAME.XXXXXX beside
+ * it: the next window removes those of the autosave and of a recovered
+ * run, and nothing else. */
+static void
+test_window_stale_temporaries (void)
+{
+  static const char *const stale[] = { "autosave.lwrun.a1B2c3", "recovered.lwrun.ZZZZZZ" };
+  static const char *const kept[] = {
+    "autosave.lwrun.abcde", "autosave.lwrun.abcdefg", "autosave.lwrun.ab-cd_",
+    "autosave.lwrunXabcdef", "my-autosave.lwrun.abcdef", "other.lwrun.abcdef",
+  };
+  g_autofree char *state_dir = g_build_filename (g_get_user_data_dir (), "layerwise", NULL);
+  LwApplication *app;
+  LwWindow *window;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  g_assert_true (g_mkdir_with_parents (state_dir, 0700) == 0);
+  for (guint i = 0; i < G_N_ELEMENTS (stale) + G_N_ELEMENTS (kept); i++)
+    {
+      const char *name = i < G_N_ELEMENTS (stale) ? stale[i] : kept[i - G_N_ELEMENTS (stale)];
+      g_autofree char *path = g_build_filename (state_dir, name, NULL);
+
+      g_assert_true (g_file_set_contents (path, "half a run", -1, NULL));
+    }
+
+  window = open_window (&app);
+  for (guint i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *path = g_build_filename (state_dir, stale[i], NULL);
+
+      g_test_message ("%s", stale[i]);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *path = g_build_filename (state_dir, kept[i], NULL);
+
+      g_test_message ("%s", kept[i]);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      g_unlink (path);
+    }
+  close_window (window, app);
+}
+
 /* ---- divergence ---------------------------------------------------------- */
 
 static gboolean
@@ -2035,6 +2083,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
+  g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
   g_test_add_func ("/app/window/diverged-autosave", test_window_diverged_autosave);
   g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
