@@ -1486,6 +1486,54 @@ test_window_run_files (void)
   g_rmdir (dir);
 }
 
+/* A save killed between writing and renaming leaves NAME.XXXXXX beside
+ * it: the next window removes those of the autosave and of a recovered
+ * run, and nothing else. */
+static void
+test_window_stale_temporaries (void)
+{
+  static const char *const stale[] = { "autosave.lwrun.a1B2c3", "recovered.lwrun.ZZZZZZ" };
+  static const char *const kept[] = {
+    "autosave.lwrun.abcde", "autosave.lwrun.abcdefg", "autosave.lwrun.ab-cd_",
+    "autosave.lwrunXabcdef", "my-autosave.lwrun.abcdef", "other.lwrun.abcdef",
+  };
+  g_autofree char *state_dir = g_build_filename (g_get_user_data_dir (), "layerwise", NULL);
+  LwApplication *app;
+  LwWindow *window;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  g_assert_true (g_mkdir_with_parents (state_dir, 0700) == 0);
+  for (guint i = 0; i < G_N_ELEMENTS (stale) + G_N_ELEMENTS (kept); i++)
+    {
+      const char *name = i < G_N_ELEMENTS (stale) ? stale[i] : kept[i - G_N_ELEMENTS (stale)];
+      g_autofree char *path = g_build_filename (state_dir, name, NULL);
+
+      g_assert_true (g_file_set_contents (path, "half a run", -1, NULL));
+    }
+
+  window = open_window (&app);
+  for (guint i = 0; i < G_N_ELEMENTS (stale); i++)
+    {
+      g_autofree char *path = g_build_filename (state_dir, stale[i], NULL);
+
+      g_test_message ("%s", stale[i]);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *path = g_build_filename (state_dir, kept[i], NULL);
+
+      g_test_message ("%s", kept[i]);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      g_unlink (path);
+    }
+  close_window (window, app);
+}
+
 /* ---- divergence ---------------------------------------------------------- */
 
 static gboolean
@@ -1605,6 +1653,93 @@ test_window_diverges (void)
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+static gboolean
+file_reported (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->file_serial >= *(const guint64 *) data;
+}
+
+/* The last mark of the run shown is a divergence labelled label. */
+static gboolean
+last_mark_is (const LwSnapshot *snap, const char *label)
+{
+  const LwMark *m;
+
+  if (snap->current.n_marks == 0)
+    return FALSE;
+  m = &snap->current.marks[snap->current.n_marks - 1];
+  return m->kind == LW_MARK_DIVERGED && strcmp (m->label, label) == 0;
+}
+
+/* A run that diverged: the pause writes the autosave, which opens again;
+ * after a crash the next window offers it back, and restores it with its
+ * marks (a run file's 'diverged' mark was once refused as damaged). */
+static void
+test_window_diverged_autosave (void)
+{
+  g_autofree char *state_dir = g_build_filename (g_get_user_data_dir (), "layerwise", NULL);
+  g_autofree char *autosave = g_build_filename (state_dir, "autosave.lwrun", NULL);
+  g_autofree char *marker = g_build_filename (state_dir, "running", NULL);
+  g_autofree char *recovered = g_build_filename (state_dir, "recovered.lwrun", NULL);
+  g_autoptr (GFile) autosave_file = g_file_new_for_path (autosave);
+  g_autofree char *contents = NULL;
+  LwApplication *app;
+  LwWindow *window;
+  LwRunSettings st;
+  gboolean offers_restore = FALSE;
+  guint64 step, serial;
+  gsize len = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  window = open_window (&app);
+  /* SGD at 1e20, as in /app/window/diverges. */
+  lw_run_settings_init (&st);
+  st.limit_train = 2048;
+  st.threads = 1;
+  st.model.num_hidden = 64;
+  st.model.optim = LW_OPTIM_SGD;
+  st.model.lr = 1e20f;
+  lw_session_reset (lw_window_get_session (window), &st);
+  lw_session_play (lw_window_get_session (window));
+  wait_until (window, shows_divergence, NULL, LOAD_TIMEOUT_S, "the divergence");
+  step = shown (window)->step;
+  g_assert_true (last_mark_is (shown (window), "diverged"));
+  g_assert_true (g_file_test (autosave, G_FILE_TEST_IS_REGULAR));
+
+  serial = shown (window)->file_serial + 1;
+  lw_window_open_run_from (window, autosave_file);
+  wait_until (window, file_reported, &serial, APPLY_TIMEOUT_S, "the autosave opened");
+  g_assert_cmpstr (lw_window_get_banner (window, NULL), ==, shown (window)->file_message);
+  g_assert_false (shown (window)->file_failed);
+  g_assert_cmpuint (shown (window)->step, ==, step);
+  g_assert_true (last_mark_is (shown (window), "diverged"));
+
+  /* As a crash leaves things: the marker, and the autosave. */
+  g_assert_true (g_file_get_contents (autosave, &contents, &len, NULL));
+  close_window (window, app);
+  g_assert_true (g_file_set_contents (autosave, contents, (gssize) len, NULL));
+  g_assert_true (g_file_set_contents (marker, "1\n", -1, NULL));
+
+  window = open_window (&app);
+  g_assert_nonnull (lw_window_get_banner (window, &offers_restore));
+  g_assert_true (offers_restore);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
+  wait_until (window, restored, &step, LOAD_TIMEOUT_S, "the restored run");
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  g_assert_true (has_mark (shown (window), LW_MARK_RESET));
+  g_assert_true (last_mark_is (shown (window), "diverged"));
+  close_window (window, app);
+
+  lw_run_settings_clear (&st);
+  g_unlink (recovered);
 }
 
 /* ---- keyboard ------------------------------------------------------------ */
@@ -1948,7 +2083,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
+  g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
+  g_test_add_func ("/app/window/diverged-autosave", test_window_diverged_autosave);
   g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
   g_test_add_func ("/app/window/tab-order", test_window_tab_order);
   status = g_test_run ();

@@ -118,6 +118,22 @@ assert_same_run (const LwSnapshot *a, const LwSnapshot *b)
                    b->filters, b->filter_rows * b->filter_cols * sizeof (float));
 }
 
+static GBytes *
+file_bytes (const char *path)
+{
+  char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+static void
+write_bytes (const char *path, const void *data, gsize len)
+{
+  g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+}
+
 /* Train into the second epoch with controls changed, save mid-epoch, go
  * on; another session (other settings) opens the file and goes on the
  * same number of steps: the same run, bit for bit. */
@@ -269,23 +285,444 @@ test_save_while_pipelined (void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Bad files */
+/* Every mark kind and every enum value a window run stores, resumed */
 
-static GBytes *
-file_bytes (const char *path)
+#define HUGE_LR 1e20
+
+static gboolean
+has_mark (const LwSnapshot *snap, LwMarkKind kind)
 {
-  char *data = NULL;
-  gsize len = 0;
+  for (guint i = 0; i < snap->current.n_marks; i++)
+    if (snap->current.marks[i].kind == kind)
+      return TRUE;
+  return FALSE;
+}
 
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  return g_bytes_new_take (data, len);
+static gboolean
+has_diverged (const LwSnapshot *snap, gpointer data)
+{
+  return snap->divergence != NULL;
+}
+
+static gboolean
+stepped_past (const LwSnapshot *snap, gpointer data)
+{
+  return snap->step >= *(const guint64 *) data;
+}
+
+/* The sections of two run files are the same bytes: every weight, optimizer
+ * moment and dropout stream, the position with its random streams, the
+ * marks, the curves, the recent batches and the latest values. */
+static void
+assert_same_files (const char *path_a, const char *path_b)
+{
+  static const guint32 tags[] = {
+    LW_RUN_SECTION_CONFIG, LW_RUN_SECTION_MODEL, LW_RUN_SECTION_POSITION,
+    LW_RUN_SECTION_INTERVENTIONS, LW_RUN_TAG ('H', 'I', 'S', 'T'),
+    LW_RUN_TAG ('R', 'C', 'N', 'T'), LW_RUN_TAG ('L', 'A', 'S', 'T'),
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LwRunFile) a = lw_run_file_load (path_a, &error);
+  g_autoptr (LwRunFile) b = NULL;
+
+  g_assert_no_error (error);
+  b = lw_run_file_load (path_b, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (tags); i++)
+    {
+      GBytes *sa = lw_run_file_get_section (a, tags[i]);
+      GBytes *sb = lw_run_file_get_section (b, tags[i]);
+
+      g_assert_nonnull (sa);
+      g_assert_nonnull (sb);
+      g_assert_true (g_bytes_equal (sa, sb));
+    }
+}
+
+/* Saves s to path; the snapshot after the save, checked to have worked. */
+static LwSnapshot *
+save_checked (LwSession *s, const char *path)
+{
+  LwSnapshot *snap;
+
+  lw_session_save_run (s, path);
+  snap = synced (s);
+  g_test_message ("%s", snap->file_message);
+  g_assert_false (snap->file_failed);
+  return snap;
+}
+
+/* A second session, its own settings but the same way to run (which the
+ * file leaves to the machine), opens path: its snapshot. */
+static LwSession *
+open_elsewhere (const LwRunSettings *st, const char *path, LwSnapshot **opened)
+{
+  LwRunSettings other;
+  LwSession *s;
+
+  files_settings (&other);
+  other.model.seed = 77;
+  other.threads = st->threads;
+  other.schedule = st->schedule;
+  other.stages = st->stages;
+  s = new_session (&other);
+  lw_session_open_run (s, path);
+  *opened = synced (s);
+  g_test_message ("%s", (*opened)->file_message);
+  g_assert_false ((*opened)->file_failed);
+  g_assert_cmpint ((*opened)->state, ==, LW_RUN_PAUSED);
+  lw_run_settings_clear (&other);
+  return s;
+}
+
+/* The run of sa saved in dir, opened by another session: the same run;
+ * both step on n: still the same, bit for bit (snapshots and files). */
+static void
+check_resumes (LwSession *sa, const LwRunSettings *st, const char *dir, guint n)
+{
+  g_autofree char *path = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *path_a = g_build_filename (dir, "a.lwrun", NULL);
+  g_autofree char *path_b = g_build_filename (dir, "b.lwrun", NULL);
+  g_autoptr (LwSnapshot) saved = save_checked (sa, path);
+  g_autoptr (LwSnapshot) opened = NULL, a = NULL, b = NULL;
+  LwSession *sb = open_elsewhere (st, path, &opened);
+
+  assert_same_run (saved, opened);
+  steps (sa, n);
+  steps (sb, n);
+  a = save_checked (sa, path_a);
+  b = save_checked (sb, path_b);
+  g_assert_cmpuint (a->step, ==, saved->step + n);
+  assert_same_run (a, b);
+  assert_same_files (path_a, path_b);
+  lw_session_free (sb);
+  g_unlink (path);
+  g_unlink (path_a);
+  g_unlink (path_b);
+}
+
+typedef struct {
+  LwArch arch;
+  LwOptimKind optim;
+  LwNonlin nonlin;
+  guint classes_per_batch;    /* 0: plain shuffled batches */
+  LwSchedule schedule;
+} ResumeCase;
+
+/* Small and quick: 8 batches an epoch, every layer of a few units. AUTO
+ * gets two threads, or it has nothing to choose from. */
+static void
+resume_settings (const ResumeCase *c, LwRunSettings *st)
+{
+  files_settings (st);
+  st->model.arch = c->arch;
+  st->model.optim = c->optim;
+  st->model.nonlin = c->nonlin;
+  st->classes_per_batch = c->classes_per_batch;
+  st->schedule = c->schedule;
+  st->threads = c->schedule == LW_SCHEDULE_AUTO ? 2 : 1;
+  st->limit_train = 512;
+  st->model.batch_size = 64;
+  if (lw_arch_is_conv (c->arch))
+    {
+      st->model.num_layers = 1;
+      st->model.batch_size = 32;
+      st->limit_train = 256;
+      st->eval_every = 8;
+    }
+}
+
+/* A new run at a rate that overflows: it diverges while playing (a
+ * pipeline has batches in flight then), and goes back to its start. */
+static void
+diverge_and_return (LwSession *s, const LwRunSettings *st)
+{
+  LwRunSettings huge;
+  g_autoptr (LwSnapshot) snap = NULL;
+
+  lw_run_settings_copy (&huge, st);
+  huge.model.lr = HUGE_LR;
+  lw_session_reset (s, &huge);
+  lw_session_play (s);
+  snap = wait_for (s, has_diverged, NULL);
+  g_test_message ("%s", snap->divergence);
+  lw_session_restore_last_good (s);
+  lw_run_settings_clear (&huge);
+}
+
+/* Every live control, each with its mark, every loss for a step. */
+static void
+turn_every_control (LwSession *s, const ResumeCase *c)
+{
+  g_assert_true (lw_session_set_lr (s, c->optim == LW_OPTIM_SGD ? 0.02 : 1e-3, NULL));
+  g_assert_true (lw_session_set_block_lr_mult (s, 1, 0.5, NULL));
+  g_assert_true (lw_session_set_beta (s, 0.5, NULL));
+  g_assert_true (lw_session_set_block_frozen (s, 0, TRUE, NULL));
+  g_assert_true (lw_session_set_dropout (s, 0.2, NULL));
+  steps (s, 1);
+  g_assert_true (lw_session_set_block_frozen (s, 0, FALSE, NULL));
+  for (guint loss = 0; loss < LW_N_LOSSES; loss++)
+    {
+      lw_session_set_loss (s, (LwLossType) ((loss + 1) % LW_N_LOSSES));
+      steps (s, 1);
+    }
+}
+
+/* Plays a few steps and pauses: a pipeline or AUTO's timing at work. */
+static void
+play_a_little (LwSession *s)
+{
+  g_autoptr (LwSnapshot) before = synced (s);
+  g_autoptr (LwSnapshot) after = NULL;
+  guint64 target = before->step + 6;
+
+  lw_session_play (s);
+  after = wait_for (s, stepped_past, &target);
+  lw_session_pause (s);
+  g_assert_true (lw_session_sync (s, TIMEOUT_MS));
+}
+
+/* Steps into epoch 2 or later, stopping mid-epoch (the last step did not
+ * end its epoch). */
+static void
+step_to_mid_epoch (LwSession *s)
+{
+  for (;;)
+    {
+      g_autoptr (LwSnapshot) before = synced (s);
+      g_autoptr (LwSnapshot) after = NULL;
+
+      steps (s, 1);
+      after = synced (s);
+      if (after->epoch >= 2 && after->epoch == before->epoch)
+        return;
+    }
 }
 
 static void
-write_bytes (const char *path, const void *data, gsize len)
+check_every_mark (const ResumeCase *c)
 {
-  g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autoptr (LwSnapshot) snap = NULL;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  resume_settings (c, &st);
+  s = new_session (&st);
+  diverge_and_return (s, &st);
+  turn_every_control (s, c);
+  play_a_little (s);
+  step_to_mid_epoch (s);
+  snap = synced (s);
+  for (guint kind = 0; kind < LW_N_MARK_KINDS; kind++)
+    {
+      g_test_message ("mark kind %u", kind);
+      g_assert_true (has_mark (snap, (LwMarkKind) kind));
+    }
+  /* On into the next epoch, whose batches the sampler draws afresh. */
+  check_resumes (s, &st, dir, 9);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_rmdir (dir);
 }
+
+/* Runs one case, saying which and how long it took. */
+static void
+run_case (const ResumeCase *c)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  g_test_message ("%s, %s, %s, %u classes per batch, schedule %d", lw_arch_to_string (c->arch),
+                  lw_optim_to_string (c->optim), lw_nonlin_to_string (c->nonlin),
+                  c->classes_per_batch, (int) c->schedule);
+  check_every_mark (c);
+  g_test_message ("%.2f s", (g_get_monotonic_time () - start) / 1e6);
+}
+
+/* The MLP with each sampler in each schedule, the conv net (ten times
+ * slower) in each schedule with the samplers taking turns; the
+ * optimizers and nonlinearities take turns too, and each value of each
+ * of these enums comes up. */
+static void
+test_every_mark (void)
+{
+  gboolean optim_seen[LW_N_OPTIMS] = { 0 }, nonlin_seen[LW_N_NONLINS] = { 0 };
+  gboolean schedule_seen[LW_N_SCHEDULES] = { 0 }, sampler_seen[2] = { 0 };
+  guint n = 0;
+
+  for (guint conv = 0; conv < 2; conv++)
+    for (guint cpb = 0; cpb < 2; cpb++)
+      for (guint sch = 0; sch < LW_N_SCHEDULES; sch++)
+        {
+          guint sampler = conv ? sch % 2 : cpb;
+          ResumeCase c = {
+            .arch = conv ? LW_ARCH_VGG_MINI : LW_ARCH_MLP,
+            .optim = (LwOptimKind) (n % LW_N_OPTIMS),
+            .nonlin = (LwNonlin) ((n / LW_N_OPTIMS) % LW_N_NONLINS),
+            .classes_per_batch = sampler ? 3 : 0, .schedule = (LwSchedule) sch,
+          };
+
+          if (conv && cpb)
+            continue;
+          run_case (&c);
+          n++;
+          optim_seen[c.optim] = nonlin_seen[c.nonlin] = TRUE;
+          schedule_seen[c.schedule] = sampler_seen[sampler] = TRUE;
+        }
+  for (guint i = 0; i < LW_N_OPTIMS; i++)
+    g_assert_true (optim_seen[i]);
+  for (guint i = 0; i < LW_N_NONLINS; i++)
+    g_assert_true (nonlin_seen[i]);
+  for (guint i = 0; i < LW_N_SCHEDULES; i++)
+    g_assert_true (schedule_seen[i]);
+  g_assert_true (sampler_seen[0] && sampler_seen[1]);
+}
+
+/* Saved right after a divergence paused it: the step that diverged and
+ * (in a pipeline) the batches in flight behind it count as steps, and
+ * the blocks below the one that diverged learned from them. The file
+ * holds exactly that: opened elsewhere, it steps on as the run that
+ * never stopped, diverging again the same way. Block 1 learns at a
+ * sane rate, the rest at one that overflows in the second step. */
+static void
+check_saved_at_divergence (LwSchedule schedule)
+{
+  LwRunSettings st;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autoptr (LwSnapshot) snap = NULL;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  files_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.limit_train = 512;
+  st.model.optim = LW_OPTIM_SGD;
+  st.model.lr = HUGE_LR;
+  st.schedule = schedule;
+  s = new_session (&st);
+  g_assert_true (lw_session_set_block_lr_mult (s, 0, 1e-21, NULL));
+  lw_session_play (s);
+  snap = wait_for (s, has_diverged, NULL);
+  g_test_message ("%s", snap->divergence);
+  g_clear_pointer (&snap, lw_snapshot_unref);
+  snap = synced (s);
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  g_assert_cmpuint (snap->diverged.block, >, 0);
+  g_assert_cmpuint (snap->diverged_step, <=, snap->step);
+  /* Every batch handed out is counted, the diverged ones too. */
+  g_assert_cmpuint (snap->samples_seen, ==, snap->step * st.model.batch_size);
+  check_resumes (s, &st, dir, 5);
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_rmdir (dir);
+}
+
+static void
+test_saved_at_divergence_sequential (void)
+{
+  check_saved_at_divergence (LW_SCHEDULE_SEQUENTIAL);
+}
+
+static void
+test_saved_at_divergence_pipeline (void)
+{
+  check_saved_at_divergence (LW_SCHEDULE_PIPELINE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The window's run file of format 1 (tests/fixtures, make-run-fixtures) */
+
+static const struct { LwMarkKind kind; const char *label; } fixture_marks[] = {
+  { LW_MARK_RESET, "reset" },
+  { LW_MARK_DIVERGED, "diverged" },
+  { LW_MARK_DIVERGED, "back to step 0" },
+  { LW_MARK_LR, "lr 1e-2" },
+  { LW_MARK_LR, "b2 lr×0.5" },
+  { LW_MARK_LOSS, "beta 0.5" },
+  { LW_MARK_FREEZE, "freeze b1" },
+  { LW_MARK_DROPOUT, "dropout 0.2" },
+  { LW_MARK_LOSS, "sim" },
+  { LW_MARK_PAUSE, "pause" },
+};
+
+/* Every layer has points on its curves (the output layer no similarity
+ * loss). */
+static void
+assert_curves_drawn (const LwSnapshot *snap)
+{
+  g_assert_cmpuint (snap->current.n_layers, ==, snap->n_blocks + 1);
+  for (guint l = 0; l < snap->current.n_layers; l++)
+    {
+      const LwLayerCurves *c = &snap->current.layers[l];
+
+      g_assert_cmpuint (c->train_acc.n, >, 0);
+      g_assert_cmpuint (c->test_acc.n, >, 0);
+      g_assert_cmpuint (c->epoch_test_acc.n, >, 0);
+      g_assert_cmpuint (c->loss_pred.n, >, 0);
+      if (l < snap->n_blocks)
+        g_assert_cmpuint (c->loss_sim.n, >, 0);
+    }
+}
+
+/* The fixture, opened from a copy (opening leaves the file as it was):
+ * its position, marks and curves, and it trains on. */
+static void
+test_fixture_v1 (void)
+{
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "fixtures",
+                                                    "window-mlp-v1.lwrun", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *copy = g_build_filename (dir, "window-mlp-v1.lwrun", NULL);
+  g_autoptr (GBytes) original = file_bytes (fixture);
+  g_autoptr (GBytes) after = NULL;
+  g_autoptr (LwSnapshot) opened = NULL, trained = NULL;
+  LwRunSettings st;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  write_bytes (copy, g_bytes_get_data (original, NULL), g_bytes_get_size (original));
+  small_settings (&st);
+  s = new_session (&st);
+  lw_session_open_run (s, copy);
+  opened = synced (s);
+  g_test_message ("%s", opened->file_message);
+  g_assert_false (opened->file_failed);
+  g_assert_cmpint (opened->state, ==, LW_RUN_PAUSED);
+  /* Epoch 9 of 4 batches, its second batch done (make-run-fixtures.c). */
+  g_assert_cmpuint (opened->epoch, ==, 9);
+  g_assert_cmpuint (opened->step, ==, 34);
+  g_assert_cmpuint (opened->samples_seen, ==, 34 * 128);
+  g_assert_cmpuint (opened->current.n_marks, ==, G_N_ELEMENTS (fixture_marks));
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_marks); i++)
+    {
+      g_assert_cmpint (opened->current.marks[i].kind, ==, fixture_marks[i].kind);
+      g_assert_cmpstr (opened->current.marks[i].label, ==, fixture_marks[i].label);
+    }
+  assert_curves_drawn (opened);
+
+  steps (s, 10);
+  trained = synced (s);
+  g_assert_cmpint (trained->state, ==, LW_RUN_PAUSED);
+  g_assert_null (trained->divergence);
+  g_assert_cmpuint (trained->step, ==, 44);
+  g_assert_cmpuint (trained->epoch, ==, 12);   /* epoch 11 ended with step 44 */
+  g_assert_cmpuint (trained->file_serial, ==, opened->file_serial);
+  after = file_bytes (copy);
+  g_assert_true (g_bytes_equal (original, after));
+
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_unlink (copy);
+  g_rmdir (dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad files */
 
 /* A valid file whose settings have key = value (group [group]). */
 static void
@@ -482,6 +919,12 @@ main (int argc, char **argv)
   g_test_add_func ("/session-files/round-trip/mlp", test_round_trip_mlp);
   g_test_add_func ("/session-files/round-trip/conv", test_round_trip_conv);
   g_test_add_func ("/session-files/save-while-pipelined", test_save_while_pipelined);
+  g_test_add_func ("/session-files/every-mark", test_every_mark);
+  g_test_add_func ("/session-files/saved-at-divergence/sequential",
+                   test_saved_at_divergence_sequential);
+  g_test_add_func ("/session-files/saved-at-divergence/pipeline",
+                   test_saved_at_divergence_pipeline);
+  g_test_add_func ("/session-files/fixture-v1", test_fixture_v1);
   g_test_add_func ("/session-files/bad-files", test_bad_files);
   g_test_add_func ("/session-files/save-fails", test_save_fails);
   g_test_add_func ("/session-files/autosave", test_autosave);

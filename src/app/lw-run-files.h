@@ -22,7 +22,9 @@ char  *lw_run_files_autosave_path  (void);
 
 /* Marks a window as running. When the last one did not end cleanly and
  * left an autosave, that file is moved aside (so this session's
- * autosaves do not overwrite it) and its new path returned; else NULL. */
+ * autosaves do not overwrite it) and its new path returned; else NULL.
+ * Temporaries of the autosave and of that file left by a save cut short
+ * (autosave.lwrun.XXXXXX, recovered.lwrun.XXXXXX) are removed. */
 char  *lw_run_files_begin          (void);
 /* A clean end: the marker and the autosave go. */
 void   lw_run_files_end            (void);

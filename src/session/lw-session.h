@@ -87,7 +87,8 @@ void        lw_session_clear_previous (LwSession *session);
 void        lw_session_save_run       (LwSession *session, const char *path);
 void        lw_session_open_run       (LwSession *session, const char *path);
 /* Saves the run to path every interval_s seconds of training that
- * changed it, and when it is paused; path NULL turns this off. */
+ * changed it, and when it is paused (by a divergence too); path NULL
+ * turns this off. */
 void        lw_session_set_autosave   (LwSession *session, const char *path, guint interval_s);
 /* When training diverges (a NaN or an infinity: the step is not applied)
  * the worker pauses and the snapshot says where. It keeps a copy of the

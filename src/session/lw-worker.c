@@ -223,6 +223,8 @@ describe_divergence (const LwDivergence *d, guint n_blocks)
     }
 }
 
+static void autosave (LwWorker *w, gboolean force);
+
 /* The step just taken was not applied: pause, and say where and what. */
 static void
 note_divergence (LwWorker *w)
@@ -251,6 +253,9 @@ note_divergence (LwWorker *w)
   lw_history_add_mark (r->history, LW_MARK_DIVERGED, r->samples_seen, "%s", _("diverged"));
   w->visuals_urgent = TRUE;
   w->publish_needed = TRUE;
+  /* A pause like any other: a crash now must not lose the run (nothing
+   * non-finite is in it), nor the mark that says what happened. */
+  autosave (w, TRUE);
 }
 
 static void
