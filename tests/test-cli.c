@@ -1016,6 +1016,7 @@ test_resume_bad (void)
   g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
   g_autofree char *missing = g_build_filename (dir, "missing.lwrun", NULL);
   g_autofree char *text = g_build_filename (dir, "notes.lwrun", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "pipe.lwrun", NULL);
   g_autofree char *cut = NULL, *flipped = NULL, *newer = NULL;
   g_autoptr (GBytes) bytes = NULL;
   const char *args[] = { "--limit-train", "300", "--limit-test", "100", "--num-hidden", "16",
@@ -1030,6 +1031,7 @@ test_resume_bad (void)
   flipped = write_variant (dir, "flipped.lwrun", bytes, len, len / 3, 0x12345678u, FALSE);
   newer = write_variant (dir, "newer.lwrun", bytes, len, 8, 99, TRUE);
   g_assert_true (g_file_set_contents (text, "just some notes\n", -1, NULL));
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
 
   {
     const struct { const char *args[8]; const char *must_mention; } cases[] = {
@@ -1047,6 +1049,9 @@ test_resume_bad (void)
       { { "--resume", newer, NULL }, "newer Layerwise" },
       { { "--resume", text, NULL }, "not a Layerwise run file" },
       { { "--resume", missing, NULL }, "missing.lwrun" },
+      /* Neither blocks nor reads for ever. */
+      { { "--resume", fifo, NULL }, "pipe.lwrun is not a regular file" },
+      { { "--resume", "/dev/zero", NULL }, "/dev/zero is not a regular file" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1089,6 +1094,7 @@ test_resume_bad (void)
   g_unlink (cut);
   g_unlink (flipped);
   g_unlink (newer);
+  g_unlink (fifo);
   g_unlink (text);
   g_rmdir (dir);
 }

@@ -87,23 +87,26 @@ lw_cli_run_save (const char *path, const LwCliOptions *opts, const LwDataset *ds
 }
 
 gboolean
-lw_cli_run_open (const char *path, LwCliOptions *opts, GKeyFile **config, GBytes **contents,
+lw_cli_run_open (const char *path, LwCliOptions *opts, GKeyFile **config, LwRunFile **file,
                  GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (LwRunFile) f = NULL;
   g_autoptr (GKeyFile) kf = NULL;
-  g_autofree char *data = NULL;
-  gsize len;
+  g_autoptr (GBytes) contents = NULL;
   GBytes *conf;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  /* Only a regular file: --resume of a FIFO or /dev/zero is refused. */
+  contents = lw_run_file_read_contents (path, &local);
+  if (contents == NULL)
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_IO, "--resume: %s",
                    local->message);
       return FALSE;
     }
-  f = lw_run_file_read_bytes ((const guint8 *) data, len, &local);
+  f = lw_run_file_read_bytes (g_bytes_get_data (contents, NULL), g_bytes_get_size (contents),
+                              &local);
+  g_clear_pointer (&contents, g_bytes_unref);
   if (f == NULL || (conf = lw_run_file_require (f, LW_RUN_SECTION_CONFIG, &local)) == NULL
       || (kf = lw_run_config_from_bytes (conf, &local)) == NULL
       || !lw_run_config_check_writer (kf, LW_CLI_RUN_WRITER, &local))
@@ -115,15 +118,14 @@ lw_cli_run_open (const char *path, LwCliOptions *opts, GKeyFile **config, GBytes
   if (!lw_cli_options_resume (opts, kf, OPTIONS_GROUP, path, error))
     return FALSE;
   *config = g_steal_pointer (&kf);
-  *contents = g_bytes_new_take (g_steal_pointer (&data), len);
+  *file = g_steal_pointer (&f);
   return TRUE;
 }
 
 gboolean
-lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwModel *model,
+lw_cli_run_restore (LwRunFile *f, GKeyFile *config, const LwDataset *ds, LwModel *model,
                     LwTrainerState *st, char **metrics_text, GError **error)
 {
-  g_autoptr (LwRunFile) f = NULL;
   g_autoptr (GArray) interventions = NULL;
   LwRunPosition pos;
   LwRunningStats epoch_stats, window;
@@ -134,9 +136,7 @@ lw_cli_run_restore (GBytes *contents, GKeyFile *config, const LwDataset *ds, LwM
   gsize len;
   const guint8 *data;
 
-  f = lw_run_file_read_bytes (g_bytes_get_data (contents, NULL), g_bytes_get_size (contents),
-                              error);
-  if (f == NULL || !lw_run_config_check_dataset (config, ds, error)
+  if (!lw_run_config_check_dataset (config, ds, error)
       || (model_bytes = lw_run_file_require (f, LW_RUN_SECTION_MODEL, error)) == NULL
       || (position = lw_run_file_require (f, LW_RUN_SECTION_POSITION, error)) == NULL
       || (intv = lw_run_file_require (f, LW_RUN_SECTION_INTERVENTIONS, error)) == NULL

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "runfile/lw-run-file.h"
+
 #include "data/lw-dataset.h"
 #include "engine/lw-model.h"
 #include "lw-cli-options.h"
@@ -25,13 +27,13 @@ gboolean  lw_cli_run_save     (const char *path, const LwCliOptions *opts, const
  * the file's (lw_cli_options_resume). The file is kept for
  * lw_cli_run_restore. */
 gboolean  lw_cli_run_open     (const char *path, LwCliOptions *opts, GKeyFile **config,
-                               GBytes **contents, GError **error);
+                               LwRunFile **file, GError **error);
 
 /* Once the dataset is loaded and model built from the file's settings:
  * checks the dataset is the run's, then restores the model, the state
  * (initialised by lw_trainer_state_init) and the metrics text. Nothing is
  * changed on error. */
-gboolean  lw_cli_run_restore  (GBytes *contents, GKeyFile *config, const LwDataset *ds,
+gboolean  lw_cli_run_restore  (LwRunFile *file, GKeyFile *config, const LwDataset *ds,
                                LwModel *model, LwTrainerState *state, char **metrics_text,
                                GError **error);
 

@@ -118,7 +118,7 @@ run (LwCliOptions *opts)
   g_autoptr (LwDataset) ds = NULL;
   g_autoptr (LwModel) model = NULL;
   g_autoptr (GKeyFile) resume_config = NULL;
-  g_autoptr (GBytes) resume_contents = NULL;
+  g_autoptr (LwRunFile) resume_file = NULL;
   g_autofree char *metrics_text = NULL;
   LwModelConfig config;
   LwTrainResult result;
@@ -128,7 +128,7 @@ run (LwCliOptions *opts)
 
   /* A resumed run takes its settings from the file, before anything else. */
   if (opts->resume != NULL
-      && !lw_cli_run_open (opts->resume, opts, &resume_config, &resume_contents, &error))
+      && !lw_cli_run_open (opts->resume, opts, &resume_config, &resume_file, &error))
     return fail (EXIT_USAGE, NULL, error);
   if (opts->resume != NULL && opts->save == NULL)
     opts->save = g_strdup (opts->resume);
@@ -151,9 +151,9 @@ run (LwCliOptions *opts)
     return fail (EXIT_USAGE, _("cannot build the model"), error);
 
   lw_trainer_state_init (&state, opts, lw_model_n_blocks (model));
-  if (resume_contents != NULL)
+  if (resume_file != NULL)
     {
-      if (!lw_cli_run_restore (resume_contents, resume_config, ds, model, &state, &metrics_text,
+      if (!lw_cli_run_restore (resume_file, resume_config, ds, model, &state, &metrics_text,
                                &error))
         {
           lw_trainer_state_clear (&state);
