@@ -1,5 +1,9 @@
 /* lw-run-disk.c: a window run's sections, written and read back. */
+#include "config.h"
+
 #include "lw-run-disk.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 #include <string.h>
@@ -13,11 +17,11 @@
 #define SECTION_RECENT LW_RUN_TAG ('R', 'C', 'N', 'T')
 #define SECTION_LATEST LW_RUN_TAG ('L', 'A', 'S', 'T')
 
+/* message: a whole sentence, translated, naming what is damaged. */
 static gboolean
-damaged (GError **error, const char *what)
+damaged (GError **error, const char *message)
 {
-  g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-               "the run file's %s are damaged", what);
+  g_set_error_literal (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT, message);
   return FALSE;
 }
 
@@ -83,7 +87,7 @@ get_uint (GKeyFile *kf, const char *key, guint max, guint *out, GError **error)
   if (local != NULL || v > max)
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file's setting [%s] %s is missing or out of range", SESSION_GROUP,
+                   _("the run file's setting [%s] %s is missing or out of range"), SESSION_GROUP,
                    key);
       return FALSE;
     }
@@ -100,7 +104,7 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
   if (dataset == NULL || !lw_dataset_kind_from_string (dataset, &st->dataset))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_INCOMPATIBLE,
-                   "the run file's dataset '%s' is unknown to this version of Layerwise",
+                   _("the run file's dataset '%s' is unknown to this version of Layerwise"),
                    dataset != NULL ? dataset : "");
       return FALSE;
     }
@@ -118,7 +122,7 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
     }
   st->augment = g_key_file_get_boolean (kf, SESSION_GROUP, "augment", &local);
   if (local != NULL)
-    return damaged (error, "settings");
+    return damaged (error, _("the run file's settings are damaged"));
   return TRUE;
 }
 
@@ -154,7 +158,7 @@ history_from_bytes (GBytes *bytes, LwHistory *h, GError **error)
 
   lw_byte_reader_init (&r, data, len);
   if (lw_byte_reader_u32 (&r) != h->n_layers)
-    return damaged (error, "curves");
+    return damaged (error, _("the run file's curves are damaged"));
   for (guint i = 0; i < h->n_layers * LW_N_CURVES; i++)
     {
       LwHistSeries *s = &h->series[i];
@@ -164,7 +168,7 @@ history_from_bytes (GBytes *bytes, LwHistory *h, GError **error)
 
       if (!lw_byte_reader_ok (&r) || n > LW_SERIES_MAX_POINTS || (n > 0 && stride == 0)
           || n > offered || (gsize) n * 12 > lw_byte_reader_remaining (&r))
-        return damaged (error, "curves");
+        return damaged (error, _("the run file's curves are damaged"));
       lw_hist_series_clear (s);
       s->n = s->cap = n;
       s->stride = stride;
@@ -176,7 +180,7 @@ history_from_bytes (GBytes *bytes, LwHistory *h, GError **error)
       lw_byte_reader_floats (&r, s->y, n);
     }
   if (!lw_byte_reader_ok (&r) || lw_byte_reader_remaining (&r) != 0)
-    return damaged (error, "curves");
+    return damaged (error, _("the run file's curves are damaged"));
   return TRUE;
 }
 
@@ -215,11 +219,11 @@ recent_from_bytes (GBytes *bytes, LwRecent *w, GError **error)
   lw_byte_reader_init (&r, data, len);
   lw_recent_init (&back, w->n_blocks);
   if (lw_byte_reader_u32 (&r) != w->n_blocks)
-    return damaged (error, "recent batches");
+    return damaged (error, _("the run file's recent batches are damaged"));
   back.head = lw_byte_reader_u32 (&r);
   back.n = lw_byte_reader_u32 (&r);
   if (back.head >= LW_RECENT_BATCHES || back.n > LW_RECENT_BATCHES)
-    return damaged (error, "recent batches");
+    return damaged (error, _("the run file's recent batches are damaged"));
   for (guint e = 0; e < LW_RECENT_BATCHES; e++)
     {
       LwRecentEntry *en = &back.entries[e];
@@ -234,7 +238,7 @@ recent_from_bytes (GBytes *bytes, LwRecent *w, GError **error)
         }
     }
   if (!lw_byte_reader_ok (&r) || lw_byte_reader_remaining (&r) != 0)
-    return damaged (error, "recent batches");
+    return damaged (error, _("the run file's recent batches are damaged"));
   *w = back;
   return TRUE;
 }
@@ -262,12 +266,12 @@ latest_from_bytes (GBytes *bytes, LwRun *run, GError **error)
 
   lw_byte_reader_init (&r, data, len);
   if (lw_byte_reader_u32 (&r) != run->n_blocks)
-    return damaged (error, "latest values");
+    return damaged (error, _("the run file's latest values are damaged"));
   lw_byte_reader_floats (&r, train, run->n_blocks + 1);
   lw_byte_reader_floats (&r, test, run->n_blocks + 1);
   finished = lw_byte_reader_u8 (&r);
   if (!lw_byte_reader_ok (&r) || lw_byte_reader_remaining (&r) != 0 || finished > 1)
-    return damaged (error, "latest values");
+    return damaged (error, _("the run file's latest values are damaged"));
   memcpy (run->last_train_acc, train, (run->n_blocks + 1) * sizeof (float));
   memcpy (run->last_test_acc, test, (run->n_blocks + 1) * sizeof (float));
   run->finished = finished;
@@ -358,8 +362,8 @@ lw_run_disk_restore (LwRun *r, LwRunFile *f, GError **error)
                                        && !(r->max_epochs > 0 && pos.epoch >= r->max_epochs)))
     {
       g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
-                   "the run file's position (epoch %u, batch %u) does not fit epochs of %u "
-                   "batches", pos.epoch, pos.batch_pos, r->n_batches);
+                   _("the run file's position (epoch %u, batch %u) does not fit epochs of %u "
+                     "batches"), pos.epoch, pos.batch_pos, r->n_batches);
       return FALSE;
     }
   for (guint i = 0; i < marks->len; i++)
@@ -367,7 +371,7 @@ lw_run_disk_restore (LwRun *r, LwRunFile *f, GError **error)
       const LwRunIntervention *iv = &g_array_index (marks, LwRunIntervention, i);
 
       if (iv->kind >= LW_N_MARK_KINDS)
-        return damaged (error, "marks");
+        return damaged (error, _("the run file's marks are damaged"));
     }
   if (!lw_model_state_read (r->model, g_bytes_get_data (model, NULL), g_bytes_get_size (model),
                             error)
