@@ -638,7 +638,7 @@ run_with (const char *const *args, ...)
  * the same metrics CSV and the same final run file, byte for byte (the
  * run file holds every parameter, moment and random stream). */
 static void
-check_resume_identical (const char *const *args)
+check_resume_identical_with (const char *const *args, const char *const *resume_args)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
@@ -648,7 +648,6 @@ check_resume_identical (const char *const *args)
   g_autofree char *resumed_run = g_build_filename (dir, "resumed.lwrun", NULL);
   g_autofree char *a = NULL, *b = NULL;
   g_autoptr (GBytes) ra = NULL, rb = NULL;
-  const char *resume_args[] = { "--threads", "1", NULL };
 
   g_assert_no_error (error);
   run_ok (args, "2", straight_csv, straight_run, NULL);
@@ -672,6 +671,92 @@ check_resume_identical (const char *const *args)
   g_unlink (resumed_csv);
   g_unlink (resumed_run);
   g_rmdir (dir);
+}
+
+static void
+check_resume_identical (const char *const *args)
+{
+  const char *resume_args[] = { "--threads", "1", NULL };
+
+  check_resume_identical_with (args, resume_args);
+}
+
+/* The classes-per-batch sampler resumed for epoch 2, sequentially and
+ * through the pipeline: the batches of the unbroken run (they depended on
+ * epoch 1's order, which a resumed run did not have). */
+static void
+test_resume_classes_per_batch (void)
+{
+  const char *args[] = { "--limit-train", "1000", "--limit-test", "100", "--num-hidden", "32",
+                         "--log-every", "4", "--threads", "1", "--classes-per-batch", "3", NULL };
+  const char *sequential[] = { "--threads", "1", NULL };
+  const char *pipeline[] = { "--threads", "2", "--schedule", "pipeline", NULL };
+
+  check_resume_identical_with (args, sequential);
+  check_resume_identical_with (args, pipeline);
+}
+
+/* Every value of every enum a CLI run file stores, each saved and resumed
+ * to the unbroken run: the seven losses (and both non-linearities), both
+ * optimizers, every architecture (VGG8b and VGG11b on a few images), a
+ * dataset other than the built-in one. */
+static void
+test_resume_every_enum (void)
+{
+  const char *small[] = { "--limit-train", "300", "--limit-test", "60", "--num-hidden", "16",
+                          "--num-layers", "2", "--log-every", "2", "--threads", "1", NULL };
+  const char *tiny_conv[] = { "--limit-train", "8", "--limit-test", "4", "--batch-size", "4",
+                              "--num-hidden", "16", "--dim-in-decoder", "64", "--log-every", "1",
+                              "--threads", "1", "--optim", "sgd", "--momentum", "0.5",
+                              "--lr", "0.01", NULL };
+  const char *losses[] = { "pred", "sim", "predsim", "bp", "pred-bpf", "sim-bpf", "predsim-bpf" };
+  const char *archs[] = { "vgg8b", "vgg11b" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (losses); i++)
+    {
+      g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+      for (guint k = 0; small[k] != NULL; k++)
+        g_ptr_array_add (args, (gpointer) small[k]);
+      g_ptr_array_add (args, (gpointer) "--loss");
+      g_ptr_array_add (args, (gpointer) losses[i]);
+      g_ptr_array_add (args, (gpointer) "--nonlin");
+      g_ptr_array_add (args, (gpointer) (i % 2 ? "leakyrelu" : "relu"));
+      g_ptr_array_add (args, (gpointer) "--optim");
+      g_ptr_array_add (args, (gpointer) (i % 2 ? "sgd" : "adam"));
+      if (i % 2)
+        g_ptr_array_add (args, (gpointer) "--lr");
+      if (i % 2)
+        g_ptr_array_add (args, (gpointer) "0.01");
+      g_ptr_array_add (args, NULL);
+      g_test_message ("loss %s", losses[i]);
+      check_resume_identical ((const char *const *) args->pdata);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (archs); i++)
+    {
+      g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+      g_ptr_array_add (args, (gpointer) "--arch");
+      g_ptr_array_add (args, (gpointer) archs[i]);
+      for (guint k = 0; tiny_conv[k] != NULL; k++)
+        g_ptr_array_add (args, (gpointer) tiny_conv[k]);
+      g_ptr_array_add (args, NULL);
+      g_test_message ("arch %s", archs[i]);
+      check_resume_identical ((const char *const *) args->pdata);
+    }
+  if (g_file_test ("/usr/share/datasets/fashion-mnist", G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+      g_ptr_array_add (args, (gpointer) "--dataset");
+      g_ptr_array_add (args, (gpointer) "fashion-mnist");
+      for (guint k = 0; small[k] != NULL; k++)
+        g_ptr_array_add (args, (gpointer) small[k]);
+      g_ptr_array_add (args, NULL);
+      check_resume_identical ((const char *const *) args->pdata);
+    }
+  else
+    g_test_message ("no Fashion-MNIST (dataset-fashion-mnist): that dataset left out");
 }
 
 static void
@@ -1487,6 +1572,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
+  g_test_add_func ("/cli/resume/classes-per-batch", test_resume_classes_per_batch);
+  g_test_add_func ("/cli/resume/every-enum", test_resume_every_enum);
   g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
   g_test_add_func ("/cli/save-exists", test_save_exists);
   g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
