@@ -681,6 +681,52 @@ check_resume_identical (const char *const *args)
   check_resume_identical_with (args, resume_args);
 }
 
+/* A run that stops before its first metrics row (a finished run resumed,
+ * a damaged run file, a dataset that is not there) leaves an existing
+ * --metrics file as it was, and creates none: it used to empty it. */
+static void
+test_metrics_kept (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *run_file = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *damaged = g_build_filename (dir, "damaged.lwrun", NULL);
+  g_autofree char *csv = g_build_filename (dir, "m.csv", NULL);
+  g_autofree char *fresh = g_build_filename (dir, "fresh.csv", NULL);
+  g_autofree char *empty_dir = g_build_filename (dir, "no-data", NULL);
+  g_autofree char *before = NULL;
+  const char *args[] = { "--limit-train", "300", "--limit-test", "60", "--num-hidden", "16",
+                         "--threads", "1", NULL };
+  const char *finished[] = { "--resume", run_file, "--metrics", csv, NULL };
+  const char *bad[] = { "--resume", damaged, "--metrics", csv, NULL };
+  const char *no_data[] = { "--dataset", "mnist", "--data-dir", empty_dir, "--metrics", csv, NULL };
+  const char *finished_fresh[] = { "--resume", run_file, "--metrics", fresh, NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (empty_dir, 0755), ==, 0);
+  run_ok (args, "1", csv, run_file, NULL);
+  before = read_file (csv);
+  g_assert_nonnull (strstr (before, "epoch,1,"));
+  g_assert_true (g_file_set_contents (damaged, "\x89LWRUN\r\n cut", -1, NULL));
+
+  g_assert_cmpint (run_with (finished, NULL), ==, 0);
+  g_assert_cmpint (run_with (bad, NULL), ==, 2);
+  g_assert_cmpint (run_with (no_data, NULL), ==, 2);
+  {
+    g_autofree char *after = read_file (csv);
+
+    g_assert_cmpstr (after, ==, before);
+  }
+  g_assert_cmpint (run_with (finished_fresh, NULL), ==, 0);
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+
+  g_unlink (csv);
+  g_unlink (run_file);
+  g_unlink (damaged);
+  g_rmdir (empty_dir);
+  g_rmdir (dir);
+}
+
 /* The classes-per-batch sampler resumed for epoch 2, sequentially and
  * through the pipeline: the batches of the unbroken run (they depended on
  * epoch 1's order, which a resumed run did not have). */
@@ -1574,6 +1620,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/resume/classes-per-batch", test_resume_classes_per_batch);
   g_test_add_func ("/cli/resume/every-enum", test_resume_every_enum);
+  g_test_add_func ("/cli/resume/metrics-kept", test_metrics_kept);
   g_test_add_func ("/cli/resume/symlink", test_resume_symlink);
   g_test_add_func ("/cli/save-exists", test_save_exists);
   g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);

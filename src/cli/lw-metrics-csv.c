@@ -9,10 +9,15 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 struct _LwMetricsCsv {
   FILE *file;                   /* NULL: kept in text only */
   char *path;
+  gboolean started;             /* the file emptied for this run's rows */
+  gboolean created;             /* not there before open: removed if never started */
   guint n_blocks;
   GString *line;                /* the line being written, reused */
   GString *text;                /* everything written, for a run file; or NULL */
@@ -29,11 +34,15 @@ write_failed (LwMetricsCsv *csv, GError **error)
   return FALSE;
 }
 
+/* Opened without emptying it, so that a bad path fails at once but a run
+ * that stops before its first row (a bad run file, a finished run, a
+ * missing dataset) leaves an existing metrics file as it was. */
 LwMetricsCsv *
 lw_metrics_csv_open (const char *path, gboolean keep_text, GError **error)
 {
   LwMetricsCsv *csv;
-  FILE *file = path != NULL ? fopen (path, "w") : NULL;
+  gboolean existed = path != NULL && g_file_test (path, G_FILE_TEST_EXISTS);
+  FILE *file = path != NULL ? fopen (path, "a") : NULL;
 
   if (path != NULL && file == NULL)
     {
@@ -46,13 +55,14 @@ lw_metrics_csv_open (const char *path, gboolean keep_text, GError **error)
     }
   csv = g_new0 (LwMetricsCsv, 1);
   csv->file = file;
+  csv->created = file != NULL && !existed;
   csv->path = g_strdup (path);
   csv->line = g_string_new (NULL);
   csv->text = keep_text ? g_string_new (NULL) : NULL;
   return csv;
 }
 
-/* Puts out the line built in csv->line. */
+/* Puts out the line built in csv->line; the first empties the file. */
 static gboolean
 put_line (LwMetricsCsv *csv, gboolean flush, GError **error)
 {
@@ -60,6 +70,12 @@ put_line (LwMetricsCsv *csv, gboolean flush, GError **error)
     g_string_append_len (csv->text, csv->line->str, csv->line->len);
   if (csv->file == NULL)
     return TRUE;
+  if (!csv->started)
+    {
+      if (fflush (csv->file) != 0 || ftruncate (fileno (csv->file), 0) != 0)
+        return write_failed (csv, error);
+      csv->started = TRUE;
+    }
   if (fwrite (csv->line->str, 1, csv->line->len, csv->file) != csv->line->len
       || (flush && fflush (csv->file) != 0) || ferror (csv->file))
     return write_failed (csv, error);
@@ -140,6 +156,9 @@ lw_metrics_csv_close (LwMetricsCsv *csv, GError **error)
                    _("cannot write metrics file '%s': %s"), csv->path, g_strerror (saved));
       ok = FALSE;
     }
+  /* Nothing was written: an empty file of ours would only mislead. */
+  if (csv->file != NULL && !csv->started && csv->created)
+    g_unlink (csv->path);
   g_free (csv->path);
   g_string_free (csv->line, TRUE);
   if (csv->text != NULL)
