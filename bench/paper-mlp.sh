@@ -5,12 +5,17 @@
 #
 #   bench/paper-mlp.sh [--epochs-mnist N] [--epochs-fashion N] [--threads T]
 #                      [--losses "bp pred sim predsim"] [--datasets "mnist fashion-mnist"]
-#                      [--out DIR]
+#                      [--out DIR] [--keep DIR]
 #
 # The paper trains 100 (MNIST) and 200 (Fashion-MNIST) epochs. With fewer
 # epochs the milestones are scaled by the same factor, and the table says how
 # many epochs each run had. Each run writes its metrics CSV and log to DIR
 # (default bench/out/paper); summary.md there gathers the final test errors.
+#
+# --keep DIR: runs that take days. Each run is saved to DIR/NAME.lwrun every
+# 2,000 steps and at the end or on Ctrl-C; a run whose file is there goes on
+# from it (--resume: bit for bit the unbroken run, at the same --threads),
+# and a finished one is skipped. Start it again after any stop.
 set -euo pipefail
 # The CLI speaks the user's language; the lines read below are English.
 export LC_ALL=C
@@ -22,6 +27,7 @@ threads=$(nproc)
 losses="bp pred sim predsim"
 datasets="mnist fashion-mnist"
 out=bench/out/paper
+keep=
 cli=${LW_CLI:-_build/src/cli/layerwise-cli}
 
 while [ $# -gt 0 ]; do
@@ -32,11 +38,13 @@ while [ $# -gt 0 ]; do
     --losses) losses=$2; shift 2 ;;
     --datasets) datasets=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
     *) echo "paper-mlp.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 [ -x "$cli" ] || { echo "paper-mlp.sh: $cli is not built; run ./run.sh first" >&2; exit 1; }
 mkdir -p "$out"
+[ -z "$keep" ] || mkdir -p "$keep"
 
 # Milestones of a full schedule, scaled to the epochs actually run.
 scale_milestones() {
@@ -65,10 +73,17 @@ for ds in $datasets; do
     esac
     name="$ds-$loss-${epochs}ep"
     echo "== $name (of $full epochs; milestones $milestones; dropout $dropout; $nonlin)"
-    "$cli" --dataset "$ds" --arch mlp --num-layers 3 --num-hidden 1024 --loss "$loss" \
-      --nonlin "$nonlin" --dropout "$dropout" --lr 5e-4 --epochs "$epochs" \
-      --lr-decay-milestones "$milestones" --lr-decay-fact 0.25 --batch-size 128 \
-      --seed 1 --threads "$threads" --metrics "$out/$name.csv" 2>/dev/null | tee "$out/$name.log"
+    run=(--dataset "$ds" --arch mlp --num-layers 3 --num-hidden 1024 --loss "$loss"
+         --nonlin "$nonlin" --dropout "$dropout" --lr 5e-4 --epochs "$epochs"
+         --lr-decay-milestones "$milestones" --lr-decay-fact 0.25 --batch-size 128 --seed 1)
+    if [ -n "$keep" ] && [ -f "$keep/$name.lwrun" ]; then
+      # Its settings come from the file; what may change is given again.
+      run=(--resume "$keep/$name.lwrun" --epochs "$epochs" --checkpoint-every 2000)
+    elif [ -n "$keep" ]; then
+      run+=(--save "$keep/$name.lwrun" --checkpoint-every 2000)
+    fi
+    "$cli" "${run[@]}" --threads "$threads" --metrics "$out/$name.csv" 2>/dev/null \
+      | tee "$out/$name.log"
     acc=$(sed -n 's/^final test accuracy \([0-9.]*\)%.*/\1/p' "$out/$name.log")
     printf '| %s | %s | %s | %s | %s |\n' "$ds" "$loss" "$epochs of $full" \
       "$(awk -v a="$acc" 'BEGIN { printf "%.2f", 100 - a }')" "$acc" >> "$out/summary.md"
