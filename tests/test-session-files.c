@@ -401,6 +401,67 @@ check_resumes (LwSession *sa, const LwRunSettings *st, const char *dir, guint n)
   g_unlink (path_b);
 }
 
+/* A run saved in each state it can be in besides mid-epoch: never
+ * trained (step 0), at the very end of an epoch, finished (its epoch
+ * limit reached), and just after a reset (with a previous run kept):
+ * each opens elsewhere as the same run and steps on with the original. */
+static void
+test_every_state (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "finished.lwrun", NULL);
+  LwRunSettings st;
+  LwSession *s;
+
+  g_assert_no_error (error);
+  files_settings (&st);
+  st.limit_train = 256;       /* 2 batches an epoch */
+  s = new_session (&st);
+
+  check_resumes (s, &st, dir, 3);       /* step 0 */
+  steps (s, 1);                         /* step 4: the end of epoch 2 */
+  {
+    g_autoptr (LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->step % 2, ==, 0);
+  }
+  check_resumes (s, &st, dir, 2);
+  lw_session_reset (s, &st);
+  steps (s, 1);
+  check_resumes (s, &st, dir, 2);       /* after a reset */
+  lw_session_free (s);
+
+  /* Finished: opened, it is finished too, and stays so. */
+  st.max_epochs = 1;
+  s = new_session (&st);
+  steps (s, 3);
+  {
+    g_autoptr (LwSnapshot) saved = NULL, opened = NULL, later = NULL;
+    LwSession *t;
+
+    saved = synced (s);
+    g_assert_cmpint (saved->state, ==, LW_RUN_FINISHED);
+    g_clear_pointer (&saved, lw_snapshot_unref);
+    saved = save_checked (s, path);
+    t = lw_session_new (&st, NULL, NULL);
+    g_clear_pointer (&opened, lw_snapshot_unref);
+    lw_session_open_run (t, path);
+    opened = synced (t);
+    g_assert_false (opened->file_failed);
+    g_assert_cmpint (opened->state, ==, LW_RUN_FINISHED);
+    assert_same_run (saved, opened);
+    steps (t, 2);
+    later = synced (t);
+    g_assert_cmpuint (later->step, ==, saved->step);
+    lw_session_free (t);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 typedef struct {
   LwArch arch;
   LwOptimKind optim;
@@ -920,6 +981,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session-files/round-trip/conv", test_round_trip_conv);
   g_test_add_func ("/session-files/save-while-pipelined", test_save_while_pipelined);
   g_test_add_func ("/session-files/every-mark", test_every_mark);
+  g_test_add_func ("/session-files/every-state", test_every_state);
   g_test_add_func ("/session-files/saved-at-divergence/sequential",
                    test_saved_at_divergence_sequential);
   g_test_add_func ("/session-files/saved-at-divergence/pipeline",
