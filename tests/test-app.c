@@ -63,6 +63,37 @@ app_open_window (LwApplication *app)
   return window;
 }
 
+/* Destroys the window, and lets it finish (its training thread stops). */
+static void
+app_close_window (LwWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Shuts app down as g_application_run does when it returns, and drops
+ * it: GtkApplication holds a reference to itself from startup to
+ * shutdown, and only a finalized application leaves the session bus, where
+ * the next test's application exports its objects at the same path. The
+ * bus lets go of its exported actions in an idle callback: run it before
+ * the next test changes the settings those actions follow. */
+static void
+app_release (LwApplication *app)
+{
+  g_signal_emit_by_name (app, "shutdown");
+  g_assert_finalize_object (app);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+app_close (LwApplication *app, LwWindow *window)
+{
+  app_close_window (window);
+  app_release (app);
+}
+
 static gboolean
 wake_up (gpointer data)
 {
@@ -435,9 +466,7 @@ test_window_trains (void)
                   n_frames, max_chart_us / 1000.0, max_frame_us / 1000.0);
   g_assert_cmpuint (n_frames, >, 0);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -488,9 +517,7 @@ test_window_schedule (void)
   wait_until (window, has_previous_run, NULL, LOAD_TIMEOUT_S, "the reset");
   g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static void
@@ -825,9 +852,7 @@ test_window_conv (void)
   check_conv_pictures (window);
   check_exports (window);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -1078,9 +1103,7 @@ test_window_predictions (void)
     g_assert_nonnull (strstr (after, "After 6400 samples"));
   }
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -1175,9 +1198,7 @@ test_window_save_preset (void)
 
   g_unlink (path);
   lw_presets_reload ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 /* The action of the window's own shortcut for keyval, or NULL. */
@@ -1293,9 +1314,7 @@ test_window_presentation (void)
   lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &data);
   g_assert_cmpfloat (((const LwLineChart *) data)->scale, ==, 1.0);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 /* The window opens as the settings say (the memory backend, from
@@ -1355,15 +1374,14 @@ test_window_settings (void)
   /* And the size it had when it closed. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1270, 870);
   settle (300);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close_window (window);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1270);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 870);
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 
   g_settings_reset (settings, "preset");
   g_settings_reset (settings, "color-scheme");
+  app_release (g_steal_pointer (&app));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1398,14 +1416,6 @@ open_window (LwApplication **app)
   return window;
 }
 
-static void
-close_window (LwWindow *window, LwApplication *app)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_object_unref (app);
-}
 
 /* Save Run writes the file and says so; Open Run of a file that is no
  * run says what is wrong and leaves the run as it was. A window that did
@@ -1461,7 +1471,7 @@ test_window_run_files (void)
   lw_window_get_banner (window, &offers_restore);
   g_assert_false (offers_restore);
 
-  close_window (window, app);
+  app_close (app, window);
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 
@@ -1478,7 +1488,7 @@ test_window_run_files (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
   wait_until (window, restored, &three, LOAD_TIMEOUT_S, "the restored run");
   g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
-  close_window (window, app);
+  app_close (app, window);
 
   g_unlink (recovered);
   g_unlink (run_path);
@@ -1602,9 +1612,7 @@ test_window_diverges (void)
   wait_until (window, lr_lowered, &lowered, APPLY_TIMEOUT_S, "the lower rate");
 
   lw_run_settings_clear (&st);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 /* ---- keyboard ------------------------------------------------------------ */
@@ -1825,9 +1833,7 @@ test_window_tab_order (void)
   check_tab_order (window, play, "similarity");
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static void
@@ -1915,9 +1921,7 @@ test_window_bad_presets (void)
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_unlink (path);
   lw_presets_reload ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 int
