@@ -285,7 +285,11 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
   opts->num_layers = p->num_layers;
   opts->num_hidden = p->num_hidden;
   if (p->sets & LW_PRESET_SETS_DATASET)
-    opts->dataset = p->dataset;
+    {
+      opts->dataset = p->dataset;
+      g_free (opts->data_dir);
+      opts->data_dir = g_strdup (p->data_dir);
+    }
   if (p->sets & LW_PRESET_SETS_LOSS)
     opts->loss = p->loss;
   if (p->sets & LW_PRESET_SETS_LR)
