@@ -1153,7 +1153,7 @@ test_window_save_preset (void)
   /* The live loss, and the next run's batch size and seed. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 7);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 7);
   wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
 
   dialog = open_save_dialog (window);
@@ -1187,7 +1187,7 @@ test_window_save_preset (void)
   g_assert_nonnull (strstr (text, "loss=sim"));
 
   /* The same name again: replaced only on the second press. */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 8);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 8);
   dialog = open_save_dialog (window);
   gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
   g_assert_false (lw_save_preset_dialog_save (dialog));
@@ -1924,6 +1924,327 @@ test_window_bad_presets (void)
   app_close (g_steal_pointer (&app), window);
 }
 
+/* ---- names, folders and seeds ------------------------------------------ */
+
+static void
+put_be32 (GByteArray *a, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  g_byte_array_append (a, b, 4);
+}
+
+static void
+write_idx (const char *dir, const char *name, guint n, gboolean images)
+{
+  g_autoptr (GByteArray) a = g_byte_array_new ();
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  put_be32 (a, images ? 0x803 : 0x801);
+  put_be32 (a, n);
+  if (images)
+    {
+      put_be32 (a, 28);
+      put_be32 (a, 28);
+    }
+  for (guint i = 0; i < n; i++)
+    if (images)
+      for (guint k = 0; k < 784; k++)
+        {
+          guint8 v = (guint8) ((k % 28 == i % 10 + 9) ? 255 : 0);   /* a bar per class */
+
+          g_byte_array_append (a, &v, 1);
+        }
+    else
+      {
+        guint8 label = (guint8) (i % 10);
+
+        g_byte_array_append (a, &label, 1);
+      }
+  g_assert_true (g_file_set_contents (path, (const char *) a->data, a->len, NULL));
+}
+
+/* A folder of MNIST's format under parent: n_train and n_test images. */
+static char *
+make_idx_folder (const char *parent, const char *name, guint n_train, guint n_test)
+{
+  char *dir = g_build_filename (parent, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  write_idx (dir, "train-images-idx3-ubyte", n_train, TRUE);
+  write_idx (dir, "train-labels-idx1-ubyte", n_train, FALSE);
+  write_idx (dir, "t10k-images-idx3-ubyte", n_test, TRUE);
+  write_idx (dir, "t10k-labels-idx1-ubyte", n_test, FALSE);
+  return dir;
+}
+
+static void
+remove_folder (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static gboolean
+is_paused_on (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->test_size == GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+is_paused_off (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->test_size > 0
+         && snap->test_size != GPOINTER_TO_UINT (data);
+}
+
+/* A new run from the sidebar's settings, paused with test_size test images. */
+static void
+start_new_run (LwWindow *window, guint test_size)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_paused_on, GUINT_TO_POINTER (test_size), LOAD_TIMEOUT_S, "the new run");
+}
+
+static int
+min_width (GtkWidget *widget)
+{
+  int min = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+static gboolean
+has_label (GtkWidget *w, const char *part)
+{
+  if (GTK_IS_LABEL (w) && strstr (gtk_label_get_text (GTK_LABEL (w)), part) != NULL)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (has_label (c, part))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+held_out_item (LwWindow *window)
+{
+  GtkDropDown *curves = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                                    "test_curve_dropdown"));
+
+  return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (curves)), 0);
+}
+
+/* The dialog's summary, closed without saving. */
+static char *
+save_dialog_summary (LwWindow *window)
+{
+  LwSavePresetDialog *dialog = open_save_dialog (window);
+  char *summary = g_strdup (lw_save_preset_dialog_get_summary (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  return summary;
+}
+
+/* "Open folder…" refuses a folder without a dataset there, with the
+ * reason; a folder of 200 test images: the test-curve drop-down names 200,
+ * the status bar the folder, and a preset saved now keeps the folder and
+ * brings it back. A failed start says why and what to do on the charts. */
+static void
+test_window_folders (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-app-folders-XXXXXX", NULL);
+  g_autofree char *empty = g_build_filename (tmp, "empty", NULL);
+  g_autofree char *digits = make_idx_folder (tmp, "my-digits", 300, 200);
+  g_autofree char *broken = g_build_filename (tmp, "broken", NULL);
+  g_autofree char *summary = NULL;
+  g_autofree char *path = lw_preset_user_path ();
+  LwControlsPanel *controls;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwChartDrawFunc draw;
+  gconstpointer chart;
+  const char *files[] = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" };
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  controls = lw_window_get_controls (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+  g_assert_false (lw_controls_panel_choose_folder (controls, empty));
+  g_assert_nonnull (strstr (lw_controls_panel_get_dataset_error (controls), "“empty” holds no dataset"));
+
+  g_assert_true (lw_controls_panel_choose_folder (controls, digits));
+  g_assert_null (lw_controls_panel_get_dataset_error (controls));
+  start_new_run (window, 200);
+  g_assert_cmpstr (held_out_item (window), ==, "Held-out 200 images, every 200 steps");
+  g_assert_true (has_label (GTK_WIDGET (window), "on my-digits"));
+
+  /* Saved with the folder, and brought back by the preset. */
+  summary = save_dialog_summary (window);
+  g_assert_nonnull (strstr (summary, "on my-digits"));
+  {
+    LwSavePresetDialog *dialog = open_save_dialog (window);
+
+    gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "digits");
+    g_assert_true (lw_save_preset_dialog_save (dialog));
+  }
+  g_assert_cmpstr (lw_presets_lookup ("digits")->data_dir, ==, digits);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset", "s", "mnist-subset");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_paused_off, GUINT_TO_POINTER (200), LOAD_TIMEOUT_S, "the subset");
+  g_assert_true (g_str_has_prefix (held_out_item (window), "Held-out 1000 images"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "digits");
+  start_new_run (window, 200);
+  g_assert_true (has_label (GTK_WIDGET (window), "on my-digits"));
+
+  /* Files that are no dataset: the charts say why, and what to do. */
+  g_assert_cmpint (g_mkdir (broken, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *file = g_build_filename (broken, files[i], NULL);
+
+      g_assert_true (g_file_set_contents (file, "junk", -1, NULL));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset-folder", "s", broken);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_FAILED), LOAD_TIMEOUT_S, "the failure");
+  draw = lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &chart);
+  g_assert_nonnull (draw);
+  g_assert_nonnull (strstr (((const LwLineChart *) chart)->empty_text, "could not start: cannot load dataset"));
+  g_assert_nonnull (strstr (((const LwLineChart *) chart)->empty_text, "Start New Run"));
+
+  g_unlink (path);
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
+  remove_folder (broken);
+  remove_folder (digits);
+  g_rmdir (empty);
+  g_rmdir (tmp);
+}
+
+/* A preset and a folder with 200-character names do not widen the window:
+ * the drop-downs ellipsize them, and the status bar too. */
+static void
+test_window_long_names (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-app-names-XXXXXX", NULL);
+  g_autofree char *long_name = g_strnfill (200, 'w');
+  g_autofree char *folder = make_idx_folder (tmp, long_name, 100, 50);
+  g_autofree char *presets = g_strdup_printf ("[long]\nlabel=%s\narch=mlp\nlayers=1\nhidden=32\n",
+                                              long_name);
+  LwAppOptions *options;
+  LwWindow *window;
+  int width;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  settle (100);
+  width = min_width (GTK_WIDGET (window));
+
+  write_user_presets (presets);
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (lw_window_get_controls (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "long");
+  g_assert_true (lw_controls_panel_choose_folder (lw_window_get_controls (window), folder));
+  start_new_run (window, 50);
+  settle (100);
+  g_assert_cmpint (min_width (GTK_WIDGET (window)), <=, width);
+
+  {
+    g_autofree char *path = lw_preset_user_path ();
+
+    g_unlink (path);
+  }
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
+  remove_folder (folder);
+  g_rmdir (tmp);
+}
+
+static gboolean
+seed_shown (GtkSpinButton *spin, guint64 seed)
+{
+  return gtk_spin_button_get_value (spin) == (double) seed;
+}
+
+/* The seed box holds every seed up to 2^53 - 1 as it is: a preset's, and
+ * one typed in, are what the next run trains with (the save dialog says
+ * the next run's). A conv net is described as one. */
+static void
+test_window_seed_and_conv (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *summary = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkSpinButton *spin;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  write_user_presets ("[big seed]\narch=mlp\nlayers=1\nhidden=32\nseed=9007199254740991\n");
+  lw_presets_reload ();
+  app = app_new (&options);
+  options->preset = g_strdup ("big seed");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  spin = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (lw_window_get_controls (window)),
+                                                         LW_TYPE_CONTROLS_PANEL, "seed_spin"));
+  g_assert_true (seed_shown (spin, G_GUINT64_CONSTANT (9007199254740991)));
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_suffix (summary, "seed 9007199254740991"));
+  g_clear_pointer (&summary, g_free);
+
+  gtk_spin_button_set_value (spin, 4294967296.0 * 1000 + 7);
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_suffix (summary, "seed 4294967296007"));
+  g_clear_pointer (&summary, g_free);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "vgg-mini");
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_prefix (summary, "vgg-mini (conv), FC 1×"));
+
+  {
+    g_autofree char *path = lw_preset_user_path ();
+
+    g_unlink (path);
+  }
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1955,6 +2276,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/diverges", test_window_diverges);
   g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
   g_test_add_func ("/app/window/tab-order", test_window_tab_order);
+  g_test_add_func ("/app/window/folders", test_window_folders);
+  g_test_add_func ("/app/window/long-names", test_window_long_names);
+  g_test_add_func ("/app/window/seed-and-conv", test_window_seed_and_conv);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
