@@ -25,8 +25,9 @@ PACKAGES=(
   libopenblas-dev libglib2.0-dev zlib1g-dev
   dataset-fashion-mnist
 )
-# The GTK 4 window and its charts, and a virtual display for their tests and screenshots.
-APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick)
+# The GTK 4 window and its charts, a virtual display for their tests and
+# screenshots, and a private session bus (dbus-run-session) for their second run.
+APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick dbus-daemon)
 # Desktop integration: translations, the settings schema, and the validators
 # of the desktop file and the AppStream metadata that the tests run.
 DESKTOP_PACKAGES=(gettext libglib2.0-bin desktop-file-utils appstream)

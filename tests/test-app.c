@@ -63,6 +63,37 @@ app_open_window (LwApplication *app)
   return window;
 }
 
+/* Destroys the window, and lets it finish (its training thread stops). */
+static void
+app_close_window (LwWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Shuts app down as g_application_run does when it returns, and drops
+ * it: GtkApplication holds a reference to itself from startup to
+ * shutdown, and only a finalized application leaves the session bus, where
+ * the next test's application exports its objects at the same path. The
+ * bus lets go of its exported actions in an idle callback: run it before
+ * the next test changes the settings those actions follow. */
+static void
+app_release (LwApplication *app)
+{
+  g_signal_emit_by_name (app, "shutdown");
+  g_assert_finalize_object (app);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+app_close (LwApplication *app, LwWindow *window)
+{
+  app_close_window (window);
+  app_release (app);
+}
+
 static gboolean
 wake_up (gpointer data)
 {
@@ -435,9 +466,7 @@ test_window_trains (void)
                   n_frames, max_chart_us / 1000.0, max_frame_us / 1000.0);
   g_assert_cmpuint (n_frames, >, 0);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -488,9 +517,7 @@ test_window_schedule (void)
   wait_until (window, has_previous_run, NULL, LOAD_TIMEOUT_S, "the reset");
   g_assert_cmpuint (shown (window)->schedule, ==, LW_SCHEDULE_SEQUENTIAL);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static void
@@ -825,9 +852,7 @@ test_window_conv (void)
   check_conv_pictures (window);
   check_exports (window);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -1078,9 +1103,7 @@ test_window_predictions (void)
     g_assert_nonnull (strstr (after, "After 6400 samples"));
   }
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -1130,7 +1153,7 @@ test_window_save_preset (void)
   /* The live loss, and the next run's batch size and seed. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 7);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 7);
   wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
 
   dialog = open_save_dialog (window);
@@ -1164,7 +1187,7 @@ test_window_save_preset (void)
   g_assert_nonnull (strstr (text, "loss=sim"));
 
   /* The same name again: replaced only on the second press. */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "u", 8);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 8);
   dialog = open_save_dialog (window);
   gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
   g_assert_false (lw_save_preset_dialog_save (dialog));
@@ -1175,9 +1198,7 @@ test_window_save_preset (void)
 
   g_unlink (path);
   lw_presets_reload ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 /* The action of the window's own shortcut for keyval, or NULL. */
@@ -1293,9 +1314,7 @@ test_window_presentation (void)
   lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &data);
   g_assert_cmpfloat (((const LwLineChart *) data)->scale, ==, 1.0);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 /* The window opens as the settings say (the memory backend, from
@@ -1355,15 +1374,14 @@ test_window_settings (void)
   /* And the size it had when it closed. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1270, 870);
   settle (300);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close_window (window);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1270);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 870);
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 
   g_settings_reset (settings, "preset");
   g_settings_reset (settings, "color-scheme");
+  app_release (g_steal_pointer (&app));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1398,14 +1416,6 @@ open_window (LwApplication **app)
   return window;
 }
 
-static void
-close_window (LwWindow *window, LwApplication *app)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_object_unref (app);
-}
 
 /* Save Run writes the file and says so; Open Run of a file that is no
  * run says what is wrong and leaves the run as it was. A window that did
@@ -1461,7 +1471,7 @@ test_window_run_files (void)
   lw_window_get_banner (window, &offers_restore);
   g_assert_false (offers_restore);
 
-  close_window (window, app);
+  app_close (app, window);
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (autosave, G_FILE_TEST_EXISTS));
 
@@ -1478,7 +1488,7 @@ test_window_run_files (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
   wait_until (window, restored, &three, LOAD_TIMEOUT_S, "the restored run");
   g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
-  close_window (window, app);
+  app_close (app, window);
 
   g_unlink (recovered);
   g_unlink (run_path);
@@ -1531,7 +1541,7 @@ test_window_stale_temporaries (void)
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
       g_unlink (path);
     }
-  close_window (window, app);
+  app_close (app, window);
 }
 
 /* ---- divergence ---------------------------------------------------------- */
@@ -1650,9 +1660,7 @@ test_window_diverges (void)
   wait_until (window, lr_lowered, &lowered, APPLY_TIMEOUT_S, "the lower rate");
 
   lw_run_settings_clear (&st);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static gboolean
@@ -1724,7 +1732,7 @@ test_window_diverged_autosave (void)
 
   /* As a crash leaves things: the marker, and the autosave. */
   g_assert_true (g_file_get_contents (autosave, &contents, &len, NULL));
-  close_window (window, app);
+  app_close (app, window);
   g_assert_true (g_file_set_contents (autosave, contents, (gssize) len, NULL));
   g_assert_true (g_file_set_contents (marker, "1\n", -1, NULL));
 
@@ -1736,7 +1744,7 @@ test_window_diverged_autosave (void)
   g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
   g_assert_true (has_mark (shown (window), LW_MARK_RESET));
   g_assert_true (last_mark_is (shown (window), "diverged"));
-  close_window (window, app);
+  app_close (app, window);
 
   lw_run_settings_clear (&st);
   g_unlink (recovered);
@@ -1960,9 +1968,7 @@ test_window_tab_order (void)
   check_tab_order (window, play, "similarity");
 
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 static void
@@ -2050,9 +2056,328 @@ test_window_bad_presets (void)
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_unlink (path);
   lw_presets_reload ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
+}
+
+/* ---- names, folders and seeds ------------------------------------------ */
+
+static void
+put_be32 (GByteArray *a, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  g_byte_array_append (a, b, 4);
+}
+
+static void
+write_idx (const char *dir, const char *name, guint n, gboolean images)
+{
+  g_autoptr (GByteArray) a = g_byte_array_new ();
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  put_be32 (a, images ? 0x803 : 0x801);
+  put_be32 (a, n);
+  if (images)
+    {
+      put_be32 (a, 28);
+      put_be32 (a, 28);
+    }
+  for (guint i = 0; i < n; i++)
+    if (images)
+      for (guint k = 0; k < 784; k++)
+        {
+          guint8 v = (guint8) ((k % 28 == i % 10 + 9) ? 255 : 0);   /* a bar per class */
+
+          g_byte_array_append (a, &v, 1);
+        }
+    else
+      {
+        guint8 label = (guint8) (i % 10);
+
+        g_byte_array_append (a, &label, 1);
+      }
+  g_assert_true (g_file_set_contents (path, (const char *) a->data, a->len, NULL));
+}
+
+/* A folder of MNIST's format under parent: n_train and n_test images. */
+static char *
+make_idx_folder (const char *parent, const char *name, guint n_train, guint n_test)
+{
+  char *dir = g_build_filename (parent, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  write_idx (dir, "train-images-idx3-ubyte", n_train, TRUE);
+  write_idx (dir, "train-labels-idx1-ubyte", n_train, FALSE);
+  write_idx (dir, "t10k-images-idx3-ubyte", n_test, TRUE);
+  write_idx (dir, "t10k-labels-idx1-ubyte", n_test, FALSE);
+  return dir;
+}
+
+static void
+remove_folder (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static gboolean
+is_paused_on (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->test_size == GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+is_paused_off (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->test_size > 0
+         && snap->test_size != GPOINTER_TO_UINT (data);
+}
+
+/* A new run from the sidebar's settings, paused with test_size test images. */
+static void
+start_new_run (LwWindow *window, guint test_size)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_paused_on, GUINT_TO_POINTER (test_size), LOAD_TIMEOUT_S, "the new run");
+}
+
+static int
+min_width (GtkWidget *widget)
+{
+  int min = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+static gboolean
+has_label (GtkWidget *w, const char *part)
+{
+  if (GTK_IS_LABEL (w) && strstr (gtk_label_get_text (GTK_LABEL (w)), part) != NULL)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (has_label (c, part))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+held_out_item (LwWindow *window)
+{
+  GtkDropDown *curves = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                                    "test_curve_dropdown"));
+
+  return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (curves)), 0);
+}
+
+/* The dialog's summary, closed without saving. */
+static char *
+save_dialog_summary (LwWindow *window)
+{
+  LwSavePresetDialog *dialog = open_save_dialog (window);
+  char *summary = g_strdup (lw_save_preset_dialog_get_summary (dialog));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  return summary;
+}
+
+/* "Open folder…" refuses a folder without a dataset there, with the
+ * reason; a folder of 200 test images: the test-curve drop-down names 200,
+ * the status bar the folder, and a preset saved now keeps the folder and
+ * brings it back. A failed start says why and what to do on the charts. */
+static void
+test_window_folders (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-app-folders-XXXXXX", NULL);
+  g_autofree char *empty = g_build_filename (tmp, "empty", NULL);
+  g_autofree char *digits = make_idx_folder (tmp, "my-digits", 300, 200);
+  g_autofree char *broken = g_build_filename (tmp, "broken", NULL);
+  g_autofree char *summary = NULL;
+  g_autofree char *path = lw_preset_user_path ();
+  LwControlsPanel *controls;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwChartDrawFunc draw;
+  gconstpointer chart;
+  const char *files[] = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" };
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  controls = lw_window_get_controls (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+  g_assert_false (lw_controls_panel_choose_folder (controls, empty));
+  g_assert_nonnull (strstr (lw_controls_panel_get_dataset_error (controls), "“empty” holds no dataset"));
+
+  g_assert_true (lw_controls_panel_choose_folder (controls, digits));
+  g_assert_null (lw_controls_panel_get_dataset_error (controls));
+  start_new_run (window, 200);
+  g_assert_cmpstr (held_out_item (window), ==, "Held-out 200 images, every 200 steps");
+  g_assert_true (has_label (GTK_WIDGET (window), "on my-digits"));
+
+  /* Saved with the folder, and brought back by the preset. */
+  summary = save_dialog_summary (window);
+  g_assert_nonnull (strstr (summary, "on my-digits"));
+  {
+    LwSavePresetDialog *dialog = open_save_dialog (window);
+
+    gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "digits");
+    g_assert_true (lw_save_preset_dialog_save (dialog));
+  }
+  g_assert_cmpstr (lw_presets_lookup ("digits")->data_dir, ==, digits);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset", "s", "mnist-subset");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_paused_off, GUINT_TO_POINTER (200), LOAD_TIMEOUT_S, "the subset");
+  g_assert_true (g_str_has_prefix (held_out_item (window), "Held-out 1000 images"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "digits");
+  start_new_run (window, 200);
+  g_assert_true (has_label (GTK_WIDGET (window), "on my-digits"));
+
+  /* Files that are no dataset: the charts say why, and what to do. */
+  g_assert_cmpint (g_mkdir (broken, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *file = g_build_filename (broken, files[i], NULL);
+
+      g_assert_true (g_file_set_contents (file, "junk", -1, NULL));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset-folder", "s", broken);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_FAILED), LOAD_TIMEOUT_S, "the failure");
+  draw = lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_ACCURACY, &chart);
+  g_assert_nonnull (draw);
+  g_assert_nonnull (strstr (((const LwLineChart *) chart)->empty_text, "could not start: cannot load dataset"));
+  g_assert_nonnull (strstr (((const LwLineChart *) chart)->empty_text, "Start New Run"));
+
+  g_unlink (path);
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
+  remove_folder (broken);
+  remove_folder (digits);
+  g_rmdir (empty);
+  g_rmdir (tmp);
+}
+
+/* A preset and a folder with 200-character names do not widen the window:
+ * the drop-downs ellipsize them, and the status bar too. */
+static void
+test_window_long_names (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-app-names-XXXXXX", NULL);
+  g_autofree char *long_name = g_strnfill (200, 'w');
+  g_autofree char *folder = make_idx_folder (tmp, long_name, 100, 50);
+  g_autofree char *presets = g_strdup_printf ("[long]\nlabel=%s\narch=mlp\nlayers=1\nhidden=32\n",
+                                              long_name);
+  LwAppOptions *options;
+  LwWindow *window;
+  int width;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  settle (100);
+  width = min_width (GTK_WIDGET (window));
+
+  write_user_presets (presets);
+  lw_presets_reload ();
+  lw_controls_panel_reload_presets (lw_window_get_controls (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "long");
+  g_assert_true (lw_controls_panel_choose_folder (lw_window_get_controls (window), folder));
+  start_new_run (window, 50);
+  settle (100);
+  g_assert_cmpint (min_width (GTK_WIDGET (window)), <=, width);
+
+  {
+    g_autofree char *path = lw_preset_user_path ();
+
+    g_unlink (path);
+  }
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
+  remove_folder (folder);
+  g_rmdir (tmp);
+}
+
+static gboolean
+seed_shown (GtkSpinButton *spin, guint64 seed)
+{
+  return gtk_spin_button_get_value (spin) == (double) seed;
+}
+
+/* The seed box holds every seed up to 2^53 - 1 as it is: a preset's, and
+ * one typed in, are what the next run trains with (the save dialog says
+ * the next run's). A conv net is described as one. */
+static void
+test_window_seed_and_conv (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *summary = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkSpinButton *spin;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  write_user_presets ("[big seed]\narch=mlp\nlayers=1\nhidden=32\nseed=9007199254740991\n");
+  lw_presets_reload ();
+  app = app_new (&options);
+  options->preset = g_strdup ("big seed");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  spin = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (lw_window_get_controls (window)),
+                                                         LW_TYPE_CONTROLS_PANEL, "seed_spin"));
+  g_assert_true (seed_shown (spin, G_GUINT64_CONSTANT (9007199254740991)));
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_suffix (summary, "seed 9007199254740991"));
+  g_clear_pointer (&summary, g_free);
+
+  gtk_spin_button_set_value (spin, 4294967296.0 * 1000 + 7);
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_suffix (summary, "seed 4294967296007"));
+  g_clear_pointer (&summary, g_free);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "vgg-mini");
+  summary = save_dialog_summary (window);
+  g_assert_true (g_str_has_prefix (summary, "vgg-mini (conv), FC 1×"));
+
+  {
+    g_autofree char *path = lw_preset_user_path ();
+
+    g_unlink (path);
+  }
+  lw_presets_reload ();
+  app_close (g_steal_pointer (&app), window);
 }
 
 int
@@ -2088,6 +2413,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/diverged-autosave", test_window_diverged_autosave);
   g_test_add_func ("/app/window/bad-presets", test_window_bad_presets);
   g_test_add_func ("/app/window/tab-order", test_window_tab_order);
+  g_test_add_func ("/app/window/folders", test_window_folders);
+  g_test_add_func ("/app/window/long-names", test_window_long_names);
+  g_test_add_func ("/app/window/seed-and-conv", test_window_seed_and_conv);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

@@ -97,6 +97,12 @@ test_window_german (void)
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  /* As g_application_run ends: GtkApplication drops the reference it holds
+   * to itself, and the application leaves the session bus when finalized. */
+  g_signal_emit_by_name (app, "shutdown");
+  g_assert_finalize_object (g_steal_pointer (&app));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 int

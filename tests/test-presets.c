@@ -66,7 +66,7 @@ test_every_key (void)
     "lr=2.5e-3\n"
     "beta=0.01\n"
     "batch-size=64\n"
-    "seed=18446744073709551615\n"
+    "seed=9007199254740991\n"
     "\n"
     "[bare]\n"
     "arch=vgg8b\n";
@@ -87,7 +87,7 @@ test_every_key (void)
   g_assert_cmpfloat (p->lr, ==, 2.5e-3);
   g_assert_cmpfloat (p->beta, ==, 0.01);
   g_assert_cmpuint (p->batch_size, ==, 64);
-  g_assert_cmpuint (p->seed, ==, G_MAXUINT64);
+  g_assert_cmpuint (p->seed, ==, LW_PRESET_SEED_MAX);
   g_assert_cmpuint (p->sets, ==, LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
                                  | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE
                                  | LW_PRESET_SETS_SEED);
@@ -132,6 +132,11 @@ static const BadFile bad_files[] = {
   { "[a]\narch=mlp\nbeta=1.5\n", "key beta: “1.5” is not a number from 0 to 1" },
   { "[a]\narch=mlp\nbatch-size=4096\n", "key batch-size: “4096”" },
   { "[a]\narch=mlp\nseed=-1\n", "key seed: “-1”" },
+  /* 2^53: the window's seed box would show it rounded. */
+  { "[a]\narch=mlp\nseed=9007199254740992\n",
+    "key seed: “9007199254740992” is not a whole number from 0 to 9007199254740991" },
+  { "[a]\narch=mlp\ndataset=mnist\ndata-dir=digits\n", "key data-dir: “digits” is not a whole path" },
+  { "[a]\narch=mlp\ndata-dir=/data/digits\n", "preset [a]: data-dir needs a dataset key" },
   { "[a]\narch=mlp\nloss=hebb\n", "key loss: “hebb”" },
   { "[a]\narch=mlp\ndataset=imagenet\n", "key dataset: “imagenet”" },
   { "[a]\narch=mlp\nlearning-rate=1e-3\n", "preset [a]: unknown key learning-rate" },
@@ -266,6 +271,64 @@ test_save (void)
   g_free (user_file (NULL));
 }
 
+/* A name of at most 64 characters, in the file and in a save. */
+static void
+test_name_length (void)
+{
+  g_autofree char *longest = g_strnfill (LW_PRESET_NAME_MAX_CHARS, 'n');
+  g_autofree char *too_long = g_strnfill (LW_PRESET_NAME_MAX_CHARS + 1, 'n');
+  g_autofree char *text = g_strdup_printf ("[%s]\narch=mlp\n[%s]\narch=mlp\n", longest, too_long);
+  g_autoptr (LwPresetList) list = lw_preset_list_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (lw_preset_name_check (longest, &error));
+  g_assert_no_error (error);
+  g_assert_false (lw_preset_name_check (too_long, &error));
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_NAME);
+  g_assert_cmpstr (error->message, ==, "A preset name has at most 64 characters; this one has 65");
+  g_clear_error (&error);
+
+  g_assert_false (lw_preset_list_add_data (list, text, strlen (text), "long.ini", TRUE, &error));
+  g_assert_nonnull (strstr (error->message, "long.ini: A preset name has at most 64 characters"));
+  g_assert_cmpuint (lw_preset_list_count (list), ==, 0);
+}
+
+/* data-dir= keeps the dataset's folder; a save writes it, a load reads
+ * it back; a preset without a folder has none. */
+static void
+test_data_dir (void)
+{
+  g_autofree char *path = user_file (NULL);
+  g_autoptr (LwPresetList) list = lw_preset_list_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  LwPreset p = {
+    .id = (char *) "digits", .label = (char *) "digits", .arch = LW_ARCH_MLP,
+    .num_layers = 1, .num_hidden = 64, .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_SEED,
+    .dataset = LW_DATASET_MNIST, .data_dir = (char *) "/data/my digits", .seed = LW_PRESET_SEED_MAX,
+  };
+
+  g_assert_true (lw_preset_save (&p, path, &error));
+  g_assert_no_error (error);
+  p.id = (char *) "plain";
+  p.data_dir = NULL;
+  g_assert_true (lw_preset_save (&p, path, &error));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "data-dir=/data/my digits\n"));
+  g_assert_true (lw_preset_list_add_file (list, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (lw_preset_list_lookup (list, "digits")->data_dir, ==, "/data/my digits");
+  g_assert_cmpint (lw_preset_list_lookup (list, "digits")->dataset, ==, LW_DATASET_MNIST);
+  g_assert_cmpuint (lw_preset_list_lookup (list, "digits")->seed, ==, LW_PRESET_SEED_MAX);
+  g_assert_null (lw_preset_list_lookup (list, "plain")->data_dir);
+
+  /* A seed the window cannot show is not saved. */
+  p.seed = LW_PRESET_SEED_MAX + 1;
+  g_assert_false (lw_preset_save (&p, path, &error));
+  g_assert_nonnull (strstr (error->message, "the seed 9007199254740992 is above 9007199254740991"));
+  g_free (user_file (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,6 +351,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/presets/user-file", test_user_file);
   g_test_add_func ("/presets/save", test_save);
+  g_test_add_func ("/presets/name-length", test_name_length);
+  g_test_add_func ("/presets/data-dir", test_data_dir);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (tmp_dir, "layerwise", NULL);

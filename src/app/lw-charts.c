@@ -253,9 +253,26 @@ add_run_curves (LwCharts *c, const LwRunCurves *run, gboolean current)
     }
 }
 
+/* What the curve charts say before there are curves: after a failed start
+ * Play is off, so they say why and what to do instead. */
+static const char *
+curves_empty_text (LwCharts *c, const LwSnapshot *snap)
+{
+  if (snap->state == LW_RUN_LOADING)
+    return _("Loading the dataset…");
+  if (snap->state != LW_RUN_FAILED)
+    return _("Press Play to start training");
+  /* Translators: %s says what went wrong, e.g. "cannot load dataset mnist: …". */
+  return keep (c, g_strdup_printf (_("Training could not start: %s.\nChoose another dataset "
+                                     "(or its folder) in the sidebar, then press Start New Run."),
+                                   snap->error != NULL ? snap->error : _("unknown error")));
+}
+
 static void
 update_curves (LwCharts *c, const LwSnapshot *snap)
 {
+  const char *empty_text = curves_empty_text (c, snap);
+
   g_array_set_size (c->acc_series, 0);
   g_array_set_size (c->loss_series, 0);
   g_array_set_size (c->marks, 0);
@@ -279,7 +296,7 @@ update_curves (LwCharts *c, const LwSnapshot *snap)
     .x_label = _("samples seen"),
     .y_label = _("accuracy"),
     .y_unit = "%",
-    .empty_text = _("Press Play to start training"),
+    .empty_text = empty_text,
     .y_percent = TRUE,
     .y_fixed = TRUE,
     .y_min = 0.0,
@@ -295,7 +312,7 @@ update_curves (LwCharts *c, const LwSnapshot *snap)
     .x_label = _("samples seen"),
     .y_label = _("loss"),
     .y_unit = NULL,
-    .empty_text = _("Press Play to start training"),
+    .empty_text = empty_text,
     .y_log = c->loss_log,
     .n_series = c->loss_series->len,
     .series = (const LwLineSeries *) c->loss_series->data,

@@ -14,6 +14,10 @@
 
 /* The slider sends its rate once the hand rests, not on every pixel. */
 #define LR_SLIDER_SETTLE_MS 250
+/* Characters of a dataset or network name shown in a drop-down's button
+ * and in its open list; longer names are ellipsized. */
+#define NAME_BUTTON_CHARS 24
+#define NAME_LIST_CHARS 48
 
 struct _LwControlsPanel
 {
@@ -29,6 +33,7 @@ struct _LwControlsPanel
   GtkLabel *dropout_error;
   GtkBox *block_box;
   GtkDropDown *dataset_dropdown;
+  GtkLabel *dataset_error;
   GtkDropDown *preset_dropdown;
   GtkSpinButton *batch_spin;
   GtkSpinButton *seed_spin;
@@ -303,12 +308,39 @@ on_dataset_selected (LwControlsPanel *self)
 
   if (self->syncing || i >= self->datasets->len)
     return;
+  lw_field_show_error (GTK_WIDGET (self->dataset_dropdown), self->dataset_error, NULL);
   c = g_ptr_array_index (self->datasets, i);
   if (c->dir != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.set-dataset-folder", "s", c->dir);
   else
     gtk_widget_activate_action (GTK_WIDGET (self), "win.set-dataset", "s",
                                 lw_dataset_kind_to_string (c->kind));
+}
+
+gboolean
+lw_controls_panel_choose_folder (LwControlsPanel *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  LwDatasetKind kind;
+
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self) && path != NULL, FALSE);
+  /* Refused here, where it was chosen: else only the next run would fail. */
+  if (!lw_dataset_folder_check (path, &kind, &error))
+    {
+      lw_field_show_error (GTK_WIDGET (self->dataset_dropdown), self->dataset_error, error->message);
+      return FALSE;
+    }
+  lw_field_show_error (GTK_WIDGET (self->dataset_dropdown), self->dataset_error, NULL);
+  gtk_drop_down_set_selected (self->dataset_dropdown, add_dataset (self, kind, path));
+  return TRUE;
+}
+
+const char *
+lw_controls_panel_get_dataset_error (LwControlsPanel *self)
+{
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->dataset_error))
+         ? gtk_label_get_text (self->dataset_error) : NULL;
 }
 
 static void
@@ -322,11 +354,7 @@ on_folder_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
 
       if (path != NULL)
-        {
-          guint i = add_dataset (self, lw_dataset_guess_kind (path), path);
-
-          gtk_drop_down_set_selected (self->dataset_dropdown, i);
-        }
+        lw_controls_panel_choose_folder (self, path);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -372,8 +400,10 @@ on_seed_changed (LwControlsPanel *self)
 {
   if (self->syncing)
     return;
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-seed", "u",
-                              (guint) gtk_spin_button_get_value_as_int (self->seed_spin));
+  /* The box holds up to 2^53 - 1, which a double keeps exactly; an int
+   * would stop at 2^31 - 1. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-seed", "t",
+                              (guint64) gtk_spin_button_get_value (self->seed_spin));
 }
 
 static void
@@ -417,6 +447,7 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dropout_error);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, block_box);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dataset_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dataset_error);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, preset_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, batch_spin);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, seed_spin);
@@ -430,6 +461,53 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_preset_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_batch_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_seed_changed);
+}
+
+/* The drop-downs show names the user chose (a folder, a preset's label):
+ * their labels ellipsize, so a long name never widens the sidebar and the
+ * window past the screen. max_chars (as data) caps the natural width. */
+static void
+setup_name_item (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer max_chars)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), GPOINTER_TO_INT (max_chars));
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_name_item (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer max_chars)
+{
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  const char *name = gtk_string_object_get_string (gtk_list_item_get_item (item));
+
+  gtk_label_set_text (label, name);
+  /* The whole name, where it is cut short. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label),
+                               g_utf8_strlen (name, -1) > GPOINTER_TO_INT (max_chars) ? name : NULL);
+}
+
+static GtkListItemFactory *
+name_factory_new (int max_chars)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_name_item), GINT_TO_POINTER (max_chars));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_name_item), GINT_TO_POINTER (max_chars));
+  return factory;
+}
+
+/* The button shows a short name; its list, opened, has room for more. */
+static void
+ellipsize_names (GtkDropDown *dropdown)
+{
+  g_autoptr (GtkListItemFactory) button = name_factory_new (NAME_BUTTON_CHARS);
+  g_autoptr (GtkListItemFactory) list = name_factory_new (NAME_LIST_CHARS);
+
+  gtk_drop_down_set_factory (dropdown, button);
+  gtk_drop_down_set_list_factory (dropdown, list);
 }
 
 void
@@ -456,6 +534,8 @@ lw_controls_panel_init (LwControlsPanel *self)
   self->rows = g_ptr_array_new ();
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  ellipsize_names (self->dataset_dropdown);
+  ellipsize_names (self->preset_dropdown);
 
   self->datasets = g_ptr_array_new_with_free_func ((GDestroyNotify) lw_dataset_choice_free);
   self->dataset_names = gtk_string_list_new (NULL);

@@ -36,5 +36,10 @@ void      lw_controls_panel_show_block_error (LwControlsPanel *self, guint block
 GtkEntry *lw_controls_panel_get_entry    (LwControlsPanel *self, LwField field);
 /* The New Run network drop-down, in lw_presets_get() order. */
 GtkDropDown *lw_controls_panel_get_preset_dropdown (LwControlsPanel *self);
+/* What "Open folder…" does with the folder chosen: checked, then chosen
+ * as the dataset, or refused with the reason under the drop-down. */
+gboolean     lw_controls_panel_choose_folder (LwControlsPanel *self, const char *path);
+/* The reason the last folder was refused, or NULL. */
+const char  *lw_controls_panel_get_dataset_error (LwControlsPanel *self);
 
 G_END_DECLS

@@ -159,3 +159,39 @@ lw_dataset_guess_kind (const char *dir)
     return LW_DATASET_KMNIST;
   return LW_DATASET_MNIST;
 }
+
+/* name or name.gz, as the IDX reader takes either. */
+static gboolean
+has_idx_file (const char *dir, const char *name)
+{
+  g_autofree char *gz = g_strconcat (name, ".gz", NULL);
+
+  return has_file (dir, name) || has_file (dir, gz);
+}
+
+gboolean
+lw_dataset_folder_check (const char *dir, LwDatasetKind *kind, GError **error)
+{
+  static const char *const idx_files[] = {
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+  };
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (dir != NULL && kind != NULL, FALSE);
+  *kind = lw_dataset_guess_kind (dir);
+  if (*kind == LW_DATASET_CIFAR10 || *kind == LW_DATASET_CIFAR100)
+    return TRUE;
+  name = g_path_get_basename (dir);
+  for (guint i = 0; i < G_N_ELEMENTS (idx_files); i++)
+    if (!has_idx_file (dir, idx_files[i]))
+      {
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                     /* Translators: %s is the folder's name, then a file name. */
+                     _("“%s” holds no dataset: %s is not in it. Choose a folder with the four "
+                       "IDX files of MNIST’s format (raw or .gz) or CIFAR binary files."),
+                     name, idx_files[i]);
+        return FALSE;
+      }
+  return TRUE;
+}

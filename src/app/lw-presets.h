@@ -45,4 +45,8 @@ G_BEGIN_DECLS
 /* The kind of dataset a folder the user opened most likely holds, from its
  * files and name: CIFAR binaries, else an MNIST-format (IDX) set. */
 LwDatasetKind   lw_dataset_guess_kind (const char *dir);
+/* Whether a folder the user chose holds a dataset the loaders read: CIFAR
+ * binaries, or the four IDX files (raw or .gz). kind: what it holds. The
+ * error says what is missing, to be shown where the folder was chosen. */
+gboolean        lw_dataset_folder_check (const char *dir, LwDatasetKind *kind, GError **error);
 G_END_DECLS

@@ -135,6 +135,7 @@ lw_save_preset_dialog_finalize (GObject *object)
 
   g_free (self->preset.id);
   g_free (self->preset.label);
+  g_free (self->preset.data_dir);
   g_free (self->path);
   g_free (self->confirmed);
   G_OBJECT_CLASS (lw_save_preset_dialog_parent_class)->finalize (object);
@@ -168,6 +169,28 @@ lw_save_preset_dialog_init (LwSavePresetDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/* The network in words: a conv net's conv blocks are its own, and only its
+ * fully connected part has the geometry. */
+static char *
+describe_network (const LwPreset *p)
+{
+  if (lw_arch_is_conv (p->arch))
+    /* Translators: a conv net and its fully connected part, e.g. "vgg-mini (conv), FC 1×256". */
+    return g_strdup_printf (_("%s (conv), FC %u×%u"), lw_arch_to_string (p->arch),
+                            p->num_layers, p->num_hidden);
+  /* Translators: an MLP, blocks × units, e.g. "mlp 3×1024". */
+  return g_strdup_printf (_("%s %u×%u"), lw_arch_to_string (p->arch), p->num_layers,
+                          p->num_hidden);
+}
+
+/* The dataset: a folder of the user's by its name. */
+static char *
+describe_dataset (const LwPreset *p)
+{
+  return p->data_dir != NULL ? g_path_get_basename (p->data_dir)
+                             : g_strdup (lw_dataset_kind_to_string (p->dataset));
+}
+
 LwSavePresetDialog *
 lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
                            const LwPresetList *presets, const char *path)
@@ -176,6 +199,8 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   g_autofree char *rate = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *where = NULL;
+  g_autofree char *network = NULL;
+  g_autofree char *dataset = NULL;
   char seed[24];
 
   g_return_val_if_fail (settings != NULL && presets != NULL && path != NULL, NULL);
@@ -184,18 +209,20 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   self->preset = *settings;
   self->preset.id = NULL;
   self->preset.label = NULL;
+  self->preset.data_dir = g_strdup (settings->data_dir);
   self->presets = presets;
   self->path = g_strdup (path);
 
   rate = lw_format_rate (settings->lr);
-  /* Translators: what a new preset holds, e.g. "mlp 3×1024 on mnist-subset, predsim,
-   * lr 5e-4, beta 0.99, batch 128, seed 1". */
+  network = describe_network (settings);
+  dataset = describe_dataset (settings);
   g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT, settings->seed);
-  summary = g_strdup_printf (_("%s %u×%u on %s, %s, lr %s, beta %g, batch %u, seed %s"),
-                             lw_arch_to_string (settings->arch), settings->num_layers,
-                             settings->num_hidden, lw_dataset_kind_to_string (settings->dataset),
-                             lw_loss_type_to_string (settings->loss), rate, settings->beta,
-                             settings->batch_size, seed);
+  /* Translators: what a new preset holds: the network, the dataset (or its
+   * folder's name), e.g. "mlp 3×1024 on mnist-subset, predsim, lr 5e-4,
+   * beta 0.99, batch 128, seed 1". */
+  summary = g_strdup_printf (_("%s on %s, %s, lr %s, beta %g, batch %u, seed %s"),
+                             network, dataset, lw_loss_type_to_string (settings->loss), rate,
+                             settings->beta, settings->batch_size, seed);
   gtk_label_set_text (self->summary_label, summary);
   where = g_strdup_printf (_("Saved in %s, where --preset finds it too."), path);
   gtk_label_set_text (self->path_label, where);
@@ -207,6 +234,13 @@ lw_save_preset_dialog_get_entry (LwSavePresetDialog *self)
 {
   g_return_val_if_fail (LW_IS_SAVE_PRESET_DIALOG (self), NULL);
   return GTK_EDITABLE (self->name_entry);
+}
+
+const char *
+lw_save_preset_dialog_get_summary (LwSavePresetDialog *self)
+{
+  g_return_val_if_fail (LW_IS_SAVE_PRESET_DIALOG (self), NULL);
+  return gtk_label_get_text (self->summary_label);
 }
 
 const char *

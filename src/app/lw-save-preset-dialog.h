@@ -23,6 +23,8 @@ LwSavePresetDialog *lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset
  * when the preset was written. */
 GtkEditable *lw_save_preset_dialog_get_entry (LwSavePresetDialog *self);
 gboolean     lw_save_preset_dialog_save      (LwSavePresetDialog *self);
+/* What the preset holds, in words, as the dialog says it. */
+const char  *lw_save_preset_dialog_get_summary (LwSavePresetDialog *self);
 /* The message shown under the entry, or NULL when there is none. */
 const char  *lw_save_preset_dialog_get_message (LwSavePresetDialog *self);
 

@@ -4,6 +4,8 @@
  * commands and, from a tick callback, takes the newest snapshot when the
  * worker has flagged one: it never waits for a training step. */
 #define _GNU_SOURCE           /* RUSAGE_THREAD */
+#include "config.h"
+
 #include "lw-window-private.h"
 
 #include <math.h>
@@ -104,6 +106,7 @@ struct _LwWindow
   gint64 last_pictures;       /* ... and of the last pictures drawn */
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
+  guint shown_held_out;       /* test images the test-curve drop-down names; 0: none yet */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
   guint shown_blocks;         /* blocks the layer drop-down offers */
   guint64 shown_file_serial;  /* the last run-file report shown in the banner */
@@ -624,6 +627,27 @@ lw_window_get_banner (LwWindow *self, gboolean *offers_restore)
   return gtk_label_get_text (self->file_banner_label);
 }
 
+/* The test-curve drop-down names the held-out images the run really
+ * tests on: fewer than asked when the test set is smaller. */
+static void
+update_held_out_count (LwWindow *self, const LwSnapshot *snap)
+{
+  GtkStringList *curves = GTK_STRING_LIST (gtk_drop_down_get_model (self->test_curve_dropdown));
+  guint selected = gtk_drop_down_get_selected (self->test_curve_dropdown);
+  guint n = snap->test_size > 0 ? MIN (self->pending.eval_samples, snap->test_size)
+                                : self->pending.eval_samples;
+  g_autofree char *text = NULL;
+
+  if (n == self->shown_held_out)
+    return;
+  self->shown_held_out = n;
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Held-out %u image, every %u steps",
+                                       "Held-out %u images, every %u steps", n),
+                          n, EVAL_EVERY);
+  gtk_string_list_splice (curves, 0, 1, (const char *const[]) { text, NULL });
+  gtk_drop_down_set_selected (self->test_curve_dropdown, selected);
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -639,6 +663,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   changed |= take_pending_pictures (self, now, urgent);
   refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
+  update_held_out_count (self, snap);
   lw_controls_panel_update (self->controls, snap);
   update_probe (self, snap);
   update_divergence (self, snap);
@@ -1016,7 +1041,8 @@ apply_preset (LwWindow *self, const LwPreset *preset)
   if (preset->sets & LW_PRESET_SETS_DATASET)
     {
       self->pending.dataset = preset->dataset;
-      g_clear_pointer (&self->pending.data_dir, g_free);
+      g_free (self->pending.data_dir);
+      self->pending.data_dir = g_strdup (preset->data_dir);
     }
   g_free (self->preset_id);
   self->preset_id = g_strdup (preset->id);
@@ -1057,6 +1083,7 @@ current_as_preset (LwWindow *self, LwPreset *p)
     .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
             | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
     .dataset = self->pending.dataset,
+    .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
     .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
     .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
     .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
@@ -1136,7 +1163,8 @@ set_seed_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
 
-  self->pending.model.seed = g_variant_get_uint32 (param);
+  /* No more than the seed box shows exactly. */
+  self->pending.model.seed = MIN (g_variant_get_uint64 (param), LW_PRESET_SEED_MAX);
   show_pending (self);
 }
 
@@ -1620,7 +1648,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-seed", "u", set_seed_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-seed", "t", set_seed_activated);
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
   gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
@@ -1648,7 +1676,6 @@ static void
 lw_window_init (LwWindow *self)
 {
   g_autoptr (GtkStringList) test_curves = NULL;
-  g_autofree char *held_out = NULL;
   GtkEventController *keys;
   GtkGesture *click;
   GtkWidget *gallery;
@@ -1683,10 +1710,9 @@ lw_window_init (LwWindow *self)
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
+  /* The first is named by update_held_out_count () once the count is known. */
   test_curves = gtk_string_list_new (NULL);
-  held_out = g_strdup_printf (_("Held-out %u images, every %u steps"),
-                              self->pending.eval_samples, EVAL_EVERY);
-  gtk_string_list_append (test_curves, held_out);
+  gtk_string_list_append (test_curves, _("Held-out test images"));
   gtk_string_list_append (test_curves, _("Full test set, each epoch"));
   gtk_drop_down_set_model (self->test_curve_dropdown, G_LIST_MODEL (test_curves));
 }

@@ -291,7 +291,12 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
   SET ("num-layers", num_layers, p->num_layers);
   SET ("num-hidden", num_hidden, p->num_hidden);
   if (p->sets & LW_PRESET_SETS_DATASET)
-    SET ("dataset", dataset, p->dataset);
+    {
+      SET ("dataset", dataset, p->dataset);
+      /* Its folder too (a --data-dir given beside the preset wins). */
+      g_free (opts->data_dir);
+      opts->data_dir = g_strdup (p->data_dir);
+    }
   if (p->sets & LW_PRESET_SETS_LOSS)
     SET ("loss", loss, p->loss);
   if (p->sets & LW_PRESET_SETS_LR)

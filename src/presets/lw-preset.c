@@ -21,7 +21,8 @@ struct _LwPresetList {
 };
 
 static const char *const known_keys[] = {
-  "label", "arch", "layers", "hidden", "dataset", "loss", "lr", "beta", "batch-size", "seed",
+  "label", "arch", "layers", "hidden", "dataset", "data-dir", "loss", "lr", "beta", "batch-size",
+  "seed",
 };
 
 G_DEFINE_QUARK (lw-preset-error-quark, lw_preset_error)
@@ -31,6 +32,7 @@ preset_free (LwPreset *p)
 {
   g_free (p->id);
   g_free (p->label);
+  g_free (p->data_dir);
   g_free (p);
 }
 
@@ -136,6 +138,46 @@ read_double (GKeyFile *kf, const char *where, const char *group, const char *key
   return bad_key (error, where, group, key, value, range);
 }
 
+/* A seed the window can show as it is (LW_PRESET_SEED_MAX). */
+static gboolean
+read_seed (GKeyFile *kf, const char *where, const char *group, guint64 *out, GError **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, group, "seed", NULL);
+  g_autofree char *why = NULL;
+  char max_text[24];
+
+  if (g_ascii_string_to_unsigned (value, 10, 0, LW_PRESET_SEED_MAX, out, NULL))
+    return TRUE;
+  g_snprintf (max_text, sizeof max_text, "%" G_GUINT64_FORMAT, LW_PRESET_SEED_MAX);
+  /* Translators: %s is 9007199254740991. */
+  why = g_strdup_printf (_("is not a whole number from 0 to %s (2^53 − 1, the largest seed "
+                           "the window shows exactly)"), max_text);
+  return bad_key (error, where, group, "seed", value, why);
+}
+
+/* The folder of the preset's dataset: a whole path, with the dataset key
+ * saying what kind of data it holds. Whether it is there is checked when a
+ * run starts, as for --data-dir. */
+static gboolean
+read_data_dir (GKeyFile *kf, const char *where, const char *group, LwPreset *p,
+               GError **error)
+{
+  g_autofree char *value = g_key_file_get_string (kf, group, "data-dir", NULL);
+
+  if (value == NULL || !g_path_is_absolute (value))
+    return bad_key (error, where, group, "data-dir", value != NULL ? value : "",
+                    _("is not a whole path to a folder, e.g. /home/me/digits"));
+  if (!(p->sets & LW_PRESET_SETS_DATASET))
+    {
+      g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE,
+                   _("%s: preset [%s]: data-dir needs a dataset key, the kind of data in the folder"),
+                   where, group);
+      return FALSE;
+    }
+  p->data_dir = g_steal_pointer (&value);
+  return TRUE;
+}
+
 static gboolean
 known_key (const char *key)
 {
@@ -217,6 +259,8 @@ read_preset (GKeyFile *kf, const char *where, const char *group, gboolean user, 
         }
       p->sets |= LW_PRESET_SETS_DATASET;
     }
+  if (g_key_file_has_key (kf, group, "data-dir", NULL) && !read_data_dir (kf, where, group, p, error))
+    goto fail;
   if (g_key_file_has_key (kf, group, "loss", NULL))
     {
       g_autofree char *v = g_key_file_get_value (kf, group, "loss", NULL);
@@ -250,7 +294,7 @@ read_preset (GKeyFile *kf, const char *where, const char *group, gboolean user, 
     }
   if (g_key_file_has_key (kf, group, "seed", NULL))
     {
-      if (!read_uint (kf, where, group, "seed", 0, G_MAXUINT64, &p->seed, error))
+      if (!read_seed (kf, where, group, &p->seed, error))
         goto fail;
       p->sets |= LW_PRESET_SETS_SEED;
     }
@@ -425,6 +469,14 @@ lw_preset_name_check (const char *id, GError **error)
                            _("A preset needs a name"));
       return FALSE;
     }
+  if (g_utf8_validate (id, -1, NULL) && g_utf8_strlen (id, -1) > LW_PRESET_NAME_MAX_CHARS)
+    {
+      /* The name itself is left out: it would be longer than the message. */
+      g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_NAME,
+                   _("A preset name has at most %u characters; this one has %ld"),
+                   (guint) LW_PRESET_NAME_MAX_CHARS, g_utf8_strlen (id, -1));
+      return FALSE;
+    }
   if (!g_utf8_validate (id, -1, NULL) || strpbrk (id, "[]\n\r\t") != NULL
       || g_ascii_isspace (id[0]) || g_ascii_isspace (id[strlen (id) - 1]))
     {
@@ -449,6 +501,16 @@ lw_preset_save (const LwPreset *p, const char *path, GError **error)
   g_return_val_if_fail (p != NULL && path != NULL, FALSE);
   if (!lw_preset_name_check (p->id, error))
     return FALSE;
+  if ((p->sets & LW_PRESET_SETS_SEED) && p->seed > LW_PRESET_SEED_MAX)
+    {
+      char seed[24], max[24];
+
+      g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT, p->seed);
+      g_snprintf (max, sizeof max, "%" G_GUINT64_FORMAT, LW_PRESET_SEED_MAX);
+      g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE,
+                   _("the seed %s is above %s, the largest a preset keeps"), seed, max);
+      return FALSE;
+    }
   /* What the file holds already stays, comments included. */
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS,
                                   &local)
@@ -465,6 +527,8 @@ lw_preset_save (const LwPreset *p, const char *path, GError **error)
   g_key_file_set_uint64 (kf, p->id, "hidden", p->num_hidden);
   if (p->sets & LW_PRESET_SETS_DATASET)
     g_key_file_set_string (kf, p->id, "dataset", lw_dataset_kind_to_string (p->dataset));
+  if ((p->sets & LW_PRESET_SETS_DATASET) && p->data_dir != NULL)
+    g_key_file_set_string (kf, p->id, "data-dir", p->data_dir);
   if (p->sets & LW_PRESET_SETS_LOSS)
     g_key_file_set_string (kf, p->id, "loss", lw_loss_type_to_string (p->loss));
   if (p->sets & LW_PRESET_SETS_LR)

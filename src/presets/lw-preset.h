@@ -35,12 +35,17 @@ typedef struct {
   guint num_hidden;
   LwPresetSets sets;
   LwDatasetKind dataset;
+  char *data_dir;             /* the dataset's folder (data-dir=), or NULL: the usual places */
   LwLossType loss;
   double lr;
   double beta;
   guint batch_size;
-  guint64 seed;
+  guint64 seed;               /* at most LW_PRESET_SEED_MAX */
 } LwPreset;
+
+/* The largest seed of a preset, 2^53 - 1: the window's seed box holds a
+ * double, which counts every whole number exactly up to here. */
+#define LW_PRESET_SEED_MAX ((G_GUINT64_CONSTANT (1) << 53) - 1)
 
 typedef struct _LwPresetList LwPresetList;
 
@@ -76,8 +81,13 @@ int             lw_preset_list_find       (const LwPresetList *list, LwArch arch
 /* "1x256, 3x256, …": every name, for messages. */
 char           *lw_preset_list_names      (const LwPresetList *list);
 
-/* Whether id can name a preset: not empty, no brackets, line breaks or
- * spaces at either end; error says why not. */
+/* The longest preset name, in characters: a name fits in a drop-down and
+ * a message. */
+#define LW_PRESET_NAME_MAX_CHARS 64
+
+/* Whether id can name a preset: not empty, at most
+ * LW_PRESET_NAME_MAX_CHARS characters, no brackets, line breaks or spaces
+ * at either end; error says why not. */
 gboolean        lw_preset_name_check      (const char *id, GError **error);
 /* Writes preset into the user's file at path (created with its folder
  * if missing), replacing a preset of the same name; the other presets in

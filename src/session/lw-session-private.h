@@ -19,6 +19,7 @@ typedef struct {
   LwRunSettings settings;     /* of the current run */
   LwDataset *ds;
   char *loaded_dir;           /* settings the dataset was loaded with */
+  char *loaded_name;          /* the folder's name, said for a dataset of the user's folder */
   guint loaded_limit;
   LwRun *run;                 /* NULL while loading and when failed */
   LwRunState state;

@@ -51,7 +51,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->diverged_step = w->diverged_step;
   t->can_restore = w->checkpoint != NULL && !lw_checkpoint_is_empty (w->checkpoint);
   t->checkpoint_step = w->checkpoint_step;
-  t->dataset_name = ds != NULL ? ds->name : lw_dataset_kind_to_string (w->settings.dataset);
+  t->dataset_name = ds == NULL ? lw_dataset_kind_to_string (w->settings.dataset)
+                   : w->loaded_name != NULL ? w->loaded_name : ds->name;
   if (ds != NULL)
     {
       t->train_size = ds->train.n;
@@ -328,6 +329,17 @@ open_dataset (const LwRunSettings *st, char **message)
   return ds;
 }
 
+/* The folder the dataset came from (NULL: the usual places); the status
+ * says its name, e.g. "my-digits" rather than "mnist". */
+static void
+set_loaded_dir (LwWorker *w, const char *dir)
+{
+  g_free (w->loaded_dir);
+  g_free (w->loaded_name);
+  w->loaded_dir = g_strdup (dir);
+  w->loaded_name = dir != NULL ? g_path_get_basename (dir) : NULL;
+}
+
 static gboolean
 dataset_matches (const LwWorker *w, const LwRunSettings *st)
 {
@@ -346,7 +358,7 @@ load_dataset (LwSession *s, gboolean announce)
     return TRUE;
 
   g_clear_pointer (&w->ds, lw_dataset_free);
-  g_clear_pointer (&w->loaded_dir, g_free);
+  set_loaded_dir (w, NULL);
   w->state = LW_RUN_LOADING;
   if (announce)
     publish (s, TRUE);
@@ -357,7 +369,7 @@ load_dataset (LwSession *s, gboolean announce)
       fail (w, message);
       return FALSE;
     }
-  w->loaded_dir = g_strdup (st->data_dir);
+  set_loaded_dir (w, st->data_dir);
   w->loaded_limit = st->limit_train;
   return TRUE;
 }
@@ -555,8 +567,7 @@ open_run (LwSession *s, const char *path)
     {
       lw_dataset_free (w->ds);
       w->ds = ds;
-      g_free (w->loaded_dir);
-      w->loaded_dir = g_strdup (settings.data_dir);
+      set_loaded_dir (w, settings.data_dir);
       w->loaded_limit = settings.limit_train;
     }
   lw_run_settings_clear (&w->settings);
@@ -849,7 +860,7 @@ lw_worker_clear (LwSession *s)
   g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
   g_clear_pointer (&w->divergence, g_free);
   g_clear_pointer (&w->ds, lw_dataset_free);
-  g_clear_pointer (&w->loaded_dir, g_free);
+  set_loaded_dir (w, NULL);
   g_clear_pointer (&w->error, g_free);
   g_clear_pointer (&w->file_message, g_free);
   g_clear_pointer (&w->autosave_path, g_free);

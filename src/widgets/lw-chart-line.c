@@ -41,6 +41,9 @@ typedef struct {
   LwTickFormat y_format;
 } Frame;
 
+/* Lines of the text a chart without data shows, before it is ellipsized. */
+#define EMPTY_TEXT_MAX_LINES 6
+
 static double
 series_alpha (const LwLineSeries *s)
 {
@@ -541,6 +544,7 @@ draw_empty (const LwLineChart *chart, LwText *t, double f, double x, double y,
             double w, double h)
 {
   const LwTheme *theme = lw_theme_get ();
+  double text_h;
 
   cairo_save (t->cr);
   cairo_set_line_width (t->cr, 1.0);
@@ -552,8 +556,16 @@ draw_empty (const LwLineChart *chart, LwText *t, double f, double x, double y,
 
   lw_text_set (t, chart->empty_text != NULL ? chart->empty_text : _("No data yet"),
                LW_FONT_LABEL, FALSE, w);
+  /* What went wrong and what to do takes a few lines, centred. */
+  pango_layout_set_height (t->layout, -EMPTY_TEXT_MAX_LINES);
+  pango_layout_set_alignment (t->layout, PANGO_ALIGN_CENTER);
   lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-  lw_text_show (t, x + w / 2.0, y + h / 2.0, 0.5, 0.5);
+  /* Centred within the layout's width w, which starts at x. */
+  lw_text_extent (t, NULL, &text_h);
+  cairo_move_to (t->cr, x, y + (h - text_h) / 2.0);
+  pango_cairo_show_layout (t->cr, t->layout);
+  pango_layout_set_height (t->layout, -1);
+  pango_layout_set_alignment (t->layout, PANGO_ALIGN_LEFT);
 }
 
 typedef struct {
