@@ -30,7 +30,7 @@ PACKAGES=(
 APP_PACKAGES=(libgtk-4-dev xvfb xauth imagemagick dbus-daemon)
 # Desktop integration: translations, the settings schema, and the validators
 # of the desktop file and the AppStream metadata that the tests run.
-DESKTOP_PACKAGES=(gettext libglib2.0-bin desktop-file-utils appstream)
+DESKTOP_PACKAGES=(gettext libglib2.0-bin desktop-file-utils appstream shared-mime-info)
 # Open MPI, for layerwise-cli --distributed and its test (mpirun -np 3 on
 # this machine). The build works without it; the flag then says so.
 MPI_PACKAGES=(openmpi-bin libopenmpi-dev)

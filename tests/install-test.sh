@@ -46,6 +46,7 @@ expect "$share/icons/hicolor/scalable/apps/$app_id.svg"
 expect "$share/icons/hicolor/symbolic/apps/$app_id-symbolic.svg"
 expect "$share/glib-2.0/schemas/$app_id.gschema.xml"
 expect "$share/layerwise/presets.ini"
+expect "$share/mime/packages/$app_id.xml"
 for lang in $(grep -v '^#' "$po_dir/LINGUAS"); do
   expect "$locale/$lang/LC_MESSAGES/layerwise.mo"
 done
@@ -59,6 +60,31 @@ if [ -e "$desktop" ]; then
   [ -e "$share/icons/hicolor/scalable/apps/$icon_name.svg" ] \
     || { echo "Icon=$icon_name is not an installed icon"; failed=1; }
 fi
+# The run files' type: known by its magic and by its name once the MIME
+# database is built, and the desktop file opens it.
+if [ -e "$share/mime/packages/$app_id.xml" ] && command -v update-mime-database >/dev/null 2>&1; then
+  update-mime-database "$share/mime" >/dev/null 2>&1 \
+    || { echo "update-mime-database refused $app_id.xml"; failed=1; }
+  expect "$share/mime/application/x-layerwise-run.xml"
+  if command -v gio >/dev/null 2>&1; then
+    printf '\211LWRUN\r\n\002\000\000\000' > "$dest/saved-run"
+    printf '\001\002\003' > "$dest/named.lwrun"
+    for f in saved-run named.lwrun; do
+      type=$(XDG_DATA_DIRS="$share" gio info -a standard::content-type "$dest/$f" 2>/dev/null \
+             | sed -n 's/^ *standard::content-type: //p')
+      if [ "$type" = application/x-layerwise-run ]; then
+        echo "ok: $f is application/x-layerwise-run"
+      else
+        echo "$f is '$type', not application/x-layerwise-run"
+        failed=1
+      fi
+    done
+  fi
+fi
+grep -q '^MimeType=application/x-layerwise-run;$' "$desktop" \
+  || { echo "the desktop file does not open application/x-layerwise-run"; failed=1; }
+grep -q '^Exec=layerwise %f$' "$desktop" \
+  || { echo "the desktop file's Exec does not take a file (%f)"; failed=1; }
 [ $failed -eq 0 ] || exit 1
 
 if [ -z "${DISPLAY-}" ] && [ -z "${WAYLAND_DISPLAY-}" ]; then

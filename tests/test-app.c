@@ -25,6 +25,8 @@
 #include "widgets/lw-chart-line.h"
 #include "widgets/lw-chart-view.h"
 #include "widgets/lw-colors.h"
+#include "runfile/lw-run-file.h"
+#include "runfile/lw-run-sections.h"
 
 #define LOAD_TIMEOUT_S 60
 #define LEARN_TIMEOUT_S 90
@@ -42,7 +44,8 @@ app_new (LwAppOptions **options)
 {
   LwApplication *app = lw_application_new ();
 
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
   if (options != NULL)
     *options = lw_application_get_options (app);
   return app;
@@ -1404,6 +1407,63 @@ restored (LwWindow *window, gconstpointer data)
          && snap->step == *(const guint64 *) data;
 }
 
+/* `layerwise FILE.lwrun` (or a double-click in the file manager): the
+ * window opens with that run, paused where it was saved; a file that is
+ * no run is refused in the banner, the window's own run left as it was. */
+static void
+test_window_open_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-app-XXXXXX", &error);
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "fixtures",
+                                                    "window-mlp-v2.lwrun", NULL);
+  g_autofree char *copy = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.lwrun", NULL);
+  g_autoptr (GFile) run_file = NULL, notes_file = NULL;
+  g_autoptr (LwRunFile) parsed = NULL;
+  LwRunPosition pos;
+  LwApplication *app;
+  LwWindow *window;
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (fixture, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (copy, data, (gssize) len, NULL));
+  parsed = lw_run_file_read_bytes ((const guint8 *) data, len, &error);
+  g_free (data);
+  g_assert_no_error (error);
+  g_assert_true (lw_run_position_from_bytes (lw_run_file_get_section (parsed,
+                                                                     LW_RUN_SECTION_POSITION),
+                                             &pos, &error));
+  g_assert_true (g_file_set_contents (notes, "just some notes\n", -1, NULL));
+  run_file = g_file_new_for_path (copy);
+  notes_file = g_file_new_for_path (notes);
+
+  app = app_new (NULL);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_open (G_APPLICATION (app), &run_file, 1, "");
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (LW_IS_WINDOW (window));
+  wait_until (window, restored, &pos.step, LOAD_TIMEOUT_S, "the run given to open");
+  g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
+  g_assert_cmpuint (shown (window)->epoch, ==, pos.epoch);
+
+  /* Opened again with a file that is no run: refused, the run stays. */
+  g_application_open (G_APPLICATION (app), &notes_file, 1, "");
+  wait_until (window, banner_has, "not a Layerwise run file", APPLY_TIMEOUT_S, "the refusal");
+  g_assert_cmpuint (shown (window)->step, ==, pos.step);
+  app_close (app, window);
+  g_unlink (copy);
+  g_unlink (notes);
+  g_rmdir (dir);
+}
+
 static LwWindow *
 open_window (LwApplication **app)
 {
@@ -2408,6 +2468,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
+  g_test_add_func ("/app/window/open-file", test_window_open_file);
   g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
   g_test_add_func ("/app/window/diverged-autosave", test_window_diverged_autosave);

@@ -7,6 +7,7 @@
 
 #include "lw-presets.h"
 #include "lw-window.h"
+#include "lw-window-private.h"
 
 struct _LwApplication
 {
@@ -117,6 +118,27 @@ lw_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (lw_window_new (LW_APPLICATION (app)));
   gtk_window_present (window);
+}
+
+/* `layerwise FILE.lwrun`, or a run file opened from the file manager:
+ * the window opens it as Open Run does (the run it replaces stays dimmed).
+ * One run at a time: of several files the first is opened. */
+static void
+lw_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  LwWindow *window;
+
+  g_application_activate (app);
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  if (window == NULL || n_files < 1)
+    return;
+  if (n_files > 1)
+    {
+      g_autofree char *name = g_file_get_parse_name (files[0]);
+
+      g_printerr (_("layerwise: one run at a time: opening %s\n"), name);
+    }
+  lw_window_open_run_from (window, files[0]);
 }
 
 static void
@@ -267,6 +289,7 @@ lw_application_class_init (LwApplicationClass *klass)
   app_class->handle_local_options = lw_application_handle_local_options;
   app_class->startup = lw_application_startup;
   app_class->activate = lw_application_activate;
+  app_class->open = lw_application_open;
 }
 
 static void
@@ -282,7 +305,7 @@ lw_application_new (void)
 {
   return g_object_new (LW_TYPE_APPLICATION,
                        "application-id", LW_APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/layerwise/Layerwise",
                        NULL);
 }
