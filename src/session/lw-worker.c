@@ -60,6 +60,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
       t->image_channels = ds->channels;
       t->image_height = ds->height;
       t->image_width = ds->width;
+      t->class_names = (const char *const *) ds->class_names;
+      t->n_class_names = ds->class_names != NULL ? ds->n_classes : 0;
     }
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
     t->block_lr_mult[i] = 1.0f;
