@@ -601,6 +601,79 @@ test_line_accuracy (void)
   store_clear (&s);
 }
 
+/* A mark's label stays inside the plot: a pause at the last sample puts
+ * its label on the left of its line, not past the plot's right edge;
+ * one at the first sample on the right of it. */
+static void
+test_line_mark_labels (void)
+{
+  static const double xs[] = { 0, 50000, 100000 };
+  static const float ys[] = { 0.2f, 0.5f, 0.7f };
+  static const LwLineMark edge_marks[] = {
+    { 0, 4, "freeze block 1" },
+    { 100000, 2, "pause" },
+  };
+  LwLineSeries series = { .name = "out train", .color = lw_color_layer (0), .n = 3,
+                          .x = xs, .y = ys };
+  LwLineChart chart = {
+    .title = "Accuracy", .x_label = "samples seen", .y_percent = TRUE,
+    .n_series = 1, .series = &series, .n_marks = G_N_ELEMENTS (edge_marks), .marks = edge_marks,
+  };
+
+  for (guint w = 0; w < 4; w++)
+    {
+      int width = (int[]) { 300, 480, 700, 1000 }[w];
+      g_autofree char *name = NULL;
+      cairo_surface_t *image;
+
+      chart.scale = w < 2 ? 1.0 : 2.0;
+      LwLineChartArea area;
+      int right, left, band_top, band_bottom;
+
+      name = g_strdup_printf ("line-mark-labels-%d-%g", width, chart.scale);
+      image = render (lw_line_chart_draw_func, &chart, width, 300, name, FALSE);
+      g_assert_true (area_of (&chart, width, 300, &area));
+      right = (int) ceil (area.x + area.width) + 2;
+      left = (int) floor (area.x) - 2;
+      band_top = (int) area.y;
+      band_bottom = (int) (area.y + 40 * chart.scale);
+      g_test_message ("%d px: plot %.1f .. %.1f", width, area.x, area.x + area.width);
+      /* The pause's label (its colour at full strength) is drawn, and
+       * nothing of it lies right of the plot. */
+      g_assert_cmpuint (count_color (image, left, band_top, right, band_bottom,
+                                     lw_color_mark (2), 0.6, NULL), >, 10);
+      g_assert_cmpuint (count_color (image, right, band_top, width, band_bottom,
+                                     lw_color_mark (2), 0.3, NULL), ==, 0);
+      /* The first mark's label is drawn inside the plot, right of its line. */
+      g_assert_cmpuint (count_color (image, left + 4, band_top, right, band_bottom,
+                                     lw_color_mark (4), 0.6, NULL), >, 10);
+      g_assert_cmpuint (count_color (image, 0, band_top, left, band_bottom,
+                                     lw_color_mark (4), 0.3, NULL), ==, 0);
+      cairo_surface_destroy (image);
+    }
+
+  /* A plot narrower than a label at its right edge: the label starts at
+   * the plot's left edge rather than before it. */
+  {
+    static const LwLineMark wide_mark[] = { { 100000, 0, "learning rate 1e-3 (block 1 x 0.5)" } };
+    LwLineChartArea area;
+    cairo_surface_t *image;
+    int left;
+
+    chart.scale = 1.0;
+    chart.n_marks = 1;
+    chart.marks = wide_mark;
+    image = render (lw_line_chart_draw_func, &chart, 200, 300, "line-mark-label-narrow", FALSE);
+    g_assert_true (area_of (&chart, 200, 300, &area));
+    left = (int) floor (area.x) - 1;
+    g_assert_cmpuint (count_color (image, 0, (int) area.y, left, (int) area.y + 40,
+                                   lw_color_mark (0), 0.3, NULL), ==, 0);
+    g_assert_cmpuint (count_color (image, left, (int) area.y, 200, (int) area.y + 40,
+                                   lw_color_mark (0), 0.6, NULL), >, 10);
+    cairo_surface_destroy (image);
+  }
+}
+
 static void
 test_line_loss_log (void)
 {
@@ -1689,6 +1762,7 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/line/log-nonpositive", test_line_log_nonpositive);
   g_test_add_func ("/widgets/line/accuracy", test_line_accuracy);
   g_test_add_func ("/widgets/line/loss-log", test_line_loss_log);
+  g_test_add_func ("/widgets/line/mark-labels", test_line_mark_labels);
   g_test_add_func ("/widgets/line/presentation", test_line_presentation);
   g_test_add_func ("/widgets/line/timing", test_line_timing);
   g_test_add_func ("/widgets/heatmap/draw", test_heatmap);
