@@ -418,8 +418,8 @@ build (LwSession *s, gboolean after_reset)
       fail (w, g_strdup_printf (_("cannot build the model: %s"), error->message));
       return;
     }
-  if (after_reset)
-    lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
+  /* No reset mark: at x = 0 of a new run it would tell nothing, and the
+   * previous run's dimmed curves already show the reset. */
   begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
