@@ -4,9 +4,11 @@
  * Run it once for each run-file format version, with the build of that
  * version, and commit what it writes: the fixtures of every earlier
  * version are opened by test-run-fixtures, so a later Layerwise is held
- * to opening them. The run holds every mark kind (a reset, a divergence
- * and the return to the last good state, each live control, a pause),
- * its curves, and the classes-per-batch sampler saved mid-epoch.
+ * to opening them. The run holds every mark kind a run can get (a
+ * divergence and the return to the last good state, each live control, a
+ * pause), its curves, and the classes-per-batch sampler saved mid-epoch.
+ * Runs no longer get a reset mark; the fixtures of formats 1 and 2 hold
+ * one, made before, and keep proving that such a mark still opens.
  *
  *   make-run-fixtures OUT.lwrun */
 #include <stdio.h>

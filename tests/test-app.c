@@ -1802,7 +1802,8 @@ test_window_diverged_autosave (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.restore-recovered", NULL);
   wait_until (window, restored, &step, LOAD_TIMEOUT_S, "the restored run");
   g_assert_cmpint (shown (window)->state, ==, LW_RUN_PAUSED);
-  g_assert_true (has_mark (shown (window), LW_MARK_RESET));
+  /* The run began with the reset, which leaves no mark of its own. */
+  g_assert_false (has_mark (shown (window), LW_MARK_RESET));
   g_assert_true (last_mark_is (shown (window), "diverged"));
   app_close (app, window);
 
@@ -2339,6 +2340,135 @@ test_window_folders (void)
   g_rmdir (tmp);
 }
 
+static const char *const cifar_names[] = {
+  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+};
+
+/* A CIFAR-10 folder under parent: n records in each of the five training
+ * files and in the test file, labels in turn, and its batches.meta.txt. */
+static char *
+make_cifar_folder (const char *parent, guint n)
+{
+  char *dir = g_build_filename (parent, "cifar-10-batches-bin", NULL);
+  g_autofree char *meta = g_strjoinv ("\n", (char **) cifar_names);
+  g_autofree char *meta_path = g_build_filename (dir, "batches.meta.txt", NULL);
+  const char *files[] = { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                          "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin" };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autoptr (GByteArray) a = g_byte_array_new ();
+      g_autofree char *path = g_build_filename (dir, files[f], NULL);
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint8 label = (guint8) ((i + f) % 10);
+
+          g_byte_array_append (a, &label, 1);
+          for (guint k = 0; k < 3072; k++)
+            {
+              guint8 v = (guint8) ((k * 7 + i * 13 + label * 29) & 0xff);
+
+              g_byte_array_append (a, &v, 1);
+            }
+        }
+      g_assert_true (g_file_set_contents (path, (const char *) a->data, a->len, NULL));
+    }
+  g_assert_true (g_file_set_contents (meta_path, meta, -1, NULL));
+  return dir;
+}
+
+static gboolean
+has_predictions (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->predictions != NULL && snap->state == LW_RUN_PAUSED
+         && snap->predictions->step >= GPOINTER_TO_UINT (data);
+}
+
+/* A CIFAR-10 folder with its meta file: the snapshot carries the names,
+ * the confusion matrix and the gallery are drawn with them, and the
+ * gallery's line, the descriptions and the probe's title say them. */
+static void
+test_window_class_names (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("test-app-names-XXXXXX", NULL);
+  g_autofree char *cifar = make_cifar_folder (tmp, 40);
+  g_autofree char *first = NULL;
+  g_autofree char *want = NULL;
+  const LwConfusion *confusion;
+  const LwGallery *gallery;
+  const LwSnapshot *snap;
+  LwAppOptions *options;
+  gconstpointer data;
+  LwWindow *window;
+  GtkWidget *view;
+  guint i;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  options->page = g_strdup ("predictions");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_assert_null (shown (window)->class_names);   /* MNIST's digits */
+
+  g_assert_true (lw_controls_panel_choose_folder (lw_window_get_controls (window), tmp));
+  start_new_run (window, 40);
+  for (guint k = 0; k < 3; k++)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, has_predictions, GUINT_TO_POINTER (3), APPLY_TIMEOUT_S, "predictions");
+  settle (300);
+
+  snap = shown (window);
+  g_assert_cmpuint (snap->n_class_names, ==, 10);
+  g_assert_cmpstr (snap->class_names[3], ==, "cat");
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_CONFUSION, &data);
+  confusion = data;
+  g_assert_cmpuint (confusion->n_class_names, ==, 10);
+  g_assert_cmpstr (confusion->class_names[9], ==, "truck");
+  lw_charts_get_draw (lw_window_get_charts (window), LW_CHART_GALLERY, &data);
+  gallery = data;
+  g_assert_cmpuint (gallery->n_class_names, ==, 10);
+  g_assert_cmpstr (gallery->class_names[0], ==, "airplane");
+
+  /* The line above the gallery names the cursor's image by its class. */
+  view = lw_window_get_view (window, "predictions_gallery");
+  gtk_widget_grab_focus (view);
+  g_assert_true (press_key (key_controller (view, GTK_PHASE_BUBBLE), GDK_KEY_Home));
+  i = gallery_model (window)->order[0];
+  first = lw_charts_describe_gallery_image (lw_window_get_charts (window), i);
+  want = g_strdup_printf ("Test image %u: %s, ", i, cifar_names[gallery->labels[i]]);
+  g_assert_true (g_str_has_prefix (first, want));
+  assert_cursor_on (window, i);
+  if (gallery->labels[i] != gallery->predicted[i])
+    g_assert_nonnull (strstr (first, cifar_names[gallery->predicted[i]]));
+
+  /* The probe's title and description: its class by name. */
+  g_free (want);
+  want = g_strdup_printf (", label %s", cifar_names[shown (window)->probe_image_label]);
+  g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_PROBE), want));
+  if (strstr (lw_window_get_description (window, LW_CHART_CONFUSION), "Most often") != NULL)
+    g_assert_nonnull (strstr (lw_window_get_description (window, LW_CHART_CONFUSION),
+                              " taken for "));
+
+  app_close (g_steal_pointer (&app), window);
+  {
+    g_autofree char *meta = g_build_filename (cifar, "batches.meta.txt", NULL);
+
+    g_unlink (meta);
+  }
+  remove_folder (cifar);
+  g_rmdir (tmp);
+}
+
 /* A preset and a folder with 200-character names do not widen the window:
  * the drop-downs ellipsize them, and the status bar too. */
 static void
@@ -2476,6 +2606,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/tab-order", test_window_tab_order);
   g_test_add_func ("/app/window/folders", test_window_folders);
   g_test_add_func ("/app/window/long-names", test_window_long_names);
+  g_test_add_func ("/app/window/class-names", test_window_class_names);
   g_test_add_func ("/app/window/seed-and-conv", test_window_seed_and_conv);
   status = g_test_run ();
   {

@@ -743,6 +743,126 @@ test_cifar_bad (Fixture *f, gconstpointer data)
   expect_error (LW_DATASET_CIFAR100, f->dir, LW_DATASET_ERROR_TRUNCATED, train100);
 }
 
+/* ---- class names ------------------------------------------------------- */
+
+static const char *const cifar10_names[] = {
+  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+};
+
+static void
+write_text (const char *dir, const char *name, const char *text, gboolean gz)
+{
+  g_free (write_file (dir, name, (const guint8 *) text, strlen (text), gz));
+}
+
+static void
+assert_names (const LwDataset *ds, const char *const *want, guint n)
+{
+  g_assert_nonnull (ds->class_names);
+  g_assert_cmpuint (g_strv_length (ds->class_names), ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (ds->class_names[i], ==, want[i]);
+}
+
+/* CIFAR-10's names come from batches.meta.txt beside the .bin files (the
+ * official file ends in a blank line), raw or gzipped, with CR LF too;
+ * without it, or with a line missing, the classes stay numbers. */
+static void
+test_cifar10_names (Fixture *f, gconstpointer data)
+{
+  g_autofree char *joined = g_strjoinv ("\n", (char **) cifar10_names);
+  g_autofree char *meta = g_strconcat (joined, "\n\n", NULL);
+  g_autofree char *crlf = g_strjoinv ("\r\n", (char **) cifar10_names);
+  g_autofree char *nine = g_strjoinv ("\n", (char **) cifar10_names + 1);
+  g_autofree char *inner = g_build_filename (f->dir, "cifar-10-batches-bin", NULL);
+  LwDataset *ds;
+
+  write_cifar10 (f->dir, 1);
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  g_assert_null (ds->class_names);
+  lw_dataset_free (ds);
+
+  write_text (f->dir, "batches.meta.txt", meta, FALSE);
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  assert_names (ds, cifar10_names, 10);
+  lw_dataset_free (ds);
+
+  write_text (f->dir, "batches.meta.txt", crlf, FALSE);
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  assert_names (ds, cifar10_names, 10);
+  lw_dataset_free (ds);
+
+  write_text (f->dir, "batches.meta.txt", nine, FALSE);
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  g_assert_null (ds->class_names);
+  lw_dataset_free (ds);
+
+  /* Not UTF-8: numbers, not mojibake. */
+  write_text (f->dir, "batches.meta.txt", "a\n\xff\nc\nd\ne\nf\ng\nh\ni\nj\n", FALSE);
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  g_assert_null (ds->class_names);
+  lw_dataset_free (ds);
+
+  /* In the archive's folder, gzipped. */
+  g_assert_cmpint (g_mkdir (inner, 0755), ==, 0);
+  write_cifar10 (inner, 1);
+  write_text (inner, "batches.meta.txt", meta, TRUE);
+  remove_in (f->dir, "data_batch_1.bin");
+  ds = load_ok (LW_DATASET_CIFAR10, f->dir);
+  g_assert_cmpstr (ds->source, ==, inner);
+  assert_names (ds, cifar10_names, 10);
+  lw_dataset_free (ds);
+}
+
+/* CIFAR-100's binary version names its fine classes in
+ * fine_label_names.txt; the coarse names are not the labels'. A name
+ * longer than LW_CLASS_NAME_MAX characters is cut there. */
+static void
+test_cifar100_names (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *long_name = g_strnfill (100, 'x');
+  char *want[100];
+  LwDataset *ds;
+
+  write_cifar100 (f->dir);
+  write_text (f->dir, "coarse_label_names.txt", "aquatic_mammals\nfish\n", FALSE);
+  ds = load_ok (LW_DATASET_CIFAR100, f->dir);
+  g_assert_null (ds->class_names);
+  lw_dataset_free (ds);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      want[i] = i == 42 ? g_strnfill (64, 'x') : g_strdup_printf ("class_%u", i);
+      g_string_append_printf (text, "%s\n", i == 42 ? long_name : want[i]);
+    }
+  write_text (f->dir, "fine_label_names.txt", text->str, FALSE);
+  ds = load_ok (LW_DATASET_CIFAR100, f->dir);
+  assert_names (ds, (const char *const *) want, 100);
+  lw_dataset_free (ds);
+  for (guint i = 0; i < 100; i++)
+    g_free (want[i]);
+}
+
+/* Fashion-MNIST's names are built in (English without a translation);
+ * MNIST's digits have none. */
+static void
+test_fashion_names (Fixture *f, gconstpointer data)
+{
+  static const char *const want[] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+  };
+  g_autoptr(LwDataset) fashion = NULL;
+  g_autoptr(LwDataset) mnist = NULL;
+
+  write_idx_dir (f->dir, 5, 3, FALSE);
+  fashion = load_ok (LW_DATASET_FASHION_MNIST, f->dir);
+  assert_names (fashion, want, 10);
+  mnist = load_ok (LW_DATASET_MNIST, f->dir);
+  g_assert_null (mnist->class_names);
+}
+
 /* ---- embedded subset --------------------------------------------------- */
 
 static void
@@ -1160,6 +1280,8 @@ test_fashion_debian (void)
   g_assert_cmpuint (ds->n_classes, ==, 10);
   g_assert_cmpfloat (ds->mean[0], ==, 0.286f);
   g_assert_true (ds->augment.hflip);
+  g_assert_nonnull (ds->class_names);
+  g_assert_cmpstr (ds->class_names[9], ==, "Ankle boot");
 }
 
 int
@@ -1193,6 +1315,9 @@ main (int argc, char **argv)
   ADD_F ("/data/cifar10/folder-above", test_cifar10_folder_above);
   ADD_F ("/data/cifar100/load", test_cifar100);
   ADD_F ("/data/cifar/bad", test_cifar_bad);
+  ADD_F ("/data/cifar10/class-names", test_cifar10_names);
+  ADD_F ("/data/cifar100/class-names", test_cifar100_names);
+  ADD_F ("/data/fashion-mnist/class-names", test_fashion_names);
 
   g_test_add_func ("/data/embedded/subset", test_embedded);
 

@@ -93,10 +93,14 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
     g_assert_cmpuint (marks->len, ==, 2);   /* plain batches from epoch 2, the lr milestone */
 }
 
+/* Runs stopped getting a reset mark after format 2: fixtures up to it
+ * hold one (and prove it opens), later ones cannot. */
+#define LAST_VERSION_WITH_RESET_MARK 2
+
 /* A window run: restored into a run on its own dataset, with every mark
- * kind, and ten more steps. */
+ * kind it can hold, and ten more steps. */
 static void
-check_window_run (const char *path, LwRunFile *f)
+check_window_run (const char *path, guint version)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LwRunFile) again = NULL;
@@ -124,7 +128,7 @@ check_window_run (const char *path, LwRunFile *f)
       seen[m->kind] = TRUE;
     }
   for (guint k = 0; k < LW_N_MARK_KINDS; k++)
-    g_assert_true (seen[k]);
+    g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK));
   g_assert_cmpuint (run->history->series[LW_CURVE_TRAIN_ACC].n, >, 0);
 
   step = run->step;
@@ -149,7 +153,7 @@ test_fixture (gconstpointer data)
   g_assert_no_error (error);
   check_common (f, fx, &config, &pos);
   if (g_str_equal (fx->kind, "window-mlp"))
-    check_window_run (path, f);
+    check_window_run (path, fx->version);
 }
 
 int

@@ -601,6 +601,79 @@ test_line_accuracy (void)
   store_clear (&s);
 }
 
+/* A mark's label stays inside the plot: a pause at the last sample puts
+ * its label on the left of its line, not past the plot's right edge;
+ * one at the first sample on the right of it. */
+static void
+test_line_mark_labels (void)
+{
+  static const double xs[] = { 0, 50000, 100000 };
+  static const float ys[] = { 0.2f, 0.5f, 0.7f };
+  static const LwLineMark edge_marks[] = {
+    { 0, 4, "freeze block 1" },
+    { 100000, 2, "pause" },
+  };
+  LwLineSeries series = { .name = "out train", .color = lw_color_layer (0), .n = 3,
+                          .x = xs, .y = ys };
+  LwLineChart chart = {
+    .title = "Accuracy", .x_label = "samples seen", .y_percent = TRUE,
+    .n_series = 1, .series = &series, .n_marks = G_N_ELEMENTS (edge_marks), .marks = edge_marks,
+  };
+
+  for (guint w = 0; w < 4; w++)
+    {
+      int width = (int[]) { 300, 480, 700, 1000 }[w];
+      g_autofree char *name = NULL;
+      cairo_surface_t *image;
+
+      chart.scale = w < 2 ? 1.0 : 2.0;
+      LwLineChartArea area;
+      int right, left, band_top, band_bottom;
+
+      name = g_strdup_printf ("line-mark-labels-%d-%g", width, chart.scale);
+      image = render (lw_line_chart_draw_func, &chart, width, 300, name, FALSE);
+      g_assert_true (area_of (&chart, width, 300, &area));
+      right = (int) ceil (area.x + area.width) + 2;
+      left = (int) floor (area.x) - 2;
+      band_top = (int) area.y;
+      band_bottom = (int) (area.y + 40 * chart.scale);
+      g_test_message ("%d px: plot %.1f .. %.1f", width, area.x, area.x + area.width);
+      /* The pause's label (its colour at full strength) is drawn, and
+       * nothing of it lies right of the plot. */
+      g_assert_cmpuint (count_color (image, left, band_top, right, band_bottom,
+                                     lw_color_mark (2), 0.6, NULL), >, 10);
+      g_assert_cmpuint (count_color (image, right, band_top, width, band_bottom,
+                                     lw_color_mark (2), 0.3, NULL), ==, 0);
+      /* The first mark's label is drawn inside the plot, right of its line. */
+      g_assert_cmpuint (count_color (image, left + 4, band_top, right, band_bottom,
+                                     lw_color_mark (4), 0.6, NULL), >, 10);
+      g_assert_cmpuint (count_color (image, 0, band_top, left, band_bottom,
+                                     lw_color_mark (4), 0.3, NULL), ==, 0);
+      cairo_surface_destroy (image);
+    }
+
+  /* A plot narrower than a label at its right edge: the label starts at
+   * the plot's left edge rather than before it. */
+  {
+    static const LwLineMark wide_mark[] = { { 100000, 0, "learning rate 1e-3 (block 1 x 0.5)" } };
+    LwLineChartArea area;
+    cairo_surface_t *image;
+    int left;
+
+    chart.scale = 1.0;
+    chart.n_marks = 1;
+    chart.marks = wide_mark;
+    image = render (lw_line_chart_draw_func, &chart, 200, 300, "line-mark-label-narrow", FALSE);
+    g_assert_true (area_of (&chart, 200, 300, &area));
+    left = (int) floor (area.x) - 1;
+    g_assert_cmpuint (count_color (image, 0, (int) area.y, left, (int) area.y + 40,
+                                   lw_color_mark (0), 0.3, NULL), ==, 0);
+    g_assert_cmpuint (count_color (image, left, (int) area.y, 200, (int) area.y + 40,
+                                   lw_color_mark (0), 0.6, NULL), >, 10);
+    cairo_surface_destroy (image);
+  }
+}
+
 static void
 test_line_loss_log (void)
 {
@@ -1369,6 +1442,93 @@ test_confusion (void)
   store_clear (&s);
 }
 
+static const char *const fashion_names[] = {
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
+
+/* The bounding box of colour c's pixels. */
+static void
+color_box (cairo_surface_t *image, LwColor c, int *x0, int *y0, int *x1, int *y1)
+{
+  int w = cairo_image_surface_get_width (image), h = cairo_image_surface_get_height (image);
+
+  *x0 = *y0 = G_MAXINT;
+  *x1 = *y1 = -1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (count_color (image, x, y, x + 1, y + 1, c, 0.5, NULL) > 0)
+        {
+          *x0 = MIN (*x0, x);
+          *y0 = MIN (*y0, y);
+          *x1 = MAX (*x1, x);
+          *y1 = MAX (*y1, y);
+        }
+  g_assert_cmpint (*x1, >=, 0);
+}
+
+/* Class names label the matrix: below it each one is cut to its cell,
+ * so that neighbours never run into each other, and at the left very
+ * long ones are cut before they squeeze the matrix. */
+static void
+test_confusion_names (void)
+{
+  LwColor color = lw_color_layer (3);
+  const char *long_names[10];
+  char long_buf[10][80];
+  LwConfusion numbers, named, named_long;
+  cairo_surface_t *image;
+  int x0, y0, x1, y1, side_numbers, side_long;
+  double cell;
+  Store s;
+
+  store_init (&s, 12);
+  numbers = (LwConfusion) {
+    .title = "Output layer", .n_classes = 10,
+    .counts = make_confusion (&s, 10, 100, 0), .color = color,
+  };
+  named = numbers;
+  named.class_names = fashion_names;
+  named.n_class_names = 10;
+
+  image = render (lw_confusion_draw_func, &numbers, 600, 500, "confusion-numbers", FALSE);
+  color_box (image, color, &x0, &y0, &x1, &y1);
+  side_numbers = x1 - x0 + 1;
+  cairo_surface_destroy (image);
+
+  image = render (lw_confusion_draw_func, &named, 600, 500, "confusion-names", TRUE);
+  color_box (image, color, &x0, &y0, &x1, &y1);
+  cell = (x1 - x0 + 1) / 10.0;
+  g_test_message ("cell %.1f px with names", cell);
+  /* The labels below: ink under every cell, none where two cells meet. */
+  for (guint k = 0; k < 10; k++)
+    {
+      int mid = (int) (x0 + (k + 0.5) * cell), edge = (int) round (x0 + (k + 1) * cell);
+
+      g_assert_cmpuint (count_not_background (image, mid - (int) cell / 4, y1 + 3,
+                                              mid + (int) cell / 4, y1 + 16), >, 5);
+      if (k < 9)
+        g_assert_cmpuint (count_not_background (image, edge - 1, y1 + 3, edge + 1, y1 + 16), ==, 0);
+    }
+  cairo_surface_destroy (image);
+
+  for (guint k = 0; k < 10; k++)
+    {
+      g_snprintf (long_buf[k], sizeof long_buf[k],
+                  "%s of a very long name indeed, far too long for any label", fashion_names[k]);
+      long_names[k] = long_buf[k];
+    }
+  named_long = named;
+  named_long.class_names = long_names;
+  image = render (lw_confusion_draw_func, &named_long, 600, 500, "confusion-long-names", FALSE);
+  color_box (image, color, &x0, &y0, &x1, &y1);
+  side_long = x1 - x0 + 1;
+  g_test_message ("matrix side %d px with numbers, %d with long names", side_numbers, side_long);
+  g_assert_cmpint (side_long, >=, side_numbers * 7 / 10);
+  cairo_surface_destroy (image);
+  store_clear (&s);
+}
+
 static void
 make_gallery (Store *s, guint n, guint n_wrong, LwGallery *g)
 {
@@ -1520,6 +1680,69 @@ test_gallery (void)
   store_clear (&s);
 }
 
+/* The first row's tiles as [start, end] column ranges, from hit testing. */
+static guint
+first_row_tiles (const LwGallery *g, int width, int height, int *y_top, int *starts, int *ends,
+                 guint max)
+{
+  guint n = 0;
+  int y = 0;
+
+  while (y < height && lw_gallery_hit (g, width, height, 20, y) < 0)
+    y++;
+  *y_top = y;
+  for (int x = 0, prev = -1; x < width; x++)
+    {
+      int i = lw_gallery_hit (g, width, height, x, y + 2);
+
+      if (i >= 0 && prev < 0 && n < max)
+        starts[n] = x;
+      if (i < 0 && prev >= 0 && n < max)
+        ends[n++] = x - 1;
+      prev = i;
+    }
+  return n;
+}
+
+/* With names each tile's caption is its true class, and under a mistake
+ * a second line with what the layer took it for; captions stay clear of
+ * the gap between two tiles however long the names. */
+static void
+test_gallery_names (void)
+{
+  const LwColor red = { 0.84, 0.15, 0.16 };
+  int starts[64], ends[64], y_top, bottom = 0;
+  cairo_surface_t *image;
+  guint n_tiles;
+  LwGallery g;
+  Store s;
+
+  store_init (&s, 6);
+  make_gallery (&s, 40, 8, &g);
+  g.class_names = fashion_names;
+  g.n_class_names = 10;
+  image = render (lw_gallery_draw_func, &g, 900, 500, "gallery-names", TRUE);
+  n_tiles = first_row_tiles (&g, 900, 500, &y_top, starts, ends, G_N_ELEMENTS (starts));
+  g_assert_cmpuint (n_tiles, >, 2);
+  while (lw_gallery_hit (&g, 900, 500, starts[0] + 2, y_top + bottom) >= 0)
+    bottom++;
+  bottom += y_top;
+  /* The first tile is a mistake: red ink on both caption lines. */
+  g_assert_cmpint (g.labels[g.order[0]], !=, g.predicted[g.order[0]]);
+  g_assert_cmpuint (count_color (image, starts[0] - 3, bottom + 1, ends[0] + 3, bottom + 14,
+                                 red, 0.6, NULL), >, 10);
+  g_assert_cmpuint (count_color (image, starts[0] - 3, bottom + 15, ends[0] + 3, bottom + 28,
+                                 red, 0.6, NULL), >, 10);
+  for (guint k = 0; k + 1 < n_tiles; k++)
+    {
+      int gap = (ends[k] + starts[k + 1]) / 2;
+
+      g_assert_cmpuint (count_not_background (image, gap, bottom, gap + 1, bottom + 28), ==, 0);
+    }
+  cairo_surface_destroy (image);
+  store_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1539,6 +1762,7 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/line/log-nonpositive", test_line_log_nonpositive);
   g_test_add_func ("/widgets/line/accuracy", test_line_accuracy);
   g_test_add_func ("/widgets/line/loss-log", test_line_loss_log);
+  g_test_add_func ("/widgets/line/mark-labels", test_line_mark_labels);
   g_test_add_func ("/widgets/line/presentation", test_line_presentation);
   g_test_add_func ("/widgets/line/timing", test_line_timing);
   g_test_add_func ("/widgets/heatmap/draw", test_heatmap);
@@ -1552,6 +1776,8 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/feature-maps/bad-input", test_feature_maps_bad);
   g_test_add_func ("/widgets/confusion/draw", test_confusion);
   g_test_add_func ("/widgets/gallery/draw", test_gallery);
+  g_test_add_func ("/widgets/confusion/names", test_confusion_names);
+  g_test_add_func ("/widgets/gallery/names", test_gallery_names);
   g_test_add_func ("/widgets/export/error", test_export_error);
   g_test_add_func ("/widgets/view/snapshot", test_view);
 

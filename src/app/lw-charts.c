@@ -190,6 +190,27 @@ keep (LwCharts *c, char *s)
   return s;
 }
 
+/* The snapshot's class names when they name n_classes classes, else
+ * NULL: numbers. */
+static const char *const *
+class_names (const LwSnapshot *snap, guint n_classes)
+{
+  return snap != NULL && snap->class_names != NULL && snap->n_class_names == n_classes
+         ? snap->class_names : NULL;
+}
+
+/* Class k as the window shows it: the dataset's name, else its number. */
+static const char *
+class_label (const LwSnapshot *snap, guint n_classes, guint k, char *buf, gsize size)
+{
+  const char *const *names = class_names (snap, n_classes);
+
+  if (names != NULL && k < n_classes)
+    return names[k];
+  g_snprintf (buf, size, "%u", k);
+  return buf;
+}
+
 static const char *
 layer_name (const LwCharts *c, guint layer, guint n_blocks)
 {
@@ -358,6 +379,7 @@ static gboolean
 update_pictures (LwCharts *c, const LwSnapshot *snap)
 {
   const LwMapShape *fs = &snap->filter_shape;
+  char label[16];
   /* Drawn only at a shape that covers each row exactly. */
   guint n_images = snap->filters != NULL
                    && (guint64) fs->channels * fs->height * fs->width == snap->filter_cols
@@ -403,8 +425,11 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   };
 
   g_free (c->probe.image_title);
-  c->probe.image_title = g_strdup_printf (_("Test image %u, label %u"),
-                                          snap->probe_image_index, snap->probe_image_label);
+  /* Translators: the probe image's title; the label is a class name or number. */
+  c->probe.image_title = g_strdup_printf (_("Test image %u, label %s"), snap->probe_image_index,
+                                          class_label (snap, snap->n_class_names,
+                                                       snap->probe_image_label,
+                                                       label, sizeof label));
   c->probe.image = (LwImageGrid) {
     .title = c->probe.image_title,
     .caption = "",
@@ -461,6 +486,7 @@ static gboolean
 update_predictions (LwCharts *c, const LwSnapshot *snap)
 {
   const LwPredictions *p = snap->predictions;
+  const char *const *names;
   guint layer = 0;
   gboolean changed = p != c->seen_predictions;
 
@@ -498,11 +524,14 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
         }
     }
 
+  names = p != NULL ? class_names (snap, p->n_classes) : NULL;
   c->confusion = (LwConfusion) {
     .title = c->confusion_title != NULL ? c->confusion_title : _("Confusion matrix"),
     .caption = c->confusion_caption,
     .n_classes = p != NULL ? p->n_classes : 0,
     .counts = p != NULL ? lw_predictions_confusion (p, layer) : NULL,
+    .class_names = names,
+    .n_class_names = names != NULL ? p->n_classes : 0,
     .color = lw_color_layer (layer),
     .scale = c->scale,
   };
@@ -517,6 +546,8 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
     .labels = p != NULL ? p->labels : NULL,
     .predicted = p != NULL ? p->predicted + (gsize) layer * p->n : NULL,
     .order = c->gallery_order,
+    .class_names = names,
+    .n_class_names = names != NULL ? p->n_classes : 0,
     .selected = snap->probe_image_index,
     .show_cursor = c->gallery_cursor_shown && c->gallery_cursor != G_MAXUINT,
     .cursor = c->gallery_cursor,
@@ -636,6 +667,21 @@ lw_charts_gallery_position (LwCharts *c, double width, double height, guint inde
   return lw_gallery_position (&c->gallery, width, height, index);
 }
 
+/* An image of the gallery by its classes' names: an article would not
+ * fit every name ("a Ankle boot"). */
+static char *
+describe_named_image (const LwGallery *g, guint index)
+{
+  const char *truth = g->class_names[g->labels[index]];
+
+  if (g->labels[index] == g->predicted[index])
+    /* Translators: a test image of the gallery: its index and true class's name. */
+    return g_strdup_printf (_("Test image %u: %s, recognised."), index, truth);
+  /* Translators: a test image of the gallery: its index, true and predicted class's names. */
+  return g_strdup_printf (_("Test image %u: %s, taken for %s."), index, truth,
+                          g->class_names[g->predicted[index]]);
+}
+
 char *
 lw_charts_describe_gallery_image (LwCharts *c, guint index)
 {
@@ -645,6 +691,8 @@ lw_charts_describe_gallery_image (LwCharts *c, guint index)
   g = &c->gallery;
   if (index >= g->n_images)
     return NULL;
+  if (g->class_names != NULL)
+    return describe_named_image (g, index);
   if (g->labels[index] == g->predicted[index])
     /* Translators: a test image of the gallery: its index and true class. */
     return g_strdup_printf (_("Test image %u: a %u, recognised."), index, g->labels[index]);
@@ -854,9 +902,11 @@ static void
 describe_probe (LwCharts *c, const LwSnapshot *snap, GString *s)
 {
   const float *v = snap->activations;
+  char label[16];
 
-  g_string_append_printf (s, _("Test image %u, label %u."), snap->probe_image_index,
-                          snap->probe_image_label);
+  g_string_append_printf (s, _("Test image %u, label %s."), snap->probe_image_index,
+                          class_label (snap, snap->n_class_names, snap->probe_image_label,
+                                       label, sizeof label));
   for (guint i = 0; v != NULL && i < snap->n_blocks; i++)
     {
       guint active = 0;
@@ -918,8 +968,15 @@ describe_confusion (LwCharts *c, const LwSnapshot *snap, GString *s)
           worst_p = q;
         }
   if (worst > 0)
-    g_string_append_printf (s, _(" Most often confused: %u taken for %u, %u times."),
-                            worst_t, worst_p, worst);
+    {
+      char t_buf[16], p_buf[16];
+
+      /* Translators: the true class, the class it was taken for (names or
+       * numbers), how often. */
+      g_string_append_printf (s, _(" Most often confused: %s taken for %s, %u times."),
+                              class_label (snap, C, worst_t, t_buf, sizeof t_buf),
+                              class_label (snap, C, worst_p, p_buf, sizeof p_buf), worst);
+    }
 }
 
 static void
@@ -939,7 +996,14 @@ describe_gallery (LwCharts *c, GString *s)
       g_string_append_printf (s, "%s ", image);
     }
   g_string_append_printf (s, _("%s of the held-out test images."), c->gallery_caption);
-  if (g->labels[g->order[0]] != g->predicted[g->order[0]])
+  if (g->labels[g->order[0]] == g->predicted[g->order[0]])
+    return;
+  if (g->class_names != NULL)
+    /* Translators: the first image of the gallery: its index, true and predicted class's names. */
+    g_string_append_printf (s, _(" The first: image %u, %s taken for %s."), g->order[0],
+                            g->class_names[g->labels[g->order[0]]],
+                            g->class_names[g->predicted[g->order[0]]]);
+  else
     g_string_append_printf (s, _(" The first: image %u, a %u taken for a %u."), g->order[0],
                             g->labels[g->order[0]], g->predicted[g->order[0]]);
 }

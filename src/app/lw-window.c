@@ -1237,6 +1237,10 @@ show_gallery_cursor (LwWindow *self)
 {
   GtkWidget *view = find_view (self, "predictions_gallery");
 
+  /* Closing the window with the gallery focused takes the focus away
+   * after the template's children are gone. */
+  if (view == NULL)
+    return;
   self->gallery_cursor_shown = gtk_widget_is_focus (view)
                                && gtk_window_get_focus_visible (GTK_WINDOW (self));
   lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),

@@ -17,18 +17,22 @@ typedef struct {
   const char *test;
   guint label_offset;         /* CIFAR-100: coarse byte, then the fine one */
   guint n_classes;
+  const char *names;          /* the meta text file: one class name a line */
 } CifarLayout;
 
 static const CifarLayout cifar10 = {
   "cifar-10-batches-bin",
   { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
     "data_batch_4.bin", "data_batch_5.bin", NULL },
-  "test_batch.bin", 0, 10,
+  "test_batch.bin", 0, 10, "batches.meta.txt",
 };
 
 static const CifarLayout cifar100 = {
-  "cifar-100-binary", { "train.bin", NULL }, "test.bin", 1, 100,
+  "cifar-100-binary", { "train.bin", NULL }, "test.bin", 1, 100, "fine_label_names.txt",
 };
+
+/* Meta files hold a few hundred bytes: anything far larger is not one. */
+#define NAMES_MAX_BYTES (64u * 1024u)
 
 char *
 lw_cifar_resolve_dir (const char *dir, gboolean is_100)
@@ -162,4 +166,69 @@ lw_cifar_load (const char *dir, gboolean is_100, LwImageSet *train,
     }
   *used_dir = g_steal_pointer (&real);
   return TRUE;
+}
+
+/* A name cut to LW_CLASS_NAME_MAX characters, so a stray long line stays
+ * a label. */
+static char *
+take_name (const char *line)
+{
+  if (g_utf8_strlen (line, -1) <= LW_CLASS_NAME_MAX)
+    return g_strdup (line);
+  return g_utf8_substring (line, 0, LW_CLASS_NAME_MAX);
+}
+
+char **
+lw_class_names_parse (const char *text, gsize len, guint n_classes)
+{
+  g_autofree char *copy = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *names;
+
+  if (len > NAMES_MAX_BYTES || !g_utf8_validate_len (text, len, NULL))
+    return NULL;
+  copy = g_strndup (text, len);
+  lines = g_strsplit (copy, "\n", -1);
+  names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);   /* CR of CR LF too */
+
+      if (line[0] != '\0')
+        g_ptr_array_add (names, take_name (line));
+    }
+  if (names->len != n_classes)
+    {
+      g_ptr_array_unref (names);
+      return NULL;
+    }
+  g_ptr_array_set_free_func (names, NULL);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
+char **
+lw_cifar_load_names (const char *dir, gboolean is_100)
+{
+  const CifarLayout *layout = is_100 ? &cifar100 : &cifar10;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree guint8 *buf = NULL;
+  char **names;
+  gsize len;
+
+  /* Names are a nicety: without them the classes are numbers. */
+  if (!lw_data_source_exists (dir, layout->names))
+    return NULL;
+  buf = lw_data_source_read (dir, layout->names, &path, &len, &error);
+  if (buf == NULL)
+    {
+      g_debug ("class names: %s", error->message);
+      return NULL;
+    }
+  names = lw_class_names_parse ((const char *) buf, len, layout->n_classes);
+  if (names == NULL)
+    g_debug ("%s: not one class name a line for %u classes; numbers instead",
+             path, layout->n_classes);
+  return names;
 }

@@ -51,6 +51,17 @@ gboolean  lw_cifar_append_records (const char *name, const guint8 *buf, gsize le
                                    gboolean cifar100, LwImageSet *set, GError **error);
 gboolean  lw_cifar_load        (const char *dir, gboolean cifar100, LwImageSet *train,
                                 LwImageSet *test, char **used_dir, GError **error);
+/* The class names of the meta text file in dir (the folder the .bin files
+ * were read from): batches.meta.txt, fine_label_names.txt for CIFAR-100.
+ * NULL when it is absent or does not hold one name a line for each class. */
+char    **lw_cifar_load_names  (const char *dir, gboolean cifar100);
+/* Parses such a file's bytes: n_classes non-empty lines of UTF-8 (blank
+ * lines skipped, CR LF accepted, names over LW_CLASS_NAME_MAX characters
+ * cut). NULL when the count or the encoding is wrong. */
+char    **lw_class_names_parse (const char *text, gsize len, guint n_classes);
+
+/* A class name's longest kept length, in characters. */
+#define LW_CLASS_NAME_MAX 64
 
 /* lw-dataset.c */
 LwDataFormat lw_dataset_kind_format (LwDatasetKind kind);

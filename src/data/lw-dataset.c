@@ -99,6 +99,38 @@ lw_data_check_labels (const char *name, const guint8 *labels, guint n,
   return TRUE;
 }
 
+/* Fashion-MNIST's classes, in label order (its README). */
+static const char *const fashion_names[] = {
+  NC_("Fashion-MNIST class", "T-shirt/top"), NC_("Fashion-MNIST class", "Trouser"),
+  NC_("Fashion-MNIST class", "Pullover"), NC_("Fashion-MNIST class", "Dress"),
+  NC_("Fashion-MNIST class", "Coat"), NC_("Fashion-MNIST class", "Sandal"),
+  NC_("Fashion-MNIST class", "Shirt"), NC_("Fashion-MNIST class", "Sneaker"),
+  NC_("Fashion-MNIST class", "Bag"), NC_("Fashion-MNIST class", "Ankle boot"),
+};
+
+/* The names of kind's classes as loaded from dir, or NULL: MNIST's and
+ * KMNIST's stay numbers. */
+static char **
+class_names (LwDatasetKind kind, const char *dir)
+{
+  char **names;
+
+  switch (kind)
+    {
+    case LW_DATASET_FASHION_MNIST:
+      names = g_new0 (char *, G_N_ELEMENTS (fashion_names) + 1);
+      for (guint i = 0; i < G_N_ELEMENTS (fashion_names); i++)
+        names[i] = g_strdup (g_dpgettext2 (GETTEXT_PACKAGE, "Fashion-MNIST class",
+                                           fashion_names[i]));
+      return names;
+    case LW_DATASET_CIFAR10:
+    case LW_DATASET_CIFAR100:
+      return lw_cifar_load_names (dir, kind == LW_DATASET_CIFAR100);
+    default:
+      return NULL;
+    }
+}
+
 void
 lw_image_set_clear (LwImageSet *set)
 {
@@ -177,6 +209,7 @@ lw_dataset_load (LwDatasetKind kind, const char *dir, GError **error)
       g_assert_not_reached ();
     }
 
+  ds->class_names = class_names (kind, used);
   ds->source = g_str_equal (used, LW_DATA_EMBEDDED_DIR) ? g_strdup ("embedded")
                                                         : g_steal_pointer (&used);
   return g_steal_pointer (&ds);
@@ -191,6 +224,7 @@ lw_dataset_free (LwDataset *ds)
   lw_image_set_clear (&ds->test);
   g_free (ds->name);
   g_free (ds->source);
+  g_strfreev (ds->class_names);
   g_free (ds);
 }
 

@@ -47,6 +47,10 @@ typedef struct {
   char *name;                   /* "mnist", "fashion-mnist", … */
   char *source;                 /* folder or "embedded", for messages */
   guint n_classes;
+  /* n_classes names (NULL-terminated), or NULL: the classes are numbers.
+   * Fashion-MNIST's are built in and translated; CIFAR's come from the
+   * meta text file of its folder. */
+  char **class_names;
   guint channels, height, width;
   float mean[3], std[3];        /* per channel, applied after scaling to [0,1] */
   LwAugment augment;            /* the dataset's default training augmentation */

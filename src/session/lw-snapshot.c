@@ -31,6 +31,31 @@ string_size (const char *s)
   return s != NULL ? lw_bump_size (strlen (s) + 1) : 0;
 }
 
+static gsize
+names_size (const char *const *names, guint n)
+{
+  gsize size = names != NULL ? lw_bump_size (sizeof (char *) * n) : 0;
+
+  for (guint i = 0; names != NULL && i < n; i++)
+    size += string_size (names[i]);
+  return size;
+}
+
+/* The class names live in the snapshot's one block, like its strings:
+ * the dataset they came from may be gone before the window drops it. */
+static const char *const *
+take_names (LwBump *mem, const char *const *names, guint n)
+{
+  const char **copy;
+
+  if (names == NULL)
+    return NULL;
+  copy = lw_bump_take (mem, sizeof (char *) * n);
+  for (guint i = 0; i < n; i++)
+    copy[i] = take_string (mem, names[i]);
+  return copy;
+}
+
 LwSnapshot *
 lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
                  LwFrozenRun *const *previous, guint n_previous, LwVisuals *visuals)
@@ -47,6 +72,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
   size = head + string_size (tmpl->error) + string_size (tmpl->dataset_name)
          + string_size (tmpl->file_message)
          + string_size (tmpl->divergence)
+         + names_size (tmpl->class_names, tmpl->n_class_names)
          + lw_bump_size (sizeof (LwRunCurves) * n_previous)
          + (current != NULL ? lw_history_copy_size (current) : 0);
   priv = g_malloc (size);
@@ -58,6 +84,8 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
   snap->dataset_name = take_string (&mem, tmpl->dataset_name);
   snap->file_message = take_string (&mem, tmpl->file_message);
   snap->divergence = take_string (&mem, tmpl->divergence);
+  snap->class_names = take_names (&mem, tmpl->class_names, tmpl->n_class_names);
+  snap->n_class_names = snap->class_names != NULL ? tmpl->n_class_names : 0;
 
   prev_array = lw_bump_take (&mem, sizeof (LwRunCurves) * n_previous);
   priv->n_prev = n_previous;

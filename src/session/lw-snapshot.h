@@ -101,6 +101,10 @@ struct _LwSnapshot {
 
   /* The run's settings as they are now. */
   const char *dataset_name;
+  /* The dataset's class names, n_class_names of them (its classes), or
+   * NULL and 0: the classes are numbers. */
+  guint n_class_names;
+  const char *const *class_names;
   LwArch arch;
   guint n_blocks;
   LwLossType loss;

@@ -60,6 +60,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
       t->image_channels = ds->channels;
       t->image_height = ds->height;
       t->image_width = ds->width;
+      t->class_names = (const char *const *) ds->class_names;
+      t->n_class_names = ds->class_names != NULL ? ds->n_classes : 0;
     }
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
     t->block_lr_mult[i] = 1.0f;
@@ -416,8 +418,8 @@ build (LwSession *s, gboolean after_reset)
       fail (w, g_strdup_printf (_("cannot build the model: %s"), error->message));
       return;
     }
-  if (after_reset)
-    lw_history_add_mark (w->run->history, LW_MARK_RESET, 0, "%s", _("reset"));
+  /* No reset mark: at x = 0 of a new run it would tell nothing, and the
+   * previous run's dimmed curves already show the reset. */
   begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;

@@ -10,6 +10,12 @@
 
 /* Cells need this many times the count's text height to show it. */
 #define COUNT_ROOM 1.3
+/* Names at the left take at most this share of the width (the rest are
+ * cut with an ellipsis; the full names are in the window's description). */
+#define NAMES_SHARE 0.25
+/* A name below the matrix gets at least this text's width, a few letters
+ * and the ellipsis, or every other one is left out. */
+#define NAME_MIN_TEXT "Mmm\u2026"
 
 static double
 row_share (const LwConfusion *c, guint row, guint col, const guint64 *row_sums)
@@ -21,10 +27,7 @@ row_share (const LwConfusion *c, guint row, guint col, const guint64 *row_sums)
 static void
 class_name (const LwConfusion *c, guint k, char *buf, gsize size)
 {
-  if (c->class_names != NULL && k < c->n_class_names && c->class_names[k] != NULL)
-    g_strlcpy (buf, c->class_names[k], size);
-  else
-    g_snprintf (buf, size, "%u", k);
+  lw_class_label (c->class_names, c->n_class_names, k, buf, size);
 }
 
 static cairo_surface_t *
@@ -62,6 +65,22 @@ label_step (LwText *t, const LwConfusion *c, double cell)
   return step;
 }
 
+/* Below the matrix names run across: every step-th of them, where a few
+ * letters of each fit. */
+static guint
+bottom_step (LwText *t, const LwConfusion *c, double cell, guint step)
+{
+  double w;
+
+  if (c->class_names == NULL)
+    return step;
+  lw_text_set (t, NAME_MIN_TEXT, LW_FONT_SMALL, FALSE, -1);
+  lw_text_extent (t, &w, NULL);
+  while (step * cell < w && step < c->n_classes)
+    step = step < 5 ? step + 1 : step * 2;
+  return step;
+}
+
 void
 lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double height)
 {
@@ -69,8 +88,8 @@ lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double heigh
   g_autofree guint64 *row_sums = NULL;
   double f, pad, top, left, bottom, labels_w = 0.0, label_h, axis_h, cell, mx, my;
   cairo_surface_t *cells;
-  guint C, step;
-  char buf[64];
+  guint C, step, below;
+  char buf[LW_CLASS_NAME_BUF];
   LwText t;
 
   g_return_if_fail (c != NULL);
@@ -102,6 +121,7 @@ lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double heigh
       lw_text_extent (&t, &w, &label_h);
       labels_w = MAX (labels_w, w);
     }
+  labels_w = MIN (labels_w, MAX (width * NAMES_SHARE, 24.0 * f));
   lw_text_set (&t, _("true class"), LW_FONT_LABEL, FALSE, -1);
   lw_text_extent (&t, NULL, &axis_h);
 
@@ -151,15 +171,27 @@ lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double heigh
           }
   }
 
-  /* Class names: true classes at the left, predicted ones below. */
+  /* Class names: true classes at the left, predicted ones below, each
+   * cut to its room. */
   step = label_step (&t, c, cell);
+  below = bottom_step (&t, c, cell, step);
   lw_cairo_set_color (cr, theme->text_dim, 1.0);
-  for (guint k = 0; k < C; k += step)
+  for (guint k = 0; k < C; k++)
     {
+      if (k % step != 0 && k % below != 0)
+        continue;
       class_name (c, k, buf, sizeof buf);
-      lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, -1);
-      lw_text_show (&t, mx - 6.0 * f, my + (k + 0.5) * cell, 1.0, 0.5);
-      lw_text_show (&t, mx + (k + 0.5) * cell, my + C * cell + 4.0 * f, 0.5, 0.0);
+      if (k % step == 0)
+        {
+          lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, labels_w);
+          lw_text_show (&t, mx - 6.0 * f, my + (k + 0.5) * cell, 1.0, 0.5);
+        }
+      if (k % below == 0)
+        {
+          lw_text_set (&t, buf, LW_FONT_SMALL, FALSE,
+                       c->class_names != NULL ? MAX (below * cell - 4.0 * f, 1.0) : -1.0);
+          lw_text_show (&t, mx + (k + 0.5) * cell, my + C * cell + 4.0 * f, 0.5, 0.0);
+        }
     }
 
   lw_cairo_set_color (cr, theme->text, 1.0);

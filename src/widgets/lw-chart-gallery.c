@@ -21,16 +21,24 @@ typedef struct {
   guint cols, n;              /* tiles per row, tiles shown */
 } Layout;
 
-static double
-caption_height (double f)
+/* Names take two lines under a tile, the true class and what it was
+ * taken for: a tile is too narrow for both on one. */
+static guint
+caption_lines (const LwGallery *g)
 {
-  return ceil (LW_FONT_SMALL * f * 1.5);
+  return g->class_names != NULL ? 2 : 1;
+}
+
+static double
+caption_height (const LwGallery *g, double f)
+{
+  return ceil (LW_FONT_SMALL * f * 1.5) * caption_lines (g);
 }
 
 static gboolean
 layout (const LwGallery *g, LwText *t, double f, double width, double height, Layout *l)
 {
-  double pad = LW_PAD * f, gap = TILE_GAP * f, cap = caption_height (f), top;
+  double pad = LW_PAD * f, gap = TILE_GAP * f, cap = caption_height (g, f), top;
   double area_w, area_h;
 
   *l = (Layout) { 0 };
@@ -125,12 +133,38 @@ draw_cursor (const LwGallery *g, const Layout *l, cairo_t *cr, double f)
     return;
   x = l->x0 + (k % l->cols) * l->pitch_x - margin;
   y = l->y0 + (k / l->cols) * l->pitch_y - margin;
-  cairo_rectangle (cr, x, y, l->side + 2.0 * margin, l->side + caption_height (f) + 2.0 * margin);
+  cairo_rectangle (cr, x, y, l->side + 2.0 * margin, l->side + caption_height (g, f) + 2.0 * margin);
   lw_cairo_set_color (cr, band, 0.25);
   cairo_fill_preserve (cr);
   cairo_set_line_width (cr, 2.0 * f);
   lw_cairo_set_color (cr, lw_theme_get ()->text, 1.0);
   cairo_stroke (cr);
+}
+
+/* The true class under tile (x, y), and what the layer said when it was
+ * wrong: after an arrow with numbers, on a second line with names. Each
+ * line keeps clear of the neighbouring captions. */
+static void
+draw_caption (const LwGallery *g, const Layout *l, LwText *t, double f, guint i,
+              double x, double y)
+{
+  gboolean right = g->labels[i] == g->predicted[i];
+  double room = l->side + (l->pitch_x - l->side) / 2.0, line = ceil (LW_FONT_SMALL * f * 1.5);
+  char truth[LW_CLASS_NAME_BUF], said[LW_CLASS_NAME_BUF], buf[2 * LW_CLASS_NAME_BUF + 8];
+
+  lw_class_label (g->class_names, g->n_class_names, g->labels[i], truth, sizeof truth);
+  lw_class_label (g->class_names, g->n_class_names, g->predicted[i], said, sizeof said);
+  if (right || g->class_names != NULL)
+    g_strlcpy (buf, truth, sizeof buf);
+  else
+    g_snprintf (buf, sizeof buf, "%s \u2192 %s", truth, said);
+  lw_text_set (t, buf, LW_FONT_SMALL, !right, room);
+  lw_text_show (t, x + l->side / 2.0, y + l->side + 2.0 * f, 0.5, 0.0);
+  if (right || g->class_names == NULL)
+    return;
+  g_snprintf (buf, sizeof buf, "\u2192 %s", said);
+  lw_text_set (t, buf, LW_FONT_SMALL, TRUE, room);
+  lw_text_show (t, x + l->side / 2.0, y + l->side + 2.0 * f + line, 0.5, 0.0);
 }
 
 void
@@ -174,7 +208,6 @@ lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
       guint i = g->order[k];
       gboolean right = g->labels[i] == g->predicted[i];
       double x = l.x0 + (k % l.cols) * l.pitch_x, y = l.y0 + (k / l.cols) * l.pitch_y;
-      char buf[32];
 
       lw_chart_paint_region (cr, display, factor, FALSE, k * (g->width + 1.0), 0,
                              g->width, g->height, x, y, l.side, l.side);
@@ -188,14 +221,8 @@ lw_gallery_draw (const LwGallery *g, cairo_t *cr, double width, double height)
           cairo_stroke (cr);
         }
 
-      /* The true class, and what the layer said when it was wrong. */
-      if (right)
-        g_snprintf (buf, sizeof buf, "%u", g->labels[i]);
-      else
-        g_snprintf (buf, sizeof buf, "%u \u2192 %u", g->labels[i], g->predicted[i]);
-      lw_text_set (&t, buf, LW_FONT_SMALL, !right, l.pitch_x);
       lw_cairo_set_color (cr, right ? theme->text_dim : wrong, 1.0);
-      lw_text_show (&t, x + l.side / 2.0, y + l.side + 2.0 * f, 0.5, 0.0);
+      draw_caption (g, &l, &t, f, i, x, y);
     }
   cairo_surface_destroy (display);
   cairo_surface_destroy (atlas);

@@ -20,6 +20,8 @@ typedef struct {
   const guint8 *labels;           /* n_images true classes */
   const guint8 *predicted;        /* n_images predicted classes */
   const guint32 *order;           /* n_images indices: the order to show them in */
+  const char *const *class_names; /* NULL: class numbers; names get two caption */
+  guint n_class_names;            /* lines, each cut to its tile's width */
   guint selected;                 /* an image index drawn highlighted; G_MAXUINT: none */
   gboolean show_cursor;           /* whether to draw the keyboard's cursor ... */
   guint cursor;                   /* ... around this image index's tile */

@@ -374,6 +374,20 @@ draw_mark_lines (const LwLineChart *chart, const Frame *fr, double f, cairo_t *c
   cairo_restore (cr);
 }
 
+/* Where a mark's label of width w (padding included) starts: right of
+ * its line, on the left of it near the plot's right edge, and never out
+ * of the plot, whose right edge would clip it. */
+static double
+mark_label_x (const Frame *fr, double x, double w)
+{
+  double right = fr->plot_x + fr->plot_w;
+  double lx = x + 1.0;
+
+  if (lx + w > right)
+    lx = x - 1.0 - w;
+  return CLAMP (lx, fr->plot_x + 1.0, MAX (right - w, fr->plot_x + 1.0));
+}
+
 /* Labels at the top of the marks, stacked in a few rows where they would
  * collide. */
 static void
@@ -395,13 +409,10 @@ draw_mark_labels (const LwLineChart *chart, LwText *t, double f, const Frame *fr
           mark->x < fr->xs.d0 || mark->x > fr->xs.d1)
         continue;
       x = crisp (lw_scale_map (&fr->xs, mark->x));
-      lw_text_set (t, mark->label, LW_FONT_SMALL, FALSE, -1);
+      /* A label wider than the plot is cut to it. */
+      lw_text_set (t, mark->label, LW_FONT_SMALL, FALSE, MAX (fr->plot_w - 2.0 * pad - 2.0, 1.0));
       lw_text_extent (t, &w, &h);
-
-      lx = x + 1.0;
-      /* Near the right edge the label goes on the left of its line. */
-      if (lx + w + 2.0 * pad > fr->plot_x + fr->plot_w)
-        lx = x - 1.0 - w - 2.0 * pad;
+      lx = mark_label_x (fr, x, w + 2.0 * pad);
       while (row < MAX_MARK_ROWS && lx < row_end[row] + 2.0 * f)
         row++;
       if (row == MAX_MARK_ROWS)

@@ -136,6 +136,19 @@ cairo_surface_t *lw_image_cache_lookup (LwImageCache *cache, gconstpointer data,
                                         guint64 serial, guint64 params,
                                         LwImageBuildFunc build, gconstpointer build_data);
 
+/* Room for a class label: names are at most 64 characters. */
+#define LW_CLASS_NAME_BUF 260
+
+/* Class k's label: its name when names holds one, else its number. */
+static inline void
+lw_class_label (const char *const *names, guint n_names, guint k, char *buf, gsize size)
+{
+  if (names != NULL && k < n_names && names[k] != NULL)
+    g_strlcpy (buf, names[k], size);
+  else
+    g_snprintf (buf, size, "%u", k);
+}
+
 /* Curve rasteriser: polylines drawn column by column into a transparent
  * pixel layer, so that tens of thousands of points cost microseconds
  * rather than Cairo's per-segment stroking. Coordinates are in the
