@@ -384,6 +384,19 @@ test_ticks (void)
   g_assert_cmpstr (buf, ==, "0.001");
   lw_format_tick (buf, sizeof buf, 1e-5, 0, LW_TICK_LOG);
   g_assert_cmpstr (buf, ==, "1e-5");
+  /* A loss that blew up: powers of ten, not 29 digits. */
+  lw_format_tick (buf, sizeof buf, 5e28, 1e28, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "5e28");
+  lw_format_tick (buf, sizeof buf, 1.5e28, 5e27, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "1.5e28");
+  lw_format_tick (buf, sizeof buf, -2e6, 1e6, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "\u22122e6");
+  lw_format_tick (buf, sizeof buf, 0, 1e28, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "0");
+  lw_format_tick (buf, sizeof buf, 2.5, 0.5, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "2.5");
+  lw_format_tick (buf, sizeof buf, 95000, 5000, LW_TICK_NUMBER);
+  g_assert_cmpstr (buf, ==, "95000");
 }
 
 /* ---- line chart --------------------------------------------------------- */

@@ -251,8 +251,21 @@ lw_format_tick (char *buf, gsize size, double v, double step, LwTickFormat forma
 
     case LW_TICK_NUMBER:
     default:
-      /* A true minus sign, as wide as a digit and level with a plus. */
-      g_snprintf (buf, size, "%s%.*f", v < 0.0 ? "\u2212" : "", decimals_for (step), fabs (v));
+      /* A true minus sign, as wide as a digit and level with a plus. Huge
+       * values (the loss of a run that blew up) in powers of ten: "5e28",
+       * not 29 digits across the plot. */
+      if (fabs (v) >= 1e5 && step > 0.0)
+        {
+          int e = (int) floor (log10 (fabs (v)) + 1e-9);
+          int digits = CLAMP (e - (int) floor (log10 (step) + 1e-9), 0, 3);
+
+          g_snprintf (buf, size, "%s%.*f", v < 0.0 ? "\u2212" : "", digits,
+                      fabs (v) / pow (10.0, e));
+          strip_zeros (buf);
+          g_snprintf (buf + strlen (buf), size - strlen (buf), "e%d", e);
+        }
+      else
+        g_snprintf (buf, size, "%s%.*f", v < 0.0 ? "\u2212" : "", decimals_for (step), fabs (v));
       break;
     }
 }
