@@ -1508,6 +1508,76 @@ test_window_presentation_controls (void)
   app_close (g_steal_pointer (&app), window);
 }
 
+static gboolean
+has_tested_running (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
+         && snap->state == LW_RUN_RUNNING;
+}
+
+/* A six-block MLP in presentation mode, training: the window fits a
+ * 1,024 × 768 projector (the size hints a window manager gets included),
+ * and the strip of large numbers shows every block, wrapped, unclipped. */
+static void
+test_window_presentation_width (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *details, *accuracy;
+  const char *text;
+  int min_width, min_height, height;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = app_new (&options);
+  options->preset = g_strdup ("6x256");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, has_tested_running, NULL, LEARN_TIMEOUT_S, "a held-out test while running");
+  settle (300);
+
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  g_assert_cmpint (min_width, <=, 1024);
+  /* GTK gives the window manager this height as the window's least. */
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_VERTICAL, -1, &min_height, NULL, NULL, NULL);
+  g_assert_cmpint (min_height, <=, 768);
+
+  details = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "key_details"));
+  accuracy = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "key_accuracy"));
+  text = gtk_label_get_text (GTK_LABEL (details));
+  for (guint b = 1; b <= 6; b++)
+    {
+      g_autofree char *item = g_strdup_printf ("b%u\u00a0", b);
+
+      g_assert_nonnull (strstr (text, item));
+    }
+  g_assert_nonnull (strstr (text, "Epoch"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  settle (500);
+  assert_reachable (window, accuracy);
+  assert_reachable (window, details);
+  /* Wrapped, not clipped: as tall as its lines at its width. */
+  gtk_widget_measure (details, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (details),
+                      &height, NULL, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (details), >=, height);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S, "the pause");
+  /* The settings remember presentation mode: the next test's window
+   * opens without it. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.leave-presentation", NULL);
+  app_close (g_steal_pointer (&app), window);
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -2599,6 +2669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
   g_test_add_func ("/app/window/presentation-controls", test_window_presentation_controls);
+  g_test_add_func ("/app/window/presentation-width", test_window_presentation_width);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
   g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);
   g_test_add_func ("/app/window/diverges", test_window_diverges);

@@ -76,8 +76,7 @@ struct _LwWindow
   GtkMenuButton *menu_button;
   GtkRevealer *key_numbers;
   GtkLabel *key_accuracy;
-  GtkLabel *key_blocks;
-  GtkLabel *key_progress;
+  GtkLabel *key_details;
   GtkRevealer *presentation_bar;
   GtkButton *bar_play_button;
   GtkImage *bar_play_icon;
@@ -246,14 +245,29 @@ percent_or_dash (char *buf, gsize size, float value)
     g_strlcpy (buf, "–", size);
 }
 
+/* Appends item to the strip's text: its own spaces do not break, the
+ * gap before it does, so that the label wraps between items (never
+ * inside one) before it widens the window past the screen. */
+static void
+append_key_item (GString *text, const char *item)
+{
+  if (text->len > 0)
+    g_string_append (text, "\u2003\u2003");
+  for (const char *c = item; *c != '\0'; c++)
+    if (*c == ' ')
+      g_string_append (text, "\u00a0");
+    else
+      g_string_append_c (text, *c);
+}
+
 /* Presentation mode's large numbers: the output layer's test accuracy
  * (training accuracy until the first test), each block's, and progress. */
 static void
 update_key_numbers (LwWindow *self, const LwSnapshot *snap)
 {
-  GString *blocks;
   g_autofree char *accuracy = NULL;
   g_autofree char *progress = NULL;
+  g_autoptr (GString) details = g_string_new (NULL);
   gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
   char value[32];
 
@@ -264,18 +278,18 @@ update_key_numbers (LwWindow *self, const LwSnapshot *snap)
   accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
   gtk_label_set_text (self->key_accuracy, accuracy);
 
-  blocks = g_string_new (NULL);
-  for (guint i = 0; i < snap->n_blocks && i < 8; i++)
+  for (guint i = 0; i < snap->n_blocks; i++)
     {
+      g_autofree char *block = NULL;
+
       percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
       /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
-      g_string_append_printf (blocks, _("%sb%u %s"), i > 0 ? "  " : "", i + 1, value);
+      block = g_strdup_printf (_("b%u %s"), i + 1, value);
+      append_key_item (details, block);
     }
-  gtk_label_set_text (self->key_blocks, blocks->str);
-  g_string_free (blocks, TRUE);
-
   progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
-  gtk_label_set_text (self->key_progress, progress);
+  append_key_item (details, progress);
+  gtk_label_set_text (self->key_details, details->str);
 }
 
 static void
@@ -1721,8 +1735,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_blocks);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_progress);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_details);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presentation_bar);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_play_icon);
