@@ -1408,11 +1408,37 @@ assert_reachable (LwWindow *window, GtkWidget *control)
   g_assert_cmpfloat (r.size.height, >=, 48);
 }
 
+static double
+font_size (GtkWidget *widget)
+{
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+
+  return pango_font_description_get_size (pango_context_get_font_description (context))
+         / (double) PANGO_SCALE;
+}
+
+/* The type of a popover's item, shown, against the window's. */
+static void
+assert_popover_type_large (LwWindow *window, GtkPopover *popover, const char *item)
+{
+  GtkWidget *label;
+
+  gtk_popover_popup (popover);
+  settle (300);
+  label = find_label_with (GTK_WIDGET (popover), item);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_mapped (label));
+  g_assert_cmpfloat (font_size (label), >=, 0.99 * font_size (GTK_WIDGET (window)));
+  gtk_popover_popdown (popover);
+  settle (100);
+}
+
 /* A fullscreen window hides its header bar: in presentation mode the
  * pointer at the top edge brings its controls back, in a bar over the
  * content, large and inside the window, with a Leave button; the bar
  * shows how to leave on entering, stays while its menu is open and
- * slides away after a pause; the keys still work. */
+ * slides away after a pause; the keys still work; drop-down lists and
+ * menus are as large as the rest. */
 static void
 test_window_presentation_controls (void)
 {
@@ -1421,6 +1447,7 @@ test_window_presentation_controls (void)
   LwWindow *window;
   GtkWidget *bar, *hint, *leave, *switcher, *menu;
   GtkEventController *motion, *keys;
+  GtkDropDown *test_curve;
   gboolean presentation;
   guint n_pages = 0;
 
@@ -1469,12 +1496,17 @@ test_window_presentation_controls (void)
     assert_reachable (window, tab);
   g_assert_cmpuint (n_pages, ==, 5);
 
-  /* Its menu open, the bar stays. */
+  /* Its menu open, the bar stays; the menu's type is large too. */
   gtk_menu_button_popup (GTK_MENU_BUTTON (menu));
   g_signal_emit_by_name (motion, "motion", 300.0, 400.0);
   settle (2500);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
-  gtk_menu_button_popdown (GTK_MENU_BUTTON (menu));
+  assert_popover_type_large (window, gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu)), "Help");
+  test_curve = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "test_curve_dropdown"));
+  assert_popover_type_large (window, GTK_POPOVER (find_descendant (GTK_WIDGET (test_curve),
+                                                                   GTK_TYPE_POPOVER, NULL)),
+                             "Full test set");
   /* Then the pointer away from it: it slides away. */
   g_signal_emit_by_name (motion, "motion", 300.0, 400.0);
   wait_until (window, bar_revealed, GINT_TO_POINTER (FALSE), APPLY_TIMEOUT_S, "the bar to hide");
