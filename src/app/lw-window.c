@@ -1452,17 +1452,22 @@ hide_presentation_bar (LwWindow *self)
   gtk_revealer_set_reveal_child (self->presentation_bar, FALSE);
 }
 
-/* y from the top of the content: near the top, or on the bar, shows it. */
+/* The pointer near the top of the content, or on the bar, shows it. (x, y)
+ * are the window's: at the screen's top edge the pointer can be above the
+ * content, on the window's border. */
 static void
 on_pointer_motion (GtkEventControllerMotion *motion, double x, double y, LwWindow *self)
 {
   double bar_bottom = BAR_EDGE_PX;
+  double content_x, content_y;
 
-  if (!self->presentation)
+  if (!self->presentation
+      || !gtk_widget_translate_coordinates (GTK_WIDGET (self), gtk_window_get_child (GTK_WINDOW (self)),
+                                            x, y, &content_x, &content_y))
     return;
   if (gtk_revealer_get_reveal_child (self->presentation_bar))
     bar_bottom = MAX (bar_bottom, gtk_widget_get_height (GTK_WIDGET (self->presentation_bar)));
-  self->pointer_on_bar = y < bar_bottom;
+  self->pointer_on_bar = content_y < bar_bottom;
   if (self->pointer_on_bar)
     show_presentation_bar (self, 0);
   else if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
@@ -1857,13 +1862,12 @@ lw_window_init (LwWindow *self)
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
-  /* On the content (the overlay, not bound: the window's own child
-   * outlives the template's), whose y = 0 is where the bar slides in. */
   keys = gtk_event_controller_motion_new ();
+  gtk_event_controller_set_name (keys, "lw-presentation-pointer");
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "motion", G_CALLBACK (on_pointer_motion), self);
   g_signal_connect (keys, "leave", G_CALLBACK (on_pointer_leave), self);
-  gtk_widget_add_controller (gtk_window_get_child (GTK_WINDOW (self)), keys);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   /* The first is named by update_held_out_count () once the count is known. */
   test_curves = gtk_string_list_new (NULL);
