@@ -1320,6 +1320,299 @@ test_window_presentation (void)
   app_close (g_steal_pointer (&app), window);
 }
 
+/* ---- presentation mode's controls and width ---------------------------- */
+
+static GtkRevealer *
+presentation_bar (LwWindow *window)
+{
+  return GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                      "presentation_bar"));
+}
+
+static gboolean
+bar_revealed (LwWindow *window, gconstpointer data)
+{
+  GtkRevealer *bar = presentation_bar (window);
+
+  return gtk_revealer_get_reveal_child (bar) == GPOINTER_TO_INT (data)
+         && gtk_revealer_get_child_revealed (bar) == GPOINTER_TO_INT (data);
+}
+
+/* The first descendant of widget of the given type (and action, if not
+ * NULL), or NULL. */
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type, const char *action)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type)
+          && (action == NULL || g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)),
+                                           action) == 0))
+        return child;
+      if ((found = find_descendant (child, type, action)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first label under widget whose text has text in it, or NULL. */
+static GtkWidget *
+find_label_with (GtkWidget *widget, const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_text (GTK_LABEL (child)), text) != NULL)
+        return child;
+      if ((found = find_label_with (child, text)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The controller of that name on widget (borrowed). */
+static GtkEventController *
+controller_named (GtkWidget *widget, const char *name)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (g_strcmp0 (gtk_event_controller_get_name (c), name) == 0)
+        return c;
+    }
+  g_error ("%s has no controller %s", G_OBJECT_TYPE_NAME (widget), name);
+}
+
+/* A control a presenter can hit: on screen, working, inside the window,
+ * at least 48 px each way. */
+static void
+assert_reachable (LwWindow *window, GtkWidget *control)
+{
+  graphene_rect_t r;
+
+  g_assert_nonnull (control);
+  g_assert_true (gtk_widget_get_mapped (control));
+  g_assert_true (gtk_widget_is_visible (control));
+  g_assert_true (gtk_widget_is_sensitive (control));
+  g_assert_true (gtk_widget_compute_bounds (control, GTK_WIDGET (window), &r));
+  g_assert_cmpfloat (r.origin.x, >=, 0);
+  g_assert_cmpfloat (r.origin.y, >=, 0);
+  g_assert_cmpfloat (r.origin.x + r.size.width, <=, gtk_widget_get_width (GTK_WIDGET (window)));
+  g_assert_cmpfloat (r.origin.y + r.size.height, <=, gtk_widget_get_height (GTK_WIDGET (window)));
+  g_assert_cmpfloat (r.size.width, >=, 48);
+  g_assert_cmpfloat (r.size.height, >=, 48);
+}
+
+static double
+font_size (GtkWidget *widget)
+{
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+
+  return pango_font_description_get_size (pango_context_get_font_description (context))
+         / (double) PANGO_SCALE;
+}
+
+/* The type of a popover's item, shown, against the window's. */
+static void
+assert_popover_type_large (LwWindow *window, GtkPopover *popover, const char *item)
+{
+  GtkWidget *label;
+
+  gtk_popover_popup (popover);
+  settle (300);
+  label = find_label_with (GTK_WIDGET (popover), item);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_mapped (label));
+  g_assert_cmpfloat (font_size (label), >=, 0.99 * font_size (GTK_WIDGET (window)));
+  gtk_popover_popdown (popover);
+  settle (100);
+}
+
+/* A fullscreen window hides its header bar: in presentation mode the
+ * pointer at the top edge brings its controls back, in a bar over the
+ * content, large and inside the window, with a Leave button; the bar
+ * shows how to leave on entering, stays while its menu is open and
+ * slides away after a pause; the keys still work; drop-down lists and
+ * menus are as large as the rest. */
+static void
+test_window_presentation_controls (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *bar, *hint, *leave, *switcher, *menu;
+  GtkEventController *motion, *keys;
+  GtkDropDown *test_curve;
+  gboolean presentation;
+  guint n_pages = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  bar = GTK_WIDGET (presentation_bar (window));
+  g_assert_false (gtk_widget_get_visible (bar));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  settle (300);
+  g_assert_false (gtk_widget_get_mapped (gtk_window_get_titlebar (GTK_WINDOW (window))));
+  /* On entering: how to leave, for a few seconds. */
+  wait_until (window, bar_revealed, GINT_TO_POINTER (TRUE), APPLY_TIMEOUT_S, "the bar on entering");
+  hint = find_label_with (bar, "Press Esc to leave");
+  g_assert_nonnull (hint);
+  g_assert_true (gtk_widget_get_mapped (hint));
+  wait_until (window, bar_revealed, GINT_TO_POINTER (FALSE), APPLY_TIMEOUT_S, "the bar to slide away");
+  g_assert_false (gtk_widget_get_mapped (hint));
+
+  /* The pointer at the top edge, as the motion controller hears it (in
+   * the window's coordinates: the very top can be the window's border). */
+  motion = controller_named (GTK_WIDGET (window), "lw-presentation-pointer");
+  g_signal_emit_by_name (motion, "motion", 300.0, 0.0);
+  wait_until (window, bar_revealed, GINT_TO_POINTER (TRUE), APPLY_TIMEOUT_S, "the bar at the top edge");
+  settle (200);
+  assert_reachable (window, find_descendant (bar, GTK_TYPE_BUTTON, "win.toggle-play"));
+  assert_reachable (window, find_descendant (bar, GTK_TYPE_BUTTON, "win.step"));
+  assert_reachable (window, find_descendant (bar, GTK_TYPE_BUTTON, "win.reset"));
+  assert_reachable (window, find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON, "win.sidebar-visible"));
+  menu = find_descendant (bar, GTK_TYPE_MENU_BUTTON, NULL);
+  assert_reachable (window, menu);
+  g_assert_true (gtk_menu_button_get_primary (GTK_MENU_BUTTON (menu)));
+  leave = find_descendant (bar, GTK_TYPE_BUTTON, "win.leave-presentation");
+  assert_reachable (window, leave);
+  switcher = find_descendant (bar, GTK_TYPE_STACK_SWITCHER, NULL);
+  for (GtkWidget *tab = gtk_widget_get_first_child (switcher); tab != NULL;
+       tab = gtk_widget_get_next_sibling (tab), n_pages++)
+    assert_reachable (window, tab);
+  g_assert_cmpuint (n_pages, ==, 5);
+
+  /* Its menu open, the bar stays; the menu's type is large too. */
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu));
+  g_signal_emit_by_name (motion, "motion", 300.0, 400.0);
+  settle (2500);
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+  assert_popover_type_large (window, gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu)), "Help");
+  test_curve = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                             "test_curve_dropdown"));
+  assert_popover_type_large (window, GTK_POPOVER (find_descendant (GTK_WIDGET (test_curve),
+                                                                   GTK_TYPE_POPOVER, NULL)),
+                             "Full test set");
+  /* Then the pointer away from it: it slides away. */
+  g_signal_emit_by_name (motion, "motion", 300.0, 400.0);
+  wait_until (window, bar_revealed, GINT_TO_POINTER (FALSE), APPLY_TIMEOUT_S, "the bar to hide");
+
+  /* The keys work as before, and show the bar for a while. */
+  keys = key_controller (GTK_WIDGET (window), GTK_PHASE_CAPTURE);
+  g_assert_true (press_key (keys, GDK_KEY_space));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_RUNNING), APPLY_TIMEOUT_S, "Space to play");
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+  g_assert_true (press_key (keys, GDK_KEY_space));
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S, "Space to pause");
+  {
+    g_autofree char *esc = shortcut_action (window, GDK_KEY_Escape);
+    g_autofree char *f11 = shortcut_action (window, GDK_KEY_F11);
+
+    g_assert_cmpstr (esc, ==, "win.leave-presentation");
+    g_assert_cmpstr (f11, ==, "win.presentation");
+  }
+
+  /* Leave, from the bar. */
+  g_signal_emit_by_name (motion, "motion", 300.0, 0.0);
+  wait_until (window, bar_revealed, GINT_TO_POINTER (TRUE), APPLY_TIMEOUT_S, "the bar again");
+  /* A button activated shows itself pressed for a moment, then clicks. */
+  g_assert_true (gtk_widget_activate (leave));
+  settle (500);
+  g_object_get (window, "presentation", &presentation, NULL);
+  g_assert_false (presentation);
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_assert_true (gtk_widget_get_mapped (gtk_window_get_titlebar (GTK_WINDOW (window))));
+
+  app_close (g_steal_pointer (&app), window);
+}
+
+static gboolean
+has_tested_running (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
+         && snap->state == LW_RUN_RUNNING;
+}
+
+/* A six-block MLP in presentation mode, training: the window fits a
+ * 1,024 × 768 projector (the size hints a window manager gets included),
+ * and the strip of large numbers shows every block, wrapped, unclipped. */
+static void
+test_window_presentation_width (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  GtkWidget *details, *accuracy;
+  const char *text;
+  int min_width, min_height, height;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+
+  app = app_new (&options);
+  options->preset = g_strdup ("6x256");
+  window = app_open_window (app);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
+  wait_until (window, has_tested_running, NULL, LEARN_TIMEOUT_S, "a held-out test while running");
+  settle (300);
+
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  g_assert_cmpint (min_width, <=, 1024);
+  /* GTK gives the window manager this height as the window's least. */
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_VERTICAL, -1, &min_height, NULL, NULL, NULL);
+  g_assert_cmpint (min_height, <=, 768);
+
+  details = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "key_details"));
+  accuracy = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW, "key_accuracy"));
+  text = gtk_label_get_text (GTK_LABEL (details));
+  for (guint b = 1; b <= 6; b++)
+    {
+      g_autofree char *item = g_strdup_printf ("b%u\u00a0", b);
+
+      g_assert_nonnull (strstr (text, item));
+    }
+  g_assert_nonnull (strstr (text, "Epoch"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  settle (500);
+  assert_reachable (window, accuracy);
+  assert_reachable (window, details);
+  /* Wrapped, not clipped: as tall as its lines at its width. */
+  gtk_widget_measure (details, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (details),
+                      &height, NULL, NULL, NULL);
+  g_assert_cmpint (gtk_widget_get_height (details), >=, height);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S, "the pause");
+  /* The settings remember presentation mode: the next test's window
+   * opens without it. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.leave-presentation", NULL);
+  app_close (g_steal_pointer (&app), window);
+}
+
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static void
@@ -2597,6 +2890,8 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/predictions", test_window_predictions);
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);
+  g_test_add_func ("/app/window/presentation-controls", test_window_presentation_controls);
+  g_test_add_func ("/app/window/presentation-width", test_window_presentation_width);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
   g_test_add_func ("/app/window/open-file", test_window_open_file);
   g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);

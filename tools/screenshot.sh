@@ -4,7 +4,8 @@
 #
 #   tools/screenshot.sh [SECONDS] [OUTPUT.png] [-- LAYERWISE ARGS...]
 #
-# Defaults: 15 seconds, data/screenshots/layerwise.png, the curves page.
+# Defaults: 15 seconds, data/screenshots/layerwise.png, the curves page, a
+# 1600x1000 screen (SCREENSHOT_SCREEN=1366x768 for a projector's).
 # Needs xvfb-run and ImageMagick's import.
 set -euo pipefail
 
@@ -34,7 +35,7 @@ export GSK_RENDERER=${GSK_RENDERER:-cairo}
 export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=$PWD/$BUILD_DIR/data
 # Translations from the build tree: LANGUAGE=de tools/screenshot.sh … shows German.
 export LAYERWISE_LOCALEDIR=$PWD/$BUILD_DIR/po
-xvfb-run -a -s '-screen 0 1600x1000x24' bash -c '
+xvfb-run -a -s "-screen 0 ${SCREENSHOT_SCREEN:-1600x1000}x24" bash -c '
   "$LAYERWISE" --autoplay "$@" &
   app=$!
   sleep "$SCREENSHOT_SECONDS"

@@ -36,6 +36,12 @@
 /* A conv net's first kernels are few and small: this much height, and the
  * feature maps below take the rest. */
 #define CONV_KERNELS_HEIGHT 240
+/* Presentation mode's bar: the pointer this near the top brings it; it
+ * stays a few seconds after a key and longer on entering, to be read. */
+#define BAR_EDGE_PX 12
+#define BAR_HIDE_MS 1500
+#define BAR_AFTER_KEY_MS 3000
+#define BAR_ON_ENTER_MS 5000
 
 typedef struct {
   const char *name;           /* template child */
@@ -67,10 +73,15 @@ struct _LwWindow
   GtkLabel *play_label;
   GtkButton *play_button;
   GtkRevealer *sidebar;
+  GtkMenuButton *menu_button;
   GtkRevealer *key_numbers;
   GtkLabel *key_accuracy;
-  GtkLabel *key_blocks;
-  GtkLabel *key_progress;
+  GtkLabel *key_details;
+  GtkRevealer *presentation_bar;
+  GtkButton *bar_play_button;
+  GtkImage *bar_play_icon;
+  GtkLabel *bar_play_label;
+  GtkMenuButton *bar_menu_button;
   LwControlsPanel *controls;
   GtkStack *stack;
   GtkDropDown *test_curve_dropdown;
@@ -118,6 +129,8 @@ struct _LwWindow
   gboolean loss_log_scale;
   gboolean presentation;
   gboolean sidebar_before_presentation;
+  guint bar_hide_id;
+  gboolean pointer_on_bar;
 
   /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
   double benchmark_seconds;
@@ -179,6 +192,19 @@ refresh_views (LwWindow *self, guint changed)
       }
 }
 
+/* The header bar's Play button and presentation mode's say the same. */
+static void
+show_play_state (GtkButton *button, GtkImage *icon, GtkLabel *label, gboolean running)
+{
+  gtk_image_set_from_icon_name (icon, running ? "media-playback-pause-symbolic"
+                                              : "media-playback-start-symbolic");
+  gtk_label_set_text (label, running ? _("Pause") : _("Play"));
+  if (running)
+    gtk_widget_remove_css_class (GTK_WIDGET (button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (button), "suggested-action");
+}
+
 /* The one place that decides which commands make sense now. */
 static void
 update_actions (LwWindow *self, LwRunState state)
@@ -192,13 +218,8 @@ update_actions (LwWindow *self, LwRunState state)
   gtk_widget_action_set_enabled (w, "win.toggle-play", running || can_start);
   gtk_widget_action_set_enabled (w, "win.step", can_start);
 
-  gtk_image_set_from_icon_name (self->play_icon, running ? "media-playback-pause-symbolic"
-                                                         : "media-playback-start-symbolic");
-  gtk_label_set_text (self->play_label, running ? _("Pause") : _("Play"));
-  if (running)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->play_button), "suggested-action");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (self->play_button), "suggested-action");
+  show_play_state (self->play_button, self->play_icon, self->play_label, running);
+  show_play_state (self->bar_play_button, self->bar_play_icon, self->bar_play_label, running);
 }
 
 /* Training diverged and paused: say where, and offer the two ways on. */
@@ -224,14 +245,29 @@ percent_or_dash (char *buf, gsize size, float value)
     g_strlcpy (buf, "–", size);
 }
 
+/* Appends item to the strip's text: its own spaces do not break, the
+ * gap before it does, so that the label wraps between items (never
+ * inside one) before it widens the window past the screen. */
+static void
+append_key_item (GString *text, const char *item)
+{
+  if (text->len > 0)
+    g_string_append (text, "\u2003\u2003");
+  for (const char *c = item; *c != '\0'; c++)
+    if (*c == ' ')
+      g_string_append (text, "\u00a0");
+    else
+      g_string_append_c (text, *c);
+}
+
 /* Presentation mode's large numbers: the output layer's test accuracy
  * (training accuracy until the first test), each block's, and progress. */
 static void
 update_key_numbers (LwWindow *self, const LwSnapshot *snap)
 {
-  GString *blocks;
   g_autofree char *accuracy = NULL;
   g_autofree char *progress = NULL;
+  g_autoptr (GString) details = g_string_new (NULL);
   gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
   char value[32];
 
@@ -242,18 +278,18 @@ update_key_numbers (LwWindow *self, const LwSnapshot *snap)
   accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
   gtk_label_set_text (self->key_accuracy, accuracy);
 
-  blocks = g_string_new (NULL);
-  for (guint i = 0; i < snap->n_blocks && i < 8; i++)
+  for (guint i = 0; i < snap->n_blocks; i++)
     {
+      g_autofree char *block = NULL;
+
       percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
       /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
-      g_string_append_printf (blocks, _("%sb%u %s"), i > 0 ? "  " : "", i + 1, value);
+      block = g_strdup_printf (_("b%u %s"), i + 1, value);
+      append_key_item (details, block);
     }
-  gtk_label_set_text (self->key_blocks, blocks->str);
-  g_string_free (blocks, TRUE);
-
   progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
-  gtk_label_set_text (self->key_progress, progress);
+  append_key_item (details, progress);
+  gtk_label_set_text (self->key_details, details->str);
 }
 
 static void
@@ -1359,6 +1395,113 @@ on_test_curve_changed (LwWindow *self)
   refresh_views (self, 1u << LW_CHART_ACCURACY);
 }
 
+/* Presentation mode's bar. A fullscreen window hides its header bar, so
+ * this bar over the top of the content holds the same controls: it slides
+ * down when the pointer nears the top edge or a key is pressed, and away
+ * again after a pause, unless it is in use. */
+
+/* In use: under the pointer, its menu open, or the keyboard in it. */
+static gboolean
+bar_in_use (LwWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkPopover *menu = gtk_menu_button_get_popover (self->bar_menu_button);
+
+  return self->pointer_on_bar
+         || (menu != NULL && gtk_widget_get_visible (GTK_WIDGET (menu)))
+         || (focus != NULL && gtk_window_get_focus_visible (GTK_WINDOW (self))
+             && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->presentation_bar)));
+}
+
+static void schedule_bar_hide (LwWindow *self, guint ms);
+
+static gboolean
+on_bar_hide_timeout (gpointer data)
+{
+  LwWindow *self = data;
+
+  self->bar_hide_id = 0;
+  if (bar_in_use (self))
+    schedule_bar_hide (self, BAR_HIDE_MS);
+  else
+    gtk_revealer_set_reveal_child (self->presentation_bar, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_bar_hide (LwWindow *self, guint ms)
+{
+  g_clear_handle_id (&self->bar_hide_id, g_source_remove);
+  self->bar_hide_id = g_timeout_add (ms, on_bar_hide_timeout, self);
+}
+
+/* Shows the bar for ms at least; 0 keeps it until the pointer leaves. */
+static void
+show_presentation_bar (LwWindow *self, guint ms)
+{
+  if (!self->presentation)
+    return;
+  gtk_revealer_set_reveal_child (self->presentation_bar, TRUE);
+  if (ms > 0)
+    schedule_bar_hide (self, ms);
+  else
+    g_clear_handle_id (&self->bar_hide_id, g_source_remove);
+}
+
+static void
+hide_presentation_bar (LwWindow *self)
+{
+  g_clear_handle_id (&self->bar_hide_id, g_source_remove);
+  self->pointer_on_bar = FALSE;
+  gtk_revealer_set_reveal_child (self->presentation_bar, FALSE);
+}
+
+/* The pointer near the top of the content, or on the bar, shows it. (x, y)
+ * are the window's: at the screen's top edge the pointer can be above the
+ * content, on the window's border. */
+static void
+on_pointer_motion (GtkEventControllerMotion *motion, double x, double y, LwWindow *self)
+{
+  double bar_bottom = BAR_EDGE_PX;
+  double content_x, content_y;
+
+  if (!self->presentation
+      || !gtk_widget_translate_coordinates (GTK_WIDGET (self), gtk_window_get_child (GTK_WINDOW (self)),
+                                            x, y, &content_x, &content_y))
+    return;
+  if (gtk_revealer_get_reveal_child (self->presentation_bar))
+    bar_bottom = MAX (bar_bottom, gtk_widget_get_height (GTK_WIDGET (self->presentation_bar)));
+  self->pointer_on_bar = content_y < bar_bottom;
+  if (self->pointer_on_bar)
+    show_presentation_bar (self, 0);
+  else if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
+    schedule_bar_hide (self, BAR_HIDE_MS);
+}
+
+static void
+on_pointer_leave (GtkEventControllerMotion *motion, LwWindow *self)
+{
+  self->pointer_on_bar = FALSE;
+  if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
+    schedule_bar_hide (self, BAR_HIDE_MS);
+}
+
+/* The header bar goes (a fullscreen window hides it anyway; this way a
+ * window manager that refuses full screen shows the same window) and the
+ * bar comes, with F10 on its menu. */
+static void
+set_presentation_controls (LwWindow *self, gboolean presentation)
+{
+  gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (self)), !presentation);
+  gtk_widget_set_visible (GTK_WIDGET (self->presentation_bar), presentation);
+  gtk_menu_button_set_primary (self->menu_button, !presentation);
+  gtk_menu_button_set_primary (self->bar_menu_button, presentation);
+  if (presentation)
+    show_presentation_bar (self, BAR_ON_ENTER_MS);
+  else
+    hide_presentation_bar (self);
+}
+
 /* Space, Right and N work wherever the focus is, except where they mean
  * something: typing in an entry, moving a slider, walking the gallery. */
 static gboolean
@@ -1368,6 +1511,8 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
   const char *action;
 
+  /* A presenter who reaches for the keyboard sees the controls too. */
+  show_presentation_bar (self, BAR_AFTER_KEY_MS);
   if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return FALSE;
   switch (keyval)
@@ -1420,6 +1565,7 @@ set_presentation (LwWindow *self, gboolean presentation)
       gtk_window_unfullscreen (GTK_WINDOW (self));
     }
   gtk_revealer_set_reveal_child (self->key_numbers, presentation);
+  set_presentation_controls (self, presentation);
   /* Esc means nothing else while not presenting. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
   if (shown (self) != NULL)
@@ -1529,6 +1675,7 @@ lw_window_dispose (GObject *object)
       self->tick_id = 0;
     }
   g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->bar_hide_id, g_source_remove);
   /* Joins the worker, so no notify reaches a dead window. */
   g_clear_pointer (&self->session, lw_session_free);
   /* The window closes as it should: no crash to offer back next time. */
@@ -1594,10 +1741,15 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_blocks);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_progress);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, key_details);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, presentation_bar);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_play_button);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_play_icon);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_play_label);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
@@ -1712,6 +1864,13 @@ lw_window_init (LwWindow *self)
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  keys = gtk_event_controller_motion_new ();
+  gtk_event_controller_set_name (keys, "lw-presentation-pointer");
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "motion", G_CALLBACK (on_pointer_motion), self);
+  g_signal_connect (keys, "leave", G_CALLBACK (on_pointer_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   /* The first is named by update_held_out_count () once the count is known. */
