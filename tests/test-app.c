@@ -18,6 +18,7 @@
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
+#include "window-fit.h"
 #include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-gallery.h"
@@ -2416,6 +2417,8 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/folders", test_window_folders);
   g_test_add_func ("/app/window/long-names", test_window_long_names);
   g_test_add_func ("/app/window/seed-and-conv", test_window_seed_and_conv);
+  g_test_add_data_func ("/app/window/fits/3x256", "3x256", window_fit_test);
+  g_test_add_data_func ("/app/window/fits/6x256", "6x256", window_fit_test);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);
