@@ -51,36 +51,64 @@ static void
 on_dropdown_selected (LwPageSwitcher *self)
 {
   guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->dropdown));
-  g_autoptr (GtkSelectionModel) pages = NULL;
+  GtkWidget *page;
 
-  if (self->syncing || self->stack == NULL || i == GTK_INVALID_LIST_POSITION || i == visible_page_index (self->stack))
+  if (self->syncing || self->stack == NULL || i == GTK_INVALID_LIST_POSITION)
     return;
-  pages = gtk_stack_get_pages (self->stack);
-  gtk_selection_model_select_item (pages, i, TRUE);
+  page = gtk_widget_get_first_child (GTK_WIDGET (self->stack));
+  for (guint k = 0; k < i && page != NULL; k++)
+    page = gtk_widget_get_next_sibling (page);
+  if (page != NULL)
+    gtk_stack_set_visible_child (self->stack, page);
+}
+
+/* The pages' titles as they are now: the window's pages are fixed once
+ * its template is built. A list of strings rather than the stack's pages
+ * model, which must not outlive the stack. */
+static GListModel *
+page_titles (GtkStack *stack)
+{
+  GtkStringList *titles = gtk_string_list_new (NULL);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (stack)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    gtk_string_list_append (titles, gtk_stack_page_get_title (gtk_stack_get_page (stack, c)));
+  return G_LIST_MODEL (titles);
+}
+
+static void
+forget_stack (LwPageSwitcher *self)
+{
+  if (self->stack == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->stack, self);
+  g_object_remove_weak_pointer (G_OBJECT (self->stack), (gpointer *) &self->stack);
+  self->stack = NULL;
 }
 
 void
 lw_page_switcher_set_stack (LwPageSwitcher *self, GtkStack *stack)
 {
-  g_autoptr (GtkSelectionModel) pages = NULL;
+  g_autoptr (GListModel) titles = NULL;
 
   g_return_if_fail (LW_IS_PAGE_SWITCHER (self));
   g_return_if_fail (stack == NULL || GTK_IS_STACK (stack));
 
   if (self->stack == stack)
     return;
-  if (self->stack != NULL)
-    g_signal_handlers_disconnect_by_data (self->stack, self);
-  g_set_object (&self->stack, stack);
+  forget_stack (self);
+  self->stack = stack;
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (self->tabs), stack);
   if (stack != NULL)
     {
-      pages = gtk_stack_get_pages (stack);
+      /* Not a reference: the stack belongs to the window, as we do. */
+      g_object_add_weak_pointer (G_OBJECT (stack), (gpointer *) &self->stack);
       g_signal_connect_swapped (stack, "notify::visible-child",
                                 G_CALLBACK (on_visible_child_changed), self);
+      titles = page_titles (stack);
     }
   self->syncing = TRUE;
-  gtk_drop_down_set_model (GTK_DROP_DOWN (self->dropdown), G_LIST_MODEL (pages));
+  gtk_drop_down_set_model (GTK_DROP_DOWN (self->dropdown), titles);
   if (stack != NULL)
     on_visible_child_changed (self);
   self->syncing = FALSE;
@@ -153,7 +181,7 @@ lw_page_switcher_dispose (GObject *object)
 {
   LwPageSwitcher *self = LW_PAGE_SWITCHER (object);
 
-  lw_page_switcher_set_stack (self, NULL);
+  forget_stack (self);
   g_clear_pointer (&self->tabs, gtk_widget_unparent);
   g_clear_pointer (&self->dropdown, gtk_widget_unparent);
   G_OBJECT_CLASS (lw_page_switcher_parent_class)->dispose (object);
@@ -212,11 +240,9 @@ lw_page_switcher_class_init (LwPageSwitcherClass *klass)
 static void
 lw_page_switcher_init (LwPageSwitcher *self)
 {
-  GtkExpression *title = gtk_property_expression_new (GTK_TYPE_STACK_PAGE, NULL, "title");
-
   self->tabs = gtk_stack_switcher_new ();
   gtk_widget_set_parent (self->tabs, GTK_WIDGET (self));
-  self->dropdown = gtk_drop_down_new (NULL, title);
+  self->dropdown = gtk_drop_down_new (NULL, NULL);
   gtk_widget_set_valign (self->dropdown, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (self->dropdown, _("Page (Alt+1 … Alt+5)"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->dropdown),
