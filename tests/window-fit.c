@@ -160,13 +160,29 @@ check_window (GtkWidget *window)
 
 /* A shown window keeps its size in GTK 4.8: shown again, it takes its
  * new default size, as a window opened at that size would. */
-static void
-resize (LwWindow *window, const int *size)
+void
+window_fit_resize (LwWindow *window, int width, int height)
 {
+  const int size[2] = { width, height };
+  gint64 deadline = g_get_monotonic_time () + RESIZE_TIMEOUT_S * G_TIME_SPAN_SECOND;
+  guint waker;
+
   gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
   gtk_window_set_default_size (GTK_WINDOW (window), size[0], size[1]);
   gtk_window_present (GTK_WINDOW (window));
-  run_until (window, has_size, size, RESIZE_TIMEOUT_S, "the window to take its new size");
+  waker = g_timeout_add (10, wake_up, NULL);
+  while (!has_size (window, size))
+    {
+      GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the window is %d x %d after %d s, not %d x %d",
+                 surface != NULL ? gdk_surface_get_width (surface) : 0,
+                 surface != NULL ? gdk_surface_get_height (surface) : 0,
+                 RESIZE_TIMEOUT_S, width, height);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (waker);
 }
 
 static void
@@ -237,7 +253,7 @@ window_fit_test (gconstpointer preset)
       g_test_message ("%s at %d x %d", (const char *) preset, sizes[s][0], sizes[s][1]);
       /* Before resizing: a window wider than its minimum would never get there. */
       check_min_size (GTK_WIDGET (window));
-      resize (window, sizes[s]);
+      window_fit_resize (window, sizes[s][0], sizes[s][1]);
       check_pages (window, stack);
     }
 

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "lw-window.h"
+
 G_BEGIN_DECLS
 
 /* Opens the window with preset (e.g. "6x256"), trains a few batches, then
@@ -12,5 +14,9 @@ G_BEGIN_DECLS
  * the window (where no scrolled view clips it); no label that carries a
  * number is ellipsized. data: the preset's id. */
 void window_fit_test (gconstpointer preset);
+
+/* Gives the shown window's surface (its client-side frame included) that
+ * size, and waits until it has it. */
+void window_fit_resize (LwWindow *window, int width, int height);
 
 G_END_DECLS
