@@ -221,7 +221,7 @@ static LegendStyle
 legend_style (gboolean compact, double f)
 {
   if (compact)
-    return (LegendStyle) { LW_FONT_SMALL, 10.0 * f, 3.0 * f, 10.0 * f, 1.0 * f };
+    return (LegendStyle) { LW_FONT_SMALL, 10.0 * f, 6.0 * f, 10.0 * f, 1.0 * f };
   return (LegendStyle) { LW_FONT_LABEL, 18.0 * f, 6.0 * f, 18.0 * f, 4.0 * f };
 }
 
