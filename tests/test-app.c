@@ -15,9 +15,11 @@
 #include "lw-application.h"
 #include "lw-export.h"
 #include "lw-help-window.h"
+#include "lw-page-switcher.h"
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
+#include "window-fit.h"
 #include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
 #include "widgets/lw-chart-gallery.h"
@@ -2863,6 +2865,53 @@ test_window_seed_and_conv (void)
   app_close (g_steal_pointer (&app), window);
 }
 
+/* The page tabs give way to a drop-down where they do not fit (a
+ * 1,024-pixel projector), and come back on a wide window; the drop-down
+ * and the stack follow each other. */
+static void
+test_window_page_switcher (void)
+{
+  LwAppOptions *options;
+  LwApplication *app;
+  LwWindow *window;
+  GtkWidget *title;
+  LwPageSwitcher *switcher;
+  GtkDropDown *dropdown;
+  GtkStack *stack = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("1x256");
+  window = app_open_window (app);
+  title = gtk_header_bar_get_title_widget (GTK_HEADER_BAR (gtk_window_get_titlebar (GTK_WINDOW (window))));
+  g_assert_true (LW_IS_PAGE_SWITCHER (title));
+  switcher = LW_PAGE_SWITCHER (title);
+  dropdown = lw_page_switcher_get_dropdown (switcher);
+  g_object_get (switcher, "stack", &stack, NULL);
+  g_assert_nonnull (stack);
+
+  window_fit_resize (window, 1024, 768);
+  settle (200);
+  g_assert_true (lw_page_switcher_is_compact (switcher));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (dropdown)));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 5);
+  gtk_drop_down_set_selected (dropdown, 4);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "overview");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "filters");
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 1);
+
+  window_fit_resize (window, 1280, 720);
+  settle (200);
+  g_assert_false (lw_page_switcher_is_compact (switcher));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (dropdown)));
+  g_object_unref (stack);
+  app_close (app, window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2903,6 +2952,9 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/long-names", test_window_long_names);
   g_test_add_func ("/app/window/class-names", test_window_class_names);
   g_test_add_func ("/app/window/seed-and-conv", test_window_seed_and_conv);
+  g_test_add_func ("/app/window/page-switcher", test_window_page_switcher);
+  g_test_add_data_func ("/app/window/fits/3x256", "3x256", window_fit_test);
+  g_test_add_data_func ("/app/window/fits/6x256", "6x256", window_fit_test);
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (config_dir, "layerwise", NULL);

@@ -13,6 +13,7 @@
 
 #include "lw-application.h"
 #include "lw-window-private.h"
+#include "window-fit.h"
 
 #define LOAD_TIMEOUT_S 60
 
@@ -129,6 +130,8 @@ main (int argc, char **argv)
   have_display = gtk_init_check ();
   g_test_add_func ("/i18n/catalogue", test_catalogue);
   g_test_add_func ("/i18n/window/german", test_window_german);
+  g_test_add_data_func ("/i18n/window/fits/3x256", "3x256", window_fit_test);
+  g_test_add_data_func ("/i18n/window/fits/6x256", "6x256", window_fit_test);
   status = g_test_run ();
   g_rmdir (state_dir);
   g_rmdir (data_home);

@@ -735,6 +735,55 @@ test_line_presentation (void)
   store_clear (&s);
 }
 
+/* A small chart with 7 series (6 blocks and the output, as on the
+ * Overview): the legend yields, compact or hidden, and the plot keeps at
+ * least PLOT_MIN_SHARE of the height; a large chart keeps its legend. */
+#define PLOT_MIN_SHARE 0.3
+
+static void
+test_line_legend_yields (void)
+{
+  static const char *names[] = {
+    "Block 1 training", "Block 2 training", "Block 3 training", "Block 4 training",
+    "Block 5 training", "Block 6 training", "Output training",
+  };
+  static const int sizes[][2] = { { 260, 200 }, { 300, 220 }, { 340, 260 }, { 420, 240 },
+                                  { 640, 200 } };
+  LwLineSeries series[G_N_ELEMENTS (names)];
+  LwLineChart chart;
+  LwLineChartArea area, bare;
+  Store s;
+
+  store_init (&s, 7);
+  for (guint l = 0; l < G_N_ELEMENTS (names); l++)
+    series[l] = loss_series (&s, names[l], lw_color_layer (l), 500, 60000,
+                             0.1, 0.9, 20000, 0.02, FALSE);
+  chart = (LwLineChart) {
+    .title = "Accuracy of each layer", .x_label = "samples seen", .y_label = "accuracy",
+    .y_percent = TRUE, .y_fixed = TRUE, .y_min = 0.0, .y_max = 1.0,
+    .n_series = G_N_ELEMENTS (series), .series = series,
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int w = sizes[i][0], h = sizes[i][1];
+
+      g_test_message ("%d x %d", w, h);
+      g_assert_true (area_of (&chart, w, h, &area));
+      g_assert_cmpfloat (area.height, >=, PLOT_MIN_SHARE * h);
+    }
+  cairo_surface_destroy (render (lw_line_chart_draw_func, &chart, 300, 220,
+                                 "line-legend-small", FALSE));
+
+  /* Where there is room, the legend stays: the plot starts lower than
+   * without any legend. */
+  g_assert_true (area_of (&chart, 900, 500, &area));
+  for (guint l = 0; l < G_N_ELEMENTS (series); l++)
+    series[l].name = NULL;
+  g_assert_true (area_of (&chart, 900, 500, &bare));
+  g_assert_cmpfloat (area.y, >, bare.y + 20.0);
+  store_clear (&s);
+}
+
 /* 4 layers x 4 series x 2048 points, and 4 earlier runs of the same, dimmed. */
 static void
 test_line_timing (void)
@@ -1778,6 +1827,7 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/line/mark-labels", test_line_mark_labels);
   g_test_add_func ("/widgets/line/presentation", test_line_presentation);
   g_test_add_func ("/widgets/line/timing", test_line_timing);
+  g_test_add_func ("/widgets/line/legend-yields", test_line_legend_yields);
   g_test_add_func ("/widgets/heatmap/draw", test_heatmap);
   g_test_add_func ("/widgets/heatmap/cache-timing", test_heatmap_cache_timing);
   g_test_add_func ("/widgets/image-grid/filters", test_image_grid);

@@ -145,6 +145,39 @@ update_schedule_tooltip (LwStatusBar *self, const LwSnapshot *snap)
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->speed_label), tip);
 }
 
+/* Whether every block trains at the same rate: then it is said once. */
+static gboolean
+rates_uniform (const LwSnapshot *snap)
+{
+  for (guint b = 0; b < snap->n_blocks; b++)
+    if (snap->block_frozen[b] || snap->block_lr_mult[b] != snap->block_lr_mult[0])
+      return FALSE;
+  return TRUE;
+}
+
+static void
+append_rates (GString *lrs, const LwSnapshot *snap)
+{
+  if (snap->n_blocks > 1 && rates_uniform (snap))
+    {
+      g_autofree char *rate = lw_format_rate ((double) snap->lr * snap->block_lr_mult[0]);
+
+      /* Translators: the one learning rate of all the blocks. */
+      g_string_append_printf (lrs, _("Learning rate %s, every block"), rate);
+      return;
+    }
+  g_string_append (lrs, _("Learning rate"));
+  for (guint b = 0; b < snap->n_blocks; b++)
+    {
+      g_autofree char *rate = lw_format_rate ((double) snap->lr * snap->block_lr_mult[b]);
+
+      g_string_append (lrs, "  ·  ");
+      /* Translators: a block's learning rate; b is short for block. */
+      g_string_append_printf (lrs, _("b%u %s"), b + 1,
+                              snap->block_frozen[b] ? _("frozen") : rate);
+    }
+}
+
 void
 lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
 {
@@ -184,16 +217,7 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
   set_printf (self->loss_label, _("%s on %s"), lw_loss_type_to_string (snap->loss),
               snap->dataset_name != NULL ? snap->dataset_name : "…");
 
-  g_string_append (lrs, _("Learning rate"));
-  for (guint b = 0; b < snap->n_blocks; b++)
-    {
-      g_autofree char *rate = lw_format_rate ((double) snap->lr * snap->block_lr_mult[b]);
-
-      g_string_append (lrs, "  ·  ");
-      /* Translators: a block's learning rate; b is short for block. */
-      g_string_append_printf (lrs, _("b%u %s"), b + 1,
-                              snap->block_frozen[b] ? _("frozen") : rate);
-    }
+  append_rates (lrs, snap);
   set_text (self->lr_label, lrs->str);
 }
 

@@ -17,6 +17,7 @@
 #include "lw-block-row.h"
 #include "lw-export.h"
 #include "lw-help-window.h"
+#include "lw-page-switcher.h"
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-run-files.h"
@@ -1733,6 +1734,7 @@ lw_window_class_init (LwWindowClass *klass)
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
   g_type_ensure (LW_TYPE_CONTROLS_PANEL);
+  g_type_ensure (LW_TYPE_PAGE_SWITCHER);
   g_type_ensure (LW_TYPE_STATUS_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,

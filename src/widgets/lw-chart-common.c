@@ -77,7 +77,27 @@ lw_text_set (LwText *t, const char *text, double size, gboolean bold,
       pango_layout_set_width (t->layout, -1);
       pango_layout_set_ellipsize (t->layout, PANGO_ELLIPSIZE_NONE);
     }
+  pango_layout_set_height (t->layout, -1);
+  pango_layout_set_wrap (t->layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_text (t->layout, text != NULL ? text : "", -1);
+}
+
+void
+lw_text_set_wrapped (LwText *t, const char *text, double size, gboolean bold,
+                     double max_width, int max_lines)
+{
+  lw_text_set (t, text, size, bold, max_width);
+  pango_layout_set_height (t->layout, -MAX (max_lines, 1));
+}
+
+double
+lw_text_natural_width (LwText *t, const char *text, double size, gboolean bold)
+{
+  double w;
+
+  lw_text_set (t, text, size, bold, -1);
+  lw_text_extent (t, &w, NULL);
+  return w;
 }
 
 void
@@ -413,30 +433,50 @@ lw_chart_paint_image (cairo_t *cr, cairo_surface_t *image,
 
 /* Titles and activations. */
 
+/* Both on one row where they fit; else the title over the caption, each
+ * wrapped to two lines, so that a long translation is read, not cut. */
 double
 lw_chart_title_row (LwText *t, double f, double width, const char *title, const char *caption)
 {
   const LwTheme *theme = lw_theme_get ();
-  double pad = LW_PAD * f, h = 0.0, caption_w = 0.0;
+  double pad = LW_PAD * f, avail = width - 2.0 * pad, gap = 8.0 * f;
+  double title_w = 0.0, caption_w = 0.0, y = pad, h;
 
+  if (title == NULL && caption == NULL)
+    return pad;
+  if (title != NULL)
+    title_w = lw_text_natural_width (t, title, LW_FONT_TITLE, TRUE);
   if (caption != NULL)
+    caption_w = lw_text_natural_width (t, caption, LW_FONT_SMALL, FALSE);
+
+  if (title != NULL && caption != NULL && title_w + gap + caption_w <= avail)
     {
-      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, (width - 2.0 * pad) / 2.0);
-      lw_text_extent (t, &caption_w, &h);
+      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, -1);
       lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
       lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+      lw_text_set (t, title, LW_FONT_TITLE, TRUE, -1);
+      lw_text_extent (t, NULL, &h);
+      lw_cairo_set_color (t->cr, theme->text, 1.0);
+      lw_text_show (t, pad, pad, 0.0, 0.0);
+      return pad + h + gap;
     }
   if (title != NULL)
     {
-      double th;
-
-      lw_text_set (t, title, LW_FONT_TITLE, TRUE, width - 2.0 * pad - caption_w - 8.0 * f);
-      lw_text_extent (t, NULL, &th);
+      lw_text_set_wrapped (t, title, LW_FONT_TITLE, TRUE, avail, 2);
+      lw_text_extent (t, NULL, &h);
       lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, pad, 0.0, 0.0);
-      h = MAX (h, th);
+      lw_text_show (t, pad, y, 0.0, 0.0);
+      y += h + 2.0 * f;
     }
-  return h > 0.0 ? pad + h + 8.0 * f : pad;
+  if (caption != NULL)
+    {
+      lw_text_set_wrapped (t, caption, LW_FONT_SMALL, FALSE, avail, 2);
+      lw_text_extent (t, NULL, &h);
+      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+      lw_text_show (t, pad, y, 0.0, 0.0);
+      y += h;
+    }
+  return y + gap;
 }
 
 double

@@ -308,7 +308,10 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
   lw_text_set (&t, buf, LW_FONT_SMALL, FALSE, -1);
   lw_text_extent (&t, &stats_w, NULL);
 
-  gap = 8.0 * f;
+  /* On a short chart the gaps give way before the strips do. */
+  gap = a->n_blocks > 1 ? CLAMP ((height - pad - top - a->n_blocks * 12.0 * f) / (a->n_blocks - 1),
+                                 2.0 * f, 8.0 * f)
+                        : 8.0 * f;
   row_h = CLAMP ((height - pad - top - (a->n_blocks - 1) * gap) / a->n_blocks, 12.0 * f, 44.0 * f);
   strip_x = pad + name_w + 10.0 * f;
   strip_w = width - pad - stats_w - 10.0 * f - strip_x;

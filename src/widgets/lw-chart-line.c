@@ -18,6 +18,11 @@
 #define DASH_ON         6.0
 #define DASH_OFF        4.0
 #define MAX_MARK_ROWS   3
+/* The most of the height shared by legend and plot that the legend may
+ * take (half the plot's); one that needs more is drawn compact, or not at
+ * all. */
+#define LEGEND_MAX_SHARE (1.0 / 3.0)
+#define TITLE_MAX_LINES  2
 
 typedef struct {
   gboolean has_data;
@@ -206,12 +211,27 @@ format_value (const LwLineChart *chart, double v, char *buf, gsize size)
     g_snprintf (buf, size, "%.3g", v);
 }
 
+/* A legend's sizes at factor 1: full, or compact, where a full one would
+ * crowd the plot out of a small chart. */
+typedef struct {
+  double font, swatch, gap, spacing, row_gap;
+} LegendStyle;
+
+static LegendStyle
+legend_style (gboolean compact, double f)
+{
+  if (compact)
+    return (LegendStyle) { LW_FONT_SMALL, 10.0 * f, 6.0 * f, 10.0 * f, 1.0 * f };
+  return (LegendStyle) { LW_FONT_LABEL, 18.0 * f, 6.0 * f, 18.0 * f, 4.0 * f };
+}
+
 /* Lays the legend out in rows under the title; returns its height. */
 static double
-layout_legend (const LwLineChart *chart, LwText *t, double f, double left,
+layout_legend (const LwLineChart *chart, LwText *t, double f, gboolean compact, double left,
                double top, double max_width, LegendEntry *entries, guint *n_entries)
 {
-  double swatch = 18.0 * f, gap = 6.0 * f, spacing = 18.0 * f;
+  LegendStyle st = legend_style (compact, f);
+  double swatch = st.swatch, gap = st.gap, spacing = st.spacing;
   double row_h = 0.0, x = left, y = top;
   guint n = 0;
 
@@ -227,9 +247,9 @@ layout_legend (const LwLineChart *chart, LwText *t, double f, double left,
       e->series = s;
       format_value (chart, last_usable (chart, series), e->value, sizeof e->value);
 
-      lw_text_set (t, series->name, LW_FONT_LABEL, FALSE, -1);
+      lw_text_set (t, series->name, st.font, FALSE, -1);
       lw_text_extent (t, &e->name_width, &h);
-      lw_text_set (t, e->value, LW_FONT_LABEL, TRUE, -1);
+      lw_text_set (t, e->value, st.font, TRUE, -1);
       lw_text_extent (t, &e->value_width, NULL);
       row_h = MAX (row_h, h);
 
@@ -237,7 +257,7 @@ layout_legend (const LwLineChart *chart, LwText *t, double f, double left,
       if (x > left && x + w > left + max_width)
         {
           x = left;
-          y += row_h + 4.0 * f;
+          y += row_h + st.row_gap;
         }
       e->x = x;
       e->y = y;
@@ -248,11 +268,12 @@ layout_legend (const LwLineChart *chart, LwText *t, double f, double left,
 }
 
 static void
-draw_legend (const LwLineChart *chart, LwText *t, double f,
+draw_legend (const LwLineChart *chart, LwText *t, double f, gboolean compact,
              const LegendEntry *entries, guint n_entries)
 {
   const LwTheme *theme = lw_theme_get ();
-  double swatch = 18.0 * f, gap = 6.0 * f;
+  LegendStyle st = legend_style (compact, f);
+  double swatch = st.swatch, gap = st.gap;
 
   for (guint i = 0; i < n_entries; i++)
     {
@@ -260,7 +281,7 @@ draw_legend (const LwLineChart *chart, LwText *t, double f,
       const LwLineSeries *series = &chart->series[e->series];
       double h;
 
-      lw_text_set (t, series->name, LW_FONT_LABEL, FALSE, -1);
+      lw_text_set (t, series->name, st.font, FALSE, -1);
       lw_text_extent (t, NULL, &h);
 
       cairo_save (t->cr);
@@ -279,7 +300,7 @@ draw_legend (const LwLineChart *chart, LwText *t, double f,
 
       lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
       lw_text_show (t, e->x + swatch + gap, e->y, 0.0, 0.0);
-      lw_text_set (t, e->value, LW_FONT_LABEL, TRUE, -1);
+      lw_text_set (t, e->value, st.font, TRUE, -1);
       lw_cairo_set_color (t->cr, theme->text, 1.0);
       lw_text_show (t, e->x + swatch + gap + e->name_width + 0.5 * gap, e->y, 0.0, 0.0);
     }
@@ -584,6 +605,7 @@ typedef struct {
   double title_h;
   LegendEntry *entries;
   guint n_entries;
+  gboolean compact_legend;
   char *y_label;
   double y_label_top;
   double top, bottom, right;
@@ -599,12 +621,38 @@ layout_clear (Layout *l)
   g_clear_pointer (&l->y_label, g_free);
 }
 
+/* The legend as it fits over a plot that keeps most of the room they
+ * share (room): full, compact, or none; the values stay in the views'
+ * accessible descriptions. Returns its height, spacing included. */
+static double
+fit_legend (const LwLineChart *chart, LwText *t, Layout *l, double top, double width,
+            double room)
+{
+  for (int compact = 0; compact <= 1; compact++)
+    {
+      double h = layout_legend (chart, t, l->f, compact, l->pad, top, width,
+                                l->entries, &l->n_entries);
+
+      if (l->n_entries == 0)
+        return 0.0;
+      h += 8.0 * l->f;
+      if (h <= LEGEND_MAX_SHARE * room)
+        {
+          l->compact_legend = compact;
+          return h;
+        }
+    }
+  l->n_entries = 0;
+  return 0.0;
+}
+
 /* Everything but pixels: where the parts go, and the scales. */
 static void
 layout_chart (const LwLineChart *chart, LwText *t, double width, double height, Layout *l)
 {
   double f = lw_chart_factor (chart->scale);
-  double pad = LW_PAD * f, top = pad, tick_h, x_label_h = 0.0, y_lo, y_hi, label_w = 0.0;
+  double pad = LW_PAD * f, top = pad, tick_h, x_label_h = 0.0, y_label_h = 0.0;
+  double y_lo, y_hi, label_w = 0.0;
   Frame *fr = &l->fr;
   char buf[32];
 
@@ -614,27 +662,20 @@ layout_chart (const LwLineChart *chart, LwText *t, double width, double height, 
 
   if (chart->title != NULL)
     {
-      lw_text_set (t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * pad);
+      lw_text_set_wrapped (t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * pad,
+                           TITLE_MAX_LINES);
       lw_text_extent (t, NULL, &l->title_h);
       top += l->title_h + 6.0 * f;
     }
 
-  l->entries = g_new0 (LegendEntry, MAX (chart->n_series, 1));
-  top += layout_legend (chart, t, f, pad, top, width - 2.0 * pad, l->entries, &l->n_entries);
-  if (l->n_entries > 0)
-    top += 8.0 * f;
-
   if (chart->y_label != NULL)
     {
-      double h;
-
       l->y_label = chart->y_unit != NULL
                  ? g_strdup_printf ("%s (%s)", chart->y_label, chart->y_unit)
                  : g_strdup (chart->y_label);
       lw_text_set (t, l->y_label, LW_FONT_TICK, FALSE, width - 2.0 * pad);
-      lw_text_extent (t, NULL, &h);
-      l->y_label_top = top;
-      top += h + 6.0 * f;
+      lw_text_extent (t, NULL, &y_label_h);
+      y_label_h += 6.0 * f;
     }
 
   lw_text_set (t, "0", LW_FONT_TICK, FALSE, -1);
@@ -645,8 +686,12 @@ layout_chart (const LwLineChart *chart, LwText *t, double width, double height, 
       lw_text_extent (t, NULL, &x_label_h);
       x_label_h += 4.0 * f;
     }
-  l->top = top;
   l->bottom = height - pad - x_label_h - tick_h - 6.0 * f;
+
+  l->entries = g_new0 (LegendEntry, MAX (chart->n_series, 1));
+  top += fit_legend (chart, t, l, top, width - 2.0 * pad, l->bottom - top - y_label_h);
+  l->y_label_top = top;
+  l->top = top + y_label_h;
   l->right = width - pad - 8.0 * f;
   l->fits = l->bottom - l->top >= 8.0 * f && l->right - pad >= 16.0 * f;
 
@@ -727,11 +772,12 @@ lw_line_chart_draw (const LwLineChart *chart, cairo_t *cr, double width, double 
 
   if (chart->title != NULL)
     {
-      lw_text_set (&t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * l.pad);
+      lw_text_set_wrapped (&t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * l.pad,
+                           TITLE_MAX_LINES);
       lw_cairo_set_color (cr, theme->text, 1.0);
       lw_text_show (&t, l.pad, l.pad, 0.0, 0.0);
     }
-  draw_legend (chart, &t, l.f, l.entries, l.n_entries);
+  draw_legend (chart, &t, l.f, l.compact_legend, l.entries, l.n_entries);
   if (l.y_label != NULL)
     {
       lw_text_set (&t, l.y_label, LW_FONT_TICK, FALSE, width - 2.0 * l.pad);

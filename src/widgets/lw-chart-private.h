@@ -47,7 +47,12 @@ void lw_text_end    (LwText *t);
 /* size at factor 1; max_width < 0: no limit, else ellipsized. */
 void lw_text_set    (LwText *t, const char *text, double size, gboolean bold,
                      double max_width);
+/* The same, wrapped at max_width to at most max_lines, the last ellipsized. */
+void lw_text_set_wrapped (LwText *t, const char *text, double size, gboolean bold,
+                          double max_width, int max_lines);
 void lw_text_extent (LwText *t, double *width, double *height);
+/* The width text takes on one line, unlimited. */
+double lw_text_natural_width (LwText *t, const char *text, double size, gboolean bold);
 /* Draws the current text with the current source; (align_x, align_y) is
  * the point of its box placed at (x, y): 0 left/top, 1 right/bottom. */
 void lw_text_show   (LwText *t, double x, double y, double align_x, double align_y);
@@ -86,7 +91,8 @@ guint  lw_ticks_log     (double lo, double hi, double *ticks, guint max);
 void   lw_format_tick   (char *buf, gsize size, double v, double step, LwTickFormat format);
 
 /* The title (bold, left) and caption (small, dim, right) at the top of a
- * chart; returns the height they take, padding included. */
+ * chart, or the caption under the title where both do not fit on a row;
+ * returns the height they take, padding included. */
 double lw_chart_title_row (LwText *t, double f, double width, const char *title,
                            const char *caption);
 
