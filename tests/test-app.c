@@ -1598,6 +1598,18 @@ test_window_presentation_width (void)
       g_assert_nonnull (strstr (text, item));
     }
   g_assert_nonnull (strstr (text, "Epoch"));
+  /* With no room for the charts' legends, each block's number comes with
+   * a dot in its curves' colour. */
+  for (guint b = 0; b < 6; b++)
+    {
+      LwColor c = lw_color_layer (b);
+      g_autofree char *span = g_strdup_printf ("<span foreground=\"#%02x%02x%02x\">",
+                                               (guint) (c.r * 255.0 + 0.5),
+                                               (guint) (c.g * 255.0 + 0.5),
+                                               (guint) (c.b * 255.0 + 0.5));
+
+      g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (details)), span));
+    }
   gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
   settle (500);
   assert_reachable (window, accuracy);

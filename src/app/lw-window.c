@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "lw-window-private.h"
+#include "widgets/lw-colors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -246,19 +247,28 @@ percent_or_dash (char *buf, gsize size, float value)
     g_strlcpy (buf, "–", size);
 }
 
-/* Appends item to the strip's text: its own spaces do not break, the
- * gap before it does, so that the label wraps between items (never
- * inside one) before it widens the window past the screen. */
+/* Appends item to the strip's markup, after a dot of colour when color
+ * is not NULL: its own spaces do not break, the gap before it does, so
+ * that the label wraps between items (never inside one) before it widens
+ * the window past the screen. */
 static void
-append_key_item (GString *text, const char *item)
+append_key_item (GString *markup, const char *item, const LwColor *color)
 {
-  if (text->len > 0)
-    g_string_append (text, "\u2003\u2003");
-  for (const char *c = item; *c != '\0'; c++)
+  g_autofree char *escaped = g_markup_escape_text (item, -1);
+
+  if (markup->len > 0)
+    g_string_append (markup, "\u2003\u2003");
+  /* The block's colour of the curves: with no room for the charts'
+   * legends, the strip says which line is which block. */
+  if (color != NULL)
+    g_string_append_printf (markup, "<span foreground=\"#%02x%02x%02x\">\u25cf</span>\u00a0",
+                            (guint) (color->r * 255.0 + 0.5), (guint) (color->g * 255.0 + 0.5),
+                            (guint) (color->b * 255.0 + 0.5));
+  for (const char *c = escaped; *c != '\0'; c++)
     if (*c == ' ')
-      g_string_append (text, "\u00a0");
+      g_string_append (markup, "\u00a0");
     else
-      g_string_append_c (text, *c);
+      g_string_append_c (markup, *c);
 }
 
 /* Presentation mode's large numbers: the output layer's test accuracy
@@ -282,15 +292,16 @@ update_key_numbers (LwWindow *self, const LwSnapshot *snap)
   for (guint i = 0; i < snap->n_blocks; i++)
     {
       g_autofree char *block = NULL;
+      LwColor color = lw_color_layer (i);
 
       percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
       /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
       block = g_strdup_printf (_("b%u %s"), i + 1, value);
-      append_key_item (details, block);
+      append_key_item (details, block, &color);
     }
   progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
-  append_key_item (details, progress);
-  gtk_label_set_text (self->key_details, details->str);
+  append_key_item (details, progress, NULL);
+  gtk_label_set_markup (self->key_details, details->str);
 }
 
 static void
