@@ -472,7 +472,8 @@ setup_name_item (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer 
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  /* At the end: a network's sizes come first, and stay. */
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (label), GPOINTER_TO_INT (max_chars));
   gtk_list_item_set_child (item, label);
 }
