@@ -1523,6 +1523,24 @@ test_window_presentation_controls (void)
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
   g_assert_true (press_key (keys, GDK_KEY_space));
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S, "Space to pause");
+  /* A presenter's clicker: Page Down and Page Up turn the pages, and stop
+   * at the first and the last. */
+  {
+    GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
+                                                                "stack"));
+
+    gtk_stack_set_visible_child_name (stack, "curves");
+    g_assert_true (press_key (keys, GDK_KEY_Page_Up));
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "curves");
+    g_assert_true (press_key (keys, GDK_KEY_Page_Down));
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), !=, "curves");
+    for (guint i = 0; i < 8; i++)
+      press_key (keys, GDK_KEY_Page_Down);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "overview");
+    g_assert_true (press_key (keys, GDK_KEY_Page_Up));
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), !=, "overview");
+    gtk_stack_set_visible_child_name (stack, "curves");
+  }
   {
     g_autofree char *esc = shortcut_action (window, GDK_KEY_Escape);
     g_autofree char *f11 = shortcut_action (window, GDK_KEY_F11);

@@ -1514,8 +1514,27 @@ set_presentation_controls (LwWindow *self, gboolean presentation)
     hide_presentation_bar (self);
 }
 
+/* The page before or after the one shown, if there is one. */
+static void
+show_adjacent_page (LwWindow *self, int delta)
+{
+  g_autoptr (GtkSelectionModel) pages = gtk_stack_get_pages (self->stack);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (pages));
+
+  for (guint i = 0; i < n; i++)
+    if (gtk_selection_model_is_selected (pages, i))
+      {
+        int next = CLAMP ((int) i + delta, 0, (int) n - 1);
+
+        gtk_selection_model_select_item (pages, (guint) next, TRUE);
+        return;
+      }
+}
+
 /* Space, Right and N work wherever the focus is, except where they mean
- * something: typing in an entry, moving a slider, walking the gallery. */
+ * something: typing in an entry, moving a slider, walking the gallery.
+ * In presentation mode Page Up and Page Down, what a presenter's clicker
+ * sends, turn the pages (Right, its other key, trains a batch). */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, LwWindow *self)
@@ -1527,6 +1546,16 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
   show_presentation_bar (self, BAR_AFTER_KEY_MS);
   if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return FALSE;
+  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
+    {
+      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
+      return TRUE;
+    }
+  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
+    {
+      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
+      return TRUE;
+    }
   switch (keyval)
     {
     case GDK_KEY_space: action = "win.toggle-play"; break;
