@@ -1637,6 +1637,20 @@ test_window_presentation_width (void)
                       &height, NULL, NULL, NULL);
   g_assert_cmpint (gtk_widget_get_height (details), >=, height);
 
+  /* The sidebar (F9) slides over the charts: the window stays as narrow. */
+  {
+    GtkWidget *sidebar = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                                    LW_TYPE_WINDOW, "sidebar"));
+
+    g_object_set (window, "sidebar-visible", TRUE, NULL);
+    settle (500);
+    gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
+                        NULL, NULL);
+    g_assert_cmpint (min_width, <=, 1024);
+    assert_reachable (window, sidebar);
+    g_object_set (window, "sidebar-visible", FALSE, NULL);
+  }
+
   gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S, "the pause");
   /* The settings remember presentation mode: the next test's window

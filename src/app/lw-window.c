@@ -75,6 +75,7 @@ struct _LwWindow
   GtkLabel *play_label;
   GtkButton *play_button;
   GtkRevealer *sidebar;
+  GtkWidget *sidebar_home;      /* the box the sidebar sits in beside the charts */
   GtkMenuButton *menu_button;
   GtkRevealer *key_numbers;
   GtkLabel *key_accuracy;
@@ -1585,6 +1586,41 @@ set_sidebar_visible (LwWindow *self, gboolean visible)
 
 /* Fullscreen, large type and lines, the controls slid away (F9 brings
  * them back), and the numbers that matter large under the charts. */
+/* In presentation mode the sidebar (F9) slides over the charts instead of
+ * beside them: beside them it made the window wider than a 1,024 px
+ * projector. The presentation bar stays above it. */
+static void
+place_sidebar (LwWindow *self, gboolean over_charts)
+{
+  GtkWidget *sidebar = GTK_WIDGET (self->sidebar);
+  GtkWidget *bar = GTK_WIDGET (self->presentation_bar);
+  /* The window's child, the overlay the bar is on (not bound: a template
+   * child that is the window's own child would be unparented twice). */
+  GtkOverlay *overlay = GTK_OVERLAY (gtk_widget_get_parent (bar));
+  GtkWidget *parent = gtk_widget_get_parent (sidebar);
+  gboolean is_over = parent == GTK_WIDGET (overlay);
+
+  if (is_over == over_charts)
+    return;
+  g_object_ref (sidebar);
+  if (over_charts)
+    {
+      self->sidebar_home = parent;
+      gtk_box_remove (GTK_BOX (parent), sidebar);
+      gtk_widget_set_halign (sidebar, GTK_ALIGN_START);
+      gtk_overlay_add_overlay (overlay, sidebar);
+      /* Drawn in order: the bar after the sidebar, so above it. */
+      gtk_widget_insert_after (bar, GTK_WIDGET (overlay), sidebar);
+    }
+  else
+    {
+      gtk_overlay_remove_overlay (overlay, sidebar);
+      gtk_widget_set_halign (sidebar, GTK_ALIGN_FILL);
+      gtk_box_prepend (GTK_BOX (self->sidebar_home), sidebar);
+    }
+  g_object_unref (sidebar);
+}
+
 static void
 set_presentation (LwWindow *self, gboolean presentation)
 {
@@ -1597,11 +1633,13 @@ set_presentation (LwWindow *self, gboolean presentation)
       gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
       self->sidebar_before_presentation = gtk_revealer_get_reveal_child (self->sidebar);
       set_sidebar_visible (self, FALSE);
+      place_sidebar (self, TRUE);
       gtk_window_fullscreen (GTK_WINDOW (self));
     }
   else
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+      place_sidebar (self, FALSE);
       set_sidebar_visible (self, self->sidebar_before_presentation);
       gtk_window_unfullscreen (GTK_WINDOW (self));
     }
@@ -1783,6 +1821,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, sidebar);
+
   gtk_widget_class_bind_template_child (widget_class, LwWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_numbers);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, key_accuracy);
