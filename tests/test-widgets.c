@@ -918,6 +918,38 @@ test_heatmap (void)
   image = render (lw_heatmap_draw_func, &heatmap, 600, 200, "heatmap-wide", TRUE);
   cairo_surface_destroy (image);
 
+  /* A small matrix whose title does not fit shows its short one whole
+   * ("b3") rather than "bloc…" across the cell. */
+  {
+    int right_long = -1, right_short = -1;
+
+    heatmap = (LwHeatmap) { .title = "block 3", .rows = 8, .cols = 8, .values = halves,
+                            .hide_scale_bar = TRUE };
+    image = render (lw_heatmap_draw_func, &heatmap, 72, 100, "heatmap-small-long", FALSE);
+    for (int x = 71; x >= 0 && right_long < 0; x--)
+      if (count_not_background (image, x, 0, x + 1, 22) > 0)
+        right_long = x;
+    cairo_surface_destroy (image);
+    heatmap.short_title = "b3";
+    image = render (lw_heatmap_draw_func, &heatmap, 72, 100, "heatmap-small-short", FALSE);
+    for (int x = 71; x >= 0 && right_short < 0; x--)
+      if (count_not_background (image, x, 0, x + 1, 22) > 0)
+        right_short = x;
+    cairo_surface_destroy (image);
+    g_test_message ("title ink ends at x = %d (cut long title), %d (short title)", right_long,
+                    right_short);
+    g_assert_cmpint (right_short, >, 0);
+    g_assert_cmpint (right_short, <, right_long - 8);
+    /* Where "block 3" fits, it is shown, short title or not. */
+    image = render (lw_heatmap_draw_func, &heatmap, 200, 200, "heatmap-fits", FALSE);
+    right_short = -1;
+    for (int x = 199; x >= 0 && right_short < 0; x--)
+      if (count_not_background (image, x, 0, x + 1, 22) > 0)
+        right_short = x;
+    cairo_surface_destroy (image);
+    g_assert_cmpint (right_short, >, right_long);
+  }
+
   /* Nothing to show. */
   heatmap = (LwHeatmap) { .title = "Empty" };
   image = render (lw_heatmap_draw_func, &heatmap, 200, 200, "heatmap-empty", FALSE);

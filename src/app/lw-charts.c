@@ -68,6 +68,7 @@ struct _LwCharts
   LwImageCache *probe_cache, *strips_cache, *maps_cache;
   SimilarityRow sim;
   char *block_names[LW_MAX_BLOCKS];
+  char *block_short_names[LW_MAX_BLOCKS];   /* "b1", where "block 1" does not fit */
 
   guint prediction_layer;     /* clamped to the output layer */
   LwConfusion confusion;
@@ -151,7 +152,11 @@ lw_charts_new (void)
   for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
     c->sim.caches[i] = lw_image_cache_new ();
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
-    c->block_names[i] = g_strdup_printf (_("block %u"), i + 1);
+    {
+      c->block_names[i] = g_strdup_printf (_("block %u"), i + 1);
+      /* Translators: a block's name where "block 1" does not fit. */
+      c->block_short_names[i] = g_strdup_printf (_("b%u"), i + 1);
+    }
   return c;
 }
 
@@ -172,7 +177,10 @@ lw_charts_free (LwCharts *c)
   for (guint i = 0; i < G_N_ELEMENTS (c->sim.caches); i++)
     lw_image_cache_free (c->sim.caches[i]);
   for (guint i = 0; i < LW_MAX_BLOCKS; i++)
-    g_free (c->block_names[i]);
+    {
+      g_free (c->block_names[i]);
+      g_free (c->block_short_names[i]);
+    }
   g_free (c->probe.image_title);
   g_free (c->filters_title);
   g_free (c->confusion_title);
@@ -467,6 +475,7 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
       for (guint i = 0; i < c->sim.n; i++)
         c->sim.maps[i] = (LwHeatmap) {
           .title = i == 0 ? _("labels") : c->block_names[i - 1],
+          .short_title = i == 0 ? NULL : c->block_short_names[i - 1],
           .rows = pn,
           .cols = pn,
           .values = i == 0 ? snap->label_sim : snap->block_sim + (gsize) (i - 1) * pn * pn,

@@ -161,7 +161,13 @@ lw_heatmap_draw (const LwHeatmap *h, cairo_t *cr, double width, double height)
     {
       double th;
 
-      lw_text_set (&t, h->title, LW_FONT_TITLE, TRUE, width - 2.0 * pad);
+      const char *title = h->title;
+
+      /* A small matrix keeps a name that can be read whole: "b3", not "bloc…". */
+      if (h->short_title != NULL
+          && lw_text_natural_width (&t, h->title, LW_FONT_TITLE, TRUE) > width - 2.0 * pad)
+        title = h->short_title;
+      lw_text_set (&t, title, LW_FONT_TITLE, TRUE, width - 2.0 * pad);
       lw_text_extent (&t, NULL, &th);
       lw_cairo_set_color (cr, theme->text, 1.0);
       lw_text_show (&t, pad, top, 0.0, 0.0);

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title does not fit ("b1") */
   guint rows, cols;
   const float *values;            /* rows x cols, row by row */
   double limit;                   /* colours span -limit .. limit; 0 means 1 */
