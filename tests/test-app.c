@@ -1234,13 +1234,14 @@ shortcut_action (LwWindow *window, guint keyval)
   return NULL;
 }
 
+/* A held-out test is done, and the run is in the state data says. */
 static gboolean
 has_tested (LwWindow *window, gconstpointer data)
 {
   const LwSnapshot *snap = shown (window);
 
   return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
-         && snap->state == LW_RUN_PAUSED;
+         && snap->state == (LwRunState) GPOINTER_TO_INT (data);
 }
 
 /* F11 (and F5) toggle presentation mode: the charts' type and lines
@@ -1306,7 +1307,8 @@ test_window_presentation (void)
   /* The output layer's test accuracy, large, once it has been tested. */
   for (guint i = 0; i < 200; i++)
     gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
-  wait_until (window, has_tested, NULL, APPLY_TIMEOUT_S * 3, "a held-out test");
+  wait_until (window, has_tested, GINT_TO_POINTER (LW_RUN_PAUSED), APPLY_TIMEOUT_S * 3,
+              "a held-out test");
   settle (300);
   g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "%"));
   g_assert_nonnull (strstr (gtk_label_get_text (accuracy), "Test"));
@@ -1563,15 +1565,6 @@ test_window_presentation_controls (void)
   app_close (g_steal_pointer (&app), window);
 }
 
-static gboolean
-has_tested_running (LwWindow *window, gconstpointer data)
-{
-  const LwSnapshot *snap = shown (window);
-
-  return snap != NULL && isfinite (snap->last_test_acc[snap->n_blocks])
-         && snap->state == LW_RUN_RUNNING;
-}
-
 /* A six-block MLP in presentation mode, training: the window fits a
  * 1,024 × 768 projector (the size hints a window manager gets included),
  * and the strip of large numbers shows every block, wrapped, unclipped. */
@@ -1597,7 +1590,8 @@ test_window_presentation_width (void)
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
-  wait_until (window, has_tested_running, NULL, LEARN_TIMEOUT_S, "a held-out test while running");
+  wait_until (window, has_tested, GINT_TO_POINTER (LW_RUN_RUNNING), LEARN_TIMEOUT_S,
+              "a held-out test while running");
   settle (300);
 
   gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
