@@ -1282,6 +1282,32 @@ test_diverged_stops (void)
   g_rmdir (dir);
 }
 
+/* The README quotes what `layerwise-cli --optim sgd --lr 1e20` prints when
+ * it diverges: the quote is that line, word for word. */
+static void
+test_diverged_readme_quote (void)
+{
+  g_autofree char *readme_path = g_test_build_filename (G_TEST_DIST, "..", "README.md", NULL);
+  g_autofree char *readme = NULL;
+  g_auto (GStrv) lines = NULL;
+  const char *quote = NULL;
+  const char *args[] = { "--optim", "sgd", "--lr", "1e20", "--epochs", "1", NULL };
+  CliRun run;
+
+  g_assert_true (g_file_get_contents (readme_path, &readme, NULL, NULL));
+  lines = g_strsplit (readme, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && quote == NULL; i++)
+    if (g_str_has_prefix (lines[i], "layerwise-cli: training diverged at "))
+      quote = lines[i];
+  g_assert_nonnull (quote);
+  cli_run (&run, args);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_true (g_str_has_suffix (run.err, "\n"));
+  run.err[strlen (run.err) - 1] = '\0';
+  g_assert_cmpstr (run.err, ==, quote);
+  cli_run_clear (&run);
+}
+
 /* --on-divergence skip: the run goes to its end, says after each epoch
  * how many steps it dropped, and exits 0; the pipeline drops the same
  * steps. */
@@ -1625,6 +1651,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/save-exists", test_save_exists);
   g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
+  g_test_add_func ("/cli/run/diverged-readme-quote", test_diverged_readme_quote);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
   g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
   g_test_add_func ("/cli/resume/keeps-on-divergence", test_resume_keeps_on_divergence);
