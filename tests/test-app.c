@@ -19,6 +19,7 @@
 #include "lw-presets.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
+#include "app-helpers.h"
 #include "window-fit.h"
 #include "widgets/lw-chart-confusion.h"
 #include "widgets/lw-chart-feature-maps.h"
@@ -36,110 +37,6 @@
 
 static gboolean have_display;
 static char *config_dir;
-
-typedef gboolean (*WindowTest) (LwWindow *window, gconstpointer data);
-
-/* A new application for one test, not unique (tests must not find each
- * other's); set its options before app_open_window. */
-static LwApplication *
-app_new (LwAppOptions **options)
-{
-  LwApplication *app = lw_application_new ();
-
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  if (options != NULL)
-    *options = lw_application_get_options (app);
-  return app;
-}
-
-/* Registers and activates app: the window it opens. */
-static LwWindow *
-app_open_window (LwApplication *app)
-{
-  g_autoptr (GError) error = NULL;
-  LwWindow *window;
-
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-  g_assert_true (LW_IS_WINDOW (window));
-  return window;
-}
-
-/* Destroys the window, and lets it finish (its training thread stops). */
-static void
-app_close_window (LwWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Shuts app down as g_application_run does when it returns, and drops
- * it: GtkApplication holds a reference to itself from startup to
- * shutdown, and only a finalized application leaves the session bus, where
- * the next test's application exports its objects at the same path. The
- * bus lets go of its exported actions in an idle callback: run it before
- * the next test changes the settings those actions follow. */
-static void
-app_release (LwApplication *app)
-{
-  g_signal_emit_by_name (app, "shutdown");
-  g_assert_finalize_object (app);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-app_close (LwApplication *app, LwWindow *window)
-{
-  app_close_window (window);
-  app_release (app);
-}
-
-static gboolean
-wake_up (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop for ms: the window draws what it holds back. */
-static void
-settle (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (waker);
-}
-
-/* Runs the main loop (ticks, snapshots, redraws) until test holds for the
- * snapshot the window shows. */
-static void
-wait_until (LwWindow *window, WindowTest test, gconstpointer data, int timeout_s,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (!test (window, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %d s waiting for %s", timeout_s, what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (waker);
-}
-
-static const LwSnapshot *
-shown (LwWindow *window)
-{
-  return lw_window_get_shown_snapshot (window);
-}
 
 static gboolean
 is_state (LwWindow *window, gconstpointer data)

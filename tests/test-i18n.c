@@ -11,8 +11,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
-#include "lw-application.h"
-#include "lw-window-private.h"
+#include "app-helpers.h"
 #include "window-fit.h"
 
 #define LOAD_TIMEOUT_S 60
@@ -42,20 +41,17 @@ collect_labels (GtkWidget *widget, GString *texts)
 }
 
 static gboolean
-wake_up (gpointer data)
+is_paused (LwWindow *window, gconstpointer data)
 {
-  return G_SOURCE_CONTINUE;
+  return shown (window) != NULL && shown (window)->state == LW_RUN_PAUSED;
 }
 
 static void
 test_window_german (void)
 {
   g_autoptr (LwApplication) app = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GString) texts = g_string_new (NULL);
   LwWindow *window;
-  gint64 deadline;
-  guint waker;
 
   if (!have_display)
     {
@@ -63,25 +59,10 @@ test_window_german (void)
       return;
     }
 
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  app = app_new (NULL);
   lw_application_get_options (app)->preset = g_strdup ("1x256");
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
-
-  deadline = g_get_monotonic_time () + LOAD_TIMEOUT_S * G_TIME_SPAN_SECOND;
-  waker = g_timeout_add (10, wake_up, NULL);
-  while (lw_window_get_shown_snapshot (window) == NULL
-         || lw_window_get_shown_snapshot (window)->state != LW_RUN_PAUSED)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting for the dataset");
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (waker);
+  window = app_open_window (app);
+  wait_until (window, is_paused, NULL, LOAD_TIMEOUT_S, "the dataset");
 
   collect_labels (GTK_WIDGET (window), texts);
   g_test_message ("labels:\n%s", texts->str);
@@ -96,15 +77,7 @@ test_window_german (void)
   g_assert_nonnull (strstr (texts->str, "Epoche 1\n"));
   g_assert_null (strstr (texts->str, "Live Controls"));
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  /* As g_application_run ends: GtkApplication drops the reference it holds
-   * to itself, and the application leaves the session bus when finalized. */
-  g_signal_emit_by_name (app, "shutdown");
-  g_assert_finalize_object (g_steal_pointer (&app));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (g_steal_pointer (&app), window);
 }
 
 int

@@ -6,8 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "lw-application.h"
-#include "lw-window-private.h"
+#include "app-helpers.h"
 
 #define LOAD_TIMEOUT_S 60
 #define RESIZE_TIMEOUT_S 10
@@ -17,41 +16,6 @@
 #define SLACK 1.0f
 
 static const int sizes[][2] = { { 1024, 768 }, { 1280, 720 } };
-
-static gboolean
-wake_up (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Condition) (LwWindow *window, gconstpointer data);
-
-static void
-run_until (LwWindow *window, Condition done, gconstpointer data, int timeout_s, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (!done (window, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out after %d s waiting for %s", timeout_s, what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (waker);
-}
-
-/* Runs the main loop for ms: layout and drawing catch up. */
-static void
-settle (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
-  guint waker = g_timeout_add (10, wake_up, NULL);
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (waker);
-}
 
 static gboolean
 has_stepped (LwWindow *window, gconstpointer data)
@@ -164,25 +128,12 @@ void
 window_fit_resize (LwWindow *window, int width, int height)
 {
   const int size[2] = { width, height };
-  gint64 deadline = g_get_monotonic_time () + RESIZE_TIMEOUT_S * G_TIME_SPAN_SECOND;
-  guint waker;
+  g_autofree char *what = g_strdup_printf ("the window to be %d x %d", width, height);
 
   gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
   gtk_window_set_default_size (GTK_WINDOW (window), size[0], size[1]);
   gtk_window_present (GTK_WINDOW (window));
-  waker = g_timeout_add (10, wake_up, NULL);
-  while (!has_size (window, size))
-    {
-      GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-
-      if (g_get_monotonic_time () > deadline)
-        g_error ("the window is %d x %d after %d s, not %d x %d",
-                 surface != NULL ? gdk_surface_get_width (surface) : 0,
-                 surface != NULL ? gdk_surface_get_height (surface) : 0,
-                 RESIZE_TIMEOUT_S, width, height);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (waker);
+  wait_until (window, has_size, size, RESIZE_TIMEOUT_S, what);
 }
 
 static void
@@ -218,7 +169,6 @@ find_stack (GtkWidget *widget)
 void
 window_fit_test (gconstpointer preset)
 {
-  g_autoptr (GError) error = NULL;
   LwApplication *app;
   LwWindow *window;
   GtkStack *stack;
@@ -229,22 +179,18 @@ window_fit_test (gconstpointer preset)
       g_test_skip ("no display: run under xvfb-run");
       return;
     }
-  app = lw_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  app = app_new (NULL);
   lw_application_get_options (app)->preset = g_strdup (preset);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  window = app_open_window (app);
   /* Presentation mode is another layout, with its own test. */
   g_object_get (window, "presentation", &presentation, NULL);
   g_assert_false (presentation);
 
-  run_until (window, is_paused, NULL, LOAD_TIMEOUT_S, "the dataset");
+  wait_until (window, is_paused, NULL, LOAD_TIMEOUT_S, "the dataset");
   /* Numbers in the legends, the status bar and the confusion matrix. */
   for (guint i = 0; i < 3; i++)
     gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
-  run_until (window, has_stepped, GUINT_TO_POINTER (3), LOAD_TIMEOUT_S, "three steps");
+  wait_until (window, has_stepped, GUINT_TO_POINTER (3), LOAD_TIMEOUT_S, "three steps");
 
   stack = find_stack (GTK_WIDGET (window));
   g_assert_nonnull (stack);
@@ -257,12 +203,5 @@ window_fit_test (gconstpointer preset)
       check_pages (window, stack);
     }
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  /* As g_application_run ends (see app_release in test-app.c). */
-  g_signal_emit_by_name (app, "shutdown");
-  g_assert_finalize_object (app);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  app_close (app, window);
 }

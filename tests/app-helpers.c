@@ -1,0 +1,96 @@
+/* app-helpers.c: see app-helpers.h. */
+#include "app-helpers.h"
+
+LwApplication *
+app_new (LwAppOptions **options)
+{
+  LwApplication *app = lw_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  if (options != NULL)
+    *options = lw_application_get_options (app);
+  return app;
+}
+
+LwWindow *
+app_open_window (LwApplication *app)
+{
+  g_autoptr (GError) error = NULL;
+  LwWindow *window;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = LW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_true (LW_IS_WINDOW (window));
+  return window;
+}
+
+void
+app_close_window (LwWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* GtkApplication holds a reference to itself from startup to shutdown,
+ * and only a finalized application leaves the session bus, where the next
+ * test's application exports its objects at the same path. The bus lets
+ * go of its exported actions in an idle callback: run it before the next
+ * test changes the settings those actions follow. */
+void
+app_release (LwApplication *app)
+{
+  g_signal_emit_by_name (app, "shutdown");
+  g_assert_finalize_object (app);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+void
+app_close (LwApplication *app, LwWindow *window)
+{
+  app_close_window (window);
+  app_release (app);
+}
+
+static gboolean
+wake_up (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+void
+settle (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  guint waker = g_timeout_add (10, wake_up, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (waker);
+}
+
+void
+wait_until (LwWindow *window, WindowTest test, gconstpointer data, int timeout_s,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
+  guint waker = g_timeout_add (10, wake_up, NULL);
+
+  while (!test (window, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %d s waiting for %s", timeout_s, what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (waker);
+}
+
+const LwSnapshot *
+shown (LwWindow *window)
+{
+  return lw_window_get_shown_snapshot (window);
+}
