@@ -2570,8 +2570,9 @@ test_window_folders (void)
   g_rmdir (tmp);
 }
 
+/* NULL-terminated, for g_strjoinv. */
 static const char *const cifar_names[] = {
-  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck", NULL,
 };
 
 /* A CIFAR-10 folder under parent: n records in each of the five training

@@ -745,8 +745,9 @@ test_cifar_bad (Fixture *f, gconstpointer data)
 
 /* ---- class names ------------------------------------------------------- */
 
+/* NULL-terminated, for g_strjoinv. */
 static const char *const cifar10_names[] = {
-  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+  "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck", NULL,
 };
 
 static void
