@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 
 cli=${LW_BUILD_DIR:-_build}/src/cli/layerwise-cli
-ref=${LW_TORCH_REF:-../shared/bench/torch_ref.py}
+ref=${LW_TORCH_REF:-bench/torch_ref.py}
 python=${LW_PYTHON:-/usr/bin/python3}
 data=${LW_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/layerwise/datasets/mnist}
 [ -x "$cli" ] || { echo "accuracy-seeds.sh: $cli is not built; run ./run.sh first" >&2; exit 1; }

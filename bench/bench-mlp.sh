@@ -15,8 +15,8 @@
 #   --data-dir DIR   MNIST raw IDX files (default $XDG_DATA_HOME/layerwise/datasets/mnist)
 #   --keep-logs      keep every run's output (the log directory is printed)
 #
-# Environment: LW_TORCH_REF (default ../shared/bench/torch_ref.py from the repo
-# root), LW_PYTHON (default /usr/bin/python3), LW_MNIST_DIR, LW_BUILD_DIR,
+# Environment: LW_TORCH_REF (default bench/torch_ref.py of this
+# repository), LW_PYTHON (default /usr/bin/python3), LW_MNIST_DIR, LW_BUILD_DIR,
 # LW_RUN_TIMEOUT (seconds per run, default 600; a run that takes longer fails).
 # Exit status: 0 if every run worked, 1 if any run failed, 2 for bad usage.
 set -uo pipefail
@@ -32,7 +32,7 @@ OUT=
 KEEP_LOGS=0
 BUILD_DIR=${LW_BUILD_DIR:-$ROOT/_build}
 DATA_DIR=${LW_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/layerwise/datasets/mnist}
-TORCH_REF=${LW_TORCH_REF:-$ROOT/../shared/bench/torch_ref.py}
+TORCH_REF=${LW_TORCH_REF:-$ROOT/bench/torch_ref.py}
 PYTHON=${LW_PYTHON:-/usr/bin/python3}
 RUN_TIMEOUT=${LW_RUN_TIMEOUT:-600}   # seconds per run; a hung run counts as failed
 
