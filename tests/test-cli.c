@@ -1282,12 +1282,12 @@ test_diverged_stops (void)
   g_rmdir (dir);
 }
 
-/* The README quotes what `layerwise-cli --optim sgd --lr 1e20` prints when
+/* docs/cli.md quotes what `layerwise-cli --optim sgd --lr 1e20` prints when
  * it diverges: the quote is that line, word for word. */
 static void
 test_diverged_readme_quote (void)
 {
-  g_autofree char *readme_path = g_test_build_filename (G_TEST_DIST, "..", "README.md", NULL);
+  g_autofree char *readme_path = g_test_build_filename (G_TEST_DIST, "..", "docs", "cli.md", NULL);
   g_autofree char *readme = NULL;
   g_auto (GStrv) lines = NULL;
   const char *quote = NULL;
