@@ -184,7 +184,7 @@ done
 
 NOTES="Medians over $REPS run(s) per program and thread count, $START to $END, back to back (ABBA order).
 samples/s counts the training loop only (test pass excluded) on $([ "$QUICK" -eq 1 ] && echo 'the first 10000' || echo 'all 60000') training samples; test accuracy is on all 10000 test samples.
-Input normalisation differs slightly: the reference uses the training set's own mean/std, ours the fixed 0.1307/0.3081 (the same for MNIST to 3 digits).
+Both normalise the inputs with MNIST's mean and std (0.1307/0.3081).
 The ceiling is the time of the exact cblas_sgemm sequence of one of our training steps, replayed alone (bench/gemm-replay); timings on this VM drift by up to 2x (see bench/README.md)."
 
 printf '\n%s\n\n%s\n\n%s\n' "$T1" "$T2" "$NOTES"

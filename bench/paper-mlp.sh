@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # paper-mlp.sh — the README's results table: MLP 3x1024 on MNIST and
 # Fashion-MNIST with bp, pred, sim and predsim, trained with the recipe of
-# method.md §7 (dropout, leaky ReLU for sim/predsim, 2-px jitter, step decay).
+# docs/method.md §7 (dropout, leaky ReLU for sim/predsim, 2-px jitter, step decay).
 #
 #   bench/paper-mlp.sh [--epochs-mnist N] [--epochs-fashion N] [--threads T]
 #                      [--losses "bp pred sim predsim"] [--datasets "mnist fashion-mnist"]
