@@ -19,7 +19,7 @@
 #include "lw-export.h"
 #include "lw-help-window.h"
 #include "lw-page-switcher.h"
-#include "lw-presets.h"
+#include "lw-choices.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-run-files.h"
 #include "lw-status-bar.h"
@@ -920,7 +920,7 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
         self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
-       * starts at that network's own rate (lw_preset_apply). */
+       * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
     }
@@ -1086,7 +1086,7 @@ set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *par
 static void
 apply_preset (LwWindow *self, const LwPreset *preset)
 {
-  lw_preset_apply (preset, &self->pending.model);
+  lw_choices_apply_preset (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
     {
       self->pending.dataset = preset->dataset;
@@ -1102,7 +1102,7 @@ static void
 set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
-  const LwPreset *preset = lw_presets_lookup (g_variant_get_string (param, NULL));
+  const LwPreset *preset = lw_choices_lookup_preset (g_variant_get_string (param, NULL));
 
   if (preset == NULL)
     {
@@ -1146,7 +1146,7 @@ current_as_preset (LwWindow *self, LwPreset *p)
 static void
 show_presets_problem (LwWindow *self)
 {
-  const char *problem = lw_presets_get_load_error ();
+  const char *problem = lw_choices_get_presets_error ();
   g_autofree char *text = NULL;
 
   if (problem != NULL)
@@ -1169,7 +1169,7 @@ on_presets_banner_dismissed (LwWindow *self)
 static void
 on_presets_read_again (LwWindow *self)
 {
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   lw_controls_panel_reload_presets (self->controls);
   show_pending (self);
   show_presets_problem (self);
@@ -1178,7 +1178,7 @@ on_presets_read_again (LwWindow *self)
 static void
 on_preset_saved (LwWindow *self, const char *name)
 {
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   show_presets_problem (self);
   lw_controls_panel_reload_presets (self->controls);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
@@ -1193,7 +1193,7 @@ save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
   LwPreset current;
 
   current_as_preset (self, &current);
-  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
+  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_choices_get_presets (), path);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -1973,7 +1973,7 @@ remembered_dataset (LwWindow *self, LwDatasetKind *kind)
   name = g_settings_get_string (self->settings, "dataset");
   if (!lw_dataset_kind_from_string (name, kind))
     return FALSE;
-  choices = lw_dataset_choices_find ();
+  choices = lw_choices_find_datasets ();
   for (guint i = 0; i < choices->len; i++)
     if (((LwDatasetChoice *) g_ptr_array_index (choices, i))->kind == *kind)
       return TRUE;
@@ -1988,7 +1988,7 @@ remembered_preset (LwWindow *self)
   if (self->settings == NULL)
     return NULL;
   id = g_settings_get_string (self->settings, "preset");
-  return lw_presets_lookup (id);
+  return lw_choices_lookup_preset (id);
 }
 
 static void
@@ -2005,11 +2005,11 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   LwDatasetKind kind;
 
   if (o->preset != NULL)
-    preset = lw_presets_lookup (o->preset);
+    preset = lw_choices_lookup_preset (o->preset);
   if (preset == NULL)
     preset = remembered_preset (self);
   if (preset == NULL)
-    preset = lw_presets_lookup (LW_PRESET_DEFAULT);
+    preset = lw_choices_lookup_preset (LW_PRESET_DEFAULT);
   if (preset != NULL)
     apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
