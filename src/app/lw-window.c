@@ -21,7 +21,8 @@
 #include "lw-page-switcher.h"
 #include "lw-choices.h"
 #include "lw-save-preset-dialog.h"
-#include "lw-run-files.h"
+#include "lw-autosave.h"
+#include "lw-run-dialogs.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -627,13 +628,13 @@ open_chosen (GFile *file, gpointer data)
 static void
 save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  lw_run_files_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
+  lw_run_dialogs_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
 }
 
 static void
 open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  lw_run_files_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
+  lw_run_dialogs_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
 }
 
 static void
@@ -653,10 +654,10 @@ restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *para
 static void
 start_run_files (LwWindow *self)
 {
-  g_autofree char *autosave = lw_run_files_autosave_path ();
+  g_autofree char *autosave = lw_autosave_path ();
 
   self->owns_run_files = TRUE;
-  self->recovered_path = lw_run_files_begin ();
+  self->recovered_path = lw_autosave_begin ();
   lw_session_set_autosave (self->session, autosave, LW_AUTOSAVE_INTERVAL_S);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered",
                                  self->recovered_path != NULL);
@@ -1760,7 +1761,7 @@ lw_window_dispose (GObject *object)
   /* The window closes as it should: no crash to offer back next time. */
   if (self->owns_run_files)
     {
-      lw_run_files_end ();
+      lw_autosave_end ();
       self->owns_run_files = FALSE;
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_WINDOW);
