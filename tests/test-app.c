@@ -13,7 +13,7 @@
 #include <gtk/gtk.h>
 
 #include "lw-application.h"
-#include "lw-export.h"
+#include "lw-export-dialog.h"
 #include "lw-help-window.h"
 #include "lw-page-switcher.h"
 #include "lw-choices.h"

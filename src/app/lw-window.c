@@ -16,7 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
-#include "lw-export.h"
+#include "lw-export-dialog.h"
 #include "lw-help-window.h"
 #include "lw-page-switcher.h"
 #include "lw-choices.h"
@@ -1228,7 +1228,7 @@ export_chart (LwWindow *self, GVariant *param, LwExportFormat format)
       g_warning ("export: unknown chart “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, id, format);
+  lw_export_dialog_run (GTK_WINDOW (self), self->charts, id, format);
 }
 
 static void
@@ -1248,7 +1248,7 @@ export_csv_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
 
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
+  lw_export_dialog_run (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
 }
 
 static void
