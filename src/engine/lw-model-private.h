@@ -1,5 +1,6 @@
 /* lw-model-private.h: the model's insides that only the engine touches:
- * its parameters in a fixed order, and the state a checkpoint keeps.
+ * its parameters in a fixed order, the state a checkpoint keeps, and what
+ * lw-model.c takes from lw-model-config.c and lw-architectures.c.
  * The pieces of a step that schedulers drive are public: lw-step.h.
  *
  * A -private.h is included only by the files of its own folder (here
@@ -7,10 +8,22 @@
 #pragma once
 
 #include "lw-block.h"
+#include "lw-conv-block.h"
 #include "lw-model.h"
 #include "lw-step.h"
 
 G_BEGIN_DECLS
+
+/* Whether config makes a model; else why not, in error. */
+gboolean     lw_model_config_check          (const LwModelConfig *config, GError **error);
+
+/* Entries of an architecture's conv layout at most, and so conv blocks. */
+#define LW_ARCH_MAX_LAYOUT 16
+/* The conv blocks' shapes (at most LW_ARCH_MAX_LAYOUT) config's
+ * architecture has for its input; returns how many, or 0 with *what set
+ * when the input is too small for the layout. */
+guint        lw_arch_conv_shapes            (const LwModelConfig *config, LwConvBlockShape *shapes,
+                                             const char **what);
 
 /* Every trainable value (blocks with their heads, then the output
  * layer) in a fixed order into out, which may be NULL; returns how many. */
