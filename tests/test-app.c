@@ -13,10 +13,10 @@
 #include <gtk/gtk.h>
 
 #include "lw-application.h"
-#include "lw-export.h"
+#include "lw-export-dialog.h"
 #include "lw-help-window.h"
 #include "lw-page-switcher.h"
-#include "lw-presets.h"
+#include "lw-choices.h"
 #include "lw-save-preset-dialog.h"
 #include "lw-window-private.h"
 #include "app-helpers.h"
@@ -456,28 +456,28 @@ test_presets (void)
 {
   gboolean have_conv = FALSE;
 
-  for (guint i = 0; i < lw_presets_count (); i++)
+  for (guint i = 0; i < lw_choices_n_presets (); i++)
     {
-      const LwPreset *p = lw_presets_get (i);
+      const LwPreset *p = lw_choices_get_preset (i);
       LwModelConfig config;
       g_autoptr (LwModel) model = NULL;
       g_autoptr (GError) error = NULL;
 
       lw_model_config_init (&config);
       config.batch_size = 2;
-      lw_preset_apply (p, &config);
-      g_assert_true (lw_presets_lookup (p->id) == p);
-      g_assert_cmpint (lw_presets_find (p->arch, p->num_layers, p->num_hidden), ==, (int) i);
+      lw_choices_apply_preset (p, &config);
+      g_assert_true (lw_choices_lookup_preset (p->id) == p);
+      g_assert_cmpint (lw_choices_find_preset (p->arch, p->num_layers, p->num_hidden), ==, (int) i);
       model = lw_model_new (&config, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (lw_model_n_blocks (model), ==, lw_model_config_n_blocks (&config));
       have_conv |= lw_arch_is_conv (p->arch);
     }
   g_assert_true (have_conv);
-  g_assert_cmpint (lw_presets_lookup ("vgg-mini")->arch, ==, LW_ARCH_VGG_MINI);
-  g_assert_cmpint (lw_presets_lookup ("vgg8b")->arch, ==, LW_ARCH_VGG8B);
-  g_assert_null (lw_presets_lookup ("vgg9"));
-  g_assert_cmpint (lw_presets_find (LW_ARCH_VGG_MINI, 3, 1024), ==, -1);
+  g_assert_cmpint (lw_choices_lookup_preset ("vgg-mini")->arch, ==, LW_ARCH_VGG_MINI);
+  g_assert_cmpint (lw_choices_lookup_preset ("vgg8b")->arch, ==, LW_ARCH_VGG8B);
+  g_assert_null (lw_choices_lookup_preset ("vgg9"));
+  g_assert_cmpint (lw_choices_find_preset (LW_ARCH_VGG_MINI, 3, 1024), ==, -1);
 
   if (g_test_subprocess ())
     {
@@ -663,12 +663,12 @@ static void
 select_preset (LwWindow *window, const char *id)
 {
   GtkDropDown *dropdown = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
-  const LwPreset *preset = lw_presets_lookup (id);
+  const LwPreset *preset = lw_choices_lookup_preset (id);
 
-  for (guint i = 0; i < lw_presets_count (); i++)
-    if (lw_presets_get (i) == preset)
+  for (guint i = 0; i < lw_choices_n_presets (); i++)
+    if (lw_choices_get_preset (i) == preset)
       gtk_drop_down_set_selected (dropdown, i);
-  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (dropdown)) == preset);
+  g_assert_true (lw_choices_get_preset (gtk_drop_down_get_selected (dropdown)) == preset);
 }
 
 static void
@@ -1069,7 +1069,7 @@ test_window_save_preset (void)
   gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), " sim class ");
   g_assert_true (lw_save_preset_dialog_save (dialog));
 
-  saved = lw_presets_lookup ("sim class");
+  saved = lw_choices_lookup_preset ("sim class");
   g_assert_nonnull (saved);
   g_assert_true (saved->user);
   g_assert_cmpint (saved->arch, ==, LW_ARCH_MLP);
@@ -1081,8 +1081,8 @@ test_window_save_preset (void)
   g_assert_cmpuint (saved->seed, ==, 7);
   networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
-                    lw_presets_count ());
-  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == saved);
+                    lw_choices_n_presets ());
+  g_assert_true (lw_choices_get_preset (gtk_drop_down_get_selected (networks)) == saved);
   path = lw_preset_user_path ();
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "[sim class]"));
@@ -1094,12 +1094,12 @@ test_window_save_preset (void)
   gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "sim class");
   g_assert_false (lw_save_preset_dialog_save (dialog));
   g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "Replace"));
-  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 7);
+  g_assert_cmpuint (lw_choices_lookup_preset ("sim class")->seed, ==, 7);
   g_assert_true (lw_save_preset_dialog_save (dialog));
-  g_assert_cmpuint (lw_presets_lookup ("sim class")->seed, ==, 8);
+  g_assert_cmpuint (lw_choices_lookup_preset ("sim class")->seed, ==, 8);
 
   g_unlink (path);
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app_close (g_steal_pointer (&app), window);
 }
 
@@ -2297,11 +2297,11 @@ test_window_bad_presets (void)
     }
 
   g_unlink (path);
-  lw_presets_reload ();
-  n_builtin = lw_presets_count ();
-  g_assert_null (lw_presets_get_load_error ());
+  lw_choices_reload_presets ();
+  n_builtin = lw_choices_n_presets ();
+  g_assert_null (lw_choices_get_presets_error ());
   write_user_presets ("# mine\n[mine]\narch=mlp\nlayers 2\n");
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
 
   app = app_new (&options);
   options->preset = g_strdup ("vgg-mini");
@@ -2318,10 +2318,11 @@ test_window_bad_presets (void)
   g_assert_nonnull (strstr (gtk_label_get_text (text), "line 4"));
   g_assert_nonnull (strstr (gtk_label_get_text (text), "layers 2"));
   /* The built-in presets, and the one asked for, all there. */
-  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+  g_assert_cmpuint (lw_choices_n_presets (), ==, n_builtin);
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin);
-  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
-  g_assert_null (lw_presets_lookup ("mine"));
+  g_assert_true (lw_choices_get_preset (gtk_drop_down_get_selected (networks))
+                 == lw_choices_lookup_preset ("vgg-mini"));
+  g_assert_null (lw_choices_lookup_preset ("mine"));
   /* The run-file banner is another: its news does not hide this one. */
   g_assert_null (lw_window_get_banner (window, NULL));
 
@@ -2334,19 +2335,20 @@ test_window_bad_presets (void)
   g_assert_nonnull (strstr (gtk_label_get_text (text), "[mine]"));
   g_assert_nonnull (strstr (gtk_label_get_text (text), "lr"));
   g_assert_nonnull (strstr (gtk_label_get_text (text), "fast"));
-  g_assert_cmpuint (lw_presets_count (), ==, n_builtin);
+  g_assert_cmpuint (lw_choices_n_presets (), ==, n_builtin);
 
   /* Corrected: the banner goes, the preset comes, the choice stays. */
   write_user_presets ("[mine]\narch=mlp\nlayers=2\nhidden=64\n");
   g_signal_emit_by_name (read_again, "clicked");
   g_assert_false (gtk_revealer_get_reveal_child (banner));
-  g_assert_nonnull (lw_presets_lookup ("mine"));
+  g_assert_nonnull (lw_choices_lookup_preset ("mine"));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==, n_builtin + 1);
-  g_assert_true (lw_presets_get (gtk_drop_down_get_selected (networks)) == lw_presets_lookup ("vgg-mini"));
+  g_assert_true (lw_choices_get_preset (gtk_drop_down_get_selected (networks))
+                 == lw_choices_lookup_preset ("vgg-mini"));
 
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_unlink (path);
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app_close (g_steal_pointer (&app), window);
 }
 
@@ -2536,7 +2538,7 @@ test_window_folders (void)
     gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "digits");
     g_assert_true (lw_save_preset_dialog_save (dialog));
   }
-  g_assert_cmpstr (lw_presets_lookup ("digits")->data_dir, ==, digits);
+  g_assert_cmpstr (lw_choices_lookup_preset ("digits")->data_dir, ==, digits);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset", "s", "mnist-subset");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
   wait_until (window, is_paused_off, GUINT_TO_POINTER (200), LOAD_TIMEOUT_S, "the subset");
@@ -2562,7 +2564,7 @@ test_window_folders (void)
   g_assert_nonnull (strstr (((const LwLineChart *) chart)->empty_text, "Start New Run"));
 
   g_unlink (path);
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app_close (g_steal_pointer (&app), window);
   remove_folder (broken);
   remove_folder (digits);
@@ -2728,7 +2730,7 @@ test_window_long_names (void)
   width = min_width (GTK_WIDGET (window));
 
   write_user_presets (presets);
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   lw_controls_panel_reload_presets (lw_window_get_controls (window));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "long");
   g_assert_true (lw_controls_panel_choose_folder (lw_window_get_controls (window), folder));
@@ -2741,7 +2743,7 @@ test_window_long_names (void)
 
     g_unlink (path);
   }
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app_close (g_steal_pointer (&app), window);
   remove_folder (folder);
   g_rmdir (tmp);
@@ -2771,7 +2773,7 @@ test_window_seed_and_conv (void)
       return;
     }
   write_user_presets ("[big seed]\narch=mlp\nlayers=1\nhidden=32\nseed=9007199254740991\n");
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app = app_new (&options);
   options->preset = g_strdup ("big seed");
   window = app_open_window (app);
@@ -2797,7 +2799,7 @@ test_window_seed_and_conv (void)
 
     g_unlink (path);
   }
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   app_close (g_steal_pointer (&app), window);
 }
 

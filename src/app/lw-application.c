@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "lw-presets.h"
+#include "lw-choices.h"
 #include "lw-window.h"
 #include "lw-window-private.h"
 
@@ -73,12 +73,12 @@ lw_application_handle_local_options (GApplication *app, GVariantDict *dict)
   o->autoplay = g_variant_dict_contains (dict, "autoplay") || o->benchmark_seconds > 0;
   o->presentation = g_variant_dict_contains (dict, "presentation");
 
-  if (o->preset != NULL && lw_presets_lookup (o->preset) == NULL)
+  if (o->preset != NULL && lw_choices_lookup_preset (o->preset) == NULL)
     {
-      g_autofree char *names = lw_preset_list_names (lw_presets_get_list ());
+      g_autofree char *names = lw_preset_list_names (lw_choices_get_presets ());
 
-      if (lw_presets_get_load_error () != NULL)
-        g_printerr ("layerwise: %s\n", lw_presets_get_load_error ());
+      if (lw_choices_get_presets_error () != NULL)
+        g_printerr ("layerwise: %s\n", lw_choices_get_presets_error ());
       g_printerr (_("layerwise: unknown preset “%s”; the presets are: %s\n"), o->preset, names);
       return 2;
     }

@@ -1,21 +1,16 @@
-/* lw-charts.c: chart models built from a snapshot.
+/* lw-charts.c: chart models built from a snapshot (the same in words, for
+ * screen readers: lw-charts-descriptions.c).
  *
  * Every model points into the snapshot it was built from, which is kept
  * referenced until the next update, so building one costs a few small
  * arrays and drawing never races the worker. */
-#include "lw-charts.h"
+#include "lw-charts-private.h"
 
 #include <errno.h>
 #include <math.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "widgets/lw-chart-confusion.h"
-#include "widgets/lw-chart-feature-maps.h"
-#include "widgets/lw-chart-gallery.h"
-#include "widgets/lw-chart-heatmap.h"
-#include "widgets/lw-chart-image-grid.h"
-#include "widgets/lw-chart-line.h"
 #include "session/lw-label.h"
 
 #define PREVIOUS_ALPHA 0.35
@@ -28,66 +23,6 @@
 #define PROBE_TITLE_ROOM 190.0
 /* Room the heatmap takes for its colour scale at presentation factor 1. */
 #define SCALE_BAR_ROOM 64.0
-
-typedef struct {
-  LwHeatmap maps[LW_MAX_BLOCKS + 1];
-  LwImageCache *caches[LW_MAX_BLOCKS + 1];
-  guint n;
-  double scale;
-} SimilarityRow;
-
-/* The probe image beside each block's activations: strips for an MLP,
- * feature maps for a conv net. */
-typedef struct {
-  LwImageGrid image;
-  gboolean conv;
-  double scale;
-  LwActivationStrips strips;
-  LwFeatureMaps maps;
-  LwFeatureGroup groups[LW_MAX_BLOCKS];
-  char *image_title;
-} ProbeView;
-
-struct _LwCharts
-{
-  LwSnapshot *snap;
-  gboolean loss_log;
-  LwTestCurve test_curve;
-  double scale;
-
-  GArray *acc_series;         /* LwLineSeries */
-  GArray *loss_series;
-  GArray *marks;              /* LwLineMark */
-  GPtrArray *strings;         /* names made for the current models */
-  LwLineChart acc, loss;
-
-  LwImageGrid filters;
-  LwImageCache *filters_cache;
-  char *filters_title;
-  ProbeView probe;
-  LwImageCache *probe_cache, *strips_cache, *maps_cache;
-  SimilarityRow sim;
-  char *block_names[LW_MAX_BLOCKS];
-  char *block_short_names[LW_MAX_BLOCKS];   /* "b1", where "block 1" does not fit */
-
-  guint prediction_layer;     /* clamped to the output layer */
-  LwConfusion confusion;
-  char *confusion_title, *confusion_caption;
-  LwGallery gallery;
-  char *gallery_caption;
-  guint32 *gallery_order;     /* for the predictions and layer shown */
-  LwImageCache *gallery_cache;
-  const LwPredictions *seen_predictions;
-  guint seen_layer;
-  guint64 gallery_serial;     /* its images change only with the order */
-  guint gallery_cursor;       /* the keyboard's image index, G_MAXUINT: none yet */
-  gboolean gallery_cursor_shown;
-
-  /* Pictures change a few times a second, curves more often: their
-   * caches are told apart by the data pointer they were built from. */
-  const float *seen_filters, *seen_probe, *seen_sim;
-  guint64 pictures_serial;
-};
 
 static const char *const chart_ids[LW_N_CHARTS] = {
   "accuracy", "loss", "filters", "activations", "similarity", "confusion", "gallery",
@@ -207,9 +142,8 @@ class_names (const LwSnapshot *snap, guint n_classes)
          ? snap->class_names : NULL;
 }
 
-/* Class k as the window shows it: the dataset's name, else its number. */
-static const char *
-class_label (const LwSnapshot *snap, guint n_classes, guint k, char *buf, gsize size)
+const char *
+lw_charts_class_label (const LwSnapshot *snap, guint n_classes, guint k, char *buf, gsize size)
 {
   const char *const *names = class_names (snap, n_classes);
 
@@ -219,8 +153,8 @@ class_label (const LwSnapshot *snap, guint n_classes, guint k, char *buf, gsize 
   return buf;
 }
 
-static const char *
-layer_name (const LwCharts *c, guint layer, guint n_blocks)
+const char *
+lw_charts_layer_name (const LwCharts *c, guint layer, guint n_blocks)
 {
   return layer < n_blocks ? c->block_names[layer] : _("output");
 }
@@ -259,7 +193,7 @@ add_run_curves (LwCharts *c, const LwRunCurves *run, gboolean current)
   for (guint layer = 0; layer < run->n_layers; layer++)
     {
       const LwLayerCurves *l = &run->layers[layer];
-      const char *name = layer_name (c, layer, n_blocks);
+      const char *name = lw_charts_layer_name (c, layer, n_blocks);
       gboolean first = layer == run->n_layers - 1;
 
       add_series (c->acc_series,
@@ -435,9 +369,9 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   g_free (c->probe.image_title);
   /* Translators: the probe image's title; the label is a class name or number. */
   c->probe.image_title = g_strdup_printf (_("Test image %u, label %s"), snap->probe_image_index,
-                                          class_label (snap, snap->n_class_names,
-                                                       snap->probe_image_label,
-                                                       label, sizeof label));
+                                          lw_charts_class_label (snap, snap->n_class_names,
+                                                                 snap->probe_image_label,
+                                                                 label, sizeof label));
   c->probe.image = (LwImageGrid) {
     .title = c->probe.image_title,
     .caption = "",
@@ -676,40 +610,6 @@ lw_charts_gallery_position (LwCharts *c, double width, double height, guint inde
   return lw_gallery_position (&c->gallery, width, height, index);
 }
 
-/* An image of the gallery by its classes' names: an article would not
- * fit every name ("a Ankle boot"). */
-static char *
-describe_named_image (const LwGallery *g, guint index)
-{
-  const char *truth = g->class_names[g->labels[index]];
-
-  if (g->labels[index] == g->predicted[index])
-    /* Translators: a test image of the gallery: its index and true class's name. */
-    return g_strdup_printf (_("Test image %u: %s, recognised."), index, truth);
-  /* Translators: a test image of the gallery: its index, true and predicted class's names. */
-  return g_strdup_printf (_("Test image %u: %s, taken for %s."), index, truth,
-                          g->class_names[g->predicted[index]]);
-}
-
-char *
-lw_charts_describe_gallery_image (LwCharts *c, guint index)
-{
-  const LwGallery *g;
-
-  g_return_val_if_fail (c != NULL, NULL);
-  g = &c->gallery;
-  if (index >= g->n_images)
-    return NULL;
-  if (g->class_names != NULL)
-    return describe_named_image (g, index);
-  if (g->labels[index] == g->predicted[index])
-    /* Translators: a test image of the gallery: its index and true class. */
-    return g_strdup_printf (_("Test image %u: a %u, recognised."), index, g->labels[index]);
-  /* Translators: a test image of the gallery: its index, true and predicted class. */
-  return g_strdup_printf (_("Test image %u: a %u, taken for a %u."), index, g->labels[index],
-                          g->predicted[index]);
-}
-
 void
 lw_charts_set_scale (LwCharts *c, double scale)
 {
@@ -841,207 +741,6 @@ lw_charts_get_draw (LwCharts *c, LwChartId id, gconstpointer *data)
       break;
     }
   g_return_val_if_reached (NULL);
-}
-
-static void
-append_percent (GString *s, float v)
-{
-  if (isfinite (v))
-    g_string_append_printf (s, "%.1f%%", 100.0 * v);
-  else
-    g_string_append (s, "–");
-}
-
-static float
-last_value (const LwSeries *s)
-{
-  return s->n > 0 ? s->y[s->n - 1] : NAN;
-}
-
-static void
-describe_accuracy (LwCharts *c, const LwSnapshot *snap, GString *s)
-{
-  char samples[24];
-
-  g_snprintf (samples, sizeof samples, "%" G_GUINT64_FORMAT, snap->samples_seen);
-  g_string_append_printf (s, _("After %s samples."), samples);
-  for (guint l = snap->n_blocks + 1; l-- > 0;)
-    {
-      /* Translators: e.g. "output: training 97.3%, test 97.8%." */
-      g_string_append_printf (s, " %s: %s ", layer_name (c, l, snap->n_blocks), _("training"));
-      append_percent (s, snap->last_train_acc[l]);
-      g_string_append_printf (s, ", %s ", _("test"));
-      append_percent (s, snap->last_test_acc[l]);
-      g_string_append (s, ".");
-    }
-}
-
-static void
-describe_loss (LwCharts *c, const LwSnapshot *snap, GString *s)
-{
-  const LwRunCurves *run = &snap->current;
-  char value[32];
-
-  if (run->n_layers == 0 || run->layers[0].loss_pred.n == 0)
-    {
-      g_string_append (s, _("No losses yet."));
-      return;
-    }
-  for (guint l = 0; l < run->n_layers; l++)
-    {
-      const LwLayerCurves *layer = &run->layers[l];
-
-      lw_label_number (value, sizeof value, last_value (&layer->loss_pred));
-      if (l + 1 == run->n_layers)
-        g_string_append_printf (s, _("output cross-entropy %s."), value);
-      else
-        {
-          g_string_append_printf (s, _("%s: prediction %s"), layer_name (c, l, snap->n_blocks), value);
-          if (layer->loss_sim.n > 0)
-            {
-              lw_label_number (value, sizeof value, last_value (&layer->loss_sim));
-              g_string_append_printf (s, _(", similarity %s"), value);
-            }
-          g_string_append (s, "; ");
-        }
-    }
-}
-
-static void
-describe_probe (LwCharts *c, const LwSnapshot *snap, GString *s)
-{
-  const float *v = snap->activations;
-  char label[16];
-
-  g_string_append_printf (s, _("Test image %u, label %s."), snap->probe_image_index,
-                          class_label (snap, snap->n_class_names, snap->probe_image_label,
-                                       label, sizeof label));
-  for (guint i = 0; v != NULL && i < snap->n_blocks; i++)
-    {
-      guint active = 0;
-
-      for (guint k = 0; k < snap->block_width[i]; k++)
-        active += v[k] > 0.0f;
-      /* Translators: e.g. " block 2: 43% of 256 units above zero." */
-      g_string_append_printf (s, _(" %s: %.0f%% of %u units above zero."), c->block_names[i],
-                              100.0 * active / MAX (snap->block_width[i], 1), snap->block_width[i]);
-      v += snap->block_width[i];
-    }
-}
-
-/* How far each block's similarity matrix is from the labels': the mean
- * absolute difference, 0 when they agree. */
-static void
-describe_similarity (LwCharts *c, const LwSnapshot *snap, GString *s)
-{
-  gsize nn = (gsize) snap->probe_n * snap->probe_n;
-
-  if (snap->label_sim == NULL || snap->block_sim == NULL || nn == 0)
-    {
-      g_string_append (s, _("No similarity matrices yet."));
-      return;
-    }
-  g_string_append_printf (s, _("%u test images sorted by class. Mean difference from the "
-                               "label matrix:"), snap->probe_n);
-  for (guint i = 0; i < snap->n_blocks; i++)
-    {
-      const float *m = snap->block_sim + i * nn;
-      double sum = 0.0;
-
-      for (gsize k = 0; k < nn; k++)
-        sum += fabs (m[k] - snap->label_sim[k]);
-      g_string_append_printf (s, " %s %.2f%s", c->block_names[i], sum / nn,
-                              i + 1 < snap->n_blocks ? "," : ".");
-    }
-}
-
-static void
-describe_confusion (LwCharts *c, const LwSnapshot *snap, GString *s)
-{
-  const LwConfusion *m = &c->confusion;
-  guint C = m->n_classes, worst_t = 0, worst_p = 0;
-  guint32 worst = 0;
-
-  if (C == 0)
-    {
-      g_string_append (s, _("No predictions yet."));
-      return;
-    }
-  g_string_append_printf (s, "%s: %s.", m->title, m->caption);
-  for (guint t = 0; t < C; t++)
-    for (guint q = 0; q < C; q++)
-      if (t != q && m->counts[t * C + q] > worst)
-        {
-          worst = m->counts[t * C + q];
-          worst_t = t;
-          worst_p = q;
-        }
-  if (worst > 0)
-    {
-      char t_buf[16], p_buf[16];
-
-      /* Translators: the true class, the class it was taken for (names or
-       * numbers), how often. */
-      g_string_append_printf (s, _(" Most often confused: %s taken for %s, %u times."),
-                              class_label (snap, C, worst_t, t_buf, sizeof t_buf),
-                              class_label (snap, C, worst_p, p_buf, sizeof p_buf), worst);
-    }
-}
-
-static void
-describe_gallery (LwCharts *c, GString *s)
-{
-  const LwGallery *g = &c->gallery;
-
-  if (g->n_images == 0)
-    {
-      g_string_append (s, _("No predictions yet."));
-      return;
-    }
-  if (g->show_cursor && g->cursor < g->n_images)
-    {
-      g_autofree char *image = lw_charts_describe_gallery_image (c, g->cursor);
-
-      g_string_append_printf (s, "%s ", image);
-    }
-  g_string_append_printf (s, _("%s of the held-out test images."), c->gallery_caption);
-  if (g->labels[g->order[0]] == g->predicted[g->order[0]])
-    return;
-  if (g->class_names != NULL)
-    /* Translators: the first image of the gallery: its index, true and predicted class's names. */
-    g_string_append_printf (s, _(" The first: image %u, %s taken for %s."), g->order[0],
-                            g->class_names[g->labels[g->order[0]]],
-                            g->class_names[g->predicted[g->order[0]]]);
-  else
-    g_string_append_printf (s, _(" The first: image %u, a %u taken for a %u."), g->order[0],
-                            g->labels[g->order[0]], g->predicted[g->order[0]]);
-}
-
-char *
-lw_charts_describe (LwCharts *c, LwChartId id)
-{
-  const LwSnapshot *snap;
-  GString *s;
-
-  g_return_val_if_fail (c != NULL && id < LW_N_CHARTS, NULL);
-  snap = c->snap;
-  if (snap == NULL)
-    return g_strdup (_("Loading."));
-  s = g_string_new (NULL);
-  switch (id)
-    {
-    case LW_CHART_ACCURACY:   describe_accuracy (c, snap, s); break;
-    case LW_CHART_LOSS:       describe_loss (c, snap, s); break;
-    case LW_CHART_FILTERS:
-      g_string_append_printf (s, "%s: %u.", c->filters.title, c->filters.n_images);
-      break;
-    case LW_CHART_PROBE:      describe_probe (c, snap, s); break;
-    case LW_CHART_SIMILARITY: describe_similarity (c, snap, s); break;
-    case LW_CHART_CONFUSION:  describe_confusion (c, snap, s); break;
-    case LW_CHART_GALLERY:    describe_gallery (c, s); break;
-    case LW_N_CHARTS:         break;
-    }
-  return g_string_free (s, FALSE);
 }
 
 static void

@@ -74,7 +74,8 @@ void        lw_charts_set_scale      (LwCharts *charts, double scale);
 LwChartDrawFunc lw_charts_get_draw (LwCharts *charts, LwChartId id, gconstpointer *data);
 
 /* What the chart shows now, in words, for screen readers: the current
- * values (accuracies, losses, counts), not how it looks. */
+ * values (accuracies, losses, counts), not how it looks
+ * (lw-charts-descriptions.c, as is lw_charts_describe_gallery_image). */
 char       *lw_charts_describe   (LwCharts *charts, LwChartId id);
 
 /* Every series of every run as CSV: run,layer,series,samples,value. */

@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
-#include "lw-presets.h"
+#include "lw-choices.h"
 #include "lw-status-bar.h"
 
 /* The slider sends its rate once the hand rests, not on every pixel. */
@@ -277,7 +277,7 @@ void
 lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings,
                                 const char *preset_id)
 {
-  const LwPreset *chosen = preset_id != NULL ? lw_presets_lookup (preset_id) : NULL;
+  const LwPreset *chosen = preset_id != NULL ? lw_choices_lookup_preset (preset_id) : NULL;
   int preset;
 
   g_return_if_fail (LW_IS_CONTROLS_PANEL (self) && settings != NULL);
@@ -285,13 +285,13 @@ lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *sett
   self->syncing = TRUE;
   gtk_drop_down_set_selected (self->dataset_dropdown,
                               add_dataset (self, settings->dataset, settings->data_dir));
-  preset = lw_presets_find (settings->model.arch, settings->model.num_layers,
-                            settings->model.num_hidden);
+  preset = lw_choices_find_preset (settings->model.arch, settings->model.num_layers,
+                                   settings->model.num_hidden);
   if (chosen != NULL && chosen->arch == settings->model.arch
       && chosen->num_layers == settings->model.num_layers
       && chosen->num_hidden == settings->model.num_hidden)
-    for (guint i = 0; i < lw_presets_count (); i++)
-      if (lw_presets_get (i) == chosen)
+    for (guint i = 0; i < lw_choices_n_presets (); i++)
+      if (lw_choices_get_preset (i) == chosen)
         preset = (int) i;
   gtk_drop_down_set_selected (self->preset_dropdown,
                               preset >= 0 ? (guint) preset : GTK_INVALID_LIST_POSITION);
@@ -381,9 +381,10 @@ on_preset_selected (LwControlsPanel *self)
 {
   guint i = gtk_drop_down_get_selected (self->preset_dropdown);
 
-  if (self->syncing || i >= lw_presets_count ())
+  if (self->syncing || i >= lw_choices_n_presets ())
     return;
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", lw_presets_get (i)->id);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s",
+                              lw_choices_get_preset (i)->id);
 }
 
 static void
@@ -519,8 +520,8 @@ lw_controls_panel_reload_presets (LwControlsPanel *self)
 
   g_return_if_fail (LW_IS_CONTROLS_PANEL (self));
   self->syncing = TRUE;
-  for (guint i = 0; i < lw_presets_count (); i++)
-    gtk_string_list_append (presets, lw_presets_get (i)->label);
+  for (guint i = 0; i < lw_choices_n_presets (); i++)
+    gtk_string_list_append (presets, lw_choices_get_preset (i)->label);
   gtk_drop_down_set_model (self->preset_dropdown, G_LIST_MODEL (presets));
   self->syncing = syncing;
 }
@@ -540,7 +541,7 @@ lw_controls_panel_init (LwControlsPanel *self)
 
   self->datasets = g_ptr_array_new_with_free_func ((GDestroyNotify) lw_dataset_choice_free);
   self->dataset_names = gtk_string_list_new (NULL);
-  found = lw_dataset_choices_find ();
+  found = lw_choices_find_datasets ();
   for (guint i = 0; i < found->len; i++)
     {
       LwDatasetChoice *c = g_ptr_array_index (found, i);

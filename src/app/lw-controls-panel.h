@@ -27,14 +27,14 @@ void      lw_controls_panel_update       (LwControlsPanel *self, const LwSnapsho
  * network (may be NULL: the first preset of that network). */
 void      lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *settings,
                                           const char *preset_id);
-/* The network drop-down again from lw_presets_get_list (after a save). */
+/* The network drop-down again from lw_choices_get_presets (after a save). */
 void      lw_controls_panel_reload_presets (LwControlsPanel *self);
 /* A refused value: message shown where it was typed; NULL clears. */
 void      lw_controls_panel_show_error   (LwControlsPanel *self, LwField field, const char *message);
 void      lw_controls_panel_show_block_error (LwControlsPanel *self, guint block,
                                               const char *message);
 GtkEntry *lw_controls_panel_get_entry    (LwControlsPanel *self, LwField field);
-/* The New Run network drop-down, in lw_presets_get() order. */
+/* The New Run network drop-down, in lw_choices_get_preset() order. */
 GtkDropDown *lw_controls_panel_get_preset_dropdown (LwControlsPanel *self);
 /* What "Open folder…" does with the folder chosen: checked, then chosen
  * as the dataset, or refused with the reason under the drop-down. */

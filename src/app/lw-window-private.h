@@ -1,4 +1,7 @@
-/* lw-window-private.h: what the UI test looks at inside the window. */
+/* lw-window-private.h: what the UI test looks at inside the window.
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/app/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include "lw-charts.h"

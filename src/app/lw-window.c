@@ -16,12 +16,13 @@
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
-#include "lw-export.h"
+#include "lw-export-dialog.h"
 #include "lw-help-window.h"
 #include "lw-page-switcher.h"
-#include "lw-presets.h"
+#include "lw-choices.h"
 #include "lw-save-preset-dialog.h"
-#include "lw-run-files.h"
+#include "lw-autosave.h"
+#include "lw-run-dialogs.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
@@ -627,13 +628,13 @@ open_chosen (GFile *file, gpointer data)
 static void
 save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  lw_run_files_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
+  lw_run_dialogs_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
 }
 
 static void
 open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  lw_run_files_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
+  lw_run_dialogs_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
 }
 
 static void
@@ -653,10 +654,10 @@ restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *para
 static void
 start_run_files (LwWindow *self)
 {
-  g_autofree char *autosave = lw_run_files_autosave_path ();
+  g_autofree char *autosave = lw_autosave_path ();
 
   self->owns_run_files = TRUE;
-  self->recovered_path = lw_run_files_begin ();
+  self->recovered_path = lw_autosave_begin ();
   lw_session_set_autosave (self->session, autosave, LW_AUTOSAVE_INTERVAL_S);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered",
                                  self->recovered_path != NULL);
@@ -920,7 +921,7 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
         self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
-       * starts at that network's own rate (lw_preset_apply). */
+       * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
     }
@@ -1086,7 +1087,7 @@ set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *par
 static void
 apply_preset (LwWindow *self, const LwPreset *preset)
 {
-  lw_preset_apply (preset, &self->pending.model);
+  lw_choices_apply_preset (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
     {
       self->pending.dataset = preset->dataset;
@@ -1102,7 +1103,7 @@ static void
 set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
-  const LwPreset *preset = lw_presets_lookup (g_variant_get_string (param, NULL));
+  const LwPreset *preset = lw_choices_lookup_preset (g_variant_get_string (param, NULL));
 
   if (preset == NULL)
     {
@@ -1146,7 +1147,7 @@ current_as_preset (LwWindow *self, LwPreset *p)
 static void
 show_presets_problem (LwWindow *self)
 {
-  const char *problem = lw_presets_get_load_error ();
+  const char *problem = lw_choices_get_presets_error ();
   g_autofree char *text = NULL;
 
   if (problem != NULL)
@@ -1169,7 +1170,7 @@ on_presets_banner_dismissed (LwWindow *self)
 static void
 on_presets_read_again (LwWindow *self)
 {
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   lw_controls_panel_reload_presets (self->controls);
   show_pending (self);
   show_presets_problem (self);
@@ -1178,7 +1179,7 @@ on_presets_read_again (LwWindow *self)
 static void
 on_preset_saved (LwWindow *self, const char *name)
 {
-  lw_presets_reload ();
+  lw_choices_reload_presets ();
   show_presets_problem (self);
   lw_controls_panel_reload_presets (self->controls);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
@@ -1193,7 +1194,7 @@ save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
   LwPreset current;
 
   current_as_preset (self, &current);
-  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
+  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_choices_get_presets (), path);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -1227,7 +1228,7 @@ export_chart (LwWindow *self, GVariant *param, LwExportFormat format)
       g_warning ("export: unknown chart “%s”", g_variant_get_string (param, NULL));
       return;
     }
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, id, format);
+  lw_export_dialog_run (GTK_WINDOW (self), self->charts, id, format);
 }
 
 static void
@@ -1247,7 +1248,7 @@ export_csv_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   LwWindow *self = LW_WINDOW (widget);
 
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
+  lw_export_dialog_run (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
 }
 
 static void
@@ -1760,7 +1761,7 @@ lw_window_dispose (GObject *object)
   /* The window closes as it should: no crash to offer back next time. */
   if (self->owns_run_files)
     {
-      lw_run_files_end ();
+      lw_autosave_end ();
       self->owns_run_files = FALSE;
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), LW_TYPE_WINDOW);
@@ -1973,7 +1974,7 @@ remembered_dataset (LwWindow *self, LwDatasetKind *kind)
   name = g_settings_get_string (self->settings, "dataset");
   if (!lw_dataset_kind_from_string (name, kind))
     return FALSE;
-  choices = lw_dataset_choices_find ();
+  choices = lw_choices_find_datasets ();
   for (guint i = 0; i < choices->len; i++)
     if (((LwDatasetChoice *) g_ptr_array_index (choices, i))->kind == *kind)
       return TRUE;
@@ -1988,7 +1989,7 @@ remembered_preset (LwWindow *self)
   if (self->settings == NULL)
     return NULL;
   id = g_settings_get_string (self->settings, "preset");
-  return lw_presets_lookup (id);
+  return lw_choices_lookup_preset (id);
 }
 
 static void
@@ -2005,11 +2006,11 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   LwDatasetKind kind;
 
   if (o->preset != NULL)
-    preset = lw_presets_lookup (o->preset);
+    preset = lw_choices_lookup_preset (o->preset);
   if (preset == NULL)
     preset = remembered_preset (self);
   if (preset == NULL)
-    preset = lw_presets_lookup (LW_PRESET_DEFAULT);
+    preset = lw_choices_lookup_preset (LW_PRESET_DEFAULT);
   if (preset != NULL)
     apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))

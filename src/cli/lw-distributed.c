@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "engine/lw-gemm.h"
-#include "engine/lw-model-private.h"
+#include "engine/lw-step.h"
 #include "engine/lw-pipeline.h"
 #include "lw-batches.h"
 #include "lw-metrics-csv.h"

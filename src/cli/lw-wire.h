@@ -13,7 +13,7 @@
 #include <glib.h>
 
 #include "engine/lw-model.h"
-#include "engine/lw-model-private.h"
+#include "engine/lw-step.h"
 
 G_BEGIN_DECLS
 

@@ -1,4 +1,7 @@
-/* lw-data-private.h: helpers shared between the files of src/data/ only. */
+/* lw-data-private.h: helpers shared between the files of src/data/.
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/data/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include "lw-dataset.h"

@@ -1,53 +1,29 @@
-/* lw-model-private.h: the pieces of a training step, for schedules other
- * than lw_model_train_step's one-block-after-another (lw-pipeline.c).
- * Engine-internal. */
+/* lw-model-private.h: the model's insides that only the engine touches:
+ * its parameters in a fixed order, the state a checkpoint keeps, and what
+ * lw-model.c takes from lw-model-config.c and lw-architectures.c.
+ * The pieces of a step that schedulers drive are public: lw-step.h.
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/engine/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include "lw-block.h"
+#include "lw-conv-block.h"
 #include "lw-model.h"
+#include "lw-step.h"
 
 G_BEGIN_DECLS
 
-/* The live controls as they stood when a step was handed out: a step runs
- * with these, whatever is changed while it runs. */
-typedef struct {
-  LwStepContext ctx;
-  float lr_mult[LW_MAX_BLOCKS];
-  gboolean frozen[LW_MAX_BLOCKS];
-} LwStepControls;
+/* Whether config makes a model; else why not, in error. */
+gboolean     lw_model_config_check          (const LwModelConfig *config, GError **error);
 
-void         lw_model_capture_controls      (const LwModel *model, LwStepControls *controls);
-
-/* Block i's part of a local step (not bp): forward on below, then its own
- * heads and update. Returns its detached output, lw_model_block_out_floats
- * per sample, valid until the block's next call; NULL when its update
- * diverged and was not applied (stats->diverged, with block = i), after
- * which no later part may train on the batch. Touches only block i's
- * state, so different blocks may run on different threads as long as
- * each block sees its batches in order and no two share a workspace. */
-const float *lw_model_block_train           (LwModel *model, guint block, const float *below,
-                                             const guint8 *y, guint count,
-                                             const LwStepControls *controls, LwBlockStats *stats);
-/* The output layer's step on the last block's output h; FALSE, with
- * stats->diverged (block = n_blocks), when it diverged and was not applied. */
-gboolean     lw_model_output_train          (LwModel *model, const float *h, const guint8 *y,
-                                             guint count, const LwStepControls *controls,
-                                             LwStepStats *stats);
-gsize        lw_model_block_out_floats      (const LwModel *model, guint block);
-
-/* lw_model_evaluate one piece at a time: block i's evaluation forward on
- * below, adding its local classifier's correct predictions to *correct;
- * returns its output (lw_model_block_out_floats per sample), valid until
- * the block's next call. Then the output layer on the last block's
- * output. */
-const float *lw_model_block_evaluate        (LwModel *model, guint block, const float *below,
-                                             const guint8 *y, guint count, guint *correct);
-void         lw_model_output_evaluate       (LwModel *model, const float *h, const guint8 *y,
-                                             guint count, guint *correct);
-
-/* Seconds per step each block (and, at index n_blocks, the output layer)
- * took in lw_model_train_step, a moving average; 0 before any step. */
-void         lw_model_block_costs           (const LwModel *model, double *costs);
+/* Entries of an architecture's conv layout at most, and so conv blocks. */
+#define LW_ARCH_MAX_LAYOUT 16
+/* The conv blocks' shapes (at most LW_ARCH_MAX_LAYOUT) config's
+ * architecture has for its input; returns how many, or 0 with *what set
+ * when the input is too small for the layout. */
+guint        lw_arch_conv_shapes            (const LwModelConfig *config, LwConvBlockShape *shapes,
+                                             const char **what);
 
 /* Every trainable value (blocks with their heads, then the output
  * layer) in a fixed order into out, which may be NULL; returns how many. */
@@ -63,12 +39,6 @@ void         lw_model_visit_state           (LwModel *model, LwStateFunc fn, gpo
 /* After something other than a step wrote that state (a checkpoint
  * restored, a run resumed): lets the divergence guard measure it again. */
 void         lw_model_state_changed         (LwModel *model);
-
-/* Conv blocks share one workspace; a schedule that runs blocks at once
- * lends each block the workspace of the thread running it, between calls
- * (ws NULL: back to the shared one). */
-gsize        lw_model_block_workspace_floats (const LwModel *model, guint block);
-void         lw_model_block_use_workspace   (LwModel *model, guint block, float *ws);
 
 /* What lw-model-state.c saves and restores: block i's parameter slots
  * (LW_BLOCK_N_PARAMS of them), its BatchNorm with the running statistics,

@@ -1,7 +1,9 @@
-/* lw-model.c: the block stack, the output layer, the training step and
- * the live controls. */
-#include "config.h"
-
+/* lw-model.c: the model: a stack of local-loss blocks (fully connected or
+ * conv) and an output layer. In sections: building it, a step's pieces and
+ * the whole step, evaluation, the live controls, what the window shows
+ * and what a checkpoint keeps. They all work on struct _LwModel, so they
+ * stay in one file. The architectures are in lw-architectures.c; the
+ * configuration's defaults, names and check in lw-model-config.c. */
 #include "lw-model.h"
 #include "lw-model-private.h"
 #include "lw-block.h"
@@ -11,7 +13,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (lw-model-error-quark, lw_model_error)
 
@@ -33,35 +34,6 @@ typedef struct {
     LwConvBlock conv;
   };
 } ModelBlock;
-
-/* Conv layouts of method.md §7: channels, POOL for 'M' (a max pool after
- * the conv before it). */
-#define POOL 0u
-#define MAX_LAYOUT 16
-
-typedef struct {
-  const char *name;
-  guint n;                    /* entries in layout; 0 for mlp */
-  guint layout[MAX_LAYOUT];
-  guint fc_layers, fc_hidden; /* the default FC part */
-  float lr;                   /* the default learning rate */
-} ArchInfo;
-
-static const ArchInfo archs[LW_N_ARCHS] = {
-  [LW_ARCH_MLP] = { "mlp", 0, { 0 }, 3, 1024, 5e-4f },
-  [LW_ARCH_VGG8B] = { "vgg8b", 10, { 128, 256, POOL, 256, 512, POOL, 512, POOL, 512, POOL },
-                      1, 1024, 5e-4f },
-  [LW_ARCH_VGG11B] = { "vgg11b", 13, { 128, 128, 128, 256, POOL, 256, 512, POOL, 512, 512, POOL,
-                                      512, POOL }, 1, 1024, 5e-4f },
-  /* Small enough to learn MNIST in one epoch within a minute on two
-   * cores: predsim, batch 128, one epoch of full MNIST reaches 98.8% test
-   * accuracy (seeds 1-3) at lr 3e-3, against 97.7% at the paper's 5e-4;
-   * 2e-3 gave 98.5%, 4e-3 98.8%. Wider nets gained little for their time:
-   * 96 channels in the last conv 98.85% at 20% more time per sample (below
-   * 1,000 samples/s on two busy cores), 32, 64, 128 99.0% at 2.4x;
-   * narrower first convs (8 or 12) lost 0.3-0.4%. */
-  [LW_ARCH_VGG_MINI] = { "vgg-mini", 6, { 16, POOL, 32, POOL, 64, POOL }, 1, 256, 3e-3f },
-};
 
 struct _LwModel {
   LwModelConfig config;
@@ -86,324 +58,7 @@ struct _LwModel {
   float *logits, *dlogits;    /* batch x classes */
 };
 
-static const char *const loss_names[LW_N_LOSSES] = {
-  [LW_LOSS_PRED] = "pred",
-  [LW_LOSS_SIM] = "sim",
-  [LW_LOSS_PREDSIM] = "predsim",
-  [LW_LOSS_BP] = "bp",
-  [LW_LOSS_PRED_BPF] = "pred-bpf",
-  [LW_LOSS_SIM_BPF] = "sim-bpf",
-  [LW_LOSS_PREDSIM_BPF] = "predsim-bpf",
-};
-
-const char *
-lw_loss_type_to_string (LwLossType loss)
-{
-  g_return_val_if_fail (loss < LW_N_LOSSES, NULL);
-  return loss_names[loss];
-}
-
-gboolean
-lw_loss_type_from_string (const char *name, LwLossType *loss)
-{
-  for (guint i = 0; i < LW_N_LOSSES && name != NULL; i++)
-    if (g_str_equal (name, loss_names[i]))
-      {
-        *loss = i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-gboolean
-lw_loss_type_is_bpf (LwLossType loss)
-{
-  return loss == LW_LOSS_PRED_BPF || loss == LW_LOSS_SIM_BPF || loss == LW_LOSS_PREDSIM_BPF;
-}
-
-const char *
-lw_diverged_what_to_string (LwDivergedWhat what)
-{
-  switch (what)
-    {
-    case LW_DIVERGED_NONE:
-      return "none";
-    case LW_DIVERGED_LOSS:
-      return "loss";
-    case LW_DIVERGED_GRADIENT:
-      return "gradient";
-    case LW_DIVERGED_WEIGHT:
-      return "weight";
-    default:
-      g_return_val_if_reached (NULL);
-    }
-}
-
-void
-lw_step_stats_init (LwStepStats *stats, guint n_blocks, guint count)
-{
-  *stats = (LwStepStats) { .n_blocks = n_blocks, .count = count, .loss_out = NAN };
-  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
-    stats->block[i] = (LwBlockStats) { .loss_pred = NAN, .loss_sim = NAN };
-}
-
-/* Names by value: a name's index is what it parses to. */
-static const char *const nonlin_names[LW_N_NONLINS] = {
-  [LW_NONLIN_RELU] = "relu",
-  [LW_NONLIN_LEAKY_RELU] = "leakyrelu",
-};
-
-static const char *const optim_names[LW_N_OPTIMS] = {
-  [LW_OPTIM_ADAM] = "adam",
-  [LW_OPTIM_SGD] = "sgd",
-};
-
-/* The index of name among n names, or -1. */
-static int
-name_index (const char *const *names, guint n, const char *name)
-{
-  for (guint i = 0; i < n && name != NULL; i++)
-    if (g_str_equal (name, names[i]))
-      return (int) i;
-  return -1;
-}
-
-const char *
-lw_nonlin_to_string (LwNonlin nonlin)
-{
-  g_return_val_if_fail (nonlin < LW_N_NONLINS, NULL);
-  return nonlin_names[nonlin];
-}
-
-gboolean
-lw_nonlin_from_string (const char *name, LwNonlin *nonlin)
-{
-  int i = name_index (nonlin_names, LW_N_NONLINS, name);
-
-  if (i < 0)
-    return FALSE;
-  *nonlin = (LwNonlin) i;
-  return TRUE;
-}
-
-const char *
-lw_optim_to_string (LwOptimKind optim)
-{
-  g_return_val_if_fail (optim < LW_N_OPTIMS, NULL);
-  return optim_names[optim];
-}
-
-gboolean
-lw_optim_from_string (const char *name, LwOptimKind *optim)
-{
-  int i = name_index (optim_names, LW_N_OPTIMS, name);
-
-  if (i < 0)
-    return FALSE;
-  *optim = (LwOptimKind) i;
-  return TRUE;
-}
-
-void
-lw_arch_default_fc (LwArch arch, guint *num_layers, guint *num_hidden)
-{
-  g_return_if_fail (arch < LW_N_ARCHS);
-  if (num_layers != NULL)
-    *num_layers = archs[arch].fc_layers;
-  if (num_hidden != NULL)
-    *num_hidden = archs[arch].fc_hidden;
-}
-
-float
-lw_arch_default_lr (LwArch arch)
-{
-  g_return_val_if_fail (arch < LW_N_ARCHS, 5e-4f);
-  return archs[arch].lr;
-}
-
-gboolean
-lw_arch_is_conv (LwArch arch)
-{
-  return arch < LW_N_ARCHS && archs[arch].n > 0;
-}
-
-guint
-lw_model_config_n_blocks (const LwModelConfig *config)
-{
-  guint n = config->num_layers;
-
-  if (lw_arch_is_conv (config->arch))
-    for (guint i = 0; i < archs[config->arch].n; i++)
-      n += archs[config->arch].layout[i] != POOL;
-  return n;
-}
-
-const char *
-lw_arch_to_string (LwArch arch)
-{
-  g_return_val_if_fail (arch < LW_N_ARCHS, NULL);
-  return archs[arch].name;
-}
-
-gboolean
-lw_arch_from_string (const char *name, LwArch *arch)
-{
-  for (guint i = 0; i < LW_N_ARCHS && name != NULL; i++)
-    if (g_str_equal (name, archs[i].name))
-      {
-        *arch = i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-void
-lw_model_config_init (LwModelConfig *config)
-{
-  *config = (LwModelConfig) {
-    .arch = LW_ARCH_MLP,
-    .in_channels = 1, .in_height = 28, .in_width = 28,
-    .n_classes = 10,
-    .num_layers = 3,
-    .num_hidden = 1024,
-    .feat_mult = 1,
-    .dim_in_decoder = LW_CONV_BLOCK_BPF_SIM_DIM,
-    .batch_size = 128,
-    .loss = LW_LOSS_PREDSIM,
-    .beta = 0.99f,
-    .lr = 5e-4f,
-    .dropout = 0.0f,
-    .nonlin = LW_NONLIN_RELU,
-    .optim = LW_OPTIM_ADAM,
-    .momentum = 0.0f,
-    .weight_decay = 0.0f,
-    .target_proj_size = 128,
-    .seed = 1,
-  };
-}
-
-/* The conv blocks' shapes for an architecture and input; returns how many,
- * or 0 with *what set when the input is too small for the layout. */
-static guint
-conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const char **what)
-{
-  const ArchInfo *info = &archs[c->arch];
-  guint n = 0, size = c->in_height, c_in = c->in_channels;
-
-  for (guint i = 0; i < info->n; i++)
-    {
-      if (info->layout[i] == POOL)
-        {
-          if (size < 2)
-            {
-              *what = _("input is too small for the architecture");
-              return 0;
-            }
-          shapes[n - 1].pool_after = TRUE;
-          size /= 2;
-          continue;
-        }
-      /* method.md §7: a 7x7 stride 2 first conv for inputs above 64 px. */
-      shapes[n] = (LwConvBlockShape) {
-        .c_in = c_in,
-        .c_out = info->layout[i] * c->feat_mult,
-        .size = size,
-        .kernel = n == 0 && size > 64 ? 7 : 3,
-        .dim_in_decoder = c->dim_in_decoder,
-        .bpf_sim_dim = c->dim_in_decoder,
-      };
-      if (shapes[n].kernel == 7)
-        size = (size - 1) / 2 + 1;
-      c_in = shapes[n].c_out;
-      n++;
-    }
-  return n;
-}
-
-static gboolean
-check_config (const LwModelConfig *c, GError **error)
-{
-  g_autofree char *owned = NULL;  /* a message with a number in it */
-  const char *what = NULL;
-  LwConvBlockShape shapes[MAX_LAYOUT];
-
-  if (c->arch >= LW_N_ARCHS)
-    what = _("unknown architecture");
-  else if (c->nonlin != LW_NONLIN_RELU && c->nonlin != LW_NONLIN_LEAKY_RELU)
-    what = _("unknown activation function");
-  else if (c->optim != LW_OPTIM_ADAM && c->optim != LW_OPTIM_SGD)
-    what = _("unknown optimizer");
-  else if (c->in_channels == 0 || c->in_height == 0 || c->in_width == 0)
-    what = _("input size must be positive");
-  else if ((guint64) c->in_channels * c->in_height * c->in_width > (1u << 24))
-    what = _("input is too large");
-  else if (c->n_classes < 2 || c->n_classes > 256)
-    what = _("number of classes must be between 2 and 256");
-  else if (c->num_layers < 1 || c->num_layers > LW_MAX_BLOCKS)
-    what = owned = g_strdup_printf (_("number of layers must be between 1 and %u"), LW_MAX_BLOCKS);
-  else if (c->num_hidden < 1 || c->num_hidden > 65536)
-    what = _("hidden units must be between 1 and 65536");
-  else if (c->batch_size < 1 || c->batch_size > 65536)
-    what = _("batch size must be between 1 and 65536");
-  else if (c->loss >= LW_N_LOSSES)
-    what = _("unknown loss type");
-  else if (!(c->beta >= 0.0f && c->beta <= 1.0f))
-    what = _("beta must be between 0 and 1");
-  else if (!(c->lr >= 0.0f && isfinite (c->lr)))
-    what = _("learning rate must be a non-negative number");
-  else if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
-    what = _("dropout must be at least 0 and below 1");
-  else if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
-    what = _("momentum must be at least 0 and below 1");
-  else if (!(c->weight_decay >= 0.0f && isfinite (c->weight_decay)))
-    what = _("weight decay must be a non-negative number");
-  else if (c->target_proj_size < 1 || c->target_proj_size > 4096)
-    what = _("target projection size must be between 1 and 4096");
-  else if (lw_arch_is_conv (c->arch))
-    {
-      guint n_conv;
-
-      if (c->feat_mult < 1 || c->feat_mult > 16)
-        what = _("feature multiplier must be between 1 and 16");
-      else if (c->dim_in_decoder < 1 || c->dim_in_decoder > (1u << 20))
-        what = _("decoder input size must be between 1 and 1048576");
-      else if (c->in_height != c->in_width)
-        what = _("conv architectures need square inputs");
-      else if ((n_conv = conv_shapes (c, shapes, &what)) > 0
-               && n_conv + c->num_layers > LW_MAX_BLOCKS)
-        what = _("too many blocks");
-    }
-
-  if (what != NULL)
-    {
-      g_set_error_literal (error, LW_MODEL_ERROR, LW_MODEL_ERROR_INVALID, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The fixed random label projection P (classes -> code_len) of the bpf
- * variants: its signs are each class's binary target code, and the
- * similarity of its columns is the bpf sim target. */
-static void
-init_targets (LwModel *m, LwRng *rng)
-{
-  guint C = m->config.n_classes, K = m->config.target_proj_size;
-  g_autofree float *onehot = g_new0 (float, (gsize) C * C);
-  g_autofree float *proj = g_new (float, (gsize) C * K);
-
-  for (guint c = 0; c < C; c++)
-    onehot[(gsize) c * C + c] = 1.0f;
-  lw_fill_uniform (proj, (gsize) C * K, 1.0f / sqrtf ((float) C), rng);
-
-  m->onehot_table = g_new (float, (gsize) C * C);
-  m->code_table = g_new (float, (gsize) C * C);
-  m->codes = g_new (float, (gsize) C * K);
-  lw_similarity_table (onehot, C, C, m->onehot_table);
-  lw_similarity_table (proj, C, K, m->code_table);
-  for (gsize i = 0; i < (gsize) C * K; i++)
-    m->codes[i] = proj[i] > 0.0f ? 1.0f : 0.0f;
-}
+/* ---- a block of either kind (fully connected or conv), through one interface ---- */
 
 /* Per-kind access to a block's common parts. */
 static LwParam *
@@ -501,6 +156,31 @@ block_activation (const ModelBlock *b)
   return b->kind == BLOCK_CONV ? b->conv.a : b->fc.a;
 }
 
+/* ---- building ---- */
+
+/* The fixed random label projection P (classes -> code_len) of the bpf
+ * variants: its signs are each class's binary target code, and the
+ * similarity of its columns is the bpf sim target. */
+static void
+init_targets (LwModel *m, LwRng *rng)
+{
+  guint C = m->config.n_classes, K = m->config.target_proj_size;
+  g_autofree float *onehot = g_new0 (float, (gsize) C * C);
+  g_autofree float *proj = g_new (float, (gsize) C * K);
+
+  for (guint c = 0; c < C; c++)
+    onehot[(gsize) c * C + c] = 1.0f;
+  lw_fill_uniform (proj, (gsize) C * K, 1.0f / sqrtf ((float) C), rng);
+
+  m->onehot_table = g_new (float, (gsize) C * C);
+  m->code_table = g_new (float, (gsize) C * C);
+  m->codes = g_new (float, (gsize) C * K);
+  lw_similarity_table (onehot, C, C, m->onehot_table);
+  lw_similarity_table (proj, C, K, m->code_table);
+  for (gsize i = 0; i < (gsize) C * K; i++)
+    m->codes[i] = proj[i] > 0.0f ? 1.0f : 0.0f;
+}
+
 LwModel *
 lw_model_new (const LwModelConfig *config, GError **error)
 {
@@ -508,11 +188,11 @@ lw_model_new (const LwModelConfig *config, GError **error)
   LwRng init_rng, target_rng;
   guint in, batch;
   LwInit out_init;
-  LwConvBlockShape shapes[MAX_LAYOUT];
+  LwConvBlockShape shapes[LW_ARCH_MAX_LAYOUT];
   gsize workspace = 0;
 
   g_return_val_if_fail (config != NULL, NULL);
-  if (!check_config (config, error))
+  if (!lw_model_config_check (config, error))
     return NULL;
 
   m = g_new0 (LwModel, 1);
@@ -521,7 +201,7 @@ lw_model_new (const LwModelConfig *config, GError **error)
     {
       const char *what = NULL;
 
-      m->n_conv = conv_shapes (config, shapes, &what);
+      m->n_conv = lw_arch_conv_shapes (config, shapes, &what);
       g_assert (m->n_conv > 0);
     }
   m->n_blocks = m->n_conv + config->num_layers;
@@ -627,6 +307,8 @@ lw_model_n_params (const LwModel *m, gboolean with_heads)
   return total;
 }
 
+/* ---- the pieces of a step, for any schedule (lw-step.h) ---- */
+
 static void
 fill_context (const LwModel *m, LwStepContext *ctx)
 {
@@ -731,79 +413,6 @@ lw_model_block_costs (const LwModel *m, double *costs)
 }
 
 gsize
-lw_model_copy_params (const LwModel *m, float *out)
-{
-  gsize total = 0;
-
-  for (guint i = 0; i <= m->n_blocks; i++)
-    {
-      const LwParam *params = i < m->n_blocks ? block_params ((ModelBlock *) &m->blocks[i])
-                                               : m->out_params;
-      guint n = i < m->n_blocks ? LW_BLOCK_N_PARAMS : OUT_N_PARAMS;
-
-      for (guint k = 0; k < n; k++)
-        {
-          if (out != NULL && params[k].n > 0)
-            memcpy (out + total, params[k].w, params[k].n * sizeof (float));
-          total += params[k].n;
-        }
-    }
-  return total;
-}
-
-static LwBatchNorm *
-block_bn (ModelBlock *b)
-{
-  return b->kind == BLOCK_CONV ? &b->conv.bn : &b->fc.bn;
-}
-
-static void
-visit_param (LwParam *p, LwStateFunc fn, gpointer data)
-{
-  fn (p->w, p->n, &p->t, data);
-  fn (p->m, p->n, NULL, data);
-  fn (p->v, p->n, NULL, data);
-}
-
-void
-lw_model_visit_state (LwModel *m, LwStateFunc fn, gpointer data)
-{
-  for (guint i = 0; i < m->n_blocks; i++)
-    {
-      LwBatchNorm *bn = block_bn (&m->blocks[i]);
-
-      for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
-        visit_param (&block_params (&m->blocks[i])[k], fn, data);
-      fn (bn->running_mean, bn->d, NULL, data);
-      fn (bn->running_var, bn->d, NULL, data);
-    }
-  for (guint k = 0; k < OUT_N_PARAMS; k++)
-    visit_param (&m->out_params[k], fn, data);
-}
-
-void
-lw_model_state_changed (LwModel *m)
-{
-  for (guint i = 0; i < m->n_blocks; i++)
-    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
-      lw_param_rescan (&block_params (&m->blocks[i])[k]);
-  for (guint k = 0; k < OUT_N_PARAMS; k++)
-    lw_param_rescan (&m->out_params[k]);
-}
-
-gsize
-lw_model_param_offset (const LwModel *m, guint part)
-{
-  gsize total = 0;
-
-  g_return_val_if_fail (part <= m->n_blocks, 0);
-  for (guint i = 0; i < part; i++)
-    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
-      total += block_params ((ModelBlock *) &m->blocks[i])[k].n;
-  return total;
-}
-
-gsize
 lw_model_block_workspace_floats (const LwModel *m, guint i)
 {
   return m->blocks[i].kind == BLOCK_CONV ? m->blocks[i].conv.workspace_floats : 0;
@@ -814,6 +423,34 @@ lw_model_block_use_workspace (LwModel *m, guint i, float *ws)
 {
   if (m->blocks[i].kind == BLOCK_CONV)
     lw_conv_block_use_workspace (&m->blocks[i].conv, ws != NULL ? ws : m->conv_workspace);
+}
+
+/* ---- the training step ---- */
+
+const char *
+lw_diverged_what_to_string (LwDivergedWhat what)
+{
+  switch (what)
+    {
+    case LW_DIVERGED_NONE:
+      return "none";
+    case LW_DIVERGED_LOSS:
+      return "loss";
+    case LW_DIVERGED_GRADIENT:
+      return "gradient";
+    case LW_DIVERGED_WEIGHT:
+      return "weight";
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+void
+lw_step_stats_init (LwStepStats *stats, guint n_blocks, guint count)
+{
+  *stats = (LwStepStats) { .n_blocks = n_blocks, .count = count, .loss_out = NAN };
+  for (guint i = 0; i < LW_MAX_BLOCKS; i++)
+    stats->block[i] = (LwBlockStats) { .loss_pred = NAN, .loss_sim = NAN };
 }
 
 /* A moving average of what each part of the step costs, for balancing
@@ -933,6 +570,8 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
     *stats = st;
 }
 
+/* ---- evaluation and prediction ---- */
+
 const float *
 lw_model_block_evaluate (LwModel *m, guint i, const float *below, const guint8 *y, guint count,
                          guint *correct)
@@ -1011,6 +650,8 @@ lw_model_predict (LwModel *m, const float *x, const guint8 *y, guint count,
   argmax_rows (m->logits, count, C, out_pred);
 }
 
+/* ---- live controls ---- */
+
 void
 lw_model_set_loss (LwModel *m, LwLossType loss)
 {
@@ -1067,6 +708,15 @@ lw_model_get_block_frozen (const LwModel *m, guint block)
   g_return_val_if_fail (block < m->n_blocks, FALSE);
   return m->frozen[block];
 }
+
+float
+lw_model_get_block_lr_mult (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, 0.0f);
+  return m->lr_mult[block];
+}
+
+/* ---- what the window shows: similarities, activations, weights ---- */
 
 void
 lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
@@ -1163,6 +813,81 @@ lw_model_block_map_shape (const LwModel *m, guint block, LwMapShape *shape)
   return TRUE;
 }
 
+/* ---- parameters and state, for checkpoints (lw-model-private.h) ---- */
+
+gsize
+lw_model_copy_params (const LwModel *m, float *out)
+{
+  gsize total = 0;
+
+  for (guint i = 0; i <= m->n_blocks; i++)
+    {
+      const LwParam *params = i < m->n_blocks ? block_params ((ModelBlock *) &m->blocks[i])
+                                               : m->out_params;
+      guint n = i < m->n_blocks ? LW_BLOCK_N_PARAMS : OUT_N_PARAMS;
+
+      for (guint k = 0; k < n; k++)
+        {
+          if (out != NULL && params[k].n > 0)
+            memcpy (out + total, params[k].w, params[k].n * sizeof (float));
+          total += params[k].n;
+        }
+    }
+  return total;
+}
+
+static LwBatchNorm *
+block_bn (ModelBlock *b)
+{
+  return b->kind == BLOCK_CONV ? &b->conv.bn : &b->fc.bn;
+}
+
+static void
+visit_param (LwParam *p, LwStateFunc fn, gpointer data)
+{
+  fn (p->w, p->n, &p->t, data);
+  fn (p->m, p->n, NULL, data);
+  fn (p->v, p->n, NULL, data);
+}
+
+void
+lw_model_visit_state (LwModel *m, LwStateFunc fn, gpointer data)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      LwBatchNorm *bn = block_bn (&m->blocks[i]);
+
+      for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+        visit_param (&block_params (&m->blocks[i])[k], fn, data);
+      fn (bn->running_mean, bn->d, NULL, data);
+      fn (bn->running_var, bn->d, NULL, data);
+    }
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    visit_param (&m->out_params[k], fn, data);
+}
+
+void
+lw_model_state_changed (LwModel *m)
+{
+  for (guint i = 0; i < m->n_blocks; i++)
+    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+      lw_param_rescan (&block_params (&m->blocks[i])[k]);
+  for (guint k = 0; k < OUT_N_PARAMS; k++)
+    lw_param_rescan (&m->out_params[k]);
+}
+
+gsize
+lw_model_param_offset (const LwModel *m, guint part)
+{
+  gsize total = 0;
+
+  g_return_val_if_fail (part <= m->n_blocks, 0);
+  for (guint i = 0; i < part; i++)
+    for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
+      total += block_params ((ModelBlock *) &m->blocks[i])[k].n;
+  return total;
+}
+
 LwParam *
 lw_model_block_param_slots (LwModel *m, guint block)
 {
@@ -1183,13 +908,6 @@ lw_model_block_dropout_rng (LwModel *m, guint block)
 {
   g_return_val_if_fail (block < m->n_blocks, NULL);
   return &m->dropout_rng[block];
-}
-
-float
-lw_model_get_block_lr_mult (const LwModel *m, guint block)
-{
-  g_return_val_if_fail (block < m->n_blocks, 0.0f);
-  return m->lr_mult[block];
 }
 
 LwParam *

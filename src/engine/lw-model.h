@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "lw-architectures.h"
+
 G_BEGIN_DECLS
 
 #define LW_MAX_BLOCKS 32
@@ -42,14 +44,6 @@ typedef enum {
   LW_N_OPTIMS
 } LwOptimKind;
 
-typedef enum {
-  LW_ARCH_MLP,
-  LW_ARCH_VGG8B,
-  LW_ARCH_VGG11B,
-  LW_ARCH_VGG_MINI,           /* small conv net for watching live: 16, M, 32, M, 64, M -> FC 256 */
-  LW_N_ARCHS
-} LwArch;
-
 typedef struct {
   LwArch arch;
   guint in_channels, in_height, in_width;
@@ -72,19 +66,9 @@ typedef struct {
 } LwModelConfig;
 
 void         lw_model_config_init         (LwModelConfig *config);
-/* The FC part an architecture has by default: mlp 3 x 1024, vgg8b and
- * vgg11b 1 x 1024 (method.md §7), vgg-mini 1 x 256. */
-void         lw_arch_default_fc           (LwArch arch, guint *num_layers, guint *num_hidden);
-/* The learning rate an architecture is trained with by default: 5e-4
- * (method.md §7) for the paper's nets; 3e-3 for vgg-mini, tuned for one
- * fast epoch (98.8% on MNIST). */
-float        lw_arch_default_lr           (LwArch arch);
-gboolean     lw_arch_is_conv              (LwArch arch);
 /* The number of local blocks a model of this configuration has: its conv
  * layers (for conv archs) and num_layers FC blocks. */
 guint        lw_model_config_n_blocks     (const LwModelConfig *config);
-const char  *lw_arch_to_string            (LwArch arch);
-gboolean     lw_arch_from_string          (const char *name, LwArch *arch);
 
 const char  *lw_loss_type_to_string       (LwLossType loss);
 gboolean     lw_loss_type_from_string     (const char *name, LwLossType *loss);

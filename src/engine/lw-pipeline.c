@@ -16,7 +16,7 @@
 
 #include "lw-pipeline.h"
 #include "lw-gemm.h"
-#include "lw-model-private.h"
+#include "lw-step.h"
 
 #include <string.h>
 #include <glib/gi18n-lib.h>

@@ -1,5 +1,8 @@
 /* lw-session-private.h: the session object, shared by the caller-side API
- * (lw-session.c) and the worker thread (lw-worker.c). */
+ * (lw-session.c) and the worker thread (lw-worker.c).
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/session/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include <stdatomic.h>

@@ -1,4 +1,7 @@
-/* lw-snapshot-private.h: how the worker makes a snapshot. */
+/* lw-snapshot-private.h: how the worker makes a snapshot.
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/session/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include "lw-history.h"

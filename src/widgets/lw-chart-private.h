@@ -1,5 +1,8 @@
 /* lw-chart-private.h: what the charts share: theme, text, scales, ticks,
- * image helpers and the curve rasteriser. Not installed, not for the app. */
+ * image helpers and the curve rasteriser.
+ *
+ * A -private.h is included only by the files of its own folder (here
+ * src/widgets/) and by the tests of that code, never from another folder. */
 #pragma once
 
 #include <math.h>

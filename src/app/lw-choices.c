@@ -1,6 +1,7 @@
-/* lw-presets.c: the presets the window offers (src/presets reads them) and
- * dataset discovery for the window. */
-#include "lw-presets.h"
+/* lw-choices.c: the networks and datasets the window offers for a run:
+ * the presets (src/presets reads them; loaded once here) and dataset
+ * discovery for the window. */
+#include "lw-choices.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -22,7 +23,7 @@ load (void)
 }
 
 LwPresetList *
-lw_presets_get_list (void)
+lw_choices_get_presets (void)
 {
   if (presets == NULL)
     load ();
@@ -30,45 +31,45 @@ lw_presets_get_list (void)
 }
 
 const char *
-lw_presets_get_load_error (void)
+lw_choices_get_presets_error (void)
 {
-  lw_presets_get_list ();
+  lw_choices_get_presets ();
   return load_error;
 }
 
 void
-lw_presets_reload (void)
+lw_choices_reload_presets (void)
 {
   load ();
 }
 
 guint
-lw_presets_count (void)
+lw_choices_n_presets (void)
 {
-  return lw_preset_list_count (lw_presets_get_list ());
+  return lw_preset_list_count (lw_choices_get_presets ());
 }
 
 const LwPreset *
-lw_presets_get (guint index)
+lw_choices_get_preset (guint index)
 {
-  return lw_preset_list_get (lw_presets_get_list (), index);
+  return lw_preset_list_get (lw_choices_get_presets (), index);
 }
 
 const LwPreset *
-lw_presets_lookup (const char *id)
+lw_choices_lookup_preset (const char *id)
 {
   g_return_val_if_fail (id != NULL, NULL);
-  return lw_preset_list_lookup (lw_presets_get_list (), id);
+  return lw_preset_list_lookup (lw_choices_get_presets (), id);
 }
 
 int
-lw_presets_find (LwArch arch, guint num_layers, guint num_hidden)
+lw_choices_find_preset (LwArch arch, guint num_layers, guint num_hidden)
 {
-  return lw_preset_list_find (lw_presets_get_list (), arch, num_layers, num_hidden);
+  return lw_preset_list_find (lw_choices_get_presets (), arch, num_layers, num_hidden);
 }
 
 void
-lw_preset_apply (const LwPreset *preset, LwModelConfig *config)
+lw_choices_apply_preset (const LwPreset *preset, LwModelConfig *config)
 {
   lw_preset_apply_model (preset, config);
 }
@@ -117,7 +118,7 @@ lw_dataset_choice_free (LwDatasetChoice *choice)
 }
 
 GPtrArray *
-lw_dataset_choices_find (void)
+lw_choices_find_datasets (void)
 {
   GPtrArray *choices = g_ptr_array_new_with_free_func ((GDestroyNotify) lw_dataset_choice_free);
 

@@ -1,5 +1,6 @@
-/* lw-export.h: charts to PNG or SVG and series to CSV, through the same
- * draw routines the window paints with. */
+/* lw-export-dialog.h: the window's Export dialogs: a chart to PNG or SVG
+ * (drawn by widgets/lw-chart-export.c with the same routines the window
+ * paints with, at a size chosen here) and every series to CSV. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -26,7 +27,7 @@ gboolean lw_export_chart (LwCharts *charts, LwChartId id, LwExportFormat format,
 /* Asks where to save, then writes; failures go to a message dialog. The
  * window must stay alive while the dialog is open (it is modal). chart is
  * ignored for CSV. */
-void     lw_export_run_dialog (GtkWindow *parent, LwCharts *charts, LwChartId id,
+void     lw_export_dialog_run (GtkWindow *parent, LwCharts *charts, LwChartId id,
                                LwExportFormat format);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
-/* lw-run-files.c: run-file dialogs and the crash marker. */
-#include "lw-run-files.h"
+/* lw-autosave.c: where the window's autosave goes, and the crash marker
+ * that lets the next start offer it. */
+#include "lw-autosave.h"
 
-#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,54 +14,6 @@
  * and renames it to PATH. */
 #define TEMPORARY_SUFFIX_LEN 6
 
-typedef struct {
-  LwRunFileChosen chosen;
-  gpointer user_data;
-} Choice;
-
-static void
-on_response (GtkNativeDialog *dialog, int response, gpointer data)
-{
-  Choice *choice = data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      if (file != NULL)
-        choice->chosen (file, choice->user_data);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_free (choice);
-}
-
-void
-lw_run_files_choose (GtkWindow *parent, gboolean save, LwRunFileChosen chosen, gpointer user_data)
-{
-  GtkFileChooserNative *dialog;
-  g_autoptr (GtkFileFilter) runs = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
-  Choice *choice = g_new (Choice, 1);
-
-  *choice = (Choice) { .chosen = chosen, .user_data = user_data };
-  dialog = gtk_file_chooser_native_new (save ? _("Save Run") : _("Open Run"), parent,
-                                        save ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                             : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        save ? _("_Save") : _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  gtk_file_filter_set_name (runs, _("Layerwise runs"));
-  gtk_file_filter_add_pattern (runs, "*" LW_RUN_FILE_EXTENSION);
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), runs);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
-  if (save)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "run" LW_RUN_FILE_EXTENSION);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_response), choice);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
 static char *
 state_dir (void)
 {
@@ -69,7 +21,7 @@ state_dir (void)
 }
 
 char *
-lw_run_files_autosave_path (void)
+lw_autosave_path (void)
 {
   g_autofree char *dir = state_dir ();
 
@@ -117,11 +69,11 @@ remove_stale_temporaries (const char *dir)
 }
 
 char *
-lw_run_files_begin (void)
+lw_autosave_begin (void)
 {
   g_autofree char *dir = state_dir ();
   g_autofree char *marker = marker_path ();
-  g_autofree char *autosave = lw_run_files_autosave_path ();
+  g_autofree char *autosave = lw_autosave_path ();
   g_autofree char *recovered = g_build_filename (dir, RECOVERED_NAME, NULL);
   g_autofree char *pid = g_strdup_printf ("%d\n", (int) getpid ());
   gboolean crashed = g_file_test (marker, G_FILE_TEST_EXISTS);
@@ -139,10 +91,10 @@ lw_run_files_begin (void)
 }
 
 void
-lw_run_files_end (void)
+lw_autosave_end (void)
 {
   g_autofree char *marker = marker_path ();
-  g_autofree char *autosave = lw_run_files_autosave_path ();
+  g_autofree char *autosave = lw_autosave_path ();
 
   g_unlink (autosave);
   g_unlink (marker);

@@ -1,5 +1,6 @@
-/* lw-export.c */
-#include "lw-export.h"
+/* lw-export-dialog.c: asks where to export a chart or the series, and
+ * writes the file. */
+#include "lw-export-dialog.h"
 
 #include <glib/gi18n.h>
 
@@ -100,7 +101,7 @@ on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 }
 
 void
-lw_export_run_dialog (GtkWindow *parent, LwCharts *charts, LwChartId id, LwExportFormat format)
+lw_export_dialog_run (GtkWindow *parent, LwCharts *charts, LwChartId id, LwExportFormat format)
 {
   ExportJob *job;
   GtkFileChooserNative *dialog;
