@@ -1,12 +1,109 @@
-/* lw-window-private.h: what the UI test looks at inside the window. */
+/* lw-window-private.h: the window's insides, shared by the files it is
+ * split into (lw-window.c: building it and showing snapshots;
+ * lw-window-actions.c: its actions and keys; lw-window-timings.c: frame and
+ * benchmark figures), and what the UI test looks at inside it. Included
+ * from src/app and tests/ only. */
 #pragma once
 
 #include "lw-charts.h"
 #include "lw-controls-panel.h"
+#include "lw-presets.h"
+#include "lw-status-bar.h"
 #include "lw-window.h"
 #include "session/lw-session.h"
+#include "widgets/lw-chart-view.h"
 
 G_BEGIN_DECLS
+
+/* The chart views the window draws into: view_specs in lw-window.c. */
+#define LW_WINDOW_N_VIEWS 12
+
+struct _LwWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* Template. */
+  GtkImage *play_icon;
+  GtkLabel *play_label;
+  GtkButton *play_button;
+  GtkRevealer *sidebar;
+  GtkWidget *sidebar_home;      /* the box the sidebar sits in beside the charts */
+  GtkMenuButton *menu_button;
+  GtkRevealer *key_numbers;
+  GtkLabel *key_accuracy;
+  GtkLabel *key_details;
+  GtkRevealer *presentation_bar;
+  GtkButton *bar_play_button;
+  GtkImage *bar_play_icon;
+  GtkLabel *bar_play_label;
+  GtkMenuButton *bar_menu_button;
+  LwControlsPanel *controls;
+  GtkStack *stack;
+  GtkDropDown *test_curve_dropdown;
+  GtkSpinButton *probe_spin;
+  GtkLabel *probe_error;
+  GtkDropDown *prediction_layer_dropdown;
+  GtkLabel *gallery_hint;
+  char *gallery_hint_text;    /* the hint, as the template has it */
+  gboolean gallery_cursor_shown;
+  GtkRevealer *divergence_bar;
+  GtkLabel *divergence_label;
+  LwStatusBar *status;
+  LwChartView *views[LW_WINDOW_N_VIEWS];
+  char *descriptions[LW_N_CHARTS];  /* as last given to the views */
+  gint64 last_described;
+  GtkRevealer *file_banner;
+  GtkWidget *file_banner_box;
+  GtkLabel *file_banner_label;
+  GtkWidget *file_banner_restore;
+  GtkRevealer *presets_banner;
+  GtkLabel *presets_banner_label;
+
+  GSettings *settings;        /* the user's preferences, or NULL */
+  LwSession *session;
+  LwRunSettings pending;      /* what the next reset builds */
+  char *preset_id;            /* the preset last chosen */
+  LwPresetSets preset_sets;   /* what it set that a reset must not take from the live run */
+  LwCharts *charts;
+  gint snapshot_ready;        /* atomic: set by the worker's notify */
+  guint tick_id;
+  guint64 shown_serial;
+  gint64 last_show;           /* frame time of the last snapshot shown */
+  gint64 last_pictures;       /* ... and of the last pictures drawn */
+  guint pictures_pending;     /* charts with a newer picture not drawn yet */
+  int shown_state;            /* LwRunState, -1 before the first */
+  guint shown_held_out;       /* test images the test-curve drop-down names; 0: none yet */
+  int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
+  guint shown_blocks;         /* blocks the layer drop-down offers */
+  guint64 shown_file_serial;  /* the last run-file report shown in the banner */
+  char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
+  gboolean owns_run_files;    /* this window set the crash marker and autosaves */
+  guint banner_timeout_id;
+  gboolean syncing_probe;
+
+  gboolean loss_log_scale;
+  gboolean presentation;
+  gboolean sidebar_before_presentation;
+  guint bar_hide_id;
+  gboolean pointer_on_bar;
+
+  /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
+  double benchmark_seconds;
+  gboolean debug_timings;
+  GdkFrameClock *frame_clock;
+  gulong before_paint_id, after_paint_id;
+  gint64 frame_start;
+  gint64 max_frame_us;
+  guint n_frames;
+  gboolean bench_started;
+  double bench_elapsed0;
+  double bench_cpu0;          /* this (the UI) thread's CPU seconds */
+  gint64 bench_wall0;
+  guint64 bench_samples0;
+  gint64 last_log;
+};
+
+/* Shared between the window's files. */
 
 LwSession       *lw_window_get_session  (LwWindow *self);
 /* The snapshot the views show now (borrowed), or NULL before the first. */
