@@ -272,6 +272,22 @@ check_dialogs (LwApplication *app, LwWindow *window)
   g_assert_true (g_hash_table_contains (listed, "Escape"));
   gtk_window_destroy (dialog);
 
+  /* The application's accelerators are the window's table's. */
+  {
+    guint n;
+    const LwShortcut *table = lw_window_get_shortcuts (&n);
+
+    for (guint j = 0; j < n; j++)
+      if (table[j].kind == LW_KEY_APP)
+        {
+          g_auto (GStrv) installed = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                            table[j].action);
+          g_autofree char *joined = g_strjoinv (" ", installed);
+
+          g_assert_cmpstr (joined, ==, table[j].accels);
+        }
+  }
+
   help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help");
   g_assert_cmpstr (help_accels[0], ==, "F1");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);

@@ -1,7 +1,6 @@
 /* lw-window-private.h: the window's insides, shared by the files it is
  * split into (lw-window.c: building it and showing snapshots;
- * lw-window-actions.c: its actions and keys; lw-window-timings.c: frame and
- * benchmark figures), and what the UI test looks at inside it. Included
+ * lw-window-actions.c: its actions and keys), and what the UI test looks at inside it. Included
  * from src/app and tests/ only. */
 #pragma once
 
@@ -104,6 +103,44 @@ struct _LwWindow
 };
 
 /* Shared between the window's files. */
+
+/* Presentation mode's bar stays this long after a key, to be read. */
+#define LW_WINDOW_BAR_AFTER_KEY_MS 3000
+
+/* Where GTK keeps a key of the shortcuts table (lw-window-actions.c). */
+typedef enum {
+  LW_KEY_APP,       /* an application accelerator: works wherever the focus is */
+  LW_KEY_BINDING,   /* a binding of the window's class */
+  LW_KEY_PLAIN,     /* a key with no modifier: the window's capture controller
+                     * takes it unless the focus is an entry, slider or chart */
+  LW_KEY_OTHER,     /* handled elsewhere, named beside its entry; listed only */
+} LwKeyKind;
+
+typedef struct {
+  const char *action;   /* detailed action name; NULL for keys with none */
+  const char *accels;   /* as the help overlay writes them: space-separated */
+  LwKeyKind kind;
+  const char *group;    /* its group in ui/gtk/help-overlay.ui, NULL if not there */
+  const char *title;    /* its line there, untranslated */
+} LwShortcut;
+
+const LwShortcut *lw_window_get_shortcuts (guint *n_shortcuts);
+void     lw_window_class_install_actions (GtkWidgetClass *widget_class);
+void     lw_window_add_key_controller    (LwWindow *self);
+
+/* lw-window.c */
+
+void     lw_window_refresh_views        (LwWindow *self, guint changed_charts);
+void     lw_window_set_probe            (LwWindow *self, guint index);
+/* The next run's settings, in the sidebar. */
+void     lw_window_show_pending         (LwWindow *self);
+void     lw_window_apply_preset         (LwWindow *self, const LwPreset *preset);
+void     lw_window_show_presets_problem (LwWindow *self);
+void     lw_window_dismiss_banner       (LwWindow *self);
+void     lw_window_show_presentation_bar (LwWindow *self, guint ms);
+void     lw_window_show_adjacent_page   (LwWindow *self, int delta);
+
+/* For the UI test. */
 
 LwSession       *lw_window_get_session  (LwWindow *self);
 /* The snapshot the views show now (borrowed), or NULL before the first. */

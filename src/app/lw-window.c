@@ -16,11 +16,8 @@
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
-#include "lw-export.h"
-#include "lw-help-window.h"
 #include "lw-page-switcher.h"
 #include "lw-presets.h"
-#include "lw-save-preset-dialog.h"
 #include "lw-run-files.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
@@ -42,7 +39,6 @@
  * stays a few seconds after a key and longer on entering, to be read. */
 #define BAR_EDGE_PX 12
 #define BAR_HIDE_MS 1500
-#define BAR_AFTER_KEY_MS 3000
 #define BAR_ON_ENTER_MS 5000
 
 typedef struct {
@@ -95,8 +91,8 @@ on_snapshot_published (gpointer user_data)
   g_atomic_int_set (&self->snapshot_ready, 1);
 }
 
-static void
-refresh_views (LwWindow *self, guint changed)
+void
+lw_window_refresh_views (LwWindow *self, guint changed)
 {
   if (lw_charts_get_snapshot (self->charts) == NULL)
     return;
@@ -479,8 +475,8 @@ show_banner (LwWindow *self, const char *text, gboolean failed, gboolean offer_r
     self->banner_timeout_id = g_timeout_add_seconds (6, hide_banner, self);
 }
 
-static void
-on_banner_dismissed (LwWindow *self)
+void
+lw_window_dismiss_banner (LwWindow *self)
 {
   g_clear_pointer (&self->recovered_path, g_free);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
@@ -520,49 +516,6 @@ lw_window_open_run_from (LwWindow *self, GFile *file)
       return;
     }
   lw_session_open_run (self->session, path);
-}
-
-static void
-save_chosen (GFile *file, gpointer data)
-{
-  g_autoptr (LwWindow) self = data;
-
-  if (self->session != NULL)
-    lw_window_save_run_to (self, file);
-}
-
-static void
-open_chosen (GFile *file, gpointer data)
-{
-  g_autoptr (LwWindow) self = data;
-
-  if (self->session != NULL)
-    lw_window_open_run_from (self, file);
-}
-
-static void
-save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_run_files_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
-}
-
-static void
-open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_run_files_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
-}
-
-static void
-restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->recovered_path == NULL)
-    return;
-  lw_session_open_run (self->session, self->recovered_path);
-  g_clear_pointer (&self->recovered_path, g_free);
-  gtk_widget_action_set_enabled (widget, "win.restore-recovered", FALSE);
-  hide_banner (self);
 }
 
 /* Autosaves, and the offer of what a crash left behind. */
@@ -626,7 +579,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   self->pictures_pending |= changed & pictures;
   changed &= ~pictures;
   changed |= take_pending_pictures (self, now, urgent);
-  refresh_views (self, changed);
+  lw_window_refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
   update_held_out_count (self, snap);
   lw_controls_panel_update (self->controls, snap);
@@ -680,7 +633,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
     {
       /* Paused after a step, no snapshot may follow the one whose
        * pictures were held back. */
-      refresh_views (self, take_pending_pictures (self, now, FALSE));
+      lw_window_refresh_views (self, take_pending_pictures (self, now, FALSE));
       return G_SOURCE_CONTINUE;
     }
   snap = lw_session_get_snapshot (self->session);
@@ -776,156 +729,8 @@ lw_window_unrealize (GtkWidget *widget)
   GTK_WIDGET_CLASS (lw_window_parent_class)->unrealize (widget);
 }
 
-/* Actions. */
-
-static void
-play_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_play (LW_WINDOW (widget)->session);
-}
-
-static void
-pause_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_pause (LW_WINDOW (widget)->session);
-}
-
-static void
-toggle_play_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->shown_state == LW_RUN_RUNNING)
-    lw_session_pause (self->session);
-  else
-    lw_session_play (self->session);
-}
-
-static void
-restore_good_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_restore_last_good (LW_WINDOW (widget)->session);
-}
-
-static void
-lower_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_lower_lr (LW_WINDOW (widget)->session);
-}
-
-static void
-step_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_step (LW_WINDOW (widget)->session);
-}
-
-static void
-reset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  LwSnapshot *snap = shown (self);
-
-  /* A new run keeps the live choices (say, bp instead of predsim), so that
-   * the two runs can be compared on one chart. */
-  if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
-    {
-      /* ... unless a preset chosen since set them. */
-      if (!(self->preset_sets & LW_PRESET_SETS_LOSS))
-        self->pending.model.loss = snap->loss;
-      if (!(self->preset_sets & LW_PRESET_SETS_BETA))
-        self->pending.model.beta = snap->beta;
-      self->pending.model.dropout = snap->dropout;
-      /* The rate stays too, unless the new run is another network, which
-       * starts at that network's own rate (lw_preset_apply). */
-      if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
-        self->pending.model.lr = snap->lr;
-    }
-  self->preset_sets = 0;
-  lw_session_reset (self->session, &self->pending);
-}
-
-static void
-clear_previous_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_clear_previous (LW_WINDOW (widget)->session);
-}
-
-static void
-set_loss_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *loss_name = g_variant_get_string (param, NULL);
-  LwLossType loss;
-
-  if (!lw_loss_type_from_string (loss_name, &loss))
-    {
-      g_warning ("win.set-loss: unknown loss type “%s”", loss_name);
-      return;
-    }
-  lw_session_set_loss (self->session, loss);
-}
-
-typedef gboolean (*SetValueFunc) (LwSession *session, double value, GError **error);
-
-static void
-set_value (LwWindow *self, LwField field, SetValueFunc func, GVariant *param)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (func (self->session, g_variant_get_double (param), &error))
-    lw_controls_panel_show_error (self->controls, field, NULL);
-  else
-    lw_controls_panel_show_error (self->controls, field, error->message);
-}
-
-static void
-set_beta_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_BETA, lw_session_set_beta, param);
-}
-
-static void
-set_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_LR, lw_session_set_lr, param);
-}
-
-static void
-set_dropout_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_DROPOUT, lw_session_set_dropout, param);
-}
-
-static void
-set_block_lr_mult_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autoptr (GError) error = NULL;
-  guint block;
-  double mult;
-
-  g_variant_get (param, "(ud)", &block, &mult);
-  if (lw_session_set_block_lr_mult (self->session, block, mult, &error))
-    lw_controls_panel_show_block_error (self->controls, block, NULL);
-  else
-    lw_controls_panel_show_block_error (self->controls, block, error->message);
-}
-
-static void
-set_block_frozen_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autoptr (GError) error = NULL;
-  guint block;
-  gboolean frozen;
-
-  g_variant_get (param, "(ub)", &block, &frozen);
-  if (!lw_session_set_block_frozen (self->session, block, frozen, &error))
-    lw_controls_panel_show_block_error (self->controls, block, error->message);
-}
-
-static void
-set_probe (LwWindow *self, guint index)
+void
+lw_window_set_probe (LwWindow *self, guint index)
 {
   g_autoptr (GError) error = NULL;
 
@@ -939,68 +744,21 @@ set_probe (LwWindow *self, guint index)
 }
 
 static void
-set_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_probe (LW_WINDOW (widget), g_variant_get_uint32 (param));
-}
-
-static void
-next_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  LwSnapshot *snap = shown (self);
-
-  if (snap != NULL && snap->test_size > 0)
-    set_probe (self, (snap->probe_image_index + 1) % snap->test_size);
-}
-
-static void
 on_probe_spin_changed (LwWindow *self)
 {
   if (!self->syncing_probe)
-    set_probe (self, (guint) gtk_spin_button_get_value_as_int (self->probe_spin));
+    lw_window_set_probe (self, (guint) gtk_spin_button_get_value_as_int (self->probe_spin));
 }
 
-static void
-show_pending (LwWindow *self)
+void
+lw_window_show_pending (LwWindow *self)
 {
   lw_controls_panel_show_pending (self->controls, &self->pending, self->preset_id);
 }
 
-static void
-set_dataset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *dataset = g_variant_get_string (param, NULL);
-  LwDatasetKind kind;
-
-  if (!lw_dataset_kind_from_string (dataset, &kind))
-    {
-      g_warning ("win.set-dataset: unknown dataset “%s”", dataset);
-      return;
-    }
-  self->pending.dataset = kind;
-  g_clear_pointer (&self->pending.data_dir, g_free);
-  show_pending (self);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "dataset", dataset);
-}
-
-static void
-set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *dir = g_variant_get_string (param, NULL);
-
-  self->pending.dataset = lw_dataset_guess_kind (dir);
-  g_free (self->pending.data_dir);
-  self->pending.data_dir = g_strdup (dir);
-  show_pending (self);
-}
-
 /* The preset's network, and whatever else it sets, for the next run. */
-static void
-apply_preset (LwWindow *self, const LwPreset *preset)
+void
+lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
 {
   lw_preset_apply (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
@@ -1014,53 +772,10 @@ apply_preset (LwWindow *self, const LwPreset *preset)
   self->preset_sets = preset->sets;
 }
 
-static void
-set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const LwPreset *preset = lw_presets_lookup (g_variant_get_string (param, NULL));
-
-  if (preset == NULL)
-    {
-      g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
-      return;
-    }
-  apply_preset (self, preset);
-  show_pending (self);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "preset", preset->id);
-}
-
-/* What is saved: the network and dataset of the next run, the live loss,
- * rate and beta, the batch size and seed of the next run. */
-static void
-current_as_preset (LwWindow *self, LwPreset *p)
-{
-  LwSnapshot *snap = shown (self);
-  const LwModelConfig *m = &self->pending.model;
-  gboolean live = snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED
-                  && snap->arch == m->arch;
-
-  *p = (LwPreset) {
-    .arch = m->arch,
-    .num_layers = m->num_layers,
-    .num_hidden = m->num_hidden,
-    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
-            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
-    .dataset = self->pending.dataset,
-    .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
-    .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
-    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
-    .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
-    .batch_size = m->batch_size,
-    .seed = m->seed,
-  };
-}
-
 /* A bad presets file of the user's is said in a banner of its own, so
  * that run-file news never hides it; the built-in presets still work. */
-static void
-show_presets_problem (LwWindow *self)
+void
+lw_window_show_presets_problem (LwWindow *self)
 {
   const char *problem = lw_presets_get_load_error ();
   g_autofree char *text = NULL;
@@ -1087,93 +802,8 @@ on_presets_read_again (LwWindow *self)
 {
   lw_presets_reload ();
   lw_controls_panel_reload_presets (self->controls);
-  show_pending (self);
-  show_presets_problem (self);
-}
-
-static void
-on_preset_saved (LwWindow *self, const char *name)
-{
-  lw_presets_reload ();
-  show_presets_problem (self);
-  lw_controls_panel_reload_presets (self->controls);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
-}
-
-static void
-save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autofree char *path = lw_preset_user_path ();
-  LwSavePresetDialog *dialog;
-  LwPreset current;
-
-  current_as_preset (self, &current);
-  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_presets_get_list (), path);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-set_batch_size_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  self->pending.model.batch_size = CLAMP (g_variant_get_uint32 (param), 1, 1024);
-  show_pending (self);
-}
-
-static void
-set_seed_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  /* No more than the seed box shows exactly. */
-  self->pending.model.seed = MIN (g_variant_get_uint64 (param), LW_PRESET_SEED_MAX);
-  show_pending (self);
-}
-
-static void
-export_chart (LwWindow *self, GVariant *param, LwExportFormat format)
-{
-  LwChartId id;
-
-  if (!lw_chart_id_from_string (g_variant_get_string (param, NULL), &id))
-    {
-      g_warning ("export: unknown chart “%s”", g_variant_get_string (param, NULL));
-      return;
-    }
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, id, format);
-}
-
-static void
-export_png_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  export_chart (LW_WINDOW (widget), param, LW_EXPORT_PNG);
-}
-
-static void
-export_svg_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  export_chart (LW_WINDOW (widget), param, LW_EXPORT_SVG);
-}
-
-static void
-export_csv_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  lw_export_run_dialog (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
-}
-
-static void
-show_page_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *page = g_variant_get_string (param, NULL);
-
-  if (gtk_stack_get_child_by_name (self->stack, page) != NULL)
-    gtk_stack_set_visible_child_name (self->stack, page);
+  lw_window_show_pending (self);
+  lw_window_show_presets_problem (self);
 }
 
 static void
@@ -1181,7 +811,7 @@ on_page_changed (LwWindow *self)
 {
   /* Pages shown again draw the newest data, which may be newer than
    * what they last drew. */
-  refresh_views (self, (1u << LW_N_CHARTS) - 1);
+  lw_window_refresh_views (self, (1u << LW_N_CHARTS) - 1);
 }
 
 static void
@@ -1192,7 +822,7 @@ on_prediction_layer_changed (LwWindow *self)
   /* 0 (or nothing chosen) is the output layer, i block i - 1. */
   lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
                                                 ? G_MAXUINT : i - 1);
-  refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
+  lw_window_refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
 }
 
 /* The keyboard's cursor shows while the gallery has the focus and the
@@ -1210,7 +840,7 @@ show_gallery_cursor (LwWindow *self)
                                && gtk_window_get_focus_visible (GTK_WINDOW (self));
   lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),
                                 self->gallery_cursor_shown);
-  refresh_views (self, 1u << LW_CHART_GALLERY);
+  lw_window_refresh_views (self, 1u << LW_CHART_GALLERY);
   update_gallery_hint (self);
   if (shown (self) != NULL)
     describe_chart (self, LW_CHART_GALLERY);
@@ -1232,7 +862,7 @@ lw_window_click_gallery (LwWindow *self, double x, double y)
   lw_charts_set_gallery_cursor (self->charts, (guint) index, self->gallery_cursor_shown);
   gtk_widget_grab_focus (view);
   show_gallery_cursor (self);
-  set_probe (self, (guint) index);
+  lw_window_set_probe (self, (guint) index);
   return index;
 }
 
@@ -1299,7 +929,7 @@ on_gallery_key_pressed (GtkEventControllerKey *controller, guint keyval, guint k
       if (lw_charts_gallery_position (self->charts, gtk_widget_get_width (view),
                                       gtk_widget_get_height (view), cursor) < 0)
         return FALSE;
-      set_probe (self, cursor);
+      lw_window_set_probe (self, cursor);
       return TRUE;
     default:
       return FALSE;
@@ -1321,7 +951,7 @@ on_test_curve_changed (LwWindow *self)
   guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
 
   lw_charts_set_test_curve (self->charts, i == 1 ? LW_TEST_CURVE_EPOCH : LW_TEST_CURVE_HELD_OUT);
-  refresh_views (self, 1u << LW_CHART_ACCURACY);
+  lw_window_refresh_views (self, 1u << LW_CHART_ACCURACY);
 }
 
 /* Presentation mode's bar. A fullscreen window hides its header bar, so
@@ -1365,8 +995,8 @@ schedule_bar_hide (LwWindow *self, guint ms)
 }
 
 /* Shows the bar for ms at least; 0 keeps it until the pointer leaves. */
-static void
-show_presentation_bar (LwWindow *self, guint ms)
+void
+lw_window_show_presentation_bar (LwWindow *self, guint ms)
 {
   if (!self->presentation)
     return;
@@ -1402,7 +1032,7 @@ on_pointer_motion (GtkEventControllerMotion *motion, double x, double y, LwWindo
     bar_bottom = MAX (bar_bottom, gtk_widget_get_height (GTK_WIDGET (self->presentation_bar)));
   self->pointer_on_bar = content_y < bar_bottom;
   if (self->pointer_on_bar)
-    show_presentation_bar (self, 0);
+    lw_window_show_presentation_bar (self, 0);
   else if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
     schedule_bar_hide (self, BAR_HIDE_MS);
 }
@@ -1426,14 +1056,14 @@ set_presentation_controls (LwWindow *self, gboolean presentation)
   gtk_menu_button_set_primary (self->menu_button, !presentation);
   gtk_menu_button_set_primary (self->bar_menu_button, presentation);
   if (presentation)
-    show_presentation_bar (self, BAR_ON_ENTER_MS);
+    lw_window_show_presentation_bar (self, BAR_ON_ENTER_MS);
   else
     hide_presentation_bar (self);
 }
 
 /* The page before or after the one shown, if there is one. */
-static void
-show_adjacent_page (LwWindow *self, int delta)
+void
+lw_window_show_adjacent_page (LwWindow *self, int delta)
 {
   g_autoptr (GtkSelectionModel) pages = gtk_stack_get_pages (self->stack);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (pages));
@@ -1446,44 +1076,6 @@ show_adjacent_page (LwWindow *self, int delta)
         gtk_selection_model_select_item (pages, (guint) next, TRUE);
         return;
       }
-}
-
-/* Space, Right and N work wherever the focus is, except where they mean
- * something: typing in an entry, moving a slider, walking the gallery.
- * In presentation mode Page Up and Page Down, what a presenter's clicker
- * sends, turn the pages (Right, its other key, trains a batch). */
-static gboolean
-on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
-                GdkModifierType state, LwWindow *self)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  const char *action;
-
-  /* A presenter who reaches for the keyboard sees the controls too. */
-  show_presentation_bar (self, BAR_AFTER_KEY_MS);
-  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
-    return FALSE;
-  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
-    {
-      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
-      return TRUE;
-    }
-  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
-    {
-      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
-      return TRUE;
-    }
-  switch (keyval)
-    {
-    case GDK_KEY_space: action = "win.toggle-play"; break;
-    case GDK_KEY_Right: action = "win.step"; break;
-    case GDK_KEY_n:     action = "win.next-probe-image"; break;
-    default:            return FALSE;
-    }
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)
-                        || LW_IS_CHART_VIEW (focus)))
-    return FALSE;
-  return gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
 }
 
 /* Properties. */
@@ -1565,7 +1157,7 @@ set_presentation (LwWindow *self, gboolean presentation)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
   if (shown (self) != NULL)
     update_key_numbers (self, shown (self));
-  refresh_views (self, (1u << LW_N_CHARTS) - 1);
+  lw_window_refresh_views (self, (1u << LW_N_CHARTS) - 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
 }
 
@@ -1586,28 +1178,13 @@ set_schedule (LwWindow *self, const char *name)
 }
 
 static void
-show_help_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  gtk_window_present (GTK_WINDOW (lw_help_window_new (GTK_WINDOW (widget))));
-}
-
-static void
-leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->presentation)
-    g_object_set (self, "presentation", FALSE, NULL);
-}
-
-static void
 set_loss_log_scale (LwWindow *self, gboolean log_scale)
 {
   if (self->loss_log_scale == log_scale)
     return;
   self->loss_log_scale = log_scale;
   lw_charts_set_loss_log (self->charts, log_scale);
-  refresh_views (self, 1u << LW_CHART_LOSS);
+  lw_window_refresh_views (self, 1u << LW_CHART_LOSS);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOSS_LOG_SCALE]);
 }
 
@@ -1768,61 +1345,15 @@ lw_window_class_init (LwWindowClass *klass)
                                                G_STRUCT_OFFSET (LwWindow, views)
                                                + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_banner_dismissed);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_banner_dismissed",
+                                                G_CALLBACK (lw_window_dismiss_banner));
   gtk_widget_class_bind_template_callback (widget_class, on_presets_banner_dismissed);
   gtk_widget_class_bind_template_callback (widget_class, on_presets_read_again);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
-  gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
-  gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
-  gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_activated);
-  gtk_widget_class_install_action (widget_class, "win.step", NULL, step_activated);
-  gtk_widget_class_install_action (widget_class, "win.restore-good", NULL, restore_good_activated);
-  gtk_widget_class_install_action (widget_class, "win.lower-lr", NULL, lower_lr_activated);
-  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_activated);
-  gtk_widget_class_install_action (widget_class, "win.clear-previous", NULL, clear_previous_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-loss", "s", set_loss_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-beta", "d", set_beta_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-lr", "d", set_lr_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dropout", "d", set_dropout_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-block-lr-mult", "(ud)",
-                                   set_block_lr_mult_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-block-frozen", "(ub)",
-                                   set_block_frozen_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-probe-image", "u",
-                                   set_probe_image_activated);
-  gtk_widget_class_install_action (widget_class, "win.next-probe-image", NULL,
-                                   next_probe_image_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dataset", "s", set_dataset_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
-                                   set_dataset_folder_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
-  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-seed", "t", set_seed_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
-  gtk_widget_class_install_action (widget_class, "win.save-run", NULL, save_run_activated);
-  gtk_widget_class_install_action (widget_class, "win.open-run", NULL, open_run_activated);
-  gtk_widget_class_install_action (widget_class, "win.restore-recovered", NULL,
-                                   restore_recovered_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
-  gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
-  gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
-  gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
-                                   leave_presentation_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
-  gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
-  gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
-  /* The key of presentation programs, kept from earlier versions. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
-  /* Esc leaves it, as it leaves a fullscreen slide show. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.leave-presentation", NULL);
+  lw_window_class_install_actions (widget_class);
 }
 
 static void
@@ -1858,10 +1389,7 @@ lw_window_init (LwWindow *self)
   gtk_widget_add_controller (gallery, keys);
   g_signal_connect (self, "notify::focus-visible", G_CALLBACK (on_focus_visible_changed), NULL);
 
-  keys = gtk_event_controller_key_new ();
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  lw_window_add_key_controller (self);
 
   keys = gtk_event_controller_motion_new ();
   gtk_event_controller_set_name (keys, "lw-presentation-pointer");
@@ -1927,7 +1455,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (preset == NULL)
     preset = lw_presets_lookup (LW_PRESET_DEFAULT);
   if (preset != NULL)
-    apply_preset (self, preset);
+    lw_window_apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   else if (remembered_dataset (self, &kind))
@@ -1961,8 +1489,8 @@ lw_window_new (LwApplication *app)
   o = lw_application_get_options (app);
   restore_window_state (self);
   apply_options (self, o);
-  show_pending (self);
-  show_presets_problem (self);
+  lw_window_show_pending (self);
+  lw_window_show_presets_problem (self);
   if (self->settings != NULL)
     g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
