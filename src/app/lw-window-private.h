@@ -1,6 +1,7 @@
 /* lw-window-private.h: the window's insides, shared by the files it is
  * split into (lw-window.c: building it and showing snapshots;
- * lw-window-actions.c: its actions and keys), and what the UI test looks at inside it. Included
+ * lw-window-actions.c: its actions and keys; lw-window-timings.c: frame and
+ * benchmark figures), and what the UI test looks at inside it. Included
  * from src/app and tests/ only. */
 #pragma once
 
@@ -16,6 +17,24 @@ G_BEGIN_DECLS
 
 /* The chart views the window draws into: view_specs in lw-window.c. */
 #define LW_WINDOW_N_VIEWS 12
+
+/* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS
+ * (lw-window-timings.c). */
+typedef struct {
+  double benchmark_seconds;   /* of training, then quit; 0: no benchmark */
+  gboolean debug;             /* log the figures every few seconds */
+  GdkFrameClock *frame_clock;
+  gulong before_paint_id, after_paint_id;
+  gint64 frame_start;         /* of the frame being painted; 0: none */
+  gint64 max_frame_us;
+  guint n_frames;
+  gboolean started;           /* at the first published step */
+  double elapsed0;            /* the run's training seconds then */
+  double cpu0;                /* this (the UI) thread's CPU seconds then */
+  gint64 wall0;
+  guint64 samples0;
+  gint64 last_log;
+} LwWindowTimings;
 
 struct _LwWindow
 {
@@ -86,20 +105,7 @@ struct _LwWindow
   guint bar_hide_id;
   gboolean pointer_on_bar;
 
-  /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
-  double benchmark_seconds;
-  gboolean debug_timings;
-  GdkFrameClock *frame_clock;
-  gulong before_paint_id, after_paint_id;
-  gint64 frame_start;
-  gint64 max_frame_us;
-  guint n_frames;
-  gboolean bench_started;
-  double bench_elapsed0;
-  double bench_cpu0;          /* this (the UI) thread's CPU seconds */
-  gint64 bench_wall0;
-  guint64 bench_samples0;
-  gint64 last_log;
+  LwWindowTimings timings;
 };
 
 /* Shared between the window's files. */
@@ -128,8 +134,16 @@ const LwShortcut *lw_window_get_shortcuts (guint *n_shortcuts);
 void     lw_window_class_install_actions (GtkWidgetClass *widget_class);
 void     lw_window_add_key_controller    (LwWindow *self);
 
-/* lw-window.c */
+/* lw-window-timings.c */
+void     lw_window_timings_init   (LwWindow *self, double benchmark_seconds);
+void     lw_window_timings_attach (LwWindow *self);   /* on realize */
+void     lw_window_timings_detach (LwWindow *self);   /* on unrealize */
+/* Starts measuring at the first step, logs, and ends a benchmark. */
+void     lw_window_track_timings  (LwWindow *self, const LwSnapshot *snap);
 
+/* lw-window.c */
+/* The template name of view i, e.g. "filters_probe". */
+const char *lw_window_get_view_name     (guint i);
 void     lw_window_refresh_views        (LwWindow *self, guint changed_charts);
 void     lw_window_set_probe            (LwWindow *self, guint index);
 /* The next run's settings, in the sidebar. */

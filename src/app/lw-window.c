@@ -3,7 +3,6 @@
  * The training session's worker owns the model. This window only sends
  * commands and, from a tick callback, takes the newest snapshot when the
  * worker has flagged one: it never waits for a training step. */
-#define _GNU_SOURCE           /* RUSAGE_THREAD */
 #include "config.h"
 
 #include "lw-window-private.h"
@@ -12,7 +11,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
@@ -23,7 +21,6 @@
 #include "widgets/lw-chart-view.h"
 
 #define PRESENTATION_SCALE 1.5
-#define DEBUG_LOG_INTERVAL (5 * G_TIME_SPAN_SECOND)
 /* Steps between tests on the held-out subset: often enough for a curve,
  * rarely enough to cost the training little. */
 #define EVAL_EVERY 200
@@ -230,6 +227,13 @@ update_probe (LwWindow *self, const LwSnapshot *snap)
   self->syncing_probe = FALSE;
 }
 
+const char *
+lw_window_get_view_name (guint i)
+{
+  g_return_val_if_fail (i < N_VIEWS, NULL);
+  return view_specs[i].name;
+}
+
 static GtkWidget *
 find_view (LwWindow *self, const char *name)
 {
@@ -280,113 +284,6 @@ update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
   gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
   gtk_drop_down_set_selected (self->prediction_layer_dropdown,
                               selected <= snap->n_blocks ? selected : 0);
-}
-
-static gint64
-max_chart_draw_us (LwWindow *self)
-{
-  gint64 max = 0;
-
-  for (guint i = 0; i < N_VIEWS; i++)
-    max = MAX (max, lw_chart_view_get_max_draw_us (self->views[i]));
-  return max;
-}
-
-/* CPU seconds of the calling thread, or of the process where threads are
- * not told apart. */
-static double
-thread_cpu_seconds (void)
-{
-  struct rusage ru;
-
-#ifdef RUSAGE_THREAD
-  if (getrusage (RUSAGE_THREAD, &ru) != 0)
-    return 0.0;
-#else
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return 0.0;
-#endif
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static void
-report_timings (LwWindow *self, const LwSnapshot *snap, const char *what)
-{
-  double seconds = snap->elapsed_s - self->bench_elapsed0;
-  double rate = seconds > 0 ? (snap->samples_seen - self->bench_samples0) / seconds : 0.0;
-  double wall = (g_get_monotonic_time () - self->bench_wall0) / (double) G_TIME_SPAN_SECOND;
-  double ui_cpu = wall > 0 ? (thread_cpu_seconds () - self->bench_cpu0) / wall : 0.0;
-
-  fprintf (stderr,
-           "layerwise: %s: %.1f s of training, %.0f samples/s (worker's recent rate %.0f), "
-           "max chart draw %.2f ms, max frame %.2f ms over %u frames, "
-           "UI thread %.0f%% of a core, output train acc %.1f%%, page %s\n",
-           what, seconds, rate, snap->samples_per_s,
-           max_chart_draw_us (self) / 1000.0, self->max_frame_us / 1000.0, self->n_frames,
-           100.0 * ui_cpu, 100.0 * snap->last_train_acc[snap->n_blocks],
-           gtk_stack_get_visible_child_name (self->stack));
-  fprintf (stderr, "layerwise:   schedule %s: %s", lw_schedule_to_string (snap->schedule),
-           snap->n_stages > 0 ? "pipeline" : "sequential");
-  if (snap->n_stages > 0)
-    fprintf (stderr, " of %u stages", snap->n_stages);
-  if (snap->schedule_probing)
-    fprintf (stderr, " (still timing both)");
-  else if (snap->schedule_ratio > 0.0)
-    fprintf (stderr, " (the pipeline timed at %.2fx sequential)", snap->schedule_ratio);
-  fprintf (stderr, "\n");
-  for (guint i = 0; i < N_VIEWS; i++)
-    if (lw_chart_view_get_n_draws (self->views[i]) > 0)
-      fprintf (stderr, "layerwise:   %-22s %4u draws, max %.2f ms\n", view_specs[i].name,
-               lw_chart_view_get_n_draws (self->views[i]),
-               lw_chart_view_get_max_draw_us (self->views[i]) / 1000.0);
-}
-
-static void
-track_timings (LwWindow *self, const LwSnapshot *snap)
-{
-  gint64 now;
-
-  if (self->benchmark_seconds <= 0 && !self->debug_timings)
-    return;
-
-  if (snap->state == LW_RUN_FAILED && self->benchmark_seconds > 0)
-    {
-      fprintf (stderr, "layerwise: benchmark: the run failed: %s\n", snap->error);
-      g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
-      return;
-    }
-  if (!self->bench_started)
-    {
-      if (snap->state != LW_RUN_RUNNING || snap->step == 0)
-        return;
-      /* Measured from the first published step on, like the CLI's loop. */
-      self->bench_started = TRUE;
-      self->bench_elapsed0 = snap->elapsed_s;
-      self->bench_samples0 = snap->samples_seen;
-      self->last_log = g_get_monotonic_time ();
-      self->bench_wall0 = self->last_log;
-      self->bench_cpu0 = thread_cpu_seconds ();
-      /* The first frames load fonts and shaders: not what a user sees later. */
-      self->max_frame_us = 0;
-      self->n_frames = 0;
-      for (guint i = 0; i < N_VIEWS; i++)
-        lw_chart_view_reset_draw_stats (self->views[i]);
-      return;
-    }
-
-  now = g_get_monotonic_time ();
-  if (self->debug_timings && now - self->last_log >= DEBUG_LOG_INTERVAL)
-    {
-      self->last_log = now;
-      report_timings (self, snap, "timings");
-    }
-  if (self->benchmark_seconds > 0 && snap->elapsed_s - self->bench_elapsed0 >= self->benchmark_seconds)
-    {
-      report_timings (self, snap, "benchmark");
-      self->benchmark_seconds = 0;
-      gtk_widget_activate_action (GTK_WIDGET (self), "app.quit", NULL);
-    }
 }
 
 /* The pictures held back, once their interval has passed (or at once):
@@ -598,7 +495,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
       self->shown_state = (int) snap->state;
       update_actions (self, snap->state);
     }
-  track_timings (self, snap);
+  lw_window_track_timings (self, snap);
 }
 
 /* Whether snap answers something the user did, which must show at once. */
@@ -654,32 +551,12 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 }
 
 static void
-on_before_paint (GdkFrameClock *clock, LwWindow *self)
-{
-  self->frame_start = g_get_monotonic_time ();
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, LwWindow *self)
-{
-  if (self->frame_start == 0)
-    return;
-  self->max_frame_us = MAX (self->max_frame_us, g_get_monotonic_time () - self->frame_start);
-  self->n_frames++;
-  self->frame_start = 0;
-}
-
-static void
 lw_window_realize (GtkWidget *widget)
 {
   LwWindow *self = LW_WINDOW (widget);
 
   GTK_WIDGET_CLASS (lw_window_parent_class)->realize (widget);
-  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
-  self->before_paint_id = g_signal_connect (self->frame_clock, "before-paint",
-                                            G_CALLBACK (on_before_paint), self);
-  self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint",
-                                           G_CALLBACK (on_after_paint), self);
+  lw_window_timings_attach (self);
 }
 
 /* Unrealized when closed and when the app quits: the last moment the
@@ -720,12 +597,7 @@ lw_window_unrealize (GtkWidget *widget)
   LwWindow *self = LW_WINDOW (widget);
 
   save_window_state (self);
-  if (self->frame_clock != NULL)
-    {
-      g_clear_signal_handler (&self->before_paint_id, self->frame_clock);
-      g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
-      g_clear_object (&self->frame_clock);
-    }
+  lw_window_timings_detach (self);
   GTK_WIDGET_CLASS (lw_window_parent_class)->unrealize (widget);
 }
 
@@ -1471,8 +1343,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (o->presentation
       || (self->settings != NULL && g_settings_get_boolean (self->settings, "presentation")))
     set_presentation (self, TRUE);
-  self->benchmark_seconds = o->benchmark_seconds;
-  self->debug_timings = g_strcmp0 (g_getenv ("LAYERWISE_DEBUG_TIMINGS"), "1") == 0;
+  lw_window_timings_init (self, o->benchmark_seconds);
 }
 
 LwWindow *
@@ -1568,15 +1439,3 @@ lw_window_get_prediction_layer_dropdown (LwWindow *self)
   return self->prediction_layer_dropdown;
 }
 
-void
-lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us, gint64 *max_frame_us,
-                          guint *n_frames)
-{
-  g_return_if_fail (LW_IS_WINDOW (self));
-  if (max_chart_us != NULL)
-    *max_chart_us = max_chart_draw_us (self);
-  if (max_frame_us != NULL)
-    *max_frame_us = self->max_frame_us;
-  if (n_frames != NULL)
-    *n_frames = self->n_frames;
-}
