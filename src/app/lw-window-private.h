@@ -7,6 +7,7 @@
 
 #include "lw-charts.h"
 #include "lw-controls-panel.h"
+#include "lw-predictions-page.h"
 #include "lw-presets.h"
 #include "lw-status-bar.h"
 #include "lw-window.h"
@@ -60,10 +61,7 @@ struct _LwWindow
   GtkDropDown *test_curve_dropdown;
   GtkSpinButton *probe_spin;
   GtkLabel *probe_error;
-  GtkDropDown *prediction_layer_dropdown;
-  GtkLabel *gallery_hint;
-  char *gallery_hint_text;    /* the hint, as the template has it */
-  gboolean gallery_cursor_shown;
+  LwPredictionsPage *predictions_page;
   GtkRevealer *divergence_bar;
   GtkLabel *divergence_label;
   LwStatusBar *status;
@@ -92,7 +90,6 @@ struct _LwWindow
   int shown_state;            /* LwRunState, -1 before the first */
   guint shown_held_out;       /* test images the test-curve drop-down names; 0: none yet */
   int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
-  guint shown_blocks;         /* blocks the layer drop-down offers */
   guint64 shown_file_serial;  /* the last run-file report shown in the banner */
   char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
   gboolean owns_run_files;    /* this window set the crash marker and autosaves */
@@ -165,10 +162,8 @@ LwCharts        *lw_window_get_charts   (LwWindow *self);
 GtkRevealer     *lw_window_get_divergence_bar (LwWindow *self);
 /* A chart view by its template name, e.g. "filters_probe". */
 GtkWidget       *lw_window_get_view     (LwWindow *self, const char *name);
-/* What a click at (x, y) on the gallery does: the image there becomes the
- * probe image. Returns its index, or -1 when no image is there. */
-int              lw_window_click_gallery (LwWindow *self, double x, double y);
-GtkDropDown     *lw_window_get_prediction_layer_dropdown (LwWindow *self);
+/* The Predictions page: its layer drop-down, hint and gallery clicks. */
+LwPredictionsPage *lw_window_get_predictions_page (LwWindow *self);
 /* The accessible description the chart's views were last given, or NULL. */
 const char      *lw_window_get_description (LwWindow *self, LwChartId id);
 /* Since the window opened: the longest chart draw, the longest frame

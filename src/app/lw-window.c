@@ -15,6 +15,7 @@
 
 #include "lw-block-row.h"
 #include "lw-page-switcher.h"
+#include "lw-predictions-page.h"
 #include "lw-presets.h"
 #include "lw-run-files.h"
 #include "lw-status-bar.h"
@@ -39,8 +40,9 @@
 #define BAR_ON_ENTER_MS 5000
 
 typedef struct {
-  const char *name;           /* template child */
+  const char *name;           /* template child, or the page's view */
   LwChartId chart;
+  gboolean on_page;           /* the Predictions page's, not the window template's */
 } ViewSpec;
 
 static const ViewSpec view_specs[] = {
@@ -49,8 +51,8 @@ static const ViewSpec view_specs[] = {
   { "filters_filters", LW_CHART_FILTERS },
   { "filters_probe", LW_CHART_PROBE },
   { "similarity_similarity", LW_CHART_SIMILARITY },
-  { "predictions_confusion", LW_CHART_CONFUSION },
-  { "predictions_gallery", LW_CHART_GALLERY },
+  { "predictions_confusion", LW_CHART_CONFUSION, TRUE },
+  { "predictions_gallery", LW_CHART_GALLERY, TRUE },
   { "overview_accuracy", LW_CHART_ACCURACY },
   { "overview_loss", LW_CHART_LOSS },
   { "overview_filters", LW_CHART_FILTERS },
@@ -262,30 +264,6 @@ update_filters_page (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_set_vexpand (probe, conv);
 }
 
-/* The drop-down lists the output layer first, then every block. */
-static void
-update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
-{
-  g_autoptr (GtkStringList) layers = NULL;
-  guint selected;
-
-  if (snap->state == LW_RUN_LOADING || snap->n_blocks == self->shown_blocks)
-    return;
-  selected = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
-  self->shown_blocks = snap->n_blocks;
-  layers = gtk_string_list_new (NULL);
-  gtk_string_list_append (layers, _("Output layer"));
-  for (guint i = 0; i < snap->n_blocks; i++)
-    {
-      g_autofree char *name = g_strdup_printf (_("Block %u's local classifier"), i + 1);
-
-      gtk_string_list_append (layers, name);
-    }
-  gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
-  gtk_drop_down_set_selected (self->prediction_layer_dropdown,
-                              selected <= snap->n_blocks ? selected : 0);
-}
-
 /* The pictures held back, once their interval has passed (or at once):
  * returns the charts to draw. */
 static guint
@@ -326,21 +304,14 @@ describe_views (LwWindow *self, gint64 now, gboolean urgent)
     describe_chart (self, id);
 }
 
-/* The line above the gallery names the image under the keyboard's
- * cursor while the gallery has the focus, else says what a click does. */
+/* The gallery's cursor moved, showed or hid: its picture and what it says
+ * to a screen reader change at once. */
 static void
-update_gallery_hint (LwWindow *self)
+on_gallery_cursor_changed (LwWindow *self)
 {
-  g_autofree char *image = NULL;
-  g_autofree char *text = NULL;
-
-  if (self->gallery_cursor_shown)
-    image = lw_charts_describe_gallery_image (self->charts,
-                                              lw_charts_get_gallery_cursor (self->charts));
-  if (image != NULL)
-    text = g_strdup_printf ("%s %s", image,
-                            _("Enter shows it on the Filters & Activations page."));
-  gtk_label_set_text (self->gallery_hint, text != NULL ? text : self->gallery_hint_text);
+  lw_window_refresh_views (self, 1u << LW_CHART_GALLERY);
+  if (shown (self) != NULL)
+    describe_chart (self, LW_CHART_GALLERY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -483,12 +454,9 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   update_probe (self, snap);
   update_divergence (self, snap);
   update_filters_page (self, snap);
-  update_prediction_layers (self, snap);
+  lw_predictions_page_update (self->predictions_page, snap);
   update_key_numbers (self, snap);
   describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
-  /* New predictions may change what the cursor's image was taken for. */
-  if (self->gallery_cursor_shown)
-    update_gallery_hint (self);
   update_file_banner (self, snap);
   if ((int) snap->state != self->shown_state)
     {
@@ -684,137 +652,6 @@ on_page_changed (LwWindow *self)
   /* Pages shown again draw the newest data, which may be newer than
    * what they last drew. */
   lw_window_refresh_views (self, (1u << LW_N_CHARTS) - 1);
-}
-
-static void
-on_prediction_layer_changed (LwWindow *self)
-{
-  guint i = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
-
-  /* 0 (or nothing chosen) is the output layer, i block i - 1. */
-  lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
-                                                ? G_MAXUINT : i - 1);
-  lw_window_refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
-}
-
-/* The keyboard's cursor shows while the gallery has the focus and the
- * window shows where the focus is (after a key, not after a click). */
-static void
-show_gallery_cursor (LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-
-  /* Closing the window with the gallery focused takes the focus away
-   * after the template's children are gone. */
-  if (view == NULL)
-    return;
-  self->gallery_cursor_shown = gtk_widget_is_focus (view)
-                               && gtk_window_get_focus_visible (GTK_WINDOW (self));
-  lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),
-                                self->gallery_cursor_shown);
-  lw_window_refresh_views (self, 1u << LW_CHART_GALLERY);
-  update_gallery_hint (self);
-  if (shown (self) != NULL)
-    describe_chart (self, LW_CHART_GALLERY);
-}
-
-int
-lw_window_click_gallery (LwWindow *self, double x, double y)
-{
-  GtkWidget *view;
-  int index;
-
-  g_return_val_if_fail (LW_IS_WINDOW (self), -1);
-  view = find_view (self, "predictions_gallery");
-  index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
-                                 gtk_widget_get_height (view), x, y);
-  if (index < 0)
-    return -1;
-  /* The keyboard goes on from the image clicked. */
-  lw_charts_set_gallery_cursor (self->charts, (guint) index, self->gallery_cursor_shown);
-  gtk_widget_grab_focus (view);
-  show_gallery_cursor (self);
-  lw_window_set_probe (self, (guint) index);
-  return index;
-}
-
-static void
-on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
-{
-  lw_window_click_gallery (self, x, y);
-}
-
-/* Entering the gallery, the cursor starts on the probe image when it is
- * shown, else on the first image; it stays where it was if still shown. */
-static void
-on_gallery_focus_enter (LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
-  LwSnapshot *snap = shown (self);
-
-  if (snap != NULL
-      && lw_charts_gallery_position (self->charts, width, height,
-                                     lw_charts_get_gallery_cursor (self->charts)) < 0)
-    {
-      int start = lw_charts_gallery_position (self->charts, width, height,
-                                              snap->probe_image_index) >= 0
-                  ? (int) snap->probe_image_index
-                  : lw_charts_gallery_move (self->charts, width, height, LW_GALLERY_MOVE_FIRST);
-
-      if (start >= 0)
-        lw_charts_set_gallery_cursor (self->charts, (guint) start, FALSE);
-    }
-  show_gallery_cursor (self);
-}
-
-static void
-on_focus_visible_changed (LwWindow *self)
-{
-  if (gtk_widget_is_focus (find_view (self, "predictions_gallery")) || self->gallery_cursor_shown)
-    show_gallery_cursor (self);
-}
-
-/* Arrows, Home and End move the cursor from image to image as they are
- * laid out; Enter or Space makes its image the probe image, as a click. */
-static gboolean
-on_gallery_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
-                        GdkModifierType state, LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-  guint cursor = lw_charts_get_gallery_cursor (self->charts);
-  LwGalleryMove move;
-  int next;
-
-  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
-    return FALSE;
-  switch (keyval)
-    {
-    case GDK_KEY_Left:  case GDK_KEY_KP_Left:  move = LW_GALLERY_MOVE_LEFT; break;
-    case GDK_KEY_Right: case GDK_KEY_KP_Right: move = LW_GALLERY_MOVE_RIGHT; break;
-    case GDK_KEY_Up:    case GDK_KEY_KP_Up:    move = LW_GALLERY_MOVE_UP; break;
-    case GDK_KEY_Down:  case GDK_KEY_KP_Down:  move = LW_GALLERY_MOVE_DOWN; break;
-    case GDK_KEY_Home:  case GDK_KEY_KP_Home:  move = LW_GALLERY_MOVE_FIRST; break;
-    case GDK_KEY_End:   case GDK_KEY_KP_End:   move = LW_GALLERY_MOVE_LAST; break;
-    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_ISO_Enter:
-    case GDK_KEY_space: case GDK_KEY_KP_Space:
-      if (lw_charts_gallery_position (self->charts, gtk_widget_get_width (view),
-                                      gtk_widget_get_height (view), cursor) < 0)
-        return FALSE;
-      lw_window_set_probe (self, cursor);
-      return TRUE;
-    default:
-      return FALSE;
-    }
-  next = lw_charts_gallery_move (self->charts, gtk_widget_get_width (view),
-                                 gtk_widget_get_height (view), move);
-  if (next < 0)
-    return FALSE;
-  lw_charts_set_gallery_cursor (self->charts, (guint) next, TRUE);
-  /* Keys move the cursor: from now on the window shows where the focus is. */
-  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
-  show_gallery_cursor (self);
-  return TRUE;
 }
 
 static void
@@ -1139,7 +976,6 @@ lw_window_finalize (GObject *object)
 
   lw_run_settings_clear (&self->pending);
   g_free (self->preset_id);
-  g_free (self->gallery_hint_text);
   for (guint i = 0; i < LW_N_CHARTS; i++)
     g_free (self->descriptions[i]);
   g_free (self->recovered_path);
@@ -1178,6 +1014,7 @@ lw_window_class_init (LwWindowClass *klass)
   g_type_ensure (LW_TYPE_CHART_VIEW);
   g_type_ensure (LW_TYPE_CONTROLS_PANEL);
   g_type_ensure (LW_TYPE_PAGE_SWITCHER);
+  g_type_ensure (LW_TYPE_PREDICTIONS_PAGE);
   g_type_ensure (LW_TYPE_STATUS_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1201,8 +1038,7 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, gallery_hint);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, predictions_page);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
@@ -1213,16 +1049,16 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner_label);
   for (guint i = 0; i < N_VIEWS; i++)
-    gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
-                                               G_STRUCT_OFFSET (LwWindow, views)
-                                               + i * sizeof (LwChartView *));
+    if (!view_specs[i].on_page)
+      gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
+                                                 G_STRUCT_OFFSET (LwWindow, views)
+                                                 + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_banner_dismissed",
                                                 G_CALLBACK (lw_window_dismiss_banner));
   gtk_widget_class_bind_template_callback (widget_class, on_presets_banner_dismissed);
   gtk_widget_class_bind_template_callback (widget_class, on_presets_read_again);
   gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
   lw_window_class_install_actions (widget_class);
@@ -1233,8 +1069,6 @@ lw_window_init (LwWindow *self)
 {
   g_autoptr (GtkStringList) test_curves = NULL;
   GtkEventController *keys;
-  GtkGesture *click;
-  GtkWidget *gallery;
 
   self->shown_state = -1;
   self->shown_conv = -1;
@@ -1243,23 +1077,20 @@ lw_window_init (LwWindow *self)
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
   for (guint i = 0; i < N_VIEWS; i++)
+    if (view_specs[i].on_page)
+      self->views[i] = lw_predictions_page_get_view (self->predictions_page, view_specs[i].chart);
+  for (guint i = 0; i < N_VIEWS; i++)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     lw_chart_id_title (view_specs[i].chart), -1);
 
-  gallery = find_view (self, "predictions_gallery");
-  self->gallery_hint_text = g_strdup (gtk_label_get_text (self->gallery_hint));
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
-  gtk_widget_add_controller (gallery, GTK_EVENT_CONTROLLER (click));
-  keys = gtk_event_controller_key_new ();
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_gallery_key_pressed), self);
-  gtk_widget_add_controller (gallery, keys);
-  keys = gtk_event_controller_focus_new ();
-  g_signal_connect_swapped (keys, "enter", G_CALLBACK (on_gallery_focus_enter), self);
-  g_signal_connect_swapped (keys, "leave", G_CALLBACK (show_gallery_cursor), self);
-  gtk_widget_add_controller (gallery, keys);
-  g_signal_connect (self, "notify::focus-visible", G_CALLBACK (on_focus_visible_changed), NULL);
+  lw_predictions_page_set_charts (self->predictions_page, self->charts);
+  g_signal_connect_swapped (self->predictions_page, "charts-changed",
+                            G_CALLBACK (lw_window_refresh_views), self);
+  g_signal_connect_swapped (self->predictions_page, "gallery-cursor-changed",
+                            G_CALLBACK (on_gallery_cursor_changed), self);
+  g_signal_connect_swapped (self->predictions_page, "probe-chosen",
+                            G_CALLBACK (lw_window_set_probe), self);
 
   lw_window_add_key_controller (self);
 
@@ -1432,10 +1263,10 @@ lw_window_get_description (LwWindow *self, LwChartId id)
   return self->descriptions[id];
 }
 
-GtkDropDown *
-lw_window_get_prediction_layer_dropdown (LwWindow *self)
+LwPredictionsPage *
+lw_window_get_predictions_page (LwWindow *self)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
-  return self->prediction_layer_dropdown;
+  return self->predictions_page;
 }
 
