@@ -1,8 +1,10 @@
 /* lw-window-private.h: the window's insides, shared by the files it is
  * split into (lw-window.c: building it and showing snapshots;
- * lw-window-actions.c: its actions and keys; lw-window-timings.c: frame and
- * benchmark figures), and what the UI test looks at inside it. Included
- * from src/app and tests/ only. */
+ * lw-window-actions.c: its actions and keys; lw-window-files.c: banners
+ * and run files; lw-window-presentation.c: presentation mode;
+ * lw-window-timings.c: frame and benchmark figures),
+ * and what the UI test looks at inside it. Included from src/app and
+ * tests/ only. */
 #pragma once
 
 #include "lw-charts.h"
@@ -138,7 +140,26 @@ void     lw_window_timings_detach (LwWindow *self);   /* on unrealize */
 /* Starts measuring at the first step, logs, and ends a benchmark. */
 void     lw_window_track_timings  (LwWindow *self, const LwSnapshot *snap);
 
+/* lw-window-files.c */
+void     lw_window_update_file_banner   (LwWindow *self, const LwSnapshot *snap);
+/* Autosaves, and the offer of what a crash left behind. */
+void     lw_window_start_run_files      (LwWindow *self);
+void     lw_window_dismiss_banner       (LwWindow *self);
+void     lw_window_show_presets_problem (LwWindow *self);
+void     lw_window_dismiss_presets_banner (LwWindow *self);
+void     lw_window_read_presets_again   (LwWindow *self);
+
+/* lw-window-presentation.c */
+/* Into or out of presentation mode, as self->presentation now says. */
+void     lw_window_presentation_apply   (LwWindow *self);
+void     lw_window_presentation_init    (LwWindow *self);
+/* Presentation mode's large numbers, from snap. */
+void     lw_window_update_key_numbers   (LwWindow *self, const LwSnapshot *snap);
+void     lw_window_show_presentation_bar (LwWindow *self, guint ms);
+void     lw_window_show_adjacent_page   (LwWindow *self, int delta);
+
 /* lw-window.c */
+void     lw_window_set_sidebar_visible  (LwWindow *self, gboolean visible);
 /* The template name of view i, e.g. "filters_probe". */
 const char *lw_window_get_view_name     (guint i);
 void     lw_window_refresh_views        (LwWindow *self, guint changed_charts);
@@ -146,10 +167,6 @@ void     lw_window_set_probe            (LwWindow *self, guint index);
 /* The next run's settings, in the sidebar. */
 void     lw_window_show_pending         (LwWindow *self);
 void     lw_window_apply_preset         (LwWindow *self, const LwPreset *preset);
-void     lw_window_show_presets_problem (LwWindow *self);
-void     lw_window_dismiss_banner       (LwWindow *self);
-void     lw_window_show_presentation_bar (LwWindow *self, guint ms);
-void     lw_window_show_adjacent_page   (LwWindow *self, int delta);
 
 /* For the UI test. */
 
