@@ -1423,8 +1423,7 @@ test_window_presentation_controls (void)
   settle (2500);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
   assert_popover_type_large (window, gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu)), "Help");
-  test_curve = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
-                                                             "test_curve_dropdown"));
+  test_curve = lw_curves_page_get_test_curve_dropdown (lw_window_get_curves_page (window));
   assert_popover_type_large (window, GTK_POPOVER (find_descendant (GTK_WIDGET (test_curve),
                                                                    GTK_TYPE_POPOVER, NULL)),
                              "Full test set");
@@ -2484,8 +2483,7 @@ has_label (GtkWidget *w, const char *part)
 static const char *
 held_out_item (LwWindow *window)
 {
-  GtkDropDown *curves = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
-                                                                    "test_curve_dropdown"));
+  GtkDropDown *curves = lw_curves_page_get_test_curve_dropdown (lw_window_get_curves_page (window));
 
   return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (curves)), 0);
 }

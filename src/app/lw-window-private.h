@@ -2,15 +2,18 @@
  * split into (lw-window.c: building it and showing snapshots;
  * lw-window-actions.c: its actions and keys; lw-window-files.c: banners
  * and run files; lw-window-presentation.c: presentation mode;
- * lw-window-timings.c: frame and benchmark figures),
- * and what the UI test looks at inside it. Included from src/app and
- * tests/ only. */
+ * lw-window-timings.c: frame and benchmark figures), and what the UI
+ * test looks at inside it. Included from src/app and tests/ only. */
 #pragma once
 
 #include "lw-charts.h"
 #include "lw-controls-panel.h"
+#include "lw-curves-page.h"
+#include "lw-filters-page.h"
+#include "lw-overview-page.h"
 #include "lw-predictions-page.h"
 #include "lw-presets.h"
+#include "lw-similarity-page.h"
 #include "lw-status-bar.h"
 #include "lw-window.h"
 #include "session/lw-session.h"
@@ -18,7 +21,8 @@
 
 G_BEGIN_DECLS
 
-/* The chart views the window draws into: view_specs in lw-window.c. */
+/* The chart views the window draws into, on the pages: view_specs in
+ * lw-window.c. */
 #define LW_WINDOW_N_VIEWS 12
 
 /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS
@@ -60,10 +64,11 @@ struct _LwWindow
   GtkMenuButton *bar_menu_button;
   LwControlsPanel *controls;
   GtkStack *stack;
-  GtkDropDown *test_curve_dropdown;
-  GtkSpinButton *probe_spin;
-  GtkLabel *probe_error;
+  LwCurvesPage *curves_page;
+  LwFiltersPage *filters_page;
+  LwSimilarityPage *similarity_page;
   LwPredictionsPage *predictions_page;
+  LwOverviewPage *overview_page;
   GtkRevealer *divergence_bar;
   GtkLabel *divergence_label;
   LwStatusBar *status;
@@ -90,13 +95,10 @@ struct _LwWindow
   gint64 last_pictures;       /* ... and of the last pictures drawn */
   guint pictures_pending;     /* charts with a newer picture not drawn yet */
   int shown_state;            /* LwRunState, -1 before the first */
-  guint shown_held_out;       /* test images the test-curve drop-down names; 0: none yet */
-  int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
   guint64 shown_file_serial;  /* the last run-file report shown in the banner */
   char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
   gboolean owns_run_files;    /* this window set the crash marker and autosaves */
   guint banner_timeout_id;
-  gboolean syncing_probe;
 
   gboolean loss_log_scale;
   gboolean presentation;
@@ -108,6 +110,8 @@ struct _LwWindow
 };
 
 /* Shared between the window's files. */
+
+/* lw-window-actions.c */
 
 /* Presentation mode's bar stays this long after a key, to be read. */
 #define LW_WINDOW_BAR_AFTER_KEY_MS 3000
@@ -160,7 +164,7 @@ void     lw_window_show_adjacent_page   (LwWindow *self, int delta);
 
 /* lw-window.c */
 void     lw_window_set_sidebar_visible  (LwWindow *self, gboolean visible);
-/* The template name of view i, e.g. "filters_probe". */
+/* The name of view i, e.g. "filters_probe" (lw_window_get_view). */
 const char *lw_window_get_view_name     (guint i);
 void     lw_window_refresh_views        (LwWindow *self, guint changed_charts);
 void     lw_window_set_probe            (LwWindow *self, guint index);
@@ -179,6 +183,8 @@ LwCharts        *lw_window_get_charts   (LwWindow *self);
 GtkRevealer     *lw_window_get_divergence_bar (LwWindow *self);
 /* A chart view by its template name, e.g. "filters_probe". */
 GtkWidget       *lw_window_get_view     (LwWindow *self, const char *name);
+/* The Curves page: its test-curve drop-down. */
+LwCurvesPage    *lw_window_get_curves_page (LwWindow *self);
 /* The Predictions page: its layer drop-down, hint and gallery clicks. */
 LwPredictionsPage *lw_window_get_predictions_page (LwWindow *self);
 /* The accessible description the chart's views were last given, or NULL. */

@@ -1,4 +1,10 @@
-/* lw-window.c: the main window.
+/* lw-window.c: the main window: building it, its properties, and showing
+ * each snapshot on the header bar, the sidebar, the pages and the status
+ * bar. Its actions and keys are in lw-window-actions.c, its banners and
+ * run files in lw-window-files.c, presentation mode in
+ * lw-window-presentation.c and its timings in lw-window-timings.c; each
+ * page is a widget of its own (lw-*-page.c), whose chart views the window
+ * draws into.
  *
  * The training session's worker owns the model. This window only sends
  * commands and, from a tick callback, takes the newest snapshot when the
@@ -7,13 +13,11 @@
 
 #include "lw-window-private.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
 #include "lw-page-switcher.h"
-#include "lw-predictions-page.h"
 #include "lw-presets.h"
 #include "lw-run-files.h"
 #include "lw-status-bar.h"
@@ -27,29 +31,35 @@
 /* Screen readers read a description when it changes: every two seconds
  * at most while training, or they would never finish one. */
 #define DESCRIBE_INTERVAL (2 * G_TIME_SPAN_SECOND)
-/* A conv net's first kernels are few and small: this much height, and the
- * feature maps below take the rest. */
-#define CONV_KERNELS_HEIGHT 240
+
+/* The page a view is on. */
+typedef enum {
+  ON_CURVES_PAGE,
+  ON_FILTERS_PAGE,
+  ON_SIMILARITY_PAGE,
+  ON_PREDICTIONS_PAGE,
+  ON_OVERVIEW_PAGE,
+} ViewHome;
 
 typedef struct {
-  const char *name;           /* template child, or the page's view */
+  const char *name;           /* as the tests and timings call it */
   LwChartId chart;
-  gboolean on_page;           /* the Predictions page's, not the window template's */
+  ViewHome home;
 } ViewSpec;
 
 static const ViewSpec view_specs[] = {
-  { "curves_accuracy", LW_CHART_ACCURACY },
-  { "curves_loss", LW_CHART_LOSS },
-  { "filters_filters", LW_CHART_FILTERS },
-  { "filters_probe", LW_CHART_PROBE },
-  { "similarity_similarity", LW_CHART_SIMILARITY },
-  { "predictions_confusion", LW_CHART_CONFUSION, TRUE },
-  { "predictions_gallery", LW_CHART_GALLERY, TRUE },
-  { "overview_accuracy", LW_CHART_ACCURACY },
-  { "overview_loss", LW_CHART_LOSS },
-  { "overview_filters", LW_CHART_FILTERS },
-  { "overview_probe", LW_CHART_PROBE },
-  { "overview_similarity", LW_CHART_SIMILARITY },
+  { "curves_accuracy", LW_CHART_ACCURACY, ON_CURVES_PAGE },
+  { "curves_loss", LW_CHART_LOSS, ON_CURVES_PAGE },
+  { "filters_filters", LW_CHART_FILTERS, ON_FILTERS_PAGE },
+  { "filters_probe", LW_CHART_PROBE, ON_FILTERS_PAGE },
+  { "similarity_similarity", LW_CHART_SIMILARITY, ON_SIMILARITY_PAGE },
+  { "predictions_confusion", LW_CHART_CONFUSION, ON_PREDICTIONS_PAGE },
+  { "predictions_gallery", LW_CHART_GALLERY, ON_PREDICTIONS_PAGE },
+  { "overview_accuracy", LW_CHART_ACCURACY, ON_OVERVIEW_PAGE },
+  { "overview_loss", LW_CHART_LOSS, ON_OVERVIEW_PAGE },
+  { "overview_filters", LW_CHART_FILTERS, ON_OVERVIEW_PAGE },
+  { "overview_probe", LW_CHART_PROBE, ON_OVERVIEW_PAGE },
+  { "overview_similarity", LW_CHART_SIMILARITY, ON_OVERVIEW_PAGE },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (view_specs) == LW_WINDOW_N_VIEWS);
 #define N_VIEWS LW_WINDOW_N_VIEWS
@@ -142,24 +152,31 @@ update_divergence (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", diverged);
 }
 
-static void
-update_probe (LwWindow *self, const LwSnapshot *snap)
-{
-  if (snap->test_size == 0)
-    return;
-  self->syncing_probe = TRUE;
-  gtk_spin_button_set_range (self->probe_spin, 0, snap->test_size - 1);
-  if ((guint) gtk_spin_button_get_value_as_int (self->probe_spin) != snap->probe_image_index
-      && !gtk_widget_has_focus (GTK_WIDGET (self->probe_spin)))
-    gtk_spin_button_set_value (self->probe_spin, snap->probe_image_index);
-  self->syncing_probe = FALSE;
-}
-
 const char *
 lw_window_get_view_name (guint i)
 {
   g_return_val_if_fail (i < N_VIEWS, NULL);
   return view_specs[i].name;
+}
+
+static LwChartView *
+page_view (LwWindow *self, const ViewSpec *spec)
+{
+  switch (spec->home)
+    {
+    case ON_CURVES_PAGE:
+      return lw_curves_page_get_view (self->curves_page, spec->chart);
+    case ON_FILTERS_PAGE:
+      return lw_filters_page_get_view (self->filters_page, spec->chart);
+    case ON_SIMILARITY_PAGE:
+      return lw_similarity_page_get_view (self->similarity_page, spec->chart);
+    case ON_PREDICTIONS_PAGE:
+      return lw_predictions_page_get_view (self->predictions_page, spec->chart);
+    case ON_OVERVIEW_PAGE:
+      return lw_overview_page_get_view (self->overview_page, spec->chart);
+    default:
+      g_return_val_if_reached (NULL);
+    }
 }
 
 static GtkWidget *
@@ -169,25 +186,6 @@ find_view (LwWindow *self, const char *name)
     if (g_str_equal (view_specs[i].name, name))
       return GTK_WIDGET (self->views[i]);
   g_return_val_if_reached (NULL);
-}
-
-/* An MLP's filters are large pictures and its activations thin strips; a
- * conv net's kernels are small and its feature maps many: they swap which
- * one takes the page's height. */
-static void
-update_filters_page (LwWindow *self, const LwSnapshot *snap)
-{
-  gboolean conv = lw_arch_is_conv (snap->arch);
-  GtkWidget *filters, *probe;
-
-  if (snap->state == LW_RUN_LOADING || (int) conv == self->shown_conv)
-    return;
-  self->shown_conv = conv;
-  filters = find_view (self, "filters_filters");
-  probe = find_view (self, "filters_probe");
-  gtk_widget_set_vexpand (filters, !conv);
-  gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
-  gtk_widget_set_vexpand (probe, conv);
 }
 
 /* The pictures held back, once their interval has passed (or at once):
@@ -240,27 +238,6 @@ on_gallery_cursor_changed (LwWindow *self)
     describe_chart (self, LW_CHART_GALLERY);
 }
 
-/* The test-curve drop-down names the held-out images the run really
- * tests on: fewer than asked when the test set is smaller. */
-static void
-update_held_out_count (LwWindow *self, const LwSnapshot *snap)
-{
-  GtkStringList *curves = GTK_STRING_LIST (gtk_drop_down_get_model (self->test_curve_dropdown));
-  guint selected = gtk_drop_down_get_selected (self->test_curve_dropdown);
-  guint n = snap->test_size > 0 ? MIN (self->pending.eval_samples, snap->test_size)
-                                : self->pending.eval_samples;
-  g_autofree char *text = NULL;
-
-  if (n == self->shown_held_out)
-    return;
-  self->shown_held_out = n;
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Held-out %u image, every %u steps",
-                                       "Held-out %u images, every %u steps", n),
-                          n, EVAL_EVERY);
-  gtk_string_list_splice (curves, 0, 1, (const char *const[]) { text, NULL });
-  gtk_drop_down_set_selected (self->test_curve_dropdown, selected);
-}
-
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -276,11 +253,15 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   changed |= take_pending_pictures (self, now, urgent);
   lw_window_refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
-  update_held_out_count (self, snap);
+  /* The held-out images the run really tests on: fewer than asked when
+   * the test set is smaller. */
+  lw_curves_page_show_held_out (self->curves_page,
+                                snap->test_size > 0 ? MIN (self->pending.eval_samples, snap->test_size)
+                                                    : self->pending.eval_samples,
+                                EVAL_EVERY);
   lw_controls_panel_update (self->controls, snap);
-  update_probe (self, snap);
+  lw_filters_page_update (self->filters_page, snap);
   update_divergence (self, snap);
-  update_filters_page (self, snap);
   lw_predictions_page_update (self->predictions_page, snap);
   lw_window_update_key_numbers (self, snap);
   describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
@@ -402,19 +383,9 @@ lw_window_set_probe (LwWindow *self, guint index)
   g_autoptr (GError) error = NULL;
 
   if (lw_session_set_probe_image (self->session, index, &error))
-    gtk_widget_set_visible (GTK_WIDGET (self->probe_error), FALSE);
+    lw_filters_page_show_probe_error (self->filters_page, NULL);
   else
-    {
-      gtk_label_set_text (self->probe_error, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->probe_error), TRUE);
-    }
-}
-
-static void
-on_probe_spin_changed (LwWindow *self)
-{
-  if (!self->syncing_probe)
-    lw_window_set_probe (self, (guint) gtk_spin_button_get_value_as_int (self->probe_spin));
+    lw_filters_page_show_probe_error (self->filters_page, error->message);
 }
 
 void
@@ -445,15 +416,6 @@ on_page_changed (LwWindow *self)
   /* Pages shown again draw the newest data, which may be newer than
    * what they last drew. */
   lw_window_refresh_views (self, (1u << LW_N_CHARTS) - 1);
-}
-
-static void
-on_test_curve_changed (LwWindow *self)
-{
-  guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
-
-  lw_charts_set_test_curve (self->charts, i == 1 ? LW_TEST_CURVE_EPOCH : LW_TEST_CURVE_HELD_OUT);
-  lw_window_refresh_views (self, 1u << LW_CHART_ACCURACY);
 }
 
 /* Properties. */
@@ -623,8 +585,12 @@ lw_window_class_init (LwWindowClass *klass)
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
   g_type_ensure (LW_TYPE_CONTROLS_PANEL);
+  g_type_ensure (LW_TYPE_CURVES_PAGE);
+  g_type_ensure (LW_TYPE_FILTERS_PAGE);
+  g_type_ensure (LW_TYPE_OVERVIEW_PAGE);
   g_type_ensure (LW_TYPE_PAGE_SWITCHER);
   g_type_ensure (LW_TYPE_PREDICTIONS_PAGE);
+  g_type_ensure (LW_TYPE_SIMILARITY_PAGE);
   g_type_ensure (LW_TYPE_STATUS_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -645,10 +611,11 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, curves_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, filters_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, similarity_page);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, predictions_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, overview_page);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
@@ -658,11 +625,6 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_restore);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner_label);
-  for (guint i = 0; i < N_VIEWS; i++)
-    if (!view_specs[i].on_page)
-      gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
-                                                 G_STRUCT_OFFSET (LwWindow, views)
-                                                 + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_banner_dismissed",
                                                 G_CALLBACK (lw_window_dismiss_banner));
@@ -670,8 +632,6 @@ lw_window_class_init (LwWindowClass *klass)
                                                 G_CALLBACK (lw_window_dismiss_presets_banner));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_presets_read_again",
                                                 G_CALLBACK (lw_window_read_presets_again));
-  gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
 
   lw_window_class_install_actions (widget_class);
 }
@@ -679,22 +639,21 @@ lw_window_class_init (LwWindowClass *klass)
 static void
 lw_window_init (LwWindow *self)
 {
-  g_autoptr (GtkStringList) test_curves = NULL;
-
   self->shown_state = -1;
-  self->shown_conv = -1;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
   for (guint i = 0; i < N_VIEWS; i++)
-    if (view_specs[i].on_page)
-      self->views[i] = lw_predictions_page_get_view (self->predictions_page, view_specs[i].chart);
+    self->views[i] = page_view (self, &view_specs[i]);
   for (guint i = 0; i < N_VIEWS; i++)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     lw_chart_id_title (view_specs[i].chart), -1);
 
+  lw_curves_page_set_charts (self->curves_page, self->charts);
+  g_signal_connect_swapped (self->curves_page, "charts-changed",
+                            G_CALLBACK (lw_window_refresh_views), self);
   lw_predictions_page_set_charts (self->predictions_page, self->charts);
   g_signal_connect_swapped (self->predictions_page, "charts-changed",
                             G_CALLBACK (lw_window_refresh_views), self);
@@ -702,16 +661,12 @@ lw_window_init (LwWindow *self)
                             G_CALLBACK (on_gallery_cursor_changed), self);
   g_signal_connect_swapped (self->predictions_page, "probe-chosen",
                             G_CALLBACK (lw_window_set_probe), self);
+  g_signal_connect_swapped (self->filters_page, "probe-chosen",
+                            G_CALLBACK (lw_window_set_probe), self);
 
   lw_window_add_key_controller (self);
 
   lw_window_presentation_init (self);
-
-  /* The first is named by update_held_out_count () once the count is known. */
-  test_curves = gtk_string_list_new (NULL);
-  gtk_string_list_append (test_curves, _("Held-out test images"));
-  gtk_string_list_append (test_curves, _("Full test set, each epoch"));
-  gtk_drop_down_set_model (self->test_curve_dropdown, G_LIST_MODEL (test_curves));
 }
 
 /* The dataset last chosen, if this machine still has it. */
@@ -867,6 +822,13 @@ lw_window_get_description (LwWindow *self, LwChartId id)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self) && id < LW_N_CHARTS, NULL);
   return self->descriptions[id];
+}
+
+LwCurvesPage *
+lw_window_get_curves_page (LwWindow *self)
+{
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->curves_page;
 }
 
 LwPredictionsPage *
