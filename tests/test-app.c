@@ -272,6 +272,22 @@ check_dialogs (LwApplication *app, LwWindow *window)
   g_assert_true (g_hash_table_contains (listed, "Escape"));
   gtk_window_destroy (dialog);
 
+  /* The application's accelerators are the window's table's. */
+  {
+    guint n;
+    const LwShortcut *table = lw_window_get_shortcuts (&n);
+
+    for (guint j = 0; j < n; j++)
+      if (table[j].kind == LW_KEY_APP)
+        {
+          g_auto (GStrv) installed = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                            table[j].action);
+          g_autofree char *joined = g_strjoinv (" ", installed);
+
+          g_assert_cmpstr (joined, ==, table[j].accels);
+        }
+  }
+
   help_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help");
   g_assert_cmpstr (help_accels[0], ==, "F1");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help", NULL);
@@ -827,8 +843,7 @@ static void
 assert_cursor_on (LwWindow *window, guint image)
 {
   g_autofree char *words = lw_charts_describe_gallery_image (lw_window_get_charts (window), image);
-  GtkLabel *hint = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
-                                                             "gallery_hint"));
+  GtkLabel *hint = lw_predictions_page_get_hint (lw_window_get_predictions_page (window));
 
   g_assert_true (gallery_model (window)->show_cursor);
   g_assert_cmpuint (gallery_model (window)->cursor, ==, image);
@@ -866,6 +881,7 @@ test_window_predictions (void)
   LwWindow *window;
   LwCharts *charts;
   GtkWidget *gallery_view;
+  LwPredictionsPage *page;
   GtkDropDown *layers;
   const LwConfusion *confusion;
   const LwGallery *gallery;
@@ -893,7 +909,8 @@ test_window_predictions (void)
   p = shown (window)->predictions;
 
   /* The output layer first, then the one block. */
-  layers = lw_window_get_prediction_layer_dropdown (window);
+  page = lw_window_get_predictions_page (window);
+  layers = lw_predictions_page_get_layer_dropdown (page);
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (layers)), ==, 2);
   lw_charts_get_draw (charts, LW_CHART_CONFUSION, &data);
   confusion = data;
@@ -916,11 +933,11 @@ test_window_predictions (void)
   g_assert_true (gtk_widget_get_mapped (gallery_view));
   width = gtk_widget_get_width (gallery_view);
   height = gtk_widget_get_height (gallery_view);
-  g_assert_cmpint (lw_window_click_gallery (window, 1, 1), ==, -1);
+  g_assert_cmpint (lw_predictions_page_click_gallery (page, 1, 1), ==, -1);
   for (int y = 0; y < height && clicked < 0; y += 4)
     for (int x = 0; x < width && clicked < 0; x += 4)
       if (lw_gallery_hit (gallery, width, height, x, y) >= 0)
-        clicked = lw_window_click_gallery (window, x + 8, y + 8);
+        clicked = lw_predictions_page_click_gallery (page, x + 8, y + 8);
   g_assert_cmpint (clicked, ==, (int) gallery->order[0]);
   g_assert_cmpint (clicked, !=, 0);
   wait_until (window, probe_is, GUINT_TO_POINTER (clicked), APPLY_TIMEOUT_S, "the clicked probe");
@@ -976,8 +993,8 @@ test_window_predictions (void)
     gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
     g_assert_false (gtk_root_get_focus (GTK_ROOT (window)) == gallery_view);
     wait_until (window, cursor_hidden, NULL, APPLY_TIMEOUT_S, "the gallery's cursor to go");
-    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (
-                                GTK_WIDGET (window), LW_TYPE_WINDOW, "gallery_hint"))),
+    g_assert_nonnull (strstr (gtk_label_get_text (lw_predictions_page_get_hint (
+                                lw_window_get_predictions_page (window))),
                               "arrow keys"));
   }
 
@@ -1406,8 +1423,7 @@ test_window_presentation_controls (void)
   settle (2500);
   g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
   assert_popover_type_large (window, gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu)), "Help");
-  test_curve = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
-                                                             "test_curve_dropdown"));
+  test_curve = lw_curves_page_get_test_curve_dropdown (lw_window_get_curves_page (window));
   assert_popover_type_large (window, GTK_POPOVER (find_descendant (GTK_WIDGET (test_curve),
                                                                    GTK_TYPE_POPOVER, NULL)),
                              "Full test set");
@@ -2469,8 +2485,7 @@ has_label (GtkWidget *w, const char *part)
 static const char *
 held_out_item (LwWindow *window)
 {
-  GtkDropDown *curves = GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), LW_TYPE_WINDOW,
-                                                                    "test_curve_dropdown"));
+  GtkDropDown *curves = lw_curves_page_get_test_curve_dropdown (lw_window_get_curves_page (window));
 
   return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (curves)), 0);
 }

@@ -181,14 +181,6 @@ static const GActionEntry app_entries[] = {
   { "about", about_activated },
 };
 
-static void
-set_accels (GtkApplication *app, const char *action, const char *accel1, const char *accel2)
-{
-  const char *accels[] = { accel1, accel2, NULL };
-
-  gtk_application_set_accels_for_action (app, action, accels);
-}
-
 /* An uninstalled build finds no schema unless GSETTINGS_SCHEMA_DIR points
  * at one; g_settings_new() would abort, so look first and do without. */
 static GSettings *
@@ -245,19 +237,7 @@ lw_application_startup (GApplication *app)
       apply_color_scheme (self->settings, "color-scheme", NULL);
     }
 
-  set_accels (gtk_app, "app.quit", "<Control>q", NULL);
-  set_accels (gtk_app, "win.reset", "<Control>r", NULL);
-  set_accels (gtk_app, "win.save-run", "<Control>s", NULL);
-  set_accels (gtk_app, "win.open-run", "<Control>o", NULL);
-  set_accels (gtk_app, "win.export-csv", "<Control>e", NULL);
-  set_accels (gtk_app, "win.loss-log-scale", "<Control>l", NULL);
-  set_accels (gtk_app, "win.show-page::curves", "<Alt>1", NULL);
-  set_accels (gtk_app, "win.show-page::filters", "<Alt>2", NULL);
-  set_accels (gtk_app, "win.show-page::similarity", "<Alt>3", NULL);
-  set_accels (gtk_app, "win.show-page::predictions", "<Alt>4", NULL);
-  set_accels (gtk_app, "win.show-page::overview", "<Alt>5", NULL);
-  set_accels (gtk_app, "win.sidebar-visible", "F9", NULL);
-  set_accels (gtk_app, "win.show-help", "F1", NULL);
+  lw_window_add_accels (gtk_app);
 
   gtk_window_set_default_icon_name (LW_APP_ID);
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");

@@ -1,33 +1,29 @@
-/* lw-window.c: the main window.
+/* lw-window.c: the main window: building it, its properties, and showing
+ * each snapshot on the header bar, the sidebar, the pages and the status
+ * bar. Its actions and keys are in lw-window-actions.c, its banners and
+ * run files in lw-window-files.c, presentation mode in
+ * lw-window-presentation.c and its timings in lw-window-timings.c; each
+ * page is a widget of its own (lw-*-page.c), whose chart views the window
+ * draws into.
  *
  * The training session's worker owns the model. This window only sends
  * commands and, from a tick callback, takes the newest snapshot when the
  * worker has flagged one: it never waits for a training step. */
-#define _GNU_SOURCE           /* RUSAGE_THREAD */
 #include "config.h"
 
 #include "lw-window-private.h"
-#include "widgets/lw-colors.h"
 
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <glib/gi18n.h>
 
 #include "lw-block-row.h"
-#include "lw-export-dialog.h"
-#include "lw-help-window.h"
 #include "lw-page-switcher.h"
 #include "lw-choices.h"
-#include "lw-save-preset-dialog.h"
 #include "lw-autosave.h"
 #include "lw-run-dialogs.h"
 #include "lw-status-bar.h"
 #include "widgets/lw-chart-view.h"
 
-#define PRESENTATION_SCALE 1.5
-#define DEBUG_LOG_INTERVAL (5 * G_TIME_SPAN_SECOND)
 /* Steps between tests on the held-out subset: often enough for a curve,
  * rarely enough to cost the training little. */
 #define EVAL_EVERY 200
@@ -36,121 +32,38 @@
 /* Screen readers read a description when it changes: every two seconds
  * at most while training, or they would never finish one. */
 #define DESCRIBE_INTERVAL (2 * G_TIME_SPAN_SECOND)
-/* A conv net's first kernels are few and small: this much height, and the
- * feature maps below take the rest. */
-#define CONV_KERNELS_HEIGHT 240
-/* Presentation mode's bar: the pointer this near the top brings it; it
- * stays a few seconds after a key and longer on entering, to be read. */
-#define BAR_EDGE_PX 12
-#define BAR_HIDE_MS 1500
-#define BAR_AFTER_KEY_MS 3000
-#define BAR_ON_ENTER_MS 5000
+
+/* The page a view is on. */
+typedef enum {
+  ON_CURVES_PAGE,
+  ON_FILTERS_PAGE,
+  ON_SIMILARITY_PAGE,
+  ON_PREDICTIONS_PAGE,
+  ON_OVERVIEW_PAGE,
+} ViewHome;
 
 typedef struct {
-  const char *name;           /* template child */
+  const char *name;           /* as the tests and timings call it */
   LwChartId chart;
+  ViewHome home;
 } ViewSpec;
 
 static const ViewSpec view_specs[] = {
-  { "curves_accuracy", LW_CHART_ACCURACY },
-  { "curves_loss", LW_CHART_LOSS },
-  { "filters_filters", LW_CHART_FILTERS },
-  { "filters_probe", LW_CHART_PROBE },
-  { "similarity_similarity", LW_CHART_SIMILARITY },
-  { "predictions_confusion", LW_CHART_CONFUSION },
-  { "predictions_gallery", LW_CHART_GALLERY },
-  { "overview_accuracy", LW_CHART_ACCURACY },
-  { "overview_loss", LW_CHART_LOSS },
-  { "overview_filters", LW_CHART_FILTERS },
-  { "overview_probe", LW_CHART_PROBE },
-  { "overview_similarity", LW_CHART_SIMILARITY },
+  { "curves_accuracy", LW_CHART_ACCURACY, ON_CURVES_PAGE },
+  { "curves_loss", LW_CHART_LOSS, ON_CURVES_PAGE },
+  { "filters_filters", LW_CHART_FILTERS, ON_FILTERS_PAGE },
+  { "filters_probe", LW_CHART_PROBE, ON_FILTERS_PAGE },
+  { "similarity_similarity", LW_CHART_SIMILARITY, ON_SIMILARITY_PAGE },
+  { "predictions_confusion", LW_CHART_CONFUSION, ON_PREDICTIONS_PAGE },
+  { "predictions_gallery", LW_CHART_GALLERY, ON_PREDICTIONS_PAGE },
+  { "overview_accuracy", LW_CHART_ACCURACY, ON_OVERVIEW_PAGE },
+  { "overview_loss", LW_CHART_LOSS, ON_OVERVIEW_PAGE },
+  { "overview_filters", LW_CHART_FILTERS, ON_OVERVIEW_PAGE },
+  { "overview_probe", LW_CHART_PROBE, ON_OVERVIEW_PAGE },
+  { "overview_similarity", LW_CHART_SIMILARITY, ON_OVERVIEW_PAGE },
 };
-#define N_VIEWS G_N_ELEMENTS (view_specs)
-
-struct _LwWindow
-{
-  GtkApplicationWindow parent_instance;
-
-  /* Template. */
-  GtkImage *play_icon;
-  GtkLabel *play_label;
-  GtkButton *play_button;
-  GtkRevealer *sidebar;
-  GtkWidget *sidebar_home;      /* the box the sidebar sits in beside the charts */
-  GtkMenuButton *menu_button;
-  GtkRevealer *key_numbers;
-  GtkLabel *key_accuracy;
-  GtkLabel *key_details;
-  GtkRevealer *presentation_bar;
-  GtkButton *bar_play_button;
-  GtkImage *bar_play_icon;
-  GtkLabel *bar_play_label;
-  GtkMenuButton *bar_menu_button;
-  LwControlsPanel *controls;
-  GtkStack *stack;
-  GtkDropDown *test_curve_dropdown;
-  GtkSpinButton *probe_spin;
-  GtkLabel *probe_error;
-  GtkDropDown *prediction_layer_dropdown;
-  GtkLabel *gallery_hint;
-  char *gallery_hint_text;    /* the hint, as the template has it */
-  gboolean gallery_cursor_shown;
-  GtkRevealer *divergence_bar;
-  GtkLabel *divergence_label;
-  LwStatusBar *status;
-  LwChartView *views[N_VIEWS];
-  char *descriptions[LW_N_CHARTS];  /* as last given to the views */
-  gint64 last_described;
-  GtkRevealer *file_banner;
-  GtkWidget *file_banner_box;
-  GtkLabel *file_banner_label;
-  GtkWidget *file_banner_restore;
-  GtkRevealer *presets_banner;
-  GtkLabel *presets_banner_label;
-
-  GSettings *settings;        /* the user's preferences, or NULL */
-  LwSession *session;
-  LwRunSettings pending;      /* what the next reset builds */
-  char *preset_id;            /* the preset last chosen */
-  LwPresetSets preset_sets;   /* what it set that a reset must not take from the live run */
-  LwCharts *charts;
-  gint snapshot_ready;        /* atomic: set by the worker's notify */
-  guint tick_id;
-  guint64 shown_serial;
-  gint64 last_show;           /* frame time of the last snapshot shown */
-  gint64 last_pictures;       /* ... and of the last pictures drawn */
-  guint pictures_pending;     /* charts with a newer picture not drawn yet */
-  int shown_state;            /* LwRunState, -1 before the first */
-  guint shown_held_out;       /* test images the test-curve drop-down names; 0: none yet */
-  int shown_conv;             /* whether the filters page is laid out for a conv net, -1 before */
-  guint shown_blocks;         /* blocks the layer drop-down offers */
-  guint64 shown_file_serial;  /* the last run-file report shown in the banner */
-  char *recovered_path;       /* an autosave left by a crash, offered back; or NULL */
-  gboolean owns_run_files;    /* this window set the crash marker and autosaves */
-  guint banner_timeout_id;
-  gboolean syncing_probe;
-
-  gboolean loss_log_scale;
-  gboolean presentation;
-  gboolean sidebar_before_presentation;
-  guint bar_hide_id;
-  gboolean pointer_on_bar;
-
-  /* Timings, for --benchmark-seconds and LAYERWISE_DEBUG_TIMINGS. */
-  double benchmark_seconds;
-  gboolean debug_timings;
-  GdkFrameClock *frame_clock;
-  gulong before_paint_id, after_paint_id;
-  gint64 frame_start;
-  gint64 max_frame_us;
-  guint n_frames;
-  gboolean bench_started;
-  double bench_elapsed0;
-  double bench_cpu0;          /* this (the UI) thread's CPU seconds */
-  gint64 bench_wall0;
-  guint64 bench_samples0;
-  gint64 last_log;
-};
+G_STATIC_ASSERT (G_N_ELEMENTS (view_specs) == LW_WINDOW_N_VIEWS);
+#define N_VIEWS LW_WINDOW_N_VIEWS
 
 G_DEFINE_FINAL_TYPE (LwWindow, lw_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -180,8 +93,8 @@ on_snapshot_published (gpointer user_data)
   g_atomic_int_set (&self->snapshot_ready, 1);
 }
 
-static void
-refresh_views (LwWindow *self, guint changed)
+void
+lw_window_refresh_views (LwWindow *self, guint changed)
 {
   if (lw_charts_get_snapshot (self->charts) == NULL)
     return;
@@ -240,83 +153,31 @@ update_divergence (LwWindow *self, const LwSnapshot *snap)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.lower-lr", diverged);
 }
 
-static void
-percent_or_dash (char *buf, gsize size, float value)
+const char *
+lw_window_get_view_name (guint i)
 {
-  if (isfinite (value))
-    g_snprintf (buf, size, "%.1f%%", 100.0 * value);
-  else
-    g_strlcpy (buf, "–", size);
+  g_return_val_if_fail (i < N_VIEWS, NULL);
+  return view_specs[i].name;
 }
 
-/* Appends item to the strip's markup, after a dot of colour when color
- * is not NULL: its own spaces do not break, the gap before it does, so
- * that the label wraps between items (never inside one) before it widens
- * the window past the screen. */
-static void
-append_key_item (GString *markup, const char *item, const LwColor *color)
+static LwChartView *
+page_view (LwWindow *self, const ViewSpec *spec)
 {
-  g_autofree char *escaped = g_markup_escape_text (item, -1);
-
-  if (markup->len > 0)
-    g_string_append (markup, "\u2003\u2003");
-  /* The block's colour of the curves: with no room for the charts'
-   * legends, the strip says which line is which block. */
-  if (color != NULL)
-    g_string_append_printf (markup, "<span foreground=\"#%02x%02x%02x\">\u25cf</span>\u00a0",
-                            (guint) (color->r * 255.0 + 0.5), (guint) (color->g * 255.0 + 0.5),
-                            (guint) (color->b * 255.0 + 0.5));
-  for (const char *c = escaped; *c != '\0'; c++)
-    if (*c == ' ')
-      g_string_append (markup, "\u00a0");
-    else
-      g_string_append_c (markup, *c);
-}
-
-/* Presentation mode's large numbers: the output layer's test accuracy
- * (training accuracy until the first test), each block's, and progress. */
-static void
-update_key_numbers (LwWindow *self, const LwSnapshot *snap)
-{
-  g_autofree char *accuracy = NULL;
-  g_autofree char *progress = NULL;
-  g_autoptr (GString) details = g_string_new (NULL);
-  gboolean tested = isfinite (snap->last_test_acc[snap->n_blocks]);
-  char value[32];
-
-  if (!self->presentation)
-    return;
-  percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[snap->n_blocks]
-                                               : snap->last_train_acc[snap->n_blocks]);
-  accuracy = g_strdup_printf (tested ? _("Test accuracy %s") : _("Training accuracy %s"), value);
-  gtk_label_set_text (self->key_accuracy, accuracy);
-
-  for (guint i = 0; i < snap->n_blocks; i++)
+  switch (spec->home)
     {
-      g_autofree char *block = NULL;
-      LwColor color = lw_color_layer (i);
-
-      percent_or_dash (value, sizeof value, tested ? snap->last_test_acc[i] : snap->last_train_acc[i]);
-      /* Translators: a block's accuracy in presentation mode, e.g. "b1 91.2%". */
-      block = g_strdup_printf (_("b%u %s"), i + 1, value);
-      append_key_item (details, block, &color);
+    case ON_CURVES_PAGE:
+      return lw_curves_page_get_view (self->curves_page, spec->chart);
+    case ON_FILTERS_PAGE:
+      return lw_filters_page_get_view (self->filters_page, spec->chart);
+    case ON_SIMILARITY_PAGE:
+      return lw_similarity_page_get_view (self->similarity_page, spec->chart);
+    case ON_PREDICTIONS_PAGE:
+      return lw_predictions_page_get_view (self->predictions_page, spec->chart);
+    case ON_OVERVIEW_PAGE:
+      return lw_overview_page_get_view (self->overview_page, spec->chart);
+    default:
+      g_return_val_if_reached (NULL);
     }
-  progress = g_strdup_printf (_("Epoch %u · %s"), snap->epoch, lw_loss_type_to_string (snap->loss));
-  append_key_item (details, progress, NULL);
-  gtk_label_set_markup (self->key_details, details->str);
-}
-
-static void
-update_probe (LwWindow *self, const LwSnapshot *snap)
-{
-  if (snap->test_size == 0)
-    return;
-  self->syncing_probe = TRUE;
-  gtk_spin_button_set_range (self->probe_spin, 0, snap->test_size - 1);
-  if ((guint) gtk_spin_button_get_value_as_int (self->probe_spin) != snap->probe_image_index
-      && !gtk_widget_has_focus (GTK_WIDGET (self->probe_spin)))
-    gtk_spin_button_set_value (self->probe_spin, snap->probe_image_index);
-  self->syncing_probe = FALSE;
 }
 
 static GtkWidget *
@@ -326,156 +187,6 @@ find_view (LwWindow *self, const char *name)
     if (g_str_equal (view_specs[i].name, name))
       return GTK_WIDGET (self->views[i]);
   g_return_val_if_reached (NULL);
-}
-
-/* An MLP's filters are large pictures and its activations thin strips; a
- * conv net's kernels are small and its feature maps many: they swap which
- * one takes the page's height. */
-static void
-update_filters_page (LwWindow *self, const LwSnapshot *snap)
-{
-  gboolean conv = lw_arch_is_conv (snap->arch);
-  GtkWidget *filters, *probe;
-
-  if (snap->state == LW_RUN_LOADING || (int) conv == self->shown_conv)
-    return;
-  self->shown_conv = conv;
-  filters = find_view (self, "filters_filters");
-  probe = find_view (self, "filters_probe");
-  gtk_widget_set_vexpand (filters, !conv);
-  gtk_widget_set_size_request (filters, -1, conv ? CONV_KERNELS_HEIGHT : -1);
-  gtk_widget_set_vexpand (probe, conv);
-}
-
-/* The drop-down lists the output layer first, then every block. */
-static void
-update_prediction_layers (LwWindow *self, const LwSnapshot *snap)
-{
-  g_autoptr (GtkStringList) layers = NULL;
-  guint selected;
-
-  if (snap->state == LW_RUN_LOADING || snap->n_blocks == self->shown_blocks)
-    return;
-  selected = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
-  self->shown_blocks = snap->n_blocks;
-  layers = gtk_string_list_new (NULL);
-  gtk_string_list_append (layers, _("Output layer"));
-  for (guint i = 0; i < snap->n_blocks; i++)
-    {
-      g_autofree char *name = g_strdup_printf (_("Block %u's local classifier"), i + 1);
-
-      gtk_string_list_append (layers, name);
-    }
-  gtk_drop_down_set_model (self->prediction_layer_dropdown, G_LIST_MODEL (layers));
-  gtk_drop_down_set_selected (self->prediction_layer_dropdown,
-                              selected <= snap->n_blocks ? selected : 0);
-}
-
-static gint64
-max_chart_draw_us (LwWindow *self)
-{
-  gint64 max = 0;
-
-  for (guint i = 0; i < N_VIEWS; i++)
-    max = MAX (max, lw_chart_view_get_max_draw_us (self->views[i]));
-  return max;
-}
-
-/* CPU seconds of the calling thread, or of the process where threads are
- * not told apart. */
-static double
-thread_cpu_seconds (void)
-{
-  struct rusage ru;
-
-#ifdef RUSAGE_THREAD
-  if (getrusage (RUSAGE_THREAD, &ru) != 0)
-    return 0.0;
-#else
-  if (getrusage (RUSAGE_SELF, &ru) != 0)
-    return 0.0;
-#endif
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static void
-report_timings (LwWindow *self, const LwSnapshot *snap, const char *what)
-{
-  double seconds = snap->elapsed_s - self->bench_elapsed0;
-  double rate = seconds > 0 ? (snap->samples_seen - self->bench_samples0) / seconds : 0.0;
-  double wall = (g_get_monotonic_time () - self->bench_wall0) / (double) G_TIME_SPAN_SECOND;
-  double ui_cpu = wall > 0 ? (thread_cpu_seconds () - self->bench_cpu0) / wall : 0.0;
-
-  fprintf (stderr,
-           "layerwise: %s: %.1f s of training, %.0f samples/s (worker's recent rate %.0f), "
-           "max chart draw %.2f ms, max frame %.2f ms over %u frames, "
-           "UI thread %.0f%% of a core, output train acc %.1f%%, page %s\n",
-           what, seconds, rate, snap->samples_per_s,
-           max_chart_draw_us (self) / 1000.0, self->max_frame_us / 1000.0, self->n_frames,
-           100.0 * ui_cpu, 100.0 * snap->last_train_acc[snap->n_blocks],
-           gtk_stack_get_visible_child_name (self->stack));
-  fprintf (stderr, "layerwise:   schedule %s: %s", lw_schedule_to_string (snap->schedule),
-           snap->n_stages > 0 ? "pipeline" : "sequential");
-  if (snap->n_stages > 0)
-    fprintf (stderr, " of %u stages", snap->n_stages);
-  if (snap->schedule_probing)
-    fprintf (stderr, " (still timing both)");
-  else if (snap->schedule_ratio > 0.0)
-    fprintf (stderr, " (the pipeline timed at %.2fx sequential)", snap->schedule_ratio);
-  fprintf (stderr, "\n");
-  for (guint i = 0; i < N_VIEWS; i++)
-    if (lw_chart_view_get_n_draws (self->views[i]) > 0)
-      fprintf (stderr, "layerwise:   %-22s %4u draws, max %.2f ms\n", view_specs[i].name,
-               lw_chart_view_get_n_draws (self->views[i]),
-               lw_chart_view_get_max_draw_us (self->views[i]) / 1000.0);
-}
-
-static void
-track_timings (LwWindow *self, const LwSnapshot *snap)
-{
-  gint64 now;
-
-  if (self->benchmark_seconds <= 0 && !self->debug_timings)
-    return;
-
-  if (snap->state == LW_RUN_FAILED && self->benchmark_seconds > 0)
-    {
-      fprintf (stderr, "layerwise: benchmark: the run failed: %s\n", snap->error);
-      g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
-      return;
-    }
-  if (!self->bench_started)
-    {
-      if (snap->state != LW_RUN_RUNNING || snap->step == 0)
-        return;
-      /* Measured from the first published step on, like the CLI's loop. */
-      self->bench_started = TRUE;
-      self->bench_elapsed0 = snap->elapsed_s;
-      self->bench_samples0 = snap->samples_seen;
-      self->last_log = g_get_monotonic_time ();
-      self->bench_wall0 = self->last_log;
-      self->bench_cpu0 = thread_cpu_seconds ();
-      /* The first frames load fonts and shaders: not what a user sees later. */
-      self->max_frame_us = 0;
-      self->n_frames = 0;
-      for (guint i = 0; i < N_VIEWS; i++)
-        lw_chart_view_reset_draw_stats (self->views[i]);
-      return;
-    }
-
-  now = g_get_monotonic_time ();
-  if (self->debug_timings && now - self->last_log >= DEBUG_LOG_INTERVAL)
-    {
-      self->last_log = now;
-      report_timings (self, snap, "timings");
-    }
-  if (self->benchmark_seconds > 0 && snap->elapsed_s - self->bench_elapsed0 >= self->benchmark_seconds)
-    {
-      report_timings (self, snap, "benchmark");
-      self->benchmark_seconds = 0;
-      gtk_widget_activate_action (GTK_WIDGET (self), "app.quit", NULL);
-    }
 }
 
 /* The pictures held back, once their interval has passed (or at once):
@@ -518,184 +229,14 @@ describe_views (LwWindow *self, gint64 now, gboolean urgent)
     describe_chart (self, id);
 }
 
-/* The line above the gallery names the image under the keyboard's
- * cursor while the gallery has the focus, else says what a click does. */
+/* The gallery's cursor moved, showed or hid: its picture and what it says
+ * to a screen reader change at once. */
 static void
-update_gallery_hint (LwWindow *self)
+on_gallery_cursor_changed (LwWindow *self)
 {
-  g_autofree char *image = NULL;
-  g_autofree char *text = NULL;
-
-  if (self->gallery_cursor_shown)
-    image = lw_charts_describe_gallery_image (self->charts,
-                                              lw_charts_get_gallery_cursor (self->charts));
-  if (image != NULL)
-    text = g_strdup_printf ("%s %s", image,
-                            _("Enter shows it on the Filters & Activations page."));
-  gtk_label_set_text (self->gallery_hint, text != NULL ? text : self->gallery_hint_text);
-}
-
-/* ------------------------------------------------------------------ */
-/* Run files */
-
-static gboolean
-hide_banner (gpointer data)
-{
-  LwWindow *self = data;
-
-  self->banner_timeout_id = 0;
-  gtk_revealer_set_reveal_child (self->file_banner, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-/* An error stays until dismissed; news goes by itself. */
-static void
-show_banner (LwWindow *self, const char *text, gboolean failed, gboolean offer_restore)
-{
-  g_clear_handle_id (&self->banner_timeout_id, g_source_remove);
-  gtk_label_set_text (self->file_banner_label, text);
-  if (failed)
-    gtk_widget_add_css_class (self->file_banner_box, "error");
-  else
-    gtk_widget_remove_css_class (self->file_banner_box, "error");
-  gtk_widget_set_visible (self->file_banner_restore, offer_restore);
-  gtk_revealer_set_reveal_child (self->file_banner, TRUE);
-  if (!failed && !offer_restore)
-    self->banner_timeout_id = g_timeout_add_seconds (6, hide_banner, self);
-}
-
-static void
-on_banner_dismissed (LwWindow *self)
-{
-  g_clear_pointer (&self->recovered_path, g_free);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
-  hide_banner (self);
-}
-
-static void
-update_file_banner (LwWindow *self, const LwSnapshot *snap)
-{
-  if (snap->file_serial == self->shown_file_serial || snap->file_message == NULL)
-    return;
-  self->shown_file_serial = snap->file_serial;
-  show_banner (self, snap->file_message, snap->file_failed, FALSE);
-}
-
-void
-lw_window_save_run_to (LwWindow *self, GFile *file)
-{
-  g_autofree char *path = g_file_get_path (file);
-
-  if (path == NULL)
-    {
-      show_banner (self, _("Runs can only be saved to local files"), TRUE, FALSE);
-      return;
-    }
-  lw_session_save_run (self->session, path);
-}
-
-void
-lw_window_open_run_from (LwWindow *self, GFile *file)
-{
-  g_autofree char *path = g_file_get_path (file);
-
-  if (path == NULL)
-    {
-      show_banner (self, _("Runs can only be opened from local files"), TRUE, FALSE);
-      return;
-    }
-  lw_session_open_run (self->session, path);
-}
-
-static void
-save_chosen (GFile *file, gpointer data)
-{
-  g_autoptr (LwWindow) self = data;
-
-  if (self->session != NULL)
-    lw_window_save_run_to (self, file);
-}
-
-static void
-open_chosen (GFile *file, gpointer data)
-{
-  g_autoptr (LwWindow) self = data;
-
-  if (self->session != NULL)
-    lw_window_open_run_from (self, file);
-}
-
-static void
-save_run_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_run_dialogs_choose (GTK_WINDOW (widget), TRUE, save_chosen, g_object_ref (widget));
-}
-
-static void
-open_run_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_run_dialogs_choose (GTK_WINDOW (widget), FALSE, open_chosen, g_object_ref (widget));
-}
-
-static void
-restore_recovered_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->recovered_path == NULL)
-    return;
-  lw_session_open_run (self->session, self->recovered_path);
-  g_clear_pointer (&self->recovered_path, g_free);
-  gtk_widget_action_set_enabled (widget, "win.restore-recovered", FALSE);
-  hide_banner (self);
-}
-
-/* Autosaves, and the offer of what a crash left behind. */
-static void
-start_run_files (LwWindow *self)
-{
-  g_autofree char *autosave = lw_autosave_path ();
-
-  self->owns_run_files = TRUE;
-  self->recovered_path = lw_autosave_begin ();
-  lw_session_set_autosave (self->session, autosave, LW_AUTOSAVE_INTERVAL_S);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered",
-                                 self->recovered_path != NULL);
-  if (self->recovered_path != NULL)
-    show_banner (self, _("Layerwise did not close properly last time. Restore the run it "
-                         "saved last?"), FALSE, TRUE);
-}
-
-const char *
-lw_window_get_banner (LwWindow *self, gboolean *offers_restore)
-{
-  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
-  if (offers_restore != NULL)
-    *offers_restore = gtk_widget_get_visible (self->file_banner_restore);
-  if (!gtk_revealer_get_reveal_child (self->file_banner))
-    return NULL;
-  return gtk_label_get_text (self->file_banner_label);
-}
-
-/* The test-curve drop-down names the held-out images the run really
- * tests on: fewer than asked when the test set is smaller. */
-static void
-update_held_out_count (LwWindow *self, const LwSnapshot *snap)
-{
-  GtkStringList *curves = GTK_STRING_LIST (gtk_drop_down_get_model (self->test_curve_dropdown));
-  guint selected = gtk_drop_down_get_selected (self->test_curve_dropdown);
-  guint n = snap->test_size > 0 ? MIN (self->pending.eval_samples, snap->test_size)
-                                : self->pending.eval_samples;
-  g_autofree char *text = NULL;
-
-  if (n == self->shown_held_out)
-    return;
-  self->shown_held_out = n;
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Held-out %u image, every %u steps",
-                                       "Held-out %u images, every %u steps", n),
-                          n, EVAL_EVERY);
-  gtk_string_list_splice (curves, 0, 1, (const char *const[]) { text, NULL });
-  gtk_drop_down_set_selected (self->test_curve_dropdown, selected);
+  lw_window_refresh_views (self, 1u << LW_CHART_GALLERY);
+  if (shown (self) != NULL)
+    describe_chart (self, LW_CHART_GALLERY);
 }
 
 static void
@@ -711,26 +252,27 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
   self->pictures_pending |= changed & pictures;
   changed &= ~pictures;
   changed |= take_pending_pictures (self, now, urgent);
-  refresh_views (self, changed);
+  lw_window_refresh_views (self, changed);
   lw_status_bar_update (self->status, snap);
-  update_held_out_count (self, snap);
+  /* The held-out images the run really tests on: fewer than asked when
+   * the test set is smaller. */
+  lw_curves_page_show_held_out (self->curves_page,
+                                snap->test_size > 0 ? MIN (self->pending.eval_samples, snap->test_size)
+                                                    : self->pending.eval_samples,
+                                EVAL_EVERY);
   lw_controls_panel_update (self->controls, snap);
-  update_probe (self, snap);
+  lw_filters_page_update (self->filters_page, snap);
   update_divergence (self, snap);
-  update_filters_page (self, snap);
-  update_prediction_layers (self, snap);
-  update_key_numbers (self, snap);
+  lw_predictions_page_update (self->predictions_page, snap);
+  lw_window_update_key_numbers (self, snap);
   describe_views (self, now, urgent || snap->state != LW_RUN_RUNNING);
-  /* New predictions may change what the cursor's image was taken for. */
-  if (self->gallery_cursor_shown)
-    update_gallery_hint (self);
-  update_file_banner (self, snap);
+  lw_window_update_file_banner (self, snap);
   if ((int) snap->state != self->shown_state)
     {
       self->shown_state = (int) snap->state;
       update_actions (self, snap->state);
     }
-  track_timings (self, snap);
+  lw_window_track_timings (self, snap);
 }
 
 /* Whether snap answers something the user did, which must show at once. */
@@ -765,7 +307,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
     {
       /* Paused after a step, no snapshot may follow the one whose
        * pictures were held back. */
-      refresh_views (self, take_pending_pictures (self, now, FALSE));
+      lw_window_refresh_views (self, take_pending_pictures (self, now, FALSE));
       return G_SOURCE_CONTINUE;
     }
   snap = lw_session_get_snapshot (self->session);
@@ -786,32 +328,12 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 }
 
 static void
-on_before_paint (GdkFrameClock *clock, LwWindow *self)
-{
-  self->frame_start = g_get_monotonic_time ();
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, LwWindow *self)
-{
-  if (self->frame_start == 0)
-    return;
-  self->max_frame_us = MAX (self->max_frame_us, g_get_monotonic_time () - self->frame_start);
-  self->n_frames++;
-  self->frame_start = 0;
-}
-
-static void
 lw_window_realize (GtkWidget *widget)
 {
   LwWindow *self = LW_WINDOW (widget);
 
   GTK_WIDGET_CLASS (lw_window_parent_class)->realize (widget);
-  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
-  self->before_paint_id = g_signal_connect (self->frame_clock, "before-paint",
-                                            G_CALLBACK (on_before_paint), self);
-  self->after_paint_id = g_signal_connect (self->frame_clock, "after-paint",
-                                           G_CALLBACK (on_after_paint), self);
+  lw_window_timings_attach (self);
 }
 
 /* Unrealized when closed and when the app quits: the last moment the
@@ -852,240 +374,30 @@ lw_window_unrealize (GtkWidget *widget)
   LwWindow *self = LW_WINDOW (widget);
 
   save_window_state (self);
-  if (self->frame_clock != NULL)
-    {
-      g_clear_signal_handler (&self->before_paint_id, self->frame_clock);
-      g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
-      g_clear_object (&self->frame_clock);
-    }
+  lw_window_timings_detach (self);
   GTK_WIDGET_CLASS (lw_window_parent_class)->unrealize (widget);
 }
 
-/* Actions. */
-
-static void
-play_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_play (LW_WINDOW (widget)->session);
-}
-
-static void
-pause_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_pause (LW_WINDOW (widget)->session);
-}
-
-static void
-toggle_play_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->shown_state == LW_RUN_RUNNING)
-    lw_session_pause (self->session);
-  else
-    lw_session_play (self->session);
-}
-
-static void
-restore_good_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_restore_last_good (LW_WINDOW (widget)->session);
-}
-
-static void
-lower_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_lower_lr (LW_WINDOW (widget)->session);
-}
-
-static void
-step_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_step (LW_WINDOW (widget)->session);
-}
-
-static void
-reset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  LwSnapshot *snap = shown (self);
-
-  /* A new run keeps the live choices (say, bp instead of predsim), so that
-   * the two runs can be compared on one chart. */
-  if (snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED)
-    {
-      /* ... unless a preset chosen since set them. */
-      if (!(self->preset_sets & LW_PRESET_SETS_LOSS))
-        self->pending.model.loss = snap->loss;
-      if (!(self->preset_sets & LW_PRESET_SETS_BETA))
-        self->pending.model.beta = snap->beta;
-      self->pending.model.dropout = snap->dropout;
-      /* The rate stays too, unless the new run is another network, which
-       * starts at that network's own rate (lw_choices_apply_preset). */
-      if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
-        self->pending.model.lr = snap->lr;
-    }
-  self->preset_sets = 0;
-  lw_session_reset (self->session, &self->pending);
-}
-
-static void
-clear_previous_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  lw_session_clear_previous (LW_WINDOW (widget)->session);
-}
-
-static void
-set_loss_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *loss_name = g_variant_get_string (param, NULL);
-  LwLossType loss;
-
-  if (!lw_loss_type_from_string (loss_name, &loss))
-    {
-      g_warning ("win.set-loss: unknown loss type “%s”", loss_name);
-      return;
-    }
-  lw_session_set_loss (self->session, loss);
-}
-
-typedef gboolean (*SetValueFunc) (LwSession *session, double value, GError **error);
-
-static void
-set_value (LwWindow *self, LwField field, SetValueFunc func, GVariant *param)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (func (self->session, g_variant_get_double (param), &error))
-    lw_controls_panel_show_error (self->controls, field, NULL);
-  else
-    lw_controls_panel_show_error (self->controls, field, error->message);
-}
-
-static void
-set_beta_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_BETA, lw_session_set_beta, param);
-}
-
-static void
-set_lr_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_LR, lw_session_set_lr, param);
-}
-
-static void
-set_dropout_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_value (LW_WINDOW (widget), LW_FIELD_DROPOUT, lw_session_set_dropout, param);
-}
-
-static void
-set_block_lr_mult_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autoptr (GError) error = NULL;
-  guint block;
-  double mult;
-
-  g_variant_get (param, "(ud)", &block, &mult);
-  if (lw_session_set_block_lr_mult (self->session, block, mult, &error))
-    lw_controls_panel_show_block_error (self->controls, block, NULL);
-  else
-    lw_controls_panel_show_block_error (self->controls, block, error->message);
-}
-
-static void
-set_block_frozen_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autoptr (GError) error = NULL;
-  guint block;
-  gboolean frozen;
-
-  g_variant_get (param, "(ub)", &block, &frozen);
-  if (!lw_session_set_block_frozen (self->session, block, frozen, &error))
-    lw_controls_panel_show_block_error (self->controls, block, error->message);
-}
-
-static void
-set_probe (LwWindow *self, guint index)
+void
+lw_window_set_probe (LwWindow *self, guint index)
 {
   g_autoptr (GError) error = NULL;
 
   if (lw_session_set_probe_image (self->session, index, &error))
-    gtk_widget_set_visible (GTK_WIDGET (self->probe_error), FALSE);
+    lw_filters_page_show_probe_error (self->filters_page, NULL);
   else
-    {
-      gtk_label_set_text (self->probe_error, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->probe_error), TRUE);
-    }
+    lw_filters_page_show_probe_error (self->filters_page, error->message);
 }
 
-static void
-set_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  set_probe (LW_WINDOW (widget), g_variant_get_uint32 (param));
-}
-
-static void
-next_probe_image_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  LwSnapshot *snap = shown (self);
-
-  if (snap != NULL && snap->test_size > 0)
-    set_probe (self, (snap->probe_image_index + 1) % snap->test_size);
-}
-
-static void
-on_probe_spin_changed (LwWindow *self)
-{
-  if (!self->syncing_probe)
-    set_probe (self, (guint) gtk_spin_button_get_value_as_int (self->probe_spin));
-}
-
-static void
-show_pending (LwWindow *self)
+void
+lw_window_show_pending (LwWindow *self)
 {
   lw_controls_panel_show_pending (self->controls, &self->pending, self->preset_id);
 }
 
-static void
-set_dataset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *dataset = g_variant_get_string (param, NULL);
-  LwDatasetKind kind;
-
-  if (!lw_dataset_kind_from_string (dataset, &kind))
-    {
-      g_warning ("win.set-dataset: unknown dataset “%s”", dataset);
-      return;
-    }
-  self->pending.dataset = kind;
-  g_clear_pointer (&self->pending.data_dir, g_free);
-  show_pending (self);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "dataset", dataset);
-}
-
-static void
-set_dataset_folder_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *dir = g_variant_get_string (param, NULL);
-
-  self->pending.dataset = lw_dataset_guess_kind (dir);
-  g_free (self->pending.data_dir);
-  self->pending.data_dir = g_strdup (dir);
-  show_pending (self);
-}
-
 /* The preset's network, and whatever else it sets, for the next run. */
-static void
-apply_preset (LwWindow *self, const LwPreset *preset)
+void
+lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
 {
   lw_choices_apply_preset (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
@@ -1100,481 +412,17 @@ apply_preset (LwWindow *self, const LwPreset *preset)
 }
 
 static void
-set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const LwPreset *preset = lw_choices_lookup_preset (g_variant_get_string (param, NULL));
-
-  if (preset == NULL)
-    {
-      g_warning ("win.set-preset: unknown preset “%s”", g_variant_get_string (param, NULL));
-      return;
-    }
-  apply_preset (self, preset);
-  show_pending (self);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "preset", preset->id);
-}
-
-/* What is saved: the network and dataset of the next run, the live loss,
- * rate and beta, the batch size and seed of the next run. */
-static void
-current_as_preset (LwWindow *self, LwPreset *p)
-{
-  LwSnapshot *snap = shown (self);
-  const LwModelConfig *m = &self->pending.model;
-  gboolean live = snap != NULL && snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED
-                  && snap->arch == m->arch;
-
-  *p = (LwPreset) {
-    .arch = m->arch,
-    .num_layers = m->num_layers,
-    .num_hidden = m->num_hidden,
-    .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
-            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
-    .dataset = self->pending.dataset,
-    .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
-    .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
-    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
-    .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
-    .batch_size = m->batch_size,
-    .seed = m->seed,
-  };
-}
-
-/* A bad presets file of the user's is said in a banner of its own, so
- * that run-file news never hides it; the built-in presets still work. */
-static void
-show_presets_problem (LwWindow *self)
-{
-  const char *problem = lw_choices_get_presets_error ();
-  g_autofree char *text = NULL;
-
-  if (problem != NULL)
-    {
-      /* Translators: %s says which file, and the line or the preset and key at fault. */
-      text = g_strdup_printf (_("Your presets were not read: %s. The built-in presets are "
-                                "there; correct the file and press Read Again, or remove it."),
-                              problem);
-      gtk_label_set_text (self->presets_banner_label, text);
-    }
-  gtk_revealer_set_reveal_child (self->presets_banner, problem != NULL);
-}
-
-static void
-on_presets_banner_dismissed (LwWindow *self)
-{
-  gtk_revealer_set_reveal_child (self->presets_banner, FALSE);
-}
-
-static void
-on_presets_read_again (LwWindow *self)
-{
-  lw_choices_reload_presets ();
-  lw_controls_panel_reload_presets (self->controls);
-  show_pending (self);
-  show_presets_problem (self);
-}
-
-static void
-on_preset_saved (LwWindow *self, const char *name)
-{
-  lw_choices_reload_presets ();
-  show_presets_problem (self);
-  lw_controls_panel_reload_presets (self->controls);
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-preset", "s", name);
-}
-
-static void
-save_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  g_autofree char *path = lw_preset_user_path ();
-  LwSavePresetDialog *dialog;
-  LwPreset current;
-
-  current_as_preset (self, &current);
-  dialog = lw_save_preset_dialog_new (GTK_WINDOW (self), &current, lw_choices_get_presets (), path);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_preset_saved), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-set_batch_size_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  self->pending.model.batch_size = CLAMP (g_variant_get_uint32 (param), 1, 1024);
-  show_pending (self);
-}
-
-static void
-set_seed_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  /* No more than the seed box shows exactly. */
-  self->pending.model.seed = MIN (g_variant_get_uint64 (param), LW_PRESET_SEED_MAX);
-  show_pending (self);
-}
-
-static void
-export_chart (LwWindow *self, GVariant *param, LwExportFormat format)
-{
-  LwChartId id;
-
-  if (!lw_chart_id_from_string (g_variant_get_string (param, NULL), &id))
-    {
-      g_warning ("export: unknown chart “%s”", g_variant_get_string (param, NULL));
-      return;
-    }
-  lw_export_dialog_run (GTK_WINDOW (self), self->charts, id, format);
-}
-
-static void
-export_png_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  export_chart (LW_WINDOW (widget), param, LW_EXPORT_PNG);
-}
-
-static void
-export_svg_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  export_chart (LW_WINDOW (widget), param, LW_EXPORT_SVG);
-}
-
-static void
-export_csv_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  lw_export_dialog_run (GTK_WINDOW (self), self->charts, LW_CHART_ACCURACY, LW_EXPORT_CSV);
-}
-
-static void
-show_page_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-  const char *page = g_variant_get_string (param, NULL);
-
-  if (gtk_stack_get_child_by_name (self->stack, page) != NULL)
-    gtk_stack_set_visible_child_name (self->stack, page);
-}
-
-static void
 on_page_changed (LwWindow *self)
 {
   /* Pages shown again draw the newest data, which may be newer than
    * what they last drew. */
-  refresh_views (self, (1u << LW_N_CHARTS) - 1);
-}
-
-static void
-on_prediction_layer_changed (LwWindow *self)
-{
-  guint i = gtk_drop_down_get_selected (self->prediction_layer_dropdown);
-
-  /* 0 (or nothing chosen) is the output layer, i block i - 1. */
-  lw_charts_set_prediction_layer (self->charts, i == 0 || i == GTK_INVALID_LIST_POSITION
-                                                ? G_MAXUINT : i - 1);
-  refresh_views (self, 1u << LW_CHART_CONFUSION | 1u << LW_CHART_GALLERY);
-}
-
-/* The keyboard's cursor shows while the gallery has the focus and the
- * window shows where the focus is (after a key, not after a click). */
-static void
-show_gallery_cursor (LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-
-  /* Closing the window with the gallery focused takes the focus away
-   * after the template's children are gone. */
-  if (view == NULL)
-    return;
-  self->gallery_cursor_shown = gtk_widget_is_focus (view)
-                               && gtk_window_get_focus_visible (GTK_WINDOW (self));
-  lw_charts_set_gallery_cursor (self->charts, lw_charts_get_gallery_cursor (self->charts),
-                                self->gallery_cursor_shown);
-  refresh_views (self, 1u << LW_CHART_GALLERY);
-  update_gallery_hint (self);
-  if (shown (self) != NULL)
-    describe_chart (self, LW_CHART_GALLERY);
-}
-
-int
-lw_window_click_gallery (LwWindow *self, double x, double y)
-{
-  GtkWidget *view;
-  int index;
-
-  g_return_val_if_fail (LW_IS_WINDOW (self), -1);
-  view = find_view (self, "predictions_gallery");
-  index = lw_charts_gallery_hit (self->charts, gtk_widget_get_width (view),
-                                 gtk_widget_get_height (view), x, y);
-  if (index < 0)
-    return -1;
-  /* The keyboard goes on from the image clicked. */
-  lw_charts_set_gallery_cursor (self->charts, (guint) index, self->gallery_cursor_shown);
-  gtk_widget_grab_focus (view);
-  show_gallery_cursor (self);
-  set_probe (self, (guint) index);
-  return index;
-}
-
-static void
-on_gallery_pressed (GtkGestureClick *gesture, int n_press, double x, double y, LwWindow *self)
-{
-  lw_window_click_gallery (self, x, y);
-}
-
-/* Entering the gallery, the cursor starts on the probe image when it is
- * shown, else on the first image; it stays where it was if still shown. */
-static void
-on_gallery_focus_enter (LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
-  LwSnapshot *snap = shown (self);
-
-  if (snap != NULL
-      && lw_charts_gallery_position (self->charts, width, height,
-                                     lw_charts_get_gallery_cursor (self->charts)) < 0)
-    {
-      int start = lw_charts_gallery_position (self->charts, width, height,
-                                              snap->probe_image_index) >= 0
-                  ? (int) snap->probe_image_index
-                  : lw_charts_gallery_move (self->charts, width, height, LW_GALLERY_MOVE_FIRST);
-
-      if (start >= 0)
-        lw_charts_set_gallery_cursor (self->charts, (guint) start, FALSE);
-    }
-  show_gallery_cursor (self);
-}
-
-static void
-on_focus_visible_changed (LwWindow *self)
-{
-  if (gtk_widget_is_focus (find_view (self, "predictions_gallery")) || self->gallery_cursor_shown)
-    show_gallery_cursor (self);
-}
-
-/* Arrows, Home and End move the cursor from image to image as they are
- * laid out; Enter or Space makes its image the probe image, as a click. */
-static gboolean
-on_gallery_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
-                        GdkModifierType state, LwWindow *self)
-{
-  GtkWidget *view = find_view (self, "predictions_gallery");
-  guint cursor = lw_charts_get_gallery_cursor (self->charts);
-  LwGalleryMove move;
-  int next;
-
-  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
-    return FALSE;
-  switch (keyval)
-    {
-    case GDK_KEY_Left:  case GDK_KEY_KP_Left:  move = LW_GALLERY_MOVE_LEFT; break;
-    case GDK_KEY_Right: case GDK_KEY_KP_Right: move = LW_GALLERY_MOVE_RIGHT; break;
-    case GDK_KEY_Up:    case GDK_KEY_KP_Up:    move = LW_GALLERY_MOVE_UP; break;
-    case GDK_KEY_Down:  case GDK_KEY_KP_Down:  move = LW_GALLERY_MOVE_DOWN; break;
-    case GDK_KEY_Home:  case GDK_KEY_KP_Home:  move = LW_GALLERY_MOVE_FIRST; break;
-    case GDK_KEY_End:   case GDK_KEY_KP_End:   move = LW_GALLERY_MOVE_LAST; break;
-    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_ISO_Enter:
-    case GDK_KEY_space: case GDK_KEY_KP_Space:
-      if (lw_charts_gallery_position (self->charts, gtk_widget_get_width (view),
-                                      gtk_widget_get_height (view), cursor) < 0)
-        return FALSE;
-      set_probe (self, cursor);
-      return TRUE;
-    default:
-      return FALSE;
-    }
-  next = lw_charts_gallery_move (self->charts, gtk_widget_get_width (view),
-                                 gtk_widget_get_height (view), move);
-  if (next < 0)
-    return FALSE;
-  lw_charts_set_gallery_cursor (self->charts, (guint) next, TRUE);
-  /* Keys move the cursor: from now on the window shows where the focus is. */
-  gtk_window_set_focus_visible (GTK_WINDOW (self), TRUE);
-  show_gallery_cursor (self);
-  return TRUE;
-}
-
-static void
-on_test_curve_changed (LwWindow *self)
-{
-  guint i = gtk_drop_down_get_selected (self->test_curve_dropdown);
-
-  lw_charts_set_test_curve (self->charts, i == 1 ? LW_TEST_CURVE_EPOCH : LW_TEST_CURVE_HELD_OUT);
-  refresh_views (self, 1u << LW_CHART_ACCURACY);
-}
-
-/* Presentation mode's bar. A fullscreen window hides its header bar, so
- * this bar over the top of the content holds the same controls: it slides
- * down when the pointer nears the top edge or a key is pressed, and away
- * again after a pause, unless it is in use. */
-
-/* In use: under the pointer, its menu open, or the keyboard in it. */
-static gboolean
-bar_in_use (LwWindow *self)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  GtkPopover *menu = gtk_menu_button_get_popover (self->bar_menu_button);
-
-  return self->pointer_on_bar
-         || (menu != NULL && gtk_widget_get_visible (GTK_WIDGET (menu)))
-         || (focus != NULL && gtk_window_get_focus_visible (GTK_WINDOW (self))
-             && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->presentation_bar)));
-}
-
-static void schedule_bar_hide (LwWindow *self, guint ms);
-
-static gboolean
-on_bar_hide_timeout (gpointer data)
-{
-  LwWindow *self = data;
-
-  self->bar_hide_id = 0;
-  if (bar_in_use (self))
-    schedule_bar_hide (self, BAR_HIDE_MS);
-  else
-    gtk_revealer_set_reveal_child (self->presentation_bar, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_bar_hide (LwWindow *self, guint ms)
-{
-  g_clear_handle_id (&self->bar_hide_id, g_source_remove);
-  self->bar_hide_id = g_timeout_add (ms, on_bar_hide_timeout, self);
-}
-
-/* Shows the bar for ms at least; 0 keeps it until the pointer leaves. */
-static void
-show_presentation_bar (LwWindow *self, guint ms)
-{
-  if (!self->presentation)
-    return;
-  gtk_revealer_set_reveal_child (self->presentation_bar, TRUE);
-  if (ms > 0)
-    schedule_bar_hide (self, ms);
-  else
-    g_clear_handle_id (&self->bar_hide_id, g_source_remove);
-}
-
-static void
-hide_presentation_bar (LwWindow *self)
-{
-  g_clear_handle_id (&self->bar_hide_id, g_source_remove);
-  self->pointer_on_bar = FALSE;
-  gtk_revealer_set_reveal_child (self->presentation_bar, FALSE);
-}
-
-/* The pointer near the top of the content, or on the bar, shows it. (x, y)
- * are the window's: at the screen's top edge the pointer can be above the
- * content, on the window's border. */
-static void
-on_pointer_motion (GtkEventControllerMotion *motion, double x, double y, LwWindow *self)
-{
-  double bar_bottom = BAR_EDGE_PX;
-  double content_x, content_y;
-
-  if (!self->presentation
-      || !gtk_widget_translate_coordinates (GTK_WIDGET (self), gtk_window_get_child (GTK_WINDOW (self)),
-                                            x, y, &content_x, &content_y))
-    return;
-  if (gtk_revealer_get_reveal_child (self->presentation_bar))
-    bar_bottom = MAX (bar_bottom, gtk_widget_get_height (GTK_WIDGET (self->presentation_bar)));
-  self->pointer_on_bar = content_y < bar_bottom;
-  if (self->pointer_on_bar)
-    show_presentation_bar (self, 0);
-  else if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
-    schedule_bar_hide (self, BAR_HIDE_MS);
-}
-
-static void
-on_pointer_leave (GtkEventControllerMotion *motion, LwWindow *self)
-{
-  self->pointer_on_bar = FALSE;
-  if (gtk_revealer_get_reveal_child (self->presentation_bar) && self->bar_hide_id == 0)
-    schedule_bar_hide (self, BAR_HIDE_MS);
-}
-
-/* The header bar goes (a fullscreen window hides it anyway; this way a
- * window manager that refuses full screen shows the same window) and the
- * bar comes, with F10 on its menu. */
-static void
-set_presentation_controls (LwWindow *self, gboolean presentation)
-{
-  gtk_widget_set_visible (gtk_window_get_titlebar (GTK_WINDOW (self)), !presentation);
-  gtk_widget_set_visible (GTK_WIDGET (self->presentation_bar), presentation);
-  gtk_menu_button_set_primary (self->menu_button, !presentation);
-  gtk_menu_button_set_primary (self->bar_menu_button, presentation);
-  if (presentation)
-    show_presentation_bar (self, BAR_ON_ENTER_MS);
-  else
-    hide_presentation_bar (self);
-}
-
-/* The page before or after the one shown, if there is one. */
-static void
-show_adjacent_page (LwWindow *self, int delta)
-{
-  g_autoptr (GtkSelectionModel) pages = gtk_stack_get_pages (self->stack);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (pages));
-
-  for (guint i = 0; i < n; i++)
-    if (gtk_selection_model_is_selected (pages, i))
-      {
-        int next = CLAMP ((int) i + delta, 0, (int) n - 1);
-
-        gtk_selection_model_select_item (pages, (guint) next, TRUE);
-        return;
-      }
-}
-
-/* Space, Right and N work wherever the focus is, except where they mean
- * something: typing in an entry, moving a slider, walking the gallery.
- * In presentation mode Page Up and Page Down, what a presenter's clicker
- * sends, turn the pages (Right, its other key, trains a batch). */
-static gboolean
-on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
-                GdkModifierType state, LwWindow *self)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  const char *action;
-
-  /* A presenter who reaches for the keyboard sees the controls too. */
-  show_presentation_bar (self, BAR_AFTER_KEY_MS);
-  if ((state & gtk_accelerator_get_default_mod_mask ()) != 0)
-    return FALSE;
-  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
-    {
-      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
-      return TRUE;
-    }
-  if (self->presentation && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_Page_Up))
-    {
-      show_adjacent_page (self, keyval == GDK_KEY_Page_Down ? 1 : -1);
-      return TRUE;
-    }
-  switch (keyval)
-    {
-    case GDK_KEY_space: action = "win.toggle-play"; break;
-    case GDK_KEY_Right: action = "win.step"; break;
-    case GDK_KEY_n:     action = "win.next-probe-image"; break;
-    default:            return FALSE;
-    }
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_RANGE (focus)
-                        || LW_IS_CHART_VIEW (focus)))
-    return FALSE;
-  return gtk_widget_activate_action (GTK_WIDGET (self), action, NULL);
+  lw_window_refresh_views (self, (1u << LW_N_CHARTS) - 1);
 }
 
 /* Properties. */
 
-static void
-set_sidebar_visible (LwWindow *self, gboolean visible)
+void
+lw_window_set_sidebar_visible (LwWindow *self, gboolean visible)
 {
   if (gtk_revealer_get_reveal_child (self->sidebar) == visible)
     return;
@@ -1585,72 +433,13 @@ set_sidebar_visible (LwWindow *self, gboolean visible)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIDEBAR_VISIBLE]);
 }
 
-/* Fullscreen, large type and lines, the controls slid away (F9 brings
- * them back), and the numbers that matter large under the charts. */
-/* In presentation mode the sidebar (F9) slides over the charts instead of
- * beside them: beside them it made the window wider than a 1,024 px
- * projector. The presentation bar stays above it. */
-static void
-place_sidebar (LwWindow *self, gboolean over_charts)
-{
-  GtkWidget *sidebar = GTK_WIDGET (self->sidebar);
-  GtkWidget *bar = GTK_WIDGET (self->presentation_bar);
-  /* The window's child, the overlay the bar is on (not bound: a template
-   * child that is the window's own child would be unparented twice). */
-  GtkOverlay *overlay = GTK_OVERLAY (gtk_widget_get_parent (bar));
-  GtkWidget *parent = gtk_widget_get_parent (sidebar);
-  gboolean is_over = parent == GTK_WIDGET (overlay);
-
-  if (is_over == over_charts)
-    return;
-  g_object_ref (sidebar);
-  if (over_charts)
-    {
-      self->sidebar_home = parent;
-      gtk_box_remove (GTK_BOX (parent), sidebar);
-      gtk_widget_set_halign (sidebar, GTK_ALIGN_START);
-      gtk_overlay_add_overlay (overlay, sidebar);
-      /* Drawn in order: the bar after the sidebar, so above it. */
-      gtk_widget_insert_after (bar, GTK_WIDGET (overlay), sidebar);
-    }
-  else
-    {
-      gtk_overlay_remove_overlay (overlay, sidebar);
-      gtk_widget_set_halign (sidebar, GTK_ALIGN_FILL);
-      gtk_box_prepend (GTK_BOX (self->sidebar_home), sidebar);
-    }
-  g_object_unref (sidebar);
-}
-
 static void
 set_presentation (LwWindow *self, gboolean presentation)
 {
   if (self->presentation == presentation)
     return;
   self->presentation = presentation;
-  lw_charts_set_scale (self->charts, presentation ? PRESENTATION_SCALE : 1.0);
-  if (presentation)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
-      self->sidebar_before_presentation = gtk_revealer_get_reveal_child (self->sidebar);
-      set_sidebar_visible (self, FALSE);
-      place_sidebar (self, TRUE);
-      gtk_window_fullscreen (GTK_WINDOW (self));
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
-      place_sidebar (self, FALSE);
-      set_sidebar_visible (self, self->sidebar_before_presentation);
-      gtk_window_unfullscreen (GTK_WINDOW (self));
-    }
-  gtk_revealer_set_reveal_child (self->key_numbers, presentation);
-  set_presentation_controls (self, presentation);
-  /* Esc means nothing else while not presenting. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", presentation);
-  if (shown (self) != NULL)
-    update_key_numbers (self, shown (self));
-  refresh_views (self, (1u << LW_N_CHARTS) - 1);
+  lw_window_presentation_apply (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
 }
 
@@ -1671,28 +460,13 @@ set_schedule (LwWindow *self, const char *name)
 }
 
 static void
-show_help_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  gtk_window_present (GTK_WINDOW (lw_help_window_new (GTK_WINDOW (widget))));
-}
-
-static void
-leave_presentation_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  LwWindow *self = LW_WINDOW (widget);
-
-  if (self->presentation)
-    g_object_set (self, "presentation", FALSE, NULL);
-}
-
-static void
 set_loss_log_scale (LwWindow *self, gboolean log_scale)
 {
   if (self->loss_log_scale == log_scale)
     return;
   self->loss_log_scale = log_scale;
   lw_charts_set_loss_log (self->charts, log_scale);
-  refresh_views (self, 1u << LW_CHART_LOSS);
+  lw_window_refresh_views (self, 1u << LW_CHART_LOSS);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOSS_LOG_SCALE]);
 }
 
@@ -1737,7 +511,7 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       set_schedule (self, g_value_get_string (value));
       break;
     case PROP_SIDEBAR_VISIBLE:
-      set_sidebar_visible (self, g_value_get_boolean (value));
+      lw_window_set_sidebar_visible (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1775,7 +549,6 @@ lw_window_finalize (GObject *object)
 
   lw_run_settings_clear (&self->pending);
   g_free (self->preset_id);
-  g_free (self->gallery_hint_text);
   for (guint i = 0; i < LW_N_CHARTS; i++)
     g_free (self->descriptions[i]);
   g_free (self->recovered_path);
@@ -1813,7 +586,12 @@ lw_window_class_init (LwWindowClass *klass)
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
   g_type_ensure (LW_TYPE_CONTROLS_PANEL);
+  g_type_ensure (LW_TYPE_CURVES_PAGE);
+  g_type_ensure (LW_TYPE_FILTERS_PAGE);
+  g_type_ensure (LW_TYPE_OVERVIEW_PAGE);
   g_type_ensure (LW_TYPE_PAGE_SWITCHER);
+  g_type_ensure (LW_TYPE_PREDICTIONS_PAGE);
+  g_type_ensure (LW_TYPE_SIMILARITY_PAGE);
   g_type_ensure (LW_TYPE_STATUS_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1834,11 +612,11 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, bar_menu_button);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, controls);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, test_curve_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_spin);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, probe_error);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, prediction_layer_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LwWindow, gallery_hint);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, curves_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, filters_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, similarity_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, predictions_page);
+  gtk_widget_class_bind_template_child (widget_class, LwWindow, overview_page);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_bar);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, divergence_label);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, status);
@@ -1848,118 +626,48 @@ lw_window_class_init (LwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwWindow, file_banner_restore);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner);
   gtk_widget_class_bind_template_child (widget_class, LwWindow, presets_banner_label);
-  for (guint i = 0; i < N_VIEWS; i++)
-    gtk_widget_class_bind_template_child_full (widget_class, view_specs[i].name, FALSE,
-                                               G_STRUCT_OFFSET (LwWindow, views)
-                                               + i * sizeof (LwChartView *));
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_banner_dismissed);
-  gtk_widget_class_bind_template_callback (widget_class, on_presets_banner_dismissed);
-  gtk_widget_class_bind_template_callback (widget_class, on_presets_read_again);
-  gtk_widget_class_bind_template_callback (widget_class, on_test_curve_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_prediction_layer_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_probe_spin_changed);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_banner_dismissed",
+                                                G_CALLBACK (lw_window_dismiss_banner));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_presets_banner_dismissed",
+                                                G_CALLBACK (lw_window_dismiss_presets_banner));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_presets_read_again",
+                                                G_CALLBACK (lw_window_read_presets_again));
 
-  gtk_widget_class_install_action (widget_class, "win.play", NULL, play_activated);
-  gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
-  gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, toggle_play_activated);
-  gtk_widget_class_install_action (widget_class, "win.step", NULL, step_activated);
-  gtk_widget_class_install_action (widget_class, "win.restore-good", NULL, restore_good_activated);
-  gtk_widget_class_install_action (widget_class, "win.lower-lr", NULL, lower_lr_activated);
-  gtk_widget_class_install_action (widget_class, "win.reset", NULL, reset_activated);
-  gtk_widget_class_install_action (widget_class, "win.clear-previous", NULL, clear_previous_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-loss", "s", set_loss_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-beta", "d", set_beta_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-lr", "d", set_lr_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dropout", "d", set_dropout_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-block-lr-mult", "(ud)",
-                                   set_block_lr_mult_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-block-frozen", "(ub)",
-                                   set_block_frozen_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-probe-image", "u",
-                                   set_probe_image_activated);
-  gtk_widget_class_install_action (widget_class, "win.next-probe-image", NULL,
-                                   next_probe_image_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dataset", "s", set_dataset_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-dataset-folder", "s",
-                                   set_dataset_folder_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-preset", "s", set_preset_activated);
-  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
-  gtk_widget_class_install_action (widget_class, "win.set-seed", "t", set_seed_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
-  gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
-  gtk_widget_class_install_action (widget_class, "win.save-run", NULL, save_run_activated);
-  gtk_widget_class_install_action (widget_class, "win.open-run", NULL, open_run_activated);
-  gtk_widget_class_install_action (widget_class, "win.restore-recovered", NULL,
-                                   restore_recovered_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
-  gtk_widget_class_install_property_action (widget_class, "win.loss-log-scale", "loss-log-scale");
-  gtk_widget_class_install_property_action (widget_class, "win.presentation", "presentation");
-  gtk_widget_class_install_action (widget_class, "win.leave-presentation", NULL,
-                                   leave_presentation_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
-  gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
-  gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "win.presentation", NULL);
-  /* The key of presentation programs, kept from earlier versions. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.presentation", NULL);
-  /* Esc leaves it, as it leaves a fullscreen slide show. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.leave-presentation", NULL);
+  lw_window_class_install_actions (widget_class);
 }
 
 static void
 lw_window_init (LwWindow *self)
 {
-  g_autoptr (GtkStringList) test_curves = NULL;
-  GtkEventController *keys;
-  GtkGesture *click;
-  GtkWidget *gallery;
-
   self->shown_state = -1;
-  self->shown_conv = -1;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
   for (guint i = 0; i < N_VIEWS; i++)
+    self->views[i] = page_view (self, &view_specs[i]);
+  for (guint i = 0; i < N_VIEWS; i++)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->views[i]),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     lw_chart_id_title (view_specs[i].chart), -1);
 
-  gallery = find_view (self, "predictions_gallery");
-  self->gallery_hint_text = g_strdup (gtk_label_get_text (self->gallery_hint));
-  click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (on_gallery_pressed), self);
-  gtk_widget_add_controller (gallery, GTK_EVENT_CONTROLLER (click));
-  keys = gtk_event_controller_key_new ();
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_gallery_key_pressed), self);
-  gtk_widget_add_controller (gallery, keys);
-  keys = gtk_event_controller_focus_new ();
-  g_signal_connect_swapped (keys, "enter", G_CALLBACK (on_gallery_focus_enter), self);
-  g_signal_connect_swapped (keys, "leave", G_CALLBACK (show_gallery_cursor), self);
-  gtk_widget_add_controller (gallery, keys);
-  g_signal_connect (self, "notify::focus-visible", G_CALLBACK (on_focus_visible_changed), NULL);
+  lw_curves_page_set_charts (self->curves_page, self->charts);
+  g_signal_connect_swapped (self->curves_page, "charts-changed",
+                            G_CALLBACK (lw_window_refresh_views), self);
+  lw_predictions_page_set_charts (self->predictions_page, self->charts);
+  g_signal_connect_swapped (self->predictions_page, "charts-changed",
+                            G_CALLBACK (lw_window_refresh_views), self);
+  g_signal_connect_swapped (self->predictions_page, "gallery-cursor-changed",
+                            G_CALLBACK (on_gallery_cursor_changed), self);
+  g_signal_connect_swapped (self->predictions_page, "probe-chosen",
+                            G_CALLBACK (lw_window_set_probe), self);
+  g_signal_connect_swapped (self->filters_page, "probe-chosen",
+                            G_CALLBACK (lw_window_set_probe), self);
 
-  keys = gtk_event_controller_key_new ();
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  lw_window_add_key_controller (self);
 
-  keys = gtk_event_controller_motion_new ();
-  gtk_event_controller_set_name (keys, "lw-presentation-pointer");
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "motion", G_CALLBACK (on_pointer_motion), self);
-  g_signal_connect (keys, "leave", G_CALLBACK (on_pointer_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), keys);
-
-  /* The first is named by update_held_out_count () once the count is known. */
-  test_curves = gtk_string_list_new (NULL);
-  gtk_string_list_append (test_curves, _("Held-out test images"));
-  gtk_string_list_append (test_curves, _("Full test set, each epoch"));
-  gtk_drop_down_set_model (self->test_curve_dropdown, G_LIST_MODEL (test_curves));
+  lw_window_presentation_init (self);
 }
 
 /* The dataset last chosen, if this machine still has it. */
@@ -2012,7 +720,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (preset == NULL)
     preset = lw_choices_lookup_preset (LW_PRESET_DEFAULT);
   if (preset != NULL)
-    apply_preset (self, preset);
+    lw_window_apply_preset (self, preset);
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
   else if (remembered_dataset (self, &kind))
@@ -2028,8 +736,7 @@ apply_options (LwWindow *self, const LwAppOptions *o)
   if (o->presentation
       || (self->settings != NULL && g_settings_get_boolean (self->settings, "presentation")))
     set_presentation (self, TRUE);
-  self->benchmark_seconds = o->benchmark_seconds;
-  self->debug_timings = g_strcmp0 (g_getenv ("LAYERWISE_DEBUG_TIMINGS"), "1") == 0;
+  lw_window_timings_init (self, o->benchmark_seconds);
 }
 
 LwWindow *
@@ -2046,15 +753,15 @@ lw_window_new (LwApplication *app)
   o = lw_application_get_options (app);
   restore_window_state (self);
   apply_options (self, o);
-  show_pending (self);
-  show_presets_problem (self);
+  lw_window_show_pending (self);
+  lw_window_show_presets_problem (self);
   if (self->settings != NULL)
     g_signal_connect (self, "notify::presentation", G_CALLBACK (on_presentation_changed), NULL);
 
   self->session = lw_session_new (&self->pending, on_snapshot_published, self);
   /* A benchmark is no session of the user's: it leaves their files alone. */
   if (o->benchmark_seconds <= 0)
-    start_run_files (self);
+    lw_window_start_run_files (self);
   else
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.restore-recovered", FALSE);
   if (o->autoplay)
@@ -2118,22 +825,17 @@ lw_window_get_description (LwWindow *self, LwChartId id)
   return self->descriptions[id];
 }
 
-GtkDropDown *
-lw_window_get_prediction_layer_dropdown (LwWindow *self)
+LwCurvesPage *
+lw_window_get_curves_page (LwWindow *self)
 {
   g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
-  return self->prediction_layer_dropdown;
+  return self->curves_page;
 }
 
-void
-lw_window_get_draw_stats (LwWindow *self, gint64 *max_chart_us, gint64 *max_frame_us,
-                          guint *n_frames)
+LwPredictionsPage *
+lw_window_get_predictions_page (LwWindow *self)
 {
-  g_return_if_fail (LW_IS_WINDOW (self));
-  if (max_chart_us != NULL)
-    *max_chart_us = max_chart_draw_us (self);
-  if (max_frame_us != NULL)
-    *max_frame_us = self->max_frame_us;
-  if (n_frames != NULL)
-    *n_frames = self->n_frames;
+  g_return_val_if_fail (LW_IS_WINDOW (self), NULL);
+  return self->predictions_page;
 }
+

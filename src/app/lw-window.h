@@ -14,4 +14,8 @@ G_DECLARE_FINAL_TYPE (LwWindow, lw_window, LW, WINDOW, GtkApplicationWindow)
  * unless they ask for autoplay. */
 LwWindow *lw_window_new (LwApplication *app);
 
+/* The application's accelerators for the window's actions (and app.quit),
+ * from the window's one table of keys. */
+void      lw_window_add_accels (GtkApplication *app);
+
 G_END_DECLS
