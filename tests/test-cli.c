@@ -16,9 +16,13 @@
 
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
+#include "lw-cli-flags.h"
 
 #ifndef LW_CLI_PATH
 #error "LW_CLI_PATH must name the layerwise-cli executable"
+#endif
+#ifndef LW_FLAG_TABLE_DOC
+#error "LW_FLAG_TABLE_DOC must name the Markdown file with the flag table"
 #endif
 
 typedef struct {
@@ -542,6 +546,97 @@ test_preset (void)
   cli_run_clear (&run);
 
   write_user_presets ("");
+}
+
+/* ------------------------------------------------------------------ */
+/* The flag table */
+
+/* The text of path between its flag-table markers. */
+static char *
+doc_flag_table (const char *path)
+{
+  g_autofree char *text = NULL;
+  const char *begin, *end;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  begin = strstr (text, "<!-- flag-table:begin -->\n");
+  g_assert_nonnull (begin);
+  begin += strlen ("<!-- flag-table:begin -->\n");
+  end = strstr (begin, "<!-- flag-table:end -->");
+  g_assert_nonnull (end);
+  return g_strndup (begin, end - begin);
+}
+
+/* The documentation's flag table is the one lw-cli-flags.c makes: each
+ * flag's default and meaning written once. */
+static void
+test_flag_table_doc (void)
+{
+  g_autofree char *doc = doc_flag_table (LW_FLAG_TABLE_DOC);
+  g_autofree char *table = lw_cli_flags_markdown ();
+
+  if (!g_str_equal (doc, table))
+    g_test_message ("%s: the flag table differs from lw-cli-flags.c's; paste the output of "
+                    "_build/tests/print-flag-table between the markers", LW_FLAG_TABLE_DOC);
+  g_assert_cmpstr (doc, ==, table);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The "--flag" names in text from after start to before stop, sorted and
+ * joined by spaces. */
+static char *
+flags_between (const char *text, const char *start, const char *stop)
+{
+  const char *p = strstr (text, start), *end;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_nonnull (p);
+  end = strstr (p, stop);
+  g_assert_nonnull (end);
+  while ((p = strstr (p, "--")) != NULL && p < end)
+    {
+      gsize n = strspn (p + 2, "abcdefghijklmnopqrstuvwxyz-");
+
+      g_ptr_array_add (names, g_strndup (p + 2, n));
+      p += 2 + n;
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* The flags a resumed run may give, as --help and the documentation list
+ * them, are those of the table's column (--resume itself aside). */
+static void
+test_flag_table_resume_list (void)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autofree char *expected = NULL, *help_list = NULL, *doc_list = NULL, *doc = NULL;
+  const char *help_args[] = { "--help", NULL };
+  CliRun run;
+
+  for (guint i = 0; i < lw_cli_n_flags; i++)
+    if (lw_cli_flags[i].resume_may_change && !g_str_equal (lw_cli_flags[i].name, "resume"))
+      g_ptr_array_add (names, (gpointer) lw_cli_flags[i].name);
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  expected = g_strjoinv (" ", (char **) names->pdata);
+
+  cli_run (&run, help_args);
+  g_assert_cmpint (run.status, ==, 0);
+  help_list = flags_between (run.out, "A resumed run keeps its settings:", "may be given");
+  g_assert_cmpstr (help_list, ==, expected);
+  cli_run_clear (&run);
+
+  g_assert_true (g_file_get_contents (LW_FLAG_TABLE_DOC, &doc, NULL, NULL));
+  doc_list = flags_between (doc, "A resumed run keeps its settings: with it you may give",
+                            "; any other flag");
+  g_assert_cmpstr (doc_list, ==, expected);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1638,6 +1733,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
   g_test_add_func ("/cli/preset", test_preset);
+  g_test_add_func ("/cli/flag-table/doc", test_flag_table_doc);
+  g_test_add_func ("/cli/flag-table/resume-list", test_flag_table_resume_list);
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
