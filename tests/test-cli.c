@@ -14,9 +14,11 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "engine/lw-model.h"
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
 #include "lw-cli-flags.h"
+#include "lw-cli-options.h"
 
 #ifndef LW_CLI_PATH
 #error "LW_CLI_PATH must name the layerwise-cli executable"
@@ -86,7 +88,8 @@ static const BadCase bad_cases[] = {
   { "arch-unknown", { "--arch", "nonsense", NULL }, "nonsense" },
   { "feat-mult-zero", { "--arch", "vgg8b", "--feat-mult", "0", NULL }, "--feat-mult" },
   { "dim-in-decoder-zero", { "--dim-in-decoder", "0", NULL }, "--dim-in-decoder" },
-  { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL }, "too many blocks" },
+  { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL },
+    "--num-layers 30: vgg-mini has 3 conv blocks, so at most 29 FC blocks" },
   { "classes-per-batch-negative", { "--classes-per-batch", "-2", NULL }, "--classes-per-batch" },
   { "classes-per-batch-above-batch", { "--classes-per-batch", "9", "--batch-size", "8", NULL },
     "--classes-per-batch: 9 is more than the batch size 8" },
@@ -637,6 +640,87 @@ test_flag_table_resume_list (void)
   doc_list = flags_between (doc, "A resumed run keeps its settings: with it you may give",
                             "; any other flag");
   g_assert_cmpstr (doc_list, ==, expected);
+}
+
+/* layerwise-cli's options parsed in this process (no --help). */
+static gboolean
+parse_args (const char *const *args, LwCliOptions *opts, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  char **v;
+  int argc;
+  gboolean ok;
+
+  g_ptr_array_add (argv, g_strdup ("layerwise-cli"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  /* The parser removes what it reads from the vector it is given. */
+  v = g_memdup2 (argv->pdata, argv->len * sizeof (char *));
+  argc = (int) argv->len - 1;
+  lw_cli_options_init (opts);
+  ok = lw_cli_options_parse (opts, &argc, &v, error);
+  g_free (v);
+  return ok;
+}
+
+/* --num-layers: at most 32 blocks with the conv blocks, refused when
+ * parsed with the architecture's limit named; the limit is the model's
+ * own, and --help and the documentation give it. */
+static void
+test_num_layers_limit (void)
+{
+  g_autofree char *doc = doc_flag_table (LW_FLAG_TABLE_DOC);
+  const LwCliFlag *flag = lw_cli_flag_find ("num-layers");
+
+  for (int a = 0; a < LW_N_ARCHS; a++)
+    {
+      const char *arch = lw_arch_to_string ((LwArch) a);
+      LwModelConfig config;
+      guint limit;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LwModel) model = NULL;
+      g_autofree char *at = NULL, *above = NULL, *said = NULL, *in_help = NULL, *in_doc = NULL;
+      LwCliOptions opts;
+
+      lw_model_config_init (&config);
+      config.arch = (LwArch) a;
+      config.in_channels = 3;
+      config.in_height = config.in_width = 32;
+      config.num_layers = 0;
+      limit = LW_MAX_BLOCKS - lw_model_config_n_blocks (&config);
+      at = g_strdup_printf ("%u", limit);
+      above = g_strdup_printf ("%u", limit + 1);
+
+      /* The model takes the limit and refuses one more. */
+      config.num_layers = limit;
+      config.num_hidden = 4;
+      config.dim_in_decoder = 16;
+      config.batch_size = 2;
+      model = lw_model_new (&config, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&model, lw_model_free);
+      config.num_layers = limit + 1;
+      g_assert_null (lw_model_new (&config, NULL));
+
+      g_assert_true (parse_args ((const char *[]) { "--arch", arch, "--num-layers", at, NULL },
+                                 &opts, &error));
+      g_assert_no_error (error);
+      lw_cli_options_clear (&opts);
+      /* Either order. */
+      g_assert_false (parse_args ((const char *[]) { "--num-layers", above, "--arch", arch, NULL },
+                                  &opts, &error));
+      lw_cli_options_clear (&opts);
+      g_test_message ("%s", error->message);
+      said = limit == LW_MAX_BLOCKS ? g_strdup_printf ("expected 1 to %u", limit)
+                                    : g_strdup_printf ("so at most %u FC blocks", limit);
+      g_assert_nonnull (strstr (error->message, said));
+
+      in_help = g_strdup_printf ("%s %u", arch, limit);
+      g_assert_nonnull (strstr (flag->help, in_help));
+      in_doc = g_strdup_printf ("`%s` %u", arch, limit);
+      g_assert_nonnull (strstr (doc, in_doc));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1735,6 +1819,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/preset", test_preset);
   g_test_add_func ("/cli/flag-table/doc", test_flag_table_doc);
   g_test_add_func ("/cli/flag-table/resume-list", test_flag_table_resume_list);
+  g_test_add_func ("/cli/flag-table/num-layers-limit", test_num_layers_limit);
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);

@@ -207,9 +207,12 @@ const LwCliFlag lw_cli_flags[] = {
     .range = { .min = 1, .max = LW_MAX_BLOCKS },
     .doc_default = "3 (conv nets: 1)",
     .help = N_("Hidden FC layers, each trained by its own loss (default: mlp 3; vgg8b, vgg11b, "
-               "vgg-mini 1, after the conv layers)"),
+               "vgg-mini 1, after the conv layers; at most 32 blocks in all: mlp 32, vgg-mini 29, "
+               "vgg8b 26, vgg11b 23)"),
     .arg = "N",
-    .doc = "hidden FC blocks, 1 to 32; for conv nets the FC blocks after the flatten",
+    .doc = "hidden FC blocks; for conv nets the FC blocks after the flatten. At most 32 blocks "
+           "in all, conv blocks included: `mlp` 32, `vgg-mini` 29, `vgg8b` 26, `vgg11b` 23 "
+           "(a larger N is refused)",
     .since = 1,
   },
   {

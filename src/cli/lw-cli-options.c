@@ -227,6 +227,25 @@ static const char description[] = N_(
   "training diverged (--on-divergence stop), 1 for other failures, 130 when\n"
   "interrupted.");
 
+/* A model has at most LW_MAX_BLOCKS blocks, conv blocks included. */
+static gboolean
+check_num_layers (const LwCliOptions *opts, GError **error)
+{
+  LwModelConfig config;
+  guint n_conv;
+
+  lw_model_config_init (&config);
+  config.arch = opts->arch;
+  config.num_layers = 0;
+  n_conv = lw_model_config_n_blocks (&config);
+  if (n_conv + opts->num_layers <= LW_MAX_BLOCKS)
+    return TRUE;
+  /* Translators: --num-layers N: ARCH has N conv blocks, so at most N FC blocks (N in all). */
+  return bad_value (error, _("--num-layers %u: %s has %u conv blocks, so at most %u FC blocks "
+                    "(%u blocks in all)"), opts->num_layers, lw_arch_to_string (opts->arch),
+                    n_conv, LW_MAX_BLOCKS - n_conv, LW_MAX_BLOCKS);
+}
+
 gboolean
 lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **error)
 {
@@ -288,6 +307,8 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->checkpoint_every > 0 && opts->save == NULL && opts->resume == NULL)
     return bad_value (error, _("--checkpoint-every: %u given without --save FILE"),
                       opts->checkpoint_every);
+  if (opts->num_layers > 0 && !check_num_layers (opts, error))
+    return FALSE;
   /* --arch and --lr may come in either order too. */
   if (opts->lr == 0.0)
     opts->lr = lw_arch_default_lr (opts->arch);
