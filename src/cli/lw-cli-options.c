@@ -62,8 +62,13 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
   g_autoptr (LwPresetList) list = lw_preset_list_load_default (&load_error);
   const LwPreset *p;
 
+  /* Said by every rank of a distributed run: the file is its host's. */
   if (load_error != NULL)
-    return bad_value (error, "--preset: %s", load_error->message);
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--preset: %s",
+                   load_error->message);
+      return FALSE;
+    }
   p = lw_preset_list_lookup (list, id);
   if (p == NULL)
     {
@@ -272,7 +277,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     return FALSE;
   if (*argc > 1)
     return bad_value (error, _("unexpected argument '%s'"), (*argv)[1]);
-  if (!check_data_dir (opts, error))
+  /* Only rank 0 of a distributed run reads the data, on its host: there
+   * lw_cli_options_load_dataset checks the folder. */
+  if (!opts->distributed && !check_data_dir (opts, error))
     return FALSE;
   /* Checked after parsing, so the order of the flags does not matter. */
   if (opts->classes_per_batch > opts->batch_size)
@@ -330,6 +337,8 @@ lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error)
   g_autoptr (GError) local = NULL;
   g_autoptr (LwDataset) ds = NULL;
 
+  if (!check_data_dir (opts, error))
+    return NULL;
   ds = lw_dataset_load (opts->dataset, opts->data_dir, &local);
   if (ds == NULL)
     {
