@@ -547,6 +547,11 @@ test_preset (void)
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "presets.ini, line 3"));
   cli_run_clear (&run);
+  /* Without --preset the file is not read (the README says so). */
+  cli_run (&run, builtin + 2);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.err, "presets.ini"));
+  cli_run_clear (&run);
 
   write_user_presets ("");
 }
