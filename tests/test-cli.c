@@ -647,6 +647,30 @@ test_flag_table_resume_list (void)
   g_assert_cmpstr (doc_list, ==, expected);
 }
 
+/* --help states the defaults in its translated sentences: each must be
+ * the table's (a choice's name marked "(default)", a number after
+ * "(default "). */
+static void
+test_flag_table_help_defaults (void)
+{
+  for (guint i = 0; i < lw_cli_n_flags; i++)
+    {
+      const LwCliFlag *f = &lw_cli_flags[i];
+      g_autofree char *said = NULL;
+      const char *at;
+
+      if (f->def == NULL)
+        continue;
+      said = f->type == LW_CLI_FLAG_CHOICE ? g_strdup_printf ("%s (default)", f->def)
+                                           : g_strdup_printf ("(default %s", f->def);
+      g_test_message ("--%s: %s", f->name, said);
+      at = strstr (f->help, said);
+      g_assert_nonnull (at);
+      /* The whole number: "(default 1)" is not "(default 12)". */
+      g_assert_nonnull (strchr ("):;, ", at[strlen (said)]));
+    }
+}
+
 /* layerwise-cli's options parsed in this process (no --help). */
 static gboolean
 parse_args (const char *const *args, LwCliOptions *opts, GError **error)
@@ -1825,6 +1849,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/flag-table/doc", test_flag_table_doc);
   g_test_add_func ("/cli/flag-table/resume-list", test_flag_table_resume_list);
   g_test_add_func ("/cli/flag-table/num-layers-limit", test_num_layers_limit);
+  g_test_add_func ("/cli/flag-table/help-defaults", test_flag_table_help_defaults);
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
