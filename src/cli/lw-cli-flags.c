@@ -1,7 +1,8 @@
 /* lw-cli-flags.c: the table of layerwise-cli's flags (names follow the
  * reference train.py, method.md §6), and what reads and writes a flag's
  * field by it: the parse with its range check, the text a run file stores,
- * the move a resume makes, the README's Markdown table. */
+ * the move a resume makes, the README's Markdown table. Some 600 of its
+ * lines are the table's rows, each flag whole in one place. */
 #include "lw-cli-flags.h"
 
 #include "config.h"
