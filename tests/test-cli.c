@@ -14,11 +14,17 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "engine/lw-model.h"
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
+#include "lw-cli-flags.h"
+#include "lw-cli-options.h"
 
 #ifndef LW_CLI_PATH
 #error "LW_CLI_PATH must name the layerwise-cli executable"
+#endif
+#ifndef LW_FLAG_TABLE_DOC
+#error "LW_FLAG_TABLE_DOC must name the Markdown file with the flag table"
 #endif
 
 typedef struct {
@@ -82,7 +88,8 @@ static const BadCase bad_cases[] = {
   { "arch-unknown", { "--arch", "nonsense", NULL }, "nonsense" },
   { "feat-mult-zero", { "--arch", "vgg8b", "--feat-mult", "0", NULL }, "--feat-mult" },
   { "dim-in-decoder-zero", { "--dim-in-decoder", "0", NULL }, "--dim-in-decoder" },
-  { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL }, "too many blocks" },
+  { "conv-too-many-blocks", { "--arch", "vgg-mini", "--num-layers", "30", NULL },
+    "--num-layers 30: vgg-mini has 3 conv blocks, so at most 29 FC blocks" },
   { "classes-per-batch-negative", { "--classes-per-batch", "-2", NULL }, "--classes-per-batch" },
   { "classes-per-batch-above-batch", { "--classes-per-batch", "9", "--batch-size", "8", NULL },
     "--classes-per-batch: 9 is more than the batch size 8" },
@@ -540,8 +547,209 @@ test_preset (void)
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "presets.ini, line 3"));
   cli_run_clear (&run);
+  /* Without --preset the file is not read (the README says so). */
+  cli_run (&run, builtin + 2);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.err, "presets.ini"));
+  cli_run_clear (&run);
 
   write_user_presets ("");
+}
+
+/* ------------------------------------------------------------------ */
+/* The flag table */
+
+/* The text of path between its flag-table markers. */
+static char *
+doc_flag_table (const char *path)
+{
+  g_autofree char *text = NULL;
+  const char *begin, *end;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  begin = strstr (text, "<!-- flag-table:begin -->\n");
+  g_assert_nonnull (begin);
+  begin += strlen ("<!-- flag-table:begin -->\n");
+  end = strstr (begin, "<!-- flag-table:end -->");
+  g_assert_nonnull (end);
+  return g_strndup (begin, end - begin);
+}
+
+/* The documentation's flag table is the one lw-cli-flags.c makes: each
+ * flag's default and meaning written once. */
+static void
+test_flag_table_doc (void)
+{
+  g_autofree char *doc = doc_flag_table (LW_FLAG_TABLE_DOC);
+  g_autofree char *table = lw_cli_flags_markdown ();
+
+  if (!g_str_equal (doc, table))
+    g_test_message ("%s: the flag table differs from lw-cli-flags.c's; paste the output of "
+                    "_build/tests/print-flag-table between the markers", LW_FLAG_TABLE_DOC);
+  g_assert_cmpstr (doc, ==, table);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The "--flag" names in text from after start to before stop, sorted and
+ * joined by spaces. */
+static char *
+flags_between (const char *text, const char *start, const char *stop)
+{
+  const char *p = strstr (text, start), *end;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_nonnull (p);
+  end = strstr (p, stop);
+  g_assert_nonnull (end);
+  while ((p = strstr (p, "--")) != NULL && p < end)
+    {
+      gsize n = strspn (p + 2, "abcdefghijklmnopqrstuvwxyz-");
+
+      g_ptr_array_add (names, g_strndup (p + 2, n));
+      p += 2 + n;
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* The flags a resumed run may give, as --help and the documentation list
+ * them, are those of the table's column (--resume itself aside). */
+static void
+test_flag_table_resume_list (void)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autofree char *expected = NULL, *help_list = NULL, *doc_list = NULL, *doc = NULL;
+  const char *help_args[] = { "--help", NULL };
+  CliRun run;
+
+  for (guint i = 0; i < lw_cli_n_flags; i++)
+    if (lw_cli_flags[i].resume_may_change && !g_str_equal (lw_cli_flags[i].name, "resume"))
+      g_ptr_array_add (names, (gpointer) lw_cli_flags[i].name);
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  expected = g_strjoinv (" ", (char **) names->pdata);
+
+  cli_run (&run, help_args);
+  g_assert_cmpint (run.status, ==, 0);
+  help_list = flags_between (run.out, "A resumed run keeps its settings:", "may be given");
+  g_assert_cmpstr (help_list, ==, expected);
+  cli_run_clear (&run);
+
+  g_assert_true (g_file_get_contents (LW_FLAG_TABLE_DOC, &doc, NULL, NULL));
+  doc_list = flags_between (doc, "A resumed run keeps its settings: with it you may give",
+                            "; any other flag");
+  g_assert_cmpstr (doc_list, ==, expected);
+}
+
+/* --help states the defaults in its translated sentences: each must be
+ * the table's (a choice's name marked "(default)", a number after
+ * "(default "). */
+static void
+test_flag_table_help_defaults (void)
+{
+  for (guint i = 0; i < lw_cli_n_flags; i++)
+    {
+      const LwCliFlag *f = &lw_cli_flags[i];
+      g_autofree char *said = NULL;
+      const char *at;
+
+      if (f->def == NULL)
+        continue;
+      said = f->type == LW_CLI_FLAG_CHOICE ? g_strdup_printf ("%s (default)", f->def)
+                                           : g_strdup_printf ("(default %s", f->def);
+      g_test_message ("--%s: %s", f->name, said);
+      at = strstr (f->help, said);
+      g_assert_nonnull (at);
+      /* The whole number: "(default 1)" is not "(default 12)". */
+      g_assert_nonnull (strchr ("):;, ", at[strlen (said)]));
+    }
+}
+
+/* layerwise-cli's options parsed in this process (no --help). */
+static gboolean
+parse_args (const char *const *args, LwCliOptions *opts, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  char **v;
+  int argc;
+  gboolean ok;
+
+  g_ptr_array_add (argv, g_strdup ("layerwise-cli"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  /* The parser removes what it reads from the vector it is given. */
+  v = g_memdup2 (argv->pdata, argv->len * sizeof (char *));
+  argc = (int) argv->len - 1;
+  lw_cli_options_init (opts);
+  ok = lw_cli_options_parse (opts, &argc, &v, error);
+  g_free (v);
+  return ok;
+}
+
+/* --num-layers: at most 32 blocks with the conv blocks, refused when
+ * parsed with the architecture's limit named; the limit is the model's
+ * own, and --help and the documentation give it. */
+static void
+test_num_layers_limit (void)
+{
+  g_autofree char *doc = doc_flag_table (LW_FLAG_TABLE_DOC);
+  const LwCliFlag *flag = lw_cli_flag_find ("num-layers");
+
+  for (int a = 0; a < LW_N_ARCHS; a++)
+    {
+      const char *arch = lw_arch_to_string ((LwArch) a);
+      LwModelConfig config;
+      guint limit;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LwModel) model = NULL;
+      g_autofree char *at = NULL, *above = NULL, *said = NULL, *in_help = NULL, *in_doc = NULL;
+      LwCliOptions opts;
+
+      lw_model_config_init (&config);
+      config.arch = (LwArch) a;
+      config.in_channels = 3;
+      config.in_height = config.in_width = 32;
+      config.num_layers = 0;
+      limit = LW_MAX_BLOCKS - lw_model_config_n_blocks (&config);
+      at = g_strdup_printf ("%u", limit);
+      above = g_strdup_printf ("%u", limit + 1);
+
+      /* The model takes the limit and refuses one more. */
+      config.num_layers = limit;
+      config.num_hidden = 4;
+      config.dim_in_decoder = 16;
+      config.batch_size = 2;
+      model = lw_model_new (&config, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&model, lw_model_free);
+      config.num_layers = limit + 1;
+      g_assert_null (lw_model_new (&config, NULL));
+
+      g_assert_true (parse_args ((const char *[]) { "--arch", arch, "--num-layers", at, NULL },
+                                 &opts, &error));
+      g_assert_no_error (error);
+      lw_cli_options_clear (&opts);
+      /* Either order. */
+      g_assert_false (parse_args ((const char *[]) { "--num-layers", above, "--arch", arch, NULL },
+                                  &opts, &error));
+      lw_cli_options_clear (&opts);
+      g_test_message ("%s", error->message);
+      said = limit == LW_MAX_BLOCKS ? g_strdup_printf ("expected 1 to %u", limit)
+                                    : g_strdup_printf ("so at most %u FC blocks", limit);
+      g_assert_nonnull (strstr (error->message, said));
+
+      in_help = g_strdup_printf ("%s %u", arch, limit);
+      g_assert_nonnull (strstr (flag->help, in_help));
+      in_doc = g_strdup_printf ("`%s` %u", arch, limit);
+      g_assert_nonnull (strstr (doc, in_doc));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1638,6 +1846,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
   g_test_add_func ("/cli/preset", test_preset);
+  g_test_add_func ("/cli/flag-table/doc", test_flag_table_doc);
+  g_test_add_func ("/cli/flag-table/resume-list", test_flag_table_resume_list);
+  g_test_add_func ("/cli/flag-table/num-layers-limit", test_num_layers_limit);
+  g_test_add_func ("/cli/flag-table/help-defaults", test_flag_table_help_defaults);
   g_test_add_func ("/cli/resume/mlp", test_resume_mlp);
   g_test_add_func ("/cli/resume/conv", test_resume_conv);
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);

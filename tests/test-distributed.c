@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -399,6 +400,120 @@ test_dataset_missing (void)
   g_rmdir (dir);
 }
 
+/* Two ranks, each started by env with its own env_args (a working
+ * folder, a variable: what another host would have), then the CLI with
+ * --distributed and args. */
+static void
+run_two_hosts (Run *run, const char *const *env_args0, const char *const *env_args1,
+               const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  const char *const *env_args[2] = { env_args0, env_args1 };
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  static const char *const timeout[] = { "timeout", "-k", "10", JOB_TIMEOUT };
+
+  for (guint i = 0; i < G_N_ELEMENTS (timeout); i++)
+    g_ptr_array_add (argv, g_strdup (timeout[i]));
+  g_ptr_array_add (argv, g_strdup (LW_MPIRUN));
+  g_ptr_array_add (argv, g_strdup ("--oversubscribe"));
+  for (guint r = 0; r < 2; r++)
+    {
+      if (r > 0)
+        g_ptr_array_add (argv, g_strdup (":"));
+      g_ptr_array_add (argv, g_strdup ("-np"));
+      g_ptr_array_add (argv, g_strdup ("1"));
+      g_ptr_array_add (argv, g_strdup ("env"));
+      for (guint i = 0; env_args[r][i] != NULL; i++)
+        g_ptr_array_add (argv, g_strdup (env_args[r][i]));
+      g_ptr_array_add (argv, g_strdup (LW_CLI_PATH));
+      g_ptr_array_add (argv, g_strdup ("--distributed"));
+      for (guint i = 0; args[i] != NULL; i++)
+        g_ptr_array_add (argv, g_strdup (args[i]));
+    }
+  g_ptr_array_add (argv, NULL);
+
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  g_test_message ("two hosts: status %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out,
+                  run->err);
+}
+
+/* Only rank 0's host needs the dataset's files: rank 1 starts in a folder
+ * where the relative --data-dir is not, and the run trains. */
+static void
+test_data_on_rank_0_only (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *with = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  g_autofree char *without = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  g_autofree char *link = g_build_filename (with, "data", NULL);
+  g_autofree char *subset = g_test_build_filename (G_TEST_DIST, "..", "data", "mnist-subset",
+                                                   NULL);
+  const char *env0[] = { "-C", with, NULL };
+  const char *env1[] = { "-C", without, NULL };
+  const char *args[] = { "--dataset", "mnist", "--data-dir", "data", "--limit-train", "300",
+                         "--limit-test", "100", "--epochs", "1", "--num-hidden", "16", NULL };
+  g_autofree char *table = NULL;
+  Run run;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (subset, link), ==, 0);
+  if (can_run_mpi ())
+    {
+      run_two_hosts (&run, env0, env1, args);
+      g_assert_cmpint (run.status, ==, 0);
+      table = table_without_timing (run.out);
+      g_assert_true (g_str_has_prefix (table, "1 "));
+      g_assert_nonnull (strstr (run.out, "final test accuracy"));
+      run_clear (&run);
+    }
+  g_unlink (link);
+  g_rmdir (with);
+  g_rmdir (without);
+}
+
+/* What is wrong on one host is said by its rank, named: here a presets
+ * file that does not load on rank 1's host only. */
+static void
+test_host_error_said (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *good = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  g_autofree char *bad = g_dir_make_tmp ("test-distributed-XXXXXX", &error);
+  g_autofree char *bad_dir = g_build_filename (bad, "layerwise", NULL);
+  g_autofree char *bad_file = g_build_filename (bad_dir, "presets.ini", NULL);
+  g_autofree char *env0_var = g_strconcat ("XDG_CONFIG_HOME=", good, NULL);
+  g_autofree char *env1_var = g_strconcat ("XDG_CONFIG_HOME=", bad, NULL);
+  const char *env0[] = { env0_var, NULL };
+  const char *env1[] = { env1_var, NULL };
+  const char *args[] = { "--preset", "1x256", "--limit-train", "300", "--limit-test", "100",
+                         "--epochs", "1", NULL };
+  const char *said;
+  Run run;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (bad_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (bad_file, "[mine]\narch=mlp\nlayers 2\n", -1, NULL));
+  if (can_run_mpi ())
+    {
+      run_two_hosts (&run, env0, env1, args);
+      g_assert_cmpint (run.status, ==, 2);
+      said = strstr (run.err, "layerwise-cli: rank 1: --preset: ");
+      g_assert_nonnull (said);
+      g_assert_nonnull (strstr (said, "presets.ini, line 3"));
+      g_assert_null (strstr (run.out, "final test accuracy"));
+      run_clear (&run);
+    }
+  g_unlink (bad_file);
+  g_rmdir (bad_dir);
+  g_rmdir (bad);
+  g_rmdir (good);
+}
+
 /* Without MPI the flag is refused in one line, status 2. */
 static void
 test_without_mpi (void)
@@ -441,6 +556,8 @@ main (int argc, char **argv)
   g_test_add_func ("/distributed/metrics-unwritable", test_metrics_unwritable);
   g_test_add_func ("/distributed/bad-flag-said-once", test_bad_flag_said_once);
   g_test_add_func ("/distributed/dataset-missing", test_dataset_missing);
+  g_test_add_func ("/distributed/data-on-rank-0-only", test_data_on_rank_0_only);
+  g_test_add_func ("/distributed/host-error-said", test_host_error_said);
   g_test_add_func ("/distributed/without-mpi", test_without_mpi);
   return g_test_run ();
 }

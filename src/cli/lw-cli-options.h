@@ -69,7 +69,10 @@ void     lw_cli_options_init        (LwCliOptions *opts);
 void     lw_cli_options_clear       (LwCliOptions *opts);
 
 /* Parses and validates argv. On failure error holds one line that names
- * the flag and the value at fault; --help prints and exits 0. */
+ * the flag and the value at fault; --help prints and exits 0. The error is
+ * G_OPTION_ERROR_FAILED when a file of this host is at fault (a presets
+ * file), which another host of a distributed run may not share; anything
+ * else is what argv says, the same on every host. */
 gboolean lw_cli_options_parse       (LwCliOptions *opts, int *argc, char ***argv, GError **error);
 
 /* What the options ask of the dataset once it is loaded (the classes per

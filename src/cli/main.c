@@ -255,14 +255,27 @@ run (LwCliOptions *opts)
   return status;
 }
 
-/* Under mpirun every rank parses the same command line (before MPI is
- * started), so only rank 0 says what is wrong with it. */
-static gboolean
-is_other_mpi_rank (void)
+/* This process's rank under mpirun, read before MPI is started; NULL
+ * when not under mpirun. */
+static const char *
+mpi_rank (void)
 {
-  const char *rank = g_getenv ("OMPI_COMM_WORLD_RANK");
+  return g_getenv ("OMPI_COMM_WORLD_RANK");
+}
 
-  return rank != NULL && g_strcmp0 (rank, "0") != 0;
+/* Under mpirun every rank parses the same command line, so only rank 0
+ * says what is wrong with it; what is wrong with a file of a rank's own
+ * host each rank says, naming itself. */
+static void
+say_parse_error (const GError *error)
+{
+  const char *rank = mpi_rank ();
+
+  if (rank == NULL || g_str_equal (rank, "0"))
+    fprintf (stderr, _("layerwise-cli: %s (see --help)\n"), error->message);
+  else if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED))
+    /* Translators: the rank, then the message. */
+    fprintf (stderr, _("layerwise-cli: rank %s: %s\n"), rank, error->message);
 }
 
 static int
@@ -299,8 +312,7 @@ main (int argc, char **argv)
   lw_cli_options_init (&opts);
   if (!lw_cli_options_parse (&opts, &argc, &argv, &error))
     {
-      if (!is_other_mpi_rank ())
-        fprintf (stderr, _("layerwise-cli: %s (see --help)\n"), error->message);
+      say_parse_error (error);
       status = EXIT_USAGE;
     }
   else if (opts.distributed)
