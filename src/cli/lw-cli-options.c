@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <glib/gi18n.h>
+#include "engine/lw-live-controls.h"
 #include "engine/lw-pipeline.h"
 #include "presets/lw-preset.h"
 
@@ -145,6 +146,25 @@ parse_positive_double (const char *flag, const char *value, double *out, GError 
     return FALSE;
   if (*out <= 0.0)
     return bad_value (error, _("%s: %s is out of range; expected a number above 0"), flag, value);
+  return TRUE;
+}
+
+/* A live control's flag: the range and the message are those the window
+ * has too (lw-live-controls.h). */
+static gboolean
+parse_live (const char *flag, const char *value, const char *control, double *out,
+            GError **error)
+{
+  const LwLiveControl *c = lw_live_control_find (control);
+  g_autofree char *why = NULL;
+  double v = 0.0;
+
+  if (!parse_double (flag, value, -INFINITY, INFINITY, FALSE, &v, error))
+    return FALSE;
+  why = lw_live_control_out_of_range (c, v);
+  if (why != NULL)
+    return bad_value (error, "%s: %s", flag, why);
+  *out = v;
   return TRUE;
 }
 
@@ -468,15 +488,15 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
   if (g_str_equal (name, "seed"))
     return parse_uint64 (flag, value, 0, G_MAXUINT64, &opts->seed, error);
   if (g_str_equal (name, "beta"))
-    return parse_double (flag, value, 0.0, 1.0, FALSE, &opts->beta, error);
+    return parse_live (flag, value, "beta", &opts->beta, error);
   if (g_str_equal (name, "dropout"))
-    return parse_double (flag, value, 0.0, 1.0, TRUE, &opts->dropout, error);
+    return parse_live (flag, value, "dropout", &opts->dropout, error);
   if (g_str_equal (name, "momentum"))
     return parse_double (flag, value, 0.0, 1.0, TRUE, &opts->momentum, error);
   if (g_str_equal (name, "weight-decay"))
     return parse_double (flag, value, 0.0, INFINITY, FALSE, &opts->weight_decay, error);
   if (g_str_equal (name, "lr"))
-    return parse_positive_double (flag, value, &opts->lr, error);
+    return parse_live (flag, value, "lr", &opts->lr, error);
   if (g_str_equal (name, "lr-decay-fact"))
     return parse_positive_double (flag, value, &opts->lr_decay_fact, error);
   if (g_str_equal (name, "lr-decay-milestones"))
@@ -587,7 +607,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
     VALUE_OPTION ("lr-decay-fact", N_("Learning-rate decay factor (default 0.25)"), "F"),
     VALUE_OPTION ("epochs", N_("Epochs to train (default 3)"), "N"),
     VALUE_OPTION ("batch-size", N_("Mini-batch size for training and testing (default 128)"), "N"),
-    VALUE_OPTION ("dropout", N_("Dropout after every hidden layer, 0 <= p < 1 (default 0)"), "P"),
+    VALUE_OPTION ("dropout", N_("Dropout after every hidden layer, 0 <= p <= 0.95 (default 0)"), "P"),
     VALUE_OPTION ("nonlin", N_("relu (default) or leakyrelu (slope 0.01)"), "NAME"),
     VALUE_OPTION ("optim", N_("adam (default) or sgd"), "NAME"),
     VALUE_OPTION ("momentum", N_("SGD momentum, 0 <= m < 1 (default 0)"), "M"),
