@@ -150,10 +150,11 @@ parse_positive_double (const char *flag, const char *value, double *out, GError 
 }
 
 /* A live control's flag: the range and the message are those the window
- * has too (lw-live-controls.h). */
+ * has too (lw-live-controls.h). A run file's value is taken as it was
+ * saved (lw_model_new checks it): dropout took up to 1 before. */
 static gboolean
-parse_live (const char *flag, const char *value, const char *control, double *out,
-            GError **error)
+parse_live (const LwCliOptions *opts, const char *flag, const char *value, const char *control,
+            double *out, GError **error)
 {
   const LwLiveControl *c = lw_live_control_find (control);
   g_autofree char *why = NULL;
@@ -161,7 +162,7 @@ parse_live (const char *flag, const char *value, const char *control, double *ou
 
   if (!parse_double (flag, value, -INFINITY, INFINITY, FALSE, &v, error))
     return FALSE;
-  why = lw_live_control_out_of_range (c, v);
+  why = opts->reading_file ? NULL : lw_live_control_out_of_range (c, v);
   if (why != NULL)
     return bad_value (error, "%s: %s", flag, why);
   *out = v;
@@ -488,15 +489,15 @@ parse_value (LwCliOptions *opts, const char *flag, const char *value, GError **e
   if (g_str_equal (name, "seed"))
     return parse_uint64 (flag, value, 0, G_MAXUINT64, &opts->seed, error);
   if (g_str_equal (name, "beta"))
-    return parse_live (flag, value, "beta", &opts->beta, error);
+    return parse_live (opts, flag, value, "beta", &opts->beta, error);
   if (g_str_equal (name, "dropout"))
-    return parse_live (flag, value, "dropout", &opts->dropout, error);
+    return parse_live (opts, flag, value, "dropout", &opts->dropout, error);
   if (g_str_equal (name, "momentum"))
     return parse_double (flag, value, 0.0, 1.0, TRUE, &opts->momentum, error);
   if (g_str_equal (name, "weight-decay"))
     return parse_double (flag, value, 0.0, INFINITY, FALSE, &opts->weight_decay, error);
   if (g_str_equal (name, "lr"))
-    return parse_live (flag, value, "lr", &opts->lr, error);
+    return parse_live (opts, flag, value, "lr", &opts->lr, error);
   if (g_str_equal (name, "lr-decay-fact"))
     return parse_positive_double (flag, value, &opts->lr_decay_fact, error);
   if (g_str_equal (name, "lr-decay-milestones"))
@@ -931,12 +932,16 @@ read_setting (LwCliOptions *file, GKeyFile *kf, const char *group, const char *k
   g_autofree char *value = g_key_file_get_value (kf, group, key, NULL);
   g_autofree char *flag = g_strconcat ("--", key, NULL);
   g_autoptr (GError) local = NULL;
+  gboolean ok;
 
   if (value == NULL && absent_value (key) != NULL)
     value = g_strdup (absent_value (key));
   if (value == NULL)
     return bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
-  if (!parse_value (file, flag, value, &local))
+  file->reading_file = TRUE;
+  ok = parse_value (file, flag, value, &local);
+  file->reading_file = FALSE;
+  if (!ok)
     return bad_value (error, _("--resume: %s has a bad setting: %s"), path, local->message);
   return TRUE;
 }
