@@ -61,7 +61,8 @@ gboolean
 lw_live_control_in_range (const LwLiveControl *c, double v)
 {
   g_return_val_if_fail (c != NULL, FALSE);
-  if (!isfinite (v))
+  /* The model holds a float. */
+  if (!isfinite (v) || !isfinite ((float) v))
     return FALSE;
   if (c->min_open ? v <= c->min : v < c->min)
     return FALSE;
