@@ -30,6 +30,7 @@
 #include "widgets/lw-colors.h"
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
+#include "engine/lw-live-controls.h"
 
 #define LOAD_TIMEOUT_S 60
 #define LEARN_TIMEOUT_S 90
@@ -300,6 +301,32 @@ check_dialogs (LwApplication *app, LwWindow *window)
   gtk_window_destroy (dialog);
 }
 
+/* The sidebar's entry for a live control says the range lw-live-controls.h
+ * declares, the one the CLI takes (test-cli's /cli/live-control-ranges),
+ * and refuses a value just past it with the declaration's message. */
+static void
+check_live_control_entry (LwWindow *window, LwField field, LwLiveControlId id)
+{
+  const LwLiveControl *c = lw_live_control_get (id);
+  GtkEntry *entry = lw_controls_panel_get_entry (lw_window_get_controls (window), field);
+  g_autofree char *range = g_strdup_printf ("%g to %g", c->min, c->max);
+  double above = nextafter (c->max, INFINITY);
+  g_autofree char *text = g_strdup_printf ("%.17g", above);
+  g_autofree char *why = lw_live_control_out_of_range (c, above);
+  g_autofree char *was = g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
+
+  g_assert_false (c->min_open || c->max_open);
+  if (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (entry)), range) == NULL)
+    g_error ("the %s entry's tooltip \"%s\" does not say \"%s\"", c->name,
+             gtk_widget_get_tooltip_text (GTK_WIDGET (entry)), range);
+  type_into (entry, text);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (entry)), ==, why);
+  /* The value it showed changes nothing and clears the error. */
+  type_into (entry, was);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+}
+
 static void
 test_window_trains (void)
 {
@@ -348,7 +375,7 @@ test_window_trains (void)
    * typed, and training state stays as it was. */
   lr_entry = lw_controls_panel_get_entry (lw_window_get_controls (window), LW_FIELD_LR);
   step = snap->step;
-  type_into (lr_entry, "50");
+  type_into (lr_entry, "0");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (lr_entry), "error"));
   g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (lr_entry)));
   type_into (lr_entry, "fast");
@@ -364,6 +391,8 @@ test_window_trains (void)
   /* A good value clears the error. */
   type_into (lr_entry, "2e-3");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (lr_entry), "error"));
+  check_live_control_entry (window, LW_FIELD_BETA, LW_LIVE_BETA);
+  check_live_control_entry (window, LW_FIELD_DROPOUT, LW_LIVE_DROPOUT);
 
   /* One step, then paused again. */
   next = step + 1;

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "engine/lw-live-controls.h"
 #include "engine/lw-model.h"
 #include "runfile/lw-run-file.h"
 #include "runfile/lw-run-sections.h"
@@ -120,6 +121,71 @@ static const BadCase bad_cases[] = {
   { "save-unwritable", { "--save", "/nonexistent/dir/run.lwrun", "--limit-train", "100", NULL },
     "/nonexistent/dir/run.lwrun" },
 };
+
+/* layerwise-cli --flag value: accepted when the error is that of the
+ * --dataset after it, which comes later. */
+static void
+run_live_flag (CliRun *run, const LwLiveControl *c, double value)
+{
+  g_autofree char *flag = g_strconcat ("--", c->name, NULL);
+  g_autofree char *text = g_strdup_printf ("%.17g", value);
+  const char *args[] = { flag, text, "--dataset", "nonsense", NULL };
+
+  cli_run (run, args);
+  g_test_message ("%s %s: %s", flag, text, run->err);
+  g_assert_cmpint (run->status, ==, 2);
+}
+
+/* Each live control's flag takes exactly the range lw-live-controls.h
+ * declares, the one the window's setters take (test-session's
+ * /session/live-control-ranges), and refuses the rest with the same
+ * message. */
+static void
+test_live_control_ranges (void)
+{
+  guint n_flags = 0;
+
+  for (guint i = 0; i < LW_N_LIVE_CONTROLS; i++)
+    {
+      const LwLiveControl *c = lw_live_control_get (i);
+      double below = c->min_open ? c->min : c->min - 1e-6 * MAX (1.0, fabs (c->min));
+      double above = c->max_open ? c->max : c->max + 1e-6 * MAX (1.0, fabs (c->max));
+      double lowest = c->min_open ? c->min + 1e-6 * MAX (1.0, fabs (c->min)) : c->min;
+      double highest = isinf (c->max) ? 1e30
+                       : c->max_open ? nextafter (c->max, -INFINITY) : c->max;
+      const double accepted[] = { lowest, highest };
+      const double refused[] = { below, above };
+      CliRun run;
+
+      if (!c->cli)
+        continue;
+      n_flags++;
+      for (guint k = 0; k < G_N_ELEMENTS (accepted); k++)
+        {
+          run_live_flag (&run, c, accepted[k]);
+          g_assert_nonnull (strstr (run.err, "nonsense"));
+          cli_run_clear (&run);
+        }
+      for (guint k = 0; k < G_N_ELEMENTS (refused); k++)
+        {
+          g_autofree char *why = NULL;
+          g_autofree char *expected = NULL;
+
+          /* An infinite bound: the largest double, then an overflow. */
+          if (isinf (refused[k]))
+            continue;
+          why = lw_live_control_out_of_range (c, refused[k]);
+          expected = g_strdup_printf ("--%s: %s", c->name, why);
+          g_assert_nonnull (why);
+          run_live_flag (&run, c, refused[k]);
+          if (strstr (run.err, expected) == NULL)
+            g_error ("--%s %.17g: \"%s\" does not say \"%s\"", c->name, refused[k], run.err,
+                     expected);
+          cli_run_clear (&run);
+        }
+    }
+  g_assert_cmpuint (n_flags, ==, 3);      /* --beta, --lr, --dropout */
+}
 
 static void
 test_bad_value (gconstpointer data)
@@ -1838,6 +1904,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_cases[i], test_bad_value);
     }
   g_test_add_func ("/cli/bad/data-dir-empty", test_empty_data_dir);
+  g_test_add_func ("/cli/live-control-ranges", test_live_control_ranges);
   g_test_add_func ("/cli/run/file-names", test_file_names);
   g_test_add_func ("/cli/run/tiny", test_tiny_run);
   g_test_add_func ("/cli/run/tiny-conv", test_tiny_conv_run);

@@ -131,7 +131,7 @@ test_param_gradient_nan (void)
 
   memcpy (before, w, sizeof w);
   lw_param_init (&p, w, g, 3);
-  g_assert_cmpint (lw_param_check (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_GRADIENT);
+  g_assert_cmpint (lw_param_check_finite (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_GRADIENT);
   g_assert_true (nan);
   g_assert_false (lw_param_step (&p, &s, 1e-3f));
   g_assert_cmpmem (w, sizeof w, before, sizeof before);
@@ -139,7 +139,7 @@ test_param_gradient_nan (void)
   g_assert_cmpfloat (p.m[0], ==, 0.0f);
 
   g[1] = -INFINITY;
-  g_assert_cmpint (lw_param_check (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_GRADIENT);
+  g_assert_cmpint (lw_param_check_finite (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_GRADIENT);
   g_assert_false (nan);
 
   /* A finite gradient passes, and the step is the ordinary one. */
@@ -161,7 +161,7 @@ test_param_weight_overflow (void)
 
   memcpy (before, w, sizeof w);
   lw_param_init (&p, w, g, 4);
-  g_assert_cmpint (lw_param_check (&p, &s, 3e38f, &nan), ==, LW_DIVERGED_WEIGHT);
+  g_assert_cmpint (lw_param_check_finite (&p, &s, 3e38f, &nan), ==, LW_DIVERGED_WEIGHT);
   g_assert_false (nan);
   g_assert_false (lw_param_step (&p, &s, 3e38f));
   g_assert_cmpmem (w, sizeof w, before, sizeof before);
@@ -190,7 +190,7 @@ test_param_adam_moment_overflow (void)
   gboolean nan;
 
   lw_param_init (&p, w, g, 2);
-  g_assert_cmpint (lw_param_check (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_WEIGHT);
+  g_assert_cmpint (lw_param_check_finite (&p, &s, 1e-3f, &nan), ==, LW_DIVERGED_WEIGHT);
   g_assert_false (lw_param_step (&p, &s, 1e-3f));
   g_assert_cmpfloat (p.v[0], ==, 0.0f);
   g_assert_cmpfloat (w[0], ==, 1.0f);

@@ -284,17 +284,18 @@ number (double v)
   return lw_label_number (buf, sizeof buf, v);
 }
 
-/* A value for a control: in range, or (half the time) not. */
+/* A value for a control: in lo..hi (inside its range), or (half the
+ * time) a bad number, which its declaration may still accept. */
 static double
-storm_value (GRand *rand, double lo, double hi, gboolean log_scale, gboolean *valid)
+storm_value (GRand *rand, LwLiveControlId id, double lo, double hi, gboolean log_scale,
+             gboolean *valid)
 {
   *valid = g_rand_boolean (rand);
   if (!*valid)
     {
       double v = bad_numbers[g_rand_int_range (rand, 0, G_N_ELEMENTS (bad_numbers))];
 
-      /* Some bad numbers are in range for some controls. */
-      *valid = v >= lo && v <= hi;
+      *valid = lw_live_control_in_range (lw_live_control_get (id), v);
       return v;
     }
   if (log_scale)
@@ -417,7 +418,7 @@ test_control_storm (void)
           }
           break;
         case C_BETA:
-          v = storm_value (rand, 0.0, 1.0, FALSE, &valid);
+          v = storm_value (rand, LW_LIVE_BETA, 0.0, 1.0, FALSE, &valid);
           ok = lw_session_set_beta (s, v, &error);
           if (!valid)
             {
@@ -431,11 +432,14 @@ test_control_storm (void)
           e.beta = (float) v;
           break;
         case C_LR:
-          /* Valid rates stay low enough that nothing diverges. */
-          v = storm_value (rand, 1e-6, 1e-2, TRUE, &valid);
+          /* Valid rates stay low enough that nothing diverges: a larger
+           * one is sent as 0, which is refused. */
+          v = storm_value (rand, LW_LIVE_LR, 1e-6, 1e-2, TRUE, &valid);
           if (!valid)
-            v = g_rand_boolean (rand) ? v : g_rand_boolean (rand) ? 0.0 : 11.0;
-          valid = v > 0.0 && v <= 1e-2;
+            v = g_rand_boolean (rand) ? v : 0.0;
+          else if (v > 1e-2)
+            v = 0.0;
+          valid = lw_live_control_in_range (lw_live_control_get (LW_LIVE_LR), v);
           ok = lw_session_set_lr (s, v, &error);
           if (!valid)
             {
@@ -449,7 +453,7 @@ test_control_storm (void)
           e.lr = (float) v;
           break;
         case C_MULT:
-          v = storm_value (rand, 0.0, 100.0, FALSE, &valid);
+          v = storm_value (rand, LW_LIVE_BLOCK_LR_MULT, 0.0, 100.0, FALSE, &valid);
           block = g_rand_int_range (rand, 0, 4) == 0 ? g_rand_int_range (rand, 0, 100)
                   : g_rand_int_range (rand, 0, MAX (e.n_blocks, 1));
           valid = valid && block < e.n_blocks;
@@ -484,7 +488,7 @@ test_control_storm (void)
           }
           break;
         case C_DROPOUT:
-          v = storm_value (rand, 0.0, 0.95, FALSE, &valid);
+          v = storm_value (rand, LW_LIVE_DROPOUT, 0.0, 0.95, FALSE, &valid);
           ok = lw_session_set_dropout (s, v, &error);
           if (!valid)
             {

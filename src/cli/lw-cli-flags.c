@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "engine/lw-live-controls.h"
 #include "engine/lw-pipeline.h"
 
 /* Choices are stored as int: the enums, and the gbooleans of two names. */
@@ -259,6 +260,7 @@ const LwCliFlag lw_cli_flags[] = {
   },
   {
     .name = "beta", .type = LW_CLI_FLAG_DOUBLE, .offset = OFF (beta),
+    .live_control = "beta",
     .range = { .lo = 0.0, .hi = 1.0 },
     .def = "0.99",
     .help = N_("Weight of the sim part in predsim, 0..1 (default 0.99)"),
@@ -268,6 +270,7 @@ const LwCliFlag lw_cli_flags[] = {
   },
   {
     .name = "lr", .type = LW_CLI_FLAG_DOUBLE, .offset = OFF (lr),
+    .live_control = "lr",
     .range = { .lo = 0.0, .hi = INFINITY, .lo_open = TRUE },
     .doc_default = "5e-4 (vgg-mini: 3e-3)",
     .help = N_("Learning rate (default 5e-4; vgg-mini 3e-3)"),
@@ -316,11 +319,12 @@ const LwCliFlag lw_cli_flags[] = {
   },
   {
     .name = "dropout", .type = LW_CLI_FLAG_DOUBLE, .offset = OFF (dropout),
+    .live_control = "dropout",
     .range = { .lo = 0.0, .hi = 1.0, .hi_open = TRUE },
     .def = "0",
-    .help = N_("Dropout after every hidden layer, 0 <= p < 1 (default 0)"),
+    .help = N_("Dropout after every hidden layer, 0 <= p <= 0.95 (default 0)"),
     .arg = "P",
-    .doc = "dropout after every hidden layer, 0 ≤ P < 1",
+    .doc = "dropout after every hidden layer, 0 ≤ P ≤ 0.95 (the window's range too)",
     .since = 1,
   },
   {
@@ -661,6 +665,27 @@ parse_double (const char *flag, const char *value, const LwCliRange *r, double *
   return TRUE;
 }
 
+/* A live control's flag: the range and the message are the window's too
+ * (lw-live-controls.h). A run file's value is checked against the row's
+ * own range instead, the one older CLIs took (dropout went up to 1). */
+static gboolean
+parse_live (const LwCliFlag *f, const char *flag, const char *value, double *out,
+            GError **error)
+{
+  static const LwCliRange any = { .lo = -INFINITY, .hi = INFINITY };
+  const LwLiveControl *c = lw_live_control_find (f->live_control);
+  g_autofree char *why = NULL;
+  double v = 0.0;
+
+  if (!parse_double (flag, value, &any, &v, error))
+    return FALSE;
+  why = lw_live_control_out_of_range (c, v);
+  if (why != NULL)
+    return lw_cli_bad_value (error, "%s: %s", flag, why);
+  *out = v;
+  return TRUE;
+}
+
 static gboolean
 parse_milestones (LwCliOptions *opts, const char *flag, const char *value, GError **error)
 {
@@ -743,6 +768,8 @@ lw_cli_flag_parse (const LwCliFlag *f, LwCliOptions *opts, const char *flag, con
       return parse_uint64 (flag, value, f->range.min, f->range.max, FIELD (opts, f, guint64),
                            error);
     case LW_CLI_FLAG_DOUBLE:
+      if (f->live_control != NULL && !opts->reading_file)
+        return parse_live (f, flag, value, FIELD (opts, f, double), error);
       return parse_double (flag, value, &f->range, FIELD (opts, f, double), error);
     case LW_CLI_FLAG_CHOICE:
       if (!f->choice_parse (value, FIELD (opts, f, int)))

@@ -42,7 +42,9 @@ typedef struct {
   char short_name;              /* 0: none */
   LwCliFlagType type;
   gsize offset;                 /* of its field in LwCliOptions */
-  LwCliRange range;
+  LwCliRange range;             /* with live_control: what a run file may hold */
+  const char *live_control;     /* a live control's name: its range and message on the
+                                 * command line (lw-live-controls.h), the window's too */
   /* CHOICE: the names, and the noun and message of an unknown one. */
   const char *(*choice_name) (int i);
   gboolean (*choice_parse) (const char *name, int *index);

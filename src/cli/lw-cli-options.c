@@ -450,6 +450,7 @@ read_setting (LwCliOptions *file, GKeyFile *kf, const char *group, const LwCliFl
   g_autofree char *value = g_key_file_get_value (kf, group, f->name, NULL);
   g_autofree char *flag = g_strconcat ("--", f->name, NULL);
   g_autoptr (GError) local = NULL;
+  gboolean ok;
 
   if (value == NULL && f->since > 1)
     value = g_strdup (f->absent);
@@ -457,7 +458,10 @@ read_setting (LwCliOptions *file, GKeyFile *kf, const char *group, const LwCliFl
     return bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);
   if (value == NULL)
     return bad_value (error, _("--resume: %s lacks the setting %s"), path, flag);
-  if (!lw_cli_flag_parse (f, file, flag, value, &local))
+  file->reading_file = TRUE;
+  ok = lw_cli_flag_parse (f, file, flag, value, &local);
+  file->reading_file = FALSE;
+  if (!ok)
     {
       if (g_str_equal (f->name, "epochs"))
         return bad_value (error, _("--resume: %s lacks a valid number of epochs"), path);

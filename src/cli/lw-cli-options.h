@@ -63,6 +63,7 @@ typedef struct {
   char *preset;                 /* --preset NAME, or NULL */
   GHashTable *from_preset;      /* names of the flags --preset set ("arch", …) */
   gboolean skip_divergence;     /* --on-divergence skip: drop steps that diverge, go on */
+  gboolean reading_file;        /* parsing a run file's settings: live controls as saved */
 } LwCliOptions;
 
 void     lw_cli_options_init        (LwCliOptions *opts);

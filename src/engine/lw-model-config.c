@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "lw-model.h"
+#include "lw-live-controls.h"
 #include "lw-model-private.h"
 
 #include <math.h>
@@ -115,9 +116,6 @@ lw_model_config_init (LwModelConfig *config)
     .dim_in_decoder = LW_CONV_BLOCK_BPF_SIM_DIM,
     .batch_size = 128,
     .loss = LW_LOSS_PREDSIM,
-    .beta = 0.99f,
-    .lr = 5e-4f,
-    .dropout = 0.0f,
     .nonlin = LW_NONLIN_RELU,
     .optim = LW_OPTIM_ADAM,
     .momentum = 0.0f,
@@ -125,6 +123,14 @@ lw_model_config_init (LwModelConfig *config)
     .target_proj_size = 128,
     .seed = 1,
   };
+  /* The live controls' defaults are declared with their ranges. */
+  for (guint i = 0; i < LW_N_LIVE_CONTROLS; i++)
+    {
+      const LwLiveControl *c = lw_live_control_get (i);
+
+      if (c->config_offset != LW_LIVE_PER_BLOCK)
+        lw_live_control_set_config (c, config, c->def);
+    }
 }
 
 gboolean

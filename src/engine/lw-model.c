@@ -480,7 +480,7 @@ check_global_step (LwModel *m, LwUpdate *pending, const LwStepControls *c, LwSte
       return FALSE;
     }
   for (guint i = 0; i <= m->n_blocks; i++)
-    if (!lw_update_check (&pending[i], &c->ctx.optim, &st->diverged))
+    if (!lw_update_check_all_finite (&pending[i], &c->ctx.optim, &st->diverged))
       {
         st->diverged.block = i;
         return FALSE;

@@ -255,7 +255,7 @@ bound_update (LwParam *p, const Update *u, gboolean adam, double g_max, double l
 }
 
 LwDivergedWhat
-lw_param_check (LwParam *p, const LwOptimSettings *s, float lr, gboolean *nan)
+lw_param_check_finite (LwParam *p, const LwOptimSettings *s, float lr, gboolean *nan)
 {
   gboolean adam = s->kind == LW_OPTIM_ADAM;
   guint32 g_bits = max_abs_bits (p->g, p->n);
@@ -302,7 +302,7 @@ lw_param_step (LwParam *p, const LwOptimSettings *s, float lr)
 {
   gboolean nan;
 
-  if (lw_param_check (p, s, lr, &nan) != LW_DIVERGED_NONE)
+  if (lw_param_check_finite (p, s, lr, &nan) != LW_DIVERGED_NONE)
     return FALSE;
   lw_param_apply (p, s, lr);
   return TRUE;
@@ -318,12 +318,12 @@ lw_update_add (LwUpdate *u, LwParam *p, float lr)
 }
 
 gboolean
-lw_update_check (LwUpdate *u, const LwOptimSettings *s, LwDivergence *div)
+lw_update_check_all_finite (LwUpdate *u, const LwOptimSettings *s, LwDivergence *div)
 {
   for (guint i = 0; i < u->n; i++)
     {
       gboolean nan;
-      LwDivergedWhat what = lw_param_check (u->param[i], s, u->lr[i], &nan);
+      LwDivergedWhat what = lw_param_check_finite (u->param[i], s, u->lr[i], &nan);
 
       if (what != LW_DIVERGED_NONE)
         {
@@ -345,7 +345,7 @@ lw_update_apply (LwUpdate *u, const LwOptimSettings *s)
 gboolean
 lw_update_commit (LwUpdate *u, const LwOptimSettings *s, LwDivergence *div)
 {
-  if (!lw_update_check (u, s, div))
+  if (!lw_update_check_all_finite (u, s, div))
     return FALSE;
   lw_update_apply (u, s);
   return TRUE;

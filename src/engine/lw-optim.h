@@ -30,7 +30,7 @@ typedef struct {
   guint64 t;
 
   /* Upper bounds of |w|, |m| and v, carried forward by every update, and
-   * what the update lw_param_check passed makes of them. */
+   * what the update lw_param_check_finite passed makes of them. */
   double w_bound, m_bound, v_bound;
   double next_w_bound, next_m_bound, next_v_bound;
   gboolean checked_by_dry_run; /* the bounds did not suffice: measure them after applying */
@@ -39,11 +39,13 @@ typedef struct {
 void           lw_param_init   (LwParam *p, float *w, float *g, gsize n);
 void           lw_param_clear  (LwParam *p);
 
-/* Whether the update with lr can be applied: LW_DIVERGED_NONE, or
+/* One tensor: whether its gradient is finite and the update with lr
+ * keeps its weights and moments finite: LW_DIVERGED_NONE, or
  * LW_DIVERGED_GRADIENT / LW_DIVERGED_WEIGHT with *nan telling a NaN from
  * an infinity. Changes nothing but the pending bounds. */
-LwDivergedWhat lw_param_check  (LwParam *p, const LwOptimSettings *s, float lr, gboolean *nan);
-/* Applies the update the last lw_param_check passed, with the same lr. */
+LwDivergedWhat lw_param_check_finite (LwParam *p, const LwOptimSettings *s, float lr,
+                                      gboolean *nan);
+/* Applies the update the last lw_param_check_finite passed, with the same lr. */
 void           lw_param_apply  (LwParam *p, const LwOptimSettings *s, float lr);
 /* Check, then apply; FALSE when nothing was applied. */
 gboolean       lw_param_step   (LwParam *p, const LwOptimSettings *s, float lr);
@@ -62,8 +64,11 @@ typedef struct {
 } LwUpdate;
 
 void           lw_update_add   (LwUpdate *u, LwParam *p, float lr);
-/* TRUE when every tensor can be updated; else fills div (what, nan). */
-gboolean       lw_update_check (LwUpdate *u, const LwOptimSettings *s, LwDivergence *div);
+/* All the tensors of u: lw_param_check_finite on each. TRUE when every
+ * one can be updated; else fills div (what, nan) from the first that
+ * cannot. */
+gboolean       lw_update_check_all_finite (LwUpdate *u, const LwOptimSettings *s,
+                                           LwDivergence *div);
 void           lw_update_apply (LwUpdate *u, const LwOptimSettings *s);
 /* Check, then apply all or nothing. */
 gboolean       lw_update_commit (LwUpdate *u, const LwOptimSettings *s, LwDivergence *div);

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "engine/lw-bytes.h"
+#include "engine/lw-live-controls.h"
 #include "lw-run-file.h"
 #include <inttypes.h>
 #include <glib/gi18n-lib.h>
@@ -293,9 +294,14 @@ lw_run_config_set_model (GKeyFile *kf, const LwModelConfig *c)
   g_key_file_set_uint64 (kf, MODEL_GROUP, "dim_in_decoder", c->dim_in_decoder);
   g_key_file_set_uint64 (kf, MODEL_GROUP, "batch_size", c->batch_size);
   g_key_file_set_string (kf, MODEL_GROUP, "loss", lw_loss_type_to_string (c->loss));
-  set_float (kf, MODEL_GROUP, "beta", c->beta);
-  set_float (kf, MODEL_GROUP, "lr", c->lr);
-  set_float (kf, MODEL_GROUP, "dropout", c->dropout);
+  /* The live controls with a key, as lw-live-controls.h declares them. */
+  for (guint i = 0; i < LW_N_LIVE_CONTROLS; i++)
+    {
+      const LwLiveControl *l = lw_live_control_get (i);
+
+      if (l->key != NULL)
+        set_float (kf, MODEL_GROUP, l->key, lw_live_control_value (l, c));
+    }
   g_key_file_set_string (kf, MODEL_GROUP, "nonlin", lw_nonlin_to_string (c->nonlin));
   g_key_file_set_string (kf, MODEL_GROUP, "optim", lw_optim_to_string (c->optim));
   set_float (kf, MODEL_GROUP, "momentum", c->momentum);
@@ -327,6 +333,8 @@ typedef struct {
 #define MODEL_KEY(name, type, field, since) \
   { name, type, G_STRUCT_OFFSET (LwModelConfig, field), since }
 
+/* The live controls' keys (beta, lr, dropout) are not here: they come
+ * from lw-live-controls.h. */
 static const ModelKey model_keys[] = {
   MODEL_KEY ("arch", KEY_ARCH, arch, 1),
   MODEL_KEY ("in_channels", KEY_UINT, in_channels, 1),
@@ -339,9 +347,6 @@ static const ModelKey model_keys[] = {
   MODEL_KEY ("dim_in_decoder", KEY_UINT, dim_in_decoder, 1),
   MODEL_KEY ("batch_size", KEY_UINT, batch_size, 1),
   MODEL_KEY ("loss", KEY_LOSS, loss, 1),
-  MODEL_KEY ("beta", KEY_FLOAT, beta, 1),
-  MODEL_KEY ("lr", KEY_FLOAT, lr, 1),
-  MODEL_KEY ("dropout", KEY_FLOAT, dropout, 1),
   MODEL_KEY ("nonlin", KEY_NONLIN, nonlin, 1),
   MODEL_KEY ("optim", KEY_OPTIM, optim, 1),
   MODEL_KEY ("momentum", KEY_FLOAT, momentum, 1),
@@ -389,6 +394,17 @@ lw_run_config_get_model (GKeyFile *kf, guint version, LwModelConfig *out, GError
       if (k->since > version && !g_key_file_has_key (kf, MODEL_GROUP, k->key, NULL))
         continue;
       if (!get_model_key (kf, k, &c, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < LW_N_LIVE_CONTROLS; i++)
+    {
+      const LwLiveControl *l = lw_live_control_get (i);
+      ModelKey k = { l->key, KEY_FLOAT, l->config_offset, l->since };
+
+      if (l->key == NULL
+          || (k.since > version && !g_key_file_has_key (kf, MODEL_GROUP, k.key, NULL)))
+        continue;
+      if (!get_model_key (kf, &k, &c, error))
         return FALSE;
     }
   *out = c;

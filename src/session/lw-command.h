@@ -21,11 +21,8 @@ typedef enum {
   LW_CMD_STEP,
   LW_CMD_RESET,
   LW_CMD_SET_LOSS,
-  LW_CMD_SET_BETA,
-  LW_CMD_SET_LR,
-  LW_CMD_SET_BLOCK_LR_MULT,
+  LW_CMD_SET_VALUE,           /* a numeric live control (lw-live-controls.h) */
   LW_CMD_SET_BLOCK_FROZEN,
-  LW_CMD_SET_DROPOUT,
   LW_CMD_SET_PROBE_IMAGE,
   LW_CMD_SET_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
@@ -39,9 +36,10 @@ typedef enum {
 
 typedef struct {
   LwCommandKind kind;
-  guint block;                /* SET_BLOCK_* */
+  guint block;                /* SET_BLOCK_FROZEN, SET_VALUE of a per-block control */
+  LwLiveControlId control;    /* SET_VALUE */
   union {
-    double value;             /* beta, lr, multiplier, dropout */
+    double value;             /* SET_VALUE */
     LwLossType loss;
     gboolean frozen;
     guint index;              /* probe image */

@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Applies a SET_LOSS/BETA/LR/BLOCK_LR_MULT/BLOCK_FROZEN/DROPOUT command.
+/* Applies a SET_LOSS, SET_VALUE or SET_BLOCK_FROZEN command.
  * Returns TRUE when it changed something (then a mark was added); a value
  * equal to the current one, or a block the model does not have, changes
  * nothing. */

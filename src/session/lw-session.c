@@ -10,10 +10,6 @@
 
 G_DEFINE_QUARK (lw-session-error-quark, lw_session_error)
 
-#define MAX_LR 10.0
-#define MAX_LR_MULT 100.0
-#define MAX_DROPOUT 0.95
-
 void
 lw_run_settings_init (LwRunSettings *settings)
 {
@@ -215,17 +211,6 @@ invalid (GError **error, const char *format, ...)
 }
 
 static gboolean
-send_value (LwSession *s, LwCommandKind kind, guint block, double value)
-{
-  LwCommand *cmd = lw_command_new (kind);
-
-  cmd->block = block;
-  cmd->value = value;
-  queue_command (s, cmd);
-  return TRUE;
-}
-
-static gboolean
 check_block (LwSession *s, guint block, GError **error)
 {
   guint n = atomic_load (&s->expected_blocks);
@@ -240,34 +225,49 @@ check_block (LwSession *s, guint block, GError **error)
 }
 
 gboolean
+lw_session_set_value (LwSession *s, LwLiveControlId id, guint block, double value,
+                      GError **error)
+{
+  const LwLiveControl *c = lw_live_control_get (id);
+  g_autofree char *why = NULL;
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL && c != NULL, FALSE);
+  if (c->config_offset == LW_LIVE_PER_BLOCK && !check_block (s, block, error))
+    return FALSE;
+  why = lw_live_control_out_of_range (c, value);
+  if (why != NULL)
+    return invalid (error, "%s", why);
+  cmd = lw_command_new (LW_CMD_SET_VALUE);
+  cmd->control = id;
+  cmd->block = block;
+  cmd->value = value;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+gboolean
 lw_session_set_beta (LwSession *s, double beta, GError **error)
 {
-  g_return_val_if_fail (s != NULL, FALSE);
-  if (!(beta >= 0.0 && beta <= 1.0))
-    return invalid (error, _("beta %g is out of range: it must be between 0 and 1"), beta);
-  return send_value (s, LW_CMD_SET_BETA, 0, beta);
+  return lw_session_set_value (s, LW_LIVE_BETA, 0, beta, error);
 }
 
 gboolean
 lw_session_set_lr (LwSession *s, double lr, GError **error)
 {
-  g_return_val_if_fail (s != NULL, FALSE);
-  if (!(lr > 0.0 && lr <= MAX_LR))
-    return invalid (error, _("learning rate %g is out of range: it must be above 0 and at most %g"),
-                    lr, MAX_LR);
-  return send_value (s, LW_CMD_SET_LR, 0, lr);
+  return lw_session_set_value (s, LW_LIVE_LR, 0, lr, error);
 }
 
 gboolean
 lw_session_set_block_lr_mult (LwSession *s, guint block, double mult, GError **error)
 {
-  g_return_val_if_fail (s != NULL, FALSE);
-  if (!check_block (s, block, error))
-    return FALSE;
-  if (!(mult >= 0.0 && mult <= MAX_LR_MULT))
-    return invalid (error, _("learning rate multiplier %g is out of range: "
-                      "it must be between 0 and %g"), mult, MAX_LR_MULT);
-  return send_value (s, LW_CMD_SET_BLOCK_LR_MULT, block, mult);
+  return lw_session_set_value (s, LW_LIVE_BLOCK_LR_MULT, block, mult, error);
+}
+
+gboolean
+lw_session_set_dropout (LwSession *s, double dropout, GError **error)
+{
+  return lw_session_set_value (s, LW_LIVE_DROPOUT, 0, dropout, error);
 }
 
 gboolean
@@ -283,16 +283,6 @@ lw_session_set_block_frozen (LwSession *s, guint block, gboolean frozen, GError 
   cmd->frozen = frozen;
   queue_command (s, cmd);
   return TRUE;
-}
-
-gboolean
-lw_session_set_dropout (LwSession *s, double dropout, GError **error)
-{
-  g_return_val_if_fail (s != NULL, FALSE);
-  if (!(dropout >= 0.0 && dropout <= MAX_DROPOUT))
-    return invalid (error, _("dropout %g is out of range: it must be between 0 and %g"),
-                    dropout, MAX_DROPOUT);
-  return send_value (s, LW_CMD_SET_DROPOUT, 0, dropout);
 }
 
 gboolean

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "engine/lw-live-controls.h"
 #include "engine/lw-pipeline.h"
 #include "lw-snapshot.h"
 
@@ -63,6 +64,10 @@ void        lw_session_step           (LwSession *session);   /* one batch, then
 /* New model from settings; the current run's curves are kept as a previous run. */
 void        lw_session_reset          (LwSession *session, const LwRunSettings *settings);
 void        lw_session_set_loss       (LwSession *session, LwLossType loss);
+/* Any numeric live control (block: which one, for a per-block control);
+ * the value must be in the control's range. The four below call it. */
+gboolean    lw_session_set_value      (LwSession *session, LwLiveControlId control, guint block,
+                                       double value, GError **error);
 gboolean    lw_session_set_beta       (LwSession *session, double beta, GError **error);
 gboolean    lw_session_set_lr         (LwSession *session, double lr, GError **error);
 gboolean    lw_session_set_block_lr_mult (LwSession *session, guint block, double mult, GError **error);

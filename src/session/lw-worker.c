@@ -702,11 +702,8 @@ apply (LwSession *s, LwCommand *cmd)
       break;
 
     case LW_CMD_SET_LOSS:
-    case LW_CMD_SET_BETA:
-    case LW_CMD_SET_LR:
-    case LW_CMD_SET_BLOCK_LR_MULT:
+    case LW_CMD_SET_VALUE:
     case LW_CMD_SET_BLOCK_FROZEN:
-    case LW_CMD_SET_DROPOUT:
       if (r != NULL && lw_controls_apply (r, cmd))
         {
           w->publish_needed = TRUE;
