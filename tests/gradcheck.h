@@ -61,7 +61,7 @@ guint64  gc_sign_signature   (const float *v, gsize n);
 /* The same for a double vector. */
 guint64  gc_sign_signature_d (const double *v, gsize n);
 
-/* Double-precision reference formulas (method.md §3–§5). */
+/* Double-precision reference formulas (docs/method.md §3–§5). */
 /* Softmax cross-entropy, mean over the n samples. */
 double   gc_ref_softmax_ce   (const double *logits, const guint8 *y, guint n, guint classes);
 /* Binary cross-entropy with logits, mean over n x k, targets codes[y_i]. */

@@ -388,7 +388,7 @@ test_tiny_run (void)
   g_rmdir (dir);
 }
 
-/* Milestone 1 quarters the learning rate from epoch 2 on (method.md §6). */
+/* Milestone 1 quarters the learning rate from epoch 2 on (docs/method.md §6). */
 static void
 test_lr_schedule (void)
 {

@@ -1,4 +1,4 @@
-/* test-conv-block.c: the convolutional local-loss block (method.md §2–§5).
+/* test-conv-block.c: the convolutional local-loss block (docs/method.md §2–§5).
  * A double-precision reference of the block (conv, BatchNorm2d with batch
  * statistics, activation) and of each local loss (pooled softmax head,
  * conv sim head with spatial std, bpf heads with feedback alignment),
@@ -403,7 +403,7 @@ fixture_init (Fixture *f, guint seed, const Case *c)
   lw_rng_init (&f->rng, seed, 0);
   lw_conv_block_init (b, &shape, CB_CLASSES, CB_CODE, CB_N, &f->rng);
 
-  /* The heads start at zero (method.md §2), which would hide their
+  /* The heads start at zero (docs/method.md §2), which would hide their
    * contribution to the block's gradient: give them values. */
   gc_fill_uniform (b->pred.w, b->params[LW_BLOCK_PRED_W].n, -0.6f, 0.6f, &f->rng);
   gc_fill_uniform (b->bpf.w, b->params[LW_BLOCK_BPF_W].n, -0.6f, 0.6f, &f->rng);
@@ -706,7 +706,7 @@ test_sim_flat (void)
 }
 
 /* beta 0.5 so both parts weigh; dropout on, which must not change the
- * local loss (it looks at a, method.md §1); max pool after the block. */
+ * local loss (it looks at a, docs/method.md §1); max pool after the block. */
 static void
 test_predsim (void)
 {

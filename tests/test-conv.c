@@ -1,4 +1,4 @@
-/* test-conv.c: the convolutional building blocks (method.md §2–§4).
+/* test-conv.c: the convolutional building blocks (docs/method.md §2–§4).
  * Conv2d (3x3 and the 7x7 stride-2 first layer of STL-10) against a
  * direct convolution and finite differences; BatchNorm2d, MaxPool,
  * AvgPool with counted padding, Dropout2d and the spatial standard
@@ -677,7 +677,7 @@ typedef struct {
   PoolRow rows[8];
 } PoolConfig;
 
-/* method.md §3, row by row; "3x[...]" entries once. */
+/* docs/method.md §3, row by row; "3x[...]" entries once. */
 static const PoolConfig pool_table[] = {
   { "vgg8b 28px D*=1024", 1024, 1024, {
       { 128, 28, 16, 8, 8, 4, 2, 4 }, { 256, 28, 16, 16, 8, 8, 2, 2 },

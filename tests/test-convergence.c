@@ -1,5 +1,5 @@
 /* test-convergence.c: one epoch over the embedded MNIST subset with the
- * paper's MLP recipe (method.md §6, §7): batch 128, Adam at the
+ * paper's MLP recipe (docs/method.md §6, §7): batch 128, Adam at the
  * architecture's default rate (5e-4; vgg-mini's own 3e-3), the dataset's
  * default augmentation (2-pixel jitter), a seeded shuffle, the last
  * partial batch included. Accuracy is the output layer's, on the
@@ -94,7 +94,7 @@ run_case (gconstpointer data)
   c.loss = tc->loss;
   c.lr = lw_arch_default_lr (tc->arch);   /* 5e-4; vgg-mini 3e-3 */
   c.seed = 1;
-  /* The recipes (method.md §0.9, §5): LeakyReLU wherever a sim loss
+  /* The recipes (docs/method.md §0.9, §5): LeakyReLU wherever a sim loss
    * trains the block, ReLU for pred and bp; bpf predsim uses beta 0.01. */
   c.nonlin = tc->loss == LW_LOSS_SIM || tc->loss == LW_LOSS_PREDSIM
              || tc->loss == LW_LOSS_SIM_BPF || tc->loss == LW_LOSS_PREDSIM_BPF

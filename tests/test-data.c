@@ -235,7 +235,7 @@ test_kind_strings (void)
   g_assert_cmpuint (lw_dataset_kind_cutout_length (LW_DATASET_CIFAR100), ==, 16);
 }
 
-/* Statistics and default augmentation per kind (method.md §6). */
+/* Statistics and default augmentation per kind (docs/method.md §6). */
 static void
 test_kind_defaults (Fixture *f, gconstpointer data)
 {

@@ -4,7 +4,7 @@
  * each local loss (pred, sim, predsim and their bpf forms) and the bp
  * error from above leave in the block's buffers, against central
  * differences of a double-precision reference of the same loss
- * (method.md §2–§5). */
+ * (docs/method.md §2–§5). */
 #include <math.h>
 #include <string.h>
 
@@ -76,7 +76,7 @@ test_linear_forward (void)
   lw_linear_clear (&l);
 }
 
-/* Initialisation (method.md §2): torch's U(-1/sqrt(in), 1/sqrt(in)) for
+/* Initialisation (docs/method.md §2): torch's U(-1/sqrt(in), 1/sqrt(in)) for
  * the network, zero weights for the local heads. */
 static void
 test_linear_init (void)
@@ -865,7 +865,7 @@ block_fixture_init (BlockFixture *f, guint seed, LwLossType loss, float beta,
   lw_rng_init (&f->rng, seed, 0);
   lw_block_init (&f->b, BK_IN, BK_OUT, BK_CLASSES, BK_CODE, BK_N, &f->rng);
 
-  /* The heads start at zero (method.md §2), which would hide their
+  /* The heads start at zero (docs/method.md §2), which would hide their
    * contribution to the block's gradient: give them values. */
   gc_fill_uniform (f->b.pred.w, BK_OUT * BK_CLASSES, -0.6f, 0.6f, &f->rng);
   gc_fill_uniform (f->b.bpf.w, BK_OUT * BK_CODE, -0.6f, 0.6f, &f->rng);
@@ -1079,7 +1079,7 @@ test_block_sim (void)
 }
 
 /* beta 0.5 so both parts weigh; dropout on, which must not change the
- * local loss (it looks at the activation before dropout, method.md §1). */
+ * local loss (it looks at the activation before dropout, docs/method.md §1). */
 static void
 test_block_predsim (void)
 {

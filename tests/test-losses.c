@@ -1,4 +1,4 @@
-/* test-losses.c: the losses of method.md §3–§5 — softmax cross-entropy,
+/* test-losses.c: the losses of docs/method.md §3–§5 — softmax cross-entropy,
  * binary cross-entropy with logits and the similarity matching loss —
  * their values against double-precision reference formulas and their
  * gradients against central differences of those formulas. */
@@ -353,7 +353,7 @@ test_similarity_edge_cases (void)
     g_assert_true (isfinite (dh[i]));
 }
 
-/* The target tables (method.md §4): one-hot labels give 1 for the same
+/* The target tables (docs/method.md §4): one-hot labels give 1 for the same
  * class and -1/(C-1) otherwise; any class vectors give S of those vectors. */
 static void
 test_similarity_table (void)

@@ -197,7 +197,7 @@ test_config_defaults (void)
 {
   LwModelConfig c;
 
-  /* The paper's MNIST recipe (method.md §6, §7). */
+  /* The paper's MNIST recipe (docs/method.md §6, §7). */
   lw_model_config_init (&c);
   g_assert_cmpint (c.arch, ==, LW_ARCH_MLP);
   g_assert_cmpuint (c.in_channels * c.in_height * c.in_width, ==, 784);
@@ -344,7 +344,7 @@ test_model_shape (void)
   g_assert_true (lw_model_get_config (m)->num_hidden == HIDDEN);
 }
 
-/* The paper's MNIST MLP 3 x 1024 has 2.9M parameters (method.md §7). */
+/* The paper's MNIST MLP 3 x 1024 has 2.9M parameters (docs/method.md §7). */
 static void
 test_model_paper_params (void)
 {
@@ -873,7 +873,7 @@ test_live_frozen (void)
 }
 
 /* Dropout set between two steps acts on the next one. The local losses
- * look at the activation before dropout (method.md §1), so block 0's
+ * look at the activation before dropout (docs/method.md §1), so block 0's
  * statistics do not change while those above it do. */
 static void
 test_live_dropout (void)
@@ -1297,7 +1297,7 @@ test_conv_shape (void)
   }
 }
 
-/* method.md §7: vgg8b on 28 px MNIST has 7.33M parameters (net only);
+/* docs/method.md §7: vgg8b on 28 px MNIST has 7.33M parameters (net only);
  * vgg11b on 32 px CIFAR-10 11.56M. */
 static void
 test_conv_paper_params (void)

@@ -1,5 +1,5 @@
 /* test-sampler.c: the order of training batches — plain shuffled epochs
- * as before, and the classes-per-batch sampler of method.md §4: at most K
+ * as before, and the classes-per-batch sampler of docs/method.md §4: at most K
  * classes per batch, so same-class pairs exist, every batch full, nearly
  * every example once per epoch, the same batches for the same seed, plain
  * batches after the last class-restricted epoch, no allocation per batch. */

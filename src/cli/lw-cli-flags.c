@@ -1,5 +1,5 @@
 /* lw-cli-flags.c: the table of layerwise-cli's flags (names follow the
- * reference train.py, method.md §6), and what reads and writes a flag's
+ * reference train.py, docs/method.md §6), and what reads and writes a flag's
  * field by it: the parse with its range check, the text a run file stores,
  * the move a resume makes, the README's Markdown table. Some 600 of its
  * lines are the table's rows, each flag whole in one place. */
@@ -244,7 +244,9 @@ const LwCliFlag lw_cli_flags[] = {
                "(default 4096; the paper's MNIST-family recipes 1024)"),
     .arg = "N",
     .doc = "conv nets: a block's activation is average-pooled to at most N values before its "
-           "prediction head ([docs/method.md §3](method.md#3-the-pred-loss-and-the-pool-in-front-of-it); the paper's MNIST-family vgg8b recipes use 1024)",
+           "prediction head ([docs/method.md §3]"
+           "(method.md#3-the-pred-loss-and-the-pool-in-front-of-it); the paper's MNIST-family "
+           "vgg8b recipes use 1024)",
     .since = 1,
   },
   {

@@ -1,5 +1,5 @@
 /* lw-augment.c: bytes to normalised float batches, with the training-time
- * augmentation of method.md §6. Runs every step, so it allocates nothing:
+ * augmentation of docs/method.md §6. Runs every step, so it allocates nothing:
  * a per-channel lookup table on the stack does the normalisation. */
 #include "lw-data-private.h"
 

@@ -12,7 +12,7 @@ typedef struct {
   const char *name;
   LwDataFormat format;
   guint n_classes, channels, height, width;
-  float mean[3], std[3];       /* method.md §6 */
+  float mean[3], std[3];       /* docs/method.md §6 */
   LwAugment augment;           /* default training augmentation, cutout off */
   guint cutout_length;         /* hole side when cutout is switched on */
 } KindInfo;

@@ -28,7 +28,7 @@ typedef enum {
   LW_N_DATASETS
 } LwDatasetKind;
 
-/* Training-time augmentation, method.md §6. */
+/* Training-time augmentation, docs/method.md §6. */
 typedef struct {
   guint crop_pad;     /* random crop back to size from an image zero-padded by this many pixels (0 = off) */
   gboolean hflip;     /* random horizontal flip with probability 1/2 */

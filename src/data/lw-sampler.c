@@ -1,10 +1,10 @@
 /* lw-sampler.c: plain shuffled batches, and class-restricted ones.
  *
- * A class-restricted batch (method.md §4, the reference's
+ * A class-restricted batch (docs/method.md §4, the reference's
  * NClassRandomSampler) starts with K examples drawn at random; while they
  * hold fewer than K classes, examples of further classes are added until
  * there are K (the reference meant to do this but tested for 10 classes
- * instead of K, method.md §9 item 1); the rest of the batch is filled with
+ * instead of K, docs/method.md §9 item 1); the rest of the batch is filled with
  * examples of those classes, so every class in it tends to come with
  * others of its kind and the sim loss sees same-class pairs. A batch never
  * holds more than K classes, and it is always full.

@@ -1,6 +1,6 @@
 /* lw-sampler.h: the order in which training batches visit the training
  * set: plain shuffled batches, or batches built from a few classes each
- * (the classes-per-batch sampler of method.md §4, for the sim loss). */
+ * (the classes-per-batch sampler of docs/method.md §4, for the sim loss). */
 #pragma once
 
 #include <glib.h>

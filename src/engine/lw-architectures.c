@@ -1,5 +1,5 @@
 /* lw-architectures.c: the networks a model can be: their names, their
- * conv layouts (method.md §7), their default FC part and learning rate,
+ * conv layouts (docs/method.md §7), their default FC part and learning rate,
  * and the conv blocks' shapes a layout gives for an input. */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
-/* Conv layouts of method.md §7: channels, POOL for 'M' (a max pool after
+/* Conv layouts of docs/method.md §7: channels, POOL for 'M' (a max pool after
  * the conv before it). */
 #define POOL 0u
 
@@ -108,7 +108,7 @@ lw_arch_conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const cha
           size /= 2;
           continue;
         }
-      /* method.md §7: a 7x7 stride 2 first conv for inputs above 64 px. */
+      /* docs/method.md §7: a 7x7 stride 2 first conv for inputs above 64 px. */
       shapes[n] = (LwConvBlockShape) {
         .c_in = c_in,
         .c_out = info->layout[i] * c->feat_mult,

@@ -1,4 +1,4 @@
-/* lw-block.h: one fully connected local-loss block (method.md §2):
+/* lw-block.h: one fully connected local-loss block (docs/method.md §2):
  * Linear -> BatchNorm -> activation -> dropout, with every head it may need
  * (softmax prediction head, similarity head, bpf prediction head) built
  * from the start so the loss type can change between two steps. */
@@ -40,7 +40,7 @@ typedef struct {
   const float *codes;         /* classes x code_len binary targets (bpf) */
 } LwStepContext;
 
-/* What a loss type asks of a block's heads (method.md §1, §5), shared by
+/* What a loss type asks of a block's heads (docs/method.md §1, §5), shared by
  * FC and conv blocks. Parts run in this order: sim, bpf_sim, bpf_pred,
  * then the softmax prediction head, which trains the block or, when
  * pred_trains_block is FALSE, is a probe on the detached activation. */

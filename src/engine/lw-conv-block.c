@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The reduction of method.md §4: per-channel std when there are more than
+/* The reduction of docs/method.md §4: per-channel std when there are more than
  * three channels and more than one row, else the flattened map. */
 static gboolean
 use_std (guint c, guint rows)

@@ -1,4 +1,4 @@
-/* lw-conv-block.h: one convolutional local-loss block (method.md §2–§5):
+/* lw-conv-block.h: one convolutional local-loss block (docs/method.md §2–§5):
  * Conv2d -> BatchNorm2d -> activation -> Dropout2d, optionally followed
  * by a 2x2 max pool, with every head it may need (pooled softmax
  * prediction head, conv similarity head, bpf prediction head and the
@@ -30,7 +30,7 @@ typedef struct {
   guint c_in, c_out;
   guint size;                 /* input planes are size x size */
   guint kernel;               /* 3 (stride 1, pad 1), or 7 (stride 2, pad 3: the STL-10 first layer) */
-  gboolean pool_after;        /* MaxPool 2x2 after the block ('M' in method.md §7) */
+  gboolean pool_after;        /* MaxPool 2x2 after the block ('M' in docs/method.md §7) */
   guint dim_in_decoder;       /* D* of the prediction heads' pooling (§3) */
   guint bpf_sim_dim;          /* D* of the sim-bpf pooling (§5) */
 } LwConvBlockShape;
@@ -41,7 +41,7 @@ typedef struct {
   gboolean pooled;
   LwAvgPool pool;
   guint dim;                  /* c * oh * ow: floats per sample of the pooled map */
-  gboolean std;               /* C > 3 and pooled height > 1 (method.md §4) */
+  gboolean std;               /* C > 3 and pooled height > 1 (docs/method.md §4) */
 } LwConvView;
 
 typedef struct {

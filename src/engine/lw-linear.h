@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   LW_INIT_TORCH,              /* U(-1/sqrt(in), 1/sqrt(in)) for W and b, torch's default */
-  LW_INIT_ZERO_WEIGHT,        /* W = 0, b as torch (local heads, method.md §2) */
+  LW_INIT_ZERO_WEIGHT,        /* W = 0, b as torch (local heads, docs/method.md §2) */
   LW_INIT_ZERO,               /* W = 0, b = 0 (bpf prediction head) */
 } LwInit;
 

@@ -1,4 +1,4 @@
-/* lw-losses.h: the losses of method.md §3–§5 with their gradients. Each
+/* lw-losses.h: the losses of docs/method.md §3–§5 with their gradients. Each
  * returns the unweighted loss; gradients are multiplied by scale. */
 #pragma once
 
@@ -18,7 +18,7 @@ float lw_softmax_ce        (const float *logits, const guint8 *y, guint n, guint
 float lw_bce_logits        (const float *z, const float *codes, const guint8 *y, guint n, guint k,
                             float scale, float *dz);
 
-/* S(h) of method.md §4 for h (n x d): rows centred and normalised into u,
+/* S(h) of docs/method.md §4 for h (n x d): rows centred and normalised into u,
  * their norms before normalising into norm, and s = u u^T (n x n), not yet
  * clamped (the loss clamps, as torch's clamp does, and masks its gradient). */
 void  lw_similarity        (const float *h, guint n, guint d, float *u, float *norm, float *s);

@@ -241,7 +241,7 @@ lw_model_new (const LwModelConfig *config, GError **error)
       in = config->num_hidden;
     }
 
-  /* Local modes start the output layer at zero, as method.md §2 says;
+  /* Local modes start the output layer at zero, as docs/method.md §2 says;
    * the bp baseline is an ordinary network. */
   out_init = config->loss == LW_LOSS_BP ? LW_INIT_TORCH : LW_INIT_ZERO_WEIGHT;
   lw_linear_init (&m->out, in, config->n_classes, TRUE, out_init, &init_rng);

@@ -1,4 +1,4 @@
-/* lw-model.h: a stack of local-loss blocks and an output layer (method.md §1–§5).
+/* lw-model.h: a stack of local-loss blocks and an output layer (docs/method.md §1–§5).
  *
  * The model owns every buffer it needs for one batch of up to batch_size
  * samples; lw_model_train_step() allocates nothing. Live controls may be

@@ -1,6 +1,6 @@
 /* lw-pool.h: pooling on NCHW float batches. MaxPool 2x2 stride 2 between
  * conv blocks, and the average pool in front of a conv block's prediction
- * head, sized by the rule of method.md §3. Both in floor mode. */
+ * head, sized by the rule of docs/method.md §3. Both in floor mode. */
 #pragma once
 
 #include <glib.h>

@@ -1,4 +1,4 @@
-/* lw-spatial-std.h: the reduction in front of a conv sim head (method.md
+/* lw-spatial-std.h: the reduction in front of a conv sim head (docs/method.md
  * §4): each (sample, channel) plane of P = h*w values becomes its
  * unbiased standard deviation, so an n x c x h x w map becomes n x c. */
 #pragma once
