@@ -453,6 +453,13 @@ test_live_control_ranges (void)
           g_error_free (e);
         }
     }
+  /* An open-ended rate still ends at the largest float, and says so. */
+  {
+    g_autofree char *why = lw_live_control_out_of_range (lw_live_control_find ("lr"), 1e300);
+
+    g_assert_nonnull (why);
+    g_assert_nonnull (strstr (why, "at most 3.40282e+38"));
+  }
   /* Dropout: the window and the CLI stop at 0.95 (the CLI took up to 1). */
   g_assert_cmpfloat (lw_live_control_find ("dropout")->max, ==, 0.95);
   lw_session_free (s);

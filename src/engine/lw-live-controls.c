@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <float.h>
 #include <math.h>
 
 #define GLOBAL(field) G_STRUCT_OFFSET (LwModelConfig, field)
@@ -78,6 +79,14 @@ lw_live_control_out_of_range (const LwLiveControl *c, double v)
   if (lw_live_control_in_range (c, v))
     return NULL;
   label = _(c->label);
+  /* An open-ended range still ends where a float does: say that bound to
+   * a value past it, not "above 0" to 1e300. */
+  if (isinf (c->max) && isfinite (v) && v > c->min && !isfinite ((float) v))
+    return c->min_open
+      ? g_strdup_printf (_("%s %g is out of range: it must be above %g and at most %g"),
+                         label, v, c->min, (double) FLT_MAX)
+      : g_strdup_printf (_("%s %g is out of range: it must be between %g and %g"),
+                         label, v, c->min, (double) FLT_MAX);
   /* The shapes the table's ranges take; %s is the control's label. */
   if (isinf (c->max))
     return c->min_open
