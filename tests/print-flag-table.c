@@ -1,5 +1,5 @@
 /* print-flag-table.c: prints layerwise-cli's flag table (lw-cli-flags.c)
- * in Markdown, for the README between its flag-table markers. */
+ * in Markdown, for docs/cli.md between its flag-table markers. */
 #include <stdio.h>
 
 #include "lw-cli-flags.h"

@@ -1,7 +1,7 @@
 /* lw-cli-flags.c: the table of layerwise-cli's flags (names follow the
  * reference train.py, docs/method.md §6), and what reads and writes a flag's
  * field by it: the parse with its range check, the text a run file stores,
- * the move a resume makes, the README's Markdown table. Some 600 of its
+ * the move a resume makes, the Markdown table of docs/cli.md. Some 600 of its
  * lines are the table's rows, each flag whole in one place. */
 #include "lw-cli-flags.h"
 

@@ -1,11 +1,11 @@
 /* lw-cli-flags.h: every flag of layerwise-cli in one table — its name,
  * type, field, range, default, help, whether a run file stores it and
  * whether a resumed run may change it. The option parser, the run files'
- * [layerwise-cli] group, the resume checks and the README's flag table are
+ * [layerwise-cli] group, the resume checks and the flag table of docs/cli.md are
  * all made from it (lw-cli-options.c, lw_cli_flags_markdown).
  *
  * Adding a flag: a field in LwCliOptions, a row here (in --help's order),
- * its help string in po/de.po, and the README table regenerated
+ * its help string in po/de.po, and the table in docs/cli.md regenerated
  * (_build/tests/print-flag-table; test-cli compares them). */
 #pragma once
 
@@ -52,14 +52,14 @@ typedef struct {
   const char *choice_what;      /* N_(): "unknown %s 'x'; choose one of …" */
   const char *choice_unknown;   /* N_(), or NULL: a message of its own ("%s" flag, "%s" value) */
   const char *def;              /* the default, as the flag's text; NULL: the field's zero */
-  const char *doc_default;      /* README's default column when def does not say it all */
+  const char *doc_default;      /* docs/cli.md's default column when def does not say it all */
   const char *help;             /* N_(): --help */
-  const char *arg;              /* the argument in --help and the README ("N"), or NULL */
-  const char *doc;              /* README's "meaning" column (Markdown) */
+  const char *arg;              /* the argument in --help and docs/cli.md ("N"), or NULL */
+  const char *doc;              /* docs/cli.md's "meaning" column (Markdown) */
   guint since;                  /* the run file format that first stored it; 0: not stored */
   const char *absent;           /* since > 1: the value a file without it implies */
   gboolean resume_may_change;   /* a resumed run may give it (else it must match the file) */
-  gboolean hidden;              /* not in --help, nor in the README */
+  gboolean hidden;              /* not in --help, nor in docs/cli.md */
 } LwCliFlag;
 
 extern const LwCliFlag lw_cli_flags[];
@@ -86,7 +86,7 @@ char            *lw_cli_flag_text       (const LwCliFlag *f, const LwCliOptions 
 /* Moves the field of from into to (strings are stolen). */
 void             lw_cli_flag_take       (const LwCliFlag *f, LwCliOptions *to, LwCliOptions *from);
 
-/* The README's flag table: a Markdown table with a header, one row a flag. */
+/* The flag table of docs/cli.md: a Markdown table with a header, one row a flag. */
 char            *lw_cli_flags_markdown  (void);
 
 /* Sets error (G_OPTION_ERROR_BAD_VALUE) to the message; FALSE. */
