@@ -1,11 +1,12 @@
 /* lw-window-actions.c: the window's actions, and every key that reaches
  * one.
  *
- * The keys are in one table, lw_window_shortcuts, which feeds the three
- * places GTK keeps them (the application's accelerators, the window's
- * binding actions, and the capture key controller for plain keys) and which
- * tests/test-shortcuts.c checks against ui/gtk/help-overlay.ui, the list the
- * user reads. Add a key there and it is installed and must be listed. */
+ * The keys are in one table, shortcuts[] (lw_window_get_shortcuts gives
+ * it to the tests), which feeds the three places GTK keeps them (the
+ * application's accelerators, the window's binding actions, and the
+ * capture key controller for plain keys) and which tests/test-shortcuts.c
+ * checks against ui/gtk/help-overlay.ui, the list the user reads. Add a
+ * key there and it is installed and must be listed. */
 #include "config.h"
 
 #include "lw-window-private.h"
