@@ -1559,7 +1559,7 @@ test_diverged_stops (void)
 /* docs/cli.md quotes what `layerwise-cli --optim sgd --lr 1e20` prints when
  * it diverges: the quote is that line, word for word. */
 static void
-test_diverged_readme_quote (void)
+test_diverged_doc_quote (void)
 {
   g_autofree char *readme_path = g_test_build_filename (G_TEST_DIST, "..", "docs", "cli.md", NULL);
   g_autofree char *readme = NULL;
@@ -1930,7 +1930,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/save-exists", test_save_exists);
   g_test_add_func ("/cli/resume/odd-cutout", test_resume_odd_cutout);
   g_test_add_func ("/cli/run/diverged-stops", test_diverged_stops);
-  g_test_add_func ("/cli/run/diverged-readme-quote", test_diverged_readme_quote);
+  g_test_add_func ("/cli/run/diverged-doc-quote", test_diverged_doc_quote);
   g_test_add_func ("/cli/run/diverged-skip", test_diverged_skip);
   g_test_add_func ("/cli/resume/diverged", test_diverged_resume);
   g_test_add_func ("/cli/resume/keeps-on-divergence", test_resume_keeps_on_divergence);
