@@ -106,6 +106,32 @@ conv_config (LwModelConfig *c)
   c->lr = 1e-2f;
 }
 
+/* The bpf losses with each block's own label code (the codes are not in
+ * the state: the fresh model draws them again from the seed), and with
+ * the one shared code of run files before format 3. */
+static void
+mlp_bpf_config (LwModelConfig *c)
+{
+  mlp_config (c);
+  c->loss = LW_LOSS_PREDSIM_BPF;
+  c->beta = 0.3f;
+}
+
+static void
+mlp_bpf_shared_config (LwModelConfig *c)
+{
+  mlp_bpf_config (c);
+  c->shared_target_proj = TRUE;
+}
+
+static void
+conv_bpf_config (LwModelConfig *c)
+{
+  conv_config (c);
+  c->loss = LW_LOSS_PREDSIM_BPF;
+  c->beta = 0.3f;
+}
+
 /* k steps, save, build a fresh model, read, k more steps: the same
  * parameters and running statistics, bit for bit, as 2k steps straight,
  * with live controls changed before the save. */
@@ -118,9 +144,11 @@ check_resume (void (*make_config) (LwModelConfig *))
   g_autoptr (GError) error = NULL;
   g_autofree float *p_straight = NULL, *p_resumed = NULL;
   gsize n_straight, n_resumed;
+  LwLossType after;
   Batches b;
 
   make_config (&c);
+  after = lw_loss_type_is_bpf (c.loss) ? LW_LOSS_SIM_BPF : LW_LOSS_PRED;
   batches_init (&b, &c, 12);
   straight = lw_model_new (&c, &error);
   first = lw_model_new (&c, NULL);
@@ -132,7 +160,7 @@ check_resume (void (*make_config) (LwModelConfig *))
       LwModel *m = k == 0 ? straight : first;
 
       train (m, &b, 0, 6);
-      lw_model_set_loss (m, LW_LOSS_PRED);
+      lw_model_set_loss (m, after);
       lw_model_set_block_lr_mult (m, 0, 0.5f);
       lw_model_set_block_frozen (m, 1, TRUE);
       lw_model_set_dropout (m, 0.3f);
@@ -140,7 +168,7 @@ check_resume (void (*make_config) (LwModelConfig *))
   lw_model_state_write (first, state);
   g_assert_true (lw_model_state_read (resumed, state->data, state->len, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (lw_model_get_config (resumed)->loss, ==, LW_LOSS_PRED);
+  g_assert_cmpint (lw_model_get_config (resumed)->loss, ==, after);
   g_assert_true (lw_model_get_block_frozen (resumed, 1));
   g_assert_cmpfloat (lw_model_get_block_lr_mult (resumed, 0), ==, 0.5f);
 
@@ -164,6 +192,24 @@ static void
 test_resume_conv (void)
 {
   check_resume (conv_config);
+}
+
+static void
+test_resume_mlp_bpf (void)
+{
+  check_resume (mlp_bpf_config);
+}
+
+static void
+test_resume_mlp_bpf_shared (void)
+{
+  check_resume (mlp_bpf_shared_config);
+}
+
+static void
+test_resume_conv_bpf (void)
+{
+  check_resume (conv_bpf_config);
 }
 
 /* The parameters, their moments and the controls did not move. */
@@ -294,6 +340,9 @@ main (int argc, char **argv)
 
   g_test_add_func ("/model-state/resume/mlp", test_resume_mlp);
   g_test_add_func ("/model-state/resume/conv", test_resume_conv);
+  g_test_add_func ("/model-state/resume/mlp-bpf", test_resume_mlp_bpf);
+  g_test_add_func ("/model-state/resume/mlp-bpf-shared", test_resume_mlp_bpf_shared);
+  g_test_add_func ("/model-state/resume/conv-bpf", test_resume_conv_bpf);
   g_test_add_func ("/model-state/bad/truncated", test_truncated);
   g_test_add_func ("/model-state/bad/other-shape", test_other_shape);
   g_test_add_func ("/model-state/bad/values", test_bad_values);

@@ -36,8 +36,10 @@ typedef struct {
   guint classes;
   guint code_len;
   const float *onehot_table;  /* classes x classes: S of one-hot labels */
-  const float *code_table;    /* classes x classes: S of the projected labels (bpf) */
-  const float *codes;         /* classes x code_len binary targets (bpf) */
+  /* The block's own label code (bpf): lw_model_block_train sets them for
+   * each block; lw_model_capture_controls leaves them NULL. */
+  const float *code_table;    /* classes x classes: S of the projected labels */
+  const float *codes;         /* classes x code_len binary targets */
 } LwStepContext;
 
 /* What a loss type asks of a block's heads (docs/method.md §1, §5), shared by

@@ -25,6 +25,12 @@ gboolean     lw_model_config_check          (const LwModelConfig *config, GError
 guint        lw_arch_conv_shapes            (const LwModelConfig *config, LwConvBlockShape *shapes,
                                              const char **what);
 
+/* Block i's own label code for the bpf losses (docs/method.md §5): its
+ * classes x code_len binary targets and the classes x classes similarity
+ * of its projected labels, owned by the model. */
+void         lw_model_block_targets         (const LwModel *model, guint block,
+                                             const float **codes, const float **code_table);
+
 /* Every trainable value (blocks with their heads, then the output
  * layer) in a fixed order into out, which may be NULL; returns how many. */
 gsize        lw_model_copy_params           (const LwModel *model, float *out);

@@ -52,8 +52,10 @@ struct _LwModel {
   double cost[LW_MAX_BLOCKS + 1]; /* seconds per step, blocks then output */
 
   float *onehot_table;        /* classes x classes */
-  float *code_table;          /* classes x classes */
-  float *codes;               /* classes x code_len, 0/1 */
+  /* Each block's own label code (bpf, init_targets): block i's at
+   * i * classes^2 and i * classes * code_len. */
+  float *code_tables;         /* n_blocks x classes x classes */
+  float *codes;               /* n_blocks x classes x code_len, 0/1 */
 
   float *logits, *dlogits;    /* batch x classes */
 };
@@ -158,9 +160,14 @@ block_activation (const ModelBlock *b)
 
 /* ---- building ---- */
 
-/* The fixed random label projection P (classes -> code_len) of the bpf
- * variants: its signs are each class's binary target code, and the
- * similarity of its columns is the bpf sim target. */
+/* The fixed random label projections of the bpf variants, one per block
+ * as in the reference code (docs/method.md §5): block i's P_i (classes x
+ * code_len, uniform in +-1/sqrt(classes)) is the i-th draw of the targets
+ * stream, blocks in order from the input up. Its signs are the block's
+ * binary code of each class, and the similarity of its rows is the
+ * block's sim-bpf target. With config.shared_target_proj (run files
+ * before format 3) every block takes P_0, the one projection those runs
+ * drew: the same first draw of the same stream. */
 static void
 init_targets (LwModel *m, LwRng *rng)
 {
@@ -170,15 +177,27 @@ init_targets (LwModel *m, LwRng *rng)
 
   for (guint c = 0; c < C; c++)
     onehot[(gsize) c * C + c] = 1.0f;
-  lw_fill_uniform (proj, (gsize) C * K, 1.0f / sqrtf ((float) C), rng);
-
   m->onehot_table = g_new (float, (gsize) C * C);
-  m->code_table = g_new (float, (gsize) C * C);
-  m->codes = g_new (float, (gsize) C * K);
   lw_similarity_table (onehot, C, C, m->onehot_table);
-  lw_similarity_table (proj, C, K, m->code_table);
-  for (gsize i = 0; i < (gsize) C * K; i++)
-    m->codes[i] = proj[i] > 0.0f ? 1.0f : 0.0f;
+
+  m->code_tables = g_new (float, (gsize) m->n_blocks * C * C);
+  m->codes = g_new (float, (gsize) m->n_blocks * C * K);
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      float *table = m->code_tables + (gsize) i * C * C;
+      float *codes = m->codes + (gsize) i * C * K;
+
+      if (i > 0 && m->config.shared_target_proj)
+        {
+          memcpy (table, m->code_tables, (gsize) C * C * sizeof (float));
+          memcpy (codes, m->codes, (gsize) C * K * sizeof (float));
+          continue;
+        }
+      lw_fill_uniform (proj, (gsize) C * K, 1.0f / sqrtf ((float) C), rng);
+      lw_similarity_table (proj, C, K, table);
+      for (gsize k = 0; k < (gsize) C * K; k++)
+        codes[k] = proj[k] > 0.0f ? 1.0f : 0.0f;
+    }
 }
 
 LwModel *
@@ -270,7 +289,7 @@ lw_model_free (LwModel *m)
     lw_param_clear (&m->out_params[i]);
   lw_linear_clear (&m->out);
   g_free (m->onehot_table);
-  g_free (m->code_table);
+  g_free (m->code_tables);
   g_free (m->codes);
   g_free (m->logits);
   g_free (m->dlogits);
@@ -329,8 +348,9 @@ fill_context (const LwModel *m, LwStepContext *ctx)
     .classes = c->n_classes,
     .code_len = c->target_proj_size,
     .onehot_table = m->onehot_table,
-    .code_table = m->code_table,
-    .codes = m->codes,
+    /* Each block's own: lw_model_block_train fills them in. */
+    .code_table = NULL,
+    .codes = NULL,
   };
 }
 
@@ -354,11 +374,13 @@ lw_model_block_train (LwModel *m, guint i, const float *below, const guint8 *y, 
                       const LwStepControls *c, LwBlockStats *stats)
 {
   ModelBlock *b = &m->blocks[i];
+  LwStepContext ctx = c->ctx;
   const float *h;
 
+  lw_model_block_targets (m, i, &ctx.codes, &ctx.code_table);
   apply_block_controls (m, i, c);
-  h = m->fed[i] = block_forward_train (b, below, count, &c->ctx, &m->dropout_rng[i]);
-  if (!block_local_update (b, below, y, count, &c->ctx, stats))
+  h = m->fed[i] = block_forward_train (b, below, count, &ctx, &m->dropout_rng[i]);
+  if (!block_local_update (b, below, y, count, &ctx, stats))
     {
       stats->diverged.block = i;
       return NULL;
@@ -416,6 +438,16 @@ gsize
 lw_model_block_workspace_floats (const LwModel *m, guint i)
 {
   return m->blocks[i].kind == BLOCK_CONV ? m->blocks[i].conv.workspace_floats : 0;
+}
+
+void
+lw_model_block_targets (const LwModel *m, guint i, const float **codes, const float **code_table)
+{
+  guint C = m->config.n_classes, K = m->config.target_proj_size;
+
+  g_return_if_fail (i < m->n_blocks);
+  *codes = m->codes + (gsize) i * C * K;
+  *code_table = m->code_tables + (gsize) i * C * C;
 }
 
 void
@@ -722,7 +754,8 @@ void
 lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
                      float *label_sim, float *block_sim)
 {
-  const float *table = lw_loss_type_is_bpf (m->config.loss) ? m->code_table : m->onehot_table;
+  /* bpf: each block has a target of its own; the window shows block 1's. */
+  const float *table = lw_loss_type_is_bpf (m->config.loss) ? m->code_tables : m->onehot_table;
   guint C = m->config.n_classes;
   const float *h = x;
 

@@ -62,6 +62,8 @@ typedef struct {
   float momentum;             /* SGD only */
   float weight_decay;
   guint target_proj_size;     /* bpf target code length (128) */
+  gboolean shared_target_proj; /* bpf: one label projection for every block, as run files
+                                * before format 3 were trained (FALSE: one per block) */
   guint64 seed;
 } LwModelConfig;
 
