@@ -1154,6 +1154,65 @@ test_resume_fixture_conv (void)
   check_fixture_resumes ("cli-conv-v1.lwrun", args, "2");
 }
 
+/* A bpf run of the format-2 build, the last whose blocks shared one
+ * label code (tests/fixtures/cli-mlp-bpf-v2.lwrun, written by that build
+ * with bpf_fixture_args and --epochs 2 --force --save FILE), resumed to
+ * epoch 3: the metrics of an unbroken run with --shared-target-proj, and
+ * not those of one with a code per block; saved back, the file says so. */
+static void
+test_resume_fixture_bpf_shared (void)
+{
+  const char *bpf_fixture_args[] = { "--limit-train", "600", "--limit-test", "100",
+                                     "--num-layers", "2", "--num-hidden", "32", "--threads", "1",
+                                     "--log-every", "2", "--loss", "predsim-bpf", "--beta", "0.5",
+                                     NULL, NULL };
+  const guint shared_slot = G_N_ELEMENTS (bpf_fixture_args) - 2;
+  const char *resume_args[] = { "--threads", "1", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *fixture = g_build_filename (LW_TEST_FIXTURES_DIR, "cli-mlp-bpf-v2.lwrun",
+                                               NULL);
+  g_autofree char *copy = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *shared_csv = g_build_filename (dir, "shared.csv", NULL);
+  g_autofree char *own_csv = g_build_filename (dir, "own.csv", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *shared = NULL, *own = NULL, *resumed = NULL;
+  g_autofree char *model_key = NULL, *cli_key = NULL;
+  g_autoptr (GBytes) bytes = read_bytes (fixture);
+  g_autoptr (GKeyFile) kf = NULL;
+  g_autoptr (LwRunFile) saved = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (copy, g_bytes_get_data (bytes, NULL),
+                                      (gssize) g_bytes_get_size (bytes), NULL));
+  run_ok (bpf_fixture_args, "3", own_csv, NULL, NULL);
+  bpf_fixture_args[shared_slot] = "--shared-target-proj";
+  run_ok (bpf_fixture_args, "3", shared_csv, NULL, NULL);
+  run_ok (resume_args, "3", resumed_csv, NULL, copy);
+  shared = read_file (shared_csv);
+  own = read_file (own_csv);
+  resumed = read_file (resumed_csv);
+  g_assert_cmpstr (resumed, ==, shared);
+  g_assert_cmpstr (own, !=, shared);
+
+  saved = lw_run_file_load (copy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lw_run_file_get_version (saved), ==, LW_RUN_FILE_VERSION);
+  kf = lw_run_config_from_bytes (lw_run_file_require (saved, LW_RUN_SECTION_CONFIG, &error),
+                                 &error);
+  g_assert_no_error (error);
+  model_key = g_key_file_get_value (kf, "model", "shared_target_proj", NULL);
+  cli_key = g_key_file_get_value (kf, "layerwise-cli", "shared-target-proj", NULL);
+  g_assert_cmpstr (model_key, ==, "true");
+  g_assert_cmpstr (cli_key, ==, "true");
+
+  g_unlink (copy);
+  g_unlink (shared_csv);
+  g_unlink (own_csv);
+  g_unlink (resumed_csv);
+  g_rmdir (dir);
+}
+
 /* A run file that stored an odd --cutout (refused on the command line
  * only) still opens: the conv fixture with cutout=13, its checksum made
  * right again. */
@@ -1922,6 +1981,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/interrupted", test_resume_interrupted);
   g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
+  g_test_add_func ("/cli/resume/fixture-bpf-v2-shared", test_resume_fixture_bpf_shared);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/resume/classes-per-batch", test_resume_classes_per_batch);
   g_test_add_func ("/cli/resume/every-enum", test_resume_every_enum);

@@ -50,6 +50,9 @@ typedef struct {
   guint version;
 } Fixture;
 
+/* The bpf losses' label code: one per block from this format on. */
+#define FIRST_VERSION_PER_BLOCK_CODES 3
+
 /* The sections both programs write, read as today's program reads them. */
 static void
 check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosition *pos)
@@ -71,6 +74,9 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
   g_assert_no_error (error);
   g_assert_cmpint (config->arch, ==,
                    g_str_equal (fx->kind, "cli-conv") ? LW_ARCH_VGG_MINI : LW_ARCH_MLP);
+  /* Runs before format 3 were trained with one label projection for
+   * every block, and go on with it. */
+  g_assert_cmpint (config->shared_target_proj, ==, fx->version < FIRST_VERSION_PER_BLOCK_CODES);
 
   model = lw_model_new (config, &error);
   g_assert_no_error (error);
@@ -119,6 +125,8 @@ check_window_run (const char *path, guint version)
   g_assert_no_error (error);
   g_assert_true (lw_run_disk_restore (run, again, &error));
   g_assert_no_error (error);
+  g_assert_cmpint (lw_model_get_config (run->model)->shared_target_proj, ==,
+                   version < FIRST_VERSION_PER_BLOCK_CODES);
 
   for (guint i = 0; i < run->history->marks->len; i++)
     {

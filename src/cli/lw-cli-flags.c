@@ -507,6 +507,16 @@ const LwCliFlag lw_cli_flags[] = {
     .since = 1,
   },
   {
+    .name = "shared-target-proj", .type = LW_CLI_FLAG_SWITCH, .offset = OFF (shared_target_proj),
+    .help = N_("Give every block the same random label code in the bpf losses, as Layerwise did "
+               "before 2026-12 (by default each block draws its own, as the paper's code does)"),
+    .doc = "one random label code for every block in the bpf losses, as Layerwise did before "
+           "2026-12 (by default each block draws its own, as the reference code does); a run "
+           "file from before format 3 resumes with it",
+    .since = 3,
+    .absent = "true",
+  },
+  {
     .name = "classes-per-batch", .type = LW_CLI_FLAG_UINT, .offset = OFF (classes_per_batch),
     .range = { .min = 0, .max = 65536 },
     .def = "0",

@@ -401,6 +401,7 @@ lw_cli_options_to_config (const LwCliOptions *opts, const LwDataset *ds, LwModel
   config->momentum = (float) opts->momentum;
   config->weight_decay = (float) opts->weight_decay;
   config->target_proj_size = opts->target_proj_size;
+  config->shared_target_proj = opts->shared_target_proj;
   config->seed = opts->seed;
 }
 

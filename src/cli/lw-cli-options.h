@@ -53,6 +53,7 @@ typedef struct {
   gboolean no_augment;
   guint cutout;                 /* 0: off */
   guint target_proj_size;
+  gboolean shared_target_proj;  /* bpf: one label projection for all blocks (run files before 3) */
   guint classes_per_batch;      /* 0: plain shuffled batches */
   guint classes_per_batch_until_epoch;   /* 0: in every epoch */
   char *save;                   /* NULL: the run is not saved */

@@ -45,6 +45,9 @@ lw_print_run_header (FILE *out, const LwCliOptions *opts, const LwDataset *ds,
   fprintf (out, _(", loss %s"), lw_loss_type_to_string (cfg->loss));
   if (cfg->loss == LW_LOSS_PREDSIM || cfg->loss == LW_LOSS_PREDSIM_BPF)
     fprintf (out, " (beta %g)", cfg->beta);
+  /* Each block draws its own label code since format 3 of run files. */
+  if (lw_loss_type_is_bpf (cfg->loss) && cfg->shared_target_proj)
+    fprintf (out, _(", one label code for every block (as before 2026-12)"));
   /* Translators: nonlinearity, optimizer, then its settings; M is million. */
   fprintf (out, _(", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n"),
            lw_nonlin_to_string (cfg->nonlin), lw_optim_to_string (cfg->optim),

@@ -40,8 +40,10 @@
 
 G_BEGIN_DECLS
 
-/* 1: the first format (2026-11). 2: [layerwise-cli] on-divergence. */
-#define LW_RUN_FILE_VERSION 2u
+/* 1: the first format (2026-11). 2: [layerwise-cli] on-divergence.
+ * 3: [model] shared_target_proj (and [layerwise-cli] shared-target-proj):
+ * the bpf losses' label projection, one per block unless it is set. */
+#define LW_RUN_FILE_VERSION 3u
 #define LW_RUN_FILE_MAX_SECTIONS 64u
 /* The extension the window offers; any name works. */
 #define LW_RUN_FILE_EXTENSION ".lwrun"

@@ -240,6 +240,21 @@ get_float (GKeyFile *kf, const char *group, const char *key, float *out, GError 
   return TRUE;
 }
 
+/* "true" or "false", as g_key_file_set_boolean writes them. */
+static gboolean
+get_bool (GKeyFile *kf, const char *group, const char *key, gboolean *out, GError **error)
+{
+  g_autofree char *s = g_key_file_get_value (kf, group, key, NULL);
+
+  if (s == NULL)
+    return section_error (error, _("the run file's settings lack [%s] %s"), group, key);
+  if (!g_str_equal (s, "true") && !g_str_equal (s, "false"))
+    return section_error (error, _("the run file's setting [%s] %s = %s is neither true nor "
+                            "false"), group, key, s);
+  *out = g_str_equal (s, "true");
+  return TRUE;
+}
+
 /* A name one of the *_from_string functions knows. */
 static gboolean
 get_name (GKeyFile *kf, const char *group, const char *key,
@@ -307,6 +322,7 @@ lw_run_config_set_model (GKeyFile *kf, const LwModelConfig *c)
   set_float (kf, MODEL_GROUP, "momentum", c->momentum);
   set_float (kf, MODEL_GROUP, "weight_decay", c->weight_decay);
   g_key_file_set_uint64 (kf, MODEL_GROUP, "target_proj_size", c->target_proj_size);
+  g_key_file_set_boolean (kf, MODEL_GROUP, "shared_target_proj", c->shared_target_proj);
   set_u64 (kf, MODEL_GROUP, "seed", c->seed);
 }
 
@@ -314,6 +330,7 @@ typedef enum {
   KEY_UINT,
   KEY_U64,
   KEY_FLOAT,
+  KEY_BOOL,
   KEY_ARCH,
   KEY_LOSS,
   KEY_NONLIN,
@@ -321,17 +338,21 @@ typedef enum {
 } KeyType;
 
 /* A setting of [model]: since is the first format version that wrote it.
- * In an older file it is absent and keeps lw_model_config_init's value,
- * what that version implied; a file of its version or later must have it. */
+ * In an older file it is absent and takes absent, as the key's text, what
+ * that version implied (NULL: lw_model_config_init's value); a file of its
+ * version or later must have it. */
 typedef struct {
   const char *key;
   KeyType type;
   gsize offset;
   guint since;
+  const char *absent;
 } ModelKey;
 
 #define MODEL_KEY(name, type, field, since) \
-  { name, type, G_STRUCT_OFFSET (LwModelConfig, field), since }
+  { name, type, G_STRUCT_OFFSET (LwModelConfig, field), since, NULL }
+#define MODEL_KEY_ABSENT(name, type, field, since, absent) \
+  { name, type, G_STRUCT_OFFSET (LwModelConfig, field), since, absent }
 
 /* The live controls' keys (beta, lr, dropout) are not here: they come
  * from lw-live-controls.h. */
@@ -352,6 +373,8 @@ static const ModelKey model_keys[] = {
   MODEL_KEY ("momentum", KEY_FLOAT, momentum, 1),
   MODEL_KEY ("weight_decay", KEY_FLOAT, weight_decay, 1),
   MODEL_KEY ("target_proj_size", KEY_UINT, target_proj_size, 1),
+  /* Before format 3 every block shared one label projection. */
+  MODEL_KEY_ABSENT ("shared_target_proj", KEY_BOOL, shared_target_proj, 3, "true"),
   MODEL_KEY ("seed", KEY_U64, seed, 1),
 };
 
@@ -368,6 +391,8 @@ get_model_key (GKeyFile *kf, const ModelKey *k, LwModelConfig *c, GError **error
       return get_u64 (kf, MODEL_GROUP, k->key, G_MAXUINT64, field, error);
     case KEY_FLOAT:
       return get_float (kf, MODEL_GROUP, k->key, field, error);
+    case KEY_BOOL:
+      return get_bool (kf, MODEL_GROUP, k->key, field, error);
     case KEY_ARCH:
       return get_name (kf, MODEL_GROUP, k->key, arch_from, field, error);
     case KEY_LOSS:
@@ -392,7 +417,17 @@ lw_run_config_get_model (GKeyFile *kf, guint version, LwModelConfig *out, GError
       const ModelKey *k = &model_keys[i];
 
       if (k->since > version && !g_key_file_has_key (kf, MODEL_GROUP, k->key, NULL))
-        continue;
+        {
+          if (k->absent != NULL)
+            {
+              g_autoptr (GKeyFile) implied = g_key_file_new ();
+
+              g_key_file_set_value (implied, MODEL_GROUP, k->key, k->absent);
+              if (!get_model_key (implied, k, &c, error))
+                g_return_val_if_reached (FALSE);
+            }
+          continue;
+        }
       if (!get_model_key (kf, k, &c, error))
         return FALSE;
     }
