@@ -1682,9 +1682,16 @@ restored (LwWindow *window, gconstpointer data)
          && snap->step == *(const guint64 *) data;
 }
 
+static gboolean
+shows_label (LwWindow *window, gconstpointer data)
+{
+  return find_label_with (GTK_WIDGET (window), data) != NULL;
+}
+
 /* `layerwise FILE.lwrun` (or a double-click in the file manager): the
  * window opens with that run, paused where it was saved; a file that is
- * no run is refused in the banner, the window's own run left as it was. */
+ * no run is refused in the banner, the window's own run left as it was.
+ * The run, of format 2, keeps the one label code its blocks shared. */
 static void
 test_window_open_file (void)
 {
@@ -1733,6 +1740,22 @@ test_window_open_file (void)
   g_application_open (G_APPLICATION (app), &notes_file, 1, "");
   wait_until (window, banner_has, "not a Layerwise run file", APPLY_TIMEOUT_S, "the refusal");
   g_assert_cmpuint (shown (window)->step, ==, pos.step);
+
+  /* A run of format 2 keeps the one label code its blocks shared, and
+   * the status bar says so under a bpf loss; a new run has one per block. */
+  g_assert_true (shown (window)->shared_target_proj);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim-bpf");
+  wait_until (window, shows_label, "sim-bpf (one code) on", APPLY_TIMEOUT_S, "the shared code");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (find_label_with (GTK_WIDGET (window),
+                                                                          "(one code)")),
+                            "before 2026-12"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, shows_label, "sim-bpf on", LOAD_TIMEOUT_S, "a code per block");
+  g_assert_false (shown (window)->shared_target_proj);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (find_label_with (GTK_WIDGET (window),
+                                                                          "sim-bpf on")),
+                            "its own random label code"));
+  g_assert_null (find_label_with (GTK_WIDGET (window), "(one code)"));
   app_close (app, window);
   g_unlink (copy);
   g_unlink (notes);

@@ -178,6 +178,34 @@ append_rates (GString *lrs, const LwSnapshot *snap)
     }
 }
 
+/* The loss and dataset; for the bpf losses, whose label code the blocks
+ * have: each its own, or one for all in a run saved before format 3. */
+static void
+update_loss (LwStatusBar *self, const LwSnapshot *snap)
+{
+  const char *dataset = snap->dataset_name != NULL ? snap->dataset_name : "…";
+  const char *loss = lw_loss_type_to_string (snap->loss);
+  const char *tip = _("Loss type and dataset");
+
+  if (lw_loss_type_is_bpf (snap->loss) && snap->shared_target_proj)
+    {
+      /* Translators: a bpf loss, then the dataset. */
+      set_printf (self->loss_label, _("%s (one code) on %s"), loss, dataset);
+      tip = _("Loss type and dataset. The blocks of this run share one random label code: it "
+              "was saved by a Layerwise from before 2026-12, and goes on as it was trained. A "
+              "new run gives each block its own code");
+    }
+  else
+    {
+      set_printf (self->loss_label, _("%s on %s"), loss, dataset);
+      if (lw_loss_type_is_bpf (snap->loss))
+        tip = _("Loss type and dataset. Each block has its own random label code");
+    }
+  /* Set only when it changes, so that an open tooltip stays put. */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->loss_label)), tip) != 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->loss_label), tip);
+}
+
 void
 lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
 {
@@ -214,8 +242,7 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
   update_schedule_tooltip (self, snap);
   secs = (guint) snap->elapsed_s;
   set_printf (self->elapsed_label, _("%u:%02u:%02u elapsed"), secs / 3600, secs / 60 % 60, secs % 60);
-  set_printf (self->loss_label, _("%s on %s"), lw_loss_type_to_string (snap->loss),
-              snap->dataset_name != NULL ? snap->dataset_name : "…");
+  update_loss (self, snap);
 
   append_rates (lrs, snap);
   set_text (self->lr_label, lrs->str);

@@ -164,7 +164,8 @@ float        lw_model_get_block_lr_mult   (const LwModel *model, guint block);
 gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
 
 /* Inspection, for the window. lw_model_similarity computes, in evaluation
- * mode, the label similarity matrix (count x count) and each block's
+ * mode, the label similarity matrix (count x count; under a bpf loss that
+ * of block 1's label code, each block having its own) and each block's
  * similarity matrix of its sim-head output (n_blocks * count * count) for
  * a batch; count <= batch_size. */
 void         lw_model_similarity          (LwModel *model, const float *x, const guint8 *y,

@@ -108,6 +108,7 @@ struct _LwSnapshot {
   LwArch arch;
   guint n_blocks;
   LwLossType loss;
+  gboolean shared_target_proj; /* bpf: one label code for every block (files before format 3) */
   float beta;
   float lr;
   float dropout;

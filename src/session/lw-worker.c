@@ -102,6 +102,7 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
   t->loss = cfg->loss;
+  t->shared_target_proj = cfg->shared_target_proj;
   t->beta = cfg->beta;
   t->lr = cfg->lr;
   t->dropout = cfg->dropout;
