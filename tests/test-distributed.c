@@ -128,6 +128,11 @@ static const SameCase same_cases[] = {
   { "conv", { "--arch", "vgg-mini", "--limit-train", "700", "--limit-test", "200",
               "--epochs", "2", "--batch-size", "64", "--dropout", "0.1",
               "--lr-decay-milestones", "1", "--log-every", "2", NULL }, { 2, 3, 0 } },
+  /* Each rank draws the label codes of every block, and trains its own
+   * blocks with their own codes. */
+  { "mlp-bpf", { "--limit-train", "600", "--limit-test", "200", "--epochs", "2",
+                 "--num-hidden", "64", "--loss", "predsim-bpf", "--beta", "0.5",
+                 "--log-every", "2", NULL }, { 3, 0, 0 } },
 };
 
 static void
