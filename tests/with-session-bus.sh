@@ -12,7 +12,14 @@ if ! command -v dbus-run-session >/dev/null 2>&1; then
   echo "1..0 # SKIP dbus-run-session not found (./run.sh installs dbus-daemon)"
   exit 0
 fi
+#
+# Only the program writes to standard output, which meson reads as TAP: the
+# bus and the daemons it starts (the accessibility registry says "SpiRegistry
+# daemon is running ...") write to standard error. Descriptor 3 carries the
+# real standard output past them to the program.
+exec 3>&1 1>&2
+run_test='exec "$@" 1>&3 3>&-'
 if command -v xvfb-run >/dev/null 2>&1; then
-  exec xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- "$@"
+  exec xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- sh -c "$run_test" sh "$@"
 fi
-exec dbus-run-session -- "$@"
+exec dbus-run-session -- sh -c "$run_test" sh "$@"
