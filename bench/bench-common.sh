@@ -68,3 +68,31 @@ run_ref() {   # T rep
     "$t" "$rep" "$sps" "$acc" "$rss"
 }
 
+
+say_setup() {   # the lines every bench log starts with, after the caller's own; sets START
+  say "ours: $CLI${SCHEDULE:+, schedule $SCHEDULE}"
+  if [ "$HAVE_REF" -eq 1 ]; then
+    say "reference: $PYTHON $TORCH_REF"
+  else
+    say "reference: not run"
+  fi
+  say "data: $DATA_DIR"
+  say "env: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:--} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:--}" \
+      "MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:--} nproc=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+  START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+  say "start $START"
+}
+
+run_reps() {   # T: REPS runs of each program, the figures appended to the tables
+  local t=$1 r
+  OURS_SPS[$t]=; OURS_ACC[$t]=; OURS_RSS[$t]=; REF_SPS[$t]=; REF_ACC[$t]=; REF_RSS[$t]=
+  say "T=$t"
+  for ((r = 1; r <= REPS; r++)); do
+    # ABBA order: a drift in machine speed hits both programs alike.
+    if [ "$HAVE_REF" -eq 1 ] && [ $((r % 2)) -eq 0 ]; then
+      run_ref "$t" "$r"; run_ours "$t" "$r"
+    else
+      run_ours "$t" "$r"; [ "$HAVE_REF" -eq 1 ] && run_ref "$t" "$r"
+    fi
+  done
+}

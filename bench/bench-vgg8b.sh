@@ -101,29 +101,10 @@ SPS_FORMAT=%6.1f
 say "bench-vgg8b: VGG8b (width 1) + FC 1024 predsim, dim-in-decoder 1024, batch 128, Adam lr 5e-4," \
     "seed 1, no augmentation, no dropout, ReLU"
 say "train samples: $TRAIN, test: 256, threads: $THREADS, reps: $REPS"
-say "ours: $CLI"
-if [ "$HAVE_REF" -eq 1 ]; then
-  say "reference: $PYTHON $TORCH_REF"
-else
-  say "reference: not run"
-fi
-say "data: $DATA_DIR"
-say "env: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:--} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:--}" \
-    "MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:--} nproc=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
-START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-say "start $START"
+say_setup
 
 for t in $THREADS; do
-  OURS_SPS[$t]=; OURS_ACC[$t]=; OURS_RSS[$t]=; REF_SPS[$t]=; REF_ACC[$t]=; REF_RSS[$t]=
-  say "T=$t"
-  for ((r = 1; r <= REPS; r++)); do
-    # ABBA order: a drift in machine speed hits both programs alike.
-    if [ "$HAVE_REF" -eq 1 ] && [ $((r % 2)) -eq 0 ]; then
-      run_ref "$t" "$r"; run_ours "$t" "$r"
-    else
-      run_ours "$t" "$r"; [ "$HAVE_REF" -eq 1 ] && run_ref "$t" "$r"
-    fi
-  done
+  run_reps "$t"
 done
 END=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
