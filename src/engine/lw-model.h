@@ -64,6 +64,11 @@ typedef struct {
   guint target_proj_size;     /* bpf target code length (128) */
   gboolean shared_target_proj; /* bpf: one label projection for every block, as run files
                                 * before format 3 were trained (FALSE: one per block) */
+  /* The reference's switches (docs/method.md §2, §4); FALSE is the paper's default. */
+  gboolean no_batch_norm;     /* no BatchNorm in the blocks (the Linear/Conv keeps its bias) */
+  gboolean no_similarity_std; /* conv similarities on the flattened map, never per-channel std */
+  gboolean no_detach;         /* local errors also reach the blocks below, added to the global
+                               * cross-entropy, every block updated from their sum (live) */
   guint64 seed;
 } LwModelConfig;
 
@@ -159,6 +164,7 @@ void         lw_model_set_lr              (LwModel *model, float lr);
 void         lw_model_set_block_lr_mult   (LwModel *model, guint block, float mult);
 void         lw_model_set_block_frozen    (LwModel *model, guint block, gboolean frozen);
 void         lw_model_set_dropout         (LwModel *model, float dropout);
+void         lw_model_set_no_detach       (LwModel *model, gboolean no_detach);
 float        lw_model_get_block_lr        (const LwModel *model, guint block);
 float        lw_model_get_block_lr_mult   (const LwModel *model, guint block);
 gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
