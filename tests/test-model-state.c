@@ -132,6 +132,25 @@ conv_bpf_config (LwModelConfig *c)
   c->beta = 0.3f;
 }
 
+/* The reference's switches: no BatchNorm (empty BN state), similarities
+ * on flattened maps, the local losses not detached. */
+static void
+mlp_switches_config (LwModelConfig *c)
+{
+  mlp_config (c);
+  c->no_batch_norm = TRUE;
+  c->no_detach = TRUE;
+}
+
+static void
+conv_switches_config (LwModelConfig *c)
+{
+  conv_config (c);
+  c->no_batch_norm = TRUE;
+  c->no_similarity_std = TRUE;
+  c->no_detach = TRUE;
+}
+
 /* k steps, save, build a fresh model, read, k more steps: the same
  * parameters and running statistics, bit for bit, as 2k steps straight,
  * with live controls changed before the save. */
@@ -204,6 +223,13 @@ static void
 test_resume_mlp_bpf_shared (void)
 {
   check_resume (mlp_bpf_shared_config);
+}
+
+static void
+test_resume_switches (void)
+{
+  check_resume (mlp_switches_config);
+  check_resume (conv_switches_config);
 }
 
 static void
@@ -343,6 +369,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-state/resume/mlp-bpf", test_resume_mlp_bpf);
   g_test_add_func ("/model-state/resume/mlp-bpf-shared", test_resume_mlp_bpf_shared);
   g_test_add_func ("/model-state/resume/conv-bpf", test_resume_conv_bpf);
+  g_test_add_func ("/model-state/resume/switches", test_resume_switches);
   g_test_add_func ("/model-state/bad/truncated", test_truncated);
   g_test_add_func ("/model-state/bad/other-shape", test_other_shape);
   g_test_add_func ("/model-state/bad/values", test_bad_values);

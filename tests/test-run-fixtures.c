@@ -52,6 +52,8 @@ typedef struct {
 
 /* The bpf losses' label code: one per block from this format on. */
 #define FIRST_VERSION_PER_BLOCK_CODES 3
+/* --no-batch-norm, --no-similarity-std, --no-detach: from this format on. */
+#define FIRST_VERSION_SWITCHES 4
 
 /* The sections both programs write, read as today's program reads them. */
 static void
@@ -77,6 +79,15 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
   /* Runs before format 3 were trained with one label projection for
    * every block, and go on with it. */
   g_assert_cmpint (config->shared_target_proj, ==, fx->version < FIRST_VERSION_PER_BLOCK_CODES);
+  /* The reference's switches: stored from format 4, off before (and off
+   * in every fixture). */
+  g_assert_cmpint (g_key_file_has_key (kf, "model", "no_detach", NULL), ==,
+                   fx->version >= FIRST_VERSION_SWITCHES);
+  g_assert_cmpint (g_key_file_has_key (kf, "model", "no_batch_norm", NULL), ==,
+                   fx->version >= FIRST_VERSION_SWITCHES);
+  g_assert_false (config->no_batch_norm);
+  g_assert_false (config->no_similarity_std);
+  g_assert_false (config->no_detach);
 
   model = lw_model_new (config, &error);
   g_assert_no_error (error);
