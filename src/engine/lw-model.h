@@ -109,8 +109,8 @@ typedef struct {
 
 /* When a step diverges, the update of the part that diverged is not
  * applied, nor anything after it: the blocks below it have learned from
- * the batch, it and the layers above have not (bp: nothing has, its step
- * is one update of the whole network). Nothing non-finite is ever
+ * the batch, it and the layers above have not (bp and no_detach: nothing
+ * has, their step is one update of the whole network). Nothing non-finite is ever
  * written to a weight, an optimizer state or a BatchNorm statistic. */
 typedef struct {
   guint n_blocks;
