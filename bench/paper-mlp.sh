@@ -2,6 +2,8 @@
 # paper-mlp.sh — the README's results table: MLP 3x1024 on MNIST and
 # Fashion-MNIST with bp, pred, sim and predsim, trained with the recipe of
 # docs/method.md §7 (dropout, leaky ReLU for sim/predsim, 2-px jitter, step decay).
+# The bpf losses (pred-bpf, sim-bpf, predsim-bpf; not by default) take the
+# same recipe, with predsim-bpf's beta 0.01 (docs/method.md §5).
 #
 #   bench/paper-mlp.sh [--epochs-mnist N] [--epochs-fashion N] [--threads T]
 #                      [--losses "bp pred sim predsim"] [--datasets "mnist fashion-mnist"]
@@ -68,14 +70,16 @@ for ds in $datasets; do
   esac
   for loss in $losses; do
     case "$loss" in
-      sim|predsim) nonlin=leakyrelu ;;
+      sim|predsim|sim-bpf|predsim-bpf) nonlin=leakyrelu ;;
       *) nonlin=relu ;;
     esac
+    beta=()
+    [ "$loss" != predsim-bpf ] || beta=(--beta 0.01)
     name="$ds-$loss-${epochs}ep"
     echo "== $name (of $full epochs; milestones $milestones; dropout $dropout; $nonlin)"
     run=(--dataset "$ds" --arch mlp --num-layers 3 --num-hidden 1024 --loss "$loss"
          --nonlin "$nonlin" --dropout "$dropout" --lr 5e-4 --epochs "$epochs"
-         --lr-decay-milestones "$milestones" --lr-decay-fact 0.25 --batch-size 128 --seed 1)
+         --lr-decay-milestones "$milestones" --lr-decay-fact 0.25 --batch-size 128 --seed 1 "${beta[@]}")
     if [ -n "$keep" ] && [ -f "$keep/$name.lwrun" ]; then
       # Its settings come from the file; what may change is given again.
       run=(--resume "$keep/$name.lwrun" --epochs "$epochs" --checkpoint-every 2000)

@@ -32,14 +32,29 @@ run_clear (Run *run)
   g_clear_pointer (&run->err, g_free);
 }
 
+/* Runs argv (not NULL-terminated yet) into run: its output and status. */
+static void
+spawn_into (Run *run, GPtrArray *argv, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, NULL);
+  memset (run, 0, sizeof *run);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  g_test_message ("%s: status %d\nstdout:\n%s\nstderr:\n%s", what, run->status, run->out,
+                  run->err);
+}
+
 /* layerwise-cli with args (NULL-terminated); under mpirun -np ranks when
  * ranks > 0, with --distributed. */
 static void
 run_cli (Run *run, int ranks, const char *const *args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
 
   g_ptr_array_add (argv, g_strdup ("timeout"));
   g_ptr_array_add (argv, g_strdup ("-k"));
@@ -58,15 +73,11 @@ run_cli (Run *run, int ranks, const char *const *args)
     g_ptr_array_add (argv, g_strdup ("--distributed"));
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
+  {
+    g_autofree char *what = g_strdup_printf ("-np %d", ranks);
 
-  memset (run, 0, sizeof *run);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                &run->out, &run->err, &wait_status, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
-  g_test_message ("-np %d: status %d\nstdout:\n%s\nstderr:\n%s", ranks, run->status,
-                  run->out, run->err);
+    spawn_into (run, argv, what);
+  }
 }
 
 static gboolean
@@ -414,8 +425,6 @@ run_two_hosts (Run *run, const char *const *env_args0, const char *const *env_ar
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   const char *const *env_args[2] = { env_args0, env_args1 };
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
   static const char *const timeout[] = { "timeout", "-k", "10", JOB_TIMEOUT };
 
   for (guint i = 0; i < G_N_ELEMENTS (timeout); i++)
@@ -436,15 +445,7 @@ run_two_hosts (Run *run, const char *const *env_args0, const char *const *env_ar
       for (guint i = 0; args[i] != NULL; i++)
         g_ptr_array_add (argv, g_strdup (args[i]));
     }
-  g_ptr_array_add (argv, NULL);
-
-  memset (run, 0, sizeof *run);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                &run->out, &run->err, &wait_status, &error);
-  g_assert_no_error (error);
-  run->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
-  g_test_message ("two hosts: status %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out,
-                  run->err);
+  spawn_into (run, argv, "two hosts");
 }
 
 /* Only rank 0's host needs the dataset's files: rank 1 starts in a folder
