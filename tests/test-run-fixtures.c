@@ -114,6 +114,9 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
  * hold one (and prove it opens), later ones cannot. */
 #define LAST_VERSION_WITH_RESET_MARK 2
 
+/* The no-detach switch's mark came with format 4. */
+#define FIRST_VERSION_WITH_DETACH_MARK 4
+
 /* A window run: restored into a run on its own dataset, with every mark
  * kind it can hold, and ten more steps. */
 static void
@@ -147,7 +150,11 @@ check_window_run (const char *path, guint version)
       seen[m->kind] = TRUE;
     }
   for (guint k = 0; k < LW_N_MARK_KINDS; k++)
-    g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK));
+    g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK)
+                   || (k == LW_MARK_DETACH && version < FIRST_VERSION_WITH_DETACH_MARK));
+  /* Turned on live, it comes back from the model state, not [model]. */
+  g_assert_cmpint (lw_model_get_config (run->model)->no_detach, ==,
+                   version >= FIRST_VERSION_WITH_DETACH_MARK);
   g_assert_cmpuint (run->history->series[LW_CURVE_TRAIN_ACC].n, >, 0);
 
   step = run->step;

@@ -30,6 +30,7 @@ typedef enum {
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
   LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
+  LW_MARK_DETACH,             /* local errors began or stopped reaching lower blocks (no-detach) */
   LW_N_MARK_KINDS             /* run files check stored kinds against this, never a member */
 } LwMarkKind;
 
@@ -109,6 +110,11 @@ struct _LwSnapshot {
   guint n_blocks;
   LwLossType loss;
   gboolean shared_target_proj; /* bpf: one label code for every block (files before format 3) */
+  /* The reference's switches: live (no_detach), fixed when the run was
+   * built (the other two). */
+  gboolean no_detach;
+  gboolean no_batch_norm;
+  gboolean no_similarity_std;
   float beta;
   float lr;
   float dropout;
