@@ -1214,9 +1214,10 @@ test_resume_fixture_bpf_shared (void)
   g_rmdir (dir);
 }
 
-/* --no-batch-norm, --no-similarity-std and --no-detach: stored in the run
- * file's [model] and [layerwise-cli]; they change what the run learns; a
- * run saved after epoch 1 and resumed goes on as the unbroken run. */
+/* --no-batch-norm, --no-similarity-std and --no-detach: the run header
+ * names them; stored in the run file's [model] and [layerwise-cli]; they
+ * change what the run learns; a run saved after epoch 1 and resumed goes
+ * on as the unbroken run. */
 static void
 test_switches (void)
 {
@@ -1239,8 +1240,20 @@ test_switches (void)
   g_autofree char *whole = NULL, *plain_text = NULL, *resumed = NULL;
   g_autoptr (GKeyFile) kf = NULL;
   g_autoptr (LwRunFile) saved = NULL;
+  g_autoptr (GPtrArray) one_epoch = g_ptr_array_new ();
+  CliRun run;
 
   g_assert_no_error (error);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (one_epoch, (gpointer) args[i]);
+  g_ptr_array_add (one_epoch, (gpointer) "--epochs");
+  g_ptr_array_add (one_epoch, (gpointer) "1");
+  g_ptr_array_add (one_epoch, NULL);
+  cli_run (&run, (const char *const *) one_epoch->pdata);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "loss predsim (beta 0.99), no-detach, no-batch-norm, "
+                                     "no-similarity-std, relu"));
+  cli_run_clear (&run);
   run_ok (args, "2", whole_csv, NULL, NULL);
   run_ok (plain, "2", plain_csv, NULL, NULL);
   run_ok (args, "1", part_csv, file, NULL);
