@@ -1446,6 +1446,56 @@ test_schedule_switch_live (void)
   lw_run_settings_clear (&st);
 }
 
+static gboolean
+has_targets (const LwSnapshot *snap, gpointer data)
+{
+  return snap->target_sim != NULL;
+}
+
+static gboolean
+no_targets (const LwSnapshot *snap, gpointer data)
+{
+  return snap->target_sim == NULL && snap->label_sim != NULL && snap->loss == LW_LOSS_PREDSIM;
+}
+
+/* Under a bpf loss the Similarity page shows each block's own target:
+ * the snapshot has them (block 1's is the label matrix, block 2's
+ * another); under predsim none, the label matrix being every block's. */
+static void
+test_bpf_targets (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  gsize nn;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_nonnull (snap->label_sim);
+    g_assert_null (snap->target_sim);
+  }
+  lw_session_set_loss (s, LW_LOSS_SIM_BPF);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, has_targets, NULL);
+
+    nn = (gsize) snap->probe_n * snap->probe_n;
+    g_assert_cmpuint (snap->n_blocks, ==, 2);
+    g_assert_cmpmem (snap->target_sim, nn * sizeof (float), snap->label_sim,
+                     nn * sizeof (float));
+    g_assert_true (memcmp (snap->target_sim, snap->target_sim + nn, nn * sizeof (float)) != 0);
+  }
+  lw_session_set_loss (s, LW_LOSS_PREDSIM);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, no_targets, NULL);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 /* Whether the first block's weights (the filters shown) are the same. */
 static gboolean
 same_filters (const LwSnapshot *a, const LwSnapshot *b)
@@ -1764,6 +1814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
   g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
   g_test_add_func ("/session/no-detach/live", test_no_detach_live);
+  g_test_add_func ("/session/bpf-targets", test_bpf_targets);
   g_test_add_func ("/session/schedule/pause", test_schedule_pause);
   g_test_add_func ("/session/schedule/probe", test_schedule_probe);
   g_test_add_func ("/session/schedule/auto", test_schedule_auto);

@@ -831,19 +831,29 @@ lw_model_get_block_lr_mult (const LwModel *m, guint block)
 /* ---- what the window shows: similarities, activations, weights ---- */
 
 void
+lw_model_target_similarity (const LwModel *m, guint block, const guint8 *y, guint count,
+                            float *out)
+{
+  guint C = m->config.n_classes;
+  const float *table = lw_loss_type_is_bpf (m->config.loss)
+                       ? m->code_tables + (gsize) block * C * C : m->onehot_table;
+
+  g_return_if_fail (block < m->n_blocks);
+  for (guint i = 0; i < count; i++)
+    for (guint j = 0; j < count; j++)
+      out[(gsize) i * count + j] = table[(gsize) y[i] * C + y[j]];
+}
+
+void
 lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
                      float *label_sim, float *block_sim)
 {
-  /* bpf: each block has a target of its own; the window shows block 1's. */
-  const float *table = lw_loss_type_is_bpf (m->config.loss) ? m->code_tables : m->onehot_table;
-  guint C = m->config.n_classes;
   const float *h = x;
 
   g_return_if_fail (count >= 1 && count <= m->config.batch_size);
 
-  for (guint i = 0; i < count; i++)
-    for (guint j = 0; j < count; j++)
-      label_sim[(gsize) i * count + j] = table[(gsize) y[i] * C + y[j]];
+  /* bpf: each block has a target of its own; this is block 1's. */
+  lw_model_target_similarity (m, 0, y, count, label_sim);
 
   for (guint i = 0; i < m->n_blocks; i++)
     {

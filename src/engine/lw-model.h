@@ -176,6 +176,11 @@ gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
  * a batch; count <= batch_size. */
 void         lw_model_similarity          (LwModel *model, const float *x, const guint8 *y,
                                            guint count, float *label_sim, float *block_sim);
+/* Block i's target similarity matrix for the labels y (count x count):
+ * under a bpf loss that of the block's own label code, else the one-hot
+ * labels' (the same for every block). */
+void         lw_model_target_similarity   (const LwModel *model, guint block, const guint8 *y,
+                                           guint count, float *out);
 /* Each block's activation (evaluation mode) for count <= batch_size
  * samples: block i's count x width_i values, blocks one after another.
  * out holds count * (sum of block widths) floats. A conv block's width is

@@ -156,11 +156,15 @@ struct _LwSnapshot {
   guint image_channels, image_height, image_width;
 
   /* Similarity: probe_n test samples sorted by class, their labels, the
-   * label similarity matrix and each block's (probe_n x probe_n each). */
+   * label similarity matrix (under a bpf loss block 1's target) and each
+   * block's (probe_n x probe_n each). */
   guint probe_n;
   const guint8 *probe_labels;
   const float *label_sim;
   const float *block_sim;     /* n_blocks * probe_n * probe_n */
+  /* A bpf loss with a label code per block: each block's own target,
+   * n_blocks * probe_n * probe_n; NULL when label_sim is every block's. */
+  const float *target_sim;
 
   /* Activations of every block for the probe image the user picked. */
   guint probe_image_index;    /* index in the test set */
