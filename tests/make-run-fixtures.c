@@ -104,6 +104,7 @@ main (int argc, char **argv)
       || !lw_session_set_dropout (s, 0.2, &error))
     g_error ("%s", error->message);
   lw_session_set_loss (s, LW_LOSS_SIM);
+  lw_session_set_no_detach (s, TRUE);
   g_clear_pointer (&snap, lw_snapshot_unref);
   snap = synced (s);
   step = snap->step;

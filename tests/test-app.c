@@ -425,6 +425,8 @@ runs_on_stages (LwWindow *window, gconstpointer data)
          && snap->n_stages == GPOINTER_TO_UINT (data);
 }
 
+static GtkWidget *find_descendant (GtkWidget *widget, GType type, const char *action);
+
 /* --schedule pipeline runs the blocks on pipeline stages; the Training
  * Schedule menu's action switches the running model to sequential steps
  * without stopping it, and the choice stays for the next run. */
@@ -453,6 +455,15 @@ test_window_schedule (void)
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.play", NULL);
   wait_until (window, runs_on_stages, GUINT_TO_POINTER (2), LEARN_TIMEOUT_S, "two pipeline stages");
+  /* No-detach's steps cross every block: the switch says they run whole. */
+  {
+    GtkWidget *check = find_descendant (GTK_WIDGET (window), GTK_TYPE_CHECK_BUTTON,
+                                        "win.no-detach");
+
+    g_assert_true (gtk_widget_get_sensitive (check));
+    g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (check), "The pipeline runs these "
+                                                                   "steps whole"));
+  }
 
   step = shown (window)->step;
   gtk_widget_activate_action (GTK_WIDGET (window), "win.schedule", "s", "sequential");
@@ -1854,6 +1865,179 @@ test_window_run_files (void)
   g_rmdir (dir);
 }
 
+static gboolean
+file_reported_after (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->file_serial > *(const guint64 *) data
+         && snap->state == LW_RUN_PAUSED;
+}
+
+static gboolean
+no_detach_is (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+  gboolean want = GPOINTER_TO_INT (data);
+
+  return snap != NULL && snap->no_detach == want && snap->current.n_marks > 0
+         && snap->current.marks[snap->current.n_marks - 1].kind == LW_MARK_DETACH;
+}
+
+static gboolean
+loss_is (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->loss == (LwLossType) GPOINTER_TO_INT (data);
+}
+
+static gboolean
+new_run_without_bn (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->n_previous >= 1 && snap->state == LW_RUN_PAUSED
+         && snap->no_batch_norm && snap->no_similarity_std;
+}
+
+/* The check button whose label has text in it. */
+static GtkCheckButton *
+check_with_label (LwWindow *window, const char *text)
+{
+  GtkWidget *label = find_label_with (GTK_WIDGET (window), text);
+
+  g_assert_nonnull (label);
+  for (GtkWidget *w = label; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_CHECK_BUTTON (w))
+      return GTK_CHECK_BUTTON (w);
+  g_assert_not_reached ();
+}
+
+/* "Local errors also reach lower blocks": the sidebar's check button on
+ * win.no-detach, toggled while paused (applied with its mark), off under
+ * bp with the reason in its tooltip, kept by a new run, saved and opened
+ * again; the new run's batch norm and conv similarity std switches reach
+ * the run they start and its file. */
+static void
+test_window_no_detach (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *tip = NULL;
+  LwApplication *app;
+  LwWindow *window;
+  GtkWidget *check;
+  GtkCheckButton *batch_norm, *similarity_std;
+  gboolean on = FALSE;
+  guint64 step, serial;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  dir = g_dir_make_tmp ("test-app-no-detach-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "run.lwrun", NULL);
+  file = g_file_new_for_path (path);
+
+  window = open_window (&app);
+  check = find_descendant (GTK_WIDGET (window), GTK_TYPE_CHECK_BUTTON, "win.no-detach");
+  g_assert_nonnull (check);
+  g_assert_true (gtk_widget_get_sensitive (check));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (check), "--no-detach"));
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "Local errors also reach lower blocks"));
+
+  /* Paused: applied at once, for the next batch, with its mark. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.no-detach", NULL);
+  wait_until (window, no_detach_is, GINT_TO_POINTER (TRUE), APPLY_TIMEOUT_S, "no-detach on");
+  g_object_get (window, "no-detach", &on, NULL);
+  g_assert_true (on);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  g_assert_cmpstr (shown (window)->current.marks[shown (window)->current.n_marks - 1].label, ==,
+                   "no detach");
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), "no detach on"));
+  step = shown (window)->step + 1;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
+  wait_until (window, step_reached, &step, APPLY_TIMEOUT_S, "a step with it");
+
+  /* bp sends its error through every block already: the switch is off
+   * and says why; activating its action does nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "bp");
+  wait_until (window, loss_is, GINT_TO_POINTER (LW_LOSS_BP), APPLY_TIMEOUT_S, "bp");
+  settle (100);
+  g_assert_false (gtk_widget_get_sensitive (check));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (check), "Not with bp"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.no-detach", NULL);
+  settle (200);
+  g_assert_true (shown (window)->no_detach);
+  g_object_get (window, "no-detach", &on, NULL);
+  g_assert_true (on);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "predsim");
+  wait_until (window, loss_is, GINT_TO_POINTER (LW_LOSS_PREDSIM), APPLY_TIMEOUT_S, "predsim");
+  settle (100);
+  g_assert_true (gtk_widget_get_sensitive (check));
+
+  /* Saved with it on, turned off, and opened again: on. */
+  lw_window_save_run_to (window, file);
+  wait_until (window, banner_has, "Saved the run", APPLY_TIMEOUT_S, "the save");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.no-detach", NULL);
+  wait_until (window, no_detach_is, GINT_TO_POINTER (FALSE), APPLY_TIMEOUT_S, "no-detach off");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  serial = shown (window)->file_serial;
+  lw_window_open_run_from (window, file);
+  wait_until (window, file_reported_after, &serial, LOAD_TIMEOUT_S, "the opened run");
+  g_assert_false (shown (window)->file_failed);
+  g_assert_cmpuint (shown (window)->step, ==, step);
+  g_assert_true (shown (window)->no_detach);
+  settle (100);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+
+  /* The new run's switches: off in the sidebar, in the run a reset starts
+   * (which keeps no-detach on), and in its file's [model]. */
+  batch_norm = check_with_label (window, "Batch normalization");
+  similarity_std = check_with_label (window, "Conv similarity from each channel");
+  g_assert_true (gtk_check_button_get_active (batch_norm));
+  g_assert_true (gtk_check_button_get_active (similarity_std));
+  gtk_check_button_set_active (batch_norm, FALSE);
+  gtk_check_button_set_active (similarity_std, FALSE);
+  g_assert_true (window->pending.model.no_batch_norm);
+  g_assert_true (window->pending.model.no_similarity_std);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, new_run_without_bn, NULL, LOAD_TIMEOUT_S, "a run without batch norm");
+  g_assert_true (shown (window)->no_detach);
+  g_assert_false (gtk_check_button_get_active (batch_norm));
+  tip = g_strdup (gtk_widget_get_tooltip_text (find_label_with (GTK_WIDGET (window),
+                                                                "no detach on")));
+  g_assert_nonnull (strstr (tip, "No batch normalization"));
+  g_assert_nonnull (strstr (tip, "whole feature map"));
+  g_assert_nonnull (strstr (tip, "Local errors also reach lower blocks"));
+  {
+    g_autoptr (LwRunFile) saved = NULL;
+    g_autoptr (GKeyFile) kf = NULL;
+
+    serial = shown (window)->file_serial;
+    lw_window_save_run_to (window, file);
+    wait_until (window, file_reported_after, &serial, APPLY_TIMEOUT_S, "the second save");
+    g_assert_false (shown (window)->file_failed);
+    saved = lw_run_file_load (path, &error);
+    g_assert_no_error (error);
+    kf = lw_run_config_from_bytes (lw_run_file_require (saved, LW_RUN_SECTION_CONFIG, &error),
+                                   &error);
+    g_assert_no_error (error);
+    g_assert_true (g_key_file_get_boolean (kf, "model", "no_batch_norm", NULL));
+    g_assert_true (g_key_file_get_boolean (kf, "model", "no_similarity_std", NULL));
+    g_assert_true (g_key_file_get_boolean (kf, "model", "no_detach", NULL));
+  }
+
+  app_close (app, window);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A save killed between writing and renaming leaves NAME.XXXXXX beside
  * it: the next window removes those of the autosave and of a recovered
  * run, and nothing else. */
@@ -2948,6 +3132,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/presentation-width", test_window_presentation_width);
   g_test_add_func ("/app/window/run-files", test_window_run_files);
   g_test_add_func ("/app/window/open-file", test_window_open_file);
+  g_test_add_func ("/app/window/no-detach", test_window_no_detach);
   g_test_add_func ("/app/window/stale-temporaries", test_window_stale_temporaries);
   g_test_add_func ("/app/window/diverges", test_window_diverges);
   g_test_add_func ("/app/window/diverged-autosave", test_window_diverged_autosave);

@@ -112,6 +112,7 @@ static const BadCase bad_cases[] = {
     "drop --schedule pipeline" },
   { "distributed-with-stages", { "--distributed", "--stages", "2", NULL }, "drop --stages" },
   { "distributed-bp", { "--distributed", "--loss", "bp", NULL }, "--loss bp cannot be split" },
+  { "distributed-no-detach", { "--distributed", "--no-detach", NULL }, "--no-detach cannot be split" },
   { "distributed-save", { "--distributed", "--save", "x.lwrun", NULL }, "is not saved or resumed" },
   { "distributed-fault-alone", { "--distributed-fault", "die:3", NULL }, "needs --distributed" },
   { "distributed-fault-unknown", { "--distributed", "--distributed-fault", "melt:3", NULL },
@@ -1213,6 +1214,79 @@ test_resume_fixture_bpf_shared (void)
   g_rmdir (dir);
 }
 
+/* --no-batch-norm, --no-similarity-std and --no-detach: the run header
+ * names them; stored in the run file's [model] and [layerwise-cli]; they
+ * change what the run learns; a run saved after epoch 1 and resumed goes
+ * on as the unbroken run. */
+static void
+test_switches (void)
+{
+  const char *args[] = { "--limit-train", "600", "--limit-test", "100", "--num-layers", "2",
+                         "--num-hidden", "32", "--threads", "1", "--log-every", "2",
+                         "--no-batch-norm", "--no-similarity-std", "--no-detach", NULL };
+  const char *plain[] = { "--limit-train", "600", "--limit-test", "100", "--num-layers", "2",
+                          "--num-hidden", "32", "--threads", "1", "--log-every", "2", NULL };
+  const char *resume_args[] = { "--threads", "1", NULL };
+  const char *keys[][2] = { { "no_batch_norm", "no-batch-norm" },
+                            { "no_similarity_std", "no-similarity-std" },
+                            { "no_detach", "no-detach" } };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *file = g_build_filename (dir, "run.lwrun", NULL);
+  g_autofree char *whole_csv = g_build_filename (dir, "whole.csv", NULL);
+  g_autofree char *plain_csv = g_build_filename (dir, "plain.csv", NULL);
+  g_autofree char *part_csv = g_build_filename (dir, "part.csv", NULL);
+  g_autofree char *resumed_csv = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *whole = NULL, *plain_text = NULL, *resumed = NULL;
+  g_autoptr (GKeyFile) kf = NULL;
+  g_autoptr (LwRunFile) saved = NULL;
+  g_autoptr (GPtrArray) one_epoch = g_ptr_array_new ();
+  CliRun run;
+
+  g_assert_no_error (error);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (one_epoch, (gpointer) args[i]);
+  g_ptr_array_add (one_epoch, (gpointer) "--epochs");
+  g_ptr_array_add (one_epoch, (gpointer) "1");
+  g_ptr_array_add (one_epoch, NULL);
+  cli_run (&run, (const char *const *) one_epoch->pdata);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "loss predsim (beta 0.99), no-detach, no-batch-norm, "
+                                     "no-similarity-std, relu"));
+  cli_run_clear (&run);
+  run_ok (args, "2", whole_csv, NULL, NULL);
+  run_ok (plain, "2", plain_csv, NULL, NULL);
+  run_ok (args, "1", part_csv, file, NULL);
+
+  saved = lw_run_file_load (file, &error);
+  g_assert_no_error (error);
+  kf = lw_run_config_from_bytes (lw_run_file_require (saved, LW_RUN_SECTION_CONFIG, &error),
+                                 &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *model_key = g_key_file_get_value (kf, "model", keys[i][0], NULL);
+      g_autofree char *cli_key = g_key_file_get_value (kf, "layerwise-cli", keys[i][1], NULL);
+
+      g_assert_cmpstr (model_key, ==, "true");
+      g_assert_cmpstr (cli_key, ==, "true");
+    }
+
+  run_ok (resume_args, "2", resumed_csv, NULL, file);
+  whole = read_file (whole_csv);
+  plain_text = read_file (plain_csv);
+  resumed = read_file (resumed_csv);
+  g_assert_cmpstr (resumed, ==, whole);
+  g_assert_cmpstr (plain_text, !=, whole);
+
+  g_unlink (file);
+  g_unlink (whole_csv);
+  g_unlink (plain_csv);
+  g_unlink (part_csv);
+  g_unlink (resumed_csv);
+  g_rmdir (dir);
+}
+
 /* A run file that stored an odd --cutout (refused on the command line
  * only) still opens: the conv fixture with cutout=13, its checksum made
  * right again. */
@@ -1982,6 +2056,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/resume/fixture-mlp-v1", test_resume_fixture_mlp);
   g_test_add_func ("/cli/resume/fixture-conv-v1", test_resume_fixture_conv);
   g_test_add_func ("/cli/resume/fixture-bpf-v2-shared", test_resume_fixture_bpf_shared);
+  g_test_add_func ("/cli/resume/switches", test_switches);
   g_test_add_func ("/cli/resume/bad-files", test_resume_bad);
   g_test_add_func ("/cli/resume/classes-per-batch", test_resume_classes_per_batch);
   g_test_add_func ("/cli/resume/every-enum", test_resume_every_enum);

@@ -290,6 +290,54 @@ test_sim_bpf_own_target (void)
   g_assert_cmpfloat (st.block[1].loss_sim, !=, st.block[2].loss_sim);
 }
 
+/* What the window shows as each block's target (lw_model_target_similarity):
+ * under a bpf loss the block's own code table over the labels, different
+ * from block to block, block 1's being lw_model_similarity's label matrix;
+ * under predsim the labels' matrix for every block. */
+static void
+test_shown_targets (void)
+{
+  LwModelConfig c;
+  g_autoptr (LwModel) m = NULL;
+  g_autofree float *x = NULL;
+  guint8 y[BATCH];
+  float label[BATCH * BATCH], blocks[3 * BATCH * BATCH], target[3][BATCH * BATCH];
+  guint n;
+
+  mlp_config (&c, LW_LOSS_SIM_BPF);
+  m = model_new (&c);
+  n = lw_model_n_blocks (m);
+  g_assert_cmpuint (n, ==, 3);
+  x = g_new (float, (gsize) BATCH * lw_model_input_size (m));
+  one_class_batch (lw_model_input_size (m), 0, x, y);
+  for (guint i = 0; i < BATCH; i++)
+    y[i] = (guint8) ((i * 3) % CLASSES);
+  lw_model_similarity (m, x, y, BATCH, label, blocks);
+  for (guint b = 0; b < n; b++)
+    {
+      const float *codes, *table;
+
+      lw_model_target_similarity (m, b, y, BATCH, target[b]);
+      lw_model_block_targets (m, b, &codes, &table);
+      for (guint i = 0; i < BATCH; i++)
+        for (guint j = 0; j < BATCH; j++)
+          g_assert_cmpfloat (target[b][i * BATCH + j], ==, table[y[i] * CLASSES + y[j]]);
+    }
+  g_assert_cmpmem (target[0], sizeof target[0], label, sizeof label);
+  g_assert_true (memcmp (target[0], target[1], sizeof target[0]) != 0);
+  g_assert_true (memcmp (target[1], target[2], sizeof target[0]) != 0);
+
+  lw_model_set_loss (m, LW_LOSS_PREDSIM);
+  lw_model_similarity (m, x, y, BATCH, label, blocks);
+  for (guint b = 0; b < n; b++)
+    {
+      lw_model_target_similarity (m, b, y, BATCH, target[b]);
+      g_assert_cmpmem (target[b], sizeof target[b], label, sizeof label);
+      for (guint i = 0; i < BATCH; i++)
+        g_assert_cmpfloat_with_epsilon (target[b][i * BATCH + i], 1.0f, 1e-6);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +349,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-codes/pred-bpf/mlp", test_pred_bpf_mlp);
   g_test_add_func ("/label-codes/pred-bpf/conv", test_pred_bpf_conv);
   g_test_add_func ("/label-codes/sim-bpf/own-target", test_sim_bpf_own_target);
+  g_test_add_func ("/label-codes/shown-targets", test_shown_targets);
   return g_test_run ();
 }

@@ -863,7 +863,7 @@ block_fixture_init (BlockFixture *f, guint seed, LwLossType loss, float beta,
 
   memset (f, 0, sizeof *f);
   lw_rng_init (&f->rng, seed, 0);
-  lw_block_init (&f->b, BK_IN, BK_OUT, BK_CLASSES, BK_CODE, BK_N, &f->rng);
+  lw_block_init (&f->b, BK_IN, BK_OUT, BK_CLASSES, BK_CODE, BK_N, TRUE, &f->rng);
 
   /* The heads start at zero (docs/method.md §2), which would hide their
    * contribution to the block's gradient: give them values. */

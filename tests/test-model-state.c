@@ -132,6 +132,25 @@ conv_bpf_config (LwModelConfig *c)
   c->beta = 0.3f;
 }
 
+/* The reference's switches: no BatchNorm (empty BN state), similarities
+ * on flattened maps, the local losses not detached. */
+static void
+mlp_switches_config (LwModelConfig *c)
+{
+  mlp_config (c);
+  c->no_batch_norm = TRUE;
+  c->no_detach = TRUE;
+}
+
+static void
+conv_switches_config (LwModelConfig *c)
+{
+  conv_config (c);
+  c->no_batch_norm = TRUE;
+  c->no_similarity_std = TRUE;
+  c->no_detach = TRUE;
+}
+
 /* k steps, save, build a fresh model, read, k more steps: the same
  * parameters and running statistics, bit for bit, as 2k steps straight,
  * with live controls changed before the save. */
@@ -204,6 +223,13 @@ static void
 test_resume_mlp_bpf_shared (void)
 {
   check_resume (mlp_bpf_shared_config);
+}
+
+static void
+test_resume_switches (void)
+{
+  check_resume (mlp_switches_config);
+  check_resume (conv_switches_config);
 }
 
 static void
@@ -295,7 +321,8 @@ test_bad_values (void)
   g_autoptr (GByteArray) state = g_byte_array_new ();
   g_autoptr (GByteArray) before = g_byte_array_new ();
   /* Offsets of the header fields: magic, version, blocks, flags, loss,
-   * beta, lr, dropout; then block 1's lr multiplier. */
+   * beta, lr, dropout, no-detach (one byte, checked before the bytes
+   * after it); then block 1's lr multiplier. */
   const struct { gsize offset; guint32 value; const char *message; } cases[] = {
     { 0, 0x12345678u, "not a model state" },
     { 4, 99, "version 99" },
@@ -303,7 +330,8 @@ test_bad_values (void)
     { 20, 0x40000000u /* 2.0f */, "beta 2" },
     { 24, 0x7fc00000u /* NaN */, "learning rate" },
     { 28, 0x3f800000u /* 1.0f */, "dropout 1" },
-    { 32, 0xbf800000u /* -1.0f */, "block 1: lr multiplier -1" },
+    { 32, 0x00000002u, "no-detach switch is 2" },
+    { 33, 0xbf800000u /* -1.0f */, "block 1: lr multiplier -1" },
   };
 
   mlp_config (&c);
@@ -333,6 +361,40 @@ test_bad_values (void)
   assert_unchanged (m, before);
 }
 
+/* The live no-detach switch: a version-2 state sets it (turned on after
+ * the model was built); a version-1 state, which has no byte for it,
+ * leaves the model's own, from its configuration. */
+static void
+test_no_detach_versions (void)
+{
+  LwModelConfig c;
+  g_autoptr (LwModel) source = NULL, target = NULL;
+  g_autoptr (GByteArray) state = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  const guint32 v1 = GUINT32_TO_LE (1);
+
+  mlp_config (&c);
+  source = lw_model_new (&c, NULL);
+  target = lw_model_new (&c, NULL);
+  lw_model_set_no_detach (source, TRUE);
+  lw_model_state_write (source, state);
+  g_assert_cmpuint (state->data[32], ==, 1);
+  g_assert_true (lw_model_state_read (target, state->data, state->len, &error));
+  g_assert_no_error (error);
+  g_assert_true (lw_model_get_config (target)->no_detach);
+
+  /* As version 1 wrote it: no byte after dropout. */
+  memcpy (state->data + 4, &v1, 4);
+  g_byte_array_remove_index (state, 32);
+  g_assert_true (lw_model_state_read (target, state->data, state->len, &error));
+  g_assert_no_error (error);
+  g_assert_true (lw_model_get_config (target)->no_detach);
+  lw_model_set_no_detach (target, FALSE);
+  g_assert_true (lw_model_state_read (target, state->data, state->len, &error));
+  g_assert_no_error (error);
+  g_assert_false (lw_model_get_config (target)->no_detach);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -343,6 +405,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model-state/resume/mlp-bpf", test_resume_mlp_bpf);
   g_test_add_func ("/model-state/resume/mlp-bpf-shared", test_resume_mlp_bpf_shared);
   g_test_add_func ("/model-state/resume/conv-bpf", test_resume_conv_bpf);
+  g_test_add_func ("/model-state/resume/switches", test_resume_switches);
+  g_test_add_func ("/model-state/no-detach-versions", test_no_detach_versions);
   g_test_add_func ("/model-state/bad/truncated", test_truncated);
   g_test_add_func ("/model-state/bad/other-shape", test_other_shape);
   g_test_add_func ("/model-state/bad/values", test_bad_values);

@@ -376,8 +376,8 @@ test_gradient_stop_blocks (void)
 
   lw_rng_init (&rng, 1, 0);
   lw_rng_init (&drop, 2, 0);
-  lw_block_init (&b0, in, d, classes, code, n, &rng);
-  lw_block_init (&b1, d, d, classes, code, n, &rng);
+  lw_block_init (&b0, in, d, classes, code, n, TRUE, &rng);
+  lw_block_init (&b1, d, d, classes, code, n, TRUE, &rng);
   for (guint i = 0; i < n * in; i++)
     x[i] = lw_rng_uniform_in (&rng, -1.0f, 1.0f);
   for (guint i = 0; i < n; i++)

@@ -23,7 +23,7 @@ batch_count (const Data *d, guint b)
 }
 
 /* Live-control changes, applied before the batch they name. */
-typedef enum { SET_LR, SET_LOSS, SET_BETA, SET_DROPOUT, SET_MULT, SET_FREEZE } What;
+typedef enum { SET_LR, SET_LOSS, SET_BETA, SET_DROPOUT, SET_MULT, SET_FREEZE, SET_NO_DETACH } What;
 
 typedef struct {
   guint at;
@@ -39,6 +39,8 @@ static const Change changes[] = {
   { 80, SET_MULT, 0.25f, 1 },
   { 100, SET_LOSS, LW_LOSS_BP, 0 },          /* runs whole on the caller's thread */
   { 103, SET_LOSS, LW_LOSS_PREDSIM_BPF, 0 },
+  { 110, SET_NO_DETACH, 1.0f, 0 },           /* runs whole too */
+  { 120, SET_NO_DETACH, 0.0f, 0 },
   { 130, SET_FREEZE, 1.0f, 0 },
   { 150, SET_LOSS, LW_LOSS_PRED, 0 },
   { 170, SET_BETA, 0.5f, 0 },
@@ -67,6 +69,7 @@ apply_changes (LwModel *m, guint b)
         case SET_DROPOUT: lw_model_set_dropout (m, c->value); break;
         case SET_MULT: lw_model_set_block_lr_mult (m, c->block, c->value); break;
         case SET_FREEZE: lw_model_set_block_frozen (m, c->block, c->value != 0.0f); break;
+        case SET_NO_DETACH: lw_model_set_no_detach (m, c->value != 0.0f); break;
         default: g_assert_not_reached ();
         }
     }

@@ -52,6 +52,8 @@ typedef struct {
 
 /* The bpf losses' label code: one per block from this format on. */
 #define FIRST_VERSION_PER_BLOCK_CODES 3
+/* --no-batch-norm, --no-similarity-std, --no-detach: from this format on. */
+#define FIRST_VERSION_SWITCHES 4
 
 /* The sections both programs write, read as today's program reads them. */
 static void
@@ -77,6 +79,15 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
   /* Runs before format 3 were trained with one label projection for
    * every block, and go on with it. */
   g_assert_cmpint (config->shared_target_proj, ==, fx->version < FIRST_VERSION_PER_BLOCK_CODES);
+  /* The reference's switches: stored from format 4, off before (and off
+   * in every fixture). */
+  g_assert_cmpint (g_key_file_has_key (kf, "model", "no_detach", NULL), ==,
+                   fx->version >= FIRST_VERSION_SWITCHES);
+  g_assert_cmpint (g_key_file_has_key (kf, "model", "no_batch_norm", NULL), ==,
+                   fx->version >= FIRST_VERSION_SWITCHES);
+  g_assert_false (config->no_batch_norm);
+  g_assert_false (config->no_similarity_std);
+  g_assert_false (config->no_detach);
 
   model = lw_model_new (config, &error);
   g_assert_no_error (error);
@@ -102,6 +113,9 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
 /* Runs stopped getting a reset mark after format 2: fixtures up to it
  * hold one (and prove it opens), later ones cannot. */
 #define LAST_VERSION_WITH_RESET_MARK 2
+
+/* The no-detach switch's mark came with format 4. */
+#define FIRST_VERSION_WITH_DETACH_MARK 4
 
 /* A window run: restored into a run on its own dataset, with every mark
  * kind it can hold, and ten more steps. */
@@ -136,7 +150,11 @@ check_window_run (const char *path, guint version)
       seen[m->kind] = TRUE;
     }
   for (guint k = 0; k < LW_N_MARK_KINDS; k++)
-    g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK));
+    g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK)
+                   || (k == LW_MARK_DETACH && version < FIRST_VERSION_WITH_DETACH_MARK));
+  /* Turned on live, it comes back from the model state, not [model]. */
+  g_assert_cmpint (lw_model_get_config (run->model)->no_detach, ==,
+                   version >= FIRST_VERSION_WITH_DETACH_MARK);
   g_assert_cmpuint (run->history->series[LW_CURVE_TRAIN_ACC].n, >, 0);
 
   step = run->step;

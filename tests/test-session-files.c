@@ -522,6 +522,9 @@ turn_every_control (LwSession *s, const ResumeCase *c)
   g_assert_true (lw_session_set_dropout (s, 0.2, NULL));
   steps (s, 1);
   g_assert_true (lw_session_set_block_frozen (s, 0, FALSE, NULL));
+  /* On from here: every loss below trains with it, and the resume must
+   * bring it back from the model state. */
+  lw_session_set_no_detach (s, TRUE);
   for (guint loss = 0; loss < LW_N_LOSSES; loss++)
     {
       lw_session_set_loss (s, (LwLossType) ((loss + 1) % LW_N_LOSSES));

@@ -1446,6 +1446,162 @@ test_schedule_switch_live (void)
   lw_run_settings_clear (&st);
 }
 
+static gboolean
+has_targets (const LwSnapshot *snap, gpointer data)
+{
+  return snap->target_sim != NULL;
+}
+
+static gboolean
+no_targets (const LwSnapshot *snap, gpointer data)
+{
+  return snap->target_sim == NULL && snap->label_sim != NULL && snap->loss == LW_LOSS_PREDSIM;
+}
+
+/* Under a bpf loss the Similarity page shows each block's own target:
+ * the snapshot has them (block 1's is the label matrix, block 2's
+ * another); under predsim none, the label matrix being every block's. */
+static void
+test_bpf_targets (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+  gsize nn;
+
+  small_settings (&st);
+  s = new_loaded (&st, LW_RUN_PAUSED);
+  {
+    g_autoptr(LwSnapshot) snap = synced (s);
+
+    g_assert_nonnull (snap->label_sim);
+    g_assert_null (snap->target_sim);
+  }
+  lw_session_set_loss (s, LW_LOSS_SIM_BPF);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, has_targets, NULL);
+
+    nn = (gsize) snap->probe_n * snap->probe_n;
+    g_assert_cmpuint (snap->n_blocks, ==, 2);
+    g_assert_cmpmem (snap->target_sim, nn * sizeof (float), snap->label_sim,
+                     nn * sizeof (float));
+    g_assert_true (memcmp (snap->target_sim, snap->target_sim + nn, nn * sizeof (float)) != 0);
+  }
+  lw_session_set_loss (s, LW_LOSS_PREDSIM);
+  lw_session_step (s);
+  {
+    g_autoptr(LwSnapshot) snap = wait_for (s, no_targets, NULL);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* Whether the first block's weights (the filters shown) are the same. */
+static gboolean
+same_filters (const LwSnapshot *a, const LwSnapshot *b)
+{
+  gsize n = (gsize) a->filter_rows * a->filter_cols;
+
+  g_assert_nonnull (a->filters);
+  g_assert_nonnull (b->filters);
+  g_assert_cmpuint (n, ==, (gsize) b->filter_rows * b->filter_cols);
+  return memcmp (a->filters, b->filters, n * sizeof (float)) == 0;
+}
+
+/* No-detach switched on while paused takes effect at the next batch:
+ * until then the run is the one without it; that batch's update of the
+ * lowest block differs (the local losses above now reach it). The switch
+ * leaves a mark each way, the snapshot and the run's name say it, and a
+ * pipeline's run with the same switches has the same curves (it runs such
+ * steps whole). A run that failed to load ignores it. */
+static void
+test_no_detach_live (void)
+{
+  LwRunSettings st;
+  LwSession *ref, *nd, *pl, *failed;
+
+  small_settings (&st);
+  st.model.num_layers = 3;
+  st.model.batch_size = 32;
+  st.eval_every = 5;
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  ref = new_loaded (&st, LW_RUN_PAUSED);
+  nd = new_loaded (&st, LW_RUN_PAUSED);
+  st.schedule = LW_SCHEDULE_PIPELINE;
+  st.stages = 2;
+  pl = new_loaded (&st, LW_RUN_PAUSED);
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 5 || i == 11)
+        {
+          gboolean on = i == 5;
+
+          lw_session_set_no_detach (nd, on);
+          lw_session_set_no_detach (pl, on);
+          {
+            g_autoptr(LwSnapshot) a = synced (ref);
+            g_autoptr(LwSnapshot) b = synced (nd);
+            const LwMark *last = &b->current.marks[b->current.n_marks - 1];
+
+            /* Applied while paused, nothing trained with it yet. */
+            g_assert_cmpint (b->no_detach, ==, on);
+            g_assert_cmpint (last->kind, ==, LW_MARK_DETACH);
+            g_assert_cmpstr (last->label, ==, on ? "no detach" : "detach");
+            g_assert_cmpuint (last->samples, ==, i * 32);
+            g_assert_cmpint (strstr (b->current.title, "no detach") != NULL, ==, on);
+            if (on)
+              g_assert_true (same_filters (a, b));
+          }
+          /* The same value again changes nothing. */
+          lw_session_set_no_detach (nd, on);
+          {
+            g_autoptr(LwSnapshot) b = synced (nd);
+
+            g_assert_cmpuint (b->current.n_marks, ==, i == 5 ? 1 : 2);
+          }
+        }
+      lw_session_step (ref);
+      lw_session_step (nd);
+      lw_session_step (pl);
+      {
+        g_autoptr(LwSnapshot) a = synced (ref);
+        g_autoptr(LwSnapshot) b = synced (nd);
+        g_autoptr(LwSnapshot) c = synced (pl);
+
+        /* On its stages from the third step (the first ones warm it up). */
+        if (i >= 2)
+          g_assert_cmpuint (c->n_stages, ==, 2);
+        g_assert_cmpint (c->no_detach, ==, b->no_detach);
+        assert_curves_equal (&b->current, &c->current);
+        g_assert_true (same_filters (b, c));
+        /* The first batch with it: block 1's update takes the losses above. */
+        if (i < 5)
+          g_assert_true (same_filters (a, b));
+        else
+          g_assert_false (same_filters (a, b));
+      }
+    }
+  lw_session_free (ref);
+  lw_session_free (nd);
+  lw_session_free (pl);
+
+  st.schedule = LW_SCHEDULE_SEQUENTIAL;
+  st.dataset = LW_DATASET_MNIST;
+  st.data_dir = g_strdup ("/nonexistent");
+  failed = new_loaded (&st, LW_RUN_FAILED);
+  lw_session_set_no_detach (failed, TRUE);
+  {
+    g_autoptr(LwSnapshot) snap = synced (failed);
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_FAILED);
+    g_assert_false (snap->no_detach);
+    g_assert_cmpuint (lw_session_commands_applied (failed), ==, 1);
+  }
+  lw_session_free (failed);
+  lw_run_settings_clear (&st);
+}
+
 static void
 on_notify (gpointer data)
 {
@@ -1657,6 +1813,8 @@ main (int argc, char **argv)
   g_test_add_func ("/session/notify", test_notify);
   g_test_add_func ("/session/schedule/same-curves", test_schedule_same_curves);
   g_test_add_func ("/session/schedule/switch-live", test_schedule_switch_live);
+  g_test_add_func ("/session/no-detach/live", test_no_detach_live);
+  g_test_add_func ("/session/bpf-targets", test_bpf_targets);
   g_test_add_func ("/session/schedule/pause", test_schedule_pause);
   g_test_add_func ("/session/schedule/probe", test_schedule_probe);
   g_test_add_func ("/session/schedule/auto", test_schedule_auto);

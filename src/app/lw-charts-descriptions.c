@@ -142,15 +142,21 @@ describe_similarity (LwCharts *c, const LwSnapshot *snap, GString *s)
       g_string_append (s, _("No similarity matrices yet."));
       return;
     }
-  g_string_append_printf (s, _("%u test images sorted by class. Mean difference from the "
-                               "label matrix:"), snap->probe_n);
+  if (snap->target_sim != NULL)
+    g_string_append_printf (s, _("%u test images sorted by class. Mean difference from each "
+                                 "block's own target matrix:"), snap->probe_n);
+  else
+    g_string_append_printf (s, _("%u test images sorted by class. Mean difference from the "
+                                 "label matrix:"), snap->probe_n);
   for (guint i = 0; i < snap->n_blocks; i++)
     {
       const float *m = snap->block_sim + i * nn;
+      const float *target = snap->target_sim != NULL ? snap->target_sim + i * nn
+                                                      : snap->label_sim;
       double sum = 0.0;
 
       for (gsize k = 0; k < nn; k++)
-        sum += fabs (m[k] - snap->label_sim[k]);
+        sum += fabs (m[k] - target[k]);
       g_string_append_printf (s, " %s %.2f%s", c->block_names[i], sum / nn,
                               i + 1 < snap->n_blocks ? "," : ".");
     }

@@ -16,10 +16,13 @@
 
 G_BEGIN_DECLS
 
+/* The label matrix and each block's; under a bpf loss with a code per
+ * block, each block's own target above the block's (two rows). */
 typedef struct {
-  LwHeatmap maps[LW_MAX_BLOCKS + 1];
-  LwImageCache *caches[LW_MAX_BLOCKS + 1];
+  LwHeatmap maps[2 * LW_MAX_BLOCKS];
+  LwImageCache *caches[2 * LW_MAX_BLOCKS];
   guint n;
+  guint cols;                 /* matrices a row; 0: as many as make them largest */
   double scale;
 } SimilarityRow;
 
@@ -56,6 +59,8 @@ struct _LwCharts
   SimilarityRow sim;
   char *block_names[LW_MAX_BLOCKS];
   char *block_short_names[LW_MAX_BLOCKS];   /* "b1", where "block 1" does not fit */
+  char *target_names[LW_MAX_BLOCKS];        /* "block 1 target": its own, under bpf */
+  char *target_short_names[LW_MAX_BLOCKS];
 
   guint prediction_layer;     /* clamped to the output layer */
   LwConfusion confusion;

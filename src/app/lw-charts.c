@@ -91,6 +91,11 @@ lw_charts_new (void)
       c->block_names[i] = g_strdup_printf (_("block %u"), i + 1);
       /* Translators: a block's name where "block 1" does not fit. */
       c->block_short_names[i] = g_strdup_printf (_("b%u"), i + 1);
+      /* Translators: the similarity matrix block 1 learns to match under a
+       * bpf loss (its own random label code's). */
+      c->target_names[i] = g_strdup_printf (_("block %u target"), i + 1);
+      /* Translators: the same where "block 1 target" does not fit. */
+      c->target_short_names[i] = g_strdup_printf (_("b%u target"), i + 1);
     }
   return c;
 }
@@ -115,6 +120,8 @@ lw_charts_free (LwCharts *c)
     {
       g_free (c->block_names[i]);
       g_free (c->block_short_names[i]);
+      g_free (c->target_names[i]);
+      g_free (c->target_short_names[i]);
     }
   g_free (c->probe.image_title);
   g_free (c->filters_title);
@@ -400,8 +407,36 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   update_feature_maps (c, snap);
 
   c->sim.n = 0;
+  c->sim.cols = 0;
   c->sim.scale = c->scale;
-  if (snap->label_sim != NULL && snap->block_sim != NULL && snap->probe_n > 0)
+  if (snap->target_sim != NULL && snap->block_sim != NULL && snap->probe_n > 0)
+    {
+      guint pn = snap->probe_n, nb = snap->n_blocks;
+
+      /* Each block under the target it learns to match. */
+      c->sim.n = 2 * nb;
+      c->sim.cols = nb;
+      for (guint i = 0; i < c->sim.n; i++)
+        {
+          gboolean target = i < nb;
+          guint b = target ? i : i - nb;
+
+          c->sim.maps[i] = (LwHeatmap) {
+            .title = target ? c->target_names[b] : c->block_names[b],
+            .short_title = target ? c->target_short_names[b] : c->block_short_names[b],
+            .rows = pn,
+            .cols = pn,
+            .values = (target ? snap->target_sim : snap->block_sim) + (gsize) b * pn * pn,
+            .limit = 1.0,
+            .labels = snap->probe_labels,
+            .hide_scale_bar = i + 1 < c->sim.n,
+            .scale = c->scale,
+            .serial = c->pictures_serial,
+            .cache = c->sim.caches[i],
+          };
+        }
+    }
+  else if (snap->label_sim != NULL && snap->block_sim != NULL && snap->probe_n > 0)
     {
       guint pn = snap->probe_n;
 
@@ -637,11 +672,18 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
     }
 
   /* As many rows of matrices as make them largest; one more row only
-   * when it is worth it, so a wide view keeps them side by side. */
+   * when it is worth it, so a wide view keeps them side by side. A row
+   * given its number of matrices (targets above blocks) keeps it. */
   rows = 1;
   cols = row->n;
   cell = MIN ((width - bar) / cols, height);
-  for (guint r = 2; r <= row->n; r++)
+  if (row->cols > 0)
+    {
+      cols = row->cols;
+      rows = (row->n + cols - 1) / cols;
+      cell = MIN ((width - bar) / cols, height / rows);
+    }
+  for (guint r = 2; row->cols == 0 && r <= row->n; r++)
     {
       guint c = (row->n + r - 1) / r;
       double size = MIN ((width - bar) / c, height / r);

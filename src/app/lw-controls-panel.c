@@ -37,6 +37,9 @@ struct _LwControlsPanel
   GtkDropDown *preset_dropdown;
   GtkSpinButton *batch_spin;
   GtkSpinButton *seed_spin;
+  GtkCheckButton *no_detach_check;
+  GtkCheckButton *batch_norm_check;
+  GtkCheckButton *similarity_std_check;
 
   GPtrArray *datasets;        /* LwDatasetChoice, in the drop-down's order */
   GtkStringList *dataset_names;
@@ -202,6 +205,31 @@ rebuild_rows (LwControlsPanel *self, guint n_blocks)
     }
 }
 
+/* The switch's state is the window's no-detach action's; what it does,
+ * and why it is off under bp, depends on the run. */
+static void
+update_no_detach_tip (LwControlsPanel *self, const LwSnapshot *snap)
+{
+  const char *what = _("The local losses are also backpropagated through all lower blocks and "
+                       "added to the global cross-entropy, and every layer learns from the sum: "
+                       "the similarity loss as a regulariser of backprop (the paper's code's "
+                       "--no-detach). Takes effect at the next batch");
+  g_autofree char *tip = NULL;
+
+  if (snap->loss == LW_LOSS_BP)
+    tip = g_strdup (_("Not with bp, which already sends the output's error through every "
+                      "block: choose a local loss to use it"));
+  else if (snap->n_stages > 0)
+    /* Translators: %s is the switch's description above. */
+    tip = g_strdup_printf (_("%s. The pipeline runs these steps whole, one batch at a time, as "
+                             "it runs bp's: no pipelining while it is on"), what);
+  else
+    tip = g_strdup (what);
+  /* Set only when it changes, so that an open tooltip stays put. */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->no_detach_check)), tip) != 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->no_detach_check), tip);
+}
+
 void
 lw_controls_panel_update (LwControlsPanel *self, const LwSnapshot *snap)
 {
@@ -237,6 +265,7 @@ lw_controls_panel_update (LwControlsPanel *self, const LwSnapshot *snap)
       self->shown_dropout = snap->dropout;
     }
   self->syncing = FALSE;
+  update_no_detach_tip (self, snap);
 
   if (self->rows->len != snap->n_blocks)
     rebuild_rows (self, snap->n_blocks);
@@ -297,6 +326,8 @@ lw_controls_panel_show_pending (LwControlsPanel *self, const LwRunSettings *sett
                               preset >= 0 ? (guint) preset : GTK_INVALID_LIST_POSITION);
   gtk_spin_button_set_value (self->batch_spin, settings->model.batch_size);
   gtk_spin_button_set_value (self->seed_spin, (double) settings->model.seed);
+  gtk_check_button_set_active (self->batch_norm_check, !settings->model.no_batch_norm);
+  gtk_check_button_set_active (self->similarity_std_check, !settings->model.no_similarity_std);
   self->syncing = FALSE;
 }
 
@@ -408,6 +439,24 @@ on_seed_changed (LwControlsPanel *self)
 }
 
 static void
+on_batch_norm_toggled (LwControlsPanel *self)
+{
+  if (self->syncing)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-batch-norm", "b",
+                              gtk_check_button_get_active (self->batch_norm_check));
+}
+
+static void
+on_similarity_std_toggled (LwControlsPanel *self)
+{
+  if (self->syncing)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-similarity-std", "b",
+                              gtk_check_button_get_active (self->similarity_std_check));
+}
+
+static void
 lw_controls_panel_dispose (GObject *object)
 {
   LwControlsPanel *self = LW_CONTROLS_PANEL (object);
@@ -452,6 +501,9 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, preset_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, batch_spin);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, no_detach_check);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, batch_norm_check);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, similarity_std_check);
   gtk_widget_class_bind_template_callback (widget_class, on_loss_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_beta_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_lr_activate);
@@ -462,6 +514,8 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_preset_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_batch_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_seed_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_batch_norm_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_similarity_std_toggled);
 }
 
 /* The drop-downs show names the user chose (a folder, a preset's label):

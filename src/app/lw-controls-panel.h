@@ -1,6 +1,7 @@
 /* lw-controls-panel.h: the sidebar: live controls (loss, beta, learning
- * rate, dropout, each block's multiplier and freeze) and the settings of
- * the next run (dataset, network, batch size, seed). Every change goes
+ * rate, dropout, no-detach, each block's multiplier and freeze) and the
+ * settings of the next run (dataset, network, batch size, seed, batch
+ * norm, the conv similarity's std). Every change goes
  * out as a window action; the panel shows what the engine reports back. */
 #pragma once
 

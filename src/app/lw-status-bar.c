@@ -178,14 +178,37 @@ append_rates (GString *lrs, const LwSnapshot *snap)
     }
 }
 
+/* The reference's switches this run has on, one line each, for the
+ * tooltip (the paper's defaults say nothing). */
+static void
+append_switches (GString *tip, const LwSnapshot *snap)
+{
+  if (snap->no_detach && snap->loss != LW_LOSS_BP)
+    g_string_append_printf (tip, "\n%s", _("Local errors also reach lower blocks (no-detach)"));
+  if (snap->no_batch_norm)
+    g_string_append_printf (tip, "\n%s", _("No batch normalization (no-batch-norm)"));
+  if (snap->no_similarity_std)
+    g_string_append_printf (tip, "\n%s",
+                            _("Conv similarity from the whole feature map (no-similarity-std)"));
+}
+
 /* The loss and dataset; for the bpf losses, whose label code the blocks
- * have: each its own, or one for all in a run saved before format 3. */
+ * have: each its own, or one for all in a run saved before format 3; and
+ * the reference's switches that are on. */
 static void
 update_loss (LwStatusBar *self, const LwSnapshot *snap)
 {
   const char *dataset = snap->dataset_name != NULL ? snap->dataset_name : "…";
-  const char *loss = lw_loss_type_to_string (snap->loss);
+  g_autofree char *loss = NULL;
   const char *tip = _("Loss type and dataset");
+  g_autoptr (GString) full_tip = NULL;
+
+  if (snap->no_detach && snap->loss != LW_LOSS_BP)
+    /* Translators: a loss type whose local errors also reach the blocks
+     * below (the reference's --no-detach), e.g. "predsim, no detach". */
+    loss = g_strdup_printf (_("%s, no detach"), lw_loss_type_to_string (snap->loss));
+  else
+    loss = g_strdup (lw_loss_type_to_string (snap->loss));
 
   if (lw_loss_type_is_bpf (snap->loss) && snap->shared_target_proj)
     {
@@ -201,9 +224,11 @@ update_loss (LwStatusBar *self, const LwSnapshot *snap)
       if (lw_loss_type_is_bpf (snap->loss))
         tip = _("Loss type and dataset. Each block has its own random label code");
     }
+  full_tip = g_string_new (tip);
+  append_switches (full_tip, snap);
   /* Set only when it changes, so that an open tooltip stays put. */
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->loss_label)), tip) != 0)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->loss_label), tip);
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->loss_label)), full_tip->str) != 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->loss_label), full_tip->str);
 }
 
 void

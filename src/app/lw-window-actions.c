@@ -209,6 +209,7 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
       if (!(self->preset_sets & LW_PRESET_SETS_BETA))
         self->pending.model.beta = snap->beta;
       self->pending.model.dropout = snap->dropout;
+      self->pending.model.no_detach = self->no_detach;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
@@ -418,6 +419,26 @@ set_batch_size_activated (GtkWidget *widget, const char *name, GVariant *param)
   lw_window_show_pending (self);
 }
 
+/* The reference's --no-batch-norm and --no-similarity-std, for the next
+ * run: the actions say what is kept (TRUE: the paper's default). */
+static void
+set_batch_norm_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  self->pending.model.no_batch_norm = !g_variant_get_boolean (param);
+  lw_window_show_pending (self);
+}
+
+static void
+set_similarity_std_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+
+  self->pending.model.no_similarity_std = !g_variant_get_boolean (param);
+  lw_window_show_pending (self);
+}
+
 static void
 set_seed_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -558,6 +579,10 @@ lw_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.set-batch-size", "u", set_batch_size_activated);
   gtk_widget_class_install_action (widget_class, "win.set-seed", "t", set_seed_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-batch-norm", "b",
+                                   set_batch_norm_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-similarity-std", "b",
+                                   set_similarity_std_activated);
   gtk_widget_class_install_action (widget_class, "win.export-png", "s", export_png_activated);
   gtk_widget_class_install_action (widget_class, "win.export-svg", "s", export_svg_activated);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_activated);
@@ -573,6 +598,7 @@ lw_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.show-help", NULL, show_help_activated);
   gtk_widget_class_install_property_action (widget_class, "win.sidebar-visible", "sidebar-visible");
   gtk_widget_class_install_property_action (widget_class, "win.schedule", "schedule");
+  gtk_widget_class_install_property_action (widget_class, "win.no-detach", "no-detach");
 
   for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
     if (shortcuts[i].kind == LW_KEY_BINDING)

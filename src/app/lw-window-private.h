@@ -104,6 +104,8 @@ struct _LwWindow
   guint banner_timeout_id;
 
   gboolean loss_log_scale;
+  gboolean no_detach;         /* win.no-detach's state: the user's choice, then the engine's */
+  int shown_no_detach;        /* the engine's, as last shown; -1 before a run */
   gboolean presentation;
   gboolean sidebar_before_presentation;
   guint bar_hide_id;

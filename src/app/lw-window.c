@@ -73,6 +73,7 @@ enum {
   PROP_PRESENTATION,
   PROP_SIDEBAR_VISIBLE,
   PROP_SCHEDULE,
+  PROP_NO_DETACH,
   N_PROPS
 };
 
@@ -239,6 +240,25 @@ on_gallery_cursor_changed (LwWindow *self)
     describe_chart (self, LW_CHART_GALLERY);
 }
 
+/* win.no-detach follows the engine only when the engine's value moves,
+ * so that a snapshot published before the command was applied never
+ * undoes what the user just chose. It needs a run, and a local loss. */
+static void
+update_no_detach (LwWindow *self, const LwSnapshot *snap)
+{
+  gboolean has_run = snap->state != LW_RUN_LOADING && snap->state != LW_RUN_FAILED;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.no-detach",
+                                 has_run && snap->loss != LW_LOSS_BP);
+  if (!has_run || (int) snap->no_detach == self->shown_no_detach)
+    return;
+  self->shown_no_detach = snap->no_detach;
+  if (self->no_detach == snap->no_detach)
+    return;
+  self->no_detach = snap->no_detach;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NO_DETACH]);
+}
+
 static void
 show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
 {
@@ -261,6 +281,7 @@ show_snapshot (LwWindow *self, LwSnapshot *snap, gint64 now, gboolean urgent)
                                                     : self->pending.eval_samples,
                                 EVAL_EVERY);
   lw_controls_panel_update (self->controls, snap);
+  update_no_detach (self, snap);
   lw_filters_page_update (self->filters_page, snap);
   update_divergence (self, snap);
   lw_predictions_page_update (self->predictions_page, snap);
@@ -290,6 +311,7 @@ answers_user (LwWindow *self, const LwSnapshot *snap)
          || old->file_serial != snap->file_serial
          || old->diverged_step != snap->diverged_step
          || (old->divergence == NULL) != (snap->divergence == NULL)
+         || old->no_detach != snap->no_detach
          || memcmp (old->block_lr_mult, snap->block_lr_mult, sizeof snap->block_lr_mult) != 0
          || memcmp (old->block_frozen, snap->block_frozen, sizeof snap->block_frozen) != 0;
 }
@@ -459,6 +481,19 @@ set_schedule (LwWindow *self, const char *name)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCHEDULE]);
 }
 
+/* The user's choice (the check button, the action): to the engine, which
+ * applies it at the next batch. */
+static void
+set_no_detach (LwWindow *self, gboolean no_detach)
+{
+  if (self->no_detach == no_detach)
+    return;
+  self->no_detach = no_detach;
+  if (self->session != NULL)
+    lw_session_set_no_detach (self->session, no_detach);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NO_DETACH]);
+}
+
 static void
 set_loss_log_scale (LwWindow *self, gboolean log_scale)
 {
@@ -489,6 +524,9 @@ lw_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_SCHEDULE:
       g_value_set_string (value, lw_schedule_to_string (self->pending.schedule));
       break;
+    case PROP_NO_DETACH:
+      g_value_set_boolean (value, self->no_detach);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -509,6 +547,9 @@ lw_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       break;
     case PROP_SCHEDULE:
       set_schedule (self, g_value_get_string (value));
+      break;
+    case PROP_NO_DETACH:
+      set_no_detach (self, g_value_get_boolean (value));
       break;
     case PROP_SIDEBAR_VISIBLE:
       lw_window_set_sidebar_visible (self, g_value_get_boolean (value));
@@ -582,6 +623,11 @@ lw_window_class_init (LwWindowClass *klass)
   properties[PROP_SCHEDULE] =
     g_param_spec_string ("schedule", NULL, NULL, "auto",
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Local errors also reach the blocks below (the reference's
+   * --no-detach), live: win.no-detach. */
+  properties[PROP_NO_DETACH] =
+    g_param_spec_boolean ("no-detach", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LW_TYPE_CHART_VIEW);
@@ -641,7 +687,10 @@ static void
 lw_window_init (LwWindow *self)
 {
   self->shown_state = -1;
+  self->shown_no_detach = -1;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-presentation", FALSE);
+  /* Until a run is there (update_no_detach). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.no-detach", FALSE);
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));

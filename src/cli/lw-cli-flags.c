@@ -340,6 +340,37 @@ const LwCliFlag lw_cli_flags[] = {
     .since = 1,
   },
   {
+    .name = "no-batch-norm", .type = LW_CLI_FLAG_SWITCH, .offset = OFF (no_batch_norm),
+    .help = N_("No batch norm in the blocks (the linear and conv layers keep their bias), as the "
+               "paper's code's --no-batch-norm"),
+    .doc = "no BatchNorm in the FC and conv blocks; their Linear and Conv keep the bias, as in the "
+           "reference code's `--no-batch-norm`",
+    .since = 4,
+    .absent = "false",
+  },
+  {
+    .name = "no-similarity-std", .type = LW_CLI_FLAG_SWITCH, .offset = OFF (no_similarity_std),
+    .help = N_("Conv blocks' similarity matrices on the whole feature map, not on each channel's "
+               "standard deviation, as the paper's code's --no-similarity-std"),
+    .doc = "a conv block's similarity matrices (the sim head's, sim-bpf's) on the flattened "
+           "feature map instead of each channel's spatial standard deviation "
+           "([method.md](method.md) §4), as in the reference code's `--no-similarity-std`",
+    .since = 4,
+    .absent = "false",
+  },
+  {
+    .name = "no-detach", .type = LW_CLI_FLAG_SWITCH, .offset = OFF (no_detach),
+    .help = N_("Local errors also reach lower blocks: each block's local loss is backpropagated "
+               "through every block below it and added to the output's cross-entropy, as the "
+               "paper's code's --no-detach"),
+    .doc = "local errors also reach the blocks below: every local loss is backpropagated through "
+           "all lower blocks and added to the output layer's cross-entropy, and every layer "
+           "learns from the sum, as in the reference code's `--no-detach` (not with "
+           "`--distributed`; `--schedule pipeline` runs such steps whole, as bp's)",
+    .since = 4,
+    .absent = "false",
+  },
+  {
     .name = "optim", .type = LW_CLI_FLAG_CHOICE, .offset = OFF (optim),
     .choice_name = optim_name, .choice_parse = optim_parse, .n_choices = LW_N_OPTIMS,
     .choice_what = N_("optimizer"),

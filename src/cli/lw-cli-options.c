@@ -297,6 +297,9 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->distributed && opts->loss == LW_LOSS_BP)
     return bad_value (error, _("--distributed: --loss bp cannot be split into stages "
                       "(its error crosses every block)"));
+  if (opts->distributed && opts->no_detach)
+    return bad_value (error, _("--distributed: --no-detach cannot be split into stages "
+                      "(its errors cross every block)"));
   if (opts->stages > 0 && !opts->pipeline)
     return bad_value (error, _("--stages %u: stages are those of --schedule pipeline; "
                       "give it too, or drop --stages"), opts->stages);
@@ -402,6 +405,9 @@ lw_cli_options_to_config (const LwCliOptions *opts, const LwDataset *ds, LwModel
   config->weight_decay = (float) opts->weight_decay;
   config->target_proj_size = opts->target_proj_size;
   config->shared_target_proj = opts->shared_target_proj;
+  config->no_batch_norm = opts->no_batch_norm;
+  config->no_similarity_std = opts->no_similarity_std;
+  config->no_detach = opts->no_detach;
   config->seed = opts->seed;
 }
 

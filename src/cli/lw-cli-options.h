@@ -54,6 +54,9 @@ typedef struct {
   guint cutout;                 /* 0: off */
   guint target_proj_size;
   gboolean shared_target_proj;  /* bpf: one label projection for all blocks (run files before 3) */
+  gboolean no_batch_norm;       /* the reference's switches (run files before 4: off) */
+  gboolean no_similarity_std;
+  gboolean no_detach;
   guint classes_per_batch;      /* 0: plain shuffled batches */
   guint classes_per_batch_until_epoch;   /* 0: in every epoch */
   char *save;                   /* NULL: the run is not saved */

@@ -48,6 +48,13 @@ lw_print_run_header (FILE *out, const LwCliOptions *opts, const LwDataset *ds,
   /* Each block draws its own label code since format 3 of run files. */
   if (lw_loss_type_is_bpf (cfg->loss) && cfg->shared_target_proj)
     fprintf (out, _(", one label code for every block (as before 2026-12)"));
+  /* The reference's switches, by their flags' names, when on. */
+  if (cfg->no_detach)
+    fprintf (out, ", no-detach");
+  if (cfg->no_batch_norm)
+    fprintf (out, ", no-batch-norm");
+  if (cfg->no_similarity_std)
+    fprintf (out, ", no-similarity-std");
   /* Translators: nonlinearity, optimizer, then its settings; M is million. */
   fprintf (out, _(", %s, %s lr %g, batch %u, dropout %g, %.2fM parameters (%.2fM with local heads)\n"),
            lw_nonlin_to_string (cfg->nonlin), lw_optim_to_string (cfg->optim),

@@ -116,6 +116,8 @@ lw_arch_conv_shapes (const LwModelConfig *c, LwConvBlockShape *shapes, const cha
         .kernel = n == 0 && size > 64 ? 7 : 3,
         .dim_in_decoder = c->dim_in_decoder,
         .bpf_sim_dim = c->dim_in_decoder,
+        .no_batch_norm = c->no_batch_norm,
+        .no_similarity_std = c->no_similarity_std,
       };
       if (shapes[n].kernel == 7)
         size = (size - 1) / 2 + 1;

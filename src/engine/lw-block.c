@@ -8,7 +8,7 @@
 
 void
 lw_block_init (LwBlock *b, guint in, guint out, guint classes, guint code_len,
-               guint batch, LwRng *rng)
+               guint batch, gboolean batch_norm, LwRng *rng)
 {
   gsize nd = (gsize) batch * out;
 
@@ -16,9 +16,13 @@ lw_block_init (LwBlock *b, guint in, guint out, guint classes, guint code_len,
   b->n_in = in;
   b->n_out = out;
   b->lr_mult = 1.0f;
+  b->batch_norm = batch_norm;
 
+  /* The Linear keeps its bias without BatchNorm too, as the reference's
+   * LocalLossBlockLinear does (nn.Linear(..., bias=True) either way). */
   lw_linear_init (&b->main, in, out, TRUE, LW_INIT_TORCH, rng);
-  lw_batchnorm_init (&b->bn, out);
+  /* Without BatchNorm its parameters and statistics are empty (0 values). */
+  lw_batchnorm_init (&b->bn, batch_norm ? out : 0);
   lw_linear_init (&b->pred, out, classes, TRUE, LW_INIT_ZERO_WEIGHT, rng);
   lw_linear_init (&b->sim, out, out, FALSE, LW_INIT_TORCH, rng);
   lw_linear_init (&b->bpf, out, code_len, TRUE, LW_INIT_ZERO, rng);
@@ -27,8 +31,8 @@ lw_block_init (LwBlock *b, guint in, guint out, guint classes, guint code_len,
 
   lw_param_init (&b->params[LW_BLOCK_MAIN_W], b->main.w, b->main.dw, (gsize) in * out);
   lw_param_init (&b->params[LW_BLOCK_MAIN_B], b->main.b, b->main.db, out);
-  lw_param_init (&b->params[LW_BLOCK_BN_GAMMA], b->bn.gamma, b->bn.dgamma, out);
-  lw_param_init (&b->params[LW_BLOCK_BN_BETA], b->bn.beta, b->bn.dbeta, out);
+  lw_param_init (&b->params[LW_BLOCK_BN_GAMMA], b->bn.gamma, b->bn.dgamma, b->bn.d);
+  lw_param_init (&b->params[LW_BLOCK_BN_BETA], b->bn.beta, b->bn.dbeta, b->bn.d);
   lw_param_init (&b->params[LW_BLOCK_PRED_W], b->pred.w, b->pred.dw, (gsize) out * classes);
   lw_param_init (&b->params[LW_BLOCK_PRED_B], b->pred.b, b->pred.db, classes);
   lw_param_init (&b->params[LW_BLOCK_SIM_W], b->sim.w, b->sim.dw, (gsize) out * out);
@@ -100,8 +104,11 @@ add_main (LwBlock *b, LwUpdate *u, const LwStepContext *ctx)
     return;
   add_param (b, u, LW_BLOCK_MAIN_W, ctx);
   add_param (b, u, LW_BLOCK_MAIN_B, ctx);
-  add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
-  add_param (b, u, LW_BLOCK_BN_BETA, ctx);
+  if (b->batch_norm)
+    {
+      add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
+      add_param (b, u, LW_BLOCK_BN_BETA, ctx);
+    }
 }
 
 const float *
@@ -111,7 +118,8 @@ lw_block_forward_train (LwBlock *b, const float *x, guint n,
   gsize nd = (gsize) n * b->n_out;
 
   lw_linear_forward (&b->main, x, n, b->a);
-  lw_batchnorm_forward_train (&b->bn, b->a, n, b->xhat, b->a);
+  if (b->batch_norm)
+    lw_batchnorm_forward_train (&b->bn, b->a, n, b->xhat, b->a);
   lw_activation_forward (ctx->nonlin, b->a, nd);
   if (ctx->dropout > 0.0f)
     {
@@ -222,11 +230,53 @@ lw_loss_plan_check (const LwLossPlan *plan, float ce, LwBlockStats *st)
   return lw_loss_check (st->loss_pred, &st->diverged) && lw_loss_check (ce, &st->diverged);
 }
 
+/* The plan's heads on b->a: their losses into st, their updates into u,
+ * their gradient at the activation into b->da when into_block (zero when
+ * none sends any); returns the softmax head's cross-entropy. */
+static float
+run_heads (LwBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+           const LwLossPlan *plan, gboolean into_block, LwBlockStats *st, LwUpdate *u)
+{
+  float ce;
+
+  /* The first head that sends gradient into the block writes da, the
+   * others add to it. */
+  b->da_written = FALSE;
+  lw_linear_forward (&b->pred, b->a, n, b->logits);
+
+  if (plan->sim)
+    st->loss_sim = sim_head (b, y, n, ctx, plan->w_sim, into_block, u);
+  if (plan->bpf_sim)
+    st->loss_sim = bpf_sim (b, y, n, ctx, plan->w_sim, into_block);
+  if (plan->bpf_pred)
+    st->loss_pred = bpf_pred_head (b, y, n, ctx, plan->w_pred, into_block, u);
+  ce = pred_head (b, y, n, ctx, plan->pred_trains_block ? plan->w_pred : 1.0f,
+                  into_block && plan->pred_trains_block, &st->correct, u);
+  if (!plan->bpf_pred)
+    st->loss_pred = ce;
+  if (into_block && !b->da_written)
+    memset (b->da, 0, (gsize) n * b->n_out * sizeof (float));
+  return ce;
+}
+
+/* From the gradient at the activation in b->da back through the
+ * activation, BN and the Linear (to dx when non-NULL). */
+static void
+trunk_backward (LwBlock *b, const float *x, guint n, const LwStepContext *ctx, float *dx)
+{
+  gsize nd = (gsize) n * b->n_out;
+
+  lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
+  if (b->batch_norm)
+    lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
+  /* dx uses the weights before this step's update, as autograd would. */
+  lw_linear_backward (&b->main, x, b->da, n, dx, FALSE);
+}
+
 gboolean
 lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
                        const LwStepContext *ctx, LwBlockStats *stats)
 {
-  gsize nd = (gsize) n * b->n_out;
   gboolean train = !b->frozen, applied;
   LwBlockStats st = { NAN, NAN, 0, { 0 } };
   LwUpdate u = { 0 };
@@ -234,27 +284,10 @@ lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
   float ce;
 
   lw_loss_plan (ctx, &plan);
-  /* The first head that sends gradient into the block writes da, the
-   * others add to it. */
-  b->da_written = FALSE;
-  lw_linear_forward (&b->pred, b->a, n, b->logits);
-
-  if (plan.sim)
-    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train, &u);
-  if (plan.bpf_sim)
-    st.loss_sim = bpf_sim (b, y, n, ctx, plan.w_sim, train);
-  if (plan.bpf_pred)
-    st.loss_pred = bpf_pred_head (b, y, n, ctx, plan.w_pred, train, &u);
-  ce = pred_head (b, y, n, ctx, plan.pred_trains_block ? plan.w_pred : 1.0f,
-                  train && plan.pred_trains_block, &st.correct, &u);
-  if (!plan.bpf_pred)
-    st.loss_pred = ce;
-
+  ce = run_heads (b, y, n, ctx, &plan, train, &st, &u);
   if (train)
     {
-      lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
-      lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
-      lw_linear_backward (&b->main, x, b->da, n, NULL, FALSE);
+      trunk_backward (b, x, n, ctx, NULL);
       add_main (b, &u, ctx);
     }
   applied = lw_loss_plan_check (&plan, ce, &st) && lw_update_commit (&u, &ctx->optim, &st.diverged);
@@ -262,6 +295,33 @@ lw_block_local_update (LwBlock *b, const float *x, const guint8 *y, guint n,
   if (stats != NULL)
     *stats = st;
   return applied;
+}
+
+gboolean
+lw_block_joint_backward (LwBlock *b, const float *x, const guint8 *y, guint n,
+                         const LwStepContext *ctx, float *dx, LwBlockStats *stats,
+                         LwUpdate *pending)
+{
+  gsize nd = (gsize) n * b->n_out;
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  LwLossPlan plan;
+  gboolean ok;
+  float ce;
+
+  lw_loss_plan (ctx, &plan);
+  ce = run_heads (b, y, n, ctx, &plan, TRUE, &st, pending);
+  /* What came from above joins the local gradient at the activation. */
+  if (ctx->dropout > 0.0f)
+    lw_dropout_backward (b->mask, b->dout, nd, b->da, TRUE);
+  else
+    for (gsize i = 0; i < nd; i++)
+      b->da[i] += b->dout[i];
+  trunk_backward (b, x, n, ctx, dx);
+  add_main (b, pending, ctx);
+  ok = lw_loss_plan_check (&plan, ce, &st);
+  if (stats != NULL)
+    *stats = st;
+  return ok;
 }
 
 gboolean
@@ -295,7 +355,8 @@ lw_block_global_backward (LwBlock *b, const float *x, guint n,
   else
     memcpy (b->da, b->dout, nd * sizeof (float));
   lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
-  lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
+  if (b->batch_norm)
+    lw_batchnorm_backward (&b->bn, b->xhat, b->da, n, b->da);
   /* dx uses the weights before this step's update, as autograd would. */
   lw_linear_backward (&b->main, x, b->da, n, dx, FALSE);
   add_main (b, pending != NULL ? pending : &u, ctx);
@@ -307,7 +368,8 @@ lw_block_forward_eval (LwBlock *b, const float *x, const guint8 *y, guint n,
                        LwNonlin nonlin, guint *correct)
 {
   lw_linear_forward (&b->main, x, n, b->a);
-  lw_batchnorm_forward_eval (&b->bn, b->a, n, b->a);
+  if (b->batch_norm)
+    lw_batchnorm_forward_eval (&b->bn, b->a, n, b->a);
   lw_activation_forward (nonlin, b->a, (gsize) n * b->n_out);
   if (correct != NULL)
     {

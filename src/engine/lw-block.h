@@ -28,6 +28,7 @@ enum {
 /* What a step needs to know about the model around a block. */
 typedef struct {
   LwLossType loss;
+  gboolean no_detach;         /* local losses: one update of the whole network (lw-model.c) */
   float beta;
   float lr;
   float dropout;
@@ -61,6 +62,7 @@ gboolean     lw_loss_plan_check       (const LwLossPlan *plan, float ce, LwBlock
 
 typedef struct {
   guint n_in, n_out;
+  gboolean batch_norm;        /* FALSE (--no-batch-norm): bn is empty, its slots hold nothing */
   LwLinear main;
   LwBatchNorm bn;
   LwLinear pred;              /* out -> classes, weight zero */
@@ -85,7 +87,8 @@ typedef struct {
 } LwBlock;
 
 void         lw_block_init            (LwBlock *b, guint in, guint out, guint classes,
-                                       guint code_len, guint batch, LwRng *rng);
+                                       guint code_len, guint batch, gboolean batch_norm,
+                                       LwRng *rng);
 void         lw_block_clear           (LwBlock *b);
 
 /* Training forward; returns the output to feed the next block. */
@@ -107,6 +110,16 @@ gboolean     lw_block_probe_update    (LwBlock *b, const guint8 *y, guint n,
  * pending is NULL (FALSE: not applied, it was not finite). */
 gboolean     lw_block_global_backward (LwBlock *b, const float *x, guint n,
                                        const LwStepContext *ctx, float *dx, LwUpdate *pending);
+
+/* A local loss without the detach (LwModelConfig.no_detach): the block's
+ * own losses, their gradient at the activation plus b->dout (from above,
+ * through dropout), back to the block's gradients and to dx when
+ * non-NULL. Every update goes to pending; a frozen block passes the
+ * gradient on and keeps its trunk. FALSE when a loss is not finite
+ * (stats->diverged). */
+gboolean     lw_block_joint_backward  (LwBlock *b, const float *x, const guint8 *y, guint n,
+                                       const LwStepContext *ctx, float *dx,
+                                       LwBlockStats *stats, LwUpdate *pending);
 
 /* Evaluation forward (running BN statistics, no dropout): activation into
  * b->a, returns it; correct (may be NULL) gets the prediction head's hits. */

@@ -9,15 +9,16 @@
 #include <string.h>
 
 /* The reduction of docs/method.md §4: per-channel std when there are more than
- * three channels and more than one row, else the flattened map. */
+ * three channels and more than one row, else the flattened map; never with
+ * --no-similarity-std (the reference's similarity_matrix, for every map). */
 static gboolean
-use_std (guint c, guint rows)
+use_std (const LwConvBlockShape *shape, guint c, guint rows)
 {
-  return c > 3 && rows > 1;
+  return !shape->no_similarity_std && c > 3 && rows > 1;
 }
 
 static void
-view_init (LwConvView *v, guint c, guint s, guint dim_in_decoder)
+view_init (LwConvView *v, const LwConvBlockShape *bs, guint c, guint s, guint dim_in_decoder)
 {
   LwPoolShape shape;
 
@@ -29,7 +30,7 @@ view_init (LwConvView *v, guint c, guint s, guint dim_in_decoder)
       g_assert (v->pool.oh == shape.oh && v->pool.ow == shape.ow);
     }
   v->dim = c * shape.oh * shape.ow;
-  v->std = use_std (c, shape.oh);
+  v->std = use_std (bs, c, shape.oh);
 }
 
 /* The view's map of a: pooled into buf, or a itself. */
@@ -100,7 +101,13 @@ lw_conv_block_init (LwConvBlock *b, const LwConvBlockShape *shape, guint classes
   b->h = b->main.oh;
   b->w = b->main.ow;
   b->map = (gsize) c * b->h * b->w;
-  lw_batchnorm2d_init (&b->bn, c, (gsize) b->h * b->w);
+  /* The conv keeps its bias without BatchNorm too: the reference's VGG
+   * blocks are nn.Conv2d(..., bias=True) either way. Without it the
+   * BatchNorm's parameters and statistics are empty (0 values). */
+  if (shape->no_batch_norm)
+    lw_batchnorm_init (&b->bn, 0);
+  else
+    lw_batchnorm2d_init (&b->bn, c, (gsize) b->h * b->w);
   if (shape->pool_after)
     {
       lw_maxpool_init (&b->maxpool, c, b->h, b->w, batch);
@@ -114,12 +121,12 @@ lw_conv_block_init (LwConvBlock *b, const LwConvBlockShape *shape, guint classes
     }
   b->out_map = (gsize) c * b->out_h * b->out_w;
 
-  view_init (&b->pred_view, c, b->h, shape->dim_in_decoder);
-  view_init (&b->bpf_sim_view, c, b->h, shape->bpf_sim_dim);
+  view_init (&b->pred_view, shape, c, b->h, shape->dim_in_decoder);
+  view_init (&b->bpf_sim_view, shape, c, b->h, shape->bpf_sim_dim);
   dim = b->pred_view.dim;
   lw_linear_init (&b->pred, dim, classes, TRUE, LW_INIT_ZERO_WEIGHT, rng);
   lw_conv2d_init (&b->sim, c, c, 3, 1, 1, b->h, b->w, batch, FALSE, LW_INIT_TORCH, rng);
-  b->sim_std = use_std (c, b->h);
+  b->sim_std = use_std (shape, c, b->h);
   lw_linear_init (&b->bpf, dim, code_len, TRUE, LW_INIT_ZERO, rng);
   b->feedback = g_new (float, (gsize) code_len * dim);
   lw_fill_uniform (b->feedback, (gsize) code_len * dim, 1.0f / sqrtf ((float) dim), rng);
@@ -127,8 +134,8 @@ lw_conv_block_init (LwConvBlock *b, const LwConvBlockShape *shape, guint classes
   lw_param_init (&b->params[LW_BLOCK_MAIN_W], b->main.w, b->main.dw,
                  (gsize) c * shape->c_in * shape->kernel * shape->kernel);
   lw_param_init (&b->params[LW_BLOCK_MAIN_B], b->main.b, b->main.db, c);
-  lw_param_init (&b->params[LW_BLOCK_BN_GAMMA], b->bn.gamma, b->bn.dgamma, c);
-  lw_param_init (&b->params[LW_BLOCK_BN_BETA], b->bn.beta, b->bn.dbeta, c);
+  lw_param_init (&b->params[LW_BLOCK_BN_GAMMA], b->bn.gamma, b->bn.dgamma, b->bn.c);
+  lw_param_init (&b->params[LW_BLOCK_BN_BETA], b->bn.beta, b->bn.dbeta, b->bn.c);
   lw_param_init (&b->params[LW_BLOCK_PRED_W], b->pred.w, b->pred.dw, (gsize) dim * classes);
   lw_param_init (&b->params[LW_BLOCK_PRED_B], b->pred.b, b->pred.db, classes);
   lw_param_init (&b->params[LW_BLOCK_SIM_W], b->sim.w, b->sim.dw, (gsize) c * c * 9);
@@ -231,8 +238,11 @@ add_main (LwConvBlock *b, LwUpdate *u, const LwStepContext *ctx)
     return;
   add_param (b, u, LW_BLOCK_MAIN_W, ctx);
   add_param (b, u, LW_BLOCK_MAIN_B, ctx);
-  add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
-  add_param (b, u, LW_BLOCK_BN_BETA, ctx);
+  if (!b->shape.no_batch_norm)
+    {
+      add_param (b, u, LW_BLOCK_BN_GAMMA, ctx);
+      add_param (b, u, LW_BLOCK_BN_BETA, ctx);
+    }
 }
 
 const float *
@@ -245,7 +255,8 @@ lw_conv_block_forward_train (LwConvBlock *b, const float *x, guint n,
   g_return_val_if_fail (n <= b->main.max_n, NULL);
 
   lw_conv2d_forward (&b->main, x, n, b->a);
-  lw_batchnorm2d_forward_train (&b->bn, b->a, n, b->xhat, b->a);
+  if (!b->shape.no_batch_norm)
+    lw_batchnorm2d_forward_train (&b->bn, b->a, n, b->xhat, b->a);
   lw_activation_forward (ctx->nonlin, b->a, n * b->map);
   if (ctx->dropout > 0.0f)
     {
@@ -402,41 +413,64 @@ bpf_sim (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
   return loss;
 }
 
-gboolean
-lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, guint n,
-                            const LwStepContext *ctx, LwBlockStats *stats)
+/* The plan's heads on b->a: their losses into st, their updates into u,
+ * their gradient at the activation into b->da when into_block (zero when
+ * none sends any); returns the softmax head's cross-entropy. */
+static float
+run_heads (LwConvBlock *b, const guint8 *y, guint n, const LwStepContext *ctx,
+           const LwLossPlan *plan, gboolean into_block, LwBlockStats *st, LwUpdate *u)
 {
-  const gsize nd = n * b->map;
-  gboolean train = !b->frozen, applied;
-  LwBlockStats st = { NAN, NAN, 0, { 0 } };
-  LwUpdate u = { 0 };
-  LwLossPlan plan;
   const float *pf;
   float ce;
 
-  lw_loss_plan (ctx, &plan);
   /* The first head that sends gradient into the block writes da, the
    * others add to it. */
   b->da_written = FALSE;
   pf = view_forward (&b->pred_view, b->a, n, b->feat);
   lw_linear_forward (&b->pred, pf, n, b->logits);
 
-  if (plan.sim)
-    st.loss_sim = sim_head (b, y, n, ctx, plan.w_sim, train, &u);
-  if (plan.bpf_sim)
-    st.loss_sim = bpf_sim (b, y, n, ctx, plan.w_sim, train);
-  if (plan.bpf_pred)
-    st.loss_pred = bpf_pred_head (b, pf, y, n, ctx, plan.w_pred, train, &u);
-  ce = pred_head (b, pf, y, n, ctx, plan.pred_trains_block ? plan.w_pred : 1.0f,
-                  train && plan.pred_trains_block, &st.correct, &u);
-  if (!plan.bpf_pred)
-    st.loss_pred = ce;
+  if (plan->sim)
+    st->loss_sim = sim_head (b, y, n, ctx, plan->w_sim, into_block, u);
+  if (plan->bpf_sim)
+    st->loss_sim = bpf_sim (b, y, n, ctx, plan->w_sim, into_block);
+  if (plan->bpf_pred)
+    st->loss_pred = bpf_pred_head (b, pf, y, n, ctx, plan->w_pred, into_block, u);
+  ce = pred_head (b, pf, y, n, ctx, plan->pred_trains_block ? plan->w_pred : 1.0f,
+                  into_block && plan->pred_trains_block, &st->correct, u);
+  if (!plan->bpf_pred)
+    st->loss_pred = ce;
+  if (into_block && !b->da_written)
+    memset (b->da, 0, n * b->map * sizeof (float));
+  return ce;
+}
 
+/* From the gradient at the activation in b->da back through the
+ * activation, BN and the conv (to dx when non-NULL). */
+static void
+trunk_backward (LwConvBlock *b, const float *x, guint n, const LwStepContext *ctx, float *dx)
+{
+  lw_activation_backward (ctx->nonlin, b->a, b->da, n * b->map, b->da);
+  if (!b->shape.no_batch_norm)
+    lw_batchnorm2d_backward (&b->bn, b->xhat, b->da, n, b->da);
+  /* dx uses the weights before this step's update, as autograd would. */
+  lw_conv2d_backward (&b->main, x, b->da, n, dx, FALSE);
+}
+
+gboolean
+lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, guint n,
+                            const LwStepContext *ctx, LwBlockStats *stats)
+{
+  gboolean train = !b->frozen, applied;
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  LwUpdate u = { 0 };
+  LwLossPlan plan;
+  float ce;
+
+  lw_loss_plan (ctx, &plan);
+  ce = run_heads (b, y, n, ctx, &plan, train, &st, &u);
   if (train)
     {
-      lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
-      lw_batchnorm2d_backward (&b->bn, b->xhat, b->da, n, b->da);
-      lw_conv2d_backward (&b->main, x, b->da, n, NULL, FALSE);
+      trunk_backward (b, x, n, ctx, NULL);
       add_main (b, &u, ctx);
     }
   applied = lw_loss_plan_check (&plan, ce, &st) && lw_update_commit (&u, &ctx->optim, &st.diverged);
@@ -444,6 +478,38 @@ lw_conv_block_local_update (LwConvBlock *b, const float *x, const guint8 *y, gui
   if (stats != NULL)
     *stats = st;
   return applied;
+}
+
+gboolean
+lw_conv_block_joint_backward (LwConvBlock *b, const float *x, const guint8 *y, guint n,
+                              const LwStepContext *ctx, float *dx, LwBlockStats *stats,
+                              LwUpdate *pending)
+{
+  const gsize nd = n * b->map;
+  LwBlockStats st = { NAN, NAN, 0, { 0 } };
+  float *up = b->dtmp;
+  LwLossPlan plan;
+  gboolean ok;
+  float ce;
+
+  lw_loss_plan (ctx, &plan);
+  ce = run_heads (b, y, n, ctx, &plan, TRUE, &st, pending);
+  /* What came from above, back to the activation, joins the local gradient. */
+  if (b->shape.pool_after)
+    lw_maxpool_backward (&b->maxpool, b->dout, n, up, FALSE);
+  else
+    memcpy (up, b->dout, nd * sizeof (float));
+  if (ctx->dropout > 0.0f)
+    lw_dropout2d_backward (b->mask, up, n, b->shape.c_out, (gsize) b->h * b->w, b->da, TRUE);
+  else
+    for (gsize i = 0; i < nd; i++)
+      b->da[i] += up[i];
+  trunk_backward (b, x, n, ctx, dx);
+  add_main (b, pending, ctx);
+  ok = lw_loss_plan_check (&plan, ce, &st);
+  if (stats != NULL)
+    *stats = st;
+  return ok;
 }
 
 gboolean
@@ -480,10 +546,7 @@ lw_conv_block_global_backward (LwConvBlock *b, const float *x, guint n,
     memcpy (b->da, b->dout, nd * sizeof (float));
   if (ctx->dropout > 0.0f)
     lw_dropout2d_backward (b->mask, b->da, n, b->shape.c_out, (gsize) b->h * b->w, b->da, FALSE);
-  lw_activation_backward (ctx->nonlin, b->a, b->da, nd, b->da);
-  lw_batchnorm2d_backward (&b->bn, b->xhat, b->da, n, b->da);
-  /* dx uses the weights before this step's update, as autograd would. */
-  lw_conv2d_backward (&b->main, x, b->da, n, dx, FALSE);
+  trunk_backward (b, x, n, ctx, dx);
   add_main (b, pending != NULL ? pending : &u, ctx);
   return pending != NULL || lw_update_commit (&u, &ctx->optim, &div);
 }
@@ -495,7 +558,8 @@ lw_conv_block_forward_eval (LwConvBlock *b, const float *x, const guint8 *y, gui
   g_return_val_if_fail (n <= b->main.max_n, NULL);
 
   lw_conv2d_forward (&b->main, x, n, b->a);
-  lw_batchnorm2d_forward_eval (&b->bn, b->a, n, b->a);
+  if (!b->shape.no_batch_norm)
+    lw_batchnorm2d_forward_eval (&b->bn, b->a, n, b->a);
   lw_activation_forward (nonlin, b->a, n * b->map);
   if (correct != NULL)
     {

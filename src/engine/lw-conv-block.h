@@ -33,6 +33,8 @@ typedef struct {
   gboolean pool_after;        /* MaxPool 2x2 after the block ('M' in docs/method.md §7) */
   guint dim_in_decoder;       /* D* of the prediction heads' pooling (§3) */
   guint bpf_sim_dim;          /* D* of the sim-bpf pooling (§5) */
+  gboolean no_batch_norm;     /* no BatchNorm2d: bn is empty (the conv keeps its bias) */
+  gboolean no_similarity_std; /* every S of a map on the flattened map, never per-channel std */
 } LwConvBlockShape;
 
 /* A pooled view of the activation: the §3 average pool (or the map
@@ -41,7 +43,8 @@ typedef struct {
   gboolean pooled;
   LwAvgPool pool;
   guint dim;                  /* c * oh * ow: floats per sample of the pooled map */
-  gboolean std;               /* C > 3 and pooled height > 1 (docs/method.md §4) */
+  gboolean std;               /* C > 3 and pooled height > 1 (docs/method.md §4), unless
+                               * shape.no_similarity_std */
 } LwConvView;
 
 typedef struct {
@@ -110,6 +113,13 @@ const float *lw_conv_block_forward_train   (LwConvBlock *b, const float *x, guin
 gboolean     lw_conv_block_local_update    (LwConvBlock *b, const float *x, const guint8 *y,
                                             guint n, const LwStepContext *ctx,
                                             LwBlockStats *stats);
+/* A local loss without the detach, like lw_block_joint_backward: the
+ * block's own losses' gradient at the activation plus b->dout (from
+ * above, through the max pool and dropout) back to the block's gradients
+ * and to dx when non-NULL; every update goes to pending. */
+gboolean     lw_conv_block_joint_backward  (LwConvBlock *b, const float *x, const guint8 *y,
+                                            guint n, const LwStepContext *ctx, float *dx,
+                                            LwBlockStats *stats, LwUpdate *pending);
 /* bp mode: trains the prediction head as a probe on the detached
  * activation; the update goes to pending, or is applied at once when
  * pending is NULL. FALSE when the loss (or that update) is not finite. */

@@ -31,6 +31,10 @@ guint        lw_arch_conv_shapes            (const LwModelConfig *config, LwConv
 void         lw_model_block_targets         (const LwModel *model, guint block,
                                              const float **codes, const float **code_table);
 
+/* What block i fed forward in the last training step (its activation
+ * after dropout, or its max pool), for the tests' gradient checks. */
+const float *lw_model_block_fed             (const LwModel *model, guint block);
+
 /* Every trainable value (blocks with their heads, then the output
  * layer) in a fixed order into out, which may be NULL; returns how many. */
 gsize        lw_model_copy_params           (const LwModel *model, float *out);

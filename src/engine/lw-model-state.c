@@ -12,7 +12,9 @@
 #include <glib/gi18n-lib.h>
 
 #define STATE_MAGIC 0x534d574cu   /* "LWMS" */
-#define STATE_VERSION 1u
+/* 1: the first. 2: the live no-detach switch after dropout (a version-1
+ * state keeps the model's own, from its configuration). */
+#define STATE_VERSION 2u
 
 enum { HAS_MOMENT1 = 1, HAS_MOMENT2 = 2 };
 
@@ -61,6 +63,7 @@ lw_model_state_write (LwModel *model, GByteArray *out)
   lw_bytes_put_f32 (out, c->beta);
   lw_bytes_put_f32 (out, c->lr);
   lw_bytes_put_f32 (out, c->dropout);
+  lw_bytes_put_u8 (out, c->no_detach ? 1 : 0);
   for (guint i = 0; i < n_blocks; i++)
     {
       const LwBatchNorm *bn = lw_model_block_batchnorm (model, i);
@@ -142,6 +145,7 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
   LwByteReader r;
   guint32 magic, version, stored_blocks, flags, loss;
   float beta, lr, dropout;
+  guint8 no_detach = c->no_detach;
   LwParam *out_params;
 
   lw_byte_reader_init (&r, data, len);
@@ -157,9 +161,13 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
     return short_state (error);
   if (magic != STATE_MAGIC)
     return state_error (error, _("not a model state"));
-  if (version != STATE_VERSION)
-    return state_error (error, _("version %u; this program reads version %u"), version,
+  if (version < 1 || version > STATE_VERSION)
+    return state_error (error, _("version %u; this program reads versions 1 to %u"), version,
                         STATE_VERSION);
+  if (version >= 2)
+    no_detach = lw_byte_reader_u8 (&r);
+  if (!lw_byte_reader_ok (&r))
+    return short_state (error);
   if (stored_blocks != n_blocks)
     return state_error (error, _("%u blocks, the network %u"), stored_blocks, n_blocks);
   if (flags != expected_flags)
@@ -172,8 +180,11 @@ read_state (LwModel *model, const guint8 *data, gsize len, gboolean apply, GErro
     return state_error (error, _("learning rate %g is not a non-negative number"), lr);
   if (!(dropout >= 0.0f && dropout < 1.0f))
     return state_error (error, _("dropout %g is outside 0 to below 1"), dropout);
+  if (no_detach > 1)
+    return state_error (error, _("no-detach switch is %u"), no_detach);
   if (apply)
     {
+      lw_model_set_no_detach (model, no_detach);
       lw_model_set_loss (model, loss);
       lw_model_set_beta (model, beta);
       lw_model_set_lr (model, lr);

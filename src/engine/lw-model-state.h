@@ -1,8 +1,8 @@
 /* lw-model-state.h: everything a model needs to go on training exactly as
  * if it had never stopped, as bytes: every parameter with its optimizer
  * moments and step count, the BatchNorm running statistics, each block's
- * dropout stream, and the live controls (loss, beta, lr, dropout, each
- * block's lr multiplier and frozen switch).
+ * dropout stream, and the live controls (loss, beta, lr, dropout, the
+ * no-detach switch, each block's lr multiplier and frozen switch).
  *
  * What the configuration fixes (shapes, the random label codes and
  * feedback matrices drawn from the seed) is not stored: the state is read

@@ -132,6 +132,16 @@ block_global_backward (ModelBlock *b, const float *x, guint n, const LwStepConte
     lw_block_global_backward (&b->fc, x, n, ctx, dx, pending);
 }
 
+static gboolean
+block_joint_backward (ModelBlock *b, const float *x, const guint8 *y, guint n,
+                      const LwStepContext *ctx, float *dx, LwBlockStats *stats,
+                      LwUpdate *pending)
+{
+  if (b->kind == BLOCK_CONV)
+    return lw_conv_block_joint_backward (&b->conv, x, y, n, ctx, dx, stats, pending);
+  return lw_block_joint_backward (&b->fc, x, y, n, ctx, dx, stats, pending);
+}
+
 /* Evaluation forward; returns what goes to the next block. */
 static const float *
 block_forward_eval (ModelBlock *b, const float *x, const guint8 *y, guint n, LwNonlin nonlin,
@@ -256,7 +266,7 @@ lw_model_new (const LwModelConfig *config, GError **error)
     {
       m->blocks[i].kind = BLOCK_FC;
       lw_block_init (&m->blocks[i].fc, in, config->num_hidden, config->n_classes,
-                     config->target_proj_size, batch, &init_rng);
+                     config->target_proj_size, batch, !config->no_batch_norm, &init_rng);
       in = config->num_hidden;
     }
 
@@ -335,6 +345,7 @@ fill_context (const LwModel *m, LwStepContext *ctx)
 
   *ctx = (LwStepContext) {
     .loss = c->loss,
+    .no_detach = c->no_detach,
     .beta = c->beta,
     .lr = c->lr,
     .dropout = c->dropout,
@@ -562,6 +573,66 @@ global_step (LwModel *m, const float *x, const guint8 *y, guint count,
     lw_update_apply (&pending[i], &ctx->optim);
 }
 
+/* A local loss without the detach (the reference's --no-detach): the
+ * blocks feed forward, the output's (weighted) cross-entropy goes back
+ * through every block, and on its way each block's own local losses join
+ * it at the block's activation, so a block learns from its own loss and
+ * from every loss above it. The local heads learn from their own loss
+ * only. One update of the whole network, applied only when all of it is
+ * finite, as the reference steps every block after the global backward. */
+static void
+joint_step (LwModel *m, const float *x, const guint8 *y, guint count,
+            const LwStepControls *c, LwStepStats *st)
+{
+  LwStepContext ctx = c->ctx;
+  const float *h = x;
+  LwUpdate pending[LW_MAX_BLOCKS + 1] = { 0 };
+
+  for (guint i = 0; i < m->n_blocks; i++)
+    {
+      apply_block_controls (m, i, c);
+      h = m->fed[i] = block_forward_train (&m->blocks[i], h, count, &ctx, &m->dropout_rng[i]);
+    }
+
+  lw_linear_forward (&m->out, h, count, m->logits);
+  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
+                                m->dlogits, &st->correct_out);
+  lw_linear_backward (&m->out, h, m->dlogits, count,
+                      block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
+  for (guint i = m->n_blocks; i-- > 0;)
+    {
+      const float *below = i > 0 ? m->fed[i - 1] : x;
+      float *dx = i > 0 ? block_dout (&m->blocks[i - 1]) : NULL;
+
+      lw_model_block_targets (m, i, &ctx.codes, &ctx.code_table);
+      block_joint_backward (&m->blocks[i], below, y, count, &ctx, dx, &st->block[i],
+                            &pending[i]);
+    }
+  add_output (m, &pending[m->n_blocks], &ctx);
+
+  /* The first part that cannot be applied, in the order the forward ran. */
+  for (guint i = 0; i < m->n_blocks; i++)
+    if (st->block[i].diverged.what != LW_DIVERGED_NONE)
+      {
+        st->diverged = st->block[i].diverged;
+        st->diverged.block = i;
+        return;
+      }
+  if (!lw_loss_check (st->loss_out, &st->diverged))
+    {
+      st->diverged.block = m->n_blocks;
+      return;
+    }
+  for (guint i = 0; i <= m->n_blocks; i++)
+    if (!lw_update_check_all_finite (&pending[i], &ctx.optim, &st->diverged))
+      {
+        st->diverged.block = i;
+        return;
+      }
+  for (guint i = 0; i <= m->n_blocks; i++)
+    lw_update_apply (&pending[i], &ctx.optim);
+}
+
 void
 lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
                      LwStepStats *stats)
@@ -577,6 +648,8 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
 
   if (c.ctx.loss == LW_LOSS_BP)
     global_step (m, x, y, count, &c, &st);
+  else if (c.ctx.no_detach)
+    joint_step (m, x, y, count, &c, &st);
   else
     {
       t0 = g_get_monotonic_time ();
@@ -721,6 +794,13 @@ lw_model_set_block_frozen (LwModel *m, guint block, gboolean frozen)
 }
 
 void
+lw_model_set_no_detach (LwModel *m, gboolean no_detach)
+{
+  g_return_if_fail (m != NULL);
+  m->config.no_detach = no_detach;
+}
+
+void
 lw_model_set_dropout (LwModel *m, float dropout)
 {
   g_return_if_fail (dropout >= 0.0f && dropout < 1.0f);
@@ -751,19 +831,29 @@ lw_model_get_block_lr_mult (const LwModel *m, guint block)
 /* ---- what the window shows: similarities, activations, weights ---- */
 
 void
+lw_model_target_similarity (const LwModel *m, guint block, const guint8 *y, guint count,
+                            float *out)
+{
+  guint C = m->config.n_classes;
+  const float *table = lw_loss_type_is_bpf (m->config.loss)
+                       ? m->code_tables + (gsize) block * C * C : m->onehot_table;
+
+  g_return_if_fail (block < m->n_blocks);
+  for (guint i = 0; i < count; i++)
+    for (guint j = 0; j < count; j++)
+      out[(gsize) i * count + j] = table[(gsize) y[i] * C + y[j]];
+}
+
+void
 lw_model_similarity (LwModel *m, const float *x, const guint8 *y, guint count,
                      float *label_sim, float *block_sim)
 {
-  /* bpf: each block has a target of its own; the window shows block 1's. */
-  const float *table = lw_loss_type_is_bpf (m->config.loss) ? m->code_tables : m->onehot_table;
-  guint C = m->config.n_classes;
   const float *h = x;
 
   g_return_if_fail (count >= 1 && count <= m->config.batch_size);
 
-  for (guint i = 0; i < count; i++)
-    for (guint j = 0; j < count; j++)
-      label_sim[(gsize) i * count + j] = table[(gsize) y[i] * C + y[j]];
+  /* bpf: each block has a target of its own; this is block 1's. */
+  lw_model_target_similarity (m, 0, y, count, label_sim);
 
   for (guint i = 0; i < m->n_blocks; i++)
     {
@@ -919,6 +1009,13 @@ lw_model_param_offset (const LwModel *m, guint part)
     for (guint k = 0; k < LW_BLOCK_N_PARAMS; k++)
       total += block_params ((ModelBlock *) &m->blocks[i])[k].n;
   return total;
+}
+
+const float *
+lw_model_block_fed (const LwModel *m, guint block)
+{
+  g_return_val_if_fail (block < m->n_blocks, NULL);
+  return m->fed[block];
 }
 
 LwParam *

@@ -64,6 +64,11 @@ typedef struct {
   guint target_proj_size;     /* bpf target code length (128) */
   gboolean shared_target_proj; /* bpf: one label projection for every block, as run files
                                 * before format 3 were trained (FALSE: one per block) */
+  /* The reference's switches (docs/method.md §2, §4); FALSE is the paper's default. */
+  gboolean no_batch_norm;     /* no BatchNorm in the blocks (the Linear/Conv keeps its bias) */
+  gboolean no_similarity_std; /* conv similarities on the flattened map, never per-channel std */
+  gboolean no_detach;         /* local errors also reach the blocks below, added to the global
+                               * cross-entropy, every block updated from their sum (live) */
   guint64 seed;
 } LwModelConfig;
 
@@ -104,8 +109,8 @@ typedef struct {
 
 /* When a step diverges, the update of the part that diverged is not
  * applied, nor anything after it: the blocks below it have learned from
- * the batch, it and the layers above have not (bp: nothing has, its step
- * is one update of the whole network). Nothing non-finite is ever
+ * the batch, it and the layers above have not (bp and no_detach: nothing
+ * has, their step is one update of the whole network). Nothing non-finite is ever
  * written to a weight, an optimizer state or a BatchNorm statistic. */
 typedef struct {
   guint n_blocks;
@@ -159,6 +164,7 @@ void         lw_model_set_lr              (LwModel *model, float lr);
 void         lw_model_set_block_lr_mult   (LwModel *model, guint block, float mult);
 void         lw_model_set_block_frozen    (LwModel *model, guint block, gboolean frozen);
 void         lw_model_set_dropout         (LwModel *model, float dropout);
+void         lw_model_set_no_detach       (LwModel *model, gboolean no_detach);
 float        lw_model_get_block_lr        (const LwModel *model, guint block);
 float        lw_model_get_block_lr_mult   (const LwModel *model, guint block);
 gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
@@ -170,6 +176,11 @@ gboolean     lw_model_get_block_frozen    (const LwModel *model, guint block);
  * a batch; count <= batch_size. */
 void         lw_model_similarity          (LwModel *model, const float *x, const guint8 *y,
                                            guint count, float *label_sim, float *block_sim);
+/* Block i's target similarity matrix for the labels y (count x count):
+ * under a bpf loss that of the block's own label code, else the one-hot
+ * labels' (the same for every block). */
+void         lw_model_target_similarity   (const LwModel *model, guint block, const guint8 *y,
+                                           guint count, float *out);
 /* Each block's activation (evaluation mode) for count <= batch_size
  * samples: block i's count x width_i values, blocks one after another.
  * out holds count * (sum of block widths) floats. A conv block's width is

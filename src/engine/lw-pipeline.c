@@ -28,7 +28,7 @@ typedef struct {
   float *h[LW_PIPELINE_MAX_STAGES];   /* stage s's output, s < n_stages - 1 */
   LwStepControls controls;
   LwStepStats stats;
-  gboolean whole;                     /* a bp step, run by the caller */
+  gboolean whole;                     /* a bp or no-detach step, run by the caller */
 } Slot;
 
 typedef struct {
@@ -399,7 +399,8 @@ lw_pipeline_push (LwPipeline *p, const float *x, const guint8 *y, guint count)
   memcpy (sl->y, y, count);
   lw_model_capture_controls (m, &sl->controls);
   lw_step_stats_init (&sl->stats, lw_model_n_blocks (m), count);
-  sl->whole = sl->controls.ctx.loss == LW_LOSS_BP;
+  /* Their error crosses every block: no stage can run alone. */
+  sl->whole = sl->controls.ctx.loss == LW_LOSS_BP || sl->controls.ctx.no_detach;
   if (sl->whole)
     {
       /* Every earlier batch through, the stages idle: one ordinary step.

@@ -42,8 +42,10 @@ G_BEGIN_DECLS
 
 /* 1: the first format (2026-11). 2: [layerwise-cli] on-divergence.
  * 3: [model] shared_target_proj (and [layerwise-cli] shared-target-proj):
- * the bpf losses' label projection, one per block unless it is set. */
-#define LW_RUN_FILE_VERSION 3u
+ * the bpf losses' label projection, one per block unless it is set.
+ * 4: [model] no_batch_norm, no_similarity_std, no_detach (and the
+ * [layerwise-cli] flags of the same names): the reference's switches. */
+#define LW_RUN_FILE_VERSION 4u
 #define LW_RUN_FILE_MAX_SECTIONS 64u
 /* The extension the window offers; any name works. */
 #define LW_RUN_FILE_EXTENSION ".lwrun"

@@ -323,6 +323,9 @@ lw_run_config_set_model (GKeyFile *kf, const LwModelConfig *c)
   set_float (kf, MODEL_GROUP, "weight_decay", c->weight_decay);
   g_key_file_set_uint64 (kf, MODEL_GROUP, "target_proj_size", c->target_proj_size);
   g_key_file_set_boolean (kf, MODEL_GROUP, "shared_target_proj", c->shared_target_proj);
+  g_key_file_set_boolean (kf, MODEL_GROUP, "no_batch_norm", c->no_batch_norm);
+  g_key_file_set_boolean (kf, MODEL_GROUP, "no_similarity_std", c->no_similarity_std);
+  g_key_file_set_boolean (kf, MODEL_GROUP, "no_detach", c->no_detach);
   set_u64 (kf, MODEL_GROUP, "seed", c->seed);
 }
 
@@ -375,6 +378,10 @@ static const ModelKey model_keys[] = {
   MODEL_KEY ("target_proj_size", KEY_UINT, target_proj_size, 1),
   /* Before format 3 every block shared one label projection. */
   MODEL_KEY_ABSENT ("shared_target_proj", KEY_BOOL, shared_target_proj, 3, "true"),
+  /* The reference's switches came in format 4; before, all were off. */
+  MODEL_KEY_ABSENT ("no_batch_norm", KEY_BOOL, no_batch_norm, 4, "false"),
+  MODEL_KEY_ABSENT ("no_similarity_std", KEY_BOOL, no_similarity_std, 4, "false"),
+  MODEL_KEY_ABSENT ("no_detach", KEY_BOOL, no_detach, 4, "false"),
   MODEL_KEY ("seed", KEY_U64, seed, 1),
 };
 

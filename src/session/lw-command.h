@@ -23,6 +23,7 @@ typedef enum {
   LW_CMD_SET_LOSS,
   LW_CMD_SET_VALUE,           /* a numeric live control (lw-live-controls.h) */
   LW_CMD_SET_BLOCK_FROZEN,
+  LW_CMD_SET_NO_DETACH,
   LW_CMD_SET_PROBE_IMAGE,
   LW_CMD_SET_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
@@ -42,6 +43,7 @@ typedef struct {
     double value;             /* SET_VALUE */
     LwLossType loss;
     gboolean frozen;
+    gboolean no_detach;
     guint index;              /* probe image */
     LwSchedule schedule;      /* with block = its stages */
     guint interval_s;         /* autosave */

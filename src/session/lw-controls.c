@@ -73,6 +73,16 @@ lw_controls_apply (LwRun *r, const LwCommand *cmd)
                            cmd->frozen ? _("freeze b%u") : _("thaw b%u"), cmd->block + 1);
       return TRUE;
 
+    case LW_CMD_SET_NO_DETACH:
+      if (!cmd->no_detach == !cfg->no_detach)
+        return FALSE;
+      lw_model_set_no_detach (r->model, cmd->no_detach);
+      lw_history_add_mark (h, LW_MARK_DETACH, at, "%s",
+                           /* Translators: marks on the curves where local errors began (or
+                            * stopped) reaching the blocks below: the reference's --no-detach. */
+                           cmd->no_detach ? _("no detach") : _("detach"));
+      return TRUE;
+
     default:
       g_return_val_if_reached (FALSE);
     }

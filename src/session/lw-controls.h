@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Applies a SET_LOSS, SET_VALUE or SET_BLOCK_FROZEN command.
+/* Applies a SET_LOSS, SET_VALUE, SET_BLOCK_FROZEN or SET_NO_DETACH command.
  * Returns TRUE when it changed something (then a mark was added); a value
  * equal to the current one, or a block the model does not have, changes
  * nothing. */

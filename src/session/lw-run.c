@@ -156,9 +156,14 @@ lw_run_update_title (LwRun *r)
   const LwModelConfig *cfg = lw_model_get_config (r->model);
   char lr[32];
 
+  /* Runs with and without no-detach side by side are that switch's
+   * experiment: the name says which is which (bp ignores it). */
   g_snprintf (r->history->title, sizeof r->history->title,
-              /* Translators: a run's name: its loss type and learning rate. */
-              _("%s, lr %s"),
+              cfg->no_detach && cfg->loss != LW_LOSS_BP
+              /* Translators: a run's name: its loss type and learning rate; then
+               * with local errors reaching the blocks below (the reference's
+               * --no-detach). */
+              ? _("%s, lr %s, no detach") : _("%s, lr %s"),
               lw_loss_type_to_string (cfg->loss), lw_label_number (lr, sizeof lr, cfg->lr));
 }
 

@@ -285,6 +285,17 @@ lw_session_set_block_frozen (LwSession *s, guint block, gboolean frozen, GError 
   return TRUE;
 }
 
+void
+lw_session_set_no_detach (LwSession *s, gboolean no_detach)
+{
+  LwCommand *cmd;
+
+  g_return_if_fail (s != NULL);
+  cmd = lw_command_new (LW_CMD_SET_NO_DETACH);
+  cmd->no_detach = no_detach;
+  queue_command (s, cmd);
+}
+
 gboolean
 lw_session_set_probe_image (LwSession *s, guint test_index, GError **error)
 {

@@ -72,6 +72,10 @@ gboolean    lw_session_set_beta       (LwSession *session, double beta, GError *
 gboolean    lw_session_set_lr         (LwSession *session, double lr, GError **error);
 gboolean    lw_session_set_block_lr_mult (LwSession *session, guint block, double mult, GError **error);
 gboolean    lw_session_set_block_frozen  (LwSession *session, guint block, gboolean frozen, GError **error);
+/* Local errors also reach the blocks below (the reference's --no-detach;
+ * lw_model_set_no_detach). Under bp it changes nothing until another loss
+ * is chosen; a pipeline runs such steps whole. */
+void        lw_session_set_no_detach  (LwSession *session, gboolean no_detach);
 gboolean    lw_session_set_dropout    (LwSession *session, double dropout, GError **error);
 gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GError **error);
 /* Switches the running model to another schedule at the next batch; the

@@ -113,6 +113,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
       snap->probe_labels = visuals->probe_labels;
       snap->label_sim = visuals->label_sim;
       snap->block_sim = visuals->block_sim;
+      snap->target_sim = visuals->target_sim;
       snap->probe_image_index = visuals->probe_image_index;
       snap->probe_image_label = visuals->probe_image_label;
       snap->probe_image = visuals->probe_image;
@@ -127,7 +128,7 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
       snap->filters = NULL;
       snap->probe_n = 0;
       snap->probe_labels = NULL;
-      snap->label_sim = snap->block_sim = NULL;
+      snap->label_sim = snap->block_sim = snap->target_sim = NULL;
       snap->probe_image = NULL;
       snap->activations = NULL;
     }

@@ -30,6 +30,7 @@ typedef enum {
   LW_MARK_FREEZE,             /* a block frozen or thawed */
   LW_MARK_DROPOUT,
   LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
+  LW_MARK_DETACH,             /* local errors began or stopped reaching lower blocks (no-detach) */
   LW_N_MARK_KINDS             /* run files check stored kinds against this, never a member */
 } LwMarkKind;
 
@@ -109,6 +110,11 @@ struct _LwSnapshot {
   guint n_blocks;
   LwLossType loss;
   gboolean shared_target_proj; /* bpf: one label code for every block (files before format 3) */
+  /* The reference's switches: live (no_detach), fixed when the run was
+   * built (the other two). */
+  gboolean no_detach;
+  gboolean no_batch_norm;
+  gboolean no_similarity_std;
   float beta;
   float lr;
   float dropout;
@@ -150,11 +156,15 @@ struct _LwSnapshot {
   guint image_channels, image_height, image_width;
 
   /* Similarity: probe_n test samples sorted by class, their labels, the
-   * label similarity matrix and each block's (probe_n x probe_n each). */
+   * label similarity matrix (under a bpf loss block 1's target) and each
+   * block's (probe_n x probe_n each). */
   guint probe_n;
   const guint8 *probe_labels;
   const float *label_sim;
   const float *block_sim;     /* n_blocks * probe_n * probe_n */
+  /* A bpf loss with a label code per block: each block's own target,
+   * n_blocks * probe_n * probe_n; NULL when label_sim is every block's. */
+  const float *target_sim;
 
   /* Activations of every block for the probe image the user picked. */
   guint probe_image_index;    /* index in the test set */

@@ -15,7 +15,10 @@ lw_visuals_compute (LwRun *r, guint image_index)
   gsize head = lw_bump_size (sizeof (LwVisuals));
   gsize size;
   LwVisuals *v;
-  float *filters, *label_sim, *block_sim, *image, *act;
+  const LwModelConfig *cfg = lw_model_get_config (r->model);
+  /* Each block's own target only where they differ. */
+  gboolean per_block = lw_loss_type_is_bpf (cfg->loss) && !cfg->shared_target_proj && pn > 0;
+  float *filters, *label_sim, *block_sim, *target_sim = NULL, *image, *act;
   guint8 *labels;
   guint32 index = image_index;
   LwBump mem;
@@ -30,6 +33,7 @@ lw_visuals_compute (LwRun *r, guint image_index)
          + lw_bump_size (pn)
          + lw_bump_size (sizeof (float) * pn * pn)
          + lw_bump_size (sizeof (float) * r->n_blocks * pn * pn)
+         + (per_block ? lw_bump_size (sizeof (float) * r->n_blocks * pn * pn) : 0)
          + lw_bump_size (sizeof (float) * r->input_size)
          + lw_bump_size (sizeof (float) * total_width);
   v = g_malloc0 (size);
@@ -39,6 +43,8 @@ lw_visuals_compute (LwRun *r, guint image_index)
   labels = lw_bump_take (&mem, pn);
   label_sim = lw_bump_take (&mem, sizeof (float) * pn * pn);
   block_sim = lw_bump_take (&mem, sizeof (float) * r->n_blocks * pn * pn);
+  if (per_block)
+    target_sim = lw_bump_take (&mem, sizeof (float) * r->n_blocks * pn * pn);
   image = lw_bump_take (&mem, sizeof (float) * r->input_size);
   act = lw_bump_take (&mem, sizeof (float) * total_width);
 
@@ -47,6 +53,9 @@ lw_visuals_compute (LwRun *r, guint image_index)
     {
       memcpy (labels, r->probe_y, pn);
       lw_model_similarity (r->model, r->probe_x, r->probe_y, (guint) pn, label_sim, block_sim);
+      for (guint i = 0; per_block && i < r->n_blocks; i++)
+        lw_model_target_similarity (r->model, i, r->probe_y, (guint) pn,
+                                    target_sim + (gsize) i * pn * pn);
     }
   lw_dataset_fill_batch (ds, &ds->test, &index, 1, NULL, NULL, image, &v->probe_image_label);
   lw_model_activations (r->model, image, 1, act);
@@ -60,6 +69,7 @@ lw_visuals_compute (LwRun *r, guint image_index)
   v->probe_labels = labels;
   v->label_sim = label_sim;
   v->block_sim = block_sim;
+  v->target_sim = target_sim;
   v->probe_image_index = image_index;
   v->probe_image = image;
   v->n_blocks = r->n_blocks;

@@ -20,6 +20,8 @@ typedef struct {
   const guint8 *probe_labels;
   const float *label_sim;     /* probe_n * probe_n */
   const float *block_sim;     /* n_blocks * probe_n * probe_n */
+  const float *target_sim;    /* bpf with a label code per block: each block's target,
+                               * n_blocks * probe_n * probe_n; else NULL */
   guint probe_image_index;
   guint8 probe_image_label;
   const float *probe_image;   /* input_size */

@@ -103,6 +103,9 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->arch = cfg->arch;
   t->loss = cfg->loss;
   t->shared_target_proj = cfg->shared_target_proj;
+  t->no_detach = cfg->no_detach;
+  t->no_batch_norm = cfg->no_batch_norm;
+  t->no_similarity_std = cfg->no_similarity_std;
   t->beta = cfg->beta;
   t->lr = cfg->lr;
   t->dropout = cfg->dropout;
@@ -705,6 +708,7 @@ apply (LwSession *s, LwCommand *cmd)
     case LW_CMD_SET_LOSS:
     case LW_CMD_SET_VALUE:
     case LW_CMD_SET_BLOCK_FROZEN:
+    case LW_CMD_SET_NO_DETACH:
       if (r != NULL && lw_controls_apply (r, cmd))
         {
           w->publish_needed = TRUE;

@@ -22,6 +22,8 @@ static const guint32 mark_palette[] = {
   0xc01c28,   /* reset */
   0x1a5fb4,   /* freeze */
   0x26a269,   /* dropout */
+  0x5e5c64,   /* diverged */
+  0xc64600,   /* no-detach switched */
 };
 
 /* Stops of the diverging map at -1, -0.5, 0, 0.5, 1: darker ends keep the
