@@ -370,12 +370,7 @@ lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error)
 double
 lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
 {
-  double lr = opts->lr;
-
-  for (guint i = 0; i < opts->n_milestones; i++)
-    if (opts->milestones[i] + 1 <= epoch)
-      lr *= opts->lr_decay_fact;
-  return lr;
+  return lw_lr_schedule_lr_at_epoch (&opts->lr_schedule, opts->lr, epoch);
 }
 
 void
