@@ -2,13 +2,16 @@
  * and the window (src/engine/lw-lr-schedule.h): the rate of each epoch,
  * the steps as an epoch begins (a run resumed mid-schedule takes the same
  * ones), the next milestone, and the parser's refusals with their
- * messages. */
+ * messages; then in a window run: the rate multiplied as an epoch after a
+ * milestone begins, with its mark, and the schedule edited live. */
 #include <math.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "engine/lw-lr-schedule.h"
+#include "session/lw-session.h"
+#include "session-helpers.h"
 
 static void
 parse_ok (LwLrSchedule *s, const char *text)
@@ -151,6 +154,181 @@ test_factor (void)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* In a window run (src/session) */
+
+static LwSession *
+new_paused (const LwRunSettings *st)
+{
+  LwSession *s = lw_session_new (st, NULL, NULL);
+  g_autoptr (LwSnapshot) snap = NULL;
+
+  g_assert_true (lw_session_sync (s, SESSION_TIMEOUT_MS));
+  for (;;)
+    {
+      snap = lw_session_get_snapshot (s);
+      if (snap->state != LW_RUN_LOADING)
+        break;
+      g_clear_pointer (&snap, lw_snapshot_unref);
+      g_usleep (2000);
+    }
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  return s;
+}
+
+static LwSnapshot *
+steps (LwSession *s, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    lw_session_step (s);
+  return synced (s);
+}
+
+/* 4 batches an epoch. */
+static void
+schedule_settings (LwRunSettings *st, const char *milestones, double factor)
+{
+  small_settings (st);
+  st->limit_train = 512;
+  st->model.lr = 1e-3f;
+  g_assert_null (lw_lr_schedule_parse_milestones (&st->lr_schedule, milestones));
+  st->lr_schedule.factor = factor;
+}
+
+/* The marks of kind LR, in order, as "samples:label". */
+static char *
+lr_marks (const LwSnapshot *snap)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < snap->current.n_marks; i++)
+    if (snap->current.marks[i].kind == LW_MARK_LR)
+      g_string_append_printf (s, "%s%" G_GUINT64_FORMAT ":%s", s->len > 0 ? " | " : "",
+                              snap->current.marks[i].samples, snap->current.marks[i].label);
+  return g_string_free (s, FALSE);
+}
+
+/* Milestones 1, 2, factor 0.5: the rate halves as epochs 2 and 3 begin,
+ * each time with a mark where the epoch starts, and the snapshot says
+ * which milestone is next. */
+static void
+test_session_milestones (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  schedule_settings (&st, "1,2", 0.5);
+  s = new_paused (&st);
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 3);
+
+    g_assert_cmpuint (snap->epoch, ==, 1);
+    g_assert_cmpfloat (snap->lr, ==, 1e-3f);
+    g_assert_true (lw_lr_schedule_equal (&snap->lr_schedule, &st.lr_schedule));
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 1);
+  }
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 1);
+    g_autofree char *marks = lr_marks (snap);
+
+    g_assert_cmpuint (snap->epoch, ==, 2);
+    g_assert_cmpfloat (snap->lr, ==, 5e-4f);
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 2);
+    g_assert_cmpstr (marks, ==, "512:lr 5e-4 (×0.5, milestone)");
+  }
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 4);
+    g_autofree char *marks = lr_marks (snap);
+
+    g_assert_cmpuint (snap->epoch, ==, 3);
+    g_assert_cmpfloat (snap->lr, ==, 2.5e-4f);
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 0);
+    g_assert_cmpstr (marks, ==, "512:lr 5e-4 (×0.5, milestone) | 1024:lr 2.5e-4 (×0.5, milestone)");
+  }
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 8);
+
+    g_assert_cmpuint (snap->epoch, ==, 5);
+    g_assert_cmpfloat (snap->lr, ==, 2.5e-4f);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
+/* Edited while the run trains: a new milestone ahead applies, one already
+ * passed changes nothing; the factor from then on is the new one; the
+ * edit leaves a mark; a user's own rate is what the milestone multiplies;
+ * a bad schedule is refused with the parser's message and nothing
+ * changes. */
+static void
+test_session_live_edit (void)
+{
+  LwRunSettings st;
+  LwLrSchedule edit;
+  LwSession *s;
+  g_autoptr (GError) error = NULL;
+
+  schedule_settings (&st, "none", 0.25);
+  s = new_paused (&st);
+  lw_snapshot_unref (steps (s, 2));
+  lw_lr_schedule_init (&edit);
+  g_assert_null (lw_lr_schedule_parse_milestones (&edit, "1,3"));
+  edit.factor = 0.5;
+  lw_session_play (s);
+  g_assert_true (lw_session_set_lr_schedule (s, &edit, NULL));
+  lw_session_pause (s);
+  {
+    g_autoptr (LwSnapshot) snap = synced (s);
+    g_autofree char *marks = lr_marks (snap);
+
+    g_assert_true (lw_lr_schedule_equal (&snap->lr_schedule, &edit));
+    g_assert_true (g_str_has_suffix (marks, ":lr ×0.5 after 1,3"));
+  }
+  /* Back to a known place: a fresh run with the edit made at step 2. */
+  lw_session_reset (s, &st);
+  lw_snapshot_unref (steps (s, 2));
+  g_assert_true (lw_session_set_lr_schedule (s, &edit, NULL));
+  g_assert_true (lw_session_set_lr (s, 2e-3, NULL));
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 2);
+
+    g_assert_cmpuint (snap->epoch, ==, 2);
+    g_assert_cmpfloat (snap->lr, ==, 1e-3f);   /* the user's 2e-3, halved */
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 3);
+  }
+  /* Milestone 1 is behind: adding it again does nothing; 3 → 2 moves it. */
+  g_assert_null (lw_lr_schedule_parse_milestones (&edit, "1,2"));
+  edit.factor = 0.25;
+  g_assert_true (lw_session_set_lr_schedule (s, &edit, NULL));
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 4);
+
+    g_assert_cmpuint (snap->epoch, ==, 3);
+    g_assert_cmpfloat (snap->lr, ==, 2.5e-4f);
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 0);
+  }
+  /* Refused, with the parser's words; the schedule stays. */
+  edit.milestones[0] = 5;
+  edit.milestones[1] = 4;
+  g_assert_false (lw_session_set_lr_schedule (s, &edit, &error));
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "milestones must increase: 4 after 5");
+  g_clear_error (&error);
+  edit.milestones[1] = 6;
+  edit.factor = 1.5;
+  g_assert_false (lw_session_set_lr_schedule (s, &edit, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "learning-rate decay factor 1.5 is out of range: it must be above 0 and at most 1");
+  {
+    g_autoptr (LwSnapshot) snap = synced (s);
+
+    g_assert_cmpuint (snap->lr_schedule.milestones[1], ==, 2);
+    g_assert_cmpfloat (snap->lr_schedule.factor, ==, 0.25);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -160,5 +338,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lr-schedule/text", test_text);
   g_test_add_func ("/lr-schedule/refused", test_refused);
   g_test_add_func ("/lr-schedule/factor", test_factor);
+  g_test_add_func ("/lr-schedule/session/milestones", test_session_milestones);
+  g_test_add_func ("/lr-schedule/session/live-edit", test_session_live_edit);
   return g_test_run ();
 }

@@ -113,6 +113,8 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
 /* Runs stopped getting a reset mark after format 2: fixtures up to it
  * hold one (and prove it opens), later ones cannot. */
 #define LAST_VERSION_WITH_RESET_MARK 2
+/* The window's [session] lr_milestones and lr_decay_factor. */
+#define FIRST_VERSION_LR_SCHEDULE 4
 
 /* A window run: restored into a run on its own dataset, with every mark
  * kind it can hold, and ten more steps. */
@@ -149,6 +151,21 @@ check_window_run (const char *path, guint version)
   for (guint k = 0; k < LW_N_MARK_KINDS; k++)
     g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK));
   g_assert_cmpuint (run->history->series[LW_CURVE_TRAIN_ACC].n, >, 0);
+  /* The schedule came in format 4: before, none. */
+  if (version >= FIRST_VERSION_LR_SCHEDULE)
+    {
+      g_autofree char *text = lw_lr_schedule_milestones_text (&run->lr_schedule);
+      gboolean milestone_mark = FALSE;
+
+      g_assert_cmpstr (text, ==, "2,5,6");
+      g_assert_cmpfloat (run->lr_schedule.factor, ==, 0.5);
+      for (guint i = 0; i < run->history->marks->len; i++)
+        milestone_mark |= strstr (g_array_index (run->history->marks, LwMark, i).label,
+                                  "milestone") != NULL;
+      g_assert_true (milestone_mark);
+    }
+  else
+    g_assert_cmpuint (run->lr_schedule.n_milestones, ==, 0);
 
   step = run->step;
   for (guint i = 0; i < 10; i++)

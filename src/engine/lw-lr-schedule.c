@@ -98,6 +98,30 @@ lw_lr_schedule_check_factor (double factor)
                           _("learning-rate decay factor"), factor, 0.0, 1.0);
 }
 
+char *
+lw_lr_schedule_check (const LwLrSchedule *s)
+{
+  g_return_val_if_fail (s != NULL, NULL);
+  if (s->n_milestones > LW_LR_SCHEDULE_MAX_MILESTONES)
+    return g_strdup_printf (_("more than %u milestones in '%s'"),
+                            (guint) LW_LR_SCHEDULE_MAX_MILESTONES, "…");
+  for (guint i = 0; i < s->n_milestones; i++)
+    {
+      if (s->milestones[i] < 1 || s->milestones[i] > LW_LR_SCHEDULE_MAX_EPOCH)
+        {
+          char num[16];
+
+          g_snprintf (num, sizeof num, "%u", s->milestones[i]);
+          return g_strdup_printf (_("milestone %s is out of range; expected 1 to %u"), num,
+                                  (guint) LW_LR_SCHEDULE_MAX_EPOCH);
+        }
+      if (i > 0 && s->milestones[i] <= s->milestones[i - 1])
+        return g_strdup_printf (_("milestones must increase: %u after %u"), s->milestones[i],
+                                s->milestones[i - 1]);
+    }
+  return lw_lr_schedule_check_factor (s->factor);
+}
+
 static char *
 join (const LwLrSchedule *s, const char *sep)
 {

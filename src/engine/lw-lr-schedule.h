@@ -36,6 +36,9 @@ gboolean lw_lr_schedule_equal  (const LwLrSchedule *a, const LwLrSchedule *b);
 char    *lw_lr_schedule_parse_milestones (LwLrSchedule *schedule, const char *text);
 /* NULL when factor is allowed; else the message, translated, for g_free. */
 char    *lw_lr_schedule_check_factor     (double factor);
+/* NULL when the whole schedule is one the parser could give (milestones
+ * increasing within range, the factor allowed); else the message. */
+char    *lw_lr_schedule_check            (const LwLrSchedule *schedule);
 /* "50,75,89,94", or "none"; parses back to the same milestones. */
 char    *lw_lr_schedule_milestones_text  (const LwLrSchedule *schedule);
 /* "50, 75, 89, 94" for the window (no "none": check n_milestones). */

@@ -28,6 +28,46 @@ damaged (GError **error, const char *message)
 /* ------------------------------------------------------------------ */
 /* Settings */
 
+/* The learning-rate schedule (format 4): the run's own, as edited live,
+ * so an opened run goes on with it as an unbroken one would. */
+#define LR_SCHEDULE_SINCE 4
+
+static void
+lr_schedule_to_key_file (const LwLrSchedule *s, GKeyFile *kf)
+{
+  g_autofree char *text = lw_lr_schedule_milestones_text (s);
+
+  g_key_file_set_string (kf, SESSION_GROUP, "lr_milestones", text);
+  g_key_file_set_double (kf, SESSION_GROUP, "lr_decay_factor", s->factor);
+}
+
+/* Absent before format 4: no milestones, which is what those runs had. */
+static gboolean
+lr_schedule_from_key_file (GKeyFile *kf, guint version, LwLrSchedule *s, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GError) local = NULL;
+
+  lw_lr_schedule_init (s);
+  if (version < LR_SCHEDULE_SINCE && !g_key_file_has_key (kf, SESSION_GROUP, "lr_milestones", NULL))
+    return TRUE;
+  text = g_key_file_get_string (kf, SESSION_GROUP, "lr_milestones", NULL);
+  s->factor = g_key_file_get_double (kf, SESSION_GROUP, "lr_decay_factor", &local);
+  if (text == NULL || local != NULL)
+    return damaged (error, _("the run file's learning-rate schedule is missing"));
+  why = lw_lr_schedule_parse_milestones (s, text);
+  if (why == NULL)
+    why = lw_lr_schedule_check_factor (s->factor);
+  if (why != NULL)
+    {
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
+                   _("the run file's learning-rate schedule is damaged: %s"), why);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 settings_to_key_file (const LwRunSettings *st, const LwModel *model, GKeyFile *kf)
 {
@@ -109,7 +149,8 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
       return FALSE;
     }
   st->data_dir = g_key_file_get_string (kf, SESSION_GROUP, "data_dir", NULL);
-  if (!lw_run_config_get_model (kf, version, &st->model, error))
+  if (!lw_run_config_get_model (kf, version, &st->model, error)
+      || !lr_schedule_from_key_file (kf, version, &st->lr_schedule, error))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (setting_keys); i++)
     {
@@ -301,6 +342,7 @@ lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GEr
 
   lw_run_config_set_writer (kf, LW_SESSION_RUN_WRITER);
   settings_to_key_file (settings, r->model, kf);
+  lr_schedule_to_key_file (&r->lr_schedule, kf);
   lw_run_config_set_dataset (kf, r->ds);
   lw_run_file_take_section (f, LW_RUN_SECTION_CONFIG, lw_run_config_to_bytes (kf));
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "engine/lw-lr-schedule.h"
 #include "engine/lw-model.h"
 #include "data/lw-dataset.h"
 #include "engine/lw-pipeline.h"
@@ -111,6 +112,8 @@ struct _LwSnapshot {
   gboolean shared_target_proj; /* bpf: one label code for every block (files before format 3) */
   float beta;
   float lr;
+  LwLrSchedule lr_schedule;   /* the run's, as edited live */
+  guint lr_next_milestone;    /* the rate decays after this epoch next; 0: no more */
   float dropout;
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];

@@ -78,6 +78,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->block_frozen[i] = lw_model_get_block_frozen (r->model, i);
         }
       t->epoch = r->epoch;
+      t->lr_schedule = r->lr_schedule;
+      t->lr_next_milestone = lw_run_next_milestone (r);
       t->step = r->step;
       t->samples_seen = r->samples_seen;
       t->samples_per_s = lw_rate_per_s (&r->rate, now, r->samples_seen);
@@ -99,6 +101,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
         }
       lw_run_update_title (r);
     }
+  if (r == NULL)
+    t->lr_schedule = w->settings.lr_schedule;
   t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
   t->loss = cfg->loss;
@@ -712,6 +716,11 @@ apply (LwSession *s, LwCommand *cmd)
           if (cmd->kind == LW_CMD_SET_LOSS)
             w->visuals_dirty = TRUE;
         }
+      break;
+
+    case LW_CMD_SET_LR_SCHEDULE:
+      if (r != NULL && lw_run_set_lr_schedule (r, &cmd->lr_schedule))
+        w->publish_needed = TRUE;
       break;
 
     case LW_CMD_SET_PROBE_IMAGE:
