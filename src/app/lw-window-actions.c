@@ -213,6 +213,9 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
        * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
         self->pending.model.lr = snap->lr;
+      /* So does the schedule (from epoch 1 again), unless a preset set one. */
+      if (!(self->preset_sets & LW_PRESET_SETS_LR_SCHEDULE))
+        self->pending.lr_schedule = snap->lr_schedule;
     }
   self->preset_sets = 0;
   lw_session_reset (self->session, &self->pending);
@@ -266,6 +269,26 @@ static void
 set_dropout_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   set_value (LW_WINDOW (widget), LW_FIELD_DROPOUT, lw_session_set_dropout, param);
+}
+
+/* The milestones as typed, parsed as the CLI parses --lr-decay-milestones;
+ * the session checks the factor. Each error shows under the schedule. */
+static void
+set_lr_schedule_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  const char *milestones;
+  LwLrSchedule schedule;
+
+  lw_lr_schedule_init (&schedule);
+  g_variant_get (param, "(&sd)", &milestones, &schedule.factor);
+  why = lw_lr_schedule_parse_milestones (&schedule, milestones);
+  if (why != NULL)
+    lw_controls_panel_show_error (self->controls, LW_FIELD_LR_MILESTONES, why);
+  else if (!lw_session_set_lr_schedule (self->session, &schedule, &error))
+    lw_controls_panel_show_error (self->controls, LW_FIELD_LR_DECAY, error->message);
 }
 
 static void
@@ -543,6 +566,8 @@ lw_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.set-beta", "d", set_beta_activated);
   gtk_widget_class_install_action (widget_class, "win.set-lr", "d", set_lr_activated);
   gtk_widget_class_install_action (widget_class, "win.set-dropout", "d", set_dropout_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-lr-schedule", "(sd)",
+                                   set_lr_schedule_activated);
   gtk_widget_class_install_action (widget_class, "win.set-block-lr-mult", "(ud)",
                                    set_block_lr_mult_activated);
   gtk_widget_class_install_action (widget_class, "win.set-block-frozen", "(ub)",

@@ -24,6 +24,7 @@ typedef enum {
   LW_PRESET_SETS_BETA       = 1 << 3,
   LW_PRESET_SETS_BATCH_SIZE = 1 << 4,
   LW_PRESET_SETS_SEED       = 1 << 5,
+  LW_PRESET_SETS_LR_SCHEDULE = 1 << 6,  /* lr-milestones and lr-decay-factor */
 } LwPresetSets;
 
 typedef struct {
