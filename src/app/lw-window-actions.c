@@ -208,7 +208,8 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
         self->pending.model.loss = snap->loss;
       if (!(self->preset_sets & LW_PRESET_SETS_BETA))
         self->pending.model.beta = snap->beta;
-      self->pending.model.dropout = snap->dropout;
+      if (!(self->preset_sets & LW_PRESET_SETS_DROPOUT))
+        self->pending.model.dropout = snap->dropout;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
@@ -384,7 +385,8 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 /* What is saved: the network and dataset of the next run, the live loss,
- * rate and beta, the batch size and seed of the next run. */
+ * rate, schedule, beta and dropout, the batch size, seed, non-linearity,
+ * dim-in-decoder and epochs (when limited) of the next run. */
 static void
 current_as_preset (LwWindow *self, LwPreset *p)
 {
@@ -398,7 +400,10 @@ current_as_preset (LwWindow *self, LwPreset *p)
     .num_layers = m->num_layers,
     .num_hidden = m->num_hidden,
     .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
-            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED
+            | LW_PRESET_SETS_LR_SCHEDULE | LW_PRESET_SETS_DROPOUT | LW_PRESET_SETS_NONLIN
+            | LW_PRESET_SETS_DIM_IN_DECODER
+            | (self->pending.max_epochs > 0 ? LW_PRESET_SETS_EPOCHS : 0),
     .dataset = self->pending.dataset,
     .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
     .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
@@ -406,6 +411,12 @@ current_as_preset (LwWindow *self, LwPreset *p)
     .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
     .batch_size = m->batch_size,
     .seed = m->seed,
+    .lr_schedule = live && !(self->preset_sets & LW_PRESET_SETS_LR_SCHEDULE)
+                   ? snap->lr_schedule : self->pending.lr_schedule,
+    .dropout = live && !(self->preset_sets & LW_PRESET_SETS_DROPOUT) ? snap->dropout : m->dropout,
+    .nonlin = m->nonlin,
+    .dim_in_decoder = m->dim_in_decoder,
+    .epochs = self->pending.max_epochs,
   };
 }
 

@@ -406,6 +406,11 @@ lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
       g_free (self->pending.data_dir);
       self->pending.data_dir = g_strdup (preset->data_dir);
     }
+  if (preset->sets & LW_PRESET_SETS_LR_SCHEDULE)
+    self->pending.lr_schedule = preset->lr_schedule;
+  /* A recipe's length; a preset that names none trains without end, as
+   * the window's runs always did. */
+  self->pending.max_epochs = preset->sets & LW_PRESET_SETS_EPOCHS ? preset->epochs : 0;
   g_free (self->preset_id);
   self->preset_id = g_strdup (preset->id);
   self->preset_sets = preset->sets;

@@ -99,6 +99,21 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
     SET ("batch-size", batch_size, p->batch_size);
   if (p->sets & LW_PRESET_SETS_SEED)
     SET ("seed", seed, p->seed);
+  if (p->sets & LW_PRESET_SETS_LR_SCHEDULE)
+    {
+      SET ("lr-decay-milestones", lr_schedule, p->lr_schedule);
+      g_hash_table_add (opts->from_preset, (gpointer) "lr-decay-fact");
+    }
+  if (p->sets & LW_PRESET_SETS_DROPOUT)
+    SET ("dropout", dropout, p->dropout);
+  if (p->sets & LW_PRESET_SETS_NONLIN)
+    SET ("nonlin", nonlin, p->nonlin);
+  if (p->sets & LW_PRESET_SETS_DIM_IN_DECODER)
+    SET ("dim-in-decoder", dim_in_decoder, p->dim_in_decoder);
+  /* How long a new run trains; a resume goes on to the file's epochs
+   * unless --epochs is given, so this is not checked against the file. */
+  if (p->sets & LW_PRESET_SETS_EPOCHS)
+    opts->epochs = p->epochs;
 #undef SET
   g_free (opts->preset);
   opts->preset = g_strdup (id);
