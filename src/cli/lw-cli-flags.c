@@ -161,13 +161,18 @@ divergence_parse (const char *name, int *i)
 const LwCliFlag lw_cli_flags[] = {
   {
     .name = "preset", .type = LW_CLI_FLAG_PRESET, .offset = OFF (preset),
-    .help = N_("A named preset: its network, and its dataset, loss, lr, beta, batch size and "
-               "seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
-               "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini"),
+    .help = N_("A named preset: its network, and its dataset, loss, lr and schedule, beta, batch "
+               "size, seed, dropout, nonlin, dim-in-decoder and epochs if it has them; other "
+               "flags override it. Built in: 1x256, 3x256, 3x512, 3x1024, 6x256, vgg-mini, "
+               "vgg8b, and the paper's recipes paper-mlp-mnist, paper-mlp-fashion, "
+               "paper-vgg8b-mnist, paper-vgg8b-fashion; yours in "
+               "~/.config/layerwise/presets.ini"),
     .arg = "NAME",
-    .doc = "a preset's network, and its dataset, loss, lr, beta, batch size and seed where it "
-           "has them (see [Presets](#presets)); flags given beside it win. An unknown name lists"
-           " the presets there are",
+    .doc = "a preset's network, and its dataset, loss, lr and schedule, beta, batch size, seed, "
+           "dropout, nonlin, dim-in-decoder and epochs where it has them (see "
+           "[Presets](#presets); `paper-mlp-mnist`, `paper-mlp-fashion`, `paper-vgg8b-mnist`, "
+           "`paper-vgg8b-fashion` are the paper's recipes); flags given beside it win. An "
+           "unknown name lists the presets there are",
   },
   {
     .name = "dataset", .type = LW_CLI_FLAG_CHOICE, .offset = OFF (dataset),
