@@ -1104,7 +1104,10 @@ test_window_save_preset (void)
   window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
 
-  /* The live loss, and the next run's batch size and seed. */
+  /* The live loss, dropout and schedule, and the next run's batch size
+   * and seed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dropout", "d", 0.25);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-lr-schedule", "(sd)", "3, 6", 0.5);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 7);
@@ -1131,6 +1134,12 @@ test_window_save_preset (void)
   g_assert_cmpint (saved->loss, ==, LW_LOSS_SIM);
   g_assert_cmpuint (saved->batch_size, ==, 64);
   g_assert_cmpuint (saved->seed, ==, 7);
+  g_assert_cmpfloat (saved->dropout, ==, 0.25);
+  g_assert_cmpuint (saved->lr_schedule.n_milestones, ==, 2);
+  g_assert_cmpuint (saved->lr_schedule.milestones[1], ==, 6);
+  g_assert_cmpfloat (saved->lr_schedule.factor, ==, 0.5);
+  /* No epoch limit was set: none is saved. */
+  g_assert_false (saved->sets & LW_PRESET_SETS_EPOCHS);
   networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
                     lw_choices_n_presets ());
@@ -1139,6 +1148,8 @@ test_window_save_preset (void)
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "[sim class]"));
   g_assert_nonnull (strstr (text, "loss=sim"));
+  g_assert_nonnull (strstr (text, "lr-milestones=3,6\n"));
+  g_assert_nonnull (strstr (text, "dropout=0.25\n"));
 
   /* The same name again: replaced only on the second press. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 8);
