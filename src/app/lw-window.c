@@ -399,6 +399,13 @@ lw_window_show_pending (LwWindow *self)
 void
 lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
 {
+  LwModelConfig defaults;
+
+  /* The sidebar shows no non-linearity nor pooling of the pred heads: a
+   * preset that names none gets the defaults, not a recipe chosen before. */
+  lw_model_config_init (&defaults);
+  self->pending.model.nonlin = defaults.nonlin;
+  self->pending.model.dim_in_decoder = defaults.dim_in_decoder;
   lw_choices_apply_preset (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
     {
