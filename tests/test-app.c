@@ -1615,6 +1615,12 @@ test_window_presentation_width (void)
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
 static gboolean
+status_says (LwWindow *window, gconstpointer text)
+{
+  return find_label_with (GTK_WIDGET (window), text) != NULL;
+}
+
+static gboolean
 has_paper_schedule (LwWindow *window, gconstpointer data)
 {
   const LwSnapshot *snap = shown (window);
@@ -1671,6 +1677,9 @@ test_window_paper_preset (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (decay)), ==, "0.25");
   g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
                    "×0.25 after epochs 50, 75, 89, 94; next after 50");
+  /* The recipe's length, where the epoch is said. */
+  g_assert_cmpuint (snap->max_epochs, ==, 100);
+  wait_until (window, status_says, "Epoch 1 of 100", APPLY_TIMEOUT_S, "the status bar");
 
   /* Refused where typed, in the CLI's words; the run keeps its schedule. */
   type_into (milestones, "75,50");

@@ -127,6 +127,7 @@ struct _LwSnapshot {
 
   /* Progress. */
   guint epoch;                /* 1-based epoch under way */
+  guint max_epochs;           /* where the run stops (a preset's epochs); 0: never */
   guint64 step;               /* steps done in this run */
   guint64 samples_seen;
   guint train_size;

@@ -78,6 +78,7 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->block_frozen[i] = lw_model_get_block_frozen (r->model, i);
         }
       t->epoch = r->epoch;
+      t->max_epochs = r->max_epochs;
       t->lr_schedule = r->lr_schedule;
       t->lr_next_milestone = lw_run_next_milestone (r);
       t->step = r->step;
