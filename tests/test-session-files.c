@@ -898,6 +898,11 @@ test_bad_files (void)
     { "missing dataset", "session", "dataset", "kmnist", "kmnist" },
     { "unknown arch", "model", "arch", "resnet", "resnet" },
     { "cli file", "run", "writer", "layerwise-cli", "layerwise-cli" },
+    /* The schedule is checked with the CLI's parser and words. */
+    { "milestones", "session", "lr_milestones", "75,50",
+      "learning-rate schedule is damaged: milestones must increase: 50 after 75" },
+    { "decay factor", "session", "lr_decay_factor", "4",
+      "learning-rate schedule is damaged: learning-rate decay factor 4 is out of range" },
   };
   gsize len;
   const guint8 *data;
