@@ -244,6 +244,8 @@ test_session_milestones (void)
     g_assert_cmpfloat (snap->lr, ==, 2.5e-4f);
     g_assert_cmpuint (snap->lr_next_milestone, ==, 0);
     g_assert_cmpstr (marks, ==, "512:lr 5e-4 (×0.5, milestone) | 1024:lr 2.5e-4 (×0.5, milestone)");
+    /* What a new run would start at: the rate before the milestones. */
+    g_assert_cmpfloat (snap->lr_base, ==, 1e-3f);
   }
   {
     g_autoptr (LwSnapshot) snap = steps (s, 8);
@@ -295,6 +297,7 @@ test_session_live_edit (void)
     g_assert_cmpuint (snap->epoch, ==, 2);
     g_assert_cmpfloat (snap->lr, ==, 1e-3f);   /* the user's 2e-3, halved */
     g_assert_cmpuint (snap->lr_next_milestone, ==, 3);
+    g_assert_cmpfloat (snap->lr_base, ==, 2e-3f);
   }
   /* Milestone 1 is behind: adding it again does nothing; 3 → 2 moves it. */
   g_assert_null (lw_lr_schedule_parse_milestones (&edit, "1,2"));

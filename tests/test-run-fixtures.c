@@ -159,13 +159,19 @@ check_window_run (const char *path, guint version)
 
       g_assert_cmpstr (text, ==, "2,5,6");
       g_assert_cmpfloat (run->lr_schedule.factor, ==, 0.5);
+      /* The rate set live (0.01), before the milestones halved it. */
+      g_assert_cmpfloat (run->lr_base, ==, 0.01f);
+      g_assert_cmpfloat (lw_model_get_config (run->model)->lr, <, 0.01f);
       for (guint i = 0; i < run->history->marks->len; i++)
         milestone_mark |= strstr (g_array_index (run->history->marks, LwMark, i).label,
                                   "milestone") != NULL;
       g_assert_true (milestone_mark);
     }
   else
-    g_assert_cmpuint (run->lr_schedule.n_milestones, ==, 0);
+    {
+      g_assert_cmpuint (run->lr_schedule.n_milestones, ==, 0);
+      g_assert_cmpfloat (run->lr_base, ==, lw_model_get_config (run->model)->lr);
+    }
 
   step = run->step;
   for (guint i = 0; i < 10; i++)

@@ -88,6 +88,7 @@ assert_same_run (const LwSnapshot *a, const LwSnapshot *b)
   g_assert_true (a->lr == b->lr && a->beta == b->beta && a->dropout == b->dropout);
   g_assert_true (lw_lr_schedule_equal (&a->lr_schedule, &b->lr_schedule));
   g_assert_cmpuint (a->lr_next_milestone, ==, b->lr_next_milestone);
+  g_assert_cmpfloat (a->lr_base, ==, b->lr_base);
   g_assert_cmpmem (a->block_lr_mult, sizeof a->block_lr_mult, b->block_lr_mult,
                    sizeof b->block_lr_mult);
   g_assert_cmpmem (a->block_frozen, sizeof a->block_frozen, b->block_frozen,

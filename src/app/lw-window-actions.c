@@ -213,7 +213,8 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
-        self->pending.model.lr = snap->lr;
+        /* As set, before the schedule's milestones lowered it. */
+        self->pending.model.lr = snap->lr_base;
       /* So does the schedule (from epoch 1 again), unless a preset set one. */
       if (!(self->preset_sets & LW_PRESET_SETS_LR_SCHEDULE))
         self->pending.lr_schedule = snap->lr_schedule;
@@ -385,7 +386,7 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 /* What is saved: the network and dataset of the next run, the live loss,
- * rate, schedule, beta and dropout, the batch size, seed, non-linearity,
+ * rate (before the milestones passed), schedule, beta and dropout, the batch size, seed, non-linearity,
  * dim-in-decoder and epochs (when limited) of the next run. */
 static void
 current_as_preset (LwWindow *self, LwPreset *p)
@@ -407,7 +408,7 @@ current_as_preset (LwWindow *self, LwPreset *p)
     .dataset = self->pending.dataset,
     .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
     .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
-    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
+    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr_base : m->lr,
     .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
     .batch_size = m->batch_size,
     .seed = m->seed,

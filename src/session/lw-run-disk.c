@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/lw-bytes.h"
+#include "engine/lw-live-controls.h"
 #include "engine/lw-model-state.h"
 #include "runfile/lw-run-sections.h"
 
@@ -33,12 +34,34 @@ damaged (GError **error, const char *message)
 #define LR_SCHEDULE_SINCE 4
 
 static void
-lr_schedule_to_key_file (const LwLrSchedule *s, GKeyFile *kf)
+lr_schedule_to_key_file (const LwRun *r, GKeyFile *kf)
 {
-  g_autofree char *text = lw_lr_schedule_milestones_text (s);
+  g_autofree char *text = lw_lr_schedule_milestones_text (&r->lr_schedule);
 
   g_key_file_set_string (kf, SESSION_GROUP, "lr_milestones", text);
-  g_key_file_set_double (kf, SESSION_GROUP, "lr_decay_factor", s->factor);
+  g_key_file_set_double (kf, SESSION_GROUP, "lr_decay_factor", r->lr_schedule.factor);
+  g_key_file_set_double (kf, SESSION_GROUP, "lr_base", r->lr_base);
+}
+
+/* The rate before the milestones passed; absent before format 4: the
+ * rate the run has, as no schedule had changed it. */
+static gboolean
+lr_base_from_key_file (GKeyFile *kf, guint version, LwRun *r, GError **error)
+{
+  const LwLiveControl *c = lw_live_control_get (LW_LIVE_LR);
+  g_autoptr (GError) local = NULL;
+  double v;
+
+  if (version < LR_SCHEDULE_SINCE && !g_key_file_has_key (kf, SESSION_GROUP, "lr_base", NULL))
+    {
+      r->lr_base = lw_model_get_config (r->model)->lr;
+      return TRUE;
+    }
+  v = g_key_file_get_double (kf, SESSION_GROUP, "lr_base", &local);
+  if (local != NULL || !lw_live_control_in_range (c, v))
+    return damaged (error, _("the run file's learning-rate schedule is damaged"));
+  r->lr_base = (float) v;
+  return TRUE;
 }
 
 /* Absent before format 4: no milestones, which is what those runs had. */
@@ -342,7 +365,7 @@ lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GEr
 
   lw_run_config_set_writer (kf, LW_SESSION_RUN_WRITER);
   settings_to_key_file (settings, r->model, kf);
-  lr_schedule_to_key_file (&r->lr_schedule, kf);
+  lr_schedule_to_key_file (r, kf);
   lw_run_config_set_dataset (kf, r->ds);
   lw_run_file_take_section (f, LW_RUN_SECTION_CONFIG, lw_run_config_to_bytes (kf));
 
@@ -431,6 +454,8 @@ lw_run_disk_restore (LwRun *r, LwRunFile *f, GError **error)
     }
   for (guint i = 0; i < r->n_blocks; i++)
     r->block_lr_mult[i] = lw_model_get_block_lr_mult (r->model, i);
+  if (!lr_base_from_key_file (kf, lw_run_file_get_version (f), r, error))
+    return FALSE;
 
   r->epoch = pos.epoch;
   r->batch_pos = pos.batch_pos;

@@ -126,6 +126,7 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
   for (guint i = 0; i <= LW_MAX_BLOCKS; i++)
     r->last_train_acc[i] = r->last_test_acc[i] = NAN;
   r->lr_schedule = settings->lr_schedule;
+  r->lr_base = config.lr;
 
   lw_recent_init (&r->window, r->n_blocks);
   lw_rate_init (&r->rate);

@@ -51,6 +51,8 @@ typedef struct {
   gboolean finished;
   float block_lr_mult[LW_MAX_BLOCKS];
   LwLrSchedule lr_schedule;   /* applied as each epoch begins; changed live */
+  float lr_base;              /* the rate before the schedule's decays: the one the run
+                               * started with, or the user last set (a new run's rate) */
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
   LwDivergence diverged;      /* the first step that diverged since cleared: what == NONE if none */

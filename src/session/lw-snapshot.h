@@ -114,6 +114,8 @@ struct _LwSnapshot {
   float lr;
   LwLrSchedule lr_schedule;   /* the run's, as edited live */
   guint lr_next_milestone;    /* the rate decays after this epoch next; 0: no more */
+  float lr_base;              /* lr before the milestones passed (the user's last, or
+                               * the start's): what a new run starts at */
   float dropout;
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];

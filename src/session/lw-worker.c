@@ -80,6 +80,7 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
       t->epoch = r->epoch;
       t->max_epochs = r->max_epochs;
       t->lr_schedule = r->lr_schedule;
+      t->lr_base = r->lr_base;
       t->lr_next_milestone = lw_run_next_milestone (r);
       t->step = r->step;
       t->samples_seen = r->samples_seen;
@@ -103,7 +104,10 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
       lw_run_update_title (r);
     }
   if (r == NULL)
-    t->lr_schedule = w->settings.lr_schedule;
+    {
+      t->lr_schedule = w->settings.lr_schedule;
+      t->lr_base = cfg->lr;
+    }
   t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
   t->loss = cfg->loss;
@@ -652,6 +656,7 @@ lower_lr (LwWorker *w)
   if (lr >= FLT_MIN)
     {
       lw_model_set_lr (r->model, lr);
+      r->lr_base = lr;
       lw_history_add_mark (r->history, LW_MARK_LR, r->samples_seen, _("lr %s"),
                            lw_label_number (num, sizeof num, lr));
     }
