@@ -6,7 +6,9 @@
  * version are opened by test-run-fixtures, so a later Layerwise is held
  * to opening them. The run holds every mark kind a run can get (a
  * divergence and the return to the last good state, each live control, a
- * pause), its curves, and the classes-per-batch sampler saved mid-epoch.
+ * pause), its curves, the classes-per-batch sampler saved mid-epoch, and
+ * (from format 4) a learning-rate schedule, edited live, whose first
+ * milestone has passed.
  * Runs no longer get a reset mark; the fixtures of formats 1 and 2 hold
  * one, made before, and keep proving that such a mark still opens.
  *
@@ -88,6 +90,8 @@ main (int argc, char **argv)
   /* A new run with SGD at 1e20: its second step diverges. */
   st.model.optim = LW_OPTIM_SGD;
   st.model.lr = 1e20f;
+  g_assert_null (lw_lr_schedule_parse_milestones (&st.lr_schedule, "2,5"));
+  st.lr_schedule.factor = 0.5;
   lw_session_reset (s, &st);
   g_clear_pointer (&snap, lw_snapshot_unref);
   snap = synced (s);
@@ -105,6 +109,13 @@ main (int argc, char **argv)
     g_error ("%s", error->message);
   lw_session_set_loss (s, LW_LOSS_SIM);
   lw_session_set_no_detach (s, TRUE);
+  {
+    LwLrSchedule edit = st.lr_schedule;
+
+    g_assert_null (lw_lr_schedule_parse_milestones (&edit, "2,5,6"));
+    if (!lw_session_set_lr_schedule (s, &edit, &error))
+      g_error ("%s", error->message);
+  }
   g_clear_pointer (&snap, lw_snapshot_unref);
   snap = synced (s);
   step = snap->step;

@@ -518,12 +518,18 @@ test_presets (void)
       LwModelConfig config;
       g_autoptr (LwModel) model = NULL;
       g_autoptr (GError) error = NULL;
+      int found;
 
       lw_model_config_init (&config);
       config.batch_size = 2;
       lw_choices_apply_preset (p, &config);
       g_assert_true (lw_choices_lookup_preset (p->id) == p);
-      g_assert_cmpint (lw_choices_find_preset (p->arch, p->num_layers, p->num_hidden), ==, (int) i);
+      /* The first of its network (a paper's recipe shares one with a
+       * plain preset). */
+      found = lw_choices_find_preset (p->arch, p->num_layers, p->num_hidden);
+      g_assert_cmpint (found, >=, 0);
+      g_assert_cmpint (found, <=, (int) i);
+      g_assert_cmpint (lw_choices_get_preset (found)->num_hidden, ==, p->num_hidden);
       model = lw_model_new (&config, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (lw_model_n_blocks (model), ==, lw_model_config_n_blocks (&config));
@@ -1109,7 +1115,10 @@ test_window_save_preset (void)
   window = app_open_window (app);
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
 
-  /* The live loss, and the next run's batch size and seed. */
+  /* The live loss, dropout and schedule, and the next run's batch size
+   * and seed. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dropout", "d", 0.25);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-lr-schedule", "(sd)", "3, 6", 0.5);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-loss", "s", "sim");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-batch-size", "u", 64);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 7);
@@ -1136,6 +1145,12 @@ test_window_save_preset (void)
   g_assert_cmpint (saved->loss, ==, LW_LOSS_SIM);
   g_assert_cmpuint (saved->batch_size, ==, 64);
   g_assert_cmpuint (saved->seed, ==, 7);
+  g_assert_cmpfloat (saved->dropout, ==, 0.25);
+  g_assert_cmpuint (saved->lr_schedule.n_milestones, ==, 2);
+  g_assert_cmpuint (saved->lr_schedule.milestones[1], ==, 6);
+  g_assert_cmpfloat (saved->lr_schedule.factor, ==, 0.5);
+  /* No epoch limit was set: none is saved. */
+  g_assert_false (saved->sets & LW_PRESET_SETS_EPOCHS);
   networks = lw_controls_panel_get_preset_dropdown (lw_window_get_controls (window));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (networks)), ==,
                     lw_choices_n_presets ());
@@ -1144,6 +1159,8 @@ test_window_save_preset (void)
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "[sim class]"));
   g_assert_nonnull (strstr (text, "loss=sim"));
+  g_assert_nonnull (strstr (text, "lr-milestones=3,6\n"));
+  g_assert_nonnull (strstr (text, "dropout=0.25\n"));
 
   /* The same name again: replaced only on the second press. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-seed", "t", (guint64) 8);
@@ -1608,6 +1625,100 @@ test_window_presentation_width (void)
 
 /* The window opens as the settings say (the memory backend, from
  * tests/meson.build) and writes back what the user changes. */
+static gboolean
+status_says (LwWindow *window, gconstpointer text)
+{
+  return find_label_with (GTK_WIDGET (window), text) != NULL;
+}
+
+static gboolean
+has_paper_schedule (LwWindow *window, gconstpointer data)
+{
+  const LwSnapshot *snap = shown (window);
+
+  return snap != NULL && snap->state == LW_RUN_PAUSED && snap->n_blocks == 3
+         && snap->lr_schedule.n_milestones == GPOINTER_TO_UINT (data);
+}
+
+/* A paper's recipe chosen and a new run started: the sidebar shows its
+ * rate, dropout and schedule, the schedule under the rate; the schedule's
+ * entries refuse what the CLI refuses, with its words, and apply a good
+ * edit live. */
+static void
+test_window_paper_preset (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+  LwControlsPanel *panel;
+  GtkEntry *milestones, *decay;
+  const LwSnapshot *snap;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("small");
+  window = app_open_window (app);
+  panel = lw_window_get_controls (window);
+  wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
+  g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
+                   "No milestones: the rate changes only when you change it");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "paper-mlp-mnist");
+  /* The subset, so that the test needs no download: the recipe stays. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-dataset", "s", "mnist-subset");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  wait_until (window, has_paper_schedule, GUINT_TO_POINTER (4), LOAD_TIMEOUT_S, "the recipe");
+  snap = shown (window);
+  g_assert_cmpfloat (snap->lr, ==, 5e-4f);
+  g_assert_cmpfloat (snap->dropout, ==, 0.1f);
+  g_assert_cmpint (snap->loss, ==, LW_LOSS_PREDSIM);
+  g_assert_cmpfloat (snap->lr_schedule.factor, ==, 0.25);
+  g_assert_cmpuint (snap->lr_next_milestone, ==, 50);
+  milestones = lw_controls_panel_get_entry (panel, LW_FIELD_LR_MILESTONES);
+  decay = lw_controls_panel_get_entry (panel, LW_FIELD_LR_DECAY);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lw_controls_panel_get_entry (panel, LW_FIELD_LR))),
+                   ==, "5e-4");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (lw_controls_panel_get_entry (panel, LW_FIELD_DROPOUT))),
+                   ==, "0.1");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (milestones)), ==, "50,75,89,94");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (decay)), ==, "0.25");
+  g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
+                   "×0.25 after epochs 50, 75, 89, 94; next after 50");
+  /* The recipe's length, where the epoch is said. */
+  g_assert_cmpuint (snap->max_epochs, ==, 100);
+  wait_until (window, status_says, "Epoch 1 of 100", APPLY_TIMEOUT_S, "the status bar");
+
+  /* Refused where typed, in the CLI's words; the run keeps its schedule. */
+  type_into (milestones, "75,50");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (milestones)), ==,
+                   "milestones must increase: 50 after 75");
+  gtk_editable_set_text (GTK_EDITABLE (milestones), "1,2");
+  type_into (decay, "2");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (decay), "error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (decay)), ==,
+                   "learning-rate decay factor 2 is out of range: it must be above 0 and at most 1");
+  g_assert_true (lw_session_sync (lw_window_get_session (window), APPLY_TIMEOUT_S * 1000));
+  g_assert_cmpuint (shown (window)->lr_schedule.n_milestones, ==, 4);
+
+  /* A good edit applies live, with its mark, and the text follows. */
+  type_into (decay, "0.5");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (decay), "error"));
+  wait_until (window, has_paper_schedule, GUINT_TO_POINTER (2), APPLY_TIMEOUT_S, "the edit");
+  snap = shown (window);
+  g_assert_cmpfloat (snap->lr_schedule.factor, ==, 0.5);
+  g_assert_true (has_mark (snap, LW_MARK_LR));
+  g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
+                   "×0.5 after epochs 1, 2; next after 1");
+
+  app_close (g_steal_pointer (&app), window);
+}
+
 static void
 test_window_settings (void)
 {
@@ -3125,6 +3236,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/conv", test_window_conv);
   g_test_add_func ("/app/window/schedule", test_window_schedule);
   g_test_add_func ("/app/window/settings", test_window_settings);
+  g_test_add_func ("/app/window/paper-preset", test_window_paper_preset);
   g_test_add_func ("/app/window/predictions", test_window_predictions);
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);

@@ -82,6 +82,14 @@ static const BadCase bad_cases[] = {
   { "dataset-unknown", { "--dataset", "nonsense", NULL }, "nonsense" },
   { "nonlin-unknown", { "--nonlin", "tanh", NULL }, "tanh" },
   { "milestones-bad", { "--lr-decay-milestones", "50,x", NULL }, "--lr-decay-milestones" },
+  /* The window's schedule takes the same rules and words (lw-lr-schedule.h). */
+  { "milestones-decreasing", { "--lr-decay-milestones", "75,50", NULL },
+    "--lr-decay-milestones: milestones must increase: 50 after 75" },
+  { "milestones-zero", { "--lr-decay-milestones", "0", NULL },
+    "--lr-decay-milestones: milestone 0 is out of range; expected 1 to 1000000" },
+  { "decay-fact-above-one", { "--lr-decay-fact", "2", NULL },
+    "--lr-decay-fact: learning-rate decay factor 2 is out of range: it must be above 0 and at "
+    "most 1" },
   { "data-dir-missing", { "--dataset", "mnist", "--data-dir", "/nonexistent", NULL }, "/nonexistent" },
   { "metrics-unwritable", { "--metrics", "/nonexistent/dir/x.csv", NULL }, "/nonexistent/dir/x.csv" },
   { "stray-argument", { "stray", NULL }, "stray" },
@@ -577,6 +585,8 @@ test_preset (void)
   const char *const mine[] = { "--seed", "9", "--preset", "mine", "--epochs", "1",
                                "--limit-train", "256", "--limit-test", "64", NULL };
   const char *const unknown[] = { "--preset", "vgg9", NULL };
+  const char *const recipe[] = { "--preset", "recipe", "--limit-train", "256", "--limit-test", "64",
+                                 "--threads", "1", NULL };
   CliRun run;
 
   write_user_presets ("# mine\n[mine]\narch=mlp\nlayers=2\nhidden=32\nloss=sim\n"
@@ -592,6 +602,23 @@ test_preset (void)
   g_assert_nonnull (strstr (run.out, "lr 0.002, batch 32"));
   g_assert_nonnull (strstr (run.out, "seed 9"));
   cli_run_clear (&run);
+
+  /* A recipe's dropout, non-linearity, schedule and epochs. */
+  write_user_presets ("[recipe]\narch=mlp\nlayers=1\nhidden=32\nnonlin=leakyrelu\ndropout=0.05\n"
+                      "lr-milestones=1\nlr-decay-factor=0.5\nepochs=2\n");
+  cli_run (&run, recipe);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "leakyrelu, adam lr 0.0005, batch 128, dropout 0.05"));
+  g_assert_nonnull (strstr (run.out, "2 epochs"));
+  g_assert_nonnull (strstr (run.out, "learning rate 0.00025 from epoch 2"));
+  cli_run_clear (&run);
+  write_user_presets ("[recipe]\narch=mlp\nlr-milestones=3,2\n");
+  cli_run (&run, recipe);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "[recipe], key lr-milestones: milestones must increase: 2 after 3"));
+  cli_run_clear (&run);
+  write_user_presets ("# mine\n[mine]\narch=mlp\nlayers=2\nhidden=32\nloss=sim\n"
+                      "lr=2e-3\nbatch-size=32\nseed=5\n");
 
   /* An unknown name lists the presets there are, the user's too. */
   cli_run (&run, unknown);

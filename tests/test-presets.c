@@ -1,5 +1,5 @@
-/* test-presets.c: the presets' key files: the built-in ones, every key of
- * a user's preset, bad files refused with the file and the line or key
+/* test-presets.c: the presets' key files: the built-in ones (the paper's
+ * recipes among them), every key of a user's preset, bad files refused with the file and the line or key
  * named, a user's preset replacing a built-in one, and a save read back. */
 #include <string.h>
 
@@ -15,7 +15,9 @@ test_builtin (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LwPresetList) list = lw_preset_list_load_default (&error);
-  static const char *const ids[] = { "1x256", "3x256", "3x512", "3x1024", "6x256", "vgg-mini", "vgg8b" };
+  static const char *const ids[] = { "1x256", "3x256", "3x512", "3x1024", "6x256", "vgg-mini", "vgg8b",
+                                     "paper-mlp-mnist", "paper-mlp-fashion", "paper-vgg8b-mnist",
+                                     "paper-vgg8b-fashion" };
   const LwPreset *p;
 
   g_assert_no_error (error);
@@ -28,7 +30,11 @@ test_builtin (void)
       p = lw_preset_list_get (list, i);
       g_assert_cmpstr (p->id, ==, ids[i]);
       g_assert_false (p->user);
-      g_assert_cmpuint (p->sets, ==, 0);
+      /* The networks alone, then the paper's recipes. */
+      if (i < 7)
+        g_assert_cmpuint (p->sets, ==, 0);
+      else
+        g_assert_true (g_str_has_prefix (p->label, "Paper: "));
       g_assert_cmpstr (p->label, !=, p->id);
       /* Every one builds. */
       lw_model_config_init (&config);
@@ -50,6 +56,59 @@ test_builtin (void)
   g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_VGG_MINI, 3, 1024), ==, -1);
 }
 
+/* The paper's recipes (docs/method.md §7, the reference's
+ * run_experiments.sh), predsim with leaky ReLU. */
+static void
+check_recipe (const LwPresetList *list, const char *id, LwArch arch, LwDatasetKind dataset,
+              double dropout, const char *milestones, guint epochs, guint dim_in_decoder)
+{
+  const LwPreset *p = lw_preset_list_lookup (list, id);
+  g_autofree char *text = NULL;
+  LwModelConfig config;
+
+  g_assert_nonnull (p);
+  g_assert_cmpint (p->arch, ==, arch);
+  g_assert_cmpuint (p->num_layers, ==, arch == LW_ARCH_MLP ? 3 : 1);
+  g_assert_cmpuint (p->num_hidden, ==, 1024);
+  g_assert_cmpint (p->dataset, ==, dataset);
+  g_assert_cmpint (p->loss, ==, LW_LOSS_PREDSIM);
+  g_assert_cmpint (p->nonlin, ==, LW_NONLIN_LEAKY_RELU);
+  g_assert_cmpfloat (p->dropout, ==, dropout);
+  g_assert_cmpfloat (p->lr, ==, 5e-4);
+  text = lw_lr_schedule_milestones_text (&p->lr_schedule);
+  g_assert_cmpstr (text, ==, milestones);
+  g_assert_cmpfloat (p->lr_schedule.factor, ==, 0.25);
+  g_assert_cmpuint (p->epochs, ==, epochs);
+  g_assert_cmpuint (p->batch_size, ==, 128);
+  g_assert_cmpuint (!!(p->sets & LW_PRESET_SETS_DIM_IN_DECODER), ==, dim_in_decoder > 0);
+  g_assert_cmpuint (p->sets & ~LW_PRESET_SETS_DIM_IN_DECODER, ==,
+                    LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
+                    | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_LR_SCHEDULE
+                    | LW_PRESET_SETS_DROPOUT | LW_PRESET_SETS_NONLIN | LW_PRESET_SETS_EPOCHS);
+  lw_model_config_init (&config);
+  lw_preset_apply_model (p, &config);
+  g_assert_cmpfloat (config.dropout, ==, (float) dropout);
+  g_assert_cmpint (config.nonlin, ==, LW_NONLIN_LEAKY_RELU);
+  if (dim_in_decoder > 0)
+    g_assert_cmpuint (config.dim_in_decoder, ==, dim_in_decoder);
+}
+
+static void
+test_paper_recipes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LwPresetList) list = lw_preset_list_load_default (&error);
+
+  g_assert_no_error (error);
+  check_recipe (list, "paper-mlp-mnist", LW_ARCH_MLP, LW_DATASET_MNIST, 0.1, "50,75,89,94", 100, 0);
+  check_recipe (list, "paper-mlp-fashion", LW_ARCH_MLP, LW_DATASET_FASHION_MNIST, 0.025,
+                "100,150,175,188", 200, 0);
+  check_recipe (list, "paper-vgg8b-mnist", LW_ARCH_VGG8B, LW_DATASET_MNIST, 0.2, "50,75,89,94",
+                100, 1024);
+  check_recipe (list, "paper-vgg8b-fashion", LW_ARCH_VGG8B, LW_DATASET_FASHION_MNIST, 0.1,
+                "100,150,175,188", 200, 1024);
+}
+
 static void
 test_every_key (void)
 {
@@ -67,6 +126,16 @@ test_every_key (void)
     "beta=0.01\n"
     "batch-size=64\n"
     "seed=9007199254740991\n"
+    "dropout=0.2\n"
+    "nonlin=leakyrelu\n"
+    "dim-in-decoder=512\n"
+    "lr-milestones= 5, 8 \n"
+    "lr-decay-factor=0.5\n"
+    "epochs=10\n"
+    "\n"
+    "[factor-only]\n"
+    "arch=mlp\n"
+    "lr-decay-factor=1\n"
     "\n"
     "[bare]\n"
     "arch=vgg8b\n";
@@ -88,9 +157,19 @@ test_every_key (void)
   g_assert_cmpfloat (p->beta, ==, 0.01);
   g_assert_cmpuint (p->batch_size, ==, 64);
   g_assert_cmpuint (p->seed, ==, LW_PRESET_SEED_MAX);
+  g_assert_cmpfloat (p->dropout, ==, 0.2);
+  g_assert_cmpint (p->nonlin, ==, LW_NONLIN_LEAKY_RELU);
+  g_assert_cmpuint (p->dim_in_decoder, ==, 512);
+  g_assert_cmpuint (p->lr_schedule.n_milestones, ==, 2);
+  g_assert_cmpuint (p->lr_schedule.milestones[0], ==, 5);
+  g_assert_cmpuint (p->lr_schedule.milestones[1], ==, 8);
+  g_assert_cmpfloat (p->lr_schedule.factor, ==, 0.5);
+  g_assert_cmpuint (p->epochs, ==, 10);
   g_assert_cmpuint (p->sets, ==, LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
                                  | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE
-                                 | LW_PRESET_SETS_SEED);
+                                 | LW_PRESET_SETS_SEED | LW_PRESET_SETS_DROPOUT
+                                 | LW_PRESET_SETS_NONLIN | LW_PRESET_SETS_DIM_IN_DECODER
+                                 | LW_PRESET_SETS_LR_SCHEDULE | LW_PRESET_SETS_EPOCHS);
 
   lw_model_config_init (&config);
   lw_preset_apply_model (p, &config);
@@ -98,6 +177,15 @@ test_every_key (void)
   g_assert_cmpfloat (config.lr, ==, 2.5e-3f);
   g_assert_cmpfloat (config.beta, ==, 0.01f);
   g_assert_cmpuint (config.batch_size, ==, 64);
+  g_assert_cmpfloat (config.dropout, ==, 0.2f);
+  g_assert_cmpint (config.nonlin, ==, LW_NONLIN_LEAKY_RELU);
+  g_assert_cmpuint (config.dim_in_decoder, ==, 512);
+
+  /* A factor alone: no milestones. */
+  p = lw_preset_list_lookup (list, "factor-only");
+  g_assert_cmpuint (p->sets, ==, LW_PRESET_SETS_LR_SCHEDULE);
+  g_assert_cmpuint (p->lr_schedule.n_milestones, ==, 0);
+  g_assert_cmpfloat (p->lr_schedule.factor, ==, 1.0);
 
   /* Only the network: the architecture's own FC part, its own rate, the
    * rest left as it was. */
@@ -143,6 +231,22 @@ static const BadFile bad_files[] = {
   { "[ a]\narch=mlp\n", "“ a” cannot name a preset" },
   { "[a]\narch=mlp\n[b]\narch=mlp\nlr=x\n", "preset [b], key lr" },
   { "[a]\narch=mlp\n\xff\n", "bad.ini: not UTF-8" },
+  /* The new keys take the CLI's (and the window's) rules and messages. */
+  { "[a]\narch=mlp\ndropout=0.97\n",
+    "preset [a], key dropout: dropout 0.97 is out of range: it must be between 0 and 0.95" },
+  { "[a]\narch=mlp\ndropout=lots\n", "key dropout: “lots” is not a number" },
+  { "[a]\narch=mlp\nnonlin=tanh\n", "key nonlin: “tanh” is not a non-linearity (relu, leakyrelu)" },
+  { "[a]\narch=mlp\ndim-in-decoder=0\n", "key dim-in-decoder: “0” is not a whole number from 1 to 1048576" },
+  { "[a]\narch=mlp\nepochs=0\n", "key epochs: “0” is not a whole number from 1 to 1000000" },
+  { "[a]\narch=mlp\nlr-milestones=75,50\n",
+    "preset [a], key lr-milestones: milestones must increase: 50 after 75" },
+  { "[a]\narch=mlp\nlr-milestones=50,x\n",
+    "key lr-milestones: 'x' is not an epoch; expected whole numbers such as 50,75,89,94" },
+  { "[a]\narch=mlp\nlr-milestones=0\n", "key lr-milestones: milestone 0 is out of range" },
+  { "[a]\narch=mlp\nlr-milestones=50\nlr-decay-factor=2\n",
+    "preset [a], key lr-decay-factor: learning-rate decay factor 2 is out of range: "
+    "it must be above 0 and at most 1" },
+  { "[a]\narch=mlp\nlr-decay-factor=quarter\n", "key lr-decay-factor: “quarter” is not a number" },
 };
 
 /* Refused with a message that names the file and the line or key, and
@@ -191,20 +295,21 @@ test_user_file (void)
 
   list = lw_preset_list_load_default (&error);
   g_assert_no_error (error);
-  g_assert_cmpuint (lw_preset_list_count (list), ==, 8);
+  g_assert_cmpuint (lw_preset_list_count (list), ==, 12);
   g_assert_true (lw_preset_list_lookup (list, "3x256")->user);
   g_assert_cmpint (lw_preset_list_lookup (list, "3x256")->loss, ==, LW_LOSS_BP);
   g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 3, 256), ==, 1);
-  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 1, 64), ==, 7);
+  g_assert_cmpint (lw_preset_list_find (list, LW_ARCH_MLP, 1, 64), ==, 11);
   names = lw_preset_list_names (list);
-  g_assert_cmpstr (names, ==, "1x256, 3x256, 3x512, 3x1024, 6x256, vgg-mini, vgg8b, mine");
+  g_assert_cmpstr (names, ==, "1x256, 3x256, 3x512, 3x1024, 6x256, vgg-mini, vgg8b, "
+                   "paper-mlp-mnist, paper-mlp-fashion, paper-vgg8b-mnist, paper-vgg8b-fashion, mine");
 
   g_free (user_file ("[mine]\narch=mlp\nbeta=2\n"));
   broken = lw_preset_list_load_default (&error);
   g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE);
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, "key beta"));
-  g_assert_cmpuint (lw_preset_list_count (broken), ==, 7);
+  g_assert_cmpuint (lw_preset_list_count (broken), ==, 11);
   g_assert_null (lw_preset_list_lookup (broken, "mine"));
   g_free (user_file (NULL));
 }
@@ -221,9 +326,13 @@ test_save (void)
     .id = (char *) "fashion bp", .label = (char *) "fashion bp", .arch = LW_ARCH_MLP,
     .num_layers = 3, .num_hidden = 512,
     .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
-            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED
+            | LW_PRESET_SETS_LR_SCHEDULE | LW_PRESET_SETS_DROPOUT | LW_PRESET_SETS_NONLIN
+            | LW_PRESET_SETS_DIM_IN_DECODER | LW_PRESET_SETS_EPOCHS,
     .dataset = LW_DATASET_FASHION_MNIST, .loss = LW_LOSS_BP, .lr = 1.5e-3, .beta = 0.5,
     .batch_size = 256, .seed = 42,
+    .lr_schedule = { .milestones = { 100, 150, 175, 188 }, .n_milestones = 4, .factor = 0.25 },
+    .dropout = 0.025, .nonlin = LW_NONLIN_RELU, .dim_in_decoder = 2048, .epochs = 200,
   };
   const LwPreset *back;
 
@@ -247,7 +356,13 @@ test_save (void)
   g_assert_cmpfloat (back->beta, ==, 0.5);
   g_assert_cmpuint (back->batch_size, ==, 256);
   g_assert_cmpuint (back->seed, ==, 42);
+  g_assert_true (lw_lr_schedule_equal (&back->lr_schedule, &p.lr_schedule));
+  g_assert_cmpfloat (back->dropout, ==, 0.025);
+  g_assert_cmpint (back->nonlin, ==, LW_NONLIN_RELU);
+  g_assert_cmpuint (back->dim_in_decoder, ==, 2048);
+  g_assert_cmpuint (back->epochs, ==, 200);
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "lr-milestones=100,150,175,188\n"));
   g_assert_nonnull (strstr (text, "# my presets"));
 
   /* Names that cannot be a group are refused, and nothing is written. */
@@ -342,6 +457,7 @@ main (int argc, char **argv)
   g_setenv ("LANGUAGE", "C", TRUE);
 
   g_test_add_func ("/presets/builtin", test_builtin);
+  g_test_add_func ("/presets/paper-recipes", test_paper_recipes);
   g_test_add_func ("/presets/every-key", test_every_key);
   for (guint i = 0; i < G_N_ELEMENTS (bad_files); i++)
     {

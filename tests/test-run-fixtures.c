@@ -113,6 +113,8 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
 /* Runs stopped getting a reset mark after format 2: fixtures up to it
  * hold one (and prove it opens), later ones cannot. */
 #define LAST_VERSION_WITH_RESET_MARK 2
+/* The window's [session] lr_milestones and lr_decay_factor. */
+#define FIRST_VERSION_LR_SCHEDULE 4
 
 /* The no-detach switch's mark came with format 4. */
 #define FIRST_VERSION_WITH_DETACH_MARK 4
@@ -156,6 +158,27 @@ check_window_run (const char *path, guint version)
   g_assert_cmpint (lw_model_get_config (run->model)->no_detach, ==,
                    version >= FIRST_VERSION_WITH_DETACH_MARK);
   g_assert_cmpuint (run->history->series[LW_CURVE_TRAIN_ACC].n, >, 0);
+  /* The schedule came in format 4: before, none. */
+  if (version >= FIRST_VERSION_LR_SCHEDULE)
+    {
+      g_autofree char *text = lw_lr_schedule_milestones_text (&run->lr_schedule);
+      gboolean milestone_mark = FALSE;
+
+      g_assert_cmpstr (text, ==, "2,5,6");
+      g_assert_cmpfloat (run->lr_schedule.factor, ==, 0.5);
+      /* The rate set live (0.01), before the milestones halved it. */
+      g_assert_cmpfloat (run->lr_base, ==, 0.01f);
+      g_assert_cmpfloat (lw_model_get_config (run->model)->lr, <, 0.01f);
+      for (guint i = 0; i < run->history->marks->len; i++)
+        milestone_mark |= strstr (g_array_index (run->history->marks, LwMark, i).label,
+                                  "milestone") != NULL;
+      g_assert_true (milestone_mark);
+    }
+  else
+    {
+      g_assert_cmpuint (run->lr_schedule.n_milestones, ==, 0);
+      g_assert_cmpfloat (run->lr_base, ==, lw_model_get_config (run->model)->lr);
+    }
 
   step = run->step;
   for (guint i = 0; i < 10; i++)

@@ -86,6 +86,9 @@ assert_same_run (const LwSnapshot *a, const LwSnapshot *b)
   g_assert_cmpuint (a->n_blocks, ==, b->n_blocks);
   g_assert_cmpint (a->loss, ==, b->loss);
   g_assert_true (a->lr == b->lr && a->beta == b->beta && a->dropout == b->dropout);
+  g_assert_true (lw_lr_schedule_equal (&a->lr_schedule, &b->lr_schedule));
+  g_assert_cmpuint (a->lr_next_milestone, ==, b->lr_next_milestone);
+  g_assert_cmpfloat (a->lr_base, ==, b->lr_base);
   g_assert_cmpmem (a->block_lr_mult, sizeof a->block_lr_mult, b->block_lr_mult,
                    sizeof b->block_lr_mult);
   g_assert_cmpmem (a->block_frozen, sizeof a->block_frozen, b->block_frozen,
@@ -202,6 +205,74 @@ static void
 test_round_trip_conv (void)
 {
   check_round_trip (conv_settings, 10, 6);
+}
+
+/* A learning-rate schedule (milestones 1, 2, 3, factor 0.5; 8 batches an
+ * epoch) edited live in epoch 2, saved mid-epoch 2 or at the end of epoch
+ * 2: opened, it decays at the same epochs with the same marks as the run
+ * that went on unbroken. */
+static void
+check_schedule_round_trip (guint before)
+{
+  LwRunSettings st, other;
+  LwLrSchedule edited;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-files-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "run.lwrun", NULL);
+  g_autoptr (LwSnapshot) saved = NULL, opened = NULL, a = NULL, b = NULL;
+  LwSession *sa, *sb;
+
+  g_assert_no_error (error);
+  files_settings (&st);
+  g_assert_null (lw_lr_schedule_parse_milestones (&st.lr_schedule, "1,2,3"));
+  st.lr_schedule.factor = 0.5;
+  sa = new_session (&st);
+  steps (sa, 10);
+  edited = st.lr_schedule;
+  g_assert_null (lw_lr_schedule_parse_milestones (&edited, "1,2,3,4"));
+  g_assert_true (lw_session_set_lr_schedule (sa, &edited, NULL));
+  steps (sa, before - 10);
+  lw_session_save_run (sa, path);
+  saved = synced (sa);
+  g_assert_false (saved->file_failed);
+  g_assert_cmpuint (saved->lr_next_milestone, ==, before % 8 == 0 ? 3 : 2);
+
+  files_settings (&other);
+  sb = new_session (&other);
+  lw_session_open_run (sb, path);
+  opened = synced (sb);
+  g_test_message ("%s", opened->file_message);
+  g_assert_false (opened->file_failed);
+  assert_same_run (saved, opened);
+  g_assert_true (lw_lr_schedule_equal (&opened->lr_schedule, &edited));
+
+  /* Through the ends of epochs 2, 3 and 4. */
+  steps (sa, 33 - before);
+  steps (sb, 33 - before);
+  a = synced (sa);
+  b = synced (sb);
+  g_assert_cmpuint (a->epoch, ==, 5);
+  g_assert_cmpfloat (a->lr, ==, st.model.lr / 16.0f);
+  assert_same_run (a, b);
+
+  lw_session_free (sa);
+  lw_session_free (sb);
+  lw_run_settings_clear (&st);
+  lw_run_settings_clear (&other);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_round_trip_schedule_mid_epoch (void)
+{
+  check_schedule_round_trip (13);
+}
+
+static void
+test_round_trip_schedule_epoch_end (void)
+{
+  check_schedule_round_trip (16);
 }
 
 static gboolean
@@ -831,6 +902,11 @@ test_bad_files (void)
     { "missing dataset", "session", "dataset", "kmnist", "kmnist" },
     { "unknown arch", "model", "arch", "resnet", "resnet" },
     { "cli file", "run", "writer", "layerwise-cli", "layerwise-cli" },
+    /* The schedule is checked with the CLI's parser and words. */
+    { "milestones", "session", "lr_milestones", "75,50",
+      "learning-rate schedule is damaged: milestones must increase: 50 after 75" },
+    { "decay factor", "session", "lr_decay_factor", "4",
+      "learning-rate schedule is damaged: learning-rate decay factor 4 is out of range" },
   };
   gsize len;
   const guint8 *data;
@@ -985,6 +1061,10 @@ main (int argc, char **argv)
 
   g_test_add_func ("/session-files/round-trip/mlp", test_round_trip_mlp);
   g_test_add_func ("/session-files/round-trip/conv", test_round_trip_conv);
+  g_test_add_func ("/session-files/round-trip/lr-schedule/mid-epoch",
+                   test_round_trip_schedule_mid_epoch);
+  g_test_add_func ("/session-files/round-trip/lr-schedule/epoch-end",
+                   test_round_trip_schedule_epoch_end);
   g_test_add_func ("/session-files/save-while-pipelined", test_save_while_pipelined);
   g_test_add_func ("/session-files/every-mark", test_every_mark);
   g_test_add_func ("/session-files/every-state", test_every_state);

@@ -22,7 +22,9 @@ G_DEFINE_FINAL_TYPE (LwApplication, lw_application, GTK_TYPE_APPLICATION)
 static const GOptionEntry option_entries[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL,
     N_("Preset: MLPs 1x256, 3x256 (or small), 3x512, 3x1024, 6x256; "
-       "conv nets vgg-mini, vgg8b; or one of yours (~/.config/layerwise/presets.ini)"), N_("NAME") },
+       "conv nets vgg-mini, vgg8b; the paper's recipes paper-mlp-mnist, paper-mlp-fashion, "
+       "paper-vgg8b-mnist, paper-vgg8b-fashion; or one of yours "
+       "(~/.config/layerwise/presets.ini)"), N_("NAME") },
   { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Dataset: mnist-subset, mnist, fashion-mnist, kmnist, cifar10, cifar100"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,

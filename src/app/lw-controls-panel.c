@@ -31,6 +31,10 @@ struct _LwControlsPanel
   GtkLabel *lr_error;
   GtkEntry *dropout_entry;
   GtkLabel *dropout_error;
+  GtkLabel *lr_schedule_label;
+  GtkEntry *milestones_entry;
+  GtkEntry *decay_entry;
+  GtkLabel *lr_schedule_error;
   GtkBox *block_box;
   GtkDropDown *dataset_dropdown;
   GtkLabel *dataset_error;
@@ -47,6 +51,8 @@ struct _LwControlsPanel
 
   int shown_loss;             /* engine values the controls show; -1/NaN: none yet */
   float shown_beta, shown_lr, shown_dropout;
+  LwLrSchedule shown_schedule;
+  guint shown_next;           /* G_MAXUINT: none shown yet */
   guint lr_settle_id;
   gboolean syncing;
 };
@@ -75,6 +81,8 @@ field_label (LwControlsPanel *self, LwField field, GtkEntry **entry)
     case LW_FIELD_BETA:    *entry = self->beta_entry; return self->beta_error;
     case LW_FIELD_LR:      *entry = self->lr_entry; return self->lr_error;
     case LW_FIELD_DROPOUT: *entry = self->dropout_entry; return self->dropout_error;
+    case LW_FIELD_LR_MILESTONES: *entry = self->milestones_entry; return self->lr_schedule_error;
+    case LW_FIELD_LR_DECAY: *entry = self->decay_entry; return self->lr_schedule_error;
     case LW_N_FIELDS:      break;
     }
   g_return_val_if_reached (NULL);
@@ -149,6 +157,96 @@ static void
 on_dropout_activate (LwControlsPanel *self)
 {
   send_entry (self, LW_FIELD_DROPOUT, "win.set-dropout");
+}
+
+/* Both entries go together; the window parses the milestones (with the
+ * CLI's parser and messages) and the session checks the factor. */
+static void
+on_lr_schedule_activate (LwControlsPanel *self)
+{
+  double factor;
+
+  lw_controls_panel_show_error (self, LW_FIELD_LR_MILESTONES, NULL);
+  lw_controls_panel_show_error (self, LW_FIELD_LR_DECAY, NULL);
+  if (!lw_parse_number (gtk_editable_get_text (GTK_EDITABLE (self->decay_entry)), &factor))
+    {
+      lw_controls_panel_show_error (self, LW_FIELD_LR_DECAY, _("Type a number, e.g. 0.25"));
+      return;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-lr-schedule", "(sd)",
+                              gtk_editable_get_text (GTK_EDITABLE (self->milestones_entry)),
+                              factor);
+}
+
+char *
+lw_controls_panel_describe_schedule (const LwLrSchedule *s, guint next)
+{
+  g_autofree char *list = NULL;
+  char factor[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (s->n_milestones == 0)
+    return g_strdup (_("No milestones: the rate changes only when you change it"));
+  list = lw_lr_schedule_milestones_list (s);
+  g_snprintf (factor, sizeof factor, "%g", s->factor);
+  if (next == 0)
+    /* Translators: the factor, then the milestone epochs, all passed. */
+    return g_strdup_printf (_("×%s after epochs %s; all passed"), factor, list);
+  /* Translators: the factor, the milestone epochs, then the next of them. */
+  return g_strdup_printf (_("×%s after epochs %s; next after %u"), factor, list, next);
+}
+
+const char *
+lw_controls_panel_get_schedule_text (LwControlsPanel *self)
+{
+  g_return_val_if_fail (LW_IS_CONTROLS_PANEL (self), NULL);
+  return gtk_label_get_text (self->lr_schedule_label);
+}
+
+/* The rates the schedule will set, as marks on the rate's slider. */
+static void
+mark_schedule_rates (LwControlsPanel *self, float lr, const LwLrSchedule *s, guint next)
+{
+  GtkAdjustment *adj = gtk_range_get_adjustment (GTK_RANGE (self->lr_scale));
+  double rate = lr;
+
+  gtk_scale_clear_marks (self->lr_scale);
+  for (guint i = 0; i < s->n_milestones && next > 0; i++)
+    if (s->milestones[i] >= next)
+      {
+        double at;
+
+        rate *= s->factor;
+        at = log10 (rate);
+        if (rate > 0.0 && at >= gtk_adjustment_get_lower (adj))
+          gtk_scale_add_mark (self->lr_scale, at, GTK_POS_BOTTOM, NULL);
+      }
+}
+
+static void
+show_schedule (LwControlsPanel *self, const LwSnapshot *snap)
+{
+  gboolean changed = !lw_lr_schedule_equal (&snap->lr_schedule, &self->shown_schedule);
+  g_autofree char *text = NULL;
+
+  if (changed || snap->lr_next_milestone != self->shown_next || snap->lr != self->shown_lr)
+    mark_schedule_rates (self, snap->lr, &snap->lr_schedule, snap->lr_next_milestone);
+  if (!changed && snap->lr_next_milestone == self->shown_next)
+    return;
+  text = lw_controls_panel_describe_schedule (&snap->lr_schedule, snap->lr_next_milestone);
+  gtk_label_set_text (self->lr_schedule_label, text);
+  if (changed)
+    {
+      g_autofree char *milestones = snap->lr_schedule.n_milestones > 0
+                                    ? lw_lr_schedule_milestones_text (&snap->lr_schedule)
+                                    : g_strdup ("");
+
+      gtk_editable_set_text (GTK_EDITABLE (self->milestones_entry), milestones);
+      set_entry_value (self->decay_entry, snap->lr_schedule.factor, FALSE);
+      lw_controls_panel_show_error (self, LW_FIELD_LR_MILESTONES, NULL);
+      lw_controls_panel_show_error (self, LW_FIELD_LR_DECAY, NULL);
+      self->shown_schedule = snap->lr_schedule;
+    }
+  self->shown_next = snap->lr_next_milestone;
 }
 
 static gboolean
@@ -239,6 +337,7 @@ lw_controls_panel_update (LwControlsPanel *self, const LwSnapshot *snap)
     return;
 
   self->syncing = TRUE;
+  show_schedule (self, snap);
   if ((int) snap->loss != self->shown_loss)
     {
       gtk_drop_down_set_selected (self->loss_dropdown, snap->loss);
@@ -495,6 +594,10 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_error);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dropout_entry);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dropout_error);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_schedule_label);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, milestones_entry);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, decay_entry);
+  gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, lr_schedule_error);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, block_box);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dataset_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LwControlsPanel, dataset_error);
@@ -509,6 +612,7 @@ lw_controls_panel_class_init (LwControlsPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_lr_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_lr_scale_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_dropout_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_lr_schedule_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_dataset_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_open_folder_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_preset_selected);
@@ -587,6 +691,10 @@ lw_controls_panel_init (LwControlsPanel *self)
 
   self->shown_loss = -1;
   self->shown_beta = self->shown_lr = self->shown_dropout = NAN;
+  /* No schedule the engine can have: the first snapshot shows its own. */
+  lw_lr_schedule_init (&self->shown_schedule);
+  self->shown_schedule.factor = NAN;
+  self->shown_next = G_MAXUINT;
   self->rows = g_ptr_array_new ();
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));

@@ -15,11 +15,19 @@ typedef enum {
   LW_FIELD_BETA,
   LW_FIELD_LR,
   LW_FIELD_DROPOUT,
+  LW_FIELD_LR_MILESTONES,     /* the schedule's milestones and factor: one error label */
+  LW_FIELD_LR_DECAY,
   LW_N_FIELDS
 } LwField;
 
 #define LW_TYPE_CONTROLS_PANEL (lw_controls_panel_get_type ())
 G_DECLARE_FINAL_TYPE (LwControlsPanel, lw_controls_panel, LW, CONTROLS_PANEL, GtkBox)
+
+/* The schedule as the sidebar says it under the learning rate: "×0.25
+ * after epochs 50, 75, 89, 94; next after 50", or that there is none. */
+char     *lw_controls_panel_describe_schedule (const LwLrSchedule *schedule, guint next);
+/* That text as shown now. */
+const char *lw_controls_panel_get_schedule_text (LwControlsPanel *self);
 
 /* The live values the engine applies, from the newest snapshot. */
 void      lw_controls_panel_update       (LwControlsPanel *self, const LwSnapshot *snap);

@@ -252,7 +252,11 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), NULL);
     }
 
-  set_printf (self->epoch_label, _("Epoch %u"), MAX (snap->epoch, 1));
+  if (snap->max_epochs > 0)
+    /* Translators: the epoch under way, and the last one the run trains. */
+    set_printf (self->epoch_label, _("Epoch %u of %u"), MAX (snap->epoch, 1), snap->max_epochs);
+  else
+    set_printf (self->epoch_label, _("Epoch %u"), MAX (snap->epoch, 1));
   step = group_thousands (snap->step);
   set_printf (self->step_label, _("Step %s"), step);
   if (snap->state == LW_RUN_RUNNING && snap->samples_per_s > 0 && snap->n_stages > 0)

@@ -208,12 +208,17 @@ reset_activated (GtkWidget *widget, const char *name, GVariant *param)
         self->pending.model.loss = snap->loss;
       if (!(self->preset_sets & LW_PRESET_SETS_BETA))
         self->pending.model.beta = snap->beta;
-      self->pending.model.dropout = snap->dropout;
+      if (!(self->preset_sets & LW_PRESET_SETS_DROPOUT))
+        self->pending.model.dropout = snap->dropout;
       self->pending.model.no_detach = self->no_detach;
       /* The rate stays too, unless the new run is another network, which
        * starts at that network's own rate (lw_choices_apply_preset). */
       if (snap->arch == self->pending.model.arch && !(self->preset_sets & LW_PRESET_SETS_LR))
-        self->pending.model.lr = snap->lr;
+        /* As set, before the schedule's milestones lowered it. */
+        self->pending.model.lr = snap->lr_base;
+      /* So does the schedule (from epoch 1 again), unless a preset set one. */
+      if (!(self->preset_sets & LW_PRESET_SETS_LR_SCHEDULE))
+        self->pending.lr_schedule = snap->lr_schedule;
     }
   self->preset_sets = 0;
   lw_session_reset (self->session, &self->pending);
@@ -267,6 +272,26 @@ static void
 set_dropout_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   set_value (LW_WINDOW (widget), LW_FIELD_DROPOUT, lw_session_set_dropout, param);
+}
+
+/* The milestones as typed, parsed as the CLI parses --lr-decay-milestones;
+ * the session checks the factor. Each error shows under the schedule. */
+static void
+set_lr_schedule_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  LwWindow *self = LW_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  const char *milestones;
+  LwLrSchedule schedule;
+
+  lw_lr_schedule_init (&schedule);
+  g_variant_get (param, "(&sd)", &milestones, &schedule.factor);
+  why = lw_lr_schedule_parse_milestones (&schedule, milestones);
+  if (why != NULL)
+    lw_controls_panel_show_error (self->controls, LW_FIELD_LR_MILESTONES, why);
+  else if (!lw_session_set_lr_schedule (self->session, &schedule, &error))
+    lw_controls_panel_show_error (self->controls, LW_FIELD_LR_DECAY, error->message);
 }
 
 static void
@@ -362,7 +387,8 @@ set_preset_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 /* What is saved: the network and dataset of the next run, the live loss,
- * rate and beta, the batch size and seed of the next run. */
+ * rate (before the milestones passed), schedule, beta and dropout, the batch size, seed, non-linearity,
+ * dim-in-decoder and epochs (when limited) of the next run. */
 static void
 current_as_preset (LwWindow *self, LwPreset *p)
 {
@@ -376,14 +402,23 @@ current_as_preset (LwWindow *self, LwPreset *p)
     .num_layers = m->num_layers,
     .num_hidden = m->num_hidden,
     .sets = LW_PRESET_SETS_DATASET | LW_PRESET_SETS_LOSS | LW_PRESET_SETS_LR
-            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED,
+            | LW_PRESET_SETS_BETA | LW_PRESET_SETS_BATCH_SIZE | LW_PRESET_SETS_SEED
+            | LW_PRESET_SETS_LR_SCHEDULE | LW_PRESET_SETS_DROPOUT | LW_PRESET_SETS_NONLIN
+            | LW_PRESET_SETS_DIM_IN_DECODER
+            | (self->pending.max_epochs > 0 ? LW_PRESET_SETS_EPOCHS : 0),
     .dataset = self->pending.dataset,
     .data_dir = self->pending.data_dir,     /* borrowed: the dialog keeps a copy */
     .loss = live && !(self->preset_sets & LW_PRESET_SETS_LOSS) ? snap->loss : m->loss,
-    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr : m->lr,
+    .lr = live && !(self->preset_sets & LW_PRESET_SETS_LR) ? snap->lr_base : m->lr,
     .beta = live && !(self->preset_sets & LW_PRESET_SETS_BETA) ? snap->beta : m->beta,
     .batch_size = m->batch_size,
     .seed = m->seed,
+    .lr_schedule = live && !(self->preset_sets & LW_PRESET_SETS_LR_SCHEDULE)
+                   ? snap->lr_schedule : self->pending.lr_schedule,
+    .dropout = live && !(self->preset_sets & LW_PRESET_SETS_DROPOUT) ? snap->dropout : m->dropout,
+    .nonlin = m->nonlin,
+    .dim_in_decoder = m->dim_in_decoder,
+    .epochs = self->pending.max_epochs,
   };
 }
 
@@ -564,6 +599,8 @@ lw_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.set-beta", "d", set_beta_activated);
   gtk_widget_class_install_action (widget_class, "win.set-lr", "d", set_lr_activated);
   gtk_widget_class_install_action (widget_class, "win.set-dropout", "d", set_dropout_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-lr-schedule", "(sd)",
+                                   set_lr_schedule_activated);
   gtk_widget_class_install_action (widget_class, "win.set-block-lr-mult", "(ud)",
                                    set_block_lr_mult_activated);
   gtk_widget_class_install_action (widget_class, "win.set-block-frozen", "(ub)",

@@ -421,6 +421,13 @@ lw_window_show_pending (LwWindow *self)
 void
 lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
 {
+  LwModelConfig defaults;
+
+  /* The sidebar shows no non-linearity nor pooling of the pred heads: a
+   * preset that names none gets the defaults, not a recipe chosen before. */
+  lw_model_config_init (&defaults);
+  self->pending.model.nonlin = defaults.nonlin;
+  self->pending.model.dim_in_decoder = defaults.dim_in_decoder;
   lw_choices_apply_preset (preset, &self->pending.model);
   if (preset->sets & LW_PRESET_SETS_DATASET)
     {
@@ -428,6 +435,11 @@ lw_window_apply_preset (LwWindow *self, const LwPreset *preset)
       g_free (self->pending.data_dir);
       self->pending.data_dir = g_strdup (preset->data_dir);
     }
+  if (preset->sets & LW_PRESET_SETS_LR_SCHEDULE)
+    self->pending.lr_schedule = preset->lr_schedule;
+  /* A recipe's length; a preset that names none trains without end, as
+   * the window's runs always did. */
+  self->pending.max_epochs = preset->sets & LW_PRESET_SETS_EPOCHS ? preset->epochs : 0;
   g_free (self->preset_id);
   self->preset_id = g_strdup (preset->id);
   self->preset_sets = preset->sets;

@@ -161,13 +161,18 @@ divergence_parse (const char *name, int *i)
 const LwCliFlag lw_cli_flags[] = {
   {
     .name = "preset", .type = LW_CLI_FLAG_PRESET, .offset = OFF (preset),
-    .help = N_("A named preset: its network, and its dataset, loss, lr, beta, batch size and "
-               "seed if it has them; other flags override it. Built in: 1x256, 3x256, 3x512, "
-               "3x1024, 6x256, vgg-mini, vgg8b; yours in ~/.config/layerwise/presets.ini"),
+    .help = N_("A named preset: its network, and its dataset, loss, lr and schedule, beta, batch "
+               "size, seed, dropout, nonlin, dim-in-decoder and epochs if it has them; other "
+               "flags override it. Built in: 1x256, 3x256, 3x512, 3x1024, 6x256, vgg-mini, "
+               "vgg8b, and the paper's recipes paper-mlp-mnist, paper-mlp-fashion, "
+               "paper-vgg8b-mnist, paper-vgg8b-fashion; yours in "
+               "~/.config/layerwise/presets.ini"),
     .arg = "NAME",
-    .doc = "a preset's network, and its dataset, loss, lr, beta, batch size and seed where it "
-           "has them (see [Presets](#presets)); flags given beside it win. An unknown name lists"
-           " the presets there are",
+    .doc = "a preset's network, and its dataset, loss, lr and schedule, beta, batch size, seed, "
+           "dropout, nonlin, dim-in-decoder and epochs where it has them (see "
+           "[Presets](#presets); `paper-mlp-mnist`, `paper-mlp-fashion`, `paper-vgg8b-mnist`, "
+           "`paper-vgg8b-fashion` are the paper's recipes); flags given beside it win. An "
+           "unknown name lists the presets there are",
   },
   {
     .name = "dataset", .type = LW_CLI_FLAG_CHOICE, .offset = OFF (dataset),
@@ -281,23 +286,24 @@ const LwCliFlag lw_cli_flags[] = {
     .since = 1,
   },
   {
-    .name = "lr-decay-milestones", .type = LW_CLI_FLAG_MILESTONES, .offset = OFF (n_milestones),
+    .name = "lr-decay-milestones", .type = LW_CLI_FLAG_MILESTONES, .offset = OFF (lr_schedule),
     .def = "none",
     .help = N_("Comma-separated epochs after which lr is multiplied by the decay factor (default "
                "none)"),
     .arg = "LIST",
-    .doc = "comma-separated epochs; the rate of epoch e is `lr × fact^(number of milestones ≤ "
+    .doc = "comma-separated increasing epochs (at most 64); the rate of epoch e is `lr × fact^(number of milestones ≤ "
            "e−1)`. The paper's: `50,75,89,94` (100 epochs, MNIST/KMNIST), `100,150,175,188` (200"
            " epochs, Fashion-MNIST), `200,300,350,375` (400 epochs, CIFAR)",
     .since = 1,
   },
   {
-    .name = "lr-decay-fact", .type = LW_CLI_FLAG_DOUBLE, .offset = OFF (lr_decay_fact),
+    .name = "lr-decay-fact", .type = LW_CLI_FLAG_DOUBLE, .offset = OFF (lr_schedule.factor),
     .range = { .lo = 0.0, .hi = INFINITY, .lo_open = TRUE },
+    .check = lw_lr_schedule_check_factor,
     .def = "0.25",
     .help = N_("Learning-rate decay factor (default 0.25)"),
     .arg = "F",
-    .doc = "decay factor at each milestone",
+    .doc = "decay factor at each milestone, above 0 and at most 1",
     .since = 1,
   },
   {
@@ -729,34 +735,32 @@ parse_live (const LwCliFlag *f, const char *flag, const char *value, double *out
   return TRUE;
 }
 
+/* The window's parser and messages (lw-lr-schedule.h). */
 static gboolean
 parse_milestones (LwCliOptions *opts, const char *flag, const char *value, GError **error)
 {
-  g_auto (GStrv) parts = NULL;
-  guint n = 0;
+  g_autofree char *why = lw_lr_schedule_parse_milestones (&opts->lr_schedule, value);
 
-  if (value[0] == '\0' || g_ascii_strcasecmp (value, "none") == 0)
-    {
-      opts->n_milestones = 0;
-      return TRUE;
-    }
-  parts = g_strsplit (value, ",", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      g_autofree char *item = g_strstrip (g_strdup (parts[i]));
-      guint64 epoch;
+  if (why != NULL)
+    return lw_cli_bad_value (error, "%s: %s", flag, why);
+  return TRUE;
+}
 
-      if (n == LW_CLI_MAX_MILESTONES)
-        return lw_cli_bad_value (error, _("%s: more than %d milestones in '%s'"), flag,
-                                 LW_CLI_MAX_MILESTONES, value);
-      if (item[0] == '\0')
-        return lw_cli_bad_value (error, _("%s: empty entry in '%s'; expected epochs such as "
-                                 "50,75,89,94"), flag, value);
-      if (!parse_uint64 (flag, item, 1, G_MAXINT, &epoch, error))
-        return FALSE;
-      opts->milestones[n++] = (guint) epoch;
-    }
-  opts->n_milestones = n;
+/* A DOUBLE row with its own check: any finite number, then the check. */
+static gboolean
+parse_checked (const LwCliFlag *f, const char *flag, const char *value, double *out,
+               GError **error)
+{
+  static const LwCliRange any = { .lo = -INFINITY, .hi = INFINITY };
+  g_autofree char *why = NULL;
+  double v = 0.0;
+
+  if (!parse_double (flag, value, &any, &v, error))
+    return FALSE;
+  why = f->check (v);
+  if (why != NULL)
+    return lw_cli_bad_value (error, "%s: %s", flag, why);
+  *out = v;
   return TRUE;
 }
 
@@ -813,6 +817,8 @@ lw_cli_flag_parse (const LwCliFlag *f, LwCliOptions *opts, const char *flag, con
     case LW_CLI_FLAG_DOUBLE:
       if (f->live_control != NULL && !opts->reading_file)
         return parse_live (f, flag, value, FIELD (opts, f, double), error);
+      if (f->check != NULL && !opts->reading_file)
+        return parse_checked (f, flag, value, FIELD (opts, f, double), error);
       return parse_double (flag, value, &f->range, FIELD (opts, f, double), error);
     case LW_CLI_FLAG_CHOICE:
       if (!f->choice_parse (value, FIELD (opts, f, int)))
@@ -916,13 +922,7 @@ lw_cli_flag_text (const LwCliFlag *f, const LwCliOptions *o, gboolean exact)
     case LW_CLI_FLAG_SWITCH:
       return g_strdup (*CFIELD (o, f, gboolean) ? "true" : "false");
     case LW_CLI_FLAG_MILESTONES:
-      {
-        GString *s = g_string_new (o->n_milestones == 0 ? "none" : NULL);
-
-        for (guint i = 0; i < o->n_milestones; i++)
-          g_string_append_printf (s, "%s%u", i ? "," : "", o->milestones[i]);
-        return g_string_free (s, FALSE);
-      }
+      return lw_lr_schedule_milestones_text (&o->lr_schedule);
     case LW_CLI_FLAG_FILE:
     case LW_CLI_FLAG_FOLDER:
     case LW_CLI_FLAG_PRESET:
@@ -959,8 +959,9 @@ lw_cli_flag_take (const LwCliFlag *f, LwCliOptions *to, LwCliOptions *from)
       *FIELD (to, f, char *) = g_steal_pointer (FIELD (from, f, char *));
       break;
     case LW_CLI_FLAG_MILESTONES:
-      memcpy (to->milestones, from->milestones, sizeof to->milestones);
-      to->n_milestones = from->n_milestones;
+      memcpy (to->lr_schedule.milestones, from->lr_schedule.milestones,
+              sizeof to->lr_schedule.milestones);
+      to->lr_schedule.n_milestones = from->lr_schedule.n_milestones;
       break;
     case LW_CLI_FLAG_FAULT:
       to->fault = from->fault;

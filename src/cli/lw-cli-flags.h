@@ -23,7 +23,7 @@ typedef enum {
   LW_CLI_FLAG_SWITCH,           /* gboolean, no argument; "true"/"false" in a run file */
   LW_CLI_FLAG_FILE,             /* char *: a file name, not empty */
   LW_CLI_FLAG_FOLDER,           /* char *: a folder (checked when parsing is done) */
-  LW_CLI_FLAG_MILESTONES,       /* milestones[] and n_milestones: "50,75" or "none" */
+  LW_CLI_FLAG_MILESTONES,       /* an LwLrSchedule's milestones: "50,75" or "none" */
   LW_CLI_FLAG_PRESET,           /* applied before every other flag (lw-cli-options.c) */
   LW_CLI_FLAG_FAULT,            /* fault and fault_step: KIND:STEP, tests only */
 } LwCliFlagType;
@@ -45,6 +45,8 @@ typedef struct {
   LwCliRange range;             /* with live_control: what a run file may hold */
   const char *live_control;     /* a live control's name: its range and message on the
                                  * command line (lw-live-controls.h), the window's too */
+  char *(*check) (double value); /* DOUBLE: on the command line, NULL or the message of a
+                                 * value it refuses, shared with the window (like live_control) */
   /* CHOICE: the names, and the noun and message of an unknown one. */
   const char *(*choice_name) (int i);
   gboolean (*choice_parse) (const char *name, int *index);

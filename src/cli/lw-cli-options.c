@@ -99,6 +99,21 @@ apply_preset (LwCliOptions *opts, const char *id, GError **error)
     SET ("batch-size", batch_size, p->batch_size);
   if (p->sets & LW_PRESET_SETS_SEED)
     SET ("seed", seed, p->seed);
+  if (p->sets & LW_PRESET_SETS_LR_SCHEDULE)
+    {
+      SET ("lr-decay-milestones", lr_schedule, p->lr_schedule);
+      g_hash_table_add (opts->from_preset, (gpointer) "lr-decay-fact");
+    }
+  if (p->sets & LW_PRESET_SETS_DROPOUT)
+    SET ("dropout", dropout, p->dropout);
+  if (p->sets & LW_PRESET_SETS_NONLIN)
+    SET ("nonlin", nonlin, p->nonlin);
+  if (p->sets & LW_PRESET_SETS_DIM_IN_DECODER)
+    SET ("dim-in-decoder", dim_in_decoder, p->dim_in_decoder);
+  /* How long a new run trains; a resume goes on to the file's epochs
+   * unless --epochs is given, so this is not checked against the file. */
+  if (p->sets & LW_PRESET_SETS_EPOCHS)
+    opts->epochs = p->epochs;
 #undef SET
   g_free (opts->preset);
   opts->preset = g_strdup (id);
@@ -370,12 +385,7 @@ lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error)
 double
 lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
 {
-  double lr = opts->lr;
-
-  for (guint i = 0; i < opts->n_milestones; i++)
-    if (opts->milestones[i] + 1 <= epoch)
-      lr *= opts->lr_decay_fact;
-  return lr;
+  return lw_lr_schedule_lr_at_epoch (&opts->lr_schedule, opts->lr, epoch);
 }
 
 void

@@ -4,11 +4,10 @@
 #include <glib.h>
 
 #include "data/lw-dataset.h"
+#include "engine/lw-lr-schedule.h"
 #include "engine/lw-model.h"
 
 G_BEGIN_DECLS
-
-#define LW_CLI_MAX_MILESTONES 64
 
 /* Faults a test can make rank 1 of a distributed run commit at a
  * training step, to check that the others stop cleanly. */
@@ -29,9 +28,7 @@ typedef struct {
   LwLossType loss;
   double beta;
   double lr;                    /* 0 until parsed: then --lr or the architecture's default */
-  guint milestones[LW_CLI_MAX_MILESTONES];
-  guint n_milestones;
-  double lr_decay_fact;
+  LwLrSchedule lr_schedule;     /* --lr-decay-milestones, --lr-decay-fact */
   guint epochs;
   guint batch_size;
   double dropout;

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "engine/lw-live-controls.h"
 #include "lw-presets-resources.h"
 
 #define BUILTIN_RESOURCE "/io/github/layerwise/Layerwise/presets/presets.ini"
@@ -21,8 +22,8 @@ struct _LwPresetList {
 };
 
 static const char *const known_keys[] = {
-  "label", "arch", "layers", "hidden", "dataset", "data-dir", "loss", "lr", "beta", "batch-size",
-  "seed",
+  "label", "arch", "layers", "hidden", "dataset", "data-dir", "loss", "lr", "lr-milestones",
+  "lr-decay-factor", "beta", "batch-size", "seed", "dropout", "nonlin", "dim-in-decoder", "epochs",
 };
 
 G_DEFINE_QUARK (lw-preset-error-quark, lw_preset_error)
@@ -178,6 +179,65 @@ read_data_dir (GKeyFile *kf, const char *where, const char *group, LwPreset *p,
   return TRUE;
 }
 
+/* The schedule, with the parser and messages of --lr-decay-milestones
+ * and --lr-decay-fact: "file: preset [p], key lr-milestones: milestones
+ * must increase: 50 after 75". */
+static gboolean
+read_lr_schedule (GKeyFile *kf, const char *where, const char *group, LwPreset *p,
+                  GError **error)
+{
+  g_autofree char *why = NULL;
+  g_autofree char *milestones = g_key_file_get_value (kf, group, "lr-milestones", NULL);
+  const char *key = "lr-milestones";
+
+  lw_lr_schedule_init (&p->lr_schedule);
+  if (milestones != NULL)
+    why = lw_lr_schedule_parse_milestones (&p->lr_schedule, milestones);
+  if (why == NULL && g_key_file_has_key (kf, group, "lr-decay-factor", NULL))
+    {
+      g_autofree char *value = g_key_file_get_value (kf, group, "lr-decay-factor", NULL);
+      char *end = NULL;
+
+      key = "lr-decay-factor";
+      p->lr_schedule.factor = g_ascii_strtod (value, &end);
+      if (end == value || *end != '\0')
+        return bad_key (error, where, group, key, value, _("is not a number"));
+      why = lw_lr_schedule_check_factor (p->lr_schedule.factor);
+    }
+  if (why != NULL)
+    {
+      g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE,
+                   /* Translators: file, [preset], key, what is wrong with its value. */
+                   _("%s: preset [%s], key %s: %s"), where, group, key, why);
+      return FALSE;
+    }
+  p->sets |= LW_PRESET_SETS_LR_SCHEDULE;
+  return TRUE;
+}
+
+/* The window's dropout range, and its message, as --dropout's. */
+static gboolean
+read_dropout (GKeyFile *kf, const char *where, const char *group, LwPreset *p, GError **error)
+{
+  const LwLiveControl *c = lw_live_control_get (LW_LIVE_DROPOUT);
+  g_autofree char *value = g_key_file_get_value (kf, group, "dropout", NULL);
+  g_autofree char *why = NULL;
+  char *end = NULL;
+
+  p->dropout = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0')
+    return bad_key (error, where, group, "dropout", value, _("is not a number"));
+  why = lw_live_control_out_of_range (c, p->dropout);
+  if (why != NULL)
+    {
+      g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE,
+                   _("%s: preset [%s], key %s: %s"), where, group, "dropout", why);
+      return FALSE;
+    }
+  p->sets |= LW_PRESET_SETS_DROPOUT;
+  return TRUE;
+}
+
 static gboolean
 known_key (const char *key)
 {
@@ -279,6 +339,10 @@ read_preset (GKeyFile *kf, const char *where, const char *group, gboolean user, 
         goto fail;
       p->sets |= LW_PRESET_SETS_LR;
     }
+  if ((g_key_file_has_key (kf, group, "lr-milestones", NULL)
+       || g_key_file_has_key (kf, group, "lr-decay-factor", NULL))
+      && !read_lr_schedule (kf, where, group, p, error))
+    goto fail;
   if (g_key_file_has_key (kf, group, "beta", NULL))
     {
       if (!read_double (kf, where, group, "beta", 0.0, 1.0, FALSE, &p->beta, error))
@@ -297,6 +361,34 @@ read_preset (GKeyFile *kf, const char *where, const char *group, gboolean user, 
       if (!read_seed (kf, where, group, &p->seed, error))
         goto fail;
       p->sets |= LW_PRESET_SETS_SEED;
+    }
+  if (g_key_file_has_key (kf, group, "dropout", NULL) && !read_dropout (kf, where, group, p, error))
+    goto fail;
+  if (g_key_file_has_key (kf, group, "nonlin", NULL))
+    {
+      g_autofree char *v = g_key_file_get_value (kf, group, "nonlin", NULL);
+
+      if (!lw_nonlin_from_string (v, &p->nonlin))
+        {
+          bad_key (error, where, group, "nonlin", v, _("is not a non-linearity (relu, leakyrelu)"));
+          goto fail;
+        }
+      p->sets |= LW_PRESET_SETS_NONLIN;
+    }
+  if (g_key_file_has_key (kf, group, "dim-in-decoder", NULL))
+    {
+      if (!read_uint (kf, where, group, "dim-in-decoder", 1, LW_PRESET_DIM_IN_DECODER_MAX, &u,
+                      error))
+        goto fail;
+      p->dim_in_decoder = (guint) u;
+      p->sets |= LW_PRESET_SETS_DIM_IN_DECODER;
+    }
+  if (g_key_file_has_key (kf, group, "epochs", NULL))
+    {
+      if (!read_uint (kf, where, group, "epochs", 1, LW_PRESET_EPOCHS_MAX, &u, error))
+        goto fail;
+      p->epochs = (guint) u;
+      p->sets |= LW_PRESET_SETS_EPOCHS;
     }
   return p;
 
@@ -540,6 +632,23 @@ lw_preset_save (const LwPreset *p, const char *path, GError **error)
     g_key_file_set_uint64 (kf, p->id, "batch-size", p->batch_size);
   if (p->sets & LW_PRESET_SETS_SEED)
     g_key_file_set_uint64 (kf, p->id, "seed", p->seed);
+  if (p->sets & LW_PRESET_SETS_LR_SCHEDULE)
+    {
+      g_autofree char *milestones = lw_lr_schedule_milestones_text (&p->lr_schedule);
+
+      g_key_file_set_string (kf, p->id, "lr-milestones", milestones);
+      g_key_file_set_string (kf, p->id, "lr-decay-factor",
+                             g_ascii_formatd (number, sizeof number, "%.6g", p->lr_schedule.factor));
+    }
+  if (p->sets & LW_PRESET_SETS_DROPOUT)
+    g_key_file_set_string (kf, p->id, "dropout",
+                           g_ascii_formatd (number, sizeof number, "%.6g", p->dropout));
+  if (p->sets & LW_PRESET_SETS_NONLIN)
+    g_key_file_set_string (kf, p->id, "nonlin", lw_nonlin_to_string (p->nonlin));
+  if (p->sets & LW_PRESET_SETS_DIM_IN_DECODER)
+    g_key_file_set_uint64 (kf, p->id, "dim-in-decoder", p->dim_in_decoder);
+  if (p->sets & LW_PRESET_SETS_EPOCHS)
+    g_key_file_set_uint64 (kf, p->id, "epochs", p->epochs);
 
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -574,4 +683,10 @@ lw_preset_apply_model (const LwPreset *p, LwModelConfig *config)
     config->batch_size = p->batch_size;
   if (p->sets & LW_PRESET_SETS_SEED)
     config->seed = p->seed;
+  if (p->sets & LW_PRESET_SETS_DROPOUT)
+    config->dropout = (float) p->dropout;
+  if (p->sets & LW_PRESET_SETS_NONLIN)
+    config->nonlin = p->nonlin;
+  if (p->sets & LW_PRESET_SETS_DIM_IN_DECODER)
+    config->dim_in_decoder = p->dim_in_decoder;
 }

@@ -1,5 +1,7 @@
 /* lw-preset.h: named presets of a run (network, and optionally dataset,
- * loss, learning rate, beta, batch size, seed), read from key files: the
+ * loss, learning rate and its schedule, beta, batch size, seed, dropout,
+ * non-linearity, pred-head pooling, epochs: a whole recipe of the paper),
+ * read from key files: the
  * built-in ones (data/presets.ini, installed, with a compiled-in copy for
  * uninstalled builds) and the user's own, which come after them and may
  * replace them. Used by the window and by layerwise-cli; no GTK. */
@@ -8,6 +10,7 @@
 #include <glib.h>
 
 #include "data/lw-dataset.h"
+#include "engine/lw-lr-schedule.h"
 #include "engine/lw-model.h"
 
 G_BEGIN_DECLS
@@ -24,6 +27,11 @@ typedef enum {
   LW_PRESET_SETS_BETA       = 1 << 3,
   LW_PRESET_SETS_BATCH_SIZE = 1 << 4,
   LW_PRESET_SETS_SEED       = 1 << 5,
+  LW_PRESET_SETS_LR_SCHEDULE = 1 << 6,  /* lr-milestones and lr-decay-factor */
+  LW_PRESET_SETS_DROPOUT    = 1 << 7,
+  LW_PRESET_SETS_NONLIN     = 1 << 8,
+  LW_PRESET_SETS_DIM_IN_DECODER = 1 << 9,
+  LW_PRESET_SETS_EPOCHS     = 1 << 10,
 } LwPresetSets;
 
 typedef struct {
@@ -41,7 +49,17 @@ typedef struct {
   double beta;
   guint batch_size;
   guint64 seed;               /* at most LW_PRESET_SEED_MAX */
+  LwLrSchedule lr_schedule;   /* either key absent: none, and 0.25 */
+  double dropout;
+  LwNonlin nonlin;
+  guint dim_in_decoder;
+  guint epochs;               /* the window's epoch limit, --epochs */
 } LwPreset;
+
+/* The largest epochs and dim-in-decoder of a preset (as --epochs and
+ * --dim-in-decoder). */
+#define LW_PRESET_EPOCHS_MAX 1000000
+#define LW_PRESET_DIM_IN_DECODER_MAX (1u << 20)
 
 /* The largest seed of a preset, 2^53 - 1: the window's seed box holds a
  * double, which counts every whole number exactly up to here. */
@@ -98,7 +116,8 @@ gboolean        lw_preset_save            (const LwPreset *preset, const char *p
 char           *lw_preset_user_path       (void);
 
 /* The model settings a preset sets: its network, and its loss, learning
- * rate, beta, batch size and seed when it sets them. Another
+ * rate, beta, batch size, seed, dropout, non-linearity and dim-in-decoder
+ * when it sets them (the schedule and epochs are the caller's). Another
  * architecture without a rate of its own starts at its default rate. */
 void            lw_preset_apply_model     (const LwPreset *preset, LwModelConfig *config);
 

@@ -26,6 +26,7 @@ typedef enum {
   LW_CMD_SET_NO_DETACH,
   LW_CMD_SET_PROBE_IMAGE,
   LW_CMD_SET_SCHEDULE,
+  LW_CMD_SET_LR_SCHEDULE,
   LW_CMD_CLEAR_PREVIOUS,
   LW_CMD_SAVE_RUN,
   LW_CMD_OPEN_RUN,
@@ -47,6 +48,7 @@ typedef struct {
     guint index;              /* probe image */
     LwSchedule schedule;      /* with block = its stages */
     guint interval_s;         /* autosave */
+    LwLrSchedule lr_schedule; /* SET_LR_SCHEDULE */
   };
   char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */

@@ -40,6 +40,9 @@ set_value (LwRun *r, const LwCommand *cmd, guint64 at)
   if (v == lw_live_control_value (c, lw_model_get_config (r->model)))
     return FALSE;
   c->set (r->model, v);
+  /* A rate the user sets is where a new run starts, milestones or not. */
+  if (c->id == LW_LIVE_LR)
+    r->lr_base = v;
   lw_history_add_mark (r->history, control_marks[c->id], at, _(c->mark), num);
   return TRUE;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/lw-bytes.h"
+#include "engine/lw-live-controls.h"
 #include "engine/lw-model-state.h"
 #include "runfile/lw-run-sections.h"
 
@@ -27,6 +28,68 @@ damaged (GError **error, const char *message)
 
 /* ------------------------------------------------------------------ */
 /* Settings */
+
+/* The learning-rate schedule (format 4): the run's own, as edited live,
+ * so an opened run goes on with it as an unbroken one would. */
+#define LR_SCHEDULE_SINCE 4
+
+static void
+lr_schedule_to_key_file (const LwRun *r, GKeyFile *kf)
+{
+  g_autofree char *text = lw_lr_schedule_milestones_text (&r->lr_schedule);
+
+  g_key_file_set_string (kf, SESSION_GROUP, "lr_milestones", text);
+  g_key_file_set_double (kf, SESSION_GROUP, "lr_decay_factor", r->lr_schedule.factor);
+  g_key_file_set_double (kf, SESSION_GROUP, "lr_base", r->lr_base);
+}
+
+/* The rate before the milestones passed; absent before format 4: the
+ * rate the run has, as no schedule had changed it. */
+static gboolean
+lr_base_from_key_file (GKeyFile *kf, guint version, LwRun *r, GError **error)
+{
+  const LwLiveControl *c = lw_live_control_get (LW_LIVE_LR);
+  g_autoptr (GError) local = NULL;
+  double v;
+
+  if (version < LR_SCHEDULE_SINCE && !g_key_file_has_key (kf, SESSION_GROUP, "lr_base", NULL))
+    {
+      r->lr_base = lw_model_get_config (r->model)->lr;
+      return TRUE;
+    }
+  v = g_key_file_get_double (kf, SESSION_GROUP, "lr_base", &local);
+  if (local != NULL || !lw_live_control_in_range (c, v))
+    return damaged (error, _("the run file's learning-rate schedule is damaged"));
+  r->lr_base = (float) v;
+  return TRUE;
+}
+
+/* Absent before format 4: no milestones, which is what those runs had. */
+static gboolean
+lr_schedule_from_key_file (GKeyFile *kf, guint version, LwLrSchedule *s, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GError) local = NULL;
+
+  lw_lr_schedule_init (s);
+  if (version < LR_SCHEDULE_SINCE && !g_key_file_has_key (kf, SESSION_GROUP, "lr_milestones", NULL))
+    return TRUE;
+  text = g_key_file_get_string (kf, SESSION_GROUP, "lr_milestones", NULL);
+  s->factor = g_key_file_get_double (kf, SESSION_GROUP, "lr_decay_factor", &local);
+  if (text == NULL || local != NULL)
+    return damaged (error, _("the run file's learning-rate schedule is missing"));
+  why = lw_lr_schedule_parse_milestones (s, text);
+  if (why == NULL)
+    why = lw_lr_schedule_check_factor (s->factor);
+  if (why != NULL)
+    {
+      g_set_error (error, LW_RUN_FILE_ERROR, LW_RUN_FILE_ERROR_CORRUPT,
+                   _("the run file's learning-rate schedule is damaged: %s"), why);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static void
 settings_to_key_file (const LwRunSettings *st, const LwModel *model, GKeyFile *kf)
@@ -109,7 +172,8 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
       return FALSE;
     }
   st->data_dir = g_key_file_get_string (kf, SESSION_GROUP, "data_dir", NULL);
-  if (!lw_run_config_get_model (kf, version, &st->model, error))
+  if (!lw_run_config_get_model (kf, version, &st->model, error)
+      || !lr_schedule_from_key_file (kf, version, &st->lr_schedule, error))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (setting_keys); i++)
     {
@@ -301,6 +365,7 @@ lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GEr
 
   lw_run_config_set_writer (kf, LW_SESSION_RUN_WRITER);
   settings_to_key_file (settings, r->model, kf);
+  lr_schedule_to_key_file (r, kf);
   lw_run_config_set_dataset (kf, r->ds);
   lw_run_file_take_section (f, LW_RUN_SECTION_CONFIG, lw_run_config_to_bytes (kf));
 
@@ -389,6 +454,8 @@ lw_run_disk_restore (LwRun *r, LwRunFile *f, GError **error)
     }
   for (guint i = 0; i < r->n_blocks; i++)
     r->block_lr_mult[i] = lw_model_get_block_lr_mult (r->model, i);
+  if (!lr_base_from_key_file (kf, lw_run_file_get_version (f), r, error))
+    return FALSE;
 
   r->epoch = pos.epoch;
   r->batch_pos = pos.batch_pos;

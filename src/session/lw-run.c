@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -124,6 +125,8 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
     r->block_lr_mult[i] = 1.0f;
   for (guint i = 0; i <= LW_MAX_BLOCKS; i++)
     r->last_train_acc[i] = r->last_test_acc[i] = NAN;
+  r->lr_schedule = settings->lr_schedule;
+  r->lr_base = config.lr;
 
   lw_recent_init (&r->window, r->n_blocks);
   lw_rate_init (&r->rate);
@@ -165,6 +168,60 @@ lw_run_update_title (LwRun *r)
                * --no-detach). */
               ? _("%s, lr %s, no detach") : _("%s, lr %s"),
               lw_loss_type_to_string (cfg->loss), lw_label_number (lr, sizeof lr, cfg->lr));
+}
+
+gboolean
+lw_run_set_lr_schedule (LwRun *r, const LwLrSchedule *schedule)
+{
+  g_autofree char *list = NULL;
+  char factor[32];
+
+  if (lw_lr_schedule_equal (&r->lr_schedule, schedule))
+    return FALSE;
+  r->lr_schedule = *schedule;
+  lw_label_number (factor, sizeof factor, (float) schedule->factor);
+  if (schedule->n_milestones == 0)
+    lw_history_add_mark (r->history, LW_MARK_LR, r->samples_pushed, "%s",
+                         _("no lr milestones"));
+  else
+    {
+      list = lw_lr_schedule_milestones_text (schedule);
+      /* Translators: a mark: the rate's factor, and the epochs after which it applies. */
+      lw_history_add_mark (r->history, LW_MARK_LR, r->samples_pushed, _("lr ×%s after %s"),
+                           factor, list);
+    }
+  return TRUE;
+}
+
+guint
+lw_run_next_milestone (const LwRun *r)
+{
+  return r->finished ? 0 : lw_lr_schedule_next (&r->lr_schedule, r->epoch);
+}
+
+/* An epoch after a milestone begins: the live rate times the factor, with
+ * a mark. The pipeline is empty here (drained at the epoch's end), and the
+ * next batch pushed takes the new rate. */
+static void
+apply_milestones (LwRun *r)
+{
+  guint steps = lw_lr_schedule_steps_at (&r->lr_schedule, r->epoch);
+  double lr = lw_model_get_config (r->model)->lr;
+  char num[32], factor[32];
+
+  if (steps == 0)
+    return;
+  for (guint k = 0; k < steps; k++)
+    lr *= r->lr_schedule.factor;
+  /* A rate that small is as good as none; it stays as it is. */
+  if ((float) lr < FLT_MIN)
+    return;
+  lw_model_set_lr (r->model, (float) lr);
+  lw_label_number (num, sizeof num, (float) lr);
+  lw_label_number (factor, sizeof factor, (float) r->lr_schedule.factor);
+  /* Translators: a mark: the new rate and the factor of a milestone of the schedule. */
+  lw_history_add_mark (r->history, LW_MARK_LR, r->samples_pushed, _("lr %s (×%s, milestone)"),
+                       num, factor);
 }
 
 /* Accuracy of every block and the output on the first n test samples,
@@ -404,6 +461,7 @@ lw_run_step (LwRun *r)
         {
           r->epoch++;
           r->batch_pos = 0;
+          apply_milestones (r);
         }
     }
   return r->finished;

@@ -50,6 +50,9 @@ typedef struct {
   guint64 steps_pushed, samples_pushed;  /* handed out; ahead while a pipeline runs */
   gboolean finished;
   float block_lr_mult[LW_MAX_BLOCKS];
+  LwLrSchedule lr_schedule;   /* applied as each epoch begins; changed live */
+  float lr_base;              /* the rate before the schedule's decays: the one the run
+                               * started with, or the user last set (a new run's rate) */
   float last_train_acc[LW_MAX_BLOCKS + 1];
   float last_test_acc[LW_MAX_BLOCKS + 1];
   LwDivergence diverged;      /* the first step that diverged since cleared: what == NONE if none */
@@ -93,6 +96,12 @@ guint    lw_run_n_stages      (const LwRun *run);
  * pipeline samples/s over sequential once decided (0 otherwise, and when
  * AUTO had nothing to choose). */
 gboolean lw_run_schedule_probing (const LwRun *run, double *ratio);
+
+/* The schedule from now on (a live change), with a mark. FALSE, and no
+ * mark, when it is the one the run has. */
+gboolean lw_run_set_lr_schedule (LwRun *run, const LwLrSchedule *schedule);
+/* The milestone the rate decays after next (0: none left). */
+guint    lw_run_next_milestone  (const LwRun *run);
 
 /* Title for the curves, e.g. "predsim, lr 5e-4". */
 void     lw_run_update_title (LwRun *run);

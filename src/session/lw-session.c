@@ -26,6 +26,7 @@ lw_run_settings_init (LwRunSettings *settings)
     .schedule = LW_SCHEDULE_AUTO,
   };
   lw_model_config_init (&settings->model);
+  lw_lr_schedule_init (&settings->lr_schedule);
 }
 
 void
@@ -330,6 +331,22 @@ lw_session_set_schedule (LwSession *s, LwSchedule schedule, guint stages, GError
   cmd = lw_command_new (LW_CMD_SET_SCHEDULE);
   cmd->schedule = schedule;
   cmd->block = stages;
+  queue_command (s, cmd);
+  return TRUE;
+}
+
+gboolean
+lw_session_set_lr_schedule (LwSession *s, const LwLrSchedule *schedule, GError **error)
+{
+  g_autofree char *why = NULL;
+  LwCommand *cmd;
+
+  g_return_val_if_fail (s != NULL && schedule != NULL, FALSE);
+  why = lw_lr_schedule_check (schedule);
+  if (why != NULL)
+    return invalid (error, "%s", why);
+  cmd = lw_command_new (LW_CMD_SET_LR_SCHEDULE);
+  cmd->lr_schedule = *schedule;
   queue_command (s, cmd);
   return TRUE;
 }

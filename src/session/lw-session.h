@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include "engine/lw-live-controls.h"
+#include "engine/lw-lr-schedule.h"
 #include "engine/lw-pipeline.h"
 #include "lw-snapshot.h"
 
@@ -26,6 +27,7 @@ typedef struct {
                                * the batch size and the dataset's classes */
   guint classes_per_batch_until_epoch;  /* 0: in every epoch */
   guint max_epochs;           /* 0: no limit */
+  LwLrSchedule lr_schedule;   /* the rate × factor after each milestone epoch (live) */
   guint eval_every;           /* steps between held-out evaluations (default 100) */
   guint eval_samples;         /* held-out subset size (default 1000) */
   guint probe_n;              /* similarity probe batch (default 64) */
@@ -77,6 +79,12 @@ gboolean    lw_session_set_block_frozen  (LwSession *session, guint block, gbool
  * is chosen; a pipeline runs such steps whole. */
 void        lw_session_set_no_detach  (LwSession *session, gboolean no_detach);
 gboolean    lw_session_set_dropout    (LwSession *session, double dropout, GError **error);
+/* The learning-rate schedule from now on: as each later epoch begins
+ * after a milestone, the live rate is multiplied by the factor (a
+ * milestone already passed changes nothing). Refused with the parser's
+ * message when the schedule is not one it could give. */
+gboolean    lw_session_set_lr_schedule (LwSession *session, const LwLrSchedule *schedule,
+                                        GError **error);
 gboolean    lw_session_set_probe_image (LwSession *session, guint test_index, GError **error);
 /* Switches the running model to another schedule at the next batch; the
  * weights and the results do not depend on it (lw-pipeline.h). stages 0:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "engine/lw-lr-schedule.h"
 #include "engine/lw-model.h"
 #include "data/lw-dataset.h"
 #include "engine/lw-pipeline.h"
@@ -117,6 +118,10 @@ struct _LwSnapshot {
   gboolean no_similarity_std;
   float beta;
   float lr;
+  LwLrSchedule lr_schedule;   /* the run's, as edited live */
+  guint lr_next_milestone;    /* the rate decays after this epoch next; 0: no more */
+  float lr_base;              /* lr before the milestones passed (the user's last, or
+                               * the start's): what a new run starts at */
   float dropout;
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];
@@ -130,6 +135,7 @@ struct _LwSnapshot {
 
   /* Progress. */
   guint epoch;                /* 1-based epoch under way */
+  guint max_epochs;           /* where the run stops (a preset's epochs); 0: never */
   guint64 step;               /* steps done in this run */
   guint64 samples_seen;
   guint train_size;

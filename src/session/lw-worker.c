@@ -78,6 +78,10 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->block_frozen[i] = lw_model_get_block_frozen (r->model, i);
         }
       t->epoch = r->epoch;
+      t->max_epochs = r->max_epochs;
+      t->lr_schedule = r->lr_schedule;
+      t->lr_base = r->lr_base;
+      t->lr_next_milestone = lw_run_next_milestone (r);
       t->step = r->step;
       t->samples_seen = r->samples_seen;
       t->samples_per_s = lw_rate_per_s (&r->rate, now, r->samples_seen);
@@ -98,6 +102,11 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           lw_pipeline_stage_blocks (r->pipeline, st, &first, &t->stage_end[st]);
         }
       lw_run_update_title (r);
+    }
+  if (r == NULL)
+    {
+      t->lr_schedule = w->settings.lr_schedule;
+      t->lr_base = cfg->lr;
     }
   t->schedule = w->settings.schedule;
   t->arch = cfg->arch;
@@ -650,6 +659,7 @@ lower_lr (LwWorker *w)
   if (lr >= FLT_MIN)
     {
       lw_model_set_lr (r->model, lr);
+      r->lr_base = lr;
       lw_history_add_mark (r->history, LW_MARK_LR, r->samples_seen, _("lr %s"),
                            lw_label_number (num, sizeof num, lr));
     }
@@ -716,6 +726,11 @@ apply (LwSession *s, LwCommand *cmd)
           if (cmd->kind == LW_CMD_SET_LOSS)
             w->visuals_dirty = TRUE;
         }
+      break;
+
+    case LW_CMD_SET_LR_SCHEDULE:
+      if (r != NULL && lw_run_set_lr_schedule (r, &cmd->lr_schedule))
+        w->publish_needed = TRUE;
       break;
 
     case LW_CMD_SET_PROBE_IMAGE:
