@@ -1125,6 +1125,23 @@ test_window_save_preset (void)
   wait_until (window, loss_is_sim, NULL, APPLY_TIMEOUT_S, "the loss change");
 
   dialog = open_save_dialog (window);
+  /* The summary says what the preset will hold beyond the network and its
+   * run: here the dropout and the schedule, and no epoch limit. */
+  g_test_message ("summary: %s", lw_save_preset_dialog_get_summary (dialog));
+  g_assert_nonnull (strstr (lw_save_preset_dialog_get_summary (dialog),
+                            "\ndropout 0.25, relu, lr ×0.5 after epochs 3, 6"));
+  g_assert_null (strstr (lw_save_preset_dialog_get_summary (dialog), "epochs,"));
+  /* A conv net's recipe names its heads' pooling and the epoch limit. */
+  {
+    LwSavePresetDialog *paper =
+      lw_save_preset_dialog_new (GTK_WINDOW (window), lw_choices_lookup_preset ("paper-vgg8b-mnist"),
+                                 lw_choices_get_presets (), "/nonexistent/presets.ini");
+
+    g_assert_true (g_str_has_suffix (lw_save_preset_dialog_get_summary (paper),
+                                     "\ndropout 0.2, leakyrelu, pred heads 1024 inputs, "
+                                     "lr ×0.25 after epochs 50, 75, 89, 94, 100 epochs"));
+    gtk_window_destroy (GTK_WINDOW (paper));
+  }
   g_assert_false (lw_save_preset_dialog_save (dialog));
   g_assert_nonnull (strstr (lw_save_preset_dialog_get_message (dialog), "name"));
   gtk_editable_set_text (lw_save_preset_dialog_get_entry (dialog), "3x256");

@@ -191,6 +191,45 @@ describe_dataset (const LwPreset *p)
                              : g_strdup (lw_dataset_kind_to_string (p->dataset));
 }
 
+/* The recipe a preset holds beyond the network and its run: dropout, the
+ * non-linearity, the pred heads' pooling, the schedule and the epoch limit,
+ * each only if the preset sets it; NULL when it sets none. */
+static char *
+describe_recipe (const LwPreset *p)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
+  char *text = NULL;
+
+  if (p->sets & LW_PRESET_SETS_DROPOUT)
+    /* Translators: part of a preset's recipe, e.g. "dropout 0.1". */
+    g_ptr_array_add (parts, g_strdup_printf (_("dropout %g"), p->dropout));
+  if (p->sets & LW_PRESET_SETS_NONLIN)
+    g_ptr_array_add (parts, g_strdup (lw_nonlin_to_string (p->nonlin)));
+  /* The pooling only shapes a conv net's heads. */
+  if ((p->sets & LW_PRESET_SETS_DIM_IN_DECODER) && lw_arch_is_conv (p->arch))
+    /* Translators: the pred heads' input size, e.g. "pred heads 1024 inputs". */
+    g_ptr_array_add (parts, g_strdup_printf (_("pred heads %u inputs"), p->dim_in_decoder));
+  if ((p->sets & LW_PRESET_SETS_LR_SCHEDULE) && p->lr_schedule.n_milestones > 0)
+    {
+      g_autofree char *list = lw_lr_schedule_milestones_list (&p->lr_schedule);
+
+      /* Translators: the learning-rate schedule, e.g. "lr ×0.25 after epochs 50, 75". */
+      g_ptr_array_add (parts, g_strdup_printf (_("lr ×%g after epochs %s"),
+                                               p->lr_schedule.factor, list));
+    }
+  if ((p->sets & LW_PRESET_SETS_EPOCHS) && p->epochs > 0)
+    /* Translators: the run's epoch limit, e.g. "100 epochs". */
+    g_ptr_array_add (parts, g_strdup_printf (ngettext ("%u epoch", "%u epochs",
+                                                          p->epochs), p->epochs));
+  if (parts->len > 0)
+    {
+      g_ptr_array_add (parts, NULL);
+      text = g_strjoinv (", ", (char **) parts->pdata);
+    }
+  g_ptr_array_unref (parts);
+  return text;
+}
+
 LwSavePresetDialog *
 lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
                            const LwPresetList *presets, const char *path)
@@ -201,6 +240,7 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   g_autofree char *where = NULL;
   g_autofree char *network = NULL;
   g_autofree char *dataset = NULL;
+  g_autofree char *recipe = NULL;
   char seed[24];
 
   g_return_val_if_fail (settings != NULL && presets != NULL && path != NULL, NULL);
@@ -223,6 +263,14 @@ lw_save_preset_dialog_new (GtkWindow *parent, const LwPreset *settings,
   summary = g_strdup_printf (_("%s on %s, %s, lr %s, beta %g, batch %u, seed %s"),
                              network, dataset, lw_loss_type_to_string (settings->loss), rate,
                              settings->beta, settings->batch_size, seed);
+  recipe = describe_recipe (settings);
+  if (recipe != NULL)
+    {
+      char *both = g_strconcat (summary, "\n", recipe, NULL);
+
+      g_free (summary);
+      summary = both;
+    }
   gtk_label_set_text (self->summary_label, summary);
   where = g_strdup_printf (_("Saved in %s, where --preset finds it too."), path);
   gtk_label_set_text (self->path_label, where);
