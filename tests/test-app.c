@@ -3161,12 +3161,12 @@ test_window_seed_and_conv (void)
                                                          LW_TYPE_CONTROLS_PANEL, "seed_spin"));
   g_assert_true (seed_shown (spin, G_GUINT64_CONSTANT (9007199254740991)));
   summary = save_dialog_summary (window);
-  g_assert_true (g_str_has_suffix (summary, "seed 9007199254740991"));
+  g_assert_nonnull (strstr (summary, "seed 9007199254740991\n"));
   g_clear_pointer (&summary, g_free);
 
   gtk_spin_button_set_value (spin, 4294967296.0 * 1000 + 7);
   summary = save_dialog_summary (window);
-  g_assert_true (g_str_has_suffix (summary, "seed 4294967296007"));
+  g_assert_nonnull (strstr (summary, "seed 4294967296007\n"));
   g_clear_pointer (&summary, g_free);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "vgg-mini");
