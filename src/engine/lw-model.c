@@ -531,6 +531,20 @@ check_global_step (LwModel *m, LwUpdate *pending, const LwStepControls *c, LwSte
   return TRUE;
 }
 
+/* The output layer on the top block's activation h: its (weighted)
+ * cross-entropy into st, and the error it sends back into the top block's
+ * dout, for the steps whose error goes through every block. */
+static void
+output_into_top_block (LwModel *m, const float *h, const guint8 *y, guint count,
+                       const LwStepControls *c, LwStepStats *st)
+{
+  lw_linear_forward (&m->out, h, count, m->logits);
+  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
+                                m->dlogits, &st->correct_out);
+  lw_linear_backward (&m->out, h, m->dlogits, count,
+                      block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
+}
+
 /* bp: the blocks feed forward with probe heads, then the output error
  * goes back through every block; one update of the whole network, applied
  * only when all of it is finite. */
@@ -551,14 +565,10 @@ global_step (LwModel *m, const float *x, const guint8 *y, guint count,
       block_probe_update (b, y, count, ctx, &st->block[i], &pending[i]);
     }
 
-  lw_linear_forward (&m->out, h, count, m->logits);
-  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
-                                m->dlogits, &st->correct_out);
+  output_into_top_block (m, h, y, count, c, st);
   /* Back through every block; a block's dx lands in the dout of the block
    * below in the layout that block fed forward (a conv block's pooled map,
    * CHW per sample, is also the flatten's order). */
-  lw_linear_backward (&m->out, h, m->dlogits, count,
-                      block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
   for (guint i = m->n_blocks; i-- > 0;)
     {
       const float *below = i > 0 ? m->fed[i - 1] : x;
@@ -594,11 +604,7 @@ joint_step (LwModel *m, const float *x, const guint8 *y, guint count,
       h = m->fed[i] = block_forward_train (&m->blocks[i], h, count, &ctx, &m->dropout_rng[i]);
     }
 
-  lw_linear_forward (&m->out, h, count, m->logits);
-  st->loss_out = lw_softmax_ce (m->logits, y, count, m->config.n_classes, output_scale (c),
-                                m->dlogits, &st->correct_out);
-  lw_linear_backward (&m->out, h, m->dlogits, count,
-                      block_dout (&m->blocks[m->n_blocks - 1]), FALSE);
+  output_into_top_block (m, h, y, count, c, st);
   for (guint i = m->n_blocks; i-- > 0;)
     {
       const float *below = i > 0 ? m->fed[i - 1] : x;
