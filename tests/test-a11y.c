@@ -1,4 +1,5 @@
-/* test-a11y.c: every control of the window has a name a screen reader can
+/* test-a11y.c: every control of the window (and of its Save Current
+ * Settings as Preset dialog) has a name a screen reader can
  * read: what it is, and for which block. Walks the widget tree of the
  * window shown (under Xvfb) through GTK's own accessibility API.
  *
@@ -16,6 +17,7 @@
 #include <gtk/gtk.h>
 
 #include "app-helpers.h"
+#include "lw-save-preset-dialog.h"
 
 #define LOAD_TIMEOUT_S 60
 
@@ -158,14 +160,45 @@ check_tree (GtkWidget *widget, GString *faults)
   return n;
 }
 
+/* Fails naming each control of root without a proper name. */
+static void
+check_names (GtkWidget *root, guint at_least)
+{
+  g_autoptr (GString) faults = g_string_new (NULL);
+  guint n;
+
+  shown_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  n = check_tree (root, faults);
+  g_clear_pointer (&shown_names, g_hash_table_unref);
+  g_test_message ("%s: %u controls", G_OBJECT_TYPE_NAME (root), n);
+  g_assert_cmpuint (n, >=, at_least);
+  if (faults->len > 0)
+    g_error ("controls without a proper accessible name in %s:%s", G_OBJECT_TYPE_NAME (root),
+             faults->str);
+}
+
+static GtkWidget *
+find_toplevel_of_type (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+        return w;
+    }
+  return NULL;
+}
+
 static void
 test_names (void)
 {
   LwApplication *app;
   LwAppOptions *options;
   LwWindow *window;
-  g_autoptr (GString) faults = g_string_new (NULL);
-  guint n;
+  GtkWidget *dialog;
 
   if (!have_display)
     {
@@ -178,14 +211,17 @@ test_names (void)
   wait_until (window, is_paused, NULL, LOAD_TIMEOUT_S, "the dataset");
   settle (200);
 
-  shown_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  n = check_tree (GTK_WIDGET (window), faults);
-  g_clear_pointer (&shown_names, g_hash_table_unref);
-  g_test_message ("%u controls", n);
-  /* The header's, the sidebar's (with a row per block), the pages'. */
-  g_assert_cmpuint (n, >, 30);
-  if (faults->len > 0)
-    g_error ("controls without a proper accessible name:%s", faults->str);
+  /* The header's, the sidebar's (with a row per block of three), the
+   * pages', the presentation bar's. */
+  check_names (GTK_WIDGET (window), 60);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL);
+  dialog = find_toplevel_of_type (LW_TYPE_SAVE_PRESET_DIALOG);
+  g_assert_nonnull (dialog);
+  settle (200);
+  /* Cancel, Save and the name. */
+  check_names (dialog, 3);
+  gtk_window_destroy (GTK_WINDOW (dialog));
   app_close (app, window);
 }
 
