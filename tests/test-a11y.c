@@ -155,7 +155,8 @@ check_tree (GtkWidget *widget, GString *faults)
       check_name (widget, faults);
       n++;
     }
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     n += check_tree (c, faults);
   return n;
 }

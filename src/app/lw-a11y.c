@@ -75,7 +75,8 @@ lw_a11y_mend_names (GtkWidget *root)
   if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root))
       && gtk_button_get_label (GTK_BUTTON (root)) != NULL)
     mend_mnemonic (root, gtk_button_get_label (GTK_BUTTON (root)));
-  else if (GTK_IS_CHECK_BUTTON (root) && gtk_check_button_get_use_underline (GTK_CHECK_BUTTON (root))
+  else if (GTK_IS_CHECK_BUTTON (root)
+           && gtk_check_button_get_use_underline (GTK_CHECK_BUTTON (root))
            && gtk_check_button_get_label (GTK_CHECK_BUTTON (root)) != NULL)
     mend_mnemonic (root, gtk_check_button_get_label (GTK_CHECK_BUTTON (root)));
   else if (GTK_IS_BUTTON (root) && gtk_button_get_icon_name (GTK_BUTTON (root)) != NULL)
@@ -83,6 +84,7 @@ lw_a11y_mend_names (GtkWidget *root)
   else if (GTK_IS_DROP_DOWN (root))
     mend_drop_down (root);
 
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
     lw_a11y_mend_names (c);
 }
