@@ -182,8 +182,15 @@ lw_block_row_new (guint block)
 {
   LwBlockRow *self = g_object_new (LW_TYPE_BLOCK_ROW, NULL);
   g_autofree char *name = g_strdup_printf (_("Block %u"), block + 1);
+  g_autofree char *mult_name = g_strdup_printf (_("Learning-rate multiplier of block %u"), block + 1);
+  g_autofree char *frozen_name = g_strdup_printf (_("Freeze block %u"), block + 1);
 
   self->block = block;
   gtk_label_set_text (self->name_label, name);
+  /* Read alone, "Freeze" would not say which block. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->mult_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, mult_name, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->frozen_check),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, frozen_name, -1);
   return GTK_WIDGET (self);
 }

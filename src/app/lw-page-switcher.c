@@ -247,6 +247,12 @@ lw_page_switcher_init (LwPageSwitcher *self)
   gtk_widget_set_tooltip_text (self->dropdown, _("Page (Alt+1 … Alt+5)"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->dropdown),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Page"), -1);
+  /* Its toggle button is what takes the focus (see lw-a11y.c). */
+  for (GtkWidget *c = gtk_widget_get_first_child (self->dropdown); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TOGGLE_BUTTON (c))
+      gtk_accessible_update_property (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Page"), -1);
   gtk_widget_set_parent (self->dropdown, GTK_WIDGET (self));
   g_signal_connect_swapped (self->dropdown, "notify::selected",
                             G_CALLBACK (on_dropdown_selected), self);

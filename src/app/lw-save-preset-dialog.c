@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lw-a11y.h"
 #include "lw-status-bar.h"
 
 struct _LwSavePresetDialog
@@ -167,6 +168,7 @@ static void
 lw_save_preset_dialog_init (LwSavePresetDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  lw_a11y_mend_names (GTK_WIDGET (self));
 }
 
 /* The network in words: a conv net's conv blocks are its own, and only its

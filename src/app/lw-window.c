@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "lw-a11y.h"
 #include "lw-block-row.h"
 #include "lw-page-switcher.h"
 #include "lw-choices.h"
@@ -706,6 +707,7 @@ lw_window_init (LwWindow *self)
   self->charts = lw_charts_new ();
   lw_run_settings_init (&self->pending);
   gtk_widget_init_template (GTK_WIDGET (self));
+  lw_a11y_mend_names (GTK_WIDGET (self));
   for (guint i = 0; i < N_VIEWS; i++)
     self->views[i] = page_view (self, &view_specs[i]);
   for (guint i = 0; i < N_VIEWS; i++)
