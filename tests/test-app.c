@@ -1350,6 +1350,31 @@ find_label_with (GtkWidget *widget, const char *text)
   return NULL;
 }
 
+
+/* A shown message (data: part of its text) has its place in the layout. */
+static gboolean
+error_laid_out (LwWindow *window, gconstpointer data)
+{
+  GtkWidget *label = find_label_with (GTK_WIDGET (window), data);
+
+  return label != NULL && gtk_widget_get_mapped (label) && gtk_widget_get_height (label) > 0;
+}
+
+/* Two widgets of the window that do not cover each other. */
+static void
+assert_apart (LwWindow *window, GtkWidget *a, GtkWidget *b)
+{
+  graphene_rect_t ra, rb;
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_true (gtk_widget_compute_bounds (a, GTK_WIDGET (window), &ra));
+  g_assert_true (gtk_widget_compute_bounds (b, GTK_WIDGET (window), &rb));
+  if (graphene_rect_intersection (&ra, &rb, NULL))
+    g_error ("%s at (%g, %g, %g x %g) covers %s at (%g, %g, %g x %g)",
+             G_OBJECT_TYPE_NAME (a), ra.origin.x, ra.origin.y, ra.size.width, ra.size.height,
+             G_OBJECT_TYPE_NAME (b), rb.origin.x, rb.origin.y, rb.size.width, rb.size.height);
+}
 /* The controller of that name on widget (borrowed). */
 static GtkEventController *
 controller_named (GtkWidget *widget, const char *name)
@@ -1697,6 +1722,11 @@ test_window_paper_preset (void)
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (milestones)), ==,
                    "milestones must increase: 50 after 75");
+  /* The message has a row of its own, not the no-detach switch's. */
+  wait_until (window, error_laid_out, "milestones must increase", APPLY_TIMEOUT_S,
+              "the schedule's message");
+  assert_apart (window, find_label_with (GTK_WIDGET (panel), "milestones must increase"),
+                find_descendant (GTK_WIDGET (panel), GTK_TYPE_CHECK_BUTTON, "win.no-detach"));
   gtk_editable_set_text (GTK_EDITABLE (milestones), "1,2");
   type_into (decay, "2");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
