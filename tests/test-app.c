@@ -503,6 +503,29 @@ test_style (void)
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
 }
 
+/* The caption under the rate says "all passed" only of milestones that
+ * passed: a run that ends first never reaches the rest. */
+static void
+test_schedule_caption (void)
+{
+  LwLrSchedule s;
+  g_autofree char *running = NULL, *passed = NULL, *ended = NULL;
+
+  lw_lr_schedule_init (&s);
+  g_assert_null (lw_lr_schedule_parse_milestones (&s, "1,5"));
+  s.factor = 0.5;
+  running = lw_controls_panel_describe_schedule (&s, 3, 5);
+  g_assert_cmpstr (running, ==, "×0.5 after epochs 1, 5; next after 5");
+  passed = lw_controls_panel_describe_schedule (&s, 6, 0);
+  g_assert_cmpstr (passed, ==, "×0.5 after epochs 1, 5; all passed");
+  /* Finished at its epoch 1, or at epoch 4 of 5. */
+  ended = lw_controls_panel_describe_schedule (&s, 1, 0);
+  g_assert_cmpstr (ended, ==, "×0.5 after epochs 1, 5; the run ends before the rest");
+  g_free (ended);
+  ended = lw_controls_panel_describe_schedule (&s, 4, 0);
+  g_assert_cmpstr (ended, ==, "×0.5 after epochs 1, 5; the run ends before the rest");
+}
+
 /* ---- conv nets ---------------------------------------------------------- */
 
 /* Every preset builds: the architecture it names, blocks the model
@@ -3261,6 +3284,7 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   have_display = gtk_init_check ();
   g_test_add_func ("/app/style", test_style);
+  g_test_add_func ("/app/schedule-caption", test_schedule_caption);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);

@@ -196,7 +196,10 @@ lw_run_set_lr_schedule (LwRun *r, const LwLrSchedule *schedule)
 guint
 lw_run_next_milestone (const LwRun *r)
 {
-  return r->finished ? 0 : lw_lr_schedule_next (&r->lr_schedule, r->epoch);
+  guint next = r->finished ? 0 : lw_lr_schedule_next (&r->lr_schedule, r->epoch);
+
+  /* One at or after the run's last epoch never applies: the run ends first. */
+  return r->max_epochs > 0 && next >= r->max_epochs ? 0 : next;
 }
 
 /* An epoch after a milestone begins: the live rate times the factor, with
