@@ -1714,6 +1714,7 @@ test_window_paper_preset (void)
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
                    "No milestones: the rate changes only when you change it");
+  assert_mnemonics_apart (GTK_WIDGET (panel));
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "paper-mlp-mnist");
   /* The subset, so that the test needs no download: the recipe stays. */
