@@ -526,6 +526,31 @@ test_schedule_caption (void)
   g_assert_cmpstr (ended, ==, "×0.5 after epochs 1, 5; the run ends before the rest");
 }
 
+/* Under a bpf loss each block stands under its own target: six such pairs
+ * in the page's room at 1,024 x 768 wrap into two rows of three pairs,
+ * twice as large as six pairs side by side; without pairs it is as it
+ * was (seven matrices, three a row). */
+static void
+test_similarity_layout (void)
+{
+  guint rows, cols;
+  double cell;
+
+  lw_charts_similarity_layout (12, 6, 612, 600, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 4);
+  g_assert_cmpuint (cols, ==, 3);
+  g_assert_cmpfloat (cell, ==, 150);
+  /* Wide and low: side by side. */
+  lw_charts_similarity_layout (12, 6, 1264, 300, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 2);
+  g_assert_cmpuint (cols, ==, 6);
+  g_assert_cmpfloat (cell, ==, 150);
+  lw_charts_similarity_layout (7, 0, 612, 600, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 3);
+  g_assert_cmpuint (cols, ==, 3);
+  g_assert_cmpfloat (cell, ==, 548.0 / 3);
+}
+
 /* ---- conv nets ---------------------------------------------------------- */
 
 /* Every preset builds: the architecture it names, blocks the model
@@ -3286,6 +3311,7 @@ main (int argc, char **argv)
   have_display = gtk_init_check ();
   g_test_add_func ("/app/style", test_style);
   g_test_add_func ("/app/schedule-caption", test_schedule_caption);
+  g_test_add_func ("/app/similarity-layout", test_similarity_layout);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);
