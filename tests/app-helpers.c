@@ -94,3 +94,38 @@ shown (LwWindow *window)
 {
   return lw_window_get_shown_snapshot (window);
 }
+
+static void
+collect_mnemonics (GtkWidget *widget, GHashTable *seen)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_mapped (child))
+        continue;
+      if (GTK_IS_LABEL (child))
+        {
+          guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (child)));
+          const char *text = gtk_label_get_label (GTK_LABEL (child));
+          const char *other;
+
+          if (key == GDK_KEY_VoidSymbol)
+            continue;
+          other = g_hash_table_lookup (seen, GUINT_TO_POINTER (key));
+          if (other != NULL)
+            g_error ("“%s” and “%s” have the same mnemonic", other, text);
+          g_hash_table_insert (seen, GUINT_TO_POINTER (key), (gpointer) text);
+        }
+      collect_mnemonics (child, seen);
+    }
+}
+
+void
+assert_mnemonics_apart (GtkWidget *pane)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  collect_mnemonics (pane, seen);
+  /* The pane has some: the walk found its labels. */
+  g_assert_cmpuint (g_hash_table_size (seen), >, 3);
+}

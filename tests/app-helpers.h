@@ -33,5 +33,8 @@ void                wait_until       (LwWindow *window, WindowTest test, gconstp
                                       int timeout_s, const char *what);
 /* The snapshot the window shows. */
 const LwSnapshot   *shown            (LwWindow *window);
+/* No two shown labels under pane answer the same Alt+letter: GTK would
+ * only move the focus between them, never activate one. */
+void                assert_mnemonics_apart (GtkWidget *pane);
 
 G_END_DECLS

@@ -503,6 +503,54 @@ test_style (void)
   gtk_css_provider_load_from_resource (css, "/io/github/layerwise/Layerwise/style.css");
 }
 
+/* The caption under the rate says "all passed" only of milestones that
+ * passed: a run that ends first never reaches the rest. */
+static void
+test_schedule_caption (void)
+{
+  LwLrSchedule s;
+  g_autofree char *running = NULL, *passed = NULL, *ended = NULL;
+
+  lw_lr_schedule_init (&s);
+  g_assert_null (lw_lr_schedule_parse_milestones (&s, "1,5"));
+  s.factor = 0.5;
+  running = lw_controls_panel_describe_schedule (&s, 3, 5);
+  g_assert_cmpstr (running, ==, "×0.5 after epochs 1, 5; next after 5");
+  passed = lw_controls_panel_describe_schedule (&s, 6, 0);
+  g_assert_cmpstr (passed, ==, "×0.5 after epochs 1, 5; all passed");
+  /* Finished at its epoch 1, or at epoch 4 of 5. */
+  ended = lw_controls_panel_describe_schedule (&s, 1, 0);
+  g_assert_cmpstr (ended, ==, "×0.5 after epochs 1, 5; the run ends before the rest");
+  g_free (ended);
+  ended = lw_controls_panel_describe_schedule (&s, 4, 0);
+  g_assert_cmpstr (ended, ==, "×0.5 after epochs 1, 5; the run ends before the rest");
+}
+
+/* Under a bpf loss each block stands under its own target: six such pairs
+ * in the page's room at 1,024 x 768 wrap into two rows of three pairs,
+ * twice as large as six pairs side by side; without pairs it is as it
+ * was (seven matrices, three a row). */
+static void
+test_similarity_layout (void)
+{
+  guint rows, cols;
+  double cell;
+
+  lw_charts_similarity_layout (12, 6, 612, 600, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 4);
+  g_assert_cmpuint (cols, ==, 3);
+  g_assert_cmpfloat (cell, ==, 150);
+  /* Wide and low: side by side. */
+  lw_charts_similarity_layout (12, 6, 1264, 300, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 2);
+  g_assert_cmpuint (cols, ==, 6);
+  g_assert_cmpfloat (cell, ==, 150);
+  lw_charts_similarity_layout (7, 0, 612, 600, 64, &rows, &cols, &cell);
+  g_assert_cmpuint (rows, ==, 3);
+  g_assert_cmpuint (cols, ==, 3);
+  g_assert_cmpfloat (cell, ==, 548.0 / 3);
+}
+
 /* ---- conv nets ---------------------------------------------------------- */
 
 /* Every preset builds: the architecture it names, blocks the model
@@ -1367,6 +1415,31 @@ find_label_with (GtkWidget *widget, const char *text)
   return NULL;
 }
 
+
+/* A shown message (data: part of its text) has its place in the layout. */
+static gboolean
+error_laid_out (LwWindow *window, gconstpointer data)
+{
+  GtkWidget *label = find_label_with (GTK_WIDGET (window), data);
+
+  return label != NULL && gtk_widget_get_mapped (label) && gtk_widget_get_height (label) > 0;
+}
+
+/* Two widgets of the window that do not cover each other. */
+static void
+assert_apart (LwWindow *window, GtkWidget *a, GtkWidget *b)
+{
+  graphene_rect_t ra, rb;
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_true (gtk_widget_compute_bounds (a, GTK_WIDGET (window), &ra));
+  g_assert_true (gtk_widget_compute_bounds (b, GTK_WIDGET (window), &rb));
+  if (graphene_rect_intersection (&ra, &rb, NULL))
+    g_error ("%s at (%g, %g, %g x %g) covers %s at (%g, %g, %g x %g)",
+             G_OBJECT_TYPE_NAME (a), ra.origin.x, ra.origin.y, ra.size.width, ra.size.height,
+             G_OBJECT_TYPE_NAME (b), rb.origin.x, rb.origin.y, rb.size.width, rb.size.height);
+}
 /* The controller of that name on widget (borrowed). */
 static GtkEventController *
 controller_named (GtkWidget *widget, const char *name)
@@ -1683,6 +1756,7 @@ test_window_paper_preset (void)
   wait_until (window, is_state, GINT_TO_POINTER (LW_RUN_PAUSED), LOAD_TIMEOUT_S, "the dataset");
   g_assert_cmpstr (lw_controls_panel_get_schedule_text (panel), ==,
                    "No milestones: the rate changes only when you change it");
+  assert_mnemonics_apart (GTK_WIDGET (panel));
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.set-preset", "s", "paper-mlp-mnist");
   /* The subset, so that the test needs no download: the recipe stays. */
@@ -1714,6 +1788,11 @@ test_window_paper_preset (void)
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (milestones)), ==,
                    "milestones must increase: 50 after 75");
+  /* The message has a row of its own, not the no-detach switch's. */
+  wait_until (window, error_laid_out, "milestones must increase", APPLY_TIMEOUT_S,
+              "the schedule's message");
+  assert_apart (window, find_label_with (GTK_WIDGET (panel), "milestones must increase"),
+                find_descendant (GTK_WIDGET (panel), GTK_TYPE_CHECK_BUTTON, "win.no-detach"));
   gtk_editable_set_text (GTK_EDITABLE (milestones), "1,2");
   type_into (decay, "2");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (milestones), "error"));
@@ -3248,6 +3327,8 @@ main (int argc, char **argv)
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   have_display = gtk_init_check ();
   g_test_add_func ("/app/style", test_style);
+  g_test_add_func ("/app/schedule-caption", test_schedule_caption);
+  g_test_add_func ("/app/similarity-layout", test_similarity_layout);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);

@@ -284,7 +284,8 @@ test_session_live_edit (void)
     g_autofree char *marks = lr_marks (snap);
 
     g_assert_true (lw_lr_schedule_equal (&snap->lr_schedule, &edit));
-    g_assert_true (g_str_has_suffix (marks, ":lr ×0.5 after 1,3"));
+    /* A list, which no language reads as one number with a decimal comma. */
+    g_assert_true (g_str_has_suffix (marks, ":lr ×0.5 after 1, 3"));
   }
   /* Back to a known place: a fresh run with the edit made at step 2. */
   lw_session_reset (s, &st);
@@ -332,6 +333,40 @@ test_session_live_edit (void)
   lw_run_settings_clear (&st);
 }
 
+/* A run that stops at its epoch 2: milestone 1 applies, milestone 2
+ * (after the last epoch) is never next, and the finished run has none. */
+static void
+test_session_epoch_limit (void)
+{
+  LwRunSettings st;
+  LwSession *s;
+
+  schedule_settings (&st, "1,2", 0.5);
+  st.max_epochs = 2;
+  s = new_paused (&st);
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 1);
+
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 1);
+  }
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 4);
+
+    g_assert_cmpuint (snap->epoch, ==, 2);
+    g_assert_cmpfloat (snap->lr, ==, 5e-4f);
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 0);
+  }
+  {
+    g_autoptr (LwSnapshot) snap = steps (s, 3);
+
+    g_assert_cmpint (snap->state, ==, LW_RUN_FINISHED);
+    g_assert_cmpfloat (snap->lr, ==, 5e-4f);
+    g_assert_cmpuint (snap->lr_next_milestone, ==, 0);
+  }
+  lw_session_free (s);
+  lw_run_settings_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -343,5 +378,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lr-schedule/factor", test_factor);
   g_test_add_func ("/lr-schedule/session/milestones", test_session_milestones);
   g_test_add_func ("/lr-schedule/session/live-edit", test_session_live_edit);
+  g_test_add_func ("/lr-schedule/session/epoch-limit", test_session_epoch_limit);
   return g_test_run ();
 }

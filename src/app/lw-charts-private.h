@@ -22,7 +22,7 @@ typedef struct {
   LwHeatmap maps[2 * LW_MAX_BLOCKS];
   LwImageCache *caches[2 * LW_MAX_BLOCKS];
   guint n;
-  guint cols;                 /* matrices a row; 0: as many as make them largest */
+  guint cols;                 /* targets above blocks: the pairs; 0: no pairs */
   double scale;
 } SimilarityRow;
 

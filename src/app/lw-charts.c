@@ -655,6 +655,33 @@ lw_charts_set_scale (LwCharts *c, double scale)
 
 /* The label matrix and each block's side by side, all the same size; the
  * last one keeps its colour scale, which then serves the whole row. */
+void
+lw_charts_similarity_layout (guint n, guint pairs, double width, double height, double bar,
+                             guint *rows, guint *cols, double *cell)
+{
+  /* Pairs wrap as whole pairs: a block never leaves its target's column. */
+  guint units = pairs > 0 ? pairs : n, unit_rows = pairs > 0 ? 2 : 1;
+
+  g_return_if_fail (n > 0 && (pairs == 0 || n == 2 * pairs));
+  /* As many rows of matrices as make them largest; one more row only
+   * when it is worth it, so a wide view keeps them side by side. */
+  *rows = unit_rows;
+  *cols = units;
+  *cell = MIN ((width - bar) / units, height / unit_rows);
+  for (guint r = 2; r <= units; r++)
+    {
+      guint c = (units + r - 1) / r;
+      double size = MIN ((width - bar) / c, height / (r * unit_rows));
+
+      if (size > *cell * 1.15)
+        {
+          *rows = r * unit_rows;
+          *cols = c;
+          *cell = size;
+        }
+    }
+}
+
 static void
 similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double height)
 {
@@ -671,30 +698,7 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
       return;
     }
 
-  /* As many rows of matrices as make them largest; one more row only
-   * when it is worth it, so a wide view keeps them side by side. A row
-   * given its number of matrices (targets above blocks) keeps it. */
-  rows = 1;
-  cols = row->n;
-  cell = MIN ((width - bar) / cols, height);
-  if (row->cols > 0)
-    {
-      cols = row->cols;
-      rows = (row->n + cols - 1) / cols;
-      cell = MIN ((width - bar) / cols, height / rows);
-    }
-  for (guint r = 2; row->cols == 0 && r <= row->n; r++)
-    {
-      guint c = (row->n + r - 1) / r;
-      double size = MIN ((width - bar) / c, height / r);
-
-      if (size > cell * 1.15)
-        {
-          rows = r;
-          cols = c;
-          cell = size;
-        }
-    }
+  lw_charts_similarity_layout (row->n, row->cols, width, height, bar, &rows, &cols, &cell);
 
   cairo_save (cr);
   cairo_set_source_rgb (cr, 1, 1, 1);
@@ -702,7 +706,10 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
   x = (width - (cols * cell + bar)) / 2.0;
   for (guint i = 0; i < row->n; i++)
     {
-      guint r = i / cols, col = i % cols;
+      /* Pairs: block b's target in one row, the block's matrix below it. */
+      guint b = row->cols > 0 ? i % row->cols : 0;
+      guint r = row->cols > 0 ? 2 * (b / cols) + i / row->cols : i / cols;
+      guint col = row->cols > 0 ? b % cols : i % cols;
       double w = cell + (i + 1 == row->n ? bar : 0.0);
       double y = (height - rows * cell) / 2.0 + r * cell;
 

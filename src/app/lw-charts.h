@@ -82,4 +82,11 @@ char       *lw_charts_describe   (LwCharts *charts, LwChartId id);
 gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **error);
 char       *lw_charts_to_csv     (LwCharts *charts);
 
+/* How the similarity page lays out n matrices in width x height, bar wide
+ * kept at the right for the scale: rows, columns and each one's size.
+ * pairs > 0: the n = 2 x pairs matrices are each block's target, then the
+ * blocks', and each block stands under its target. */
+void        lw_charts_similarity_layout (guint n, guint pairs, double width, double height,
+                                         double bar, guint *rows, guint *cols, double *cell);
+
 G_END_DECLS

@@ -53,6 +53,7 @@ struct _LwControlsPanel
   float shown_beta, shown_lr, shown_dropout;
   LwLrSchedule shown_schedule;
   guint shown_next;           /* G_MAXUINT: none shown yet */
+  guint shown_epoch, shown_max_epochs;
   guint lr_settle_id;
   gboolean syncing;
 };
@@ -179,7 +180,7 @@ on_lr_schedule_activate (LwControlsPanel *self)
 }
 
 char *
-lw_controls_panel_describe_schedule (const LwLrSchedule *s, guint next)
+lw_controls_panel_describe_schedule (const LwLrSchedule *s, guint epoch, guint next)
 {
   g_autofree char *list = NULL;
   char factor[G_ASCII_DTOSTR_BUF_SIZE];
@@ -188,9 +189,15 @@ lw_controls_panel_describe_schedule (const LwLrSchedule *s, guint next)
     return g_strdup (_("No milestones: the rate changes only when you change it"));
   list = lw_lr_schedule_milestones_list (s);
   g_snprintf (factor, sizeof factor, "%g", s->factor);
-  if (next == 0)
+  /* The last one passed as the epoch after it began. */
+  if (next == 0 && s->milestones[s->n_milestones - 1] < epoch)
     /* Translators: the factor, then the milestone epochs, all passed. */
     return g_strdup_printf (_("×%s after epochs %s; all passed"), factor, list);
+  if (next == 0)
+    /* Translators: the factor, then the milestone epochs; the run stops at
+     * its last epoch before the rest of them. */
+    return g_strdup_printf (_("×%s after epochs %s; the run ends before the rest"), factor,
+                            list);
   /* Translators: the factor, the milestone epochs, then the next of them. */
   return g_strdup_printf (_("×%s after epochs %s; next after %u"), factor, list, next);
 }
@@ -202,16 +209,18 @@ lw_controls_panel_get_schedule_text (LwControlsPanel *self)
   return gtk_label_get_text (self->lr_schedule_label);
 }
 
-/* The rates the schedule will set, as marks on the rate's slider. */
+/* The rates the schedule will set, as marks on the rate's slider; none
+ * for milestones at or after the last epoch of a run that has one. */
 static void
-mark_schedule_rates (LwControlsPanel *self, float lr, const LwLrSchedule *s, guint next)
+mark_schedule_rates (LwControlsPanel *self, float lr, const LwLrSchedule *s, guint next,
+                     guint max_epochs)
 {
   GtkAdjustment *adj = gtk_range_get_adjustment (GTK_RANGE (self->lr_scale));
   double rate = lr;
 
   gtk_scale_clear_marks (self->lr_scale);
   for (guint i = 0; i < s->n_milestones && next > 0; i++)
-    if (s->milestones[i] >= next)
+    if (s->milestones[i] >= next && (max_epochs == 0 || s->milestones[i] < max_epochs))
       {
         double at;
 
@@ -228,11 +237,16 @@ show_schedule (LwControlsPanel *self, const LwSnapshot *snap)
   gboolean changed = !lw_lr_schedule_equal (&snap->lr_schedule, &self->shown_schedule);
   g_autofree char *text = NULL;
 
-  if (changed || snap->lr_next_milestone != self->shown_next || snap->lr != self->shown_lr)
-    mark_schedule_rates (self, snap->lr, &snap->lr_schedule, snap->lr_next_milestone);
-  if (!changed && snap->lr_next_milestone == self->shown_next)
+  if (changed || snap->lr_next_milestone != self->shown_next || snap->lr != self->shown_lr
+      || snap->max_epochs != self->shown_max_epochs)
+    mark_schedule_rates (self, snap->lr, &snap->lr_schedule, snap->lr_next_milestone,
+                         snap->max_epochs);
+  self->shown_max_epochs = snap->max_epochs;
+  if (!changed && snap->lr_next_milestone == self->shown_next && snap->epoch == self->shown_epoch)
     return;
-  text = lw_controls_panel_describe_schedule (&snap->lr_schedule, snap->lr_next_milestone);
+  self->shown_epoch = snap->epoch;
+  text = lw_controls_panel_describe_schedule (&snap->lr_schedule, snap->epoch,
+                                              snap->lr_next_milestone);
   gtk_label_set_text (self->lr_schedule_label, text);
   if (changed)
     {

@@ -24,8 +24,10 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (LwControlsPanel, lw_controls_panel, LW, CONTROLS_PANEL, GtkBox)
 
 /* The schedule as the sidebar says it under the learning rate: "×0.25
- * after epochs 50, 75, 89, 94; next after 50", or that there is none. */
-char     *lw_controls_panel_describe_schedule (const LwLrSchedule *schedule, guint next);
+ * after epochs 50, 75, 89, 94; next after 50", or that there is none.
+ * epoch: the one under way; next: the snapshot's lr_next_milestone. */
+char     *lw_controls_panel_describe_schedule (const LwLrSchedule *schedule, guint epoch,
+                                               guint next);
 /* That text as shown now. */
 const char *lw_controls_panel_get_schedule_text (LwControlsPanel *self);
 

@@ -185,7 +185,8 @@ lw_run_set_lr_schedule (LwRun *r, const LwLrSchedule *schedule)
                          _("no lr milestones"));
   else
     {
-      list = lw_lr_schedule_milestones_text (schedule);
+      /* "1, 2", not "1,2": in German that reads as the number 1.2. */
+      list = lw_lr_schedule_milestones_list (schedule);
       /* Translators: a mark: the rate's factor, and the epochs after which it applies. */
       lw_history_add_mark (r->history, LW_MARK_LR, r->samples_pushed, _("lr ×%s after %s"),
                            factor, list);
@@ -196,7 +197,10 @@ lw_run_set_lr_schedule (LwRun *r, const LwLrSchedule *schedule)
 guint
 lw_run_next_milestone (const LwRun *r)
 {
-  return r->finished ? 0 : lw_lr_schedule_next (&r->lr_schedule, r->epoch);
+  guint next = r->finished ? 0 : lw_lr_schedule_next (&r->lr_schedule, r->epoch);
+
+  /* One at or after the run's last epoch never applies: the run ends first. */
+  return r->max_epochs > 0 && next >= r->max_epochs ? 0 : next;
 }
 
 /* An epoch after a milestone begins: the live rate times the factor, with

@@ -100,7 +100,8 @@ gboolean lw_run_schedule_probing (const LwRun *run, double *ratio);
 /* The schedule from now on (a live change), with a mark. FALSE, and no
  * mark, when it is the one the run has. */
 gboolean lw_run_set_lr_schedule (LwRun *run, const LwLrSchedule *schedule);
-/* The milestone the rate decays after next (0: none left). */
+/* The milestone the rate decays after next (0: none left before the run
+ * ends, at its epoch limit if it has one). */
 guint    lw_run_next_milestone  (const LwRun *run);
 
 /* Title for the curves, e.g. "predsim, lr 5e-4". */

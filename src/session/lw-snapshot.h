@@ -119,7 +119,7 @@ struct _LwSnapshot {
   float beta;
   float lr;
   LwLrSchedule lr_schedule;   /* the run's, as edited live */
-  guint lr_next_milestone;    /* the rate decays after this epoch next; 0: no more */
+  guint lr_next_milestone;    /* the rate decays after this epoch next; 0: none before the end */
   float lr_base;              /* lr before the milestones passed (the user's last, or
                                * the start's): what a new run starts at */
   float dropout;
