@@ -96,6 +96,14 @@ has_mark (const LwSnapshot *snap, LwMarkKind kind)
   return FALSE;
 }
 
+static gboolean
+lr_entry_shows (LwWindow *window, gconstpointer text)
+{
+  GtkEntry *entry = lw_controls_panel_get_entry (lw_window_get_controls (window), LW_FIELD_LR);
+
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), text) == 0;
+}
+
 static void
 type_into (GtkEntry *entry, const char *text)
 {
@@ -399,6 +407,27 @@ test_window_trains (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.step", NULL);
   wait_until (window, step_reached, &next, APPLY_TIMEOUT_S, "one step");
   g_assert_cmpfloat (shown (window)->lr, ==, 2e-3f);
+
+  /* A rate the entry shows rounded (1.25e-4 as 1.3e-4, as a schedule's
+   * milestones make them): Enter on the untouched text keeps the exact
+   * rate; a typed 1.3e-4 is 1.3e-4. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.set-lr", "d", 1.25e-4);
+  wait_until (window, lr_entry_shows, "1.3e-4", APPLY_TIMEOUT_S, "the rounded rate");
+  g_signal_emit_by_name (lr_entry, "activate");
+  g_assert_true (lw_session_sync (lw_window_get_session (window), APPLY_TIMEOUT_S * 1000));
+  {
+    g_autoptr (LwSnapshot) now = lw_session_get_snapshot (lw_window_get_session (window));
+
+    g_assert_cmpfloat (now->lr, ==, 1.25e-4f);
+  }
+  gtk_editable_set_text (GTK_EDITABLE (lr_entry), "");
+  type_into (lr_entry, "1.3e-4");
+  g_assert_true (lw_session_sync (lw_window_get_session (window), APPLY_TIMEOUT_S * 1000));
+  {
+    g_autoptr (LwSnapshot) now = lw_session_get_snapshot (lw_window_get_session (window));
+
+    g_assert_cmpfloat (now->lr, ==, 1.3e-4f);
+  }
 
   check_exports (window);
   check_dialogs (app, window);

@@ -66,12 +66,42 @@ format_value (double v)
   return g_strdup_printf ("%g", v);
 }
 
+/* An entry shows a value rounded (a rate to two digits: 1.25e-4 shows as
+ * 1.3e-4), so it keeps the exact value with the text it showed: Enter on
+ * that text, untouched, gives back the exact value, not the rounded one. */
 static void
 set_entry_value (GtkEntry *entry, double v, gboolean as_rate)
 {
   g_autofree char *text = as_rate ? lw_format_rate (v) : format_value (v);
+  double *exact = g_new (double, 1);
 
+  *exact = v;
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  g_object_set_data_full (G_OBJECT (entry), "lw-shown-value", exact, g_free);
+}
+
+/* Any edit of the text, even back to the same digits, is what was typed:
+ * the exact value no longer stands for it. set_entry_value sets the
+ * value again after its own edit. */
+static void
+on_value_entry_changed (GtkEditable *entry)
+{
+  g_object_set_data (G_OBJECT (entry), "lw-shown-value", NULL);
+}
+
+/* The entry's number: the exact value shown if its text is untouched,
+ * else what is typed; FALSE if that is not a number. */
+static gboolean
+entry_value (GtkEntry *entry, double *value)
+{
+  const double *exact = g_object_get_data (G_OBJECT (entry), "lw-shown-value");
+
+  if (exact != NULL)
+    {
+      *value = *exact;
+      return TRUE;
+    }
+  return lw_parse_number (gtk_editable_get_text (GTK_EDITABLE (entry)), value);
 }
 
 static GtkLabel *
@@ -133,7 +163,7 @@ send_entry (LwControlsPanel *self, LwField field, const char *action)
   GtkEntry *entry = lw_controls_panel_get_entry (self, field);
   double value;
 
-  if (!lw_parse_number (gtk_editable_get_text (GTK_EDITABLE (entry)), &value))
+  if (!entry_value (entry, &value))
     {
       lw_controls_panel_show_error (self, field, _("Type a number, e.g. 0.001 or 1e-3"));
       return;
@@ -169,7 +199,7 @@ on_lr_schedule_activate (LwControlsPanel *self)
 
   lw_controls_panel_show_error (self, LW_FIELD_LR_MILESTONES, NULL);
   lw_controls_panel_show_error (self, LW_FIELD_LR_DECAY, NULL);
-  if (!lw_parse_number (gtk_editable_get_text (GTK_EDITABLE (self->decay_entry)), &factor))
+  if (!entry_value (self->decay_entry, &factor))
     {
       lw_controls_panel_show_error (self, LW_FIELD_LR_DECAY, _("Type a number, e.g. 0.25"));
       return;
@@ -712,6 +742,13 @@ lw_controls_panel_init (LwControlsPanel *self)
   self->rows = g_ptr_array_new ();
   self->syncing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  {
+    GtkEntry *numbers[] = { self->beta_entry, self->lr_entry, self->dropout_entry,
+                            self->decay_entry };
+
+    for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+      g_signal_connect (numbers[i], "changed", G_CALLBACK (on_value_entry_changed), NULL);
+  }
   ellipsize_names (self->dataset_dropdown);
   ellipsize_names (self->preset_dropdown);
 
