@@ -365,6 +365,22 @@ test_save (void)
   g_assert_nonnull (strstr (text, "lr-milestones=100,150,175,188\n"));
   g_assert_nonnull (strstr (text, "# my presets"));
 
+  /* A value the next read would refuse (a window run's rate may be above
+   * a preset's range) is not written: the file keeps what it had, and
+   * the message names the key. */
+  p.lr = 1e20;
+  g_assert_false (lw_preset_save (&p, path, &error));
+  g_assert_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "lr"));
+  g_clear_error (&error);
+  {
+    g_autofree char *after = NULL;
+
+    g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==, text);
+  }
+  p.lr = 2e-3;
+
   /* Names that cannot be a group are refused, and nothing is written. */
   p.id = (char *) "";
   g_assert_false (lw_preset_save (&p, path, &error));

@@ -650,6 +650,22 @@ lw_preset_save (const LwPreset *p, const char *path, GError **error)
   if (p->sets & LW_PRESET_SETS_EPOCHS)
     g_key_file_set_uint64 (kf, p->id, "epochs", p->epochs);
 
+  /* Never write what the next read would refuse, which would cost the
+   * user every preset of the file (a window run may have a rate above a
+   * preset's range, e.g. one sent high on purpose to see it diverge). */
+  {
+    g_autoptr (GError) refused = NULL;
+    LwPreset *back = read_preset (kf, path, p->id, TRUE, &refused);
+
+    if (back == NULL)
+      {
+        g_set_error (error, LW_PRESET_ERROR, LW_PRESET_ERROR_PARSE,
+                     _("this preset cannot be kept: %s"), refused->message);
+        return FALSE;
+      }
+    preset_free (back);
+  }
+
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
