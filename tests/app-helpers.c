@@ -95,8 +95,9 @@ shown (LwWindow *window)
   return lw_window_get_shown_snapshot (window);
 }
 
+/* Under where (a page's name, or NULL), for the failure's message. */
 static void
-collect_mnemonics (GtkWidget *widget, GHashTable *seen)
+collect_mnemonics (GtkWidget *widget, GHashTable *seen, const char *where)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -113,10 +114,11 @@ collect_mnemonics (GtkWidget *widget, GHashTable *seen)
             continue;
           other = g_hash_table_lookup (seen, GUINT_TO_POINTER (key));
           if (other != NULL)
-            g_error ("“%s” and “%s” have the same mnemonic", other, text);
+            g_error ("“%s” and “%s” have the same mnemonic%s%s", other, text,
+                     where != NULL ? " with the page shown: " : "", where != NULL ? where : "");
           g_hash_table_insert (seen, GUINT_TO_POINTER (key), (gpointer) text);
         }
-      collect_mnemonics (child, seen);
+      collect_mnemonics (child, seen, where);
     }
 }
 
@@ -125,7 +127,40 @@ assert_mnemonics_apart (GtkWidget *pane)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
 
-  collect_mnemonics (pane, seen);
+  collect_mnemonics (pane, seen, NULL);
   /* The pane has some: the walk found its labels. */
   g_assert_cmpuint (g_hash_table_size (seen), >, 3);
+}
+
+static gboolean
+page_alone_shown (LwWindow *window, gconstpointer data)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name (window->stack, data);
+
+  /* While the pages crossfade both are mapped: the old one is not beside
+   * the sidebar once the fade is over. */
+  return gtk_widget_get_mapped (page) && !gtk_stack_get_transition_running (window->stack);
+}
+
+void
+assert_window_mnemonics_apart (LwWindow *window)
+{
+  static const char *const pages[] = { "curves", "filters", "similarity", "predictions",
+                                       "overview" };
+  g_autofree char *first = g_strdup (gtk_stack_get_visible_child_name (window->stack));
+
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->controls)));
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", pages[i]);
+      wait_until (window, page_alone_shown, pages[i], 10, pages[i]);
+      /* The header bar, the sidebar, the page and the status bar: every
+       * mapped label in the window, the other pages being unmapped. */
+      collect_mnemonics (GTK_WIDGET (window), seen, pages[i]);
+      g_assert_cmpuint (g_hash_table_size (seen), >, 3);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", first);
+  wait_until (window, page_alone_shown, first, 10, first);
 }

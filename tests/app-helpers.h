@@ -36,5 +36,9 @@ const LwSnapshot   *shown            (LwWindow *window);
 /* No two shown labels under pane answer the same Alt+letter: GTK would
  * only move the focus between them, never activate one. */
 void                assert_mnemonics_apart (GtkWidget *pane);
+/* The same for the whole window with each page shown in turn: the header
+ * bar's, the sidebar's and that page's labels answer distinct Alt+letters
+ * (the sidebar must be shown). Shows the first page again at the end. */
+void                assert_window_mnemonics_apart (LwWindow *window);
 
 G_END_DECLS

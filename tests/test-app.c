@@ -1811,6 +1811,9 @@ test_window_paper_preset (void)
   /* The recipe's length, where the epoch is said. */
   g_assert_cmpuint (snap->max_epochs, ==, 100);
   wait_until (window, status_says, "Epoch 1 of 100", APPLY_TIMEOUT_S, "the status bar");
+  /* The recipe's rows shown too (Beta, the schedule): beside each page
+   * the sidebar's letters stay apart from the page's and the header's. */
+  assert_window_mnemonics_apart (window);
 
   /* Refused where typed, in the CLI's words; the run keeps its schedule. */
   type_into (milestones, "75,50");

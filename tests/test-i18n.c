@@ -78,6 +78,8 @@ test_window_german (void)
   g_assert_null (strstr (texts->str, "Live Controls"));
   /* The German letters of the sidebar differ as the English ones do. */
   assert_mnemonics_apart (GTK_WIDGET (lw_window_get_controls (window)));
+  /* And from each page's beside it, and the header bar's. */
+  assert_window_mnemonics_apart (window);
 
   app_close (g_steal_pointer (&app), window);
 }
