@@ -2818,8 +2818,11 @@ test_window_bad_presets (void)
   g_assert_null (lw_window_get_banner (window, NULL));
 
   /* A bad value: the preset and key at fault. */
-  read_again = find_with_text (GTK_WIDGET (banner), GTK_TYPE_BUTTON, "_Read Again");
+  read_again = find_with_text (GTK_WIDGET (banner), GTK_TYPE_BUTTON, "Read _Again");
   g_assert_nonnull (read_again);
+  /* The banner's Alt+letters stay apart from the sidebar's and every
+   * page's while it is shown. */
+  assert_window_mnemonics_apart (window);
   write_user_presets ("[mine]\narch=mlp\nlr=fast\n");
   g_signal_emit_by_name (read_again, "clicked");
   g_assert_true (gtk_revealer_get_reveal_child (banner));
