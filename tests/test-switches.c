@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "engine/lw-checkpoint.h"
 #include "engine/lw-conv-block.h"
 #include "engine/lw-model-private.h"
 #include "engine/lw-rng.h"
@@ -417,6 +418,18 @@ test_no_batch_norm_fc (void)
   for (guint i = 0; i < 3; i++)
     lw_model_train_step (without, x, y, BATCH, NULL);
   lw_model_activations (without, x, BATCH, act);
+  /* The window keeps a checkpoint of every run (Restore Last Good State):
+   * the empty BN tensors go in and out of it too. */
+  {
+    g_autoptr (LwCheckpoint) kept = lw_checkpoint_new (without);
+    float again[BATCH * HIDDEN * N_BLOCKS];
+
+    lw_checkpoint_take (kept, without);
+    lw_model_train_step (without, x, y, BATCH, NULL);
+    g_assert_true (lw_checkpoint_restore (kept, without));
+    lw_model_activations (without, x, BATCH, again);
+    g_assert_cmpmem (again, sizeof again, act, sizeof act);
+  }
   {
     LwParam *p = lw_model_block_param_slots (without, 0);
     const float *w = p[LW_BLOCK_MAIN_W].w, *b = p[LW_BLOCK_MAIN_B].w;

@@ -29,12 +29,16 @@ walk (float *values, gsize n, guint64 *t, gpointer data)
     case MEASURE:
       break;
     case TAKE:
-      memcpy (c->values + wk->value_pos, values, n * sizeof (float));
+      /* A tensor may be empty (no BatchNorm: NULL, 0 values); memcpy
+       * may not be given NULL even then. */
+      if (n > 0)
+        memcpy (c->values + wk->value_pos, values, n * sizeof (float));
       if (t != NULL)
         c->steps[wk->step_pos] = *t;
       break;
     case RESTORE:
-      memcpy (values, c->values + wk->value_pos, n * sizeof (float));
+      if (n > 0)
+        memcpy (values, c->values + wk->value_pos, n * sizeof (float));
       if (t != NULL)
         *t = c->steps[wk->step_pos];
       break;
