@@ -1763,6 +1763,35 @@ has_paper_schedule (LwWindow *window, gconstpointer data)
  * rate, dropout and schedule, the schedule under the rate; the schedule's
  * entries refuse what the CLI refuses, with its words, and apply a good
  * edit live. */
+/* `layerwise --preset paper-mlp-fashion` trains on the recipe's dataset,
+ * not the one chosen last time (the settings' default is the subset);
+ * --dataset still wins over both. */
+static void
+test_window_preset_dataset (void)
+{
+  g_autoptr (LwApplication) app = NULL;
+  LwAppOptions *options;
+  LwWindow *window;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  app = app_new (&options);
+  options->preset = g_strdup ("paper-mlp-fashion");
+  window = app_open_window (app);
+  g_assert_cmpint (window->pending.dataset, ==, LW_DATASET_FASHION_MNIST);
+  app_close (g_steal_pointer (&app), window);
+
+  app = app_new (&options);
+  options->preset = g_strdup ("paper-mlp-fashion");
+  options->dataset = g_strdup ("mnist-subset");
+  window = app_open_window (app);
+  g_assert_cmpint (window->pending.dataset, ==, LW_DATASET_MNIST_SUBSET);
+  app_close (g_steal_pointer (&app), window);
+}
+
 static void
 test_window_paper_preset (void)
 {
@@ -3370,6 +3399,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/schedule", test_window_schedule);
   g_test_add_func ("/app/window/settings", test_window_settings);
   g_test_add_func ("/app/window/paper-preset", test_window_paper_preset);
+  g_test_add_func ("/app/window/preset-dataset", test_window_preset_dataset);
   g_test_add_func ("/app/window/predictions", test_window_predictions);
   g_test_add_func ("/app/window/save-preset", test_window_save_preset);
   g_test_add_func ("/app/window/presentation", test_window_presentation);

@@ -774,19 +774,23 @@ static void
 apply_options (LwWindow *self, const LwAppOptions *o)
 {
   const LwPreset *preset = NULL;
+  gboolean asked;
   LwDatasetKind kind;
 
   if (o->preset != NULL)
     preset = lw_choices_lookup_preset (o->preset);
+  asked = preset != NULL;
   if (preset == NULL)
     preset = remembered_preset (self);
   if (preset == NULL)
     preset = lw_choices_lookup_preset (LW_PRESET_DEFAULT);
   if (preset != NULL)
     lw_window_apply_preset (self, preset);
+  /* --dataset, else the dataset of a --preset that names one (a recipe's),
+   * else the one chosen last time. */
   if (o->dataset != NULL && lw_dataset_kind_from_string (o->dataset, &kind))
     self->pending.dataset = kind;
-  else if (remembered_dataset (self, &kind))
+  else if (!(asked && (preset->sets & LW_PRESET_SETS_DATASET)) && remembered_dataset (self, &kind))
     self->pending.dataset = kind;
   self->pending.eval_every = EVAL_EVERY;
   /* One core's worth stays with the window, so that drawing never waits
