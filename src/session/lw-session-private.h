@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  * g_thread_new and g_thread_join. */
 typedef struct {
   LwRunSettings settings;     /* of the current run */
-  LwDataset *ds;
+  const LwDataset *ds;        /* shared (lw-dataset-cache.h) */
   char *loaded_dir;           /* settings the dataset was loaded with */
   char *loaded_name;          /* the folder's name, said for a dataset of the user's folder */
   guint loaded_limit;

@@ -14,6 +14,7 @@
 
 #include "engine/lw-gemm.h"
 #include "lw-controls.h"
+#include "lw-dataset-cache.h"
 #include "lw-run-disk.h"
 #include "lw-label.h"
 #include "lw-snapshot-private.h"
@@ -315,12 +316,13 @@ fail (LwWorker *w, char *message)
   w->publish_needed = TRUE;
 }
 
-/* The dataset of settings, or NULL with a message for the window. */
-static LwDataset *
+/* The dataset of settings, shared with the other sessions on it, or NULL
+ * with a message for the window. */
+static const LwDataset *
 open_dataset (const LwRunSettings *st, char **message)
 {
   g_autoptr(GError) error = NULL;
-  LwDataset *ds = lw_dataset_load (st->dataset, st->data_dir, &error);
+  const LwDataset *ds = lw_dataset_cache_get (st->dataset, st->data_dir, st->limit_train, &error);
 
   if (ds == NULL)
     {
@@ -332,13 +334,12 @@ open_dataset (const LwRunSettings *st, char **message)
                                   lw_dataset_kind_to_string (st->dataset), error->message);
       return NULL;
     }
-  lw_dataset_limit_train (ds, st->limit_train);
   if (ds->train.n == 0 || ds->test.n == 0)
     {
       *message = g_strdup_printf (_("dataset %s (%s) has %u training and %u test samples; "
                                     "both must be non-empty"), ds->name, ds->source,
                                   ds->train.n, ds->test.n);
-      lw_dataset_free (ds);
+      lw_dataset_cache_release (ds);
       return NULL;
     }
   return ds;
@@ -372,7 +373,7 @@ load_dataset (LwSession *s, gboolean announce)
   if (dataset_matches (w, st))
     return TRUE;
 
-  g_clear_pointer (&w->ds, lw_dataset_free);
+  g_clear_pointer (&w->ds, lw_dataset_cache_release);
   set_loaded_dir (w, NULL);
   w->state = LW_RUN_LOADING;
   if (announce)
@@ -540,7 +541,7 @@ open_run (LwSession *s, const char *path)
   g_autoptr(GError) error = NULL;
   g_autoptr(LwRunFile) file = NULL;
   LwRunSettings settings;
-  LwDataset *ds = NULL;
+  const LwDataset *ds = NULL;
   gboolean own_ds;
   LwRun *run = NULL;
   char *message = NULL;
@@ -571,7 +572,7 @@ open_run (LwSession *s, const char *path)
       report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
       lw_run_free (run);
       if (own_ds)
-        lw_dataset_free (ds);
+        lw_dataset_cache_release (ds);
       lw_run_settings_clear (&settings);
       return;
     }
@@ -580,7 +581,7 @@ open_run (LwSession *s, const char *path)
   w->next_run_id++;
   if (own_ds)
     {
-      lw_dataset_free (w->ds);
+      lw_dataset_cache_release (w->ds);
       w->ds = ds;
       set_loaded_dir (w, settings.data_dir);
       w->loaded_limit = settings.limit_train;
@@ -878,7 +879,7 @@ lw_worker_clear (LwSession *s)
   g_clear_pointer (&w->run, lw_run_free);
   g_clear_pointer (&w->checkpoint, lw_checkpoint_free);
   g_clear_pointer (&w->divergence, g_free);
-  g_clear_pointer (&w->ds, lw_dataset_free);
+  g_clear_pointer (&w->ds, lw_dataset_cache_release);
   set_loaded_dir (w, NULL);
   g_clear_pointer (&w->error, g_free);
   g_clear_pointer (&w->file_message, g_free);

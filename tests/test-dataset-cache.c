@@ -1,0 +1,125 @@
+/* test-dataset-cache.c: sessions on the same dataset share one copy of it
+ * (lw-dataset-cache.h), one per kind, folder and training-set limit,
+ * freed with the last session on it. */
+#include <glib.h>
+
+#include "session/lw-dataset-cache.h"
+#include "session/lw-session.h"
+#include "session-helpers.h"
+
+static gboolean
+is_loaded (const LwSnapshot *snap, gpointer data)
+{
+  return snap->state != LW_RUN_LOADING;
+}
+
+static LwSession *
+new_session (const LwRunSettings *st)
+{
+  LwSession *s = lw_session_new (st, NULL, NULL);
+  g_autoptr (LwSnapshot) snap = wait_for (s, is_loaded, NULL);
+
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  return s;
+}
+
+static void
+test_get_release (void)
+{
+  g_autoptr (GError) error = NULL;
+  const LwDataset *a, *b, *c;
+
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+  a = lw_dataset_cache_get (LW_DATASET_MNIST_SUBSET, NULL, 500, &error);
+  g_assert_no_error (error);
+  b = lw_dataset_cache_get (LW_DATASET_MNIST_SUBSET, NULL, 500, &error);
+  c = lw_dataset_cache_get (LW_DATASET_MNIST_SUBSET, NULL, 400, &error);
+  g_assert_true (a == b);
+  g_assert_true (a != c);
+  g_assert_cmpuint (a->train.n, ==, 500);
+  g_assert_cmpuint (c->train.n, ==, 400);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+  lw_dataset_cache_release (a);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+  lw_dataset_cache_release (b);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  lw_dataset_cache_release (c);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+
+  /* A dataset that cannot be loaded: the loader's error, nothing kept. */
+  g_assert_null (lw_dataset_cache_get (LW_DATASET_MNIST, "/nonexistent/layerwise-cache", 0,
+                                       &error));
+  g_assert_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+}
+
+#define N_THREADS 4
+
+static gpointer
+get_subset (gpointer data)
+{
+  return (gpointer) lw_dataset_cache_get (LW_DATASET_MNIST_SUBSET, NULL, 300, NULL);
+}
+
+/* Many at once: one load, one copy for all. */
+static void
+test_concurrent (void)
+{
+  GThread *threads[N_THREADS];
+  const LwDataset *got[N_THREADS];
+
+  for (guint i = 0; i < N_THREADS; i++)
+    threads[i] = g_thread_new ("get", get_subset, NULL);
+  for (guint i = 0; i < N_THREADS; i++)
+    got[i] = g_thread_join (threads[i]);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  for (guint i = 0; i < N_THREADS; i++)
+    {
+      g_assert_nonnull (got[i]);
+      g_assert_true (got[i] == got[0]);
+    }
+  for (guint i = 0; i < N_THREADS; i++)
+    lw_dataset_cache_release (got[i]);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+}
+
+/* Two sessions on the same dataset: one copy; a third on another limit:
+ * a second; freeing them all frees both. */
+static void
+test_sessions (void)
+{
+  LwRunSettings st, other;
+  LwSession *a, *b, *c;
+
+  small_settings (&st);
+  small_settings (&other);
+  other.limit_train = 1024;
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+  a = new_session (&st);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  b = new_session (&st);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  c = new_session (&other);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+  lw_session_free (a);
+  lw_session_free (c);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  /* A reset onto the other limit lets go of the first copy. */
+  lw_session_reset (b, &other);
+  g_assert_true (lw_session_sync (b, SESSION_TIMEOUT_MS));
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  lw_session_free (b);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+  lw_run_settings_clear (&st);
+  lw_run_settings_clear (&other);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/dataset-cache/get-release", test_get_release);
+  g_test_add_func ("/dataset-cache/concurrent", test_concurrent);
+  g_test_add_func ("/dataset-cache/sessions", test_sessions);
+  return g_test_run ();
+}
