@@ -8,7 +8,7 @@
  * divergence and the return to the last good state, each live control, a
  * pause), its curves, the classes-per-batch sampler saved mid-epoch, and
  * (from format 4) a learning-rate schedule, edited live, whose first
- * milestone has passed.
+ * milestone has passed, and (from format 5) a fork.
  * Runs no longer get a reset mark; the fixtures of formats 1 and 2 hold
  * one, made before, and keep proving that such a mark still opens.
  *
@@ -125,6 +125,16 @@ main (int argc, char **argv)
   lw_session_pause (s);
   g_clear_pointer (&snap, lw_snapshot_unref);
   snap = synced (s);
+
+  /* A fork (from format 5): its mark on this run. */
+  {
+    g_autoptr (LwSession) fork = lw_session_new_fork (s, NULL, NULL, &error);
+
+    if (fork == NULL)
+      g_error ("%s", error->message);
+    g_clear_pointer (&snap, lw_snapshot_unref);
+    snap = synced (s);
+  }
 
   /* Into epoch 3, mid-epoch: its batches come from the sampler drawn again. */
   while (snap->epoch < 3 || snap->step % 4 != 2)

@@ -84,12 +84,13 @@ test_concurrent (void)
 }
 
 /* Two sessions on the same dataset: one copy; a third on another limit:
- * a second; freeing them all frees both. */
+ * a second; a fork shares its source's; freeing them all frees both. */
 static void
 test_sessions (void)
 {
+  g_autoptr (GError) error = NULL;
   LwRunSettings st, other;
-  LwSession *a, *b, *c;
+  LwSession *a, *b, *c, *f;
 
   small_settings (&st);
   small_settings (&other);
@@ -101,12 +102,21 @@ test_sessions (void)
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
   c = new_session (&other);
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+  f = lw_session_new_fork (a, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (LwSnapshot) snap = wait_for (f, is_loaded, NULL);
+  g_assert_cmpint (snap->state, ==, LW_RUN_PAUSED);
+  g_assert_cmpuint (snap->train_size, ==, 2048);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+
   lw_session_free (a);
   lw_session_free (c);
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
   /* A reset onto the other limit lets go of the first copy. */
   lw_session_reset (b, &other);
   g_assert_true (lw_session_sync (b, SESSION_TIMEOUT_MS));
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 2);
+  lw_session_free (f);
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
   lw_session_free (b);
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);

@@ -118,6 +118,7 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
 
 /* The no-detach switch's mark came with format 4. */
 #define FIRST_VERSION_WITH_DETACH_MARK 4
+#define FIRST_VERSION_WITH_FORK_MARK 5
 
 /* A window run: restored into a run on its own dataset, with every mark
  * kind it can hold, and ten more steps. */
@@ -153,7 +154,8 @@ check_window_run (const char *path, guint version)
     }
   for (guint k = 0; k < LW_N_MARK_KINDS; k++)
     g_assert_true (seen[k] || (k == LW_MARK_RESET && version > LAST_VERSION_WITH_RESET_MARK)
-                   || (k == LW_MARK_DETACH && version < FIRST_VERSION_WITH_DETACH_MARK));
+                   || (k == LW_MARK_DETACH && version < FIRST_VERSION_WITH_DETACH_MARK)
+                   || (k == LW_MARK_FORK && version < FIRST_VERSION_WITH_FORK_MARK));
   /* Turned on live, it comes back from the model state, not [model]. */
   g_assert_cmpint (lw_model_get_config (run->model)->no_detach, ==,
                    version >= FIRST_VERSION_WITH_DETACH_MARK);

@@ -648,6 +648,9 @@ check_every_mark (const ResumeCase *c)
   s = new_session (&st);
   diverge_and_return (s, &st);
   turn_every_control (s, c);
+  /* Forked (the fork closed at once): the mark stays on this run. */
+  lw_session_free (lw_session_new_fork (s, NULL, NULL, &error));
+  g_assert_no_error (error);
   play_a_little (s);
   step_to_mid_epoch (s);
   snap = synced (s);

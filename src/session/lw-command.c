@@ -1,5 +1,9 @@
 /* lw-command.c: commands and their queue. */
+#include "config.h"
+
 #include "lw-command.h"
+
+#include <glib/gi18n-lib.h>
 
 #include <time.h>
 
@@ -21,6 +25,12 @@ lw_command_free (LwCommand *cmd)
     {
       lw_run_settings_clear (cmd->settings);
       g_free (cmd->settings);
+    }
+  if (cmd->fork != NULL)
+    {
+      /* Nothing if the worker gave it its image. */
+      lw_fork_handoff_fail (cmd->fork, _("the run forked from was closed"));
+      lw_fork_handoff_unref (cmd->fork);
     }
   g_free (cmd->path);
   g_free (cmd);

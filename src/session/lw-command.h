@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "lw-fork.h"
 #include "lw-session.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,7 @@ typedef enum {
   LW_CMD_RESTORE_GOOD,
   LW_CMD_LOWER_LR,
   LW_CMD_QUIT,
+  LW_CMD_FORK,                /* an image of the run for a new session */
 } LwCommandKind;
 
 typedef struct {
@@ -52,6 +54,7 @@ typedef struct {
   };
   char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
+  LwForkHandoff *fork;        /* FORK: a reference; failed if never applied */
 } LwCommand;
 
 LwCommand *lw_command_new  (LwCommandKind kind);

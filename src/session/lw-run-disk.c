@@ -344,10 +344,10 @@ latest_from_bytes (GBytes *bytes, LwRun *run, GError **error)
 
 /* ------------------------------------------------------------------ */
 
-gboolean
-lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GError **error)
+LwRunFile *
+lw_run_disk_image (LwRun *r, const LwRunSettings *settings)
 {
-  g_autoptr (LwRunFile) f = lw_run_file_new ();
+  LwRunFile *f = lw_run_file_new ();
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GArray) marks = lw_run_interventions_new ();
   GByteArray *model;
@@ -383,6 +383,14 @@ lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GEr
   lw_run_file_take_section (f, SECTION_HISTORY, history_to_bytes (r->history));
   lw_run_file_take_section (f, SECTION_RECENT, recent_to_bytes (&r->window));
   lw_run_file_take_section (f, SECTION_LATEST, latest_to_bytes (r));
+  return f;
+}
+
+gboolean
+lw_run_disk_save (LwRun *r, const LwRunSettings *settings, const char *path, GError **error)
+{
+  g_autoptr (LwRunFile) f = lw_run_disk_image (r, settings);
+
   return lw_run_file_save (f, path, error);
 }
 

@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 
 #define LW_SESSION_RUN_WRITER "layerwise"
 
+/* The run as a run file held in memory, as lw_run_disk_save writes it
+ * (the pipeline drained first). */
+LwRunFile *lw_run_disk_image   (LwRun *run, const LwRunSettings *settings);
+
 /* Atomic: path holds the old file or the new one, whole. */
 gboolean   lw_run_disk_save    (LwRun *run, const LwRunSettings *settings, const char *path,
                                 GError **error);

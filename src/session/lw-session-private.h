@@ -80,6 +80,8 @@ struct _LwSession {
   _Atomic guint expected_blocks;
   /* Set by lw_session_free: what is still queued is dropped, not applied. */
   _Atomic gboolean quitting;
+  /* A fork's: where its run comes from (NULL for other sessions). */
+  LwForkHandoff *fork;
 
   LwWorker worker;
 };

@@ -44,24 +44,74 @@ lw_run_settings_copy (LwRunSettings *dest, const LwRunSettings *src)
   dest->data_dir = g_strdup (src->data_dir);
 }
 
-LwSession *
-lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_data),
-                gpointer user_data)
+static void queue_command (LwSession *s, LwCommand *cmd);
+
+/* fork: where a fork's run comes from (taken), NULL for a new run. */
+static LwSession *
+session_start (const LwRunSettings *settings, guint n_blocks, LwForkHandoff *fork,
+               void (*notify) (gpointer user_data), gpointer user_data)
 {
-  LwSession *s;
+  LwSession *s = g_new0 (LwSession, 1);
 
-  g_return_val_if_fail (settings != NULL, NULL);
-
-  s = g_new0 (LwSession, 1);
   s->notify = notify;
   s->user_data = user_data;
+  s->fork = fork;
   pthread_mutex_init (&s->snap_lock, NULL);
   lw_command_queue_init (&s->commands);
-  atomic_init (&s->expected_blocks, lw_model_config_n_blocks (&settings->model));
+  atomic_init (&s->expected_blocks, n_blocks);
   atomic_init (&s->quitting, FALSE);
   /* A LOADING snapshot first, so there always is one. */
   lw_worker_init (s, settings);
   s->thread = g_thread_new ("lw-session", lw_worker_main, s);
+  return s;
+}
+
+LwSession *
+lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_data),
+                gpointer user_data)
+{
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  return session_start (settings, lw_model_config_n_blocks (&settings->model), NULL, notify,
+                        user_data);
+}
+
+LwSession *
+lw_session_new_fork (LwSession *source, void (*notify) (gpointer user_data),
+                     gpointer user_data, GError **error)
+{
+  g_autoptr (LwSnapshot) snap = NULL;
+  LwForkHandoff *fork;
+  LwCommand *cmd;
+  LwRunSettings settings;
+  LwSession *s;
+
+  g_return_val_if_fail (source != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  snap = lw_session_get_snapshot (source);
+  if (snap->state == LW_RUN_LOADING)
+    {
+      g_set_error_literal (error, LW_SESSION_ERROR, LW_SESSION_ERROR_NO_RUN,
+                           _("There is no run to fork yet: it is still loading"));
+      return NULL;
+    }
+  if (snap->state == LW_RUN_FAILED)
+    {
+      g_set_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_NO_RUN,
+                   _("There is no run to fork: %s"), snap->error);
+      return NULL;
+    }
+
+  /* Until the source's image arrives the fork is loading; its own
+   * settings come with the image. */
+  lw_run_settings_init (&settings);
+  fork = lw_fork_handoff_new ();
+  s = session_start (&settings, snap->n_blocks, fork, notify, user_data);
+  lw_run_settings_clear (&settings);
+  cmd = lw_command_new (LW_CMD_FORK);
+  cmd->fork = lw_fork_handoff_ref (fork);
+  queue_command (source, cmd);
   return s;
 }
 
@@ -71,8 +121,12 @@ lw_session_free (LwSession *s)
   if (s == NULL)
     return;
   atomic_store (&s->quitting, TRUE);
+  /* A fork still waiting for its source waits no more. */
+  if (s->fork != NULL)
+    lw_fork_handoff_cancel (s->fork);
   lw_command_queue_push (&s->commands, lw_command_new (LW_CMD_QUIT));
   g_thread_join (s->thread);
+  g_clear_pointer (&s->fork, lw_fork_handoff_unref);
   lw_worker_clear (s);
   g_clear_pointer (&s->snap, lw_snapshot_unref);
   lw_command_queue_clear (&s->commands);

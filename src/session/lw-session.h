@@ -50,6 +50,20 @@ typedef struct _LwSession LwSession;
 LwSession  *lw_session_new            (const LwRunSettings *settings,
                                        void (*notify) (gpointer user_data),
                                        gpointer user_data);
+/* A new session whose run starts as an exact copy of source's at its
+ * next batch boundary (a pipeline is drained first, as for saving):
+ * weights, optimizer moments, BatchNorm statistics, random streams, the
+ * position in the epoch, curves and marks so far, every live control, how
+ * to run (threads, schedule). It is paused, and goes on as source's run
+ * would have; source's run goes on unaffected (playing if it was). Both
+ * get a LW_MARK_FORK mark where they part. The copy is handed over in
+ * memory; until it arrives the new session is LOADING (FAILED, with a
+ * message, if source's run fails or source is freed first). NULL with
+ * LW_SESSION_ERROR_NO_RUN when source has no run to fork: still loading,
+ * or failed. */
+LwSession  *lw_session_new_fork       (LwSession *source,
+                                       void (*notify) (gpointer user_data),
+                                       gpointer user_data, GError **error);
 /* Stops the worker and waits for it (at most one training step). */
 void        lw_session_free           (LwSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwSession, lw_session_free)
@@ -126,6 +140,9 @@ gboolean    lw_session_sync           (LwSession *session, guint timeout_ms);
 
 #define LW_SESSION_ERROR (lw_session_error_quark ())
 GQuark lw_session_error_quark (void);
-typedef enum { LW_SESSION_ERROR_INVALID } LwSessionError;
+typedef enum {
+  LW_SESSION_ERROR_INVALID,
+  LW_SESSION_ERROR_NO_RUN,    /* lw_session_new_fork: nothing to fork */
+} LwSessionError;
 
 G_END_DECLS

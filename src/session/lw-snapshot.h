@@ -32,6 +32,7 @@ typedef enum {
   LW_MARK_DROPOUT,
   LW_MARK_DIVERGED,           /* training diverged and paused, or went back to a good state */
   LW_MARK_DETACH,             /* local errors began or stopped reaching lower blocks (no-detach) */
+  LW_MARK_FORK,               /* a fork was made here; on both runs (lw_session_new_fork) */
   LW_N_MARK_KINDS             /* run files check stored kinds against this, never a member */
 } LwMarkKind;
 

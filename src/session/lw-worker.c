@@ -439,6 +439,45 @@ build (LwSession *s, gboolean after_reset)
   w->publish_needed = TRUE;
 }
 
+/* A fork's run, paused, from the image its source gives (lw-fork.h); or
+ * FAILED with a message. Its settings are the source's, with the
+ * learning-rate schedule the source's run has now. */
+static void
+start_fork (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  g_autoptr (LwRunFile) image = NULL;
+  g_autoptr (GError) error = NULL;
+  LwRunSettings settings;
+  char *message = NULL;
+  int threads;
+
+  image = lw_fork_handoff_take (s->fork, &settings, &w->probe_image, &message);
+  if (image == NULL)
+    {
+      fail (w, g_strdup_printf (_("cannot fork the run: %s"), message));
+      g_free (message);
+      return;
+    }
+  lw_run_settings_clear (&w->settings);
+  w->settings = settings;
+  if (!load_dataset (s, FALSE))
+    return;
+  threads = w->settings.threads > 0 ? w->settings.threads : (int) g_get_num_processors ();
+  lw_blas_set_threads (threads);
+  w->run = lw_run_new (w->ds, &w->settings, ++w->next_run_id, &error);
+  if (w->run == NULL || !lw_run_disk_restore (w->run, image, &error))
+    {
+      g_clear_pointer (&w->run, lw_run_free);
+      fail (w, g_strdup_printf (_("cannot fork the run: %s"), error->message));
+      return;
+    }
+  w->state = w->run->finished ? LW_RUN_FINISHED : LW_RUN_PAUSED;
+  atomic_store (&s->expected_blocks, w->run->n_blocks);
+  begin_run (w);
+  w->publish_needed = TRUE;
+}
+
 /* The current run's curves join the previous ones (if it trained at all). */
 static void
 retire_run (LwWorker *w)
@@ -649,6 +688,30 @@ play (LwWorker *w)
   w->publish_needed = TRUE;
 }
 
+/* The run, marked where it forks, as an image for the fork; it goes on as
+ * it would have (draining a pipeline changes no result). */
+static void
+fork_run (LwWorker *w, LwForkHandoff *fork)
+{
+  LwRun *r = w->run;
+  LwRunSettings settings;
+
+  if (r == NULL)
+    {
+      g_autofree char *why = g_strdup_printf (_("the run failed: %s"),
+                                              w->error != NULL ? w->error : "");
+
+      lw_fork_handoff_fail (fork, why);
+      return;
+    }
+  lw_run_sync (r);
+  lw_history_add_mark (r->history, LW_MARK_FORK, r->samples_seen, "%s", _("forked here"));
+  settings = w->settings;
+  settings.lr_schedule = r->lr_schedule;
+  lw_fork_handoff_give (fork, lw_run_disk_image (r, &settings), &settings, w->probe_image);
+  w->publish_needed = TRUE;
+}
+
 static void
 lower_lr (LwWorker *w)
 {
@@ -790,6 +853,10 @@ apply (LwSession *s, LwCommand *cmd)
     case LW_CMD_QUIT:
       w->quit = TRUE;
       break;
+
+    case LW_CMD_FORK:
+      fork_run (w, cmd->fork);
+      break;
     }
 }
 
@@ -829,7 +896,10 @@ lw_worker_main (gpointer data)
   LwSession *s = data;
   LwWorker *w = &s->worker;
 
-  build (s, FALSE);
+  if (s->fork != NULL)
+    start_fork (s);
+  else
+    build (s, FALSE);
   publish (s, TRUE);
 
   while (!w->quit)

@@ -24,6 +24,7 @@ static const guint32 mark_palette[] = {
   0x26a269,   /* dropout */
   0x5e5c64,   /* diverged */
   0xc64600,   /* no-detach switched */
+  0x0c7a86,   /* forked */
 };
 
 /* Stops of the diverging map at -1, -0.5, 0, 0.5, 1: darker ends keep the
