@@ -3,7 +3,10 @@
  * on as if it had never forked. Compared through the runs' own files:
  * every weight, optimizer moment, BatchNorm statistic, random stream,
  * position, curve and mark. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -424,8 +427,9 @@ has_failed (const LwSnapshot *snap, gpointer data)
   return snap->state == LW_RUN_FAILED;
 }
 
-/* Nothing to fork: a run that failed to start is refused with a message;
- * a run closed before it gave its copy leaves a failed fork. */
+/* Nothing to fork: a run that failed to start, or is still loading, is
+ * refused with a message; a run closed before it gave its copy leaves a
+ * failed fork. */
 static void
 test_errors (void)
 {
@@ -449,6 +453,36 @@ test_errors (void)
   lw_run_settings_clear (&st);
   g_clear_error (&error);
   g_clear_pointer (&snap, lw_snapshot_unref);
+
+  /* Still loading: its dataset's first file a FIFO, whose opening waits
+   * for a writer. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("test-fork-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename (dir, "train-images-idx3-ubyte", NULL);
+    int fd;
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    fork_settings (&st);
+    st.dataset = LW_DATASET_MNIST;
+    st.data_dir = g_strdup (dir);
+    a = lw_session_new (&st, NULL, NULL);
+    f = lw_session_new_fork (a, NULL, NULL, &error);
+    g_assert_null (f);
+    g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_NO_RUN);
+    g_test_message ("%s", error->message);
+    g_clear_error (&error);
+    /* Let it go: the FIFO is no file, the load fails. */
+    fd = open (fifo, O_WRONLY);
+    g_assert_cmpint (fd, >=, 0);
+    close (fd);
+    snap = wait_for (a, is_loaded, NULL);
+    g_assert_cmpint (snap->state, ==, LW_RUN_FAILED);
+    g_clear_pointer (&snap, lw_snapshot_unref);
+    lw_session_free (a);
+    lw_run_settings_clear (&st);
+    g_unlink (fifo);
+    g_rmdir (dir);
+  }
 
   /* Closed with many steps still queued before the fork's turn. */
   fork_settings (&st);
