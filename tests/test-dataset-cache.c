@@ -1,7 +1,10 @@
 /* test-dataset-cache.c: sessions on the same dataset share one copy of it
  * (lw-dataset-cache.h), one per kind, folder and training-set limit,
  * freed with the last session on it. */
+#include <unistd.h>
+
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "session/lw-dataset-cache.h"
 #include "session/lw-session.h"
@@ -50,6 +53,27 @@ test_get_release (void)
   g_assert_null (lw_dataset_cache_get (LW_DATASET_MNIST, "/nonexistent/layerwise-cache", 0,
                                        &error));
   g_assert_error (error, LW_DATASET_ERROR, LW_DATASET_ERROR_MISSING);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
+}
+
+/* A folder named, and the same folder found by a search of the usual
+ * places (here $XDG_DATA_HOME, set by main): one copy. */
+static void
+test_found_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = lw_dataset_find_dir (LW_DATASET_MNIST);
+  const LwDataset *named, *searched;
+
+  g_assert_nonnull (dir);
+  named = lw_dataset_cache_get (LW_DATASET_MNIST, dir, 100, &error);
+  g_assert_no_error (error);
+  searched = lw_dataset_cache_get (LW_DATASET_MNIST, NULL, 100, &error);
+  g_assert_no_error (error);
+  g_assert_true (named == searched);
+  g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 1);
+  lw_dataset_cache_release (named);
+  lw_dataset_cache_release (searched);
   g_assert_cmpuint (lw_dataset_cache_n_loaded (), ==, 0);
 }
 
@@ -127,9 +151,27 @@ test_sessions (void)
 int
 main (int argc, char **argv)
 {
+  g_autofree char *home = g_dir_make_tmp ("test-dataset-cache-XXXXXX", NULL);
+  g_autofree char *datasets = g_build_filename (home, "layerwise", "datasets", NULL);
+  g_autofree char *mnist = g_build_filename (datasets, "mnist", NULL);
+  g_autofree char *layerwise = g_build_filename (home, "layerwise", NULL);
+  g_autofree char *subset = NULL;
+  int status;
+
+  /* Full MNIST's usual place holds the subset's files (its format). */
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
   g_test_init (&argc, &argv, NULL);
+  subset = g_test_build_filename (G_TEST_DIST, "..", "data", "mnist-subset", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (datasets, 0700), ==, 0);
+  g_assert_cmpint (symlink (subset, mnist), ==, 0);
   g_test_add_func ("/dataset-cache/get-release", test_get_release);
   g_test_add_func ("/dataset-cache/concurrent", test_concurrent);
   g_test_add_func ("/dataset-cache/sessions", test_sessions);
-  return g_test_run ();
+  g_test_add_func ("/dataset-cache/found-dir", test_found_dir);
+  status = g_test_run ();
+  g_unlink (mnist);
+  g_rmdir (datasets);
+  g_rmdir (layerwise);
+  g_rmdir (home);
+  return status;
 }

@@ -43,6 +43,9 @@ drop (Entry *e)
 const LwDataset *
 lw_dataset_cache_get (LwDatasetKind kind, const char *dir, guint limit_train, GError **error)
 {
+  /* The folder a search finds is the one named: one copy for both. */
+  g_autofree char *found = dir == NULL ? lw_dataset_find_dir (kind) : NULL;
+  const char *key = dir != NULL ? dir : found;
   Entry *e;
   LwDataset *ds;
 
@@ -51,7 +54,7 @@ lw_dataset_cache_get (LwDatasetKind kind, const char *dir, guint limit_train, GE
   pthread_mutex_lock (&cache_lock);
   for (;;)
     {
-      e = find (kind, dir, limit_train);
+      e = find (kind, key, limit_train);
       if (e == NULL)
         break;
       if (e->ds != NULL)
@@ -67,7 +70,7 @@ lw_dataset_cache_get (LwDatasetKind kind, const char *dir, guint limit_train, GE
     entries = g_ptr_array_new ();
   e = g_new0 (Entry, 1);
   e->kind = kind;
-  e->dir = g_strdup (dir);
+  e->dir = g_strdup (key);
   e->limit_train = limit_train;
   e->refs = 1;
   g_ptr_array_add (entries, e);

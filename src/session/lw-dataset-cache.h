@@ -1,7 +1,7 @@
 /* lw-dataset-cache.h: one copy in memory of each dataset, shared by every
- * session that trains on it. Entries are keyed by kind, folder (as the
- * settings give it: NULL means the usual places) and training-set limit,
- * and counted: the copy is freed when the last session lets go. Sessions
+ * session that trains on it. Entries are keyed by kind, folder (NULL,
+ * the usual places, counts as the folder lw_dataset_find_dir finds there)
+ * and training-set limit, and counted: the copy is freed when the last session lets go. Sessions
  * only read a dataset once it is loaded (lw_dataset_limit_train runs
  * before it is shared), so the copy is const. Thread-safe. */
 #pragma once
