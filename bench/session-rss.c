@@ -1,12 +1,14 @@
 /* session-rss.c: peak memory of N sessions training side by side on full
  * MNIST, for the shared dataset (src/session/lw-dataset-cache.h).
  *
- *   session-rss N [--separate] [STEPS]
+ *   session-rss N [--separate | --fork] [STEPS]
  *
  * Each session is the default model (MLP 3×1024 predsim, Adam) on one
  * thread and takes STEPS batches (default 20). --separate names the same
  * folder differently for each session ("dir", "dir/", "dir//", …), so the
- * cache keeps one copy per session, as before it existed. Prints VmHWM
+ * cache keeps one copy per session, as before it existed. --fork makes
+ * sessions 2 to N forks of the first after its steps, and says how long
+ * each took to arrive (lw_session_new_fork until it is paused). Prints VmHWM
  * and VmRSS of /proc/self/status, the dataset's bytes and a model's
  * parameters with their Adam moments. */
 #include <stdio.h>
@@ -47,7 +49,9 @@ main (int argc, char **argv)
 {
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 1;
   gboolean separate = argc > 2 && strcmp (argv[2], "--separate") == 0;
-  guint steps = argc > 2 + separate ? (guint) atoi (argv[2 + separate]) : 20;
+  gboolean fork = argc > 2 && strcmp (argv[2], "--fork") == 0;
+  int flag = separate || fork;
+  guint steps = argc > 2 + flag ? (guint) atoi (argv[2 + flag]) : 20;
   g_autofree char *dir = lw_dataset_find_dir (LW_DATASET_MNIST);
   g_autoptr (GError) error = NULL;
   g_autoptr (LwModel) model = NULL;
@@ -56,11 +60,11 @@ main (int argc, char **argv)
 
   if (n == 0 || dir == NULL)
     {
-      fprintf (stderr, "usage: session-rss N [--separate] [STEPS] (needs full MNIST)\n");
+      fprintf (stderr, "usage: session-rss N [--separate | --fork] [STEPS] (needs full MNIST)\n");
       return 2;
     }
   sessions = g_new0 (LwSession *, n);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < (fork ? 1 : n); i++)
     {
       g_autofree char *slashes = g_strnfill (separate ? i : 0, '/');
       LwRunSettings st;
@@ -73,19 +77,31 @@ main (int argc, char **argv)
       sessions[i] = lw_session_new (&st, NULL, NULL);
       lw_run_settings_clear (&st);
     }
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < (fork ? 1 : n); i++)
     {
       while (!is_loaded (sessions[i]))
         g_usleep (10000);
       for (guint k = 0; k < steps; k++)
         lw_session_step (sessions[i]);
     }
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < (fork ? 1 : n); i++)
     if (!lw_session_sync (sessions[i], 600000))
       g_error ("session %u did not finish its steps", i);
+  for (guint i = 1; fork && i < n; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      sessions[i] = lw_session_new_fork (sessions[0], NULL, NULL, &error);
+      if (sessions[i] == NULL)
+        g_error ("%s", error->message);
+      while (!is_loaded (sessions[i]))
+        g_usleep (1000);
+      printf ("fork %u: %.0f ms\n", i, (g_get_monotonic_time () - start) / 1e3);
+    }
 
   /* Measured before the model built below for its size. */
-  printf ("%u session(s)%s, %u steps each\n", n, separate ? ", separate datasets" : "", steps);
+  printf ("%u session(s)%s, %u steps each\n", n,
+          separate ? ", separate datasets" : fork ? ", forks of the first" : "", steps);
   print_status ("VmHWM");
   print_status ("VmRSS");
   lw_model_config_init (&config);
