@@ -131,7 +131,7 @@ lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double heig
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, g->title, caption);
+  top = lw_chart_title_row (&t, f, width, g->title, g->short_title, caption);
   if (n == 0 || g->width == 0 || g->height == 0 || g->channels == 0)
     goto out;
 
@@ -287,7 +287,7 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, a->title, NULL);
+  top = lw_chart_title_row (&t, f, width, a->title, a->short_title, NULL);
   if (a->n_blocks == 0)
     goto out;
 
