@@ -789,7 +789,15 @@ probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
   /* Beside the maps, wide enough for its title. */
   double conv_w = MIN (MAX (width * 0.2, PROBE_TITLE_ROOM * p->scale), width * 0.35);
   double image_w = stacked ? width : floor (MIN (height, p->conv ? conv_w : width * 0.3));
-  double image_h = stacked ? floor (MIN (width * 0.8, height * (p->conv ? 0.3 : 0.45))) : height;
+  double image_h = height;
+
+  /* Strips stop growing at a height; above them the image takes the rest. */
+  if (stacked)
+    image_h = floor (MIN (width * 0.8,
+                          p->conv ? height * 0.3
+                                  : MAX (height * 0.45,
+                                         height - lw_activation_strips_natural_height (&p->strips,
+                                                                                       cr, width))));
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, 0, image_w, image_h);

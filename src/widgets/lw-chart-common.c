@@ -461,9 +461,9 @@ lw_chart_paint_image (cairo_t *cr, cairo_surface_t *image,
 
 /* Both on one row where they fit; else the title over the caption, the
  * caption wrapped to two lines, so that a long translation is read, not cut. */
-double
-lw_chart_title_row (LwText *t, double f, double width, const char *title,
-                    const char *short_title, const char *caption)
+static double
+title_row (LwText *t, double f, double width, const char *title, const char *short_title,
+           const char *caption, gboolean draw)
 {
   const LwTheme *theme = lw_theme_get ();
   double pad = LW_PAD * f, avail = width - 2.0 * pad, gap = 8.0 * f;
@@ -478,32 +478,58 @@ lw_chart_title_row (LwText *t, double f, double width, const char *title,
 
   if (title != NULL && caption != NULL && title_w + gap + caption_w <= avail)
     {
-      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, -1);
-      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-      lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+      if (draw)
+        {
+          lw_text_set (t, caption, LW_FONT_SMALL, FALSE, -1);
+          lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+          lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+        }
       lw_text_set (t, title, LW_FONT_TITLE, TRUE, -1);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, pad, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text, 1.0);
+          lw_text_show (t, pad, pad, 0.0, 0.0);
+        }
       return pad + h + gap;
     }
   if (title != NULL)
     {
       lw_text_set_title (t, title, short_title, LW_FONT_TITLE, avail);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, y, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text, 1.0);
+          lw_text_show (t, pad, y, 0.0, 0.0);
+        }
       y += h + 2.0 * f;
     }
   if (caption != NULL)
     {
       lw_text_set_wrapped (t, caption, LW_FONT_SMALL, FALSE, avail, 2);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-      lw_text_show (t, pad, y, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+          lw_text_show (t, pad, y, 0.0, 0.0);
+        }
       y += h;
     }
   return y + gap;
+}
+
+double
+lw_chart_title_row (LwText *t, double f, double width, const char *title,
+                    const char *short_title, const char *caption)
+{
+  return title_row (t, f, width, title, short_title, caption, TRUE);
+}
+
+double
+lw_chart_title_row_height (LwText *t, double f, double width, const char *title,
+                           const char *short_title, const char *caption)
+{
+  return title_row (t, f, width, title, short_title, caption, FALSE);
 }
 
 double

@@ -54,6 +54,9 @@ typedef struct {
 /* One strip of cells per block in the block's layer colour (white at 0,
  * full colour at the block's largest activation; diverging when a block
  * has negative values), and the share of units above zero. */
+/* The height the strips use at most at width: more is left empty. */
+double lw_activation_strips_natural_height (const LwActivationStrips *strips, cairo_t *cr,
+                                            double width);
 void lw_activation_strips_draw      (const LwActivationStrips *strips, cairo_t *cr,
                                      double width, double height);
 void lw_activation_strips_draw_func (gconstpointer strips, cairo_t *cr,

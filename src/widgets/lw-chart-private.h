@@ -105,6 +105,9 @@ void   lw_format_tick   (char *buf, gsize size, double v, double step, LwTickFor
  * returns the height they take, padding included. */
 double lw_chart_title_row (LwText *t, double f, double width, const char *title,
                            const char *short_title, const char *caption);
+/* The same height, nothing drawn. */
+double lw_chart_title_row_height (LwText *t, double f, double width, const char *title,
+                                  const char *short_title, const char *caption);
 
 /* Activations, as the strips and feature maps colour them: white at 0,
  * the layer's colour at the largest value; the diverging map instead when
