@@ -919,7 +919,8 @@ test_heatmap (void)
   cairo_surface_destroy (image);
 
   /* A small matrix whose title does not fit shows its short one whole
-   * ("b3") rather than "bloc…" across the cell. */
+   * ("b3") rather than "bloc…" across the cell; without a short one, the
+   * whole title in smaller type, inside the cell. */
   {
     int right_long = -1, right_short = -1;
 
@@ -936,10 +937,11 @@ test_heatmap (void)
       if (count_not_background (image, x, 0, x + 1, 22) > 0)
         right_short = x;
     cairo_surface_destroy (image);
-    g_test_message ("title ink ends at x = %d (cut long title), %d (short title)", right_long,
+    g_test_message ("title ink ends at x = %d (long title, smaller), %d (short title)", right_long,
                     right_short);
     g_assert_cmpint (right_short, >, 0);
     g_assert_cmpint (right_short, <, right_long - 8);
+    g_assert_cmpint (right_long, <=, 72 - 12 + 1);
     /* Where "block 3" fits, it is shown, short title or not. */
     image = render (lw_heatmap_draw_func, &heatmap, 200, 200, "heatmap-fits", FALSE);
     right_short = -1;

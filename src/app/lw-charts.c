@@ -701,7 +701,7 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
 {
   const SimilarityRow *row = data;
   LwHeatmapMargins m = { 0 };
-  double side, box_w, box_h, bar, x, y0;
+  double side, box_w, box_h, bar, share, x, y0;
   guint rows, cols, named = 0;
 
   if (row->n == 0)
@@ -733,15 +733,20 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
         }
     }
   bar = m.bar;
-  lw_charts_similarity_layout (row->n, row->cols, width, height, bar, m.left + m.right,
-                               m.top + m.bottom, &rows, &cols, &side);
+  /* Neighbours share the padding between them (the right and bottom
+   * margins are padding only): one pad apart, not two. */
+  share = MIN (m.right, m.bottom);
+  lw_charts_similarity_layout (row->n, row->cols, width - share, height - share, bar,
+                               m.left + m.right - share, m.top + m.bottom - share,
+                               &rows, &cols, &side);
   if (m.names > 0.0 && lw_heatmap_names_fit (&row->maps[named], &m, side / row->maps[named].rows))
     {
       guint named_rows, named_cols;
       double named_side;
 
-      lw_charts_similarity_layout (row->n, row->cols, width, height, bar,
-                                   m.left + m.names + m.right, m.top + m.bottom,
+      lw_charts_similarity_layout (row->n, row->cols, width - share, height - share, bar,
+                                   m.left + m.names + m.right - share,
+                                   m.top + m.bottom - share,
                                    &named_rows, &named_cols, &named_side);
       if (lw_heatmap_names_fit (&row->maps[named], &m, named_side / row->maps[named].rows))
         {
@@ -757,8 +762,8 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
   cairo_save (cr);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  x = (width - (cols * box_w + bar)) / 2.0;
-  y0 = (height - rows * box_h) / 2.0;
+  x = (width - (cols * (box_w - share) + share + bar)) / 2.0;
+  y0 = (height - (rows * (box_h - share) + share)) / 2.0;
   for (guint i = 0; i < row->n; i++)
     {
       /* Pairs: block b's target in one row, the block's matrix below it. */
@@ -766,10 +771,12 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
       guint r = row->cols > 0 ? 2 * (b / cols) + i / row->cols : i / cols;
       guint col = row->cols > 0 ? b % cols : i % cols;
       double w = box_w + (i + 1 == row->n ? bar : 0.0);
-      double y = y0 + r * box_h;
+      double y = y0 + r * (box_h - share);
 
+      /* Where boxes overlap, both have padding only: whichever is drawn
+       * last covers nothing of the other's. */
       cairo_save (cr);
-      cairo_translate (cr, floor (x + col * box_w), floor (y));
+      cairo_translate (cr, floor (x + col * (box_w - share)), floor (y));
       cairo_rectangle (cr, 0, 0, ceil (w), ceil (box_h));
       cairo_clip (cr);
       lw_heatmap_draw (&row->maps[i], cr, w, box_h);

@@ -298,12 +298,18 @@ lw_heatmap_draw (const LwHeatmap *h, cairo_t *cr, double width, double height)
   if (h->title != NULL)
     {
       const char *title = h->title;
+      double avail = width - 2.0 * pad, size = LW_FONT_TITLE, w;
 
       /* A small matrix keeps a name that can be read whole: "b3", not "bloc…". */
       if (h->short_title != NULL
-          && lw_text_natural_width (&t, h->title, LW_FONT_TITLE, TRUE) > width - 2.0 * pad)
+          && lw_text_natural_width (&t, h->title, LW_FONT_TITLE, TRUE) > avail)
         title = h->short_title;
-      lw_text_set (&t, title, LW_FONT_TITLE, TRUE, width - 2.0 * pad);
+      /* Smaller type rather than a cut name, which can be misread ("bloc…"
+       * could be any block); the margins' room holds it the more. */
+      w = lw_text_natural_width (&t, title, size, TRUE);
+      if (w > avail && avail > 0.0)
+        size *= 0.98 * avail / w;
+      lw_text_set (&t, title, size, TRUE, -1);
       lw_cairo_set_color (cr, theme->text, 1.0);
       lw_text_show (&t, pad, pad, 0.0, 0.0);
     }
