@@ -700,9 +700,9 @@ static void
 similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double height)
 {
   const SimilarityRow *row = data;
-  LwHeatmapMargins m = { 0 };
+  LwHeatmapMargins m;
   double side, box_w, box_h, bar, share, x, y0;
-  guint rows, cols, named = 0;
+  guint rows, cols, named;
 
   if (row->n == 0)
     {
@@ -712,26 +712,9 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
       return;
     }
 
-  /* The matrices differ only in the last one's colour scale: every box
-   * gets the widest margins, the class names' column only where the
+  /* One box size for all, with the class names' column only where the
    * names can be read (as each heatmap judges it in its box). */
-  for (guint i = 0; i < row->n; i++)
-    {
-      LwHeatmapMargins mi;
-
-      lw_heatmap_margins (&row->maps[i], cr, &mi);
-      m.left = MAX (m.left, mi.left);
-      m.top = MAX (m.top, mi.top);
-      m.right = MAX (m.right, mi.right);
-      m.bottom = MAX (m.bottom, mi.bottom);
-      m.bar = MAX (m.bar, mi.bar);
-      if (mi.names > m.names)
-        {
-          m.names = mi.names;
-          m.name_h = mi.name_h;
-          named = i;
-        }
-    }
+  named = lw_heatmap_margins_union (row->maps, row->n, cr, &m);
   bar = m.bar;
   /* Neighbours share the padding between them (the right and bottom
    * margins are padding only): one pad apart, not two. */

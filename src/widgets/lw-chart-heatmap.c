@@ -220,6 +220,41 @@ lw_heatmap_margins (const LwHeatmap *h, cairo_t *cr, LwHeatmapMargins *margins)
   lw_text_end (&t);
 }
 
+guint
+lw_heatmap_margins_union (const LwHeatmap *heatmaps, guint n, cairo_t *cr,
+                          LwHeatmapMargins *margins)
+{
+  guint named = 0;
+  LwText t;
+
+  g_return_val_if_fail (heatmaps != NULL && n > 0 && cr != NULL && margins != NULL, 0);
+
+  /* One text layout for all: measuring is most of what this costs. */
+  lw_text_begin (&t, cr, lw_chart_factor (heatmaps[0].scale));
+  for (guint i = 0; i < n; i++)
+    {
+      LwHeatmapMargins m;
+
+      t.factor = lw_chart_factor (heatmaps[i].scale);
+      measure_margins (&heatmaps[i], &t, &m);
+      if (i == 0)
+        *margins = m;
+      margins->left = MAX (margins->left, m.left);
+      margins->top = MAX (margins->top, m.top);
+      margins->right = MAX (margins->right, m.right);
+      margins->bottom = MAX (margins->bottom, m.bottom);
+      margins->bar = MAX (margins->bar, m.bar);
+      if (m.names > margins->names)
+        {
+          margins->names = m.names;
+          margins->name_h = m.name_h;
+          named = i;
+        }
+    }
+  lw_text_end (&t);
+  return named;
+}
+
 static void
 compute_layout (const LwHeatmap *h, cairo_t *cr, const LwHeatmapMargins *m,
                 double width, double height, LwHeatmapLayout *l)

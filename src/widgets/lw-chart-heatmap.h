@@ -52,6 +52,11 @@ typedef struct {
 
 void lw_heatmap_margins   (const LwHeatmap *heatmap, cairo_t *cr,
                            LwHeatmapMargins *margins);
+/* The widest of n heatmaps' margins, each side on its own, so that one
+ * box size holds any of them; returns the index of the one with the
+ * widest class names (0 when none has names). */
+guint lw_heatmap_margins_union (const LwHeatmap *heatmaps, guint n, cairo_t *cr,
+                                LwHeatmapMargins *margins);
 /* Whether the class names can be read at cells of side cell: a class of
  * average size as tall as a name. A heatmap takes the names' room only
  * then, judged at the cell it would have without them. */
