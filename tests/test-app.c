@@ -565,19 +565,66 @@ test_similarity_layout (void)
   guint rows, cols;
   double cell;
 
-  lw_charts_similarity_layout (12, 6, 612, 600, 64, &rows, &cols, &cell);
+  lw_charts_similarity_layout (12, 6, 612, 600, 64, 0, 0, &rows, &cols, &cell);
   g_assert_cmpuint (rows, ==, 4);
   g_assert_cmpuint (cols, ==, 3);
   g_assert_cmpfloat (cell, ==, 150);
   /* Wide and low: side by side. */
-  lw_charts_similarity_layout (12, 6, 1264, 300, 64, &rows, &cols, &cell);
+  lw_charts_similarity_layout (12, 6, 1264, 300, 64, 0, 0, &rows, &cols, &cell);
   g_assert_cmpuint (rows, ==, 2);
   g_assert_cmpuint (cols, ==, 6);
   g_assert_cmpfloat (cell, ==, 150);
-  lw_charts_similarity_layout (7, 0, 612, 600, 64, &rows, &cols, &cell);
+  lw_charts_similarity_layout (7, 0, 612, 600, 64, 0, 0, &rows, &cols, &cell);
   g_assert_cmpuint (rows, ==, 3);
   g_assert_cmpuint (cols, ==, 3);
   g_assert_cmpfloat (cell, ==, 548.0 / 3);
+}
+
+/* The similarity row fills its panel at any shape, a lane's narrow one
+ * included: with each matrix's margins (title, padding) and the colour
+ * scale counted, the boxes fit, and they take the whole of the limiting
+ * direction; the matrices themselves take most of it. */
+static void
+test_similarity_layout_fills (void)
+{
+  /* Room around a matrix and the colour scale's, as presentation mode
+   * measures them (scale 1.5). */
+  const double margin_w = 56, margin_h = 72, bar = 83;
+
+  for (guint n = 2; n <= 7; n++)
+    for (double w = 200; w <= 1900; w += 89)
+      for (double h = 150; h <= 1000; h += 67)
+        {
+          guint rows, cols;
+          double side, used_w, used_h;
+
+          lw_charts_similarity_layout (n, 0, w, h, bar, margin_w, margin_h, &rows, &cols, &side);
+          used_w = cols * (side + margin_w) + bar;
+          used_h = rows * (side + margin_h);
+          g_assert_cmpuint (rows * cols, >=, n);
+          g_assert_cmpfloat (side, >=, 0);
+          /* Too small for any matrix (side 0) is only the tiniest panels. */
+          if (w >= 400 && h >= 300)
+            g_assert_cmpfloat (side, >, 0);
+          if (side == 0)
+            continue;
+          g_assert_cmpfloat (used_w, <=, w + 1e-6);
+          g_assert_cmpfloat (used_h, <=, h + 1e-6);
+          g_assert_true (used_w >= 0.99 * w || used_h >= 0.99 * h);
+        }
+
+  /* Overview in presentation mode at 1,920 x 1,080: four matrices in a
+   * 623 x 475 panel, two by two, each over a third of the panel's height
+   * (they were a fifth). */
+  {
+    guint rows, cols;
+    double side;
+
+    lw_charts_similarity_layout (4, 0, 623, 475, bar, margin_w, margin_h, &rows, &cols, &side);
+    g_assert_cmpuint (rows, ==, 2);
+    g_assert_cmpuint (cols, ==, 2);
+    g_assert_cmpfloat (side, >=, 475 / 3.0);
+  }
 }
 
 /* ---- conv nets ---------------------------------------------------------- */
@@ -3393,6 +3440,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/style", test_style);
   g_test_add_func ("/app/schedule-caption", test_schedule_caption);
   g_test_add_func ("/app/similarity-layout", test_similarity_layout);
+  g_test_add_func ("/app/similarity-layout/fills", test_similarity_layout_fills);
   g_test_add_func ("/app/presets", test_presets);
   g_test_add_func ("/app/window/trains", test_window_trains);
   g_test_add_func ("/app/window/conv", test_window_conv);

@@ -919,7 +919,8 @@ test_heatmap (void)
   cairo_surface_destroy (image);
 
   /* A small matrix whose title does not fit shows its short one whole
-   * ("b3") rather than "bloc…" across the cell. */
+   * ("b3") rather than "bloc…" across the cell; without a short one, the
+   * whole title in smaller type, inside the cell. */
   {
     int right_long = -1, right_short = -1;
 
@@ -936,10 +937,11 @@ test_heatmap (void)
       if (count_not_background (image, x, 0, x + 1, 22) > 0)
         right_short = x;
     cairo_surface_destroy (image);
-    g_test_message ("title ink ends at x = %d (cut long title), %d (short title)", right_long,
+    g_test_message ("title ink ends at x = %d (long title, smaller), %d (short title)", right_long,
                     right_short);
     g_assert_cmpint (right_short, >, 0);
     g_assert_cmpint (right_short, <, right_long - 8);
+    g_assert_cmpint (right_long, <=, 72 - 12 + 1);
     /* Where "block 3" fits, it is shown, short title or not. */
     image = render (lw_heatmap_draw_func, &heatmap, 200, 200, "heatmap-fits", FALSE);
     right_short = -1;
@@ -955,6 +957,128 @@ test_heatmap (void)
   image = render (lw_heatmap_draw_func, &heatmap, 200, 200, "heatmap-empty", FALSE);
   cairo_surface_destroy (image);
   store_clear (&s);
+}
+
+/* Every matrix fills its room, whatever the panel (a lane's narrow one,
+ * presentation mode's large type): the matrix's side is at least 80% of
+ * the room its margins leave in the limiting direction, and those margins
+ * leave at least 70% of a panel that is not narrow. Small data is drawn in
+ * whole pixels a cell; large data at a fractional zoom, smoothly. */
+static void
+test_heatmap_fills (void)
+{
+  static const struct { double w, h, scale; guint n; } cases[] = {
+    { 623, 475, 1.5, 100 }, { 623, 475, 1.5, 10 }, { 300, 200, 1.0, 100 },
+    { 160, 400, 1.0, 64 }, { 1000, 300, 1.0, 256 }, { 240, 240, 2.0, 10 },
+    { 420, 360, 1.0, 150 },
+  };
+  g_autofree float *values = g_new0 (float, 256 * 256);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 8, 8);
+  cairo_t *cr = cairo_create (surface);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      LwHeatmap h = {
+        .title = "block 1", .short_title = "b1", .rows = cases[i].n, .cols = cases[i].n,
+        .values = values, .scale = cases[i].scale,
+      };
+      double room_w, room_h, side;
+      LwHeatmapLayout l;
+
+      lw_heatmap_layout (&h, cr, cases[i].w, cases[i].h, &l);
+      room_w = cases[i].w - l.margins.left - l.margins.right - l.margins.bar;
+      room_h = cases[i].h - l.margins.top - l.margins.bottom;
+      side = l.cell * cases[i].n;
+      g_test_message ("%.0fx%.0f at %.1f, %u cells: matrix %.1f of %.1f x %.1f, %s",
+                      cases[i].w, cases[i].h, cases[i].scale, cases[i].n, side, room_w, room_h,
+                      l.sharp ? "sharp" : "smooth");
+      g_assert_cmpfloat (side, <=, MIN (room_w, room_h) + 1e-6);
+      g_assert_cmpfloat (side, >=, 0.8 * MIN (room_w, room_h));
+      if (cases[i].w >= 300 && cases[i].h >= 200)
+        g_assert_cmpfloat (MIN (room_w, room_h), >=, 0.7 * MIN (cases[i].w, cases[i].h));
+      g_assert_cmpfloat (l.x, >=, l.margins.left - 0.5);
+      g_assert_cmpfloat (l.y + side, <=, cases[i].h - l.margins.bottom + 0.5);
+      if (l.sharp)
+        g_assert_cmpfloat (l.cell, ==, floor (l.cell));
+      /* Ten classes' worth of cells are large: whole pixels each. */
+      if (cases[i].n <= 10)
+        g_assert_true (l.sharp);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+/* Tiles fill the limiting direction of their room, at any panel shape. */
+static void
+test_tile_layout_fills (void)
+{
+  for (double w = 120; w <= 1900; w += 97)
+    for (double h = 90; h <= 1000; h += 71)
+      {
+        guint cols, rows;
+        double s = lw_tile_layout (100, 28, 28, w, h, 3, &cols);
+        double used_w, used_h;
+
+        rows = (100 + cols - 1) / cols;
+        used_w = cols * 28 * s + (cols - 1) * 3;
+        used_h = rows * 28 * s + (rows - 1) * 3;
+        g_assert_cmpfloat (used_w, <=, w + 1e-6);
+        g_assert_cmpfloat (used_h, <=, h + 1e-6);
+        g_assert_true (used_w >= 0.99 * w || used_h >= 0.99 * h);
+      }
+}
+
+/* A chart title too long for its panel wraps to two lines, then takes its
+ * short form, then wraps that: it is never cut with an ellipsis. */
+static void
+test_title_never_cut (void)
+{
+  static const char *title = "Accuracy of each layer — solid: training, dashed: held-out test";
+  static const char *short_title = "Accuracy of each layer";
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 8, 8);
+  cairo_t *cr = cairo_create (surface);
+  double one_line, wide_w;
+  LwText t;
+
+  lw_text_begin (&t, cr, 1.5);
+  wide_w = lw_text_natural_width (&t, title, LW_FONT_TITLE, TRUE);
+  lw_text_set (&t, "Ag", LW_FONT_TITLE, TRUE, -1);
+  lw_text_extent (&t, NULL, &one_line);
+
+  /* Room for it on one line, then on two. */
+  lw_text_set_title (&t, title, short_title, LW_FONT_TITLE, wide_w + 2);
+  g_assert_cmpstr (pango_layout_get_text (t.layout), ==, title);
+  g_assert_cmpint (pango_layout_get_line_count (t.layout), ==, 1);
+  lw_text_set_title (&t, title, short_title, LW_FONT_TITLE, 0.6 * wide_w);
+  g_assert_cmpstr (pango_layout_get_text (t.layout), ==, title);
+  g_assert_cmpint (pango_layout_get_line_count (t.layout), ==, 2);
+  g_assert_false (pango_layout_is_ellipsized (t.layout));
+
+  /* Narrower: the short form, whole; narrower still, wrapped. */
+  for (double w = 0.45 * wide_w; w >= 40.0; w *= 0.8)
+    {
+      double tw;
+
+      lw_text_set_title (&t, title, short_title, LW_FONT_TITLE, w);
+      lw_text_extent (&t, &tw, NULL);
+      g_assert_cmpstr (pango_layout_get_text (t.layout), ==, short_title);
+      g_assert_false (pango_layout_is_ellipsized (t.layout));
+      g_assert_cmpfloat (tw, <=, w + 0.5);
+    }
+
+  /* Without a short form the whole title wraps onto more lines. */
+  lw_text_set_title (&t, title, NULL, LW_FONT_TITLE, 0.3 * wide_w);
+  g_assert_cmpstr (pango_layout_get_text (t.layout), ==, title);
+  g_assert_false (pango_layout_is_ellipsized (t.layout));
+  g_assert_cmpint (pango_layout_get_line_count (t.layout), >, 2);
+
+  /* The title row of the other charts: taller when wrapped, never cut. */
+  g_assert_cmpfloat (lw_chart_title_row (&t, 1.5, 0.5 * wide_w + 36, title, short_title, NULL),
+                     >, lw_chart_title_row (&t, 1.5, 2 * wide_w, title, short_title, NULL)
+                        + 0.5 * one_line);
+  lw_text_end (&t);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
 }
 
 typedef struct {
@@ -1862,6 +1986,9 @@ main (int argc, char **argv)
   g_test_add_func ("/widgets/line/legend-yields", test_line_legend_yields);
   g_test_add_func ("/widgets/heatmap/draw", test_heatmap);
   g_test_add_func ("/widgets/heatmap/cache-timing", test_heatmap_cache_timing);
+  g_test_add_func ("/widgets/heatmap/fills", test_heatmap_fills);
+  g_test_add_func ("/widgets/tiles/fill", test_tile_layout_fills);
+  g_test_add_func ("/widgets/title/never-cut", test_title_never_cut);
   g_test_add_func ("/widgets/image-grid/filters", test_image_grid);
   g_test_add_func ("/widgets/image-grid/probe", test_image_grid_probe);
   g_test_add_func ("/widgets/image-grid/kernels", test_image_grid_kernels);

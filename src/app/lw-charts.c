@@ -21,8 +21,6 @@
 #define MAX_MAPS 64
 /* Width the probe image's title needs at presentation factor 1. */
 #define PROBE_TITLE_ROOM 190.0
-/* Room the heatmap takes for its colour scale at presentation factor 1. */
-#define SCALE_BAR_ROOM 64.0
 
 static const char *const chart_ids[LW_N_CHARTS] = {
   "accuracy", "loss", "filters", "activations", "similarity", "confusion", "gallery",
@@ -263,6 +261,8 @@ update_curves (LwCharts *c, const LwSnapshot *snap)
     .title = c->test_curve == LW_TEST_CURVE_EPOCH
              ? _("Accuracy of each layer — solid: training, dashed: full test set")
              : _("Accuracy of each layer — solid: training, dashed: held-out test"),
+    /* Translators: the accuracy chart's title where the whole one does not fit. */
+    .short_title = _("Accuracy of each layer"),
     .x_label = _("samples seen"),
     .y_label = _("accuracy"),
     .y_unit = "%",
@@ -279,6 +279,8 @@ update_curves (LwCharts *c, const LwSnapshot *snap)
   };
   c->loss = (LwLineChart) {
     .title = _("Local losses — solid: prediction, dashed: similarity"),
+    /* Translators: the loss chart's title where the whole one does not fit. */
+    .short_title = _("Local losses"),
     .x_label = _("samples seen"),
     .y_label = _("loss"),
     .y_unit = NULL,
@@ -315,6 +317,7 @@ update_feature_maps (LwCharts *c, const LwSnapshot *snap)
     }
   p->maps = (LwFeatureMaps) {
     .title = _("Feature maps of each block for this image"),
+    .short_title = _("Feature maps"),
     .n_groups = n,
     .groups = p->groups,
     .max_maps = MAX_MAPS,
@@ -361,6 +364,9 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
                                         snap->filter_shape.height, snap->filter_shape.width);
   c->filters = (LwImageGrid) {
     .title = c->filters_title,
+    /* Translators: the filters' title where the whole one does not fit. */
+    .short_title = lw_arch_is_conv (snap->arch) ? _("First conv layer's kernels")
+                                                : _("First block's weights"),
     .n_images = n_images,
     .channels = snap->filter_shape.channels,
     .height = snap->filter_shape.height,
@@ -396,6 +402,7 @@ update_pictures (LwCharts *c, const LwSnapshot *snap)
   c->probe.scale = c->scale;
   c->probe.strips = (LwActivationStrips) {
     .title = _("Activations of each block for this image"),
+    .short_title = _("Activations"),
     .n_blocks = snap->activations != NULL ? snap->n_blocks : 0,
     .widths = snap->block_width,
     .values = snap->activations,
@@ -505,6 +512,7 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
   names = p != NULL ? class_names (snap, p->n_classes) : NULL;
   c->confusion = (LwConfusion) {
     .title = c->confusion_title != NULL ? c->confusion_title : _("Confusion matrix"),
+    .short_title = _("Confusion matrix"),
     .caption = c->confusion_caption,
     .n_classes = p != NULL ? p->n_classes : 0,
     .counts = p != NULL ? lw_predictions_confusion (p, layer) : NULL,
@@ -515,6 +523,8 @@ update_predictions (LwCharts *c, const LwSnapshot *snap)
   };
   c->gallery = (LwGallery) {
     .title = _("Test images, mistakes first: true → predicted class"),
+    /* Translators: the gallery's title where the whole one does not fit. */
+    .short_title = _("Mistakes first"),
     .caption = c->gallery_caption,
     .n_images = p != NULL ? p->n : 0,
     .channels = p != NULL ? p->images->channels : 0,
@@ -654,9 +664,12 @@ lw_charts_set_scale (LwCharts *c, double scale)
 }
 
 /* The label matrix and each block's side by side, all the same size; the
- * last one keeps its colour scale, which then serves the whole row. */
+ * last one keeps its colour scale, which then serves the whole row. Each
+ * matrix takes margin_w x margin_h around it (title, padding), so that
+ * cell is the matrix's own side. */
 void
 lw_charts_similarity_layout (guint n, guint pairs, double width, double height, double bar,
+                             double margin_w, double margin_h,
                              guint *rows, guint *cols, double *cell)
 {
   /* Pairs wrap as whole pairs: a block never leaves its target's column. */
@@ -667,11 +680,11 @@ lw_charts_similarity_layout (guint n, guint pairs, double width, double height, 
    * when it is worth it, so a wide view keeps them side by side. */
   *rows = unit_rows;
   *cols = units;
-  *cell = MIN ((width - bar) / units, height / unit_rows);
+  *cell = MIN ((width - bar) / units - margin_w, height / unit_rows - margin_h);
   for (guint r = 2; r <= units; r++)
     {
       guint c = (units + r - 1) / r;
-      double size = MIN ((width - bar) / c, height / (r * unit_rows));
+      double size = MIN ((width - bar) / c - margin_w, height / (r * unit_rows) - margin_h);
 
       if (size > *cell * 1.15)
         {
@@ -680,15 +693,16 @@ lw_charts_similarity_layout (guint n, guint pairs, double width, double height, 
           *cell = size;
         }
     }
+  *cell = MAX (*cell, 0.0);
 }
 
 static void
 similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double height)
 {
   const SimilarityRow *row = data;
-  double f = row->scale > 0.0 ? row->scale : 1.0;
-  double bar = SCALE_BAR_ROOM * f, cell, x = 0.0;
-  guint rows, cols;
+  LwHeatmapMargins m;
+  double side, box_w, box_h, bar, share, x, y0;
+  guint rows, cols, named;
 
   if (row->n == 0)
     {
@@ -698,26 +712,57 @@ similarity_row_draw (gconstpointer data, cairo_t *cr, double width, double heigh
       return;
     }
 
-  lw_charts_similarity_layout (row->n, row->cols, width, height, bar, &rows, &cols, &cell);
+  /* One box size for all, with the class names' column only where the
+   * names can be read (as each heatmap judges it in its box). */
+  named = lw_heatmap_margins_union (row->maps, row->n, cr, &m);
+  bar = m.bar;
+  /* Neighbours share the padding between them (the right and bottom
+   * margins are padding only): one pad apart, not two. */
+  share = MIN (m.right, m.bottom);
+  lw_charts_similarity_layout (row->n, row->cols, width - share, height - share, bar,
+                               m.left + m.right - share, m.top + m.bottom - share,
+                               &rows, &cols, &side);
+  if (m.names > 0.0 && lw_heatmap_names_fit (&row->maps[named], &m, side / row->maps[named].rows))
+    {
+      guint named_rows, named_cols;
+      double named_side;
+
+      lw_charts_similarity_layout (row->n, row->cols, width - share, height - share, bar,
+                                   m.left + m.names + m.right - share,
+                                   m.top + m.bottom - share,
+                                   &named_rows, &named_cols, &named_side);
+      if (lw_heatmap_names_fit (&row->maps[named], &m, named_side / row->maps[named].rows))
+        {
+          rows = named_rows;
+          cols = named_cols;
+          side = named_side;
+          m.left += m.names;
+        }
+    }
+  box_w = side + m.left + m.right;
+  box_h = side + m.top + m.bottom;
 
   cairo_save (cr);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  x = (width - (cols * cell + bar)) / 2.0;
+  x = (width - (cols * (box_w - share) + share + bar)) / 2.0;
+  y0 = (height - (rows * (box_h - share) + share)) / 2.0;
   for (guint i = 0; i < row->n; i++)
     {
       /* Pairs: block b's target in one row, the block's matrix below it. */
       guint b = row->cols > 0 ? i % row->cols : 0;
       guint r = row->cols > 0 ? 2 * (b / cols) + i / row->cols : i / cols;
       guint col = row->cols > 0 ? b % cols : i % cols;
-      double w = cell + (i + 1 == row->n ? bar : 0.0);
-      double y = (height - rows * cell) / 2.0 + r * cell;
+      double w = box_w + (i + 1 == row->n ? bar : 0.0);
+      double y = y0 + r * (box_h - share);
 
+      /* Where boxes overlap, both have padding only: whichever is drawn
+       * last covers nothing of the other's. */
       cairo_save (cr);
-      cairo_translate (cr, floor (x + col * cell), floor (y));
-      cairo_rectangle (cr, 0, 0, ceil (w), ceil (cell));
+      cairo_translate (cr, floor (x + col * (box_w - share)), floor (y));
+      cairo_rectangle (cr, 0, 0, ceil (w), ceil (box_h));
       cairo_clip (cr);
-      lw_heatmap_draw (&row->maps[i], cr, w, cell);
+      lw_heatmap_draw (&row->maps[i], cr, w, box_h);
       cairo_restore (cr);
     }
   cairo_restore (cr);
@@ -734,7 +779,15 @@ probe_draw (gconstpointer data, cairo_t *cr, double width, double height)
   /* Beside the maps, wide enough for its title. */
   double conv_w = MIN (MAX (width * 0.2, PROBE_TITLE_ROOM * p->scale), width * 0.35);
   double image_w = stacked ? width : floor (MIN (height, p->conv ? conv_w : width * 0.3));
-  double image_h = stacked ? floor (MIN (width * 0.8, height * (p->conv ? 0.3 : 0.45))) : height;
+  double image_h = height;
+
+  /* Strips stop growing at a height; above them the image takes the rest. */
+  if (stacked)
+    image_h = floor (MIN (width * 0.8,
+                          p->conv ? height * 0.3
+                                  : MAX (height * 0.45,
+                                         height - lw_activation_strips_natural_height (&p->strips,
+                                                                                       cr, width))));
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, 0, image_w, image_h);

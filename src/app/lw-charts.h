@@ -83,10 +83,12 @@ gboolean    lw_charts_write_csv  (LwCharts *charts, const char *path, GError **e
 char       *lw_charts_to_csv     (LwCharts *charts);
 
 /* How the similarity page lays out n matrices in width x height, bar wide
- * kept at the right for the scale: rows, columns and each one's size.
+ * kept at the right for the scale, each matrix with margin_w x margin_h of
+ * room around it: rows, columns and each matrix's side.
  * pairs > 0: the n = 2 x pairs matrices are each block's target, then the
  * blocks', and each block stands under its target. */
 void        lw_charts_similarity_layout (guint n, guint pairs, double width, double height,
-                                         double bar, guint *rows, guint *cols, double *cell);
+                                         double bar, double margin_w, double margin_h,
+                                         guint *rows, guint *cols, double *cell);
 
 G_END_DECLS

@@ -90,6 +90,32 @@ lw_text_set_wrapped (LwText *t, const char *text, double size, gboolean bold,
   pango_layout_set_height (t->layout, -MAX (max_lines, 1));
 }
 
+/* Whether t's text, wrapped at max_width, takes at most two lines and
+ * breaks no word (a word wider than the line overflows under WRAP_WORD). */
+static gboolean
+fits_two_lines (LwText *t, const char *text, double size, double max_width)
+{
+  double w;
+
+  lw_text_set (t, text, size, TRUE, max_width);
+  pango_layout_set_ellipsize (t->layout, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_wrap (t->layout, PANGO_WRAP_WORD);
+  lw_text_extent (t, &w, NULL);
+  return pango_layout_get_line_count (t->layout) <= 2 && w <= max_width + 0.5;
+}
+
+void
+lw_text_set_title (LwText *t, const char *title, const char *short_title, double size,
+                   double max_width)
+{
+  const char *text = title;
+
+  if (short_title != NULL && !fits_two_lines (t, title, size, max_width))
+    text = short_title;
+  lw_text_set (t, text, size, TRUE, max_width);
+  pango_layout_set_ellipsize (t->layout, PANGO_ELLIPSIZE_NONE);
+}
+
 double
 lw_text_natural_width (LwText *t, const char *text, double size, gboolean bold)
 {
@@ -433,10 +459,11 @@ lw_chart_paint_image (cairo_t *cr, cairo_surface_t *image,
 
 /* Titles and activations. */
 
-/* Both on one row where they fit; else the title over the caption, each
- * wrapped to two lines, so that a long translation is read, not cut. */
-double
-lw_chart_title_row (LwText *t, double f, double width, const char *title, const char *caption)
+/* Both on one row where they fit; else the title over the caption, the
+ * caption wrapped to two lines, so that a long translation is read, not cut. */
+static double
+title_row (LwText *t, double f, double width, const char *title, const char *short_title,
+           const char *caption, gboolean draw)
 {
   const LwTheme *theme = lw_theme_get ();
   double pad = LW_PAD * f, avail = width - 2.0 * pad, gap = 8.0 * f;
@@ -451,32 +478,58 @@ lw_chart_title_row (LwText *t, double f, double width, const char *title, const 
 
   if (title != NULL && caption != NULL && title_w + gap + caption_w <= avail)
     {
-      lw_text_set (t, caption, LW_FONT_SMALL, FALSE, -1);
-      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-      lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+      if (draw)
+        {
+          lw_text_set (t, caption, LW_FONT_SMALL, FALSE, -1);
+          lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+          lw_text_show (t, width - pad, pad + 1.0 * f, 1.0, 0.0);
+        }
       lw_text_set (t, title, LW_FONT_TITLE, TRUE, -1);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, pad, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text, 1.0);
+          lw_text_show (t, pad, pad, 0.0, 0.0);
+        }
       return pad + h + gap;
     }
   if (title != NULL)
     {
-      lw_text_set_wrapped (t, title, LW_FONT_TITLE, TRUE, avail, 2);
+      lw_text_set_title (t, title, short_title, LW_FONT_TITLE, avail);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text, 1.0);
-      lw_text_show (t, pad, y, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text, 1.0);
+          lw_text_show (t, pad, y, 0.0, 0.0);
+        }
       y += h + 2.0 * f;
     }
   if (caption != NULL)
     {
       lw_text_set_wrapped (t, caption, LW_FONT_SMALL, FALSE, avail, 2);
       lw_text_extent (t, NULL, &h);
-      lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
-      lw_text_show (t, pad, y, 0.0, 0.0);
+      if (draw)
+        {
+          lw_cairo_set_color (t->cr, theme->text_dim, 1.0);
+          lw_text_show (t, pad, y, 0.0, 0.0);
+        }
       y += h;
     }
   return y + gap;
+}
+
+double
+lw_chart_title_row (LwText *t, double f, double width, const char *title,
+                    const char *short_title, const char *caption)
+{
+  return title_row (t, f, width, title, short_title, caption, TRUE);
+}
+
+double
+lw_chart_title_row_height (LwText *t, double f, double width, const char *title,
+                           const char *short_title, const char *caption)
+{
+  return title_row (t, f, width, title, short_title, caption, FALSE);
 }
 
 double

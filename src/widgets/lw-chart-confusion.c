@@ -103,7 +103,7 @@ lw_confusion_draw (const LwConfusion *c, cairo_t *cr, double width, double heigh
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, c->title, c->caption);
+  top = lw_chart_title_row (&t, f, width, c->title, c->short_title, c->caption);
   if (C == 0)
     goto out;
 

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   const char *caption;            /* right of the title, e.g. the accuracy; may be NULL */
   guint n_classes;
   const guint32 *counts;          /* n_classes x n_classes, row by row */

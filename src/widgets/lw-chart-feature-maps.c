@@ -347,7 +347,7 @@ lw_feature_maps_draw (const LwFeatureMaps *m, cairo_t *cr, double width, double 
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, m->title, NULL);
+  top = lw_chart_title_row (&t, f, width, m->title, m->short_title, NULL);
   for (guint g = 0; g < m->n_groups; g++)
     if (m->groups[g].units > 0 && m->groups[g].values == NULL)
       goto out;

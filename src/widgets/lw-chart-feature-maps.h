@@ -19,6 +19,7 @@ typedef struct {
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   guint n_groups;
   const LwFeatureGroup *groups;   /* group i in layer colour i */
   guint max_maps;                 /* per group, an evenly chosen subset beyond it; 0: all */

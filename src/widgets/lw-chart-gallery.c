@@ -42,7 +42,7 @@ layout (const LwGallery *g, LwText *t, double f, double width, double height, La
   double area_w, area_h;
 
   *l = (Layout) { 0 };
-  top = lw_chart_title_row (t, f, width, g->title, g->caption);
+  top = lw_chart_title_row (t, f, width, g->title, g->short_title, g->caption);
   if (g->n_images == 0 || g->width == 0 || g->height == 0)
     return FALSE;
   area_w = width - 2.0 * pad;

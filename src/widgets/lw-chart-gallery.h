@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   const char *caption;            /* right of the title; may be NULL */
   guint n_images;
   guint channels, height, width;  /* one image: channels x height x width values */

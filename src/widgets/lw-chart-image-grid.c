@@ -131,7 +131,7 @@ lw_image_grid_draw (const LwImageGrid *g, cairo_t *cr, double width, double heig
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, g->title, caption);
+  top = lw_chart_title_row (&t, f, width, g->title, g->short_title, caption);
   if (n == 0 || g->width == 0 || g->height == 0 || g->channels == 0)
     goto out;
 
@@ -264,6 +264,28 @@ build_strips (gconstpointer data)
   return atlas;
 }
 
+/* Strips at their tallest, the gaps at their widest. */
+#define STRIP_ROW_MAX 44.0
+#define STRIP_GAP_MAX 8.0
+
+double
+lw_activation_strips_natural_height (const LwActivationStrips *a, cairo_t *cr, double width)
+{
+  double f, top;
+  LwText t;
+
+  g_return_val_if_fail (a != NULL && cr != NULL, 0.0);
+
+  f = lw_chart_factor (a->scale);
+  lw_text_begin (&t, cr, f);
+  top = lw_chart_title_row_height (&t, f, width, a->title, a->short_title, NULL);
+  lw_text_end (&t);
+  if (a->n_blocks == 0)
+    return top;
+  return top + a->n_blocks * STRIP_ROW_MAX * f + (a->n_blocks - 1) * STRIP_GAP_MAX * f
+         + LW_PAD * f;
+}
+
 void
 lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double width, double height)
 {
@@ -287,7 +309,7 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
   cairo_save (cr);
   lw_chart_fill_background (cr, width, height);
   lw_text_begin (&t, cr, f);
-  top = lw_chart_title_row (&t, f, width, a->title, NULL);
+  top = lw_chart_title_row (&t, f, width, a->title, a->short_title, NULL);
   if (a->n_blocks == 0)
     goto out;
 
@@ -310,9 +332,10 @@ lw_activation_strips_draw (const LwActivationStrips *a, cairo_t *cr, double widt
 
   /* On a short chart the gaps give way before the strips do. */
   gap = a->n_blocks > 1 ? CLAMP ((height - pad - top - a->n_blocks * 12.0 * f) / (a->n_blocks - 1),
-                                 2.0 * f, 8.0 * f)
-                        : 8.0 * f;
-  row_h = CLAMP ((height - pad - top - (a->n_blocks - 1) * gap) / a->n_blocks, 12.0 * f, 44.0 * f);
+                                 2.0 * f, STRIP_GAP_MAX * f)
+                        : STRIP_GAP_MAX * f;
+  row_h = CLAMP ((height - pad - top - (a->n_blocks - 1) * gap) / a->n_blocks, 12.0 * f,
+                 STRIP_ROW_MAX * f);
   strip_x = pad + name_w + 10.0 * f;
   strip_w = width - pad - stats_w - 10.0 * f - strip_x;
   if (strip_w <= 0.0)

@@ -20,6 +20,7 @@ typedef enum {
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   const char *caption;            /* right of the title; NULL: "64 of 1024" when a subset is shown */
   guint n_images;
   guint channels, height, width;  /* one image: channels x height x width values */
@@ -40,6 +41,7 @@ guint lw_image_grid_tile_image (const LwImageGrid *grid, guint k, guint n_tiles)
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   guint n_blocks;
   const guint *widths;            /* units per block */
   const float *values;            /* the blocks' activations, one after another */
@@ -52,6 +54,9 @@ typedef struct {
 /* One strip of cells per block in the block's layer colour (white at 0,
  * full colour at the block's largest activation; diverging when a block
  * has negative values), and the share of units above zero. */
+/* The height the strips use at most at width: more is left empty. */
+double lw_activation_strips_natural_height (const LwActivationStrips *strips, cairo_t *cr,
+                                            double width);
 void lw_activation_strips_draw      (const LwActivationStrips *strips, cairo_t *cr,
                                      double width, double height);
 void lw_activation_strips_draw_func (gconstpointer strips, cairo_t *cr,

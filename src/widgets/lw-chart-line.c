@@ -22,7 +22,6 @@
  * take (half the plot's); one that needs more is drawn compact, or not at
  * all. */
 #define LEGEND_MAX_SHARE (1.0 / 3.0)
-#define TITLE_MAX_LINES  2
 
 typedef struct {
   gboolean has_data;
@@ -662,8 +661,7 @@ layout_chart (const LwLineChart *chart, LwText *t, double width, double height, 
 
   if (chart->title != NULL)
     {
-      lw_text_set_wrapped (t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * pad,
-                           TITLE_MAX_LINES);
+      lw_text_set_title (t, chart->title, chart->short_title, LW_FONT_TITLE, width - 2.0 * pad);
       lw_text_extent (t, NULL, &l->title_h);
       top += l->title_h + 6.0 * f;
     }
@@ -772,8 +770,8 @@ lw_line_chart_draw (const LwLineChart *chart, cairo_t *cr, double width, double 
 
   if (chart->title != NULL)
     {
-      lw_text_set_wrapped (&t, chart->title, LW_FONT_TITLE, TRUE, width - 2.0 * l.pad,
-                           TITLE_MAX_LINES);
+      lw_text_set_title (&t, chart->title, chart->short_title, LW_FONT_TITLE,
+                         width - 2.0 * l.pad);
       lw_cairo_set_color (cr, theme->text, 1.0);
       lw_text_show (&t, l.pad, l.pad, 0.0, 0.0);
     }

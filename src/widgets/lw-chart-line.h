@@ -30,6 +30,7 @@ typedef struct {
 
 typedef struct {
   const char *title;
+  const char *short_title;        /* NULL, or shown when the title takes more than two lines */
   const char *x_label;         /* e.g. "samples seen" */
   const char *y_label;         /* e.g. "accuracy" */
   const char *y_unit;          /* shown as "label (unit)"; NULL for none */

@@ -53,6 +53,12 @@ void lw_text_set    (LwText *t, const char *text, double size, gboolean bold,
 /* The same, wrapped at max_width to at most max_lines, the last ellipsized. */
 void lw_text_set_wrapped (LwText *t, const char *text, double size, gboolean bold,
                           double max_width, int max_lines);
+/* A chart's title, bold, at max_width: whole where it takes at most two
+ * lines with no word broken; else short_title (may be NULL), wrapped
+ * likewise, on as many lines as it needs. Never
+ * ellipsized: a cut title can say the opposite of the whole one. */
+void lw_text_set_title (LwText *t, const char *title, const char *short_title,
+                        double size, double max_width);
 void lw_text_extent (LwText *t, double *width, double *height);
 /* The width text takes on one line, unlimited. */
 double lw_text_natural_width (LwText *t, const char *text, double size, gboolean bold);
@@ -95,9 +101,13 @@ void   lw_format_tick   (char *buf, gsize size, double v, double step, LwTickFor
 
 /* The title (bold, left) and caption (small, dim, right) at the top of a
  * chart, or the caption under the title where both do not fit on a row;
+ * the title as lw_text_set_title() sets it;
  * returns the height they take, padding included. */
 double lw_chart_title_row (LwText *t, double f, double width, const char *title,
-                           const char *caption);
+                           const char *short_title, const char *caption);
+/* The same height, nothing drawn. */
+double lw_chart_title_row_height (LwText *t, double f, double width, const char *title,
+                                  const char *short_title, const char *caption);
 
 /* Activations, as the strips and feature maps colour them: white at 0,
  * the layer's colour at the largest value; the diverging map instead when
