@@ -44,13 +44,25 @@ lw_run_settings_copy (LwRunSettings *dest, const LwRunSettings *src)
   dest->data_dir = g_strdup (src->data_dir);
 }
 
-LwSession *
-lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_data),
-                gpointer user_data)
+guint64
+lw_run_settings_data_seed (const LwRunSettings *settings)
+{
+  return settings->data_seed != 0 ? settings->data_seed : settings->model.seed;
+}
+
+static void
+wake_worker (gpointer data)
+{
+  LwSession *s = data;
+
+  lw_command_queue_wake (&s->commands);
+}
+
+static LwSession *
+session_new (const LwRunSettings *settings, LwLockstep *gate, guint id,
+             void (*notify) (gpointer user_data), gpointer user_data)
 {
   LwSession *s;
-
-  g_return_val_if_fail (settings != NULL, NULL);
 
   s = g_new0 (LwSession, 1);
   s->notify = notify;
@@ -59,10 +71,28 @@ lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_dat
   lw_command_queue_init (&s->commands);
   atomic_init (&s->expected_blocks, lw_model_config_n_blocks (&settings->model));
   atomic_init (&s->quitting, FALSE);
+  if (gate != NULL)
+    s->member = lw_lockstep_join (gate, id, wake_worker, s);
   /* A LOADING snapshot first, so there always is one. */
   lw_worker_init (s, settings);
   s->thread = g_thread_new ("lw-session", lw_worker_main, s);
   return s;
+}
+
+LwSession *
+lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_data),
+                gpointer user_data)
+{
+  g_return_val_if_fail (settings != NULL, NULL);
+  return session_new (settings, NULL, 0, notify, user_data);
+}
+
+LwSession *
+lw_session_new_in_lockstep (const LwRunSettings *settings, LwLockstep *gate, guint id,
+                            void (*notify) (gpointer user_data), gpointer user_data)
+{
+  g_return_val_if_fail (settings != NULL && gate != NULL, NULL);
+  return session_new (settings, gate, id, notify, user_data);
 }
 
 void
@@ -73,8 +103,11 @@ lw_session_free (LwSession *s)
   atomic_store (&s->quitting, TRUE);
   lw_command_queue_push (&s->commands, lw_command_new (LW_CMD_QUIT));
   g_thread_join (s->thread);
+  /* Before the queue it wakes goes. */
+  g_clear_pointer (&s->member, lw_lockstep_leave);
   lw_worker_clear (s);
   g_clear_pointer (&s->snap, lw_snapshot_unref);
+  lw_run_settings_clear (&s->snap_settings);
   lw_command_queue_clear (&s->commands);
   pthread_mutex_destroy (&s->snap_lock);
   g_free (s);
@@ -90,6 +123,16 @@ lw_session_get_snapshot (LwSession *s)
   snap = lw_snapshot_ref (s->snap);
   pthread_mutex_unlock (&s->snap_lock);
   return snap;
+}
+
+void
+lw_session_get_settings (LwSession *s, LwRunSettings *settings)
+{
+  g_return_if_fail (s != NULL && settings != NULL);
+  pthread_mutex_lock (&s->snap_lock);
+  *settings = s->snap_settings;
+  settings->data_dir = g_strdup (s->snap_settings.data_dir);
+  pthread_mutex_unlock (&s->snap_lock);
 }
 
 static void

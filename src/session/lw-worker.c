@@ -119,6 +119,10 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->lr = cfg->lr;
   t->dropout = cfg->dropout;
   t->batch_size = cfg->batch_size;
+  t->data_seed = lw_run_settings_data_seed (&w->settings);
+  t->lockstep_waiting = w->gate_wait.turn == LW_LOCKSTEP_CATCHING_UP;
+  t->lockstep_waiting_for = w->gate_wait.waiting_for;
+  t->lockstep_waiting_at = w->gate_wait.waiting_at;
 }
 
 static void
@@ -137,6 +141,8 @@ publish (LwSession *s, gboolean notify)
   pthread_mutex_lock (&s->snap_lock);
   old = s->snap;
   s->snap = snap;
+  lw_run_settings_clear (&s->snap_settings);
+  lw_run_settings_copy (&s->snap_settings, &w->settings);
   pthread_mutex_unlock (&s->snap_lock);
   if (old != NULL)
     lw_snapshot_unref (old);
@@ -304,6 +310,99 @@ restore_good (LwWorker *w)
 }
 
 /* ------------------------------------------------------------------ */
+/* The lockstep gate (lw-lockstep.h), when the session is in one */
+
+/* Why the worker waits, for the snapshot: only catching up is shown. */
+static void
+set_waiting (LwWorker *w, const LwLockstepWait *wait)
+{
+  LwLockstepWait none = { LW_LOCKSTEP_GO, 0, 0 };
+
+  if (wait == NULL)
+    wait = &none;
+  if (wait->turn != w->gate_wait.turn || wait->waiting_for != w->gate_wait.waiting_for)
+    w->publish_needed = TRUE;
+  w->gate_wait = *wait;
+}
+
+/* Tells the gate whether the worker plays, when that changed. */
+static void
+gate_sync_state (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  gboolean playing = w->state == LW_RUN_RUNNING;
+
+  if (s->member == NULL || playing == w->gate_playing)
+    return;
+  w->gate_playing = playing;
+  lw_lockstep_set_playing (s->member, playing);
+  if (!playing)
+    {
+      w->gate_blocked = FALSE;
+      set_waiting (w, NULL);
+    }
+}
+
+/* A new run (or none, while one is built): its group and steps. */
+static void
+gate_new_run (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  g_autofree char *group = NULL;
+
+  if (s->member == NULL)
+    return;
+  gate_sync_state (s);
+  if (w->run != NULL)
+    group = lw_lockstep_group_of (&w->settings);
+  lw_lockstep_set_group (s->member, group, w->run != NULL ? w->run->steps_pushed : 0);
+}
+
+/* May the next batch train now? If not, the worker waits for the gate to
+ * wake it, answering commands meanwhile. */
+static gboolean
+gate_begin (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  LwLockstepWait wait;
+  int threads;
+
+  if (s->member == NULL)
+    return TRUE;
+  if (lw_lockstep_try_begin (s->member, w->run->steps_pushed, &threads, &wait) == LW_LOCKSTEP_GO)
+    {
+      lw_run_set_threads (w->run, threads);
+      set_waiting (w, NULL);
+      w->gate_blocked = FALSE;
+      return TRUE;
+    }
+  w->gate_blocked = TRUE;
+  set_waiting (w, &wait);
+  if (w->publish_needed || g_get_monotonic_time () - w->last_publish >= PUBLISH_INTERVAL)
+    publish (s, TRUE);
+  return FALSE;
+}
+
+/* One batch asked for while paused: a thread, without lockstep. */
+static void
+gate_begin_single (LwSession *s)
+{
+  int threads;
+
+  if (s->member == NULL)
+    return;
+  lw_lockstep_begin_single (s->member, &threads);
+  lw_run_set_threads (s->worker.run, threads);
+}
+
+static void
+gate_end (LwSession *s)
+{
+  if (s->member != NULL)
+    lw_lockstep_end (s->member, s->worker.run->steps_pushed);
+}
+
+/* ------------------------------------------------------------------ */
 /* Building a run */
 
 static void
@@ -424,7 +523,9 @@ build (LwSession *s, gboolean after_reset)
   if (!load_dataset (s, after_reset))
     return;
 
-  lw_blas_set_threads (threads);
+  /* In a gate the gate sets them, as each step begins. */
+  if (s->member == NULL)
+    lw_blas_set_threads (threads);
   w->run = lw_run_new (w->ds, &w->settings, ++w->next_run_id, &error);
   if (w->run == NULL)
     {
@@ -436,6 +537,7 @@ build (LwSession *s, gboolean after_reset)
   begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
+  gate_new_run (s);
 }
 
 /* The current run's curves join the previous ones (if it trained at all). */
@@ -595,6 +697,7 @@ open_run (LwSession *s, const char *path)
   /* What was opened is what is on disk: nothing new to autosave. */
   w->autosaved_run_id = w->next_run_id;
   w->autosaved_step = run->step;
+  gate_new_run (s);
   report_file (w, FALSE, g_strdup_printf (_("Opened the run from %s"), path));
 }
 
@@ -700,7 +803,9 @@ apply (LwSession *s, LwCommand *cmd)
       if (w->divergence != NULL)
         clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+      gate_begin_single (s);
       train_one (w, TRUE);
+      gate_end (s);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -710,6 +815,8 @@ apply (LwSession *s, LwCommand *cmd)
 
     case LW_CMD_RESET:
       retire_run (w);
+      /* Nobody waits for this lane while it builds the next run. */
+      gate_new_run (s);
       lw_run_settings_clear (&w->settings);
       lw_run_settings_copy (&w->settings, cmd->settings);
       build (s, TRUE);
@@ -790,6 +897,7 @@ apply (LwSession *s, LwCommand *cmd)
       w->quit = TRUE;
       break;
     }
+  gate_sync_state (s);
 }
 
 /* Applies everything queued, then publishes once, then lets waiting
@@ -835,12 +943,14 @@ lw_worker_main (gpointer data)
     {
       gint64 now;
 
-      /* Blocks while there is nothing to train. */
-      apply_pending (s, w->state != LW_RUN_RUNNING);
-      if (w->quit || w->state != LW_RUN_RUNNING)
+      /* Blocks while there is nothing to train, or the gate said wait. */
+      apply_pending (s, w->state != LW_RUN_RUNNING || w->gate_blocked);
+      if (w->quit || w->state != LW_RUN_RUNNING || !gate_begin (s))
         continue;
 
       train_one (w, FALSE);
+      gate_end (s);
+      gate_sync_state (s);
       autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
