@@ -223,6 +223,7 @@ void
 lw_lanes_play_all (LwLanes *l)
 {
   g_return_if_fail (l != NULL);
+  lw_lockstep_expect_play (l->gate);
   for (guint i = 0; i < l->n; i++)
     lw_session_play (l->lanes[i].session);
 }

@@ -18,7 +18,7 @@ struct _LwLockstepMember {
   guint64 steps;              /* handed out */
   gboolean playing;
   gboolean stepping;          /* holds a thread */
-  gboolean held;              /* lw_lockstep_hold: no step until it stops playing */
+  gboolean held;              /* lw_lockstep_hold: no step until its pause (lw_lockstep_unhold) */
   gboolean waiting;           /* was told no: wake it on any change */
   guint64 ticket;             /* waiting for a thread since this ticket; 0: not */
 };
@@ -167,7 +167,6 @@ lw_lockstep_set_playing (LwLockstepMember *m, gboolean playing)
   m->playing = playing;
   if (!playing)
     {
-      m->held = FALSE;
       m->ticket = 0;
       m->waiting = FALSE;
     }
@@ -184,8 +183,32 @@ lw_lockstep_hold (LwLockstep *gate)
     {
       LwLockstepMember *m = g_ptr_array_index (gate->members, i);
 
-      m->held = m->playing;
+      m->held = TRUE;
     }
+  pthread_mutex_unlock (&gate->lock);
+}
+
+void
+lw_lockstep_expect_play (LwLockstep *gate)
+{
+  g_return_if_fail (gate != NULL);
+  pthread_mutex_lock (&gate->lock);
+  for (guint i = 0; i < gate->members->len; i++)
+    {
+      LwLockstepMember *m = g_ptr_array_index (gate->members, i);
+
+      m->playing = TRUE;
+    }
+  pthread_mutex_unlock (&gate->lock);
+}
+
+void
+lw_lockstep_unhold (LwLockstepMember *m)
+{
+  LwLockstep *gate = m->gate;
+
+  pthread_mutex_lock (&gate->lock);
+  m->held = FALSE;
   pthread_mutex_unlock (&gate->lock);
 }
 

@@ -64,8 +64,7 @@ void              lw_lockstep_leave       (LwLockstepMember *member);
  * handed out so far. */
 void              lw_lockstep_set_group   (LwLockstepMember *member, const char *group,
                                            guint64 steps);
-/* Playing means the member would step if it could. Not playing also ends
- * a hold on it. */
+/* Playing means the member would step if it could. */
 void              lw_lockstep_set_playing (LwLockstepMember *member, gboolean playing);
 
 /* Before a step, with the steps handed out so far: GO takes a thread, and
@@ -81,9 +80,18 @@ void              lw_lockstep_begin_single (LwLockstepMember *member, int *threa
 /* After the step: gives the thread back, with the steps now handed out. */
 void              lw_lockstep_end         (LwLockstepMember *member, guint64 steps);
 
-/* No member starts another step until it stops playing (each is sent a
- * pause): the window's Pause then leaves its lanes as level as they were. */
+/* No member starts another step until it has applied the pause it is
+ * then sent (and calls lw_lockstep_unhold): the window's Pause leaves its
+ * lanes as level as they were, even a lane that was only starting to
+ * play. */
 void              lw_lockstep_hold        (LwLockstep *gate);
+void              lw_lockstep_unhold      (LwLockstepMember *member);
+
+/* Every member is about to be sent a play, and counts as playing until
+ * it has applied it (and said whether it plays, which it must): lanes
+ * played together start together, none ahead of one whose worker was
+ * slower to see its play. */
+void              lw_lockstep_expect_play (LwLockstep *gate);
 
 /* What was seen so far, for tests and benchmarks: the most members
  * stepping at once, and the largest lead, in steps, of a member starting

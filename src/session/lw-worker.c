@@ -325,14 +325,15 @@ set_waiting (LwWorker *w, const LwLockstepWait *wait)
   w->gate_wait = *wait;
 }
 
-/* Tells the gate whether the worker plays, when that changed. */
+/* Tells the gate whether the worker plays, when that changed (or, after
+ * a play, always: the window's Play told the gate it would). */
 static void
-gate_sync_state (LwSession *s)
+gate_tell_state (LwSession *s, gboolean always)
 {
   LwWorker *w = &s->worker;
   gboolean playing = w->state == LW_RUN_RUNNING;
 
-  if (s->member == NULL || playing == w->gate_playing)
+  if (s->member == NULL || (playing == w->gate_playing && !always))
     return;
   w->gate_playing = playing;
   lw_lockstep_set_playing (s->member, playing);
@@ -341,6 +342,12 @@ gate_sync_state (LwSession *s)
       w->gate_blocked = FALSE;
       set_waiting (w, NULL);
     }
+}
+
+static void
+gate_sync_state (LwSession *s)
+{
+  gate_tell_state (s, FALSE);
 }
 
 /* A new run (or none, while one is built): its group and steps. */
@@ -788,11 +795,14 @@ apply (LwSession *s, LwCommand *cmd)
     case LW_CMD_PLAY:
       if (trainable && w->state == LW_RUN_PAUSED)
         play (w);
+      gate_tell_state (s, TRUE);
       break;
 
     case LW_CMD_PAUSE:
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
+      if (s->member != NULL)
+        lw_lockstep_unhold (s->member);
       break;
 
     case LW_CMD_STEP:
