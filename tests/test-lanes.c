@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "engine/lw-gemm.h"
 #include "session/lw-lanes.h"
 #include "session/lw-lockstep.h"
+#include "session/lw-run-disk.h"
 #include "session-helpers.h"
 
 /* ------------------------------------------------------------------ */
@@ -443,6 +445,31 @@ test_data_seed (void)
   g3 = lw_lockstep_group_of (&st);
   g_assert_cmpstr (g1, ==, g2);
   g_assert_cmpstr (g1, !=, g3);
+
+  /* A run file keeps it. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("lanes-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "seed.lwrun", NULL);
+    g_autoptr (LwRunFile) file = NULL;
+    g_autoptr (LwSnapshot) snap = NULL;
+    LwRunSettings back;
+    LwSession *s;
+
+    st.data_seed = 9;
+    s = lw_session_new (&st, NULL, NULL);
+    lw_snapshot_unref (wait_for (s, is_loaded, NULL));
+    lw_session_step (s);
+    lw_session_save_run (s, path);
+    snap = synced (s);
+    g_assert_false (snap->file_failed);
+    lw_session_free (s);
+    file = lw_run_disk_open (path, &back, NULL);
+    g_assert_nonnull (file);
+    g_assert_cmpuint (back.data_seed, ==, 9);
+    lw_run_settings_clear (&back);
+    g_assert_cmpint (g_remove (path), ==, 0);
+    g_assert_cmpint (g_rmdir (dir), ==, 0);
+  }
   lw_run_settings_clear (&st);
 }
 

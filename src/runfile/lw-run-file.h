@@ -44,8 +44,10 @@ G_BEGIN_DECLS
  * 3: [model] shared_target_proj (and [layerwise-cli] shared-target-proj):
  * the bpf losses' label projection, one per block unless it is set.
  * 4: [model] no_batch_norm, no_similarity_std, no_detach (and the
- * [layerwise-cli] flags of the same names): the reference's switches. */
-#define LW_RUN_FILE_VERSION 4u
+ * [layerwise-cli] flags of the same names): the reference's switches.
+ * 5: [session] data_seed and [layerwise-cli] data-seed: the sample
+ * order's and augmentation's seed, apart from the weights'. */
+#define LW_RUN_FILE_VERSION 5u
 #define LW_RUN_FILE_MAX_SECTIONS 64u
 /* The extension the window offers; any name works. */
 #define LW_RUN_FILE_EXTENSION ".lwrun"
