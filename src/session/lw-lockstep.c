@@ -276,12 +276,16 @@ grant (LwLockstep *gate, LwLockstepMember *m, int *threads)
       lw_blas_set_threads (want);
       gate->blas_threads = want;
     }
+  /* The batch counts as handed out from now: the others may start theirs. */
+  m->steps++;
   m->stepping = TRUE;
   m->ticket = 0;
   m->waiting = FALSE;
   gate->stepping++;
   gate->peak_stepping = MAX (gate->peak_stepping, gate->stepping);
   *threads = want;
+  /* Those waiting for m to hand out this batch may start theirs. */
+  wake_waiting (gate, m);
 }
 
 LwLockstepTurn
@@ -313,9 +317,9 @@ lw_lockstep_try_begin (LwLockstepMember *m, guint64 steps, int *threads, LwLocks
 
   if (local.turn == LW_LOCKSTEP_GO)
     {
-      grant (gate, m, threads);
       if (m->playing && last != NULL && steps + 1 > last->steps)
         gate->max_lead = MAX (gate->max_lead, steps + 1 - last->steps);
+      grant (gate, m, threads);
     }
   else
     m->waiting = TRUE;
@@ -326,13 +330,14 @@ lw_lockstep_try_begin (LwLockstepMember *m, guint64 steps, int *threads, LwLocks
 }
 
 void
-lw_lockstep_begin_single (LwLockstepMember *m, int *threads)
+lw_lockstep_begin_single (LwLockstepMember *m, guint64 steps, int *threads)
 {
   LwLockstep *gate = m->gate;
 
   g_return_if_fail (!m->stepping);
   pthread_mutex_lock (&gate->lock);
   m->ticket = 0;
+  m->steps = steps;
   while (!thread_free (gate, m))
     pthread_cond_wait (&gate->changed, &gate->lock);
   grant (gate, m, threads);

@@ -67,7 +67,8 @@ void              lw_lockstep_set_group   (LwLockstepMember *member, const char 
 /* Playing means the member would step if it could. */
 void              lw_lockstep_set_playing (LwLockstepMember *member, gboolean playing);
 
-/* Before a step, with the steps handed out so far: GO takes a thread, and
+/* Before a step, with the steps handed out so far: GO takes a thread (and
+ * the step counts as handed out, so the others may start theirs), and
  * threads gets how many threads the member's step may use; anything else
  * says why not (wait may be NULL), and the member will be woken when that
  * may have changed. */
@@ -76,7 +77,8 @@ LwLockstepTurn    lw_lockstep_try_begin   (LwLockstepMember *member, guint64 ste
 /* A step asked for alone (one batch while paused): takes a thread,
  * waiting for one if need be (at most one step of another member), with
  * no regard to lockstep. */
-void              lw_lockstep_begin_single (LwLockstepMember *member, int *threads);
+void              lw_lockstep_begin_single (LwLockstepMember *member, guint64 steps,
+                                            int *threads);
 /* After the step: gives the thread back, with the steps now handed out. */
 void              lw_lockstep_end         (LwLockstepMember *member, guint64 steps);
 

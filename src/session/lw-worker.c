@@ -398,7 +398,7 @@ gate_begin_single (LwSession *s)
 
   if (s->member == NULL)
     return;
-  lw_lockstep_begin_single (s->member, &threads);
+  lw_lockstep_begin_single (s->member, s->worker.run->steps_pushed, &threads);
   lw_run_set_threads (s->worker.run, threads);
 }
 
