@@ -206,7 +206,11 @@ test_gate (void)
   g_assert_cmpint (turn (a, 6, NULL), ==, LW_LOCKSTEP_GO);
   g_assert_cmpint (turn (b, 7, NULL), ==, LW_LOCKSTEP_GO);
   g_assert_cmpint (turn (c, 0, NULL), ==, LW_LOCKSTEP_NO_THREAD);
+  before = g_atomic_int_get (&wakes_c);
   lw_lockstep_end (a, 7);
+  g_assert_cmpint (g_atomic_int_get (&wakes_c), >, before);
+  /* The free thread is c's: it has waited longer. */
+  g_assert_cmpint (turn (a, 7, NULL), ==, LW_LOCKSTEP_NO_THREAD);
   g_assert_cmpint (turn (c, 0, NULL), ==, LW_LOCKSTEP_GO);
   g_assert_cmpint (turn (a, 7, NULL), ==, LW_LOCKSTEP_NO_THREAD);
   lw_lockstep_end (b, 8);
