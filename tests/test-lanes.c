@@ -360,6 +360,18 @@ test_late_lane (void)
     g_assert_cmpuint (snap->step, ==, a0);
     g_assert_cmpuint (snap->lockstep_waiting_at, <, a0);
   }
+  /* Waiting, it answers at once. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LwSnapshot) snap = NULL;
+
+    g_assert_true (lw_session_set_lr (a, 1e-3, &error));
+    g_assert_true (lw_session_sync (a, 300));
+    snap = lw_session_get_snapshot (a);
+    g_assert_cmpfloat (snap->lr, ==, 1e-3f);
+    g_assert_true (snap->lockstep_waiting);
+    g_assert_cmpuint (snap->step, ==, a0);
+  }
   for (;;)
     {
       g_autoptr (LwSnapshot) sa = lw_session_get_snapshot (a);
