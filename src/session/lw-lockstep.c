@@ -85,30 +85,6 @@ lw_lockstep_set_threads (LwLockstep *gate, int threads)
   pthread_mutex_unlock (&gate->lock);
 }
 
-int
-lw_lockstep_get_threads (LwLockstep *gate)
-{
-  int threads;
-
-  g_return_val_if_fail (gate != NULL, 1);
-  pthread_mutex_lock (&gate->lock);
-  threads = gate->threads;
-  pthread_mutex_unlock (&gate->lock);
-  return threads;
-}
-
-guint
-lw_lockstep_n_members (LwLockstep *gate)
-{
-  guint n;
-
-  g_return_val_if_fail (gate != NULL, 0);
-  pthread_mutex_lock (&gate->lock);
-  n = gate->members->len;
-  pthread_mutex_unlock (&gate->lock);
-  return n;
-}
-
 LwLockstepMember *
 lw_lockstep_join (LwLockstep *gate, guint id, void (*wake) (gpointer data), gpointer data)
 {

@@ -49,8 +49,6 @@ LwLockstep       *lw_lockstep_new         (int threads);
 /* Every member must have left. */
 void              lw_lockstep_free        (LwLockstep *gate);
 void              lw_lockstep_set_threads (LwLockstep *gate, int threads);
-int               lw_lockstep_get_threads (LwLockstep *gate);
-guint             lw_lockstep_n_members   (LwLockstep *gate);
 
 /* id: the caller's name for the member (a lane's), reported to the
  * others in LwLockstepWait. wake (called with the gate's lock held: it
