@@ -8,7 +8,7 @@
  * divergence and the return to the last good state, each live control, a
  * pause), its curves, the classes-per-batch sampler saved mid-epoch, and
  * (from format 4) a learning-rate schedule, edited live, whose first
- * milestone has passed, and (from format 5) a fork.
+ * milestone has passed, and (from format 5) a fork and a data seed of its own.
  * Runs no longer get a reset mark; the fixtures of formats 1 and 2 hold
  * one, made before, and keep proving that such a mark still opens.
  *
@@ -57,6 +57,8 @@ fixture_settings (LwRunSettings *st)
   st->eval_every = 2;
   st->eval_samples = 128;
   st->probe_n = 16;
+  /* From format 5: batches of their own seed. */
+  st->data_seed = 3;
 }
 
 static void

@@ -3,7 +3,8 @@
 # format version for tests/fixtures/, written by that version's build:
 #   cli-mlp-vN.lwrun    layerwise-cli, MLP 2x32, Adam, classes-per-batch 3 for
 #                       epoch 1, an lr milestone (both kinds of CLI
-#                       intervention), saved after epoch 2
+#                       intervention), data seed 3 (from format 5), saved
+#                       after epoch 2
 #   cli-conv-vN.lwrun   layerwise-cli, vgg-mini (small decoders), SGD with momentum, cutout,
 #                       saved after epoch 1
 #   window-mlp-vN.lwrun the window's run with every mark kind
@@ -17,7 +18,7 @@ export LC_ALL=C
 
 "$cli" --limit-train 600 --limit-test 100 --num-layers 2 --num-hidden 32 --threads 1 \
   --log-every 2 --classes-per-batch 3 --classes-per-batch-until-epoch 1 \
-  --lr-decay-milestones 1 --epochs 2 --force --save "$out/cli-mlp-v$version.lwrun" > /dev/null
+  --lr-decay-milestones 1 --data-seed 3 --epochs 2 --force --save "$out/cli-mlp-v$version.lwrun" > /dev/null
 "$cli" --arch vgg-mini --num-hidden 32 --dim-in-decoder 64 --limit-train 128 --limit-test 64 --batch-size 32 \
   --threads 1 --optim sgd --lr 0.01 --momentum 0.9 --cutout 14 --log-every 1 --epochs 1 \
   --force --save "$out/cli-conv-v$version.lwrun" > /dev/null

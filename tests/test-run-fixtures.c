@@ -54,6 +54,9 @@ typedef struct {
 #define FIRST_VERSION_PER_BLOCK_CODES 3
 /* --no-batch-norm, --no-similarity-std, --no-detach: from this format on. */
 #define FIRST_VERSION_SWITCHES 4
+/* The data seed came with format 5 (the fixtures' is 3); before, 0: the
+ * weights' seed drew the batches. */
+#define FIRST_VERSION_DATA_SEED 5
 
 /* The sections both programs write, read as today's program reads them. */
 static void
@@ -107,7 +110,12 @@ check_common (LwRunFile *f, const Fixture *fx, LwModelConfig *config, LwRunPosit
   marks = lw_run_interventions_from_bytes (intv, &error);
   g_assert_no_error (error);
   if (g_str_equal (fx->kind, "cli-mlp"))
-    g_assert_cmpuint (marks->len, ==, 2);   /* plain batches from epoch 2, the lr milestone */
+    {
+      g_autofree char *data_seed = g_key_file_get_string (kf, "layerwise-cli", "data-seed", NULL);
+
+      g_assert_cmpuint (marks->len, ==, 2);   /* plain batches from epoch 2, the lr milestone */
+      g_assert_cmpstr (data_seed, ==, fx->version >= FIRST_VERSION_DATA_SEED ? "3" : NULL);
+    }
 }
 
 /* Runs stopped getting a reset mark after format 2: fixtures up to it
@@ -144,6 +152,7 @@ check_window_run (const char *path, guint version)
   g_assert_no_error (error);
   g_assert_cmpint (lw_model_get_config (run->model)->shared_target_proj, ==,
                    version < FIRST_VERSION_PER_BLOCK_CODES);
+  g_assert_cmpuint (settings.data_seed, ==, version >= FIRST_VERSION_DATA_SEED ? 3 : 0);
 
   for (guint i = 0; i < run->history->marks->len; i++)
     {

@@ -45,8 +45,8 @@ lw_batches_new (const LwCliOptions *opts, const LwDataset *ds)
   if (opts->cutout > 0)
     b->augment.cutout = opts->cutout;
   b->use_augment = b->augment.crop_pad > 0 || b->augment.hflip || b->augment.cutout > 0;
-  lw_rng_init (&b->shuffle_rng, opts->seed, STREAM_SHUFFLE);
-  lw_rng_init (&b->augment_rng, opts->seed, STREAM_AUGMENT);
+  lw_rng_init (&b->shuffle_rng, lw_cli_options_data_seed (opts), STREAM_SHUFFLE);
+  lw_rng_init (&b->augment_rng, lw_cli_options_data_seed (opts), STREAM_AUGMENT);
   return b;
 }
 

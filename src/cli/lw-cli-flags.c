@@ -414,6 +414,17 @@ const LwCliFlag lw_cli_flags[] = {
     .since = 1,
   },
   {
+    .name = "data-seed", .type = LW_CLI_FLAG_UINT64, .offset = OFF (data_seed),
+    .range = { .min = 0, .max = G_MAXUINT64 },
+    .def = "0",
+    .help = N_("Seed for the shuffling and augmentation alone; 0: --seed's (default 0)"),
+    .arg = "N",
+    .doc = "seed for the sample order and the augmentation alone, so that runs of different "
+           "weight seeds can see the same batches; 0: `--seed`'s",
+    .since = 5,
+    .absent = "0",
+  },
+  {
     .name = "threads", .type = LW_CLI_FLAG_UINT, .offset = OFF (threads),
     .range = { .min = 1, .max = 256 },
     .doc_default = "number of processors",

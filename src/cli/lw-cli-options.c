@@ -382,6 +382,12 @@ lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error)
   return g_steal_pointer (&ds);
 }
 
+guint64
+lw_cli_options_data_seed (const LwCliOptions *opts)
+{
+  return opts->data_seed != 0 ? opts->data_seed : opts->seed;
+}
+
 double
 lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
 {

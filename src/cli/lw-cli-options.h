@@ -37,6 +37,7 @@ typedef struct {
   double momentum;
   double weight_decay;
   guint64 seed;
+  guint64 data_seed;            /* the sample order's and augmentation's; 0: seed */
   guint threads;
   gboolean pipeline;            /* --schedule pipeline */
   guint stages;                 /* 0: as many as threads */
@@ -84,6 +85,10 @@ gboolean lw_cli_options_check_dataset (const LwCliOptions *opts, const LwDataset
 /* The dataset the options name, limited as they ask and checked against
  * them; NULL with error (one line: what, and why) when it cannot be. */
 LwDataset *lw_cli_options_load_dataset (const LwCliOptions *opts, GError **error);
+
+/* The seed of the sample order and the augmentation: --data-seed, or
+ * --seed when that is 0. */
+guint64  lw_cli_options_data_seed   (const LwCliOptions *opts);
 
 /* The learning rate of epoch (1-based): lr * fact^(#milestones m <= epoch-1). */
 double   lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch);

@@ -60,8 +60,8 @@ void
 lw_trainer_state_init (LwTrainerState *st, const LwCliOptions *opts, guint n_blocks)
 {
   *st = (LwTrainerState) { .pos = { .epoch = 1 }, .last_test_acc = 0.0 };
-  lw_rng_init (&st->pos.epoch_shuffle_rng, opts->seed, STREAM_SHUFFLE);
-  lw_rng_init (&st->pos.augment_rng, opts->seed, STREAM_AUGMENT);
+  lw_rng_init (&st->pos.epoch_shuffle_rng, lw_cli_options_data_seed (opts), STREAM_SHUFFLE);
+  lw_rng_init (&st->pos.augment_rng, lw_cli_options_data_seed (opts), STREAM_AUGMENT);
   lw_running_stats_reset (&st->epoch_stats, n_blocks);
   lw_running_stats_reset (&st->window, n_blocks);
   st->interventions = lw_run_interventions_new ();

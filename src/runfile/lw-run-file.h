@@ -45,7 +45,9 @@ G_BEGIN_DECLS
  * the bpf losses' label projection, one per block unless it is set.
  * 4: [model] no_batch_norm, no_similarity_std, no_detach (and the
  * [layerwise-cli] flags of the same names): the reference's switches.
- * 5: a window run's mark kind 8, where it was forked. */
+ * 5: a window run's mark kind 8, where it was forked; [session] data_seed
+ * and [layerwise-cli] data-seed: the sample order's and augmentation's
+ * seed, apart from the weights'. */
 #define LW_RUN_FILE_VERSION 5u
 #define LW_RUN_FILE_MAX_SECTIONS 64u
 /* The extension the window offers; any name works. */

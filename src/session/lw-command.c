@@ -49,6 +49,7 @@ lw_command_queue_init (LwCommandQueue *q)
   pthread_cond_init (&q->applied_cond, &attr);
   pthread_condattr_destroy (&attr);
   g_queue_init (&q->items);
+  q->woken = FALSE;
   atomic_init (&q->sent, 0);
   atomic_init (&q->applied, 0);
 }
@@ -80,11 +81,21 @@ lw_command_queue_pop (LwCommandQueue *q, gboolean wait)
   LwCommand *cmd;
 
   pthread_mutex_lock (&q->lock);
-  while (wait && g_queue_is_empty (&q->items))
+  while (wait && g_queue_is_empty (&q->items) && !q->woken)
     pthread_cond_wait (&q->arrived, &q->lock);
+  q->woken = FALSE;
   cmd = g_queue_pop_head (&q->items);
   pthread_mutex_unlock (&q->lock);
   return cmd;
+}
+
+void
+lw_command_queue_wake (LwCommandQueue *q)
+{
+  pthread_mutex_lock (&q->lock);
+  q->woken = TRUE;
+  pthread_cond_signal (&q->arrived);
+  pthread_mutex_unlock (&q->lock);
 }
 
 void

@@ -65,6 +65,7 @@ typedef struct {
   pthread_cond_t arrived;     /* a command was pushed */
   pthread_cond_t applied_cond;/* applied grew */
   GQueue items;               /* of LwCommand *, in the order sent */
+  gboolean woken;             /* lw_command_queue_wake since the last pop */
   _Atomic guint64 sent;
   _Atomic guint64 applied;
 } LwCommandQueue;
@@ -74,9 +75,12 @@ void       lw_command_queue_init  (LwCommandQueue *q);
 void       lw_command_queue_clear (LwCommandQueue *q);
 /* Takes ownership of cmd. */
 void       lw_command_queue_push  (LwCommandQueue *q, LwCommand *cmd);
-/* The oldest command; with wait, blocks until there is one, else NULL
- * when the queue is empty. */
+/* The oldest command; with wait, blocks until there is one or the queue
+ * is woken; NULL when the queue is empty. */
 LwCommand *lw_command_queue_pop   (LwCommandQueue *q, gboolean wait);
+/* Ends a wait of lw_command_queue_pop (with NULL) without a command: the
+ * worker is to look again at something else it waits for (lw-lockstep.h). */
+void       lw_command_queue_wake  (LwCommandQueue *q);
 /* The worker has applied n more commands (and published their effect). */
 void       lw_command_queue_done  (LwCommandQueue *q, guint n);
 guint64    lw_command_queue_sent    (LwCommandQueue *q);

@@ -115,7 +115,12 @@ settings_to_key_file (const LwRunSettings *st, const LwModel *model, GKeyFile *k
   g_key_file_set_uint64 (kf, SESSION_GROUP, "eval_samples", st->eval_samples);
   g_key_file_set_uint64 (kf, SESSION_GROUP, "probe_n", st->probe_n);
   g_key_file_set_boolean (kf, SESSION_GROUP, "augment", st->augment);
+  g_key_file_set_uint64 (kf, SESSION_GROUP, "data_seed", st->data_seed);
 }
+
+/* The data seed (format 5): the sample order's and augmentation's, apart
+ * from the weights'. */
+#define DATA_SEED_SINCE 5
 
 /* A whole-number setting of [session]; since is the first format version
  * that wrote it. In an older file it is absent and keeps
@@ -187,6 +192,13 @@ settings_from_key_file (GKeyFile *kf, guint version, LwRunSettings *st, GError *
   st->augment = g_key_file_get_boolean (kf, SESSION_GROUP, "augment", &local);
   if (local != NULL)
     return damaged (error, _("the run file's settings are damaged"));
+  /* Before format 5 the weights' seed drew the batches too: 0 says so. */
+  if (version >= DATA_SEED_SINCE || g_key_file_has_key (kf, SESSION_GROUP, "data_seed", NULL))
+    {
+      st->data_seed = g_key_file_get_uint64 (kf, SESSION_GROUP, "data_seed", &local);
+      if (local != NULL)
+        return damaged (error, _("the run file's settings are damaged"));
+    }
   return TRUE;
 }
 

@@ -101,8 +101,8 @@ lw_run_new (const LwDataset *ds, const LwRunSettings *settings, guint run_id, GE
   if (settings->augment)
     r->augment = ds->augment;
   r->use_augment = r->augment.crop_pad > 0 || r->augment.hflip || r->augment.cutout > 0;
-  lw_rng_init (&r->shuffle_rng, config.seed, STREAM_SHUFFLE);
-  lw_rng_init (&r->augment_rng, config.seed, STREAM_AUGMENT);
+  lw_rng_init (&r->shuffle_rng, lw_run_settings_data_seed (settings), STREAM_SHUFFLE);
+  lw_rng_init (&r->augment_rng, lw_run_settings_data_seed (settings), STREAM_AUGMENT);
 
   /* The similarity matrices go through the model's batch buffers. */
   r->probe_index = g_new (guint32, MAX (r->batch_size, 1));
@@ -346,6 +346,24 @@ lw_run_set_schedule (LwRun *r, LwSchedule schedule, guint stages)
   r->schedule = schedule;
   r->stages = stages;
   /* The blocks' costs are known by now: no warm-up. */
+  lw_schedule_probe_start (&r->probe, r->steps_pushed >= PIPELINE_WARMUP_STEPS ? 0
+                                      : PIPELINE_WARMUP_STEPS - (guint) r->steps_pushed);
+}
+
+void
+lw_run_set_threads (LwRun *r, int threads)
+{
+  if (threads == r->threads)
+    return;
+  r->threads = threads;
+  /* The schedule is chosen anew for these threads; a pipeline, freed,
+   * puts back the BLAS threads it found, which are no longer the run's. */
+  if (r->pipeline != NULL)
+    {
+      drain (r, 0);
+      g_clear_pointer (&r->pipeline, lw_pipeline_free);
+      lw_blas_set_threads (threads);
+    }
   lw_schedule_probe_start (&r->probe, r->steps_pushed >= PIPELINE_WARMUP_STEPS ? 0
                                       : PIPELINE_WARMUP_STEPS - (guint) r->steps_pushed);
 }

@@ -90,6 +90,10 @@ void     lw_run_release_model (LwRun *run);
 
 /* Takes effect at the next batch. */
 void     lw_run_set_schedule  (LwRun *run, LwSchedule schedule, guint stages);
+/* The threads the run's steps use from the next one on (a window's lanes
+ * share them: lw-lockstep.h). The caller has set the process's BLAS
+ * threads to match. */
+void     lw_run_set_threads   (LwRun *run, int threads);
 /* Stages of the pipeline running now; 0 when steps run sequentially. */
 guint    lw_run_n_stages      (const LwRun *run);
 /* Under AUTO: TRUE while the two schedules are being timed; ratio gets

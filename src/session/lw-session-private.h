@@ -9,6 +9,7 @@
 
 #include "engine/lw-checkpoint.h"
 #include "lw-command.h"
+#include "lw-lockstep.h"
 #include "lw-predictions.h"
 #include "lw-run.h"
 #include "lw-session.h"
@@ -58,6 +59,12 @@ typedef struct {
   LwDivergence diverged;
   guint64 diverged_step;
 
+  /* The lockstep gate, when in one: what it was last told, and why it
+   * last said no (shown in the snapshot while catching up). */
+  gboolean gate_playing;
+  gboolean gate_blocked;      /* running, but told to wait: wait for a wake or a command */
+  LwLockstepWait gate_wait;
+
   guint64 serial;
   gint64 last_publish;
   gboolean publish_needed;
@@ -74,6 +81,9 @@ struct _LwSession {
    * mutex, which ThreadSanitizer sees, unlike GMutex. */
   pthread_mutex_t snap_lock;
   LwSnapshot *snap;
+  LwRunSettings snap_settings;  /* the run's settings as of snap; also under snap_lock */
+
+  LwLockstepMember *member;   /* NULL: not in a gate */
 
   /* Blocks of the newest settings sent, to check block indices when a
    * command is sent (a reset may still be queued). */

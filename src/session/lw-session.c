@@ -46,9 +46,25 @@ lw_run_settings_copy (LwRunSettings *dest, const LwRunSettings *src)
 
 static void queue_command (LwSession *s, LwCommand *cmd);
 
-/* fork: where a fork's run comes from (taken), NULL for a new run. */
+guint64
+lw_run_settings_data_seed (const LwRunSettings *settings)
+{
+  return settings->data_seed != 0 ? settings->data_seed : settings->model.seed;
+}
+
+static void
+wake_worker (gpointer data)
+{
+  LwSession *s = data;
+
+  lw_command_queue_wake (&s->commands);
+}
+
+/* fork: where a fork's run comes from (taken), NULL for a new run; gate:
+ * the lanes' lockstep it steps in, or NULL. */
 static LwSession *
 session_start (const LwRunSettings *settings, guint n_blocks, LwForkHandoff *fork,
+               LwLockstep *gate, guint id,
                void (*notify) (gpointer user_data), gpointer user_data)
 {
   LwSession *s = g_new0 (LwSession, 1);
@@ -60,6 +76,8 @@ session_start (const LwRunSettings *settings, guint n_blocks, LwForkHandoff *for
   lw_command_queue_init (&s->commands);
   atomic_init (&s->expected_blocks, n_blocks);
   atomic_init (&s->quitting, FALSE);
+  if (gate != NULL)
+    s->member = lw_lockstep_join (gate, id, wake_worker, s);
   /* A LOADING snapshot first, so there always is one. */
   lw_worker_init (s, settings);
   s->thread = g_thread_new ("lw-session", lw_worker_main, s);
@@ -72,22 +90,28 @@ lw_session_new (const LwRunSettings *settings, void (*notify) (gpointer user_dat
 {
   g_return_val_if_fail (settings != NULL, NULL);
 
-  return session_start (settings, lw_model_config_n_blocks (&settings->model), NULL, notify,
-                        user_data);
+  return session_start (settings, lw_model_config_n_blocks (&settings->model), NULL, NULL, 0,
+                        notify, user_data);
 }
 
 LwSession *
-lw_session_new_fork (LwSession *source, void (*notify) (gpointer user_data),
-                     gpointer user_data, GError **error)
+lw_session_new_in_lockstep (const LwRunSettings *settings, LwLockstep *gate, guint id,
+                            void (*notify) (gpointer user_data), gpointer user_data)
+{
+  g_return_val_if_fail (settings != NULL && gate != NULL, NULL);
+  return session_start (settings, lw_model_config_n_blocks (&settings->model), NULL, gate, id,
+                        notify, user_data);
+}
+
+static LwSession *
+fork_start (LwSession *source, LwLockstep *gate, guint id,
+            void (*notify) (gpointer user_data), gpointer user_data, GError **error)
 {
   g_autoptr (LwSnapshot) snap = NULL;
   LwForkHandoff *fork;
   LwCommand *cmd;
   LwRunSettings settings;
   LwSession *s;
-
-  g_return_val_if_fail (source != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   snap = lw_session_get_snapshot (source);
   if (snap->state == LW_RUN_LOADING)
@@ -107,12 +131,31 @@ lw_session_new_fork (LwSession *source, void (*notify) (gpointer user_data),
    * settings come with the image. */
   lw_run_settings_init (&settings);
   fork = lw_fork_handoff_new ();
-  s = session_start (&settings, snap->n_blocks, fork, notify, user_data);
+  s = session_start (&settings, snap->n_blocks, fork, gate, id, notify, user_data);
   lw_run_settings_clear (&settings);
   cmd = lw_command_new (LW_CMD_FORK);
   cmd->fork = lw_fork_handoff_ref (fork);
   queue_command (source, cmd);
   return s;
+}
+
+LwSession *
+lw_session_new_fork (LwSession *source, void (*notify) (gpointer user_data),
+                     gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (source != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return fork_start (source, NULL, 0, notify, user_data, error);
+}
+
+LwSession *
+lw_session_new_fork_in_lockstep (LwSession *source, LwLockstep *gate, guint id,
+                                 void (*notify) (gpointer user_data), gpointer user_data,
+                                 GError **error)
+{
+  g_return_val_if_fail (source != NULL && gate != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return fork_start (source, gate, id, notify, user_data, error);
 }
 
 void
@@ -127,8 +170,11 @@ lw_session_free (LwSession *s)
   lw_command_queue_push (&s->commands, lw_command_new (LW_CMD_QUIT));
   g_thread_join (s->thread);
   g_clear_pointer (&s->fork, lw_fork_handoff_unref);
+  /* Before the queue it wakes goes. */
+  g_clear_pointer (&s->member, lw_lockstep_leave);
   lw_worker_clear (s);
   g_clear_pointer (&s->snap, lw_snapshot_unref);
+  lw_run_settings_clear (&s->snap_settings);
   lw_command_queue_clear (&s->commands);
   pthread_mutex_destroy (&s->snap_lock);
   g_free (s);
@@ -144,6 +190,16 @@ lw_session_get_snapshot (LwSession *s)
   snap = lw_snapshot_ref (s->snap);
   pthread_mutex_unlock (&s->snap_lock);
   return snap;
+}
+
+void
+lw_session_get_settings (LwSession *s, LwRunSettings *settings)
+{
+  g_return_if_fail (s != NULL && settings != NULL);
+  pthread_mutex_lock (&s->snap_lock);
+  *settings = s->snap_settings;
+  settings->data_dir = g_strdup (s->snap_settings.data_dir);
+  pthread_mutex_unlock (&s->snap_lock);
 }
 
 static void

@@ -21,6 +21,8 @@ typedef struct {
   LwDatasetKind dataset;
   char *data_dir;             /* NULL: searched (lw_dataset_find_dir) */
   LwModelConfig model;        /* geometry fields are filled from the dataset */
+  guint64 data_seed;          /* the sample order's and augmentation's streams;
+                               * 0: model.seed's (lw_run_settings_data_seed) */
   guint limit_train;          /* 0: all */
   guint classes_per_batch;    /* 0: plain shuffled batches; else at most this many
                                * classes per batch (lw-sampler.h), no more than
@@ -40,8 +42,11 @@ typedef struct {
 void lw_run_settings_init  (LwRunSettings *settings);
 void lw_run_settings_clear (LwRunSettings *settings);
 void lw_run_settings_copy  (LwRunSettings *dest, const LwRunSettings *src);
+/* The seed the sample order and the augmentation are drawn from. */
+guint64 lw_run_settings_data_seed (const LwRunSettings *settings);
 
 typedef struct _LwSession LwSession;
+typedef struct _LwLockstep LwLockstep;
 
 /* Starts the worker, which loads the data and builds the model, paused.
  * notify (may be NULL) is called from the worker thread after each
@@ -64,12 +69,28 @@ LwSession  *lw_session_new            (const LwRunSettings *settings,
 LwSession  *lw_session_new_fork       (LwSession *source,
                                        void (*notify) (gpointer user_data),
                                        gpointer user_data, GError **error);
+/* The same, in a lockstep gate (lw-lockstep.h) with the sessions of the
+ * other lanes of a window: it steps when the gate lets it, on the threads
+ * the gate gives it (settings->threads is not used). id names it to the
+ * others (LwSnapshot.lockstep_waiting_for). The gate outlives it. */
+LwSession  *lw_session_new_in_lockstep (const LwRunSettings *settings, LwLockstep *gate,
+                                        guint id, void (*notify) (gpointer user_data),
+                                        gpointer user_data);
+/* A fork (as lw_session_new_fork) that steps in a lockstep gate, as
+ * lw_session_new_in_lockstep: Fork Here in a window of lanes. */
+LwSession  *lw_session_new_fork_in_lockstep (LwSession *source, LwLockstep *gate, guint id,
+                                             void (*notify) (gpointer user_data),
+                                             gpointer user_data, GError **error);
 /* Stops the worker and waits for it (at most one training step). */
 void        lw_session_free           (LwSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LwSession, lw_session_free)
 
 /* The newest snapshot, with a reference for the caller. Never NULL. */
 LwSnapshot *lw_session_get_snapshot   (LwSession *session);
+/* The settings the current run was built with, as of the newest
+ * snapshot (a copy; clear it): a run built from them anew retraces this
+ * one from its start. */
+void        lw_session_get_settings   (LwSession *session, LwRunSettings *settings);
 
 /* Commands: queued, applied in order at the next batch boundary. Values
  * are checked here; an invalid one returns FALSE with error set, and

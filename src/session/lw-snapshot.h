@@ -127,12 +127,20 @@ struct _LwSnapshot {
   float block_lr_mult[LW_MAX_BLOCKS];
   gboolean block_frozen[LW_MAX_BLOCKS];
   guint batch_size;
+  guint64 data_seed;          /* the sample order's and augmentation's (the weights': model's seed) */
   LwSchedule schedule;        /* as asked (AUTO may run either) */
   guint n_stages;             /* pipeline stages running now; 0: sequential */
   guint n_stage_threads;      /* the threads that run them */
   gboolean schedule_probing;  /* AUTO is timing both schedules to choose */
   double schedule_ratio;      /* AUTO chose: pipeline / sequential samples/s (0: no choice made) */
   guint stage_end[LW_PIPELINE_MAX_STAGES];  /* stage s: blocks [stage_end[s-1], stage_end[s]) */
+
+  /* In a window's lanes (lw-lanes.h): playing, but waiting for the lane
+   * whose id is lockstep_waiting_for, which has handed out
+   * lockstep_waiting_at steps, to catch up (lw-lockstep.h). */
+  gboolean lockstep_waiting;
+  guint lockstep_waiting_for;
+  guint64 lockstep_waiting_at;
 
   /* Progress. */
   guint epoch;                /* 1-based epoch under way */

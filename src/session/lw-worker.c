@@ -120,6 +120,10 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   t->lr = cfg->lr;
   t->dropout = cfg->dropout;
   t->batch_size = cfg->batch_size;
+  t->data_seed = lw_run_settings_data_seed (&w->settings);
+  t->lockstep_waiting = w->gate_wait.turn == LW_LOCKSTEP_CATCHING_UP;
+  t->lockstep_waiting_for = w->gate_wait.waiting_for;
+  t->lockstep_waiting_at = w->gate_wait.waiting_at;
 }
 
 static void
@@ -138,6 +142,8 @@ publish (LwSession *s, gboolean notify)
   pthread_mutex_lock (&s->snap_lock);
   old = s->snap;
   s->snap = snap;
+  lw_run_settings_clear (&s->snap_settings);
+  lw_run_settings_copy (&s->snap_settings, &w->settings);
   pthread_mutex_unlock (&s->snap_lock);
   if (old != NULL)
     lw_snapshot_unref (old);
@@ -305,6 +311,106 @@ restore_good (LwWorker *w)
 }
 
 /* ------------------------------------------------------------------ */
+/* The lockstep gate (lw-lockstep.h), when the session is in one */
+
+/* Why the worker waits, for the snapshot: only catching up is shown. */
+static void
+set_waiting (LwWorker *w, const LwLockstepWait *wait)
+{
+  LwLockstepWait none = { LW_LOCKSTEP_GO, 0, 0 };
+
+  if (wait == NULL)
+    wait = &none;
+  if (wait->turn != w->gate_wait.turn || wait->waiting_for != w->gate_wait.waiting_for)
+    w->publish_needed = TRUE;
+  w->gate_wait = *wait;
+}
+
+/* Tells the gate whether the worker plays, when that changed (or, after
+ * a play, always: the window's Play told the gate it would). */
+static void
+gate_tell_state (LwSession *s, gboolean always)
+{
+  LwWorker *w = &s->worker;
+  gboolean playing = w->state == LW_RUN_RUNNING;
+
+  if (s->member == NULL || (playing == w->gate_playing && !always))
+    return;
+  w->gate_playing = playing;
+  lw_lockstep_set_playing (s->member, playing);
+  if (!playing)
+    {
+      w->gate_blocked = FALSE;
+      set_waiting (w, NULL);
+    }
+}
+
+static void
+gate_sync_state (LwSession *s)
+{
+  gate_tell_state (s, FALSE);
+}
+
+/* A new run (or none, while one is built): its group and steps. */
+static void
+gate_new_run (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  g_autofree char *group = NULL;
+
+  if (s->member == NULL)
+    return;
+  gate_sync_state (s);
+  if (w->run != NULL)
+    group = lw_lockstep_group_of (&w->settings);
+  lw_lockstep_set_group (s->member, group, w->run != NULL ? w->run->steps_pushed : 0);
+}
+
+/* May the next batch train now? If not, the worker waits for the gate to
+ * wake it, answering commands meanwhile. */
+static gboolean
+gate_begin (LwSession *s)
+{
+  LwWorker *w = &s->worker;
+  LwLockstepWait wait;
+  int threads;
+
+  if (s->member == NULL)
+    return TRUE;
+  if (lw_lockstep_try_begin (s->member, w->run->steps_pushed, &threads, &wait) == LW_LOCKSTEP_GO)
+    {
+      lw_run_set_threads (w->run, threads);
+      set_waiting (w, NULL);
+      w->gate_blocked = FALSE;
+      return TRUE;
+    }
+  w->gate_blocked = TRUE;
+  set_waiting (w, &wait);
+  if (w->publish_needed || g_get_monotonic_time () - w->last_publish >= PUBLISH_INTERVAL)
+    publish (s, TRUE);
+  return FALSE;
+}
+
+/* One batch asked for while paused: a thread, without lockstep. */
+static void
+gate_begin_single (LwSession *s)
+{
+  int threads;
+
+  if (s->member == NULL)
+    return;
+  lw_lockstep_begin_single (s->member, s->worker.run->steps_pushed, &threads);
+  lw_run_set_threads (s->worker.run, threads);
+}
+
+static void
+gate_end (LwSession *s)
+{
+  if (s->member != NULL)
+    lw_lockstep_end (s->member, s->worker.run->steps_pushed);
+}
+
+/* ------------------------------------------------------------------ */
 /* Building a run */
 
 static void
@@ -425,7 +531,9 @@ build (LwSession *s, gboolean after_reset)
   if (!load_dataset (s, after_reset))
     return;
 
-  lw_blas_set_threads (threads);
+  /* In a gate the gate sets them, as each step begins. */
+  if (s->member == NULL)
+    lw_blas_set_threads (threads);
   w->run = lw_run_new (w->ds, &w->settings, ++w->next_run_id, &error);
   if (w->run == NULL)
     {
@@ -437,6 +545,7 @@ build (LwSession *s, gboolean after_reset)
   begin_run (w);
   w->state = LW_RUN_PAUSED;
   w->publish_needed = TRUE;
+  gate_new_run (s);
 }
 
 /* A fork's run, paused, from the image its source gives (lw-fork.h); or
@@ -635,6 +744,7 @@ open_run (LwSession *s, const char *path)
   /* What was opened is what is on disk: nothing new to autosave. */
   w->autosaved_run_id = w->next_run_id;
   w->autosaved_step = run->step;
+  gate_new_run (s);
   report_file (w, FALSE, g_strdup_printf (_("Opened the run from %s"), path));
 }
 
@@ -749,11 +859,14 @@ apply (LwSession *s, LwCommand *cmd)
     case LW_CMD_PLAY:
       if (trainable && w->state == LW_RUN_PAUSED)
         play (w);
+      gate_tell_state (s, TRUE);
       break;
 
     case LW_CMD_PAUSE:
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
+      if (s->member != NULL)
+        lw_lockstep_unhold (s->member);
       break;
 
     case LW_CMD_STEP:
@@ -764,7 +877,9 @@ apply (LwSession *s, LwCommand *cmd)
       if (w->divergence != NULL)
         clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
+      gate_begin_single (s);
       train_one (w, TRUE);
+      gate_end (s);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -774,6 +889,8 @@ apply (LwSession *s, LwCommand *cmd)
 
     case LW_CMD_RESET:
       retire_run (w);
+      /* Nobody waits for this lane while it builds the next run. */
+      gate_new_run (s);
       lw_run_settings_clear (&w->settings);
       lw_run_settings_copy (&w->settings, cmd->settings);
       build (s, TRUE);
@@ -858,6 +975,7 @@ apply (LwSession *s, LwCommand *cmd)
       fork_run (w, cmd->fork);
       break;
     }
+  gate_sync_state (s);
 }
 
 /* Applies everything queued, then publishes once, then lets waiting
@@ -906,12 +1024,14 @@ lw_worker_main (gpointer data)
     {
       gint64 now;
 
-      /* Blocks while there is nothing to train. */
-      apply_pending (s, w->state != LW_RUN_RUNNING);
-      if (w->quit || w->state != LW_RUN_RUNNING)
+      /* Blocks while there is nothing to train, or the gate said wait. */
+      apply_pending (s, w->state != LW_RUN_RUNNING || w->gate_blocked);
+      if (w->quit || w->state != LW_RUN_RUNNING || !gate_begin (s))
         continue;
 
       train_one (w, FALSE);
+      gate_end (s);
+      gate_sync_state (s);
       autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
