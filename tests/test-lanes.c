@@ -544,6 +544,55 @@ test_duplicate (void)
   lw_run_settings_clear (&st);
 }
 
+/* Fork Here: the fork starts level with its lane and both go on as the
+ * lane would have alone; a full window refuses a fork. */
+static void
+test_fork (void)
+{
+  LwRunSettings st;
+  g_autoptr (LwLanes) lanes = NULL;
+  g_autoptr (LwSnapshot) alone = NULL;
+  g_autoptr (GError) error = NULL;
+  LwSession *a;
+
+  epoch_settings (&st);
+  /* A lane alone trains on the window's threads, and OpenBLAS on two
+   * threads differs from one in the last bits (/lanes/threads): one. */
+  st.threads = 1;
+  alone = single_run (&st);
+  lanes = lw_lanes_new (&st, "pred", NULL, NULL);
+  a = lw_lanes_get_session (lanes, 0);
+  wait_loaded (lanes, 0);
+  for (guint i = 0; i < 5; i++)
+    lw_session_step (a);
+  g_assert_cmpuint (synced_step (a), ==, 5);
+  g_assert_cmpint (lw_lanes_fork (lanes, 0, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lw_lanes_get_name (lanes, 1), ==, "pred (fork)");
+  wait_loaded (lanes, 1);
+  g_assert_cmpuint (lane_step (lanes, 1), ==, 5);
+  lw_lanes_play_all (lanes);
+  {
+    g_autoptr (LwSnapshot) x = wait_for (a, is_finished, NULL);
+    g_autoptr (LwSnapshot) y = wait_for (lw_lanes_get_session (lanes, 1), is_finished, NULL);
+
+    g_assert_cmpuint (y->step, ==, x->step);
+    assert_curves_equal (&x->current, &alone->current);
+    assert_curves_equal (&y->current, &alone->current);
+    assert_same_model (x, alone);
+    assert_same_model (y, alone);
+  }
+  g_assert_cmpuint (lw_lockstep_max_lead (lw_lanes_get_lockstep (lanes)), <=, 1);
+
+  g_assert_cmpint (lw_lanes_fork (lanes, 1, &error), ==, 2);
+  g_assert_cmpint (lw_lanes_fork (lanes, 0, &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_cmpint (lw_lanes_fork (lanes, 0, &error), ==, -1);
+  g_assert_error (error, LW_SESSION_ERROR, LW_SESSION_ERROR_INVALID);
+  g_assert_cmpuint (lw_lanes_get_n (lanes), ==, 4);
+  lw_run_settings_clear (&st);
+}
+
 /* The data seed: unset, the weight seed's; lanes with one data seed and
  * different weight seeds see the same batches (one lockstep group), and
  * another data seed another order. */
@@ -898,6 +947,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lanes/late-lane", test_late_lane);
   g_test_add_func ("/lanes/paused-alone", test_paused_alone);
   g_test_add_func ("/lanes/duplicate", test_duplicate);
+  g_test_add_func ("/lanes/fork", test_fork);
   g_test_add_func ("/lanes/data-seed", test_data_seed);
   g_test_add_func ("/lanes/threads", test_threads);
   g_test_add_func ("/lanes/controls-one-lane", test_controls_one_lane);

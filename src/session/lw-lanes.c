@@ -47,15 +47,17 @@ free_colour (const LwLanes *l)
   g_return_val_if_reached (0);
 }
 
-static int
-add_lane (LwLanes *l, const LwRunSettings *settings, const char *name, GError **error)
+/* The next lane's slot, named and coloured, its session not made yet;
+ * NULL with error set when the window is full. */
+static Lane *
+reserve_lane (LwLanes *l, const char *name, GError **error)
 {
   Lane *lane;
 
   if (l->n == LW_LANES_MAX)
     {
       lanes_invalid (error, _("A window holds at most four lanes: remove one to add another"));
-      return -1;
+      return NULL;
     }
   lane = &l->lanes[l->n];
   lane->colour = free_colour (l);
@@ -67,6 +69,16 @@ add_lane (LwLanes *l, const LwRunSettings *settings, const char *name, GError **
       /* Translators: the name a new lane (one of up to four runs side by side) gets. */
       lane->name = g_strdup_printf (_("Lane %u"), lane->colour + 1);
     }
+  return lane;
+}
+
+static int
+add_lane (LwLanes *l, const LwRunSettings *settings, const char *name, GError **error)
+{
+  Lane *lane = reserve_lane (l, name, error);
+
+  if (lane == NULL)
+    return -1;
   lane->session = lw_session_new_in_lockstep (settings, l->gate, lane->id, l->notify,
                                               l->user_data);
   return (int) l->n++;
@@ -148,6 +160,28 @@ lw_lanes_duplicate (LwLanes *l, guint index, GError **error)
   added = add_lane (l, &settings, name, error);
   lw_run_settings_clear (&settings);
   return added;
+}
+
+int
+lw_lanes_fork (LwLanes *l, guint index, GError **error)
+{
+  g_autofree char *name = NULL;
+  Lane *lane;
+
+  g_return_val_if_fail (l != NULL && index < l->n, -1);
+  /* Translators: the name of a lane made by Fork Here from the lane named %s. */
+  name = g_strdup_printf (_("%s (fork)"), l->lanes[index].name);
+  lane = reserve_lane (l, name, error);
+  if (lane == NULL)
+    return -1;
+  lane->session = lw_session_new_fork_in_lockstep (l->lanes[index].session, l->gate, lane->id,
+                                                   l->notify, l->user_data, error);
+  if (lane->session == NULL)
+    {
+      g_clear_pointer (&lane->name, g_free);
+      return -1;
+    }
+  return (int) l->n++;
 }
 
 gboolean

@@ -45,6 +45,11 @@ int         lw_lanes_add          (LwLanes *lanes, const LwRunSettings *settings
  * built with, from the start: until something is changed in one of them
  * it retraces that run bit for bit. Named after it. */
 int         lw_lanes_duplicate    (LwLanes *lanes, guint index, GError **error);
+/* Fork Here: a new lane whose run is an exact copy of lane index's at
+ * its next batch boundary (lw_session_new_fork), paused there, level with
+ * it; both runs get a mark where they part. -1 with error set when the
+ * window is full or lane index has no run to fork. Named after it. */
+int         lw_lanes_fork         (LwLanes *lanes, guint index, GError **error);
 /* Stops and drops a lane; the others go on. The last one is not removed
  * (FALSE, error set). */
 gboolean    lw_lanes_remove       (LwLanes *lanes, guint index, GError **error);
