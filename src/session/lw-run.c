@@ -412,6 +412,26 @@ apply_schedule (LwRun *r)
     r->pipeline = lw_pipeline_new (r->model, stages, pipeline_threads (r, stages), NULL);
 }
 
+/* Whether the held-out subset is evaluated after step (1-based): every
+ * eval_every steps, and more often early on, so that the first point
+ * shows right after Play rather than eval_every steps later. Evaluation
+ * draws no random number and leaves the BatchNorm statistics alone, so
+ * when it runs changes nothing of the training. */
+static gboolean
+eval_due_after (guint64 step, guint eval_every)
+{
+  static const guint early[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500 };
+
+  if (eval_every == 0)
+    return FALSE;
+  if (step % eval_every == 0)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (early) && early[i] < eval_every; i++)
+    if (step == early[i])
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 lw_run_step (LwRun *r)
 {
@@ -434,7 +454,7 @@ lw_run_step (LwRun *r)
   r->batch_pos++;
   r->steps_pushed++;
   r->samples_pushed += count;
-  eval_due = r->eval_every > 0 && r->steps_pushed % r->eval_every == 0;
+  eval_due = eval_due_after (r->steps_pushed, r->eval_every);
 
   apply_schedule (r);
   start = g_get_monotonic_time ();

@@ -56,7 +56,7 @@ typedef struct {
  * output layer (its loss_sim is empty, loss_pred is its cross-entropy). */
 typedef struct {
   LwSeries train_acc;         /* running training accuracy, 0..1 */
-  LwSeries test_acc;          /* held-out subset every eval_every steps, 0..1 */
+  LwSeries test_acc;          /* held-out subset every eval_every steps (more often early on), 0..1 */
   LwSeries epoch_test_acc;    /* full test set at the end of each epoch, 0..1 */
   LwSeries loss_pred;         /* local prediction loss, unweighted */
   LwSeries loss_sim;          /* local similarity loss, unweighted */
