@@ -542,7 +542,10 @@ test_reset (void)
   /* Only the last few runs are kept; a run that never trained is not. */
   for (guint r = 0; r < LW_SNAPSHOT_MAX_PREVIOUS + 1; r++)
     {
+      /* Synced: a reset queued behind a step would stop it half-way and
+       * drop it, and a run that never finished a step is not kept. */
       lw_session_step (s);
+      g_assert_true (lw_session_sync (s, SESSION_TIMEOUT_MS));
       lw_session_reset (s, &st);
     }
   lw_session_reset (s, &st);

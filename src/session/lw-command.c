@@ -12,6 +12,15 @@ lw_command_new (LwCommandKind kind)
   return cmd;
 }
 
+LwCommand *
+lw_command_new_urgent (LwCommandKind kind)
+{
+  LwCommand *cmd = lw_command_new (kind);
+
+  cmd->urgent = TRUE;
+  return cmd;
+}
+
 void
 lw_command_free (LwCommand *cmd)
 {
@@ -41,6 +50,7 @@ lw_command_queue_init (LwCommandQueue *q)
   g_queue_init (&q->items);
   atomic_init (&q->sent, 0);
   atomic_init (&q->applied, 0);
+  atomic_init (&q->urgent, 0);
 }
 
 void
@@ -59,6 +69,8 @@ lw_command_queue_push (LwCommandQueue *q, LwCommand *cmd)
   /* Counted in the same breath as queued, so a sync right after never
    * misses it. */
   atomic_fetch_add (&q->sent, 1);
+  if (cmd->urgent)
+    atomic_fetch_add (&q->urgent, 1);
   g_queue_push_tail (&q->items, cmd);
   pthread_cond_signal (&q->arrived);
   pthread_mutex_unlock (&q->lock);
@@ -73,6 +85,8 @@ lw_command_queue_pop (LwCommandQueue *q, gboolean wait)
   while (wait && g_queue_is_empty (&q->items))
     pthread_cond_wait (&q->arrived, &q->lock);
   cmd = g_queue_pop_head (&q->items);
+  if (cmd != NULL && cmd->urgent)
+    atomic_fetch_sub (&q->urgent, 1);
   pthread_mutex_unlock (&q->lock);
   return cmd;
 }

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "engine/lw-step.h"
 #include "lw-session.h"
 
 G_BEGIN_DECLS
@@ -52,9 +53,14 @@ typedef struct {
   };
   char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
+  gboolean urgent;            /* raises the queue's stop flag while queued */
 } LwCommand;
 
 LwCommand *lw_command_new  (LwCommandKind kind);
+/* A command that stops a batch under way between two blocks: pause,
+ * reset, open, quit (their answer must not wait for a batch that takes
+ * seconds). */
+LwCommand *lw_command_new_urgent (LwCommandKind kind);
 void       lw_command_free (LwCommand *cmd);
 
 typedef struct {
@@ -64,6 +70,10 @@ typedef struct {
   GQueue items;               /* of LwCommand *, in the order sent */
   _Atomic guint64 sent;
   _Atomic guint64 applied;
+  /* Commands queued that want training to stop between blocks rather
+   * than at the end of the batch (lw_command_new_urgent): the engine's
+   * stop flag. */
+  LwStopFlag urgent;
 } LwCommandQueue;
 
 void       lw_command_queue_init  (LwCommandQueue *q);

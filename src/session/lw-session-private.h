@@ -58,7 +58,6 @@ typedef struct {
   LwDivergence diverged;
   guint64 diverged_step;
 
-  guint64 serial;
   gint64 last_publish;
   gboolean publish_needed;
   gboolean quit;
@@ -80,6 +79,10 @@ struct _LwSession {
   _Atomic guint expected_blocks;
   /* Set by lw_session_free: what is still queued is dropped, not applied. */
   _Atomic gboolean quitting;
+  /* A pause was asked for and not yet applied: snapshots say "pausing". */
+  _Atomic gboolean pause_pending;
+  /* Snapshots' serials, from the worker's publishes and lw_session_pause's. */
+  _Atomic guint64 serial;
 
   LwWorker worker;
 };
