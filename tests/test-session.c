@@ -878,6 +878,8 @@ test_conv_switch (void)
   conv_settings (&conv);
   s = new_loaded (&mlp, LW_RUN_PAUSED);
   lw_session_step (s);
+  /* Synced: a reset drops a step under way. */
+  lw_snapshot_unref (synced (s));
 
   lw_session_reset (s, &conv);
   /* Block indices follow the settings sent: vgg-mini has 4 blocks. */

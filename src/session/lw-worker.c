@@ -489,14 +489,18 @@ clear_previous (LwWorker *w)
 
 /* One batch, or the rest of one stopped half-way. A command that wants
  * training to stop (lw_command_new_urgent) may stop it between two
- * blocks: the run is then left stopped, for the command to see to. */
+ * blocks: the run is then left stopped, for the command to see to. A
+ * single step (sync) stops only for those that drop it. */
 static void
-train_one (LwWorker *w, gboolean sync)
+train_one (LwSession *s, gboolean sync)
 {
+  LwWorker *w = &s->worker;
   LwRun *r = w->run;
-  gboolean finished = lw_run_stopped (r) ? lw_run_go_on (r) : lw_run_step (r);
-  gboolean stopped;
+  gboolean finished, stopped;
   gint64 now;
+
+  lw_run_set_stop (r, sync ? &s->commands.dropping : &s->commands.urgent);
+  finished = lw_run_stopped (r) ? lw_run_go_on (r) : lw_run_step (r);
 
   /* A single step shows its own batch, through a pipeline too. */
   if (sync && !lw_run_stopped (r))
@@ -734,7 +738,7 @@ apply (LwSession *s, LwCommand *cmd)
       if (w->divergence != NULL)
         clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
-      train_one (w, TRUE);
+      train_one (s, TRUE);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
       /* Every step shows; the pictures follow at the end of the batch of
@@ -832,6 +836,7 @@ static void
 apply_pending (LwSession *s, gboolean wait)
 {
   LwWorker *w = &s->worker;
+  gboolean was_running = w->state == LW_RUN_RUNNING;
   LwCommand *cmd = lw_command_queue_pop (&s->commands, wait);
   guint n = 0;
 
@@ -846,6 +851,10 @@ apply_pending (LwSession *s, gboolean wait)
     }
   if (n == 0)
     return;
+  /* Stopped: said at once, before the pictures of a big network take
+   * their time. */
+  if (was_running && w->state != LW_RUN_RUNNING && w->publish_needed && !w->quit)
+    publish (s, TRUE);
   if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
     refresh_visuals (w);
   if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING
@@ -874,7 +883,7 @@ lw_worker_main (gpointer data)
       if (w->quit || w->state != LW_RUN_RUNNING)
         continue;
 
-      train_one (w, FALSE);
+      train_one (s, FALSE);
       autosave (w, w->state == LW_RUN_FINISHED);
       now = g_get_monotonic_time ();
       if (w->visuals_dirty && (w->visuals_urgent || now - w->last_visuals >= VISUALS_INTERVAL))
