@@ -600,7 +600,9 @@ lw_pipeline_oldest_progress (LwPipeline *p)
           blocks = st->last;
         else
           {
-            if (st->resume_at > st->first)
+            /* A stage at work writes its place unlocked: only an idle
+             * one's is read. */
+            if (!st->busy && st->resume_at > st->first)
               blocks = st->resume_at;
             break;
           }
