@@ -98,8 +98,8 @@ printf '==> bench-distributed: ranks %s, %s training samples, reps %s, %s cores,
   "$RANKS" "$([ "$LIMIT" -gt 0 ] && echo "$LIMIT" || echo all)" "$REPS" "$CORES" \
   "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= REPS; r++)); do
-  run "1 process, T=1" "$r" "$CLI" "${ARGS[@]}" --threads 1
-  run "1 process, T=2" "$r" "$CLI" "${ARGS[@]}" --threads 2
+  run "1 process, T=1" "$r" "$CLI" "${ARGS[@]}" --threads 1 --schedule sequential
+  run "1 process, T=2" "$r" "$CLI" "${ARGS[@]}" --threads 2 --schedule sequential
   for k in $RANKS; do run_ranks "$k" "$r"; done
 done
 

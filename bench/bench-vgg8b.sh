@@ -88,7 +88,7 @@ fi
 OURS_ARGS=(--dataset mnist --data-dir "$DATA_DIR" --arch vgg8b --feat-mult 1 --num-layers 1
            --num-hidden 1024 --dim-in-decoder 1024 --loss predsim --beta 0.99 --batch-size 128
            --optim adam --lr 5e-4 --epochs 1 --dropout 0 --nonlin relu --no-augment --seed 1
-           --limit-train "$TRAIN" --limit-test 256)
+           --limit-train "$TRAIN" --limit-test 256 --schedule sequential)
 REF_ARGS=(--data "$DATA_DIR" --arch vgg8b --width 1 --dim-dec 1024 --loss predsim --beta 0.99
           --batch-size 128 --lr 5e-4 --epochs 1 --dropout 0 --nonlin relu --jitter 0 --seed 1
           --limit-train "$TRAIN" --limit-test 256)

@@ -86,7 +86,9 @@ for ds in $datasets; do
     elif [ -n "$keep" ]; then
       run+=(--save "$keep/$name.lwrun" --checkpoint-every 2000)
     fi
-    "$cli" "${run[@]}" --threads "$threads" --metrics "$out/$name.csv" 2>/dev/null \
+    # Sequential, as these runs began (before auto was the default): a
+    # resumed run is bit for bit the unbroken one only on the same schedule.
+    "$cli" "${run[@]}" --threads "$threads" --schedule sequential --metrics "$out/$name.csv" 2>/dev/null \
       | tee "$out/$name.log"
     acc=$(sed -n 's/^final test accuracy \([0-9.]*\)%.*/\1/p' "$out/$name.log")
     printf '| %s | %s | %s | %s | %s |\n' "$ds" "$loss" "$epochs of $full" \

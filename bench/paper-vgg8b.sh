@@ -43,5 +43,7 @@ else
        --lr-decay-milestones 50,75,89,94 --lr-decay-fact 0.25 --seed 1 --save "$file")
 fi
 # The log is appended to: each start of a long run adds its part.
-"$cli" "${run[@]}" --checkpoint-every 100 --threads "$threads" \
+# Sequential, as the run began (before auto was the default): resumed, it
+# is bit for bit the unbroken run only on the same schedule.
+"$cli" "${run[@]}" --checkpoint-every 100 --threads "$threads" --schedule sequential \
   --metrics "$out/$name.csv" 2>/dev/null | tee -a "$out/$name.log"

@@ -563,6 +563,64 @@ test_pipeline_same_metrics (void)
   g_rmdir (dir);
 }
 
+/* Without --schedule, two threads take the pipeline (auto), one thread and
+ * bp the sequential schedule; the run saved is the same, byte for byte, as
+ * --schedule sequential on one thread (two-thread products add in another
+ * order, so that is the run the pipeline matches). */
+static void
+test_schedule_default_auto (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_autofree char *auto_run = g_build_filename (dir, "auto.lwrun", NULL);
+  g_autofree char *seq_run = g_build_filename (dir, "sequential.lwrun", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  gsize a_len, b_len;
+  const char *common[] = { "--limit-train", "1200", "--epochs", "2", "--num-hidden", "96",
+                           "--dropout", "0.1", NULL };
+  struct {
+    const char *extra[6];
+    const char *save;
+    gboolean pipeline;
+  } runs[] = {
+    { { "--threads", "2", NULL }, auto_run, TRUE },
+    { { "--threads", "1", "--schedule", "sequential", NULL }, seq_run, FALSE },
+    { { "--threads", "1", NULL }, NULL, FALSE },
+    { { "--threads", "2", "--loss", "bp", NULL }, NULL, FALSE },
+  };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      const char *args[20];
+      guint n = 0;
+      CliRun run;
+
+      for (guint k = 0; common[k] != NULL; k++)
+        args[n++] = common[k];
+      for (guint k = 0; runs[i].extra[k] != NULL; k++)
+        args[n++] = runs[i].extra[k];
+      if (runs[i].save != NULL)
+        {
+          args[n++] = "--save";
+          args[n++] = runs[i].save;
+        }
+      args[n] = NULL;
+      cli_run (&run, args);
+      g_test_message ("run %u: %s", i, run.out);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_true ((strstr (run.out, "pipeline schedule:") != NULL) == runs[i].pipeline);
+      cli_run_clear (&run);
+    }
+  g_assert_true (g_file_get_contents (auto_run, &a, &a_len, NULL));
+  g_assert_true (g_file_get_contents (seq_run, &b, &b_len, NULL));
+  g_assert_cmpuint (a_len, >, 100000);
+  g_assert_true (a_len == b_len && memcmp (a, b, a_len) == 0);
+  g_unlink (auto_run);
+  g_unlink (seq_run);
+  g_rmdir (dir);
+}
+
 static char *config_dir;       /* XDG_CONFIG_HOME of every run: the user's presets */
 
 static void
@@ -2072,6 +2130,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/bp-empty-fields", test_bp_empty_fields);
   g_test_add_func ("/cli/run/classes-per-batch", test_classes_per_batch);
   g_test_add_func ("/cli/run/pipeline-same-metrics", test_pipeline_same_metrics);
+  g_test_add_func ("/cli/run/schedule-default-auto", test_schedule_default_auto);
   g_test_add_func ("/cli/preset", test_preset);
   g_test_add_func ("/cli/flag-table/doc", test_flag_table_doc);
   g_test_add_func ("/cli/flag-table/resume-list", test_flag_table_resume_list);

@@ -246,6 +246,30 @@ lw_status_bar_update (LwStatusBar *self, const LwSnapshot *snap)
       set_printf (self->state_label, _("Could not start: %s"), snap->error);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), snap->error);
     }
+  else if (snap->pausing)
+    {
+      /* Acknowledged at once; training stops at the next block boundary. */
+      set_text (self->state_label, _("Pausing…"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), NULL);
+    }
+  else if (snap->state == LW_RUN_PAUSED && snap->stopped_batches > 0)
+    {
+      g_autofree char *text = snap->stopped_batches == 1
+        ? g_strdup_printf (_("Paused in the middle of a batch, after block %u of %u"),
+                           snap->stopped_after, snap->n_blocks)
+        /* Translators: a pipeline holds several batches at once; the oldest's progress. */
+        : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "Paused in the middle of %u batch, the oldest after block %u of %u",
+                                        "Paused in the middle of %u batches, the oldest after block %u of %u",
+                                        snap->stopped_batches),
+                           snap->stopped_batches, snap->stopped_after, snap->n_blocks);
+      g_autofree char *tip = g_strdup_printf ("%s\n%s", text,
+                                              _("Play or Step trains the rest; Reset drops it"));
+
+      /* The line may be cut short: the tooltip says it all. */
+      set_text (self->state_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), tip);
+    }
   else
     {
       set_text (self->state_label, state_text (snap->state));

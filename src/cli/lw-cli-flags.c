@@ -128,19 +128,23 @@ pair_parse (const char *const names[2], const char *name, int *i)
   return FALSE;
 }
 
-static const char *const schedule_names[2] = { "sequential", "pipeline" };
 static const char *const divergence_names[2] = { "stop", "skip" };
 
 static const char *
 schedule_name (int i)
 {
-  return schedule_names[i];
+  return lw_schedule_to_string ((LwSchedule) i);
 }
 
 static gboolean
 schedule_parse (const char *name, int *i)
 {
-  return pair_parse (schedule_names, name, i);
+  LwSchedule schedule;
+
+  if (!lw_schedule_from_string (name, &schedule))
+    return FALSE;
+  *i = (int) schedule;
+  return TRUE;
 }
 
 static const char *
@@ -436,17 +440,21 @@ const LwCliFlag lw_cli_flags[] = {
     .resume_may_change = TRUE,
   },
   {
-    .name = "schedule", .type = LW_CLI_FLAG_CHOICE, .offset = OFF (pipeline),
-    .choice_name = schedule_name, .choice_parse = schedule_parse, .n_choices = 2,
-    .choice_unknown = N_("%s: unknown schedule '%s'; choose one of sequential, pipeline"),
-    .def = "sequential",
-    .help = N_("sequential (default): blocks one after another, products on all threads; pipeline: "
-               "stages of blocks trained side by side on the threads, bit-identical results"),
+    .name = "schedule", .type = LW_CLI_FLAG_CHOICE, .offset = OFF (schedule),
+    .choice_name = schedule_name, .choice_parse = schedule_parse, .n_choices = LW_N_SCHEDULES,
+    .choice_unknown = N_("%s: unknown schedule '%s'; choose one of auto, sequential, pipeline"),
+    .def = "auto",
+    .help = N_("auto (default): the pipeline on two threads or more, unless the loss is bp or "
+               "--no-detach is on; sequential: blocks one after another, products on all "
+               "threads; pipeline: stages of blocks trained side by side on the threads; "
+               "bit-identical results"),
     .arg = "NAME",
-    .doc = "`sequential`: blocks one after another, each product on all threads; `pipeline`: "
-           "blocks in stages that the `--threads` threads take as they are ready, training batch"
-           " t+1 in block l while block l+1 trains batch t (same results as `sequential "
-           "--threads 1`, bit for bit)",
+    .doc = "`auto`: `pipeline` with two `--threads` or more and two blocks or more, unless "
+           "the loss is `bp` or `--no-detach` is on (their error crosses every block), else "
+           "`sequential`; `sequential`: blocks one after another, each product on all threads; "
+           "`pipeline`: blocks in stages that the `--threads` threads take as they are ready, "
+           "training batch t+1 in block l while block l+1 trains batch t (same results as "
+           "`sequential --threads 1`, bit for bit)",
     .resume_may_change = TRUE,
   },
   {

@@ -303,7 +303,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->classes_per_batch_until_epoch > 0 && opts->classes_per_batch == 0)
     return bad_value (error, _("--classes-per-batch-until-epoch: %u given without --classes-per-batch"),
                       opts->classes_per_batch_until_epoch);
-  if (opts->distributed && opts->pipeline)
+  if (opts->distributed && opts->schedule == LW_SCHEDULE_PIPELINE)
     return bad_value (error, _("--distributed: every rank is a stage already; "
                       "drop --schedule pipeline"));
   if (opts->distributed && opts->stages > 0)
@@ -315,7 +315,7 @@ lw_cli_options_parse (LwCliOptions *opts, int *argc, char ***argv, GError **erro
   if (opts->distributed && opts->no_detach)
     return bad_value (error, _("--distributed: --no-detach cannot be split into stages "
                       "(its errors cross every block)"));
-  if (opts->stages > 0 && !opts->pipeline)
+  if (opts->stages > 0 && opts->schedule != LW_SCHEDULE_PIPELINE)
     return bad_value (error, _("--stages %u: stages are those of --schedule pipeline; "
                       "give it too, or drop --stages"), opts->stages);
   /* Here, not in the flag's parse: a run file that stored an odd side still opens. */
@@ -392,6 +392,19 @@ double
 lw_cli_options_lr_at_epoch (const LwCliOptions *opts, guint epoch)
 {
   return lw_lr_schedule_lr_at_epoch (&opts->lr_schedule, opts->lr, epoch);
+}
+
+void
+lw_cli_options_resolve_schedule (LwCliOptions *opts, guint n_blocks)
+{
+  gboolean whole_steps = opts->loss == LW_LOSS_BP || opts->no_detach;
+
+  if (opts->schedule == LW_SCHEDULE_AUTO)
+    opts->pipeline = !whole_steps && !opts->distributed
+                     && lw_schedule_resolve (LW_SCHEDULE_AUTO, n_blocks, (int) opts->threads)
+                        == LW_SCHEDULE_PIPELINE;
+  else
+    opts->pipeline = opts->schedule == LW_SCHEDULE_PIPELINE;
 }
 
 void

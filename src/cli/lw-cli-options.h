@@ -6,6 +6,7 @@
 #include "data/lw-dataset.h"
 #include "engine/lw-lr-schedule.h"
 #include "engine/lw-model.h"
+#include "engine/lw-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -39,7 +40,9 @@ typedef struct {
   guint64 seed;
   guint64 data_seed;            /* the sample order's and augmentation's; 0: seed */
   guint threads;
-  gboolean pipeline;            /* --schedule pipeline */
+  LwSchedule schedule;          /* --schedule */
+  gboolean pipeline;            /* the schedule resolved: steps run through a pipeline
+                                 * (lw_cli_options_resolve_schedule) */
   guint stages;                 /* 0: as many as threads */
   gboolean distributed;         /* --distributed: one stage per MPI rank */
   LwDistributedFault fault;     /* test-only: what rank 1 does wrong, and when */
@@ -107,6 +110,14 @@ void     lw_cli_options_to_key_file (const LwCliOptions *opts, GKeyFile *kf, con
  * value its absence implies; a key of format 1 missing is refused. */
 gboolean lw_cli_options_resume      (LwCliOptions *opts, GKeyFile *kf, const char *group,
                                      const char *path, GError **error);
+
+/* Sets opts->pipeline from --schedule for a model of n_blocks blocks:
+ * auto takes the pipeline with two threads or more and two blocks or
+ * more, unless every step crosses every block (bp, --no-detach: the
+ * pipeline would run them whole on one thread) or the run is
+ * distributed (each rank a stage already). Results are the same
+ * either way. */
+void     lw_cli_options_resolve_schedule (LwCliOptions *opts, guint n_blocks);
 
 /* Fills a model configuration from the options and the dataset's geometry. */
 void     lw_cli_options_to_config   (const LwCliOptions *opts, const LwDataset *ds,

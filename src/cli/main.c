@@ -181,6 +181,7 @@ run (LwCliOptions *opts)
       return fail (EXIT_FAILURE, NULL, error);
     }
 
+  lw_cli_options_resolve_schedule (opts, lw_model_n_blocks (model));
   if (opts->pipeline && opts->stages > lw_model_n_blocks (model))
     {
       fprintf (stderr, _("layerwise-cli: --stages %u: this model has %u blocks, so at most %u "

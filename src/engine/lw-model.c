@@ -639,14 +639,70 @@ joint_step (LwModel *m, const float *x, const guint8 *y, guint count,
     lw_update_apply (&pending[i], &ctx.optim);
 }
 
+/* Where a stopped step stands: block next's input h and the labels,
+ * copied, for evaluation and pictures reuse the blocks' buffers (and the
+ * caller its batch) before the step goes on. */
+static void
+keep_position (LwModel *m, LwStepCursor *cur, guint next, const float *h, const guint8 *y)
+{
+  gsize floats = (gsize) cur->count * lw_model_block_out_floats (m, next - 1);
+
+  if (cur->h == NULL)
+    {
+      gsize most = 0;
+
+      for (guint i = 0; i < m->n_blocks; i++)
+        most = MAX (most, lw_model_block_out_floats (m, i));
+      cur->h = g_new (float, most * m->config.batch_size);
+      cur->y = g_new (guint8, m->config.batch_size);
+    }
+  memcpy (cur->h, h, floats * sizeof (float));
+  if (y != cur->y)
+    memcpy (cur->y, y, cur->count);
+  cur->next = next;
+  cur->open = TRUE;
+}
+
+/* A local step's blocks from block from on, then the output layer. With
+ * stop, it may stop before any block but the first it trains (so every
+ * call makes progress): then it keeps its position in cur and returns
+ * FALSE. A block that diverged ends the step: the layers above it do not
+ * see the batch. */
+static gboolean
+local_blocks (LwModel *m, guint from, const float *h, const guint8 *y, guint count,
+              const LwStepControls *c, LwStepStats *st, const LwStopFlag *stop,
+              LwStepCursor *cur)
+{
+  gint64 t0 = g_get_monotonic_time (), t1;
+
+  for (guint i = from; i < m->n_blocks && h != NULL; i++)
+    {
+      if (i > from && stop != NULL && atomic_load (stop) != 0)
+        {
+          keep_position (m, cur, i, h, y);
+          return FALSE;
+        }
+      h = lw_model_block_train (m, i, h, y, count, c, &st->block[i]);
+      t1 = g_get_monotonic_time ();
+      note_cost (m, i, t0, t1);
+      t0 = t1;
+      if (h == NULL)
+        st->diverged = st->block[i].diverged;
+    }
+  if (h != NULL)
+    {
+      lw_model_output_train (m, h, y, count, c, st);
+      note_cost (m, m->n_blocks, t0, g_get_monotonic_time ());
+    }
+  return TRUE;
+}
+
 void
 lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
                      LwStepStats *stats)
 {
   LwStepControls c;
   LwStepStats st;
-  const float *h = x;
-  gint64 t0, t1;
 
   g_return_if_fail (count >= 1 && count <= m->config.batch_size);
   lw_model_capture_controls (m, &c);
@@ -657,28 +713,54 @@ lw_model_train_step (LwModel *m, const float *x, const guint8 *y, guint count,
   else if (c.ctx.no_detach)
     joint_step (m, x, y, count, &c, &st);
   else
-    {
-      t0 = g_get_monotonic_time ();
-      /* A block that diverged ends the step: the layers above it do not
-       * see the batch. */
-      for (guint i = 0; i < m->n_blocks && h != NULL; i++)
-        {
-          h = lw_model_block_train (m, i, h, y, count, &c, &st.block[i]);
-          t1 = g_get_monotonic_time ();
-          note_cost (m, i, t0, t1);
-          t0 = t1;
-          if (h == NULL)
-            st.diverged = st.block[i].diverged;
-        }
-      if (h != NULL)
-        {
-          lw_model_output_train (m, h, y, count, &c, &st);
-          note_cost (m, m->n_blocks, t0, g_get_monotonic_time ());
-        }
-    }
+    local_blocks (m, 0, x, y, count, &c, &st, NULL, NULL);
 
   if (stats != NULL)
     *stats = st;
+}
+
+gboolean
+lw_model_train_step_stoppable (LwModel *m, const float *x, const guint8 *y, guint count,
+                               const LwStopFlag *stop, LwStepCursor *cur, LwStepStats *stats)
+{
+  LwStepControls *c = &cur->controls;
+
+  g_return_val_if_fail (count >= 1 && count <= m->config.batch_size, TRUE);
+  g_return_val_if_fail (!cur->open, TRUE);
+  cur->count = count;
+  lw_model_capture_controls (m, c);
+  lw_step_stats_init (&cur->stats, m->n_blocks, count);
+
+  /* Their one update crosses every block: they run whole. */
+  if (c->ctx.loss == LW_LOSS_BP)
+    global_step (m, x, y, count, c, &cur->stats);
+  else if (c->ctx.no_detach)
+    joint_step (m, x, y, count, c, &cur->stats);
+  else if (!local_blocks (m, 0, x, y, count, c, &cur->stats, stop, cur))
+    return FALSE;
+  *stats = cur->stats;
+  return TRUE;
+}
+
+gboolean
+lw_model_train_step_go_on (LwModel *m, const LwStopFlag *stop, LwStepCursor *cur,
+                           LwStepStats *stats)
+{
+  g_return_val_if_fail (cur->open, TRUE);
+  cur->open = FALSE;
+  if (!local_blocks (m, cur->next, cur->h, cur->y, cur->count, &cur->controls, &cur->stats,
+                     stop, cur))
+    return FALSE;
+  *stats = cur->stats;
+  return TRUE;
+}
+
+void
+lw_step_cursor_clear (LwStepCursor *cur)
+{
+  g_clear_pointer (&cur->h, g_free);
+  g_clear_pointer (&cur->y, g_free);
+  cur->open = FALSE;
 }
 
 /* ---- evaluation and prediction ---- */

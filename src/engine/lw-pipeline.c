@@ -37,6 +37,10 @@ typedef struct {
   double share;                       /* of the measured step cost */
   gboolean busy;                      /* a thread runs it (under the lock) */
   guint worker;                       /* whose conv workspace its blocks use */
+  /* Stopped between two of its blocks: where its batch (done[index])
+   * goes on, and that block's input, kept. */
+  guint resume_at;                    /* 0: from first */
+  float *resume_h;                    /* allocated at the first stop */
 } Stage;
 
 typedef struct {
@@ -59,6 +63,17 @@ struct _LwPipeline {
   guint64 pushed, popped;
   guint64 done[LW_PIPELINE_MAX_STAGES];
   gboolean quit;
+
+  /* Stopping between blocks (lw_pipeline_set_stop). halted (under the
+   * lock): no stage starts until lw_pipeline_resume. A running stage
+   * stops at its next block boundary when the caller asked for a halt,
+   * or the stop flag is up while stops are allowed (not while finishing
+   * to the end). */
+  const LwStopFlag *stop;
+  gboolean halted;
+  guint n_busy;
+  atomic_bool halt_asked;
+  atomic_bool stoppable;
 };
 
 static const char *const schedule_names[LW_N_SCHEDULES] = { "auto", "sequential", "pipeline" };
@@ -134,23 +149,62 @@ lw_pipeline_balance (const double *cost, guint n, guint k, guint *first)
     first[s - 1] = cut[s][j];
 }
 
+static gboolean
+stop_asked (LwPipeline *p, const LwStopFlag *stop)
+{
+  return atomic_load (&p->halt_asked)
+         || (stop != NULL && atomic_load (&p->stoppable) && atomic_load (stop) != 0);
+}
+
+/* Keeps a stage's place before block next of its batch: next's input. */
 static void
-run_stage (LwPipeline *p, Stage *st, Slot *sl)
+keep_position (LwPipeline *p, Stage *st, guint next, const float *h, guint count)
+{
+  LwModel *m = p->model;
+
+  if (st->resume_h == NULL)
+    {
+      gsize most = 0;
+
+      for (guint i = st->first; i + 1 < st->last; i++)
+        most = MAX (most, lw_model_block_out_floats (m, i));
+      st->resume_h = g_new (float, most * lw_model_get_config (m)->batch_size);
+    }
+  memcpy (st->resume_h, h, count * lw_model_block_out_floats (m, next - 1) * sizeof (float));
+  st->resume_at = next;
+}
+
+/* TRUE when the stage is through with the batch; FALSE when it stopped
+ * between two of its blocks (after one at least), its place kept. */
+static gboolean
+run_stage (LwPipeline *p, Stage *st, Slot *sl, const LwStopFlag *stop)
 {
   LwModel *m = p->model;
   const float *h = st->index == 0 ? sl->x : sl->h[st->index - 1];
+  guint from = st->first;
 
   /* As in lw_model_train_step, a block that diverged ends the batch's
    * step: the stages after it pass the slot on untouched. */
   if (sl->stats.diverged.what != LW_DIVERGED_NONE)
-    return;
-  for (guint i = st->first; i < st->last; i++)
+    return TRUE;
+  if (st->resume_at > st->first)
     {
+      from = st->resume_at;
+      h = st->resume_h;
+      st->resume_at = 0;
+    }
+  for (guint i = from; i < st->last; i++)
+    {
+      if (i > from && stop_asked (p, stop))
+        {
+          keep_position (p, st, i, h, sl->count);
+          return FALSE;
+        }
       h = lw_model_block_train (m, i, h, sl->y, sl->count, &sl->controls, &sl->stats.block[i]);
       if (h == NULL)
         {
           sl->stats.diverged = sl->stats.block[i].diverged;
-          return;
+          return TRUE;
         }
     }
   if (st->index + 1 == p->n_stages)
@@ -158,12 +212,22 @@ run_stage (LwPipeline *p, Stage *st, Slot *sl)
   else
     memcpy (sl->h[st->index], h,
             sl->count * lw_model_block_out_floats (m, st->last - 1) * sizeof (float));
+  return TRUE;
 }
 
-/* The ready stage nearest the output, or NULL; under the lock. */
+/* The ready stage nearest the output, or NULL; under the lock. A stop
+ * asked for halts the pipeline here, once (waking lw_pipeline_pop). */
 static Stage *
 next_ready (LwPipeline *p, guint64 *batch)
 {
+  if (p->halted)
+    return NULL;
+  if (stop_asked (p, p->stop))
+    {
+      p->halted = TRUE;
+      g_cond_broadcast (&p->cond);
+      return NULL;
+    }
   for (guint s = p->n_stages; s-- > 0;)
     {
       guint64 k = p->done[s];
@@ -188,12 +252,18 @@ worker_main (gpointer data)
       Stage *st;
       Slot *sl;
       guint64 k = 0;
+      const LwStopFlag *stop;
+      gboolean through = TRUE;
 
       g_mutex_lock (&p->lock);
       while ((st = next_ready (p, &k)) == NULL && !p->quit)
         g_cond_wait (&p->cond, &p->lock);
       if (st != NULL)
-        st->busy = TRUE;
+        {
+          st->busy = TRUE;
+          p->n_busy++;
+        }
+      stop = p->stop;
       g_mutex_unlock (&p->lock);
       if (st == NULL)
         return NULL;
@@ -207,12 +277,16 @@ worker_main (gpointer data)
             for (guint i = st->first; i < st->last; i++)
               lw_model_block_use_workspace (p->model, i, w->workspace);
           st->worker = w->index;
-          run_stage (p, st, sl);
+          through = run_stage (p, st, sl, stop);
         }
 
       g_mutex_lock (&p->lock);
-      p->done[st->index] = k + 1;
+      if (through)
+        p->done[st->index] = k + 1;
+      else if (stop_asked (p, stop))
+        p->halted = TRUE;
       st->busy = FALSE;
+      p->n_busy--;
       g_cond_broadcast (&p->cond);
       g_mutex_unlock (&p->lock);
     }
@@ -261,6 +335,8 @@ lw_pipeline_new (LwModel *model, guint n_stages, guint n_threads, GError **error
   p->n_workers = n_threads;
   /* One batch per stage at work and one being filled. */
   p->depth = n_stages + 1;
+  atomic_init (&p->halt_asked, FALSE);
+  atomic_init (&p->stoppable, TRUE);
   g_mutex_init (&p->lock);
   g_cond_init (&p->cond);
   p->saved_threads = lw_blas_get_threads ();
@@ -324,9 +400,16 @@ wait_idle (LwPipeline *p)
 void
 lw_pipeline_free (LwPipeline *p)
 {
+  gboolean halted;
+
   if (p == NULL)
     return;
-  wait_idle (p);
+  g_mutex_lock (&p->lock);
+  halted = p->halted;
+  g_mutex_unlock (&p->lock);
+  /* Halted, what is in flight is abandoned. */
+  if (!halted)
+    wait_idle (p);
   g_mutex_lock (&p->lock);
   p->quit = TRUE;
   g_cond_broadcast (&p->cond);
@@ -338,6 +421,8 @@ lw_pipeline_free (LwPipeline *p)
     lw_model_block_use_workspace (p->model, i, NULL);
   for (guint w = 0; w < p->n_workers; w++)
     g_free (p->workers[w].workspace);
+  for (guint s = 0; s < p->n_stages; s++)
+    g_free (p->stages[s].resume_h);
   for (guint k = 0; k < p->depth; k++)
     {
       g_free (p->slots[k].x);
@@ -403,13 +488,22 @@ lw_pipeline_push (LwPipeline *p, const float *x, const guint8 *y, guint count)
   sl->whole = sl->controls.ctx.loss == LW_LOSS_BP || sl->controls.ctx.no_detach;
   if (sl->whole)
     {
-      /* Every earlier batch through, the stages idle: one ordinary step.
-       * The stages then pass the slot on untouched. */
+      /* Every earlier batch through, the stages idle: one ordinary step,
+       * which cannot stop, so neither can they before it. The stages
+       * then pass the slot on untouched. */
+      lw_pipeline_resume (p, TRUE);
       wait_idle (p);
       lw_model_train_step (m, sl->x, sl->y, count, &sl->stats);
     }
 
   g_mutex_lock (&p->lock);
+  atomic_store (&p->stoppable, TRUE);
+  /* A halt with nothing stopped half-way is over. */
+  if (p->pushed == p->popped)
+    {
+      atomic_store (&p->halt_asked, FALSE);
+      p->halted = FALSE;
+    }
   p->pushed++;
   g_cond_broadcast (&p->cond);
   g_mutex_unlock (&p->lock);
@@ -425,7 +519,14 @@ lw_pipeline_pop (LwPipeline *p, LwStepStats *stats)
       return FALSE;
     }
   while (p->done[p->n_stages - 1] <= p->popped)
-    g_cond_wait (&p->cond, &p->lock);
+    {
+      if (p->halted && p->n_busy == 0)
+        {
+          g_mutex_unlock (&p->lock);
+          return FALSE;
+        }
+      g_cond_wait (&p->cond, &p->lock);
+    }
   if (stats != NULL)
     *stats = p->slots[p->popped % p->depth].stats;
   p->popped++;
@@ -438,4 +539,74 @@ guint
 lw_pipeline_in_flight (const LwPipeline *p)
 {
   return (guint) (p->pushed - p->popped);
+}
+
+void
+lw_pipeline_set_stop (LwPipeline *p, const LwStopFlag *stop)
+{
+  g_mutex_lock (&p->lock);
+  p->stop = stop;
+  g_mutex_unlock (&p->lock);
+}
+
+void
+lw_pipeline_halt (LwPipeline *p)
+{
+  atomic_store (&p->halt_asked, TRUE);
+  g_mutex_lock (&p->lock);
+  p->halted = TRUE;
+  while (p->n_busy > 0)
+    g_cond_wait (&p->cond, &p->lock);
+  g_mutex_unlock (&p->lock);
+}
+
+gboolean
+lw_pipeline_halted (LwPipeline *p)
+{
+  gboolean halted;
+
+  g_mutex_lock (&p->lock);
+  /* Halted means every stage idle: those at work stop within a block. */
+  while (p->halted && p->n_busy > 0)
+    g_cond_wait (&p->cond, &p->lock);
+  halted = p->halted && p->pushed > p->popped && p->done[p->n_stages - 1] <= p->popped;
+  g_mutex_unlock (&p->lock);
+  return halted;
+}
+
+void
+lw_pipeline_resume (LwPipeline *p, gboolean to_the_end)
+{
+  g_mutex_lock (&p->lock);
+  atomic_store (&p->halt_asked, FALSE);
+  atomic_store (&p->stoppable, !to_the_end);
+  p->halted = FALSE;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+guint
+lw_pipeline_oldest_progress (LwPipeline *p)
+{
+  guint blocks = 0;
+
+  g_mutex_lock (&p->lock);
+  if (p->pushed > p->popped)
+    for (guint s = 0; s < p->n_stages; s++)
+      {
+        const Stage *st = &p->stages[s];
+
+        if (p->done[s] > p->popped)
+          blocks = st->last;
+        else
+          {
+            /* A stage at work writes its place unlocked: only an idle
+             * one's is read. */
+            if (!st->busy && st->resume_at > st->first)
+              blocks = st->resume_at;
+            break;
+          }
+      }
+  g_mutex_unlock (&p->lock);
+  return blocks;
 }

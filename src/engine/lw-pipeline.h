@@ -33,6 +33,7 @@
 
 #include <glib.h>
 #include "lw-model.h"
+#include "lw-step.h"
 
 G_BEGIN_DECLS
 
@@ -93,5 +94,26 @@ void        lw_pipeline_push         (LwPipeline *pipeline, const float *x, cons
 gboolean    lw_pipeline_pop          (LwPipeline *pipeline, LwStepStats *stats);
 /* Batches pushed and not yet popped. */
 guint       lw_pipeline_in_flight    (const LwPipeline *pipeline);
+
+/* Stopping between blocks. With a stop flag (lw-step.h; it outlives the
+ * pipeline), once it is up no stage starts and every running stage stops
+ * at its next block boundary, its place kept: the pipeline halts within
+ * one block's time, and lw_pipeline_pop returns FALSE for a batch not yet
+ * through instead of waiting. Halted, the stages are idle: the model may
+ * be evaluated and inspected, as when nothing is in flight, and
+ * lw_pipeline_free abandons the batches in flight. lw_pipeline_resume
+ * goes on exactly where each stage stopped (bit for bit the results of a
+ * pipeline that never stopped); with to_the_end, the flag is ignored
+ * until the next push, so that the batches in flight can be finished.
+ * lw_pipeline_halt stops the same way at the caller's own request, and
+ * returns once every stage is idle. */
+void        lw_pipeline_set_stop     (LwPipeline *pipeline, const LwStopFlag *stop);
+void        lw_pipeline_halt         (LwPipeline *pipeline);
+void        lw_pipeline_resume       (LwPipeline *pipeline, gboolean to_the_end);
+/* Halted with the oldest batch in flight not yet through (once halted,
+ * waits until every stage is idle). */
+gboolean    lw_pipeline_halted       (LwPipeline *pipeline);
+/* The blocks the oldest batch in flight has trained (0: none in flight). */
+guint       lw_pipeline_oldest_progress (LwPipeline *pipeline);
 
 G_END_DECLS

@@ -24,6 +24,8 @@
  * workspace (lw_model_block_use_workspace). */
 #pragma once
 
+#include <stdatomic.h>
+
 #include "lw-block.h"
 #include "lw-model.h"
 
@@ -65,6 +67,41 @@ const float *lw_model_block_evaluate        (LwModel *model, guint block, const 
                                              const guint8 *y, guint count, guint *correct);
 void         lw_model_output_evaluate       (LwModel *model, const float *h, const guint8 *y,
                                              guint count, guint *correct);
+
+/* A request to stop: non-zero asks a step to stop at the next boundary
+ * between two blocks. Any thread may set it; steps only read it. */
+typedef atomic_uint LwStopFlag;
+
+/* A step that stopped between two blocks, to go on later where it
+ * stopped. With a local loss each block's update is whole on its own, so
+ * in between the model is at rest: the blocks below have learned from the
+ * batch, those above not yet; it may be evaluated and inspected, and its
+ * live controls changed (the rest of the step keeps those it began with).
+ * Zero-initialise; lw_step_cursor_clear frees it. */
+typedef struct {
+  gboolean open;              /* stopped: blocks next.. and the output are still to train */
+  guint next;
+  guint count;
+  LwStepControls controls;    /* captured as the step began */
+  LwStepStats stats;          /* of the blocks trained so far */
+  float *h;                   /* block next's input; allocated at the first stop */
+  guint8 *y;
+} LwStepCursor;
+
+void         lw_step_cursor_clear           (LwStepCursor *cursor);
+
+/* lw_model_train_step that, after any block but the last, stops when
+ * *stop is non-zero: returns FALSE with the position in cursor (x and y
+ * need not be kept), or TRUE with stats when the step is through. bp and
+ * no-detach steps, one update of the whole network, never stop. */
+gboolean     lw_model_train_step_stoppable  (LwModel *model, const float *x, const guint8 *y,
+                                             guint count, const LwStopFlag *stop,
+                                             LwStepCursor *cursor, LwStepStats *stats);
+/* Goes on with a stopped step (cursor->open) from where it stopped,
+ * training one block at least before it may stop again; as above. The
+ * result is the step's had it never stopped, bit for bit. */
+gboolean     lw_model_train_step_go_on      (LwModel *model, const LwStopFlag *stop,
+                                             LwStepCursor *cursor, LwStepStats *stats);
 
 /* Seconds per step each block (and, at index n_blocks, the output layer)
  * took in lw_model_train_step, a moving average; 0 before any step. */

@@ -16,6 +16,16 @@ lw_command_new (LwCommandKind kind)
   return cmd;
 }
 
+LwCommand *
+lw_command_new_urgent (LwCommandKind kind)
+{
+  LwCommand *cmd = lw_command_new (kind);
+
+  cmd->urgent = TRUE;
+  cmd->drops = kind == LW_CMD_RESET || kind == LW_CMD_OPEN_RUN || kind == LW_CMD_QUIT;
+  return cmd;
+}
+
 void
 lw_command_free (LwCommand *cmd)
 {
@@ -52,6 +62,8 @@ lw_command_queue_init (LwCommandQueue *q)
   q->woken = FALSE;
   atomic_init (&q->sent, 0);
   atomic_init (&q->applied, 0);
+  atomic_init (&q->urgent, 0);
+  atomic_init (&q->dropping, 0);
 }
 
 void
@@ -70,6 +82,10 @@ lw_command_queue_push (LwCommandQueue *q, LwCommand *cmd)
   /* Counted in the same breath as queued, so a sync right after never
    * misses it. */
   atomic_fetch_add (&q->sent, 1);
+  if (cmd->urgent)
+    atomic_fetch_add (&q->urgent, 1);
+  if (cmd->drops)
+    atomic_fetch_add (&q->dropping, 1);
   g_queue_push_tail (&q->items, cmd);
   pthread_cond_signal (&q->arrived);
   pthread_mutex_unlock (&q->lock);
@@ -85,6 +101,10 @@ lw_command_queue_pop (LwCommandQueue *q, gboolean wait)
     pthread_cond_wait (&q->arrived, &q->lock);
   q->woken = FALSE;
   cmd = g_queue_pop_head (&q->items);
+  if (cmd != NULL && cmd->urgent)
+    atomic_fetch_sub (&q->urgent, 1);
+  if (cmd != NULL && cmd->drops)
+    atomic_fetch_sub (&q->dropping, 1);
   pthread_mutex_unlock (&q->lock);
   return cmd;
 }

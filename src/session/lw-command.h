@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "lw-fork.h"
+#include "engine/lw-step.h"
 #include "lw-session.h"
 
 G_BEGIN_DECLS
@@ -55,9 +56,15 @@ typedef struct {
   char *path;                 /* SAVE_RUN, OPEN_RUN, SET_AUTOSAVE (NULL: off): owned */
   LwRunSettings *settings;    /* RESET: owned deep copy */
   LwForkHandoff *fork;        /* FORK: a reference; failed if never applied */
+  gboolean urgent;            /* raises the queue's stop flags while queued */
+  gboolean drops;             /* urgent, and drops what it stops (reset, open, quit) */
 } LwCommand;
 
 LwCommand *lw_command_new  (LwCommandKind kind);
+/* A command that stops a batch under way between two blocks: pause, a
+ * step while training, reset, open, quit (their answer must not wait for
+ * a batch that takes seconds). Reset, open and quit drop that batch. */
+LwCommand *lw_command_new_urgent (LwCommandKind kind);
 void       lw_command_free (LwCommand *cmd);
 
 typedef struct {
@@ -68,6 +75,13 @@ typedef struct {
   gboolean woken;             /* lw_command_queue_wake since the last pop */
   _Atomic guint64 sent;
   _Atomic guint64 applied;
+  /* Commands queued that want training to stop between blocks rather
+   * than at the end of the batch (lw_command_new_urgent), and those of
+   * them that drop the batch: the engine's stop flags, the first while
+   * playing, the second during a single step (which a pause does not
+   * cut short). */
+  LwStopFlag urgent;
+  LwStopFlag dropping;
 } LwCommandQueue;
 
 void       lw_command_queue_init  (LwCommandQueue *q);

@@ -140,7 +140,11 @@ lw_run_free (LwRun *r)
 {
   if (r == NULL)
     return;
+  /* The batches in flight are dropped, not finished: within one block. */
+  if (r->pipeline != NULL && lw_pipeline_in_flight (r->pipeline) > 0)
+    lw_pipeline_halt (r->pipeline);
   g_clear_pointer (&r->pipeline, lw_pipeline_free);
+  lw_step_cursor_clear (&r->cursor);
   lw_model_free (r->model);
   g_free (r->x);
   g_free (r->y);
@@ -303,7 +307,7 @@ record_step (LwRun *r, const LwStepStats *stats)
 }
 
 /* Records the pipeline's finished batches until at most keep are in
- * flight (waiting for them as needed). */
+ * flight (waiting for them as needed), or until it halts. */
 static void
 drain (LwRun *r, guint keep)
 {
@@ -313,11 +317,103 @@ drain (LwRun *r, guint keep)
     record_step (r, &stats);
 }
 
+/* Every batch in the pipeline through and recorded, whatever the stop
+ * flag says. */
+static void
+finish_pipeline (LwRun *r)
+{
+  if (r->pipeline == NULL || lw_pipeline_in_flight (r->pipeline) == 0)
+    return;
+  lw_pipeline_resume (r->pipeline, TRUE);
+  drain (r, 0);
+}
+
+static gboolean complete_step (LwRun *r, gboolean stoppable);
+
 void
 lw_run_sync (LwRun *r)
 {
+  if (r->step_open)
+    complete_step (r, FALSE);
+  finish_pipeline (r);
+}
+
+void
+lw_run_set_stop (LwRun *r, const LwStopFlag *stop)
+{
+  r->stop = stop;
+  if (r->pipeline != NULL)
+    lw_pipeline_set_stop (r->pipeline, stop);
+}
+
+gboolean
+lw_run_stopped (const LwRun *r)
+{
+  return r->step_open || r->cursor.open
+         || (r->pipeline != NULL && lw_pipeline_halted (r->pipeline));
+}
+
+void
+lw_run_halt (LwRun *r)
+{
+  if (r->pipeline == NULL)
+    return;
+  lw_pipeline_halt (r->pipeline);
+  drain (r, 0);
+}
+
+gboolean
+lw_run_go_on (LwRun *r)
+{
+  if (r->pipeline != NULL)
+    lw_pipeline_resume (r->pipeline, FALSE);
+  if (r->step_open)
+    return complete_step (r, TRUE);
+  return r->finished;
+}
+
+void
+lw_run_drain (LwRun *r)
+{
   if (r->pipeline != NULL)
     drain (r, 0);
+}
+
+double
+lw_run_finish_cost (LwRun *r)
+{
+  double cost[LW_MAX_BLOCKS + 1], total = 0.0, left = 0.0;
+  guint batches, after = lw_run_stopped_after (r, &batches);
+
+  lw_model_block_costs (r->model, cost);
+  for (guint i = 0; i <= r->n_blocks; i++)
+    {
+      if (cost[i] <= 0.0)
+        return INFINITY;
+      total += cost[i];
+      if (i >= after)
+        left += cost[i];
+    }
+  if (r->cursor.open)
+    return left;
+  return r->pipeline != NULL ? total * batches / lw_pipeline_n_threads (r->pipeline) : 0.0;
+}
+
+guint
+lw_run_stopped_after (const LwRun *r, guint *batches)
+{
+  *batches = 0;
+  if (r->cursor.open)
+    {
+      *batches = 1;
+      return r->cursor.next;
+    }
+  if (r->pipeline != NULL && lw_pipeline_in_flight (r->pipeline) > 0)
+    {
+      *batches = lw_pipeline_in_flight (r->pipeline);
+      return lw_pipeline_oldest_progress (r->pipeline);
+    }
+  return 0;
 }
 
 LwModel *
@@ -360,7 +456,9 @@ lw_run_set_threads (LwRun *r, int threads)
    * puts back the BLAS threads it found, which are no longer the run's. */
   if (r->pipeline != NULL)
     {
-      drain (r, 0);
+      /* Its batches through, also those a pause stopped half-way: a
+       * pipeline freed drops what it holds. */
+      finish_pipeline (r);
       g_clear_pointer (&r->pipeline, lw_pipeline_free);
       lw_blas_set_threads (threads);
     }
@@ -409,25 +507,65 @@ pipeline_threads (const LwRun *r, guint stages)
   return lw_pipeline_default_threads (stages, MAX (r->threads, 2));
 }
 
-/* Makes, remakes or drops the pipeline to match the schedule asked for.
- * Results do not depend on it, so this may happen at any batch. */
-static void
-apply_schedule (LwRun *r)
+/* Whether the schedule asked for wants a pipeline now. */
+static gboolean
+want_pipeline (LwRun *r)
 {
   LwSchedule schedule = lw_schedule_resolve (r->schedule, r->n_blocks, r->threads);
-  guint stages = pipeline_stages (r);
-  gboolean want = schedule == LW_SCHEDULE_PIPELINE && stages >= 2;
+  gboolean want = schedule == LW_SCHEDULE_PIPELINE && pipeline_stages (r) >= 2;
 
   if (auto_chooses (r))
     want = want && lw_schedule_probe_wants_pipeline (&r->probe);
+  return want;
+}
 
-  if (r->pipeline != NULL && (!want || lw_pipeline_n_stages (r->pipeline) != stages))
+/* Drops a pipeline the schedule no longer wants, once its batches are
+ * through; FALSE when they stopped on the way (the pipeline stays). */
+static gboolean
+drop_schedule (LwRun *r)
+{
+  if (r->pipeline == NULL
+      || (want_pipeline (r) && lw_pipeline_n_stages (r->pipeline) == pipeline_stages (r)))
+    return TRUE;
+  drain (r, 0);
+  if (lw_pipeline_in_flight (r->pipeline) > 0)
+    return FALSE;
+  g_clear_pointer (&r->pipeline, lw_pipeline_free);
+  return TRUE;
+}
+
+/* Makes the pipeline the schedule asks for. Results do not depend on
+ * it, so this may happen at any batch. */
+static void
+apply_schedule (LwRun *r)
+{
+  guint stages = pipeline_stages (r);
+
+  if (want_pipeline (r) && r->pipeline == NULL && r->steps_pushed >= PIPELINE_WARMUP_STEPS)
     {
-      drain (r, 0);
-      g_clear_pointer (&r->pipeline, lw_pipeline_free);
+      r->pipeline = lw_pipeline_new (r->model, stages, pipeline_threads (r, stages), NULL);
+      lw_pipeline_set_stop (r->pipeline, r->stop);
     }
-  if (want && r->pipeline == NULL && r->steps_pushed >= PIPELINE_WARMUP_STEPS)
-    r->pipeline = lw_pipeline_new (r->model, stages, pipeline_threads (r, stages), NULL);
+}
+
+/* Whether the held-out subset is evaluated after step (1-based): every
+ * eval_every steps, and more often early on, so that the first point
+ * shows right after Play rather than eval_every steps later. Evaluation
+ * draws no random number and leaves the BatchNorm statistics alone, so
+ * when it runs changes nothing of the training. */
+static gboolean
+eval_due_after (guint64 step, guint eval_every)
+{
+  static const guint early[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500 };
+
+  if (eval_every == 0)
+    return FALSE;
+  if (step % eval_every == 0)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (early) && early[i] < eval_every; i++)
+    if (step == early[i])
+      return TRUE;
+  return FALSE;
 }
 
 gboolean
@@ -435,12 +573,13 @@ lw_run_step (LwRun *r)
 {
   const guint32 *indices;
   guint count;
-  gboolean eval_due;
-  gint64 start;
   LwStepStats stats;
 
   g_return_val_if_fail (!r->finished, TRUE);
+  g_return_val_if_fail (!lw_run_stopped (r), r->finished);
 
+  if (!drop_schedule (r))
+    return r->finished;
   if (r->batch_pos == 0)
     {
       r->epoch_rng = r->shuffle_rng;
@@ -452,26 +591,65 @@ lw_run_step (LwRun *r)
   r->batch_pos++;
   r->steps_pushed++;
   r->samples_pushed += count;
-  eval_due = r->eval_every > 0 && r->steps_pushed % r->eval_every == 0;
+  r->step_open = TRUE;
+  r->open_count = count;
+  r->open_eval_due = eval_due_after (r->steps_pushed, r->eval_every);
+  r->open_stopped = FALSE;
 
   apply_schedule (r);
-  start = g_get_monotonic_time ();
+  r->open_start = g_get_monotonic_time ();
   if (r->pipeline != NULL)
-    {
-      lw_pipeline_push (r->pipeline, r->x, r->y, count);
-      /* Keep every stage busy; empty it where the curves need the model. */
-      drain (r, eval_due || r->batch_pos == r->n_batches ? 0 : lw_pipeline_n_stages (r->pipeline));
-    }
+    lw_pipeline_push (r->pipeline, r->x, r->y, count);
+  else if (lw_model_train_step_stoppable (r->model, r->x, r->y, count, r->stop, &r->cursor,
+                                          &stats))
+    record_step (r, &stats);
   else
     {
-      lw_model_train_step (r->model, r->x, r->y, count, &stats);
+      r->open_stopped = TRUE;
+      return r->finished;
+    }
+  return complete_step (r, TRUE);
+}
+
+/* The rest of the batch handed out last: its blocks still to train (a
+ * step stopped half-way), the pipeline drained as far as the curves need,
+ * then the evaluations due. With stoppable it may stop again on the way,
+ * the batch left open; returns r->finished. */
+static gboolean
+complete_step (LwRun *r, gboolean stoppable)
+{
+  LwStepStats stats;
+
+  if (r->cursor.open)
+    {
+      if (!lw_model_train_step_go_on (r->model, stoppable ? r->stop : NULL, &r->cursor, &stats))
+        {
+          r->open_stopped = TRUE;
+          return r->finished;
+        }
       record_step (r, &stats);
     }
-  if (auto_chooses (r))
-    lw_schedule_probe_add (&r->probe, count, (g_get_monotonic_time () - start) / 1e6,
-                           pipeline_stages (r));
+  if (r->pipeline != NULL)
+    {
+      /* Keep every stage busy; empty it where the curves need the model. */
+      guint keep = r->open_eval_due || r->batch_pos == r->n_batches
+                   ? 0 : lw_pipeline_n_stages (r->pipeline);
 
-  if (eval_due)
+      if (!stoppable)
+        lw_pipeline_resume (r->pipeline, TRUE);
+      drain (r, keep);
+      if (lw_pipeline_in_flight (r->pipeline) > keep)
+        {
+          r->open_stopped = TRUE;
+          return r->finished;
+        }
+    }
+  r->step_open = FALSE;
+  if (auto_chooses (r) && !r->open_stopped)
+    lw_schedule_probe_add (&r->probe, r->open_count,
+                           (g_get_monotonic_time () - r->open_start) / 1e6, pipeline_stages (r));
+
+  if (r->open_eval_due)
     record_test (r, r->eval_samples, LW_CURVE_TEST_ACC);
 
   if (r->batch_pos == r->n_batches)

@@ -7,6 +7,7 @@
 
 #include "data/lw-sampler.h"
 #include "engine/lw-pipeline.h"
+#include "engine/lw-step.h"
 #include "lw-history.h"
 #include "lw-rate.h"
 #include "lw-schedule-probe.h"
@@ -61,6 +62,17 @@ typedef struct {
   LwRecent window;
   LwRate rate;
   LwHistory *history;
+
+  /* Stopping between blocks (lw_run_set_stop): the flag, a sequential
+   * step stopped half-way, and the batch whose bookkeeping (evaluation,
+   * epoch end) waits for it. */
+  const LwStopFlag *stop;
+  LwStepCursor cursor;
+  gboolean step_open;
+  guint open_count;
+  gboolean open_eval_due;
+  gboolean open_stopped;      /* it stopped: its time says nothing of the schedule */
+  gint64 open_start;
 } LwRun;
 
 /* ds must have non-empty training and test sets. */
@@ -78,13 +90,40 @@ void     lw_run_free  (LwRun *run);
  * run->diverged (with its step) until the worker clears it. */
 gboolean lw_run_step  (LwRun *run);
 
-/* Records every batch still in a pipeline: afterwards step and
- * samples_seen count every batch handed out. */
+/* Records every batch still in a pipeline, finishing any stopped half-way
+ * (whatever the stop flag says): afterwards step and samples_seen count
+ * every batch handed out, and the model is at rest. */
 void     lw_run_sync  (LwRun *run);
 
+/* Stopping a batch between two blocks, and going on. With a stop flag set
+ * (it outlives the run), lw_run_step and lw_run_go_on return as soon as
+ * they can once it is up: within one block's time (bp and no-detach steps
+ * run whole), perhaps with a batch half trained. lw_run_stopped then says
+ * so, and lw_run_go_on goes on where it stopped: the run's results are
+ * those of a run never stopped, bit for bit. While stopped the model may
+ * be evaluated and inspected (lw_run_hold_model), and lw_run_free simply
+ * drops the half-trained batches. lw_run_halt stops the same way at the
+ * caller's own request (a pipeline's batches in flight stop between
+ * blocks rather than being finished) and records those already through. */
+void     lw_run_set_stop   (LwRun *run, const LwStopFlag *stop);
+gboolean lw_run_stopped    (const LwRun *run);
+/* Like lw_run_step: TRUE when the batch that finished ended the run. */
+gboolean lw_run_go_on      (LwRun *run);
+void     lw_run_halt       (LwRun *run);
+/* Records a pipeline's batches in flight until they are all through, or
+ * the stop flag stops them. */
+void     lw_run_drain      (LwRun *run);
+/* While stopped: about how many seconds finishing every half-trained
+ * batch would take, from the blocks' measured costs (INFINITY while some
+ * block has none yet). */
+double   lw_run_finish_cost (LwRun *run);
+/* While stopped: the blocks the oldest batch not yet through has
+ * trained, of n_blocks, and the batches handed out and not through. */
+guint    lw_run_stopped_after (const LwRun *run, guint *batches);
+
 /* The model for inspection on the caller's thread (lw_visuals_compute):
- * the pipeline drained and the products on every thread; release before
- * the next step. */
+ * the pipeline drained (or halted: every stage idle) and the products on
+ * every thread; release before the next step. */
 LwModel *lw_run_hold_model    (LwRun *run);
 void     lw_run_release_model (LwRun *run);
 

@@ -65,7 +65,6 @@ typedef struct {
   gboolean gate_blocked;      /* running, but told to wait: wait for a wake or a command */
   LwLockstepWait gate_wait;
 
-  guint64 serial;
   gint64 last_publish;
   gboolean publish_needed;
   gboolean quit;
@@ -92,6 +91,10 @@ struct _LwSession {
   _Atomic gboolean quitting;
   /* A fork's: where its run comes from (NULL for other sessions). */
   LwForkHandoff *fork;
+  /* A pause was asked for and not yet applied: snapshots say "pausing". */
+  _Atomic gboolean pause_pending;
+  /* Snapshots' serials, from the worker's publishes and lw_session_pause's. */
+  _Atomic guint64 serial;
 
   LwWorker worker;
 };

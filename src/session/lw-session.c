@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "lw-session-private.h"
+#include "lw-snapshot-private.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -78,6 +79,8 @@ session_start (const LwRunSettings *settings, guint n_blocks, LwForkHandoff *for
   atomic_init (&s->quitting, FALSE);
   if (gate != NULL)
     s->member = lw_lockstep_join (gate, id, wake_worker, s);
+  atomic_init (&s->pause_pending, FALSE);
+  atomic_init (&s->serial, 0);
   /* A LOADING snapshot first, so there always is one. */
   lw_worker_init (s, settings);
   s->thread = g_thread_new ("lw-session", lw_worker_main, s);
@@ -167,7 +170,7 @@ lw_session_free (LwSession *s)
   /* A fork still waiting for its source waits no more. */
   if (s->fork != NULL)
     lw_fork_handoff_cancel (s->fork);
-  lw_command_queue_push (&s->commands, lw_command_new (LW_CMD_QUIT));
+  lw_command_queue_push (&s->commands, lw_command_new_urgent (LW_CMD_QUIT));
   g_thread_join (s->thread);
   g_clear_pointer (&s->fork, lw_fork_handoff_unref);
   /* Before the queue it wakes goes. */
@@ -215,6 +218,36 @@ send_simple (LwSession *s, LwCommandKind kind)
   queue_command (s, lw_command_new (kind));
 }
 
+static void
+send_urgent (LwSession *s, LwCommandKind kind)
+{
+  g_return_if_fail (s != NULL);
+  queue_command (s, lw_command_new_urgent (kind));
+}
+
+/* The newest snapshot again, saying "pausing", published at once: the
+ * worker may be in the middle of a block for a while yet. */
+static void
+acknowledge_pause (LwSession *s)
+{
+  LwSnapshot *old = NULL;
+
+  pthread_mutex_lock (&s->snap_lock);
+  if (s->snap->state == LW_RUN_RUNNING && !s->snap->pausing)
+    {
+      old = s->snap;
+      s->snap = lw_snapshot_derive (old);
+      s->snap->pausing = TRUE;
+      s->snap->serial = atomic_fetch_add (&s->serial, 1) + 1;
+    }
+  pthread_mutex_unlock (&s->snap_lock);
+  if (old == NULL)
+    return;
+  lw_snapshot_unref (old);
+  if (s->notify != NULL)
+    s->notify (s->user_data);
+}
+
 void
 lw_session_play (LwSession *s)
 {
@@ -224,13 +257,30 @@ lw_session_play (LwSession *s)
 void
 lw_session_pause (LwSession *s)
 {
-  send_simple (s, LW_CMD_PAUSE);
+  g_return_if_fail (s != NULL);
+  atomic_store (&s->pause_pending, TRUE);
+  send_urgent (s, LW_CMD_PAUSE);
+  acknowledge_pause (s);
 }
 
+/* While training, a step pauses first: that stops the batch under way
+ * (the step then finishes it). While paused it must not: a second Step
+ * pressed during the first would cut the first short. */
 void
 lw_session_step (LwSession *s)
 {
-  send_simple (s, LW_CMD_STEP);
+  g_autoptr(LwSnapshot) snap = NULL;
+
+  g_return_if_fail (s != NULL);
+  snap = lw_session_get_snapshot (s);
+  if (snap->state == LW_RUN_RUNNING)
+    {
+      atomic_store (&s->pause_pending, TRUE);
+      send_urgent (s, LW_CMD_STEP);
+      acknowledge_pause (s);
+    }
+  else
+    send_simple (s, LW_CMD_STEP);
 }
 
 void
@@ -259,8 +309,12 @@ lw_session_save_run (LwSession *s, const char *path)
 void
 lw_session_open_run (LwSession *s, const char *path)
 {
+  LwCommand *cmd;
+
   g_return_if_fail (s != NULL && path != NULL);
-  send_path (s, LW_CMD_OPEN_RUN, path, 0);
+  cmd = lw_command_new_urgent (LW_CMD_OPEN_RUN);
+  cmd->path = g_strdup (path);
+  queue_command (s, cmd);
 }
 
 void
@@ -288,7 +342,7 @@ lw_session_reset (LwSession *s, const LwRunSettings *settings)
   LwCommand *cmd;
 
   g_return_if_fail (s != NULL && settings != NULL);
-  cmd = lw_command_new (LW_CMD_RESET);
+  cmd = lw_command_new_urgent (LW_CMD_RESET);
   cmd->settings = g_new0 (LwRunSettings, 1);
   lw_run_settings_copy (cmd->settings, settings);
   atomic_store (&s->expected_blocks, lw_model_config_n_blocks (&settings->model));

@@ -30,7 +30,8 @@ typedef struct {
   guint classes_per_batch_until_epoch;  /* 0: in every epoch */
   guint max_epochs;           /* 0: no limit */
   LwLrSchedule lr_schedule;   /* the rate × factor after each milestone epoch (live) */
-  guint eval_every;           /* steps between held-out evaluations (default 100) */
+  guint eval_every;           /* steps between held-out evaluations (default 100), and
+                               * after steps 1, 2, 5, 10, 20, 50, … below it */
   guint eval_samples;         /* held-out subset size (default 1000) */
   guint probe_n;              /* similarity probe batch (default 64) */
   gboolean augment;           /* the dataset's default augmentation */

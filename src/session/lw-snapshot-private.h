@@ -18,6 +18,11 @@ LwSnapshot *lw_snapshot_new (const LwSnapshot *tmpl,
                              LwFrozenRun *const *previous, guint n_previous,
                              LwVisuals *visuals);
 
+/* A new snapshot (reference count 1) with every value of base, sharing
+ * base's contents (it keeps a reference to base): for changing a field or
+ * two from another thread than the worker's. */
+LwSnapshot *lw_snapshot_derive (LwSnapshot *base);
+
 /* Gives a snapshot not yet published a reference to preds (may be NULL). */
 void        lw_snapshot_set_predictions (LwSnapshot *snap, LwPredictions *preds);
 

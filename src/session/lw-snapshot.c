@@ -9,6 +9,7 @@ typedef struct {
   LwSnapshot pub;             /* first, so the public pointer is ours */
   LwVisuals *visuals;
   LwPredictions *predictions;
+  LwSnapshot *base;           /* derived: whose contents these are */
   guint n_prev;
   LwFrozenRun *prev[LW_SNAPSHOT_MAX_PREVIOUS];
 } LwSnapshotPriv;
@@ -134,7 +135,20 @@ lw_snapshot_new (const LwSnapshot *tmpl, const LwHistory *current,
     }
   snap->predictions = NULL;
   priv->predictions = NULL;
+  priv->base = NULL;
   return snap;
+}
+
+LwSnapshot *
+lw_snapshot_derive (LwSnapshot *base)
+{
+  LwSnapshotPriv *priv = g_new0 (LwSnapshotPriv, 1);
+
+  g_return_val_if_fail (base != NULL, NULL);
+  priv->pub = *base;
+  priv->pub.ref_count = 1;
+  priv->base = lw_snapshot_ref (base);
+  return &priv->pub;
 }
 
 void
@@ -163,6 +177,12 @@ lw_snapshot_unref (LwSnapshot *snap)
 
   if (snap == NULL || !g_atomic_int_dec_and_test (&snap->ref_count))
     return;
+  if (priv->base != NULL)
+    {
+      lw_snapshot_unref (priv->base);
+      g_free (priv);
+      return;
+    }
   for (guint i = 0; i < priv->n_prev; i++)
     lw_frozen_run_unref (priv->prev[i]);
   if (priv->visuals != NULL)

@@ -57,7 +57,7 @@ typedef struct {
  * output layer (its loss_sim is empty, loss_pred is its cross-entropy). */
 typedef struct {
   LwSeries train_acc;         /* running training accuracy, 0..1 */
-  LwSeries test_acc;          /* held-out subset every eval_every steps, 0..1 */
+  LwSeries test_acc;          /* held-out subset every eval_every steps (more often early on), 0..1 */
   LwSeries epoch_test_acc;    /* full test set at the end of each epoch, 0..1 */
   LwSeries loss_pred;         /* local prediction loss, unweighted */
   LwSeries loss_sim;          /* local similarity loss, unweighted */
@@ -83,8 +83,18 @@ struct _LwSnapshot {
   gint ref_count;
 
   /*< public, read-only >*/
-  guint64 serial;             /* grows with every publish */
+  guint64 serial;             /* differs from one publish to the next */
   LwRunState state;
+  /* RUNNING, and a pause was asked for: training stops at the next
+   * boundary between blocks (published at once, by lw_session_pause). */
+  gboolean pausing;
+  /* PAUSED in the middle of a batch (with local losses each block's update
+   * is whole on its own, so a batch may stop between blocks and go on at
+   * Play): how many batches are half trained (a pipeline holds several;
+   * 0: none, every batch handed out is through) and how many blocks of
+   * n_blocks the oldest of them has trained. step counts whole batches. */
+  guint stopped_batches;
+  guint stopped_after;
   const char *error;          /* when FAILED: what went wrong, one line */
 
   /* The last save or open of a run file (lw_session_save_run and

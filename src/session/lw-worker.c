@@ -30,6 +30,10 @@
  * known to be this quick run then (a conv net's first one is not known;
  * VGG8b's take many seconds). */
 #define PREDICTIONS_PAUSED_COST (500 * G_TIME_SPAN_MILLISECOND)
+/* A batch a pause stopped half-way is finished at once when that takes
+ * no longer than this (a small network pauses at rest, as it always did);
+ * otherwise it waits for Play. */
+#define PAUSE_FINISH_COST 0.1
 
 /* ------------------------------------------------------------------ */
 /* Publishing */
@@ -41,7 +45,6 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
   const LwDataset *ds = w->ds;
   LwRun *r = w->run;
 
-  t->serial = ++w->serial;
   t->state = w->state;
   t->error = w->error;
   t->file_serial = w->file_serial;
@@ -93,6 +96,8 @@ fill_template (LwWorker *w, LwSnapshot *t, gint64 now)
           t->last_test_acc[i] = r->last_test_acc[i];
         }
       t->probe_image_index = w->probe_image;
+      if (w->state == LW_RUN_PAUSED)
+        t->stopped_after = lw_run_stopped_after (r, &t->stopped_batches);
       t->n_stages = lw_run_n_stages (r);
       t->n_stage_threads = r->pipeline != NULL ? lw_pipeline_n_threads (r->pipeline) : 0;
       t->schedule_probing = lw_run_schedule_probing (r, &t->schedule_ratio);
@@ -135,6 +140,8 @@ publish (LwSession *s, gboolean notify)
   LwSnapshot *snap, *old;
 
   fill_template (w, &tmpl, now);
+  tmpl.serial = atomic_fetch_add (&s->serial, 1) + 1;
+  tmpl.pausing = w->state == LW_RUN_RUNNING && atomic_load (&s->pause_pending);
   snap = lw_snapshot_new (&tmpl, w->run != NULL ? w->run->history : NULL,
                           w->previous, w->n_previous, w->visuals);
   lw_snapshot_set_predictions (snap, w->predictions);
@@ -297,7 +304,11 @@ restore_good (LwWorker *w)
   LwRun *r = w->run;
   char step[32];
 
-  if (r == NULL || !lw_checkpoint_restore (w->checkpoint, r->model))
+  if (r == NULL)
+    return;
+  /* No batch goes on half trained on the weights of another step. */
+  lw_run_sync (r);
+  if (!lw_checkpoint_restore (w->checkpoint, r->model))
     return;
   if (w->state == LW_RUN_RUNNING)
     {
@@ -540,6 +551,7 @@ build (LwSession *s, gboolean after_reset)
       fail (w, g_strdup_printf (_("cannot build the model: %s"), error->message));
       return;
     }
+  lw_run_set_stop (w->run, &s->commands.urgent);
   /* No reset mark: at x = 0 of a new run it would tell nothing, and the
    * previous run's dimmed curves already show the reset. */
   begin_run (w);
@@ -624,16 +636,25 @@ clear_previous (LwWorker *w)
 /* ------------------------------------------------------------------ */
 /* Training */
 
+/* One batch, or the rest of one stopped half-way. A command that wants
+ * training to stop (lw_command_new_urgent) may stop it between two
+ * blocks: the run is then left stopped, for the command to see to. A
+ * single step (sync) stops only for those that drop it. */
 static void
-train_one (LwWorker *w, gboolean sync)
+train_one (LwSession *s, gboolean sync)
 {
+  LwWorker *w = &s->worker;
   LwRun *r = w->run;
-  gboolean finished = lw_run_step (r);
+  gboolean finished, stopped;
   gint64 now;
 
+  lw_run_set_stop (r, sync ? &s->commands.dropping : &s->commands.urgent);
+  finished = lw_run_stopped (r) ? lw_run_go_on (r) : lw_run_step (r);
+
   /* A single step shows its own batch, through a pipeline too. */
-  if (sync)
-    lw_run_sync (r);
+  if (sync && !lw_run_stopped (r))
+    lw_run_drain (r);
+  stopped = lw_run_stopped (r);
   now = g_get_monotonic_time ();
 
   lw_rate_add (&r->rate, now, r->samples_seen);
@@ -641,9 +662,9 @@ train_one (LwWorker *w, gboolean sync)
   w->predictions_dirty = TRUE;
   if (r->diverged.what != LW_DIVERGED_NONE)
     note_divergence (w);
-  else if (r->step - w->checkpoint_step >= LW_SESSION_CHECKPOINT_EVERY)
+  else if (!stopped && r->step - w->checkpoint_step >= LW_SESSION_CHECKPOINT_EVERY)
     take_checkpoint (w);
-  if (finished)
+  if (finished && !lw_run_stopped (r))
     {
       lw_rate_stop (&r->rate, now);
       w->state = LW_RUN_FINISHED;
@@ -676,6 +697,12 @@ save_run (LwWorker *w, const char *path)
     report_file (w, TRUE, g_strdup_printf (_("The run was not saved: %s"), error->message));
   else
     report_file (w, FALSE, g_strdup_printf (_("Saved the run to %s"), path));
+  /* Saving finished a batch stopped half-way: perhaps the run's last. */
+  if (w->run != NULL && w->run->finished && w->state != LW_RUN_FINISHED)
+    {
+      lw_rate_stop (&w->run->rate, g_get_monotonic_time ());
+      w->state = LW_RUN_FINISHED;
+    }
 }
 
 static void retire_run (LwWorker *w);
@@ -715,6 +742,8 @@ open_run (LwSession *s, const char *path)
       return;
     }
   run = lw_run_new (ds, &settings, w->next_run_id + 1, &error);
+  if (run != NULL)
+    lw_run_set_stop (run, &s->commands.urgent);
   if (run == NULL || !lw_run_disk_restore (run, file, &error))
     {
       report_file (w, TRUE, g_strdup_printf (_("Cannot open the run: %s"), error->message));
@@ -758,7 +787,8 @@ autosave (LwWorker *w, gboolean force)
   LwRun *r = w->run;
   gint64 now = g_get_monotonic_time ();
 
-  if (w->autosave_path == NULL || r == NULL || r->step == 0
+  /* Half a batch is not saved: that would finish it (lw_run_disk_save). */
+  if (w->autosave_path == NULL || r == NULL || r->step == 0 || lw_run_stopped (r)
       || (w->autosaved_run_id == w->next_run_id && w->autosaved_step == r->step)
       || (!force && now - w->last_autosave < w->autosave_interval))
     return;
@@ -774,12 +804,18 @@ pause_run (LwWorker *w)
 {
   LwRun *r = w->run;
 
-  /* Paused means every batch handed out is trained and shown. */
-  lw_run_sync (r);
+  /* A pipeline's batches stop between blocks too (and those through are
+   * shown); a batch stopped half-way waits for Play, unless finishing it
+   * is quick: then paused means every batch handed out is trained. */
+  lw_run_halt (r);
+  if (lw_run_stopped (r) && lw_run_finish_cost (r) <= PAUSE_FINISH_COST)
+    lw_run_sync (r);
   lw_rate_stop (&r->rate, g_get_monotonic_time ());
   w->state = LW_RUN_PAUSED;
   lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
   w->publish_needed = TRUE;
+  if (lw_run_stopped (r))
+    return;
   autosave (w, TRUE);
   /* Where the user stopped to look is a good state to come back to. */
   take_checkpoint (w);
@@ -863,6 +899,7 @@ apply (LwSession *s, LwCommand *cmd)
       break;
 
     case LW_CMD_PAUSE:
+      atomic_store (&s->pause_pending, FALSE);
       if (w->state == LW_RUN_RUNNING)
         pause_run (w);
       if (s->member != NULL)
@@ -870,6 +907,7 @@ apply (LwSession *s, LwCommand *cmd)
       break;
 
     case LW_CMD_STEP:
+      atomic_store (&s->pause_pending, FALSE);
       if (!trainable)
         break;
       if (w->state == LW_RUN_RUNNING)
@@ -878,7 +916,7 @@ apply (LwSession *s, LwCommand *cmd)
         clear_divergence (w);
       lw_rate_start (&r->rate, g_get_monotonic_time (), r->samples_seen);
       gate_begin_single (s);
-      train_one (w, TRUE);
+      train_one (s, TRUE);
       gate_end (s);
       if (w->state != LW_RUN_FINISHED)
         lw_rate_stop (&r->rate, g_get_monotonic_time ());
@@ -984,6 +1022,7 @@ static void
 apply_pending (LwSession *s, gboolean wait)
 {
   LwWorker *w = &s->worker;
+  gboolean was_running = w->state == LW_RUN_RUNNING;
   LwCommand *cmd = lw_command_queue_pop (&s->commands, wait);
   guint n = 0;
 
@@ -998,6 +1037,10 @@ apply_pending (LwSession *s, gboolean wait)
     }
   if (n == 0)
     return;
+  /* Stopped: said at once, before the pictures of a big network take
+   * their time. */
+  if (was_running && w->state != LW_RUN_RUNNING && w->publish_needed && !w->quit)
+    publish (s, TRUE);
   if (w->visuals_dirty && !w->quit && (w->state != LW_RUN_RUNNING || w->visuals_urgent))
     refresh_visuals (w);
   if (w->predictions_dirty && !w->quit && w->state != LW_RUN_RUNNING
@@ -1029,7 +1072,7 @@ lw_worker_main (gpointer data)
       if (w->quit || w->state != LW_RUN_RUNNING || !gate_begin (s))
         continue;
 
-      train_one (w, FALSE);
+      train_one (s, FALSE);
       gate_end (s);
       gate_sync_state (s);
       autosave (w, w->state == LW_RUN_FINISHED);
