@@ -29,7 +29,9 @@ void     lw_gemm_batch        (gsize count, gboolean trans_a, gboolean trans_b,
                                const float *b, int ldb, gsize stride_b,
                                float beta, float *c, int ldc, gsize stride_c);
 
-/* Number of BLAS threads for the whole process (OpenBLAS pool). */
+/* Threads for the products and the engine's loops, for the whole process
+ * (the lw-parallel pool; OpenBLAS itself always runs on one thread, so
+ * the results do not depend on the count). */
 void     lw_blas_set_threads  (int n);
 int      lw_blas_get_threads  (void);
 
