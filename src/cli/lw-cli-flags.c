@@ -435,8 +435,8 @@ const LwCliFlag lw_cli_flags[] = {
     .help = N_("Training threads: the products' BLAS threads, or the threads that run the "
                "pipeline's stages (default: number of processors)"),
     .arg = "N",
-    .doc = "training threads: the OpenBLAS threads of each product (sequential), or the threads "
-           "that run the pipeline's stages",
+    .doc = "training threads: the threads that share each product's slabs (sequential), or the "
+           "threads that run the pipeline's stages; the results are the same bits on any number",
     .resume_may_change = TRUE,
   },
   {
