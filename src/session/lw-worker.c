@@ -377,6 +377,15 @@ gate_new_run (LwSession *s)
   lw_lockstep_set_group (s->member, group, w->run != NULL ? w->run->steps_pushed : 0);
 }
 
+/* The batches handed out before the one about to train. A batch a pause
+ * stopped half-way was handed out, and counted by the gate, when it
+ * began: going on with it is not a new one. */
+static guint64
+steps_before (const LwRun *r)
+{
+  return lw_run_stopped (r) && r->steps_pushed > 0 ? r->steps_pushed - 1 : r->steps_pushed;
+}
+
 /* May the next batch train now? If not, the worker waits for the gate to
  * wake it, answering commands meanwhile. */
 static gboolean
@@ -388,7 +397,7 @@ gate_begin (LwSession *s)
 
   if (s->member == NULL)
     return TRUE;
-  if (lw_lockstep_try_begin (s->member, w->run->steps_pushed, &threads, &wait) == LW_LOCKSTEP_GO)
+  if (lw_lockstep_try_begin (s->member, steps_before (w->run), &threads, &wait) == LW_LOCKSTEP_GO)
     {
       lw_run_set_threads (w->run, threads);
       set_waiting (w, NULL);
@@ -410,7 +419,7 @@ gate_begin_single (LwSession *s)
 
   if (s->member == NULL)
     return;
-  lw_lockstep_begin_single (s->member, s->worker.run->steps_pushed, &threads);
+  lw_lockstep_begin_single (s->member, steps_before (s->worker.run), &threads);
   lw_run_set_threads (s->worker.run, threads);
 }
 
