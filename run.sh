@@ -221,7 +221,8 @@ run_sanitize() {
   CC=clang build "$TSAN_BUILD_DIR" "" "${TSAN_SETUP[@]}"
   say "the threaded tests under ThreadSanitizer"
   with_display meson test -C "$TSAN_BUILD_DIR" --no-rebuild --print-errorlogs --timeout-multiplier 4 \
-    test-parallel test-pipeline test-session test-session-files test-session-guard test-lanes test-app \
+    test-parallel test-pipeline test-session test-session-files test-session-guard test-lanes test-fork \
+    test-pause test-app \
     || failed+=("TSan tests")
 
   # CPU time too: wall time on a shared machine says little.
