@@ -821,7 +821,10 @@ pause_run (LwWorker *w)
     lw_run_sync (r);
   lw_rate_stop (&r->rate, g_get_monotonic_time ());
   w->state = LW_RUN_PAUSED;
-  lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_seen, "%s", _("pause"));
+  /* Where the batches handed out end, as the controls' marks: with a
+   * batch stopped half-way that is past the samples seen, and the marks
+   * stay in order. */
+  lw_history_add_mark (r->history, LW_MARK_PAUSE, r->samples_pushed, "%s", _("pause"));
   w->publish_needed = TRUE;
   if (lw_run_stopped (r))
     return;
