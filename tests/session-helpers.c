@@ -1,6 +1,8 @@
 /* session-helpers.c: see session-helpers.h. */
 #include "session-helpers.h"
 
+#include <math.h>
+
 void
 small_settings (LwRunSettings *st)
 {
@@ -38,4 +40,15 @@ synced (LwSession *s)
 {
   g_assert_true (lw_session_sync (s, SESSION_TIMEOUT_MS));
   return lw_session_get_snapshot (s);
+}
+
+void
+assert_series_identical (const LwSeries *a, const LwSeries *b)
+{
+  g_assert_cmpuint (a->n, ==, b->n);
+  for (guint i = 0; i < a->n; i++)
+    {
+      g_assert_cmpfloat (a->x[i], ==, b->x[i]);
+      g_assert_true (a->y[i] == b->y[i] || (isnan (a->y[i]) && isnan (b->y[i])));
+    }
 }

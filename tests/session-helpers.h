@@ -20,3 +20,5 @@ typedef gboolean (*SnapTest) (const LwSnapshot *snap, gpointer data);
 LwSnapshot  *wait_for       (LwSession *s, SnapTest test, gpointer data);
 /* Once the worker has applied every command sent: its snapshot. */
 LwSnapshot  *synced         (LwSession *s);
+/* Two curves with the same points, bit for bit (NaN equal to NaN). */
+void         assert_series_identical (const LwSeries *a, const LwSeries *b);

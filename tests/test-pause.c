@@ -256,25 +256,14 @@ new_paused (const LwRunSettings *st)
 }
 
 static void
-assert_series_equal (const LwSeries *a, const LwSeries *b)
-{
-  g_assert_cmpuint (a->n, ==, b->n);
-  for (guint i = 0; i < a->n; i++)
-    {
-      g_assert_cmpfloat (a->x[i], ==, b->x[i]);
-      g_assert_true (a->y[i] == b->y[i] || (isnan (a->y[i]) && isnan (b->y[i])));
-    }
-}
-
-static void
 assert_training_equal (const LwSnapshot *a, const LwSnapshot *b)
 {
   g_assert_cmpuint (a->step, ==, b->step);
   for (guint l = 0; l <= a->n_blocks; l++)
     {
-      assert_series_equal (&a->current.layers[l].train_acc, &b->current.layers[l].train_acc);
-      assert_series_equal (&a->current.layers[l].loss_pred, &b->current.layers[l].loss_pred);
-      assert_series_equal (&a->current.layers[l].loss_sim, &b->current.layers[l].loss_sim);
+      assert_series_identical (&a->current.layers[l].train_acc, &b->current.layers[l].train_acc);
+      assert_series_identical (&a->current.layers[l].loss_pred, &b->current.layers[l].loss_pred);
+      assert_series_identical (&a->current.layers[l].loss_sim, &b->current.layers[l].loss_sim);
     }
 }
 
@@ -539,7 +528,7 @@ test_session_eval_changes_nothing (void)
     g_assert_cmpuint (b->current.layers[0].test_acc.n, ==, 0);
     assert_training_equal (a, b);
     for (guint l = 0; l <= a->n_blocks; l++)
-      assert_series_equal (&a->current.layers[l].epoch_test_acc,
+      assert_series_identical (&a->current.layers[l].epoch_test_acc,
                            &b->current.layers[l].epoch_test_acc);
   }
   lw_session_free (often);

@@ -1169,28 +1169,16 @@ test_curves_bounded (void)
 }
 
 static void
-assert_series_equal (const LwSeries *a, const LwSeries *b)
-{
-  g_assert_cmpuint (a->n, ==, b->n);
-  for (guint i = 0; i < a->n; i++)
-    {
-      g_assert_cmpfloat (a->x[i], ==, b->x[i]);
-      /* NAN == NAN for these purposes. */
-      g_assert_true (a->y[i] == b->y[i] || (isnan (a->y[i]) && isnan (b->y[i])));
-    }
-}
-
-static void
 assert_curves_equal (const LwRunCurves *a, const LwRunCurves *b)
 {
   g_assert_cmpuint (a->n_layers, ==, b->n_layers);
   for (guint l = 0; l < a->n_layers; l++)
     {
-      assert_series_equal (&a->layers[l].train_acc, &b->layers[l].train_acc);
-      assert_series_equal (&a->layers[l].test_acc, &b->layers[l].test_acc);
-      assert_series_equal (&a->layers[l].epoch_test_acc, &b->layers[l].epoch_test_acc);
-      assert_series_equal (&a->layers[l].loss_pred, &b->layers[l].loss_pred);
-      assert_series_equal (&a->layers[l].loss_sim, &b->layers[l].loss_sim);
+      assert_series_identical (&a->layers[l].train_acc, &b->layers[l].train_acc);
+      assert_series_identical (&a->layers[l].test_acc, &b->layers[l].test_acc);
+      assert_series_identical (&a->layers[l].epoch_test_acc, &b->layers[l].epoch_test_acc);
+      assert_series_identical (&a->layers[l].loss_pred, &b->layers[l].loss_pred);
+      assert_series_identical (&a->layers[l].loss_sim, &b->layers[l].loss_sim);
     }
   g_assert_cmpuint (a->n_marks, ==, b->n_marks);
   for (guint i = 0; i < a->n_marks; i++)
